@@ -1,0 +1,93 @@
+"""The ``minsheng`` command: serving, database, demo data, users, and each system's group."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+
+from minsheng.certification.cli import app as certification_app
+from minsheng.core import auth, migrate
+from minsheng.core.cli import app as core_app
+from minsheng.core.cli_support import ErrorRenderingGroup, cli_session, echo_json
+from minsheng.core.config import get_settings
+from minsheng.enforcement.cli import app as enforcement_app
+from minsheng.hotline.cli import app as hotline_app
+
+app = typer.Typer(
+    cls=ErrorRenderingGroup,
+    help="民生 minsheng: the 12356 hotline, skill certificates and credit enforcement.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff users and their API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(core_app, name="core")
+app.add_typer(hotline_app, name="hotline")
+app.add_typer(certification_app, name="certs")
+app.add_typer(enforcement_app, name="enforcement")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the API and web pages (migrate first with `minsheng db upgrade`)."""
+    import uvicorn
+
+    from minsheng.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Apply migrations (default: all heads)."""
+    migrate.upgrade(get_settings(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
+    """Revert migrations (default: everything)."""
+    migrate.downgrade(get_settings(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load demo data for every system (safe to run again)."""
+    from minsheng.demo import load_all
+
+    with cli_session() as session:
+        echo_json(load_all(session))
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option(help="admin, hotline, certification or enforcement")],
+) -> None:
+    """Create a staff user and print its API token (shown only this once)."""
+    with cli_session() as session:
+        user, token = auth.create_user(
+            session, name=name, role=role, actor=f"cli:{getpass.getuser()}"
+        )
+        typer.echo(f"user {user.name} ({user.role}) created; token (shown once):")
+        typer.echo(token)
+
+
+def main() -> None:
+    app()

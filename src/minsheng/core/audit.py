@@ -1,0 +1,82 @@
+"""The append-only audit log of staff actions.
+
+An audit row is added to the *same* session as the change it records, so it commits with that
+change and vanishes with its rollback. Rows hold no personal data in clear: record ids and short
+non-personal details only. The request id comes from a context variable that the HTTP middleware
+and the CLI set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from minsheng.core.db import Base, UTCDateTime, utcnow
+
+current_request_id: ContextVar[str | None] = ContextVar("minsheng_request_id", default=None)
+
+
+class AuditEntry(Base):
+    __tablename__ = "core_audit"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    table_name: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_update(*_args: Any) -> None:
+    raise RuntimeError("the audit log is append-only")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_delete(*_args: Any) -> None:
+    raise RuntimeError("the audit log is append-only")
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    table: str,
+    record_id: str | int,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit row to the session's current transaction (flushes, never commits)."""
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        table_name=table,
+        record_id=str(record_id),
+        request_id=current_request_id.get(),
+        detail=detail,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_entries(
+    session: Session, *, table: str | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if table:
+        stmt = stmt.where(AuditEntry.table_name == table)
+    return list(session.scalars(stmt))

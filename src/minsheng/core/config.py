@@ -1,0 +1,76 @@
+"""Settings for the whole platform, read from the environment with the ``MINSHENG_`` prefix.
+
+Nothing here connects to anything: the app factory and the CLI build engines from a ``Settings``
+object, so tests can hand in their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. Systems add their own fields here with a system prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
+
+    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Local state (SQLite file, keys)")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means the SQLite file var/minsheng.db"
+    )
+    secret_key: str = Field(
+        "",
+        description=(
+            "Key for keyed hashes (HMAC-SHA256) of ID and phone numbers. Empty means a random key "
+            "kept in var/secret.key, created on first use; production sets it explicitly."
+        ),
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    sql_echo: bool = False
+
+    # hotline -------------------------------------------------------------------------------
+    hotline_step_timeout_s: int = Field(30, ge=1, description="Ring time per routing step")
+    hotline_wrapup_s: int = Field(60, ge=0, description="Wrap-up after each call")
+    hotline_max_no_answer: int = Field(3, ge=1, description="Missed offers before auto-break")
+    hotline_skill_wait_s: int = Field(60, ge=0, description="Wait for a skill before anyone")
+    hotline_retention_days: int = Field(3 * 366, ge=1, description="Call-record retention")
+
+    # certification -------------------------------------------------------------------------
+    cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")
+    cert_verify_rate_per_subject: int = Field(10, ge=1, description="Lookups/minute per person")
+
+    # enforcement ---------------------------------------------------------------------------
+    enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'minsheng.db').as_posix()}"
+
+    @cached_property
+    def hmac_key(self) -> bytes:
+        """The key for keyed hashes; a random one is created once under var/ when unset."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.var_dir / "secret.key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+def get_settings() -> Settings:
+    """Settings from the environment (a new object each call, so tests can change env)."""
+    return Settings()

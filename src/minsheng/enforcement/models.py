@@ -1,0 +1,3 @@
+"""Database models of the enforcement system (tables prefixed ``enf_``)."""
+
+from __future__ import annotations

@@ -1,0 +1,53 @@
+"""The audit row commits with its change and disappears with a rollback; the log is append-only."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core import audit
+from minsheng.core.audit import AuditEntry
+from minsheng.core.auth import User, create_user
+
+
+def count(factory: sessionmaker[Session], model: type) -> int:
+    with factory() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_audit_row_commits_with_its_change(session_factory: sessionmaker[Session]) -> None:
+    token = audit.current_request_id.set("req-1")
+    try:
+        with session_factory() as s:
+            create_user(s, name="ann", role="hotline", actor="tester")
+            s.commit()
+    finally:
+        audit.current_request_id.reset(token)
+    assert count(session_factory, User) == 1
+    with session_factory() as s:
+        entry = s.scalars(select(AuditEntry)).one()
+        assert (entry.actor, entry.action) == ("tester", "user.create")
+        assert entry.table_name == "core_users"
+        assert entry.request_id == "req-1"
+        assert entry.at.tzinfo is not None
+
+
+def test_rollback_leaves_no_audit_row(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        create_user(s, name="bob", role="hotline")
+        s.rollback()
+    assert count(session_factory, User) == 0
+    assert count(session_factory, AuditEntry) == 0
+
+
+def test_audit_is_append_only(session: Session) -> None:
+    entry = audit.record(session, actor="a", action="x", table="t", record_id=1)
+    entry.action = "changed"
+    with pytest.raises(RuntimeError, match="append-only"):
+        session.flush()
+    session.rollback()
+    entry = audit.record(session, actor="a", action="x", table="t", record_id=1)
+    session.delete(entry)
+    with pytest.raises(RuntimeError, match="append-only"):
+        session.flush()
