@@ -82,9 +82,10 @@ class VerificationNeedsTwoFields(InvalidInput):
 class ImportRejected(InvalidInput):
     def __init__(self, rows: list[dict[str, Any]], total: int) -> None:
         first = rows[0]
+        lines = len({r["line"] for r in rows})
         super().__init__(
-            f"{len(rows)} bad row(s) of {total}; nothing imported. First: line {first['line']}, "
-            f"{first['field']}: {first['reason']}",
+            f"{len(rows)} problem(s) in {lines} bad row(s) of {total}; nothing imported. "
+            f"First: line {first['line']}, {first['field']}: {first['reason']}",
             field=first["field"],
             extra={"rows": rows[:1000], "bad_rows": len(rows)},
         )

@@ -196,13 +196,13 @@ MINISTRY_REASON = (
     "claims a ministry issues or backs the certificate (×××部); ministries do not issue "
     "skill-level certificates"
 )
-LEVEL_RE = re.compile(rf"([0-9]+|[{CN_NUM}]+)级(证|证书|技能|职业|工|资格)")
+LEVEL_RE = re.compile(rf"([0-9]+|[{CN_NUM}]+)级(证|证书|技能|职业|工|资格|技师)")
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
 BODY_CLAIM_RE = re.compile(
-    r"(由|经)?([\u4e00-\u9fffa-z0-9]{2,30}?(中心|协会|学会|研究院|学院|公司|集团|委员会))"
-    r"(颁发|发证|认定|评价|颁证|出具)"
+    r"(中心|协会|学会|研究院|学院|公司|集团|委员会|机构)(演示)?(颁发|发证|认定|评价|颁证|出具)"
 )
+BODY_NAME_MAX = 30
 
 
 class Registry(Protocol):
@@ -320,18 +320,27 @@ def scan(original: str, registry: Registry | None = None) -> ScanResult:
                 else:
                     notes.append(f"occupation {code} has a national skill standard")
         for m in BODY_CLAIM_RE.finditer(norm.text):
-            body = m.group(2)
-            status = registry.body_status(body)
+            # The name ends at the organisation word; it starts after 由/经 when the ad says
+            # "由…颁发", else at most BODY_NAME_MAX characters back.
+            end = m.end(2) if m.group(2) else m.end(1)
+            start = max(0, m.start() - BODY_NAME_MAX)
+            for marker in ("由", "经"):
+                cut = norm.text.rfind(marker, start, m.start())
+                if cut >= 0:
+                    start = max(start, cut + 1)
+            status = registry.body_status(norm.text[start:end])
             if status is None:
+                # Report the shortest plausible name: up to 12 characters before the word.
+                s0 = max(start, m.start() - 12)
                 add(
-                    m.start(2),
-                    m.end(2),
+                    s0,
+                    m.end(1),
                     "claim.body_not_filed",
                     "the issuing body named in the ad is not a filed evaluation body",
                     0.6,
                 )
             elif status != "active":
-                add(m.start(2), m.end(2), "claim.body_inactive", f"the body is {status}", 0.7)
+                add(start, end, "claim.body_inactive", f"the body is {status}", 0.7)
             else:
                 notes.append("the issuing body named in the ad is filed and active")
     hits.sort(key=lambda h: (h.start, h.end))
