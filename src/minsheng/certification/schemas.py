@@ -1,0 +1,109 @@
+"""Request and response shapes of the certification API (and the CLI's JSON inputs)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ScopeItem(BaseModel):
+    occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+    levels: list[int] = Field(min_length=1, max_length=5)
+
+
+class BodyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=200)
+    body_type: Literal["Y", "S"]
+    code: str = Field(pattern=r"^\d{4}$", description="0001–9999 national, 0000 provincial")
+    province_code: str | None = Field(None, pattern=r"^\d{2}$")
+    valid_from: date
+    valid_to: date | None = None
+    scope: list[ScopeItem] = Field(min_length=1)
+
+
+class BodyStatusChange(BaseModel):
+    status: Literal["active", "suspended", "revoked"]
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class CertificateIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(min_length=1, max_length=40)
+    occupation_code: str = Field(min_length=1, max_length=20)
+    work_type: str | None = Field(None, max_length=100)
+    level: int
+    body: str = Field(min_length=1, max_length=20, description="the body's filing number")
+    province_code: str = Field(pattern=r"^\d{2}$")
+    site_code: str = Field(pattern=r"^\d{6}$")
+    issued_on: date
+
+
+class CertificateStatusChange(BaseModel):
+    status: Literal["valid", "suspended", "revoked"]
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str | None = Field(None, max_length=40)
+    name: str | None = Field(None, max_length=50)
+    number: str | None = Field(None, max_length=40)
+
+
+class VerifiedCertificate(BaseModel):
+    number: str
+    name_masked: str
+    id_masked: str
+    occupation_code: str
+    occupation: str
+    level: int
+    level_name: str
+    work_type: str | None
+    body: str | None
+    issued_on: date
+    status: str
+    status_reason: str | None
+
+
+class VerifyResponse(BaseModel):
+    found: bool
+    certificates: list[VerifiedCertificate]
+
+
+class AdScanRequest(BaseModel):
+    text: str = Field(description="the ad's text; at most 20,000 characters")
+
+
+class ApplicantIn(BaseModel):
+    insured_months: int = Field(ge=0, le=1200)
+    receiving_unemployment_benefit: bool = False
+    province_code: str = Field(pattern=r"^\d{2}$")
+    id_number: str | None = Field(None, max_length=40, description="only to record the claim")
+
+
+class SubsidyCertificateIn(BaseModel):
+    occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+    level: int = Field(ge=1, le=5)
+    issued_on: date
+
+
+class PreviousClaimIn(BaseModel):
+    occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+    level: int = Field(ge=1, le=5)
+    paid_on: date
+
+
+class SubsidyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    applicant: ApplicantIn
+    certificate: SubsidyCertificateIn
+    applied_on: date
+    previous_claims: list[PreviousClaimIn] = Field(default_factory=list, max_length=100)

@@ -1,0 +1,274 @@
+"""Services on a real database: reference data, bodies, issuance, import, verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minsheng.certification import demo, service, service_adscan, service_subsidy
+from minsheng.certification import service_reference as ref
+from minsheng.certification.errors import (
+    AdTooLarge,
+    ImportRejected,
+    InvalidOccupationCode,
+    IssuanceRefused,
+    OccupationNotFound,
+    VerificationNeedsTwoFields,
+    VerificationRateLimited,
+)
+from minsheng.certification.models import Certificate, Occupation, VerificationLog
+from minsheng.core.audit import AuditEntry
+from minsheng.core.config import Settings
+from minsheng.core.idnumber import InvalidIdNumber
+from tests.certification import factories as f
+
+
+class TestReference:
+    def test_catalogue_counts(self, session: Session) -> None:
+        ref.load_reference(session)
+        occupations = list(session.scalars(select(Occupation)))
+        assert len(occupations) == 1640
+        assert {o.major_group for o in occupations} == set(range(1, 9))
+        assert sum(o.green for o in occupations) == 134
+        assert sum(o.green and o.digital for o in occupations) == 23
+        catalogue = ref.catalogue(session)
+        assert len(catalogue) == 72
+        professional = [q for q in catalogue if q.category == "professional"]
+        assert len(professional) == 59
+        assert sum(q.kind == "access" for q in professional) == 33
+        # idempotent
+        assert ref.load_reference(session) == {"occupations": 0, "qualifications": 0}
+
+    def test_occupation_view(self, session: Session) -> None:
+        f.reference(session)
+        twin = ref.get_occupation(session, "4-04-05-10").to_dict()
+        assert twin["name"] == "数字孪生应用技术员" and twin["major_group"] == 4
+        assert twin["skill_certificate_eligible"] is True
+        carbon = ref.get_occupation(session, f.CARBON).to_dict()
+        assert carbon["green"] is True and carbon["digital"] is False
+        assert carbon["definition"]
+        welder = ref.get_occupation(session, "6-18-02-04").to_dict()
+        assert welder["access_qualification"] == "焊工"
+        assert welder["skill_certificate_eligible"] is False
+        assert any("access-type" in r for r in welder["reasons"])
+        assert ref.get_occupation(session, "4-13-01-05").to_dict()["digital"] is True
+        with pytest.raises(OccupationNotFound):
+            ref.get_occupation(session, "4-99-99-99")
+        with pytest.raises(InvalidOccupationCode):
+            ref.get_occupation(session, "abc")
+
+    def test_catalogue_grows(self, session: Session) -> None:
+        ref.add_occupation(
+            session,
+            code="4-04-05-13",
+            name="生成式人工智能系统应用员",
+            definition="",
+            green=False,
+            digital=True,
+            added_on=date(2024, 7, 31),
+            source="MOHRSS announcement (test)",
+            actor="test",
+        )
+        view = ref.get_occupation(session, "4-04-05-13").to_dict()
+        assert view["added_on"] == "2024-07-31" and view["edition"] == "2024"
+
+    def test_standards_import_is_all_or_nothing(self, session: Session) -> None:
+        ref.load_reference(session)
+        text = (
+            "code,occupation_code,name,issue_number,issued_on,levels\n"
+            "S1,4-03-02-10,调饮师,2021-1,2021-01-01,5;4;3\n"
+            "S2,9-99-99-99,x,1,2021-13-01,7\n"
+        )
+        with pytest.raises(ImportRejected) as err:
+            ref.import_standards(session, text, actor="t")
+        fields = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
+        assert fields == {(3, "occupation_code"), (3, "issued_on"), (3, "levels")}
+        assert ref.list_standards(session) == []
+
+
+class TestIssuance:
+    def test_issue_generates_sequential_numbers(self, session: Session, settings: Settings) -> None:
+        f.reference(session)
+        b = f.body(session)
+        first = service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+        second = service.issue(
+            session, f.issue_request(b.filing_no, name="李四"), settings, actor="t"
+        )
+        assert first.number == "S000046460100244000001"
+        assert second.number == "S000046460100244000002"
+        assert first.id_masked.startswith("110105") and "********" in first.id_masked
+        assert f.make_id() not in {first.id_hash, first.id_masked}
+        assert len(first.verify_token) == 32
+        actions = session.scalars(select(AuditEntry.action)).all()
+        assert actions.count("certificate.issue") == 2
+
+    def test_refusal_names_every_rule_and_changes_nothing(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        req = f.issue_request(b.filing_no, level=1, id_number="110105199003071230")
+        with pytest.raises(IssuanceRefused) as err:
+            service.issue(session, req, settings, actor="t")
+        rules_failed = {x["rule"] for x in err.value.extra["failures"]}
+        assert {"body.scope", "holder.id_number"} <= rules_failed
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+    def test_suspended_body_cannot_issue(self, session: Session, settings: Settings) -> None:
+        f.reference(session)
+        b = f.body(session)
+        service.set_body_status(session, b.filing_no, "suspended", "audit finding", actor="t")
+        with pytest.raises(IssuanceRefused) as err:
+            service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+        assert [x["rule"] for x in err.value.extra["failures"]] == ["body.active"]
+
+    def test_import_moves_the_serial_counter(self, session: Session, settings: Settings) -> None:
+        f.reference(session)
+        b = f.body(session)
+        csv_text = (
+            "number,name,id_number,occupation_code,level,body_code,issued_on\n"
+            f"S000046460100244000041,赵六,{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n"
+        )
+        assert service.import_certificates(session, csv_text, settings, actor="t") == {
+            "imported": 1
+        }
+        cert = service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+        assert cert.number.endswith("000042")
+
+    def test_import_reports_every_bad_row(self, session: Session, settings: Settings) -> None:
+        f.reference(session)
+        b = f.body(session)
+        good = f"S000046460100244000001,甲,{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02"
+        csv_text = (
+            "number,name,id_number,occupation_code,level,body_code,issued_on,status\n"
+            f"{good},valid\n"
+            f"{good},valid\n"
+            f"S000046460100244000002,乙,123,{f.CARBON},3,NOPE,2031-01-02,lost\n"
+        )
+        with pytest.raises(ImportRejected) as err:
+            service.import_certificates(session, csv_text, settings, actor="t")
+        got = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
+        assert got == {
+            (3, "number"),
+            (4, "id_number"),
+            (4, "level"),
+            (4, "body_code"),
+            (4, "issued_on"),
+            (4, "status"),
+        }
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+class TestVerification:
+    @pytest.fixture
+    def cert(self, session: Session, settings: Settings) -> Certificate:
+        f.reference(session)
+        b = f.body(session)
+        return service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+
+    @pytest.mark.parametrize(
+        "fields", [("id_number", "name"), ("id_number", "number"), ("name", "number")]
+    )
+    def test_any_two_fields_find_it(
+        self, session: Session, settings: Settings, cert: Certificate, fields: tuple[str, str]
+    ) -> None:
+        given = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
+        args = {k: (given[k] if k in fields else None) for k in given}
+        result = service.verify(session, settings, client="c1", **args)
+        assert result["found"] is True
+        (c,) = result["certificates"]
+        assert c["name_masked"] == "张*" and c["id_masked"] == "110105********1234"[:6] + (
+            "********" + f.make_id()[-4:]
+        )
+        assert c["occupation"] == "碳排放管理员" and c["status"] == "valid"
+
+    def test_misses_are_identical(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        wrong_name = service.verify(
+            session, settings, id_number=None, name="李四", number=cert.number, client="c"
+        )
+        unknown = service.verify(
+            session,
+            settings,
+            id_number=f.make_id("44030519920101002"),
+            name="张伟",
+            number=None,
+            client="c",
+        )
+        assert wrong_name == unknown == {"found": False, "certificates": []}
+
+    def test_revoked_is_revoked_not_missing(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        service.set_certificate_status(session, cert.number, "revoked", "fraud", actor="t")
+        result = service.verify(
+            session, settings, id_number=None, name="张伟", number=cert.number, client="c"
+        )
+        assert result["found"] and result["certificates"][0]["status"] == "revoked"
+
+    def test_fewer_than_two_fields_and_bad_formats(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        with pytest.raises(VerificationNeedsTwoFields):
+            service.verify(session, settings, id_number=None, name="张伟", number=" ", client="c")
+        with pytest.raises(InvalidIdNumber):
+            service.verify(session, settings, id_number="123", name="张伟", number=None, client="c")
+
+    def test_log_has_no_clear_personal_data(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        service.verify(
+            session, settings, id_number=f.make_id(), name="张伟", number=None, client="1.2.3.4"
+        )
+        (row,) = session.scalars(select(VerificationLog)).all()
+        dumped = " ".join(str(v) for v in vars(row).values())
+        assert f.make_id() not in dumped and "张伟" not in dumped and "1.2.3.4" not in dumped
+        assert row.fields == "id_number+name" and row.found
+
+    def test_rate_limits(self, session: Session, settings: Settings, cert: Certificate) -> None:
+        limited = settings.model_copy(
+            update={"cert_verify_rate_per_client": 3, "cert_verify_rate_per_subject": 2}
+        )
+        for _ in range(2):
+            service.verify(
+                session, limited, id_number=None, name="张伟", number=cert.number, client="a"
+            )
+        with pytest.raises(VerificationRateLimited) as err:  # same person, other client
+            service.verify(
+                session, limited, id_number=None, name="张伟", number=cert.number, client="b"
+            )
+        assert 1 <= err.value.retry_after_s <= 61
+        other = "S000046460100244000099"
+        service.verify(session, limited, id_number=None, name="x", number=other, client="a")
+        with pytest.raises(VerificationRateLimited):  # fourth lookup of client a
+            service.verify(session, limited, id_number=None, name="y", number=other, client="a")
+
+    def test_token_link(self, session: Session, cert: Certificate) -> None:
+        assert service.verify_token(session, cert.verify_token)["found"] is True
+        assert service.verify_token(session, "0" * 32) == {"found": False, "certificates": []}
+
+
+class TestAdsAndSubsidy:
+    def test_scan_uses_the_registry(self, session: Session, settings: Settings) -> None:
+        demo.load(session, settings)
+        honest = (
+            "海南民生职业技能评价中心（演示）开展碳排放管理员职业技能等级认定（四级），"
+            "合格者由海南民生职业技能评价中心（演示）颁发证书，可在技能人才评价工作网查询。"
+        )
+        assert service_adscan.scan_ad(session, honest)["risk"] in ("none", "low")
+        scam = service_adscan.scan_ad(session, "由中华职业技能鉴定中心颁发，包过")
+        assert "claim.body_not_filed" in {h["rule"] for h in scam["hits"]}
+
+    def test_a_megabyte_ad_is_refused(self, session: Session) -> None:
+        with pytest.raises(AdTooLarge):
+            service_adscan.scan_ad(session, "包过" * 500_000)
+
+    def test_statistics(self, session: Session, settings: Settings) -> None:
+        demo.load(session, settings)
+        stats = service_subsidy.statistics(session, start=date(2024, 1, 1), end=date(2025, 12, 31))
+        assert stats["people"] == 3 and stats["yuan"] == 800 + 1200 + 2000
+        assert {p["province_code"] for p in stats["provinces"]} == {"44", "46"}
