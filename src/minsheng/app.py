@@ -13,6 +13,7 @@ from minsheng.core.db import make_engine, make_sessionmaker
 from minsheng.core.routes import router as core_router
 from minsheng.enforcement.routes import router as enforcement_router
 from minsheng.hotline.routes import router as hotline_router
+from minsheng.web.routes import router as web_router
 
 INDEX_HTML = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hotline_router)
     app.include_router(certification_router)
     app.include_router(enforcement_router)
+    app.include_router(web_router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:

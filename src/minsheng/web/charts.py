@@ -1,0 +1,133 @@
+"""Charts as inline SVG, drawn on the server from the same numbers the API returns.
+
+No JavaScript chart library: a page embeds the SVG, which prints, works offline and is readable
+by screen readers (``role="img"`` with a ``<title>`` and ``<desc>``; every chart on a page is also
+followed by its numbers in a table). Pure functions: numbers in, markup out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import count
+
+from markupsafe import Markup, escape
+
+PALETTE = ("#1f6feb", "#d4380d", "#389e0d", "#8c5ae8", "#d48806", "#08979c")
+_ids = count(1)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]
+    color: str = ""
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × 10^k)."""
+    if value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        top = step * 10**exp
+        if top >= value - 1e-12:
+            return float(top)
+    return float(10 ** (exp + 1))
+
+
+def _fmt_default(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2f}"
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    description: str = "",
+    y_max: float | None = None,
+    fmt: Callable[[float], str] = _fmt_default,
+    width: int = 640,
+    height: int = 260,
+    show_values: bool | None = None,
+) -> Markup:
+    """Grouped vertical bars: one group per category, one bar per series (None = no bar)."""
+    n_cat = max(len(categories), 1)
+    n_ser = max(len(series), 1)
+    values = [v for s in series for v in s.values if v is not None]
+    top = y_max if y_max is not None else _nice_max(max(values, default=0.0))
+    left, right, top_pad, bottom = 56, 12, 28 if len(series) > 1 else 12, 42
+    plot_w = width - left - right
+    plot_h = height - top_pad - bottom
+    group_w = plot_w / n_cat
+    bar_w = max(1.0, group_w * 0.8 / n_ser)
+    if show_values is None:
+        show_values = n_cat * n_ser <= 16
+    uid = f"chart{next(_ids)}"
+    parts: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="{uid}-t {uid}-d" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{uid}-t">{escape(title)}</title>',
+        f'<desc id="{uid}-d">{escape(description or title)}</desc>',
+    ]
+    # Horizontal grid lines with their values on the left axis.
+    for i in range(5):
+        tick = top * i / 4
+        y = top_pad + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">'
+            f"{escape(fmt(tick))}</text>"
+        )
+    label_every = max(1, math.ceil(n_cat / 24))
+    for ci, cat in enumerate(categories):
+        gx = left + ci * group_w + group_w * 0.1
+        for si, s in enumerate(series):
+            v = s.values[ci] if ci < len(s.values) else None
+            if v is None:
+                continue
+            h = 0.0 if top == 0 else min(plot_h, plot_h * max(v, 0.0) / top)
+            x = gx + si * bar_w
+            y = top_pad + plot_h - h
+            color = s.color or PALETTE[si % len(PALETTE)]
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{escape(color)}"><title>{escape(cat)} · {escape(s.name)}: '
+                f"{escape(fmt(v))}</title></rect>"
+            )
+            if show_values:
+                parts.append(
+                    f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" '
+                    f'class="value">{escape(fmt(v))}</text>'
+                )
+        if ci % label_every == 0:
+            cx = left + ci * group_w + group_w / 2
+            parts.append(
+                f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'class="axis">{escape(cat)}</text>'
+            )
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{top_pad + plot_h}" '
+        f'y2="{top_pad + plot_h}" class="baseline"/>'
+    )
+    if len(series) > 1:
+        x = left
+        for si, s in enumerate(series):
+            color = s.color or PALETTE[si % len(PALETTE)]
+            parts.append(
+                f'<rect x="{x}" y="6" width="12" height="12" fill="{escape(color)}"/>'
+                f'<text x="{x + 16}" y="16" class="legend">{escape(s.name)}</text>'
+            )
+            x += 24 + 13 * len(s.name)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above
+
+
+def percent(v: float) -> str:
+    return f"{v * 100:.0f}%"
+
+
+def seconds(v: float) -> str:
+    return f"{v:.0f}s"

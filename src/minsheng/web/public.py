@@ -1,0 +1,242 @@
+"""Public pages (no login): certificate verification, the certificate's QR link, the evaluation
+body registry and the scam-ad checker.
+
+Verification posts its form (never a query string, so ID numbers stay out of access logs) and
+answers exactly as ``POST /api/certification/verify`` does: a masked answer, the same answer for
+every miss, and the rate limit explained with its Retry-After.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from minsheng.certification import service as cert_service
+from minsheng.certification import service_adscan
+from minsheng.certification import service_reference as cert_ref
+from minsheng.certification.schemas import AdScanRequest, VerifyRequest
+from minsheng.core.errors import DomainError, NotFound, TooManyRequests
+from minsheng.core.web import DbSession, client_id
+from minsheng.web import render as r
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute)
+
+VERIFY_FIELDS = ("id_number", "name", "number")
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+LEVEL_NAMES = {
+    1: "一级/高级技师",
+    2: "二级/技师",
+    3: "三级/高级工",
+    4: "四级/中级工",
+    5: "五级/初级工",
+}
+RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
+
+
+# Certificate verification ---------------------------------------------------------------------
+
+
+def _verify_page(
+    request: Request,
+    form: r.Form,
+    result: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    retry_after: int | None = None,
+) -> HTMLResponse:
+    return r.render(
+        request,
+        "public/verify.html",
+        {
+            "title": "职业技能等级证书查询",
+            "form": form,
+            "result": result,
+            "retry_after": retry_after,
+            "levels": LEVEL_NAMES,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/certificates/verify", response_class=HTMLResponse)
+def verify_form(request: Request) -> HTMLResponse:
+    return _verify_page(request, r.Form(fields=VERIFY_FIELDS))
+
+
+@router.post("/certificates/verify", response_class=HTMLResponse)
+def verify(
+    request: Request,
+    session: DbSession,
+    id_number: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    typed = {"id_number": id_number, "name": name, "number": number}
+    # The ID number is never echoed back into the page: the user types it again if needed.
+    form = r.Form(values={"name": name, "number": number}, fields=VERIFY_FIELDS)
+    try:
+        data = VerifyRequest.model_validate(r.blank_to_none(typed))
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _verify_page(request, form, status_code=422)
+    try:
+        result = cert_service.verify(
+            session,
+            request.app.state.settings,
+            id_number=data.id_number,
+            name=data.name,
+            number=data.number,
+            client=client_id(request),
+            channel="web",
+        )
+    except TooManyRequests as exc:
+        r.rollback_on_error(session)
+        form.error_name = exc.name
+        return _verify_page(
+            request,
+            form,
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_s)},
+            retry_after=exc.retry_after_s,
+        )
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _verify_page(request, form, status_code=exc.status_code)
+    return _verify_page(request, form, result)
+
+
+@router.get("/certificates/v/{token}", response_class=HTMLResponse)
+def certificate_link(request: Request, token: str, session: DbSession) -> HTMLResponse:
+    """The page a certificate's QR code opens: the same masked answer, by random token."""
+    found = TOKEN_RE.match(token) is not None
+    result = cert_service.verify_token(session, token) if found else {"found": False}
+    link = str(request.url_for("certificate_link", token=token))
+    return r.render(
+        request,
+        "public/certificate_link.html",
+        {"title": "证书核验", "result": result, "token": token, "link": link}
+        | {"levels": LEVEL_NAMES},
+        status_code=200 if result["found"] else 404,
+    )
+
+
+@router.get("/certificates/v/{token}/qr.png")
+def certificate_qr(request: Request, token: str, session: DbSession) -> Response:
+    """A QR code of the certificate's verification link (only for a certificate that exists)."""
+    if not TOKEN_RE.match(token) or not cert_service.verify_token(session, token)["found"]:
+        raise NotFound("没有这个核验链接 (no such verification link)", field="token")
+    link = str(request.url_for("certificate_link", token=token))
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=6, border=2)
+    return Response(buffer.getvalue(), media_type="image/png")
+
+
+# Evaluation bodies ------------------------------------------------------------------------------
+
+
+@router.get("/certificates/bodies", response_class=HTMLResponse)
+def bodies(request: Request, session: DbSession, q: str = "") -> HTMLResponse:
+    query = q.strip()[:100]
+    form = r.Form(values={"q": query}, fields=("q",))
+    rows: list[dict[str, Any]] | None = None
+    if query:
+        rows = []
+        names: dict[str, str] = {}
+        for body in cert_service.search_bodies(session, query):
+            row = cert_service.body_to_dict(session, body)
+            for item in row["scope"]:
+                code = item["occupation_code"]
+                if code not in names:
+                    view = cert_ref.occupation_view(session, code)
+                    names[code] = view.occupation.name if view else ""
+                item["occupation"] = names[code]
+            rows.append(row)
+    return r.render(
+        request,
+        "public/bodies.html",
+        {"title": "评价机构查询", "form": form, "rows": rows, "levels": LEVEL_NAMES},
+    )
+
+
+# Scam-ad checker --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the ad's text with the (1-based) numbers of the hits covering it; ``ends``
+    lists the hits that end here, so the page can put their number after the phrase."""
+
+    text: str
+    hits: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+def highlight(text: str, hits: list[dict[str, Any]]) -> list[Segment]:
+    """Cut ``text`` at every hit boundary; overlapping hits share the segments they cover."""
+    spans = [
+        (max(0, int(h["start"])), min(len(text), int(h["end"])), i + 1) for i, h in enumerate(hits)
+    ]
+    cuts = sorted({0, len(text)} | {s for s, _e, _i in spans} | {e for _s, e, _i in spans})
+    out: list[Segment] = []
+    for a, b in itertools.pairwise(cuts):
+        if a >= b:
+            continue
+        covering = tuple(i for s, e, i in spans if s <= a and b <= e)
+        ends = tuple(i for s, e, i in spans if e == b and s <= a)
+        out.append(Segment(text[a:b], covering, ends))
+    return out
+
+
+@router.get("/ads/check", response_class=HTMLResponse)
+def ad_form(request: Request) -> HTMLResponse:
+    return r.render(
+        request,
+        "public/ads.html",
+        {"title": "证书广告风险识别", "form": r.Form(fields=("text",)), "result": None},
+    )
+
+
+@router.post("/ads/check", response_class=HTMLResponse)
+def ad_check(
+    request: Request, session: DbSession, text: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    form = r.Form(values={"text": text}, fields=("text",))
+    result: dict[str, Any] | None = None
+    segments: list[Segment] = []
+    status = 200
+    if not text.strip():
+        form.add("text", "请粘贴要检查的广告文字。Paste the ad's text.")
+        status = 422
+    else:
+        try:
+            data = AdScanRequest(text=text)
+            result = service_adscan.scan_ad(session, data.text)
+            segments = highlight(text, result["hits"])
+        except DomainError as exc:
+            r.rollback_on_error(session)
+            form.add_domain(exc)
+            status = exc.status_code
+    return r.render(
+        request,
+        "public/ads.html",
+        {
+            "title": "证书广告风险识别",
+            "form": form,
+            "result": result,
+            "segments": segments,
+            "risk_label": RISK_LABEL,
+        },
+        status_code=status,
+    )

@@ -1,0 +1,297 @@
+"""How the web pages render: the Jinja2 environment, the route class that turns every failure
+inside a page into an HTML error page (or a redirect to the staff login), form state with errors
+beside their named field, and the CSRF token of staff forms.
+
+The pages call the systems' services directly (never over HTTP) and show the same data and the
+same named errors (``detail`` beside ``field``) as the API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minsheng.core.auth import Principal, Role, authenticate
+from minsheng.core.config import Settings
+from minsheng.core.db import session_scope
+from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from minsheng.core.web import bearer_token
+
+log = logging.getLogger("minsheng.web.pages")
+
+TEMPLATES = Path(__file__).parent / "templates"
+COOKIE = "minsheng_token"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+# Where each role lands after logging in, and the label of its system.
+ROLE_HOME = {
+    Role.HOTLINE: "/staff/hotline",
+    Role.CERTIFICATION: "/staff/certification",
+    Role.ENFORCEMENT: "/staff/enforcement",
+    Role.ADMIN: "/staff",
+}
+ROLE_LABEL = {
+    Role.ADMIN: "管理员",
+    Role.HOTLINE: "12356 热线",
+    Role.CERTIFICATION: "职业技能等级证书",
+    Role.ENFORCEMENT: "承诺+执法",
+}
+
+# A Chinese headline for each kind of refusal; the English ``detail`` of the error follows it.
+STATUS_TITLE = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "与现有记录冲突",
+    413: "内容过长",
+    422: "输入有误",
+    429: "查询过于频繁",
+    500: "服务器出错",
+}
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int | float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _percent(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def _make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "svg"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = _number
+    env.filters["percent"] = _percent
+    env.globals["ROLE_LABEL"] = ROLE_LABEL
+    env.globals["ROLE_HOME"] = ROLE_HOME
+    return env
+
+
+ENV = _make_env()
+
+
+# Who is looking -----------------------------------------------------------------------------
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The logged-in staff user, if the cookie holds a valid token (public pages show a menu)."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    token = bearer_token(request)
+    if not token:
+        return None
+    try:
+        with session_scope(request.app.state.sessionmaker) as session:
+            principal = authenticate(session, token)
+    except Unauthorized:
+        return None
+    request.state.principal = principal
+    return principal
+
+
+def csrf_token(request: Request) -> str:
+    """The token a staff form must send back: a keyed hash of the login cookie."""
+    settings: Settings = request.app.state.settings
+    token = bearer_token(request) or ""
+    return hmac.new(settings.hmac_key, f"csrf:{token}".encode(), "sha256").hexdigest()
+
+
+def check_csrf(request: Request, sent: str | None) -> None:
+    """Refuse a staff POST whose form (or htmx header) lacks this session's CSRF token."""
+    sent = sent or request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent, csrf_token(request)):
+        raise Forbidden("表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)")
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    principal = optional_principal(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "user": principal,
+        "csrf": csrf_token(request) if principal else "",
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    html = ENV.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+
+
+def error_page(
+    request: Request,
+    status_code: int,
+    detail: str,
+    *,
+    error: str = "",
+    field_name: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status_code,
+            "title": STATUS_TITLE.get(status_code, "出错了"),
+            "error": error,
+            "detail": detail,
+            "field": field_name,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(f"/staff/login?next={quote(target, safe='')}", status_code=303)
+
+
+class PageRoute(APIRoute):
+    """An APIRoute whose failures become pages: a missing login redirects to the login form,
+    any other domain error (and framework 404/422) renders ``error.html`` with its status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except Unauthorized:
+                return login_redirect(request)
+            except DomainError as exc:
+                headers = {}
+                if isinstance(exc, TooManyRequests):
+                    headers["Retry-After"] = str(exc.retry_after_s)
+                return await run_in_threadpool(
+                    error_page,
+                    request,
+                    exc.status_code,
+                    exc.detail,
+                    error=exc.name,
+                    field_name=exc.field,
+                    headers=headers,
+                )
+            except RequestValidationError as exc:
+                detail = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
+                    for e in exc.errors()
+                )
+                return await run_in_threadpool(
+                    error_page, request, 422, detail, error="ValidationError"
+                )
+            except StarletteHTTPException as exc:
+                return await run_in_threadpool(
+                    error_page, request, exc.status_code, str(exc.detail), error="HTTPError"
+                )
+
+        return handler
+
+
+# Forms ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    """What a form shows: the values typed, an error per field, and errors naming no field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    error_name: str = ""
+    fields: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.general
+
+    def value(self, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default)
+
+    def add(self, field_name: str | None, detail: str) -> None:
+        """Put ``detail`` beside its field; errors naming several fields (``a+b``) or a field
+        the form does not show go to the top of the form."""
+        if field_name and field_name in self.fields and field_name not in self.errors:
+            self.errors[field_name] = detail
+        elif field_name and "+" in field_name:
+            for part in field_name.split("+"):
+                if part in self.fields and part not in self.errors:
+                    self.errors[part] = detail
+            self.general.append(detail)
+        else:
+            self.general.append(detail)
+
+    def add_domain(self, exc: DomainError) -> None:
+        self.error_name = exc.name
+        self.add(exc.field, exc.detail)
+
+    def add_validation(self, exc: ValidationError, *, prefix: Iterable[str] = ()) -> None:
+        skip = set(prefix)
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if str(p) not in skip]
+            name = loc[0] if loc else None
+            where = ".".join(loc)
+            self.add(name, f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        self.error_name = "ValidationError"
+
+
+def blank_to_none(values: Mapping[str, str]) -> dict[str, str | None]:
+    return {k: (v.strip() or None) for k, v in values.items()}
+
+
+def rollback_on_error(session: Session) -> None:
+    """A refused form changes nothing, exactly as a refused API call rolls back."""
+    session.rollback()
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths may follow a login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+def markup(text: str) -> Markup:
+    return Markup(text)  # noqa: S704 - only for SVG this package builds itself (escaped inside)

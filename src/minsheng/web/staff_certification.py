@@ -1,0 +1,197 @@
+"""Staff pages of the certification system (role ``certification``): issue a certificate
+through the issuance rules (every failed rule shown beside its field), revoke or suspend one,
+look one up, and import a CSV of existing records with every bad row listed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from minsheng.certification import rules as cert_rules
+from minsheng.certification import service as cert_service
+from minsheng.certification.errors import ImportRejected, IssuanceRefused
+from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import DomainError
+from minsheng.core.web import DbSession, require_role
+from minsheng.web import render as r
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/certification")
+Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
+
+ISSUE_FIELDS = (
+    "name",
+    "id_number",
+    "occupation_code",
+    "work_type",
+    "level",
+    "body",
+    "province_code",
+    "site_code",
+    "issued_on",
+)
+STATUS_FIELDS = ("number", "status", "reason")
+IMPORT_FIELDS = ("csv_file", "csv_text")
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "title": "证书管理",
+        "issue_form": r.Form(fields=ISSUE_FIELDS, values={"level": "4"}),
+        "status_form": r.Form(fields=STATUS_FIELDS, values={"status": "revoked"}),
+        "import_form": r.Form(fields=IMPORT_FIELDS),
+        "lookup": None,
+        "issued": None,
+        "changed": None,
+        "imported": None,
+        "import_rows": [],
+        "failures": [],
+        "rule_set": "",
+        "levels": cert_rules.LEVELS,
+        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
+    }
+    ctx.update(context)
+    return r.render(request, "staff/certification.html", ctx, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request, session: DbSession, user: Staff, number: str = "") -> HTMLResponse:
+    lookup = None
+    if number.strip():
+        lookup = cert_service.certificate_to_dict(
+            session, cert_service.get_certificate(session, number)
+        )
+    return _page(request, lookup=lookup)
+
+
+@router.post("/issue", response_class=HTMLResponse)
+def issue_certificate(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+    occupation_code: Annotated[str, Form()] = "",
+    work_type: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    province_code: Annotated[str, Form()] = "",
+    site_code: Annotated[str, Form()] = "",
+    issued_on: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    r.check_csrf(request, csrf_token)
+    typed = {
+        "name": name,
+        "id_number": id_number,
+        "occupation_code": occupation_code,
+        "work_type": work_type,
+        "level": level,
+        "body": body,
+        "province_code": province_code,
+        "site_code": site_code,
+        "issued_on": issued_on,
+    }
+    form = r.Form(values=typed, fields=ISSUE_FIELDS)
+    try:
+        data = CertificateIssue.model_validate(r.blank_to_none(typed))
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _page(request, 422, issue_form=form)
+    try:
+        cert = cert_service.issue(session, data, request.app.state.settings, actor=user.actor)
+    except IssuanceRefused as exc:
+        r.rollback_on_error(session)
+        failures = exc.extra.get("failures", [])
+        for failure in failures:
+            form.add(failure.get("field"), f"{failure['reason']} ({failure['rule']})")
+        form.error_name = exc.name
+        return _page(
+            request,
+            exc.status_code,
+            issue_form=form,
+            failures=failures,
+            rule_set=exc.extra.get("rule_set", ""),
+        )
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _page(request, exc.status_code, issue_form=form)
+    return _page(request, 201, issued=cert_service.certificate_to_dict(session, cert))
+
+
+@router.post("/status", response_class=HTMLResponse)
+def change_status(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    r.check_csrf(request, csrf_token)
+    typed = {"number": number, "status": status, "reason": reason}
+    form = r.Form(values=typed, fields=STATUS_FIELDS)
+    try:
+        data = CertificateStatusChange.model_validate({"status": status, "reason": reason})
+        if not number.strip():
+            form.add("number", "请填写证书编号 (number is required)")
+            return _page(request, 422, status_form=form)
+        cert = cert_service.set_certificate_status(
+            session, number, data.status, data.reason, actor=user.actor
+        )
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _page(request, 422, status_form=form)
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _page(request, exc.status_code, status_form=form)
+    return _page(request, changed=cert_service.certificate_to_dict(session, cert))
+
+
+@router.post("/import", response_class=HTMLResponse)
+def import_csv(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    csv_file: UploadFile | None = None,
+    csv_text: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    r.check_csrf(request, csrf_token)
+    form = r.Form(values={"csv_text": csv_text}, fields=IMPORT_FIELDS)
+    text = csv_text
+    if csv_file is not None and csv_file.filename:
+        raw = csv_file.file.read(MAX_CSV_BYTES + 1)
+        if len(raw) > MAX_CSV_BYTES:
+            form.add("csv_file", f"文件超过 {MAX_CSV_BYTES // 1024 // 1024} MB")
+            return _page(request, 413, import_form=form)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add("csv_file", "文件须为 UTF-8 编码的 CSV (the file is not UTF-8)")
+            return _page(request, 422, import_form=form)
+    if not text.strip():
+        form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
+        return _page(request, 422, import_form=form)
+    try:
+        result = cert_service.import_certificates(
+            session, text, request.app.state.settings, actor=user.actor
+        )
+    except ImportRejected as exc:
+        r.rollback_on_error(session)
+        form.general.append(exc.detail)
+        form.error_name = exc.name
+        return _page(request, exc.status_code, import_form=form, import_rows=exc.extra["rows"])
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _page(request, exc.status_code, import_form=form)
+    return _page(request, imported=result)

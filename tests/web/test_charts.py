@@ -1,0 +1,61 @@
+"""Inline SVG charts: well-formed, accessible, escaped, and bars proportional to the data."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minsheng.web.charts import Series, bar_chart, percent
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+
+
+def bars(svg: str) -> list[float]:
+    root = ET.fromstring(svg)
+    return [
+        float(r.get("height", "0"))
+        for r in root.findall("s:rect", NS)
+        if r.find("s:title", NS) is not None
+    ]
+
+
+def test_a_chart_is_an_accessible_svg_image() -> None:
+    svg = str(
+        bar_chart(["0时", "1时"], [Series("接听率", [0.5, 1.0])], title="接听率", fmt=percent)
+    )
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img"
+    assert root.find("s:title", NS) is not None
+    assert root.find("s:title", NS).text == "接听率"  # type: ignore[union-attr]
+
+
+def test_text_is_escaped() -> None:
+    svg = str(bar_chart(["<b>"], [Series("a&b", [1])], title="<script>x</script>"))
+    assert "<script>" not in svg
+    ET.fromstring(svg)
+
+
+def test_missing_values_draw_no_bar() -> None:
+    svg = str(bar_chart(["a", "b", "c"], [Series("x", [1, None, 3])], title="t"))
+    assert len(bars(svg)) == 2
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=30))
+def test_bar_heights_are_proportional(values: list[float]) -> None:
+    svg = str(bar_chart([str(i) for i in range(len(values))], [Series("v", values)], title="t"))
+    heights = bars(svg)
+    assert len(heights) == len(values)
+    top, tallest = max(values), max(heights)
+    for v, h in zip(values, heights, strict=True):
+        assert h >= 0
+        if top > 0:
+            # heights are written to 0.1 px
+            assert abs(h - tallest * v / top) <= 0.11
+
+
+def test_grouped_series_have_a_legend() -> None:
+    svg = str(bar_chart(["a", "b"], [Series("现状", [1, 2]), Series("建议", [2, 3])], title="比较"))
+    assert "现状" in svg and "建议" in svg
+    assert len(bars(svg)) == 4

@@ -1,0 +1,127 @@
+"""The web framework: home page, static files, error pages, staff login and logout."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from minsheng.web import routes
+
+STATIC = Path(routes.__file__).parent / "static"
+
+
+def test_home_is_chinese_with_a_title(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN">' in page.text
+    assert "<title>首页 · 民生</title>" in page.text
+    for link in ("/certificates/verify", "/certificates/bodies", "/ads/check", "/hotline"):
+        assert f'href="{link}"' in page.text
+
+
+def test_htmx_is_served_by_the_app_and_matches_its_provenance(client: TestClient) -> None:
+    response = client.get("/static/htmx.min.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    digest = hashlib.sha256(response.content).hexdigest()
+    assert digest in (STATIC / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert 'src="/static/htmx.min.js"' in client.get("/").text
+
+
+def test_only_listed_static_files_are_served(client: TestClient) -> None:
+    assert client.get("/static/app.css").status_code == 200
+    for name in ("PROVENANCE.md", "nope.js"):
+        page = client.get(f"/static/{name}")
+        assert page.status_code == 404
+        assert "未找到" in page.text
+    assert client.get("/static/..%2Froutes.py").status_code == 404
+
+
+def test_every_input_has_a_label(client: TestClient) -> None:
+    for url in ("/certificates/verify", "/certificates/bodies", "/ads/check", "/staff/login"):
+        html = client.get(url).text
+        ids = re.findall(r'<(?:input|textarea|select) id="([^"]+)"', html)
+        assert ids, url
+        for input_id in ids:
+            assert f'<label for="{input_id}">' in html, (url, input_id)
+
+
+class TestLogin:
+    def test_staff_pages_redirect_to_the_login_form(self, client: TestClient) -> None:
+        response = client.get("/staff", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/staff/login?next=%2Fstaff"
+
+    def test_a_wrong_token_is_named_beside_the_field(self, client: TestClient) -> None:
+        page = client.post("/staff/login", data={"token": "not-a-token"})
+        assert page.status_code == 401
+        assert 'id="e-token" class="error" >令牌无效或已停用' in page.text
+        assert "minsheng_token" not in page.headers.get("set-cookie", "")
+
+    def test_login_sets_an_httponly_cookie_and_lands_on_the_role_home(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        token = login_token("certification")
+        response = client.post("/staff/login", data={"token": token}, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/staff/certification"
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"minsheng_token={token}")
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+
+    def test_next_must_be_a_local_path(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        token = login_token("admin")
+        for evil in ("https://evil.example/", "//evil.example/x"):
+            response = client.post(
+                "/staff/login", data={"token": token, "next": evil}, follow_redirects=False
+            )
+            assert response.headers["location"] == "/staff"
+
+    def test_the_wrong_role_gets_a_403_page(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        client.post("/staff/login", data={"token": login_token("hotline")})
+        page = client.get("/staff/certification")
+        assert page.status_code == 403
+        assert "无权访问" in page.text
+        assert "text/html" in page.headers["content-type"]
+
+    def test_admin_sees_every_system(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        client.post("/staff/login", data={"token": login_token("admin")})
+        page = client.get("/staff")
+        assert page.status_code == 200
+        for href in ("/staff/hotline", "/staff/certification", "/staff/enforcement"):
+            assert f'href="{href}"' in page.text
+
+    def test_logout_needs_the_csrf_token_and_clears_the_cookie(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        client.post("/staff/login", data={"token": login_token("enforcement")})
+        assert client.post("/staff/logout", data={}).status_code == 403
+        html = client.get("/staff").text
+        csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+        assert csrf
+        response = client.post(
+            "/staff/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert 'minsheng_token=""' in response.headers["set-cookie"]
+        client.cookies.clear()
+        assert client.get("/staff", follow_redirects=False).status_code == 303
+
+    def test_the_api_accepts_the_same_cookie(
+        self, client: TestClient, login_token: Callable[[str], str]
+    ) -> None:
+        client.post("/staff/login", data={"token": login_token("hotline")})
+        me = client.get("/api/core/me")
+        assert me.status_code == 200
+        assert me.json()["role"] == "hotline"
