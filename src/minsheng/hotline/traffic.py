@@ -130,6 +130,7 @@ class TrafficDriver:
         self.now = engine.now
         self.offered = 0
         self.stale_actions = 0
+        self.events_handled = 0
         self.finished = 0
         self.outcomes: dict[str, int] = {}
         engine.set_listener(self._on_event)
@@ -168,6 +169,7 @@ class TrafficDriver:
             t = nd if nd < nt else nt
             if t > until:
                 break
+            self.events_handled += 1
             if t > self.now:
                 self.now = t
                 self.set_clock(t)
