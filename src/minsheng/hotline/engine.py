@@ -54,6 +54,7 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import secrets
 import time
 from bisect import insort
 from collections import deque
@@ -364,8 +365,12 @@ class Engine:
         clock: Callable[[], float] = time.time,
         listener: Callable[[Event], None] | None = None,
         keep_records: bool = True,
+        call_id_prefix: str | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
+        # Call ids must stay unique across engine runs (records are keyed by them): a random
+        # prefix per engine unless the driver gives one (or passes its own ids, e.g. SIP Call-IDs).
+        self._id_prefix = call_id_prefix if call_id_prefix is not None else secrets.token_hex(4)
         self._clock = clock
         self._listener = listener
         self._keep_records = keep_records
@@ -424,7 +429,7 @@ class Engine:
             if step.hotline_id not in self._hotlines:
                 raise EngineError(f"route names unknown hotline {step.hotline_id!r}")
         seq = next(self._seq)
-        cid = call_id if call_id is not None else f"call-{seq}"
+        cid = call_id if call_id is not None else f"{self._id_prefix}-{seq}"
         if cid in self._calls:
             raise EngineError(f"call {cid!r} is already active")
         call = _Call(cid, seq, tuple(steps), tag, self._now, crisis, skill)

@@ -482,11 +482,15 @@ def hotline_problems(h: HotlineInfo) -> list[str]:
     problems: list[str] = []
     if h.seats < MIN_SEATS:
         problems.append(f"{h.seats} seat(s): at least {MIN_SEATS} required")
+    short: dict[float, list[str]] = {}
     for day in WEEKDAYS:
         span = parse_span(h.hours.get(day, ""))
         hours = 0.0 if span is None else span.hours
         if hours < MIN_HOURS_PER_DAY:
-            problems.append(f"{day}: open {hours:g} h, at least {MIN_HOURS_PER_DAY:g} h required")
+            short.setdefault(hours, []).append(day)
+    for hours, days in short.items():
+        which = "every day" if len(days) == 7 else ", ".join(days)
+        problems.append(f"open {hours:g} h on {which}: at least {MIN_HOURS_PER_DAY:g} h a day")
     if h.connected_at is None:
         problems.append("not connected to 12356")
     elif h.connected_at >= CONNECT_DEADLINE:
