@@ -23,6 +23,11 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
     engine.next_timer_at()                      # when the next timer is due, or None
     engine.queue_position(call_id)              # QueueInfo(hotline_id, position, expected_wait_s)
     engine.drain_records()                      # finished CallRecords since the last drain
+    engine.status()                             # per hotline: waiting, available, staffed
+
+A lost BYE must not leave a counsellor talking for ever (a known failure of other ACDs): the SIP
+front's watchdog calls ``call_ended(call_id)`` (or ``caller_hangup``) when it tears a dialog down
+for any reason, which always frees the counsellor.
 
 Every public method first fires the timers that are already due, so a driver may call
 ``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)
@@ -593,6 +598,17 @@ class Engine:
             for cid, c in self._counsellors.items()
             if hotline_id is None or c.info.hotline_id == hotline_id
         ]
+
+    def status(self) -> dict[str, dict[str, int]]:
+        """Per hotline: calls waiting, counsellors available and staffed (for dashboards)."""
+        return {
+            hid: {
+                "waiting": len(hl.waiting),
+                "available": len(hl.available),
+                "staffed": hl.staffed,
+            }
+            for hid, hl in self._hotlines.items()
+        }
 
     def staffed(self, hotline_id: str) -> int:
         """How many of the hotline's counsellors are logged in and not on break."""
