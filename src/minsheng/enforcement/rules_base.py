@@ -190,6 +190,11 @@ def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
                     f"the statutory range {[low, high]}"
                 )
             tiers[tier][kind] = band
+    for kind in statutory:
+        bands = [tiers[t][kind] for t in PENALTY_TIERS]
+        # Heavier tiers never allow a lower fine than lighter ones (so 再犯 ≥ 首违 holds).
+        if any(a[0] > b[0] or a[1] > b[1] for a, b in zip(bands, bands[1:], strict=False)):
+            raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
     return Item(
         id=item_id,
         domain=str(raw["domain"]),

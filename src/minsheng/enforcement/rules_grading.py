@@ -302,7 +302,7 @@ def parse_summary(raw: Any) -> Summary:
 
     penalties: list[Penalty] = []
     for i, p in enumerate(raw.get("penalties") or []):
-        fine = p.get("fine_yuan", 0) if isinstance(p, Mapping) else None
+        fine = p.get("fine_yuan") if isinstance(p, Mapping) else None
         if not isinstance(fine, int) or not isinstance(p.get("tier"), str):
             raise InvalidInput("needs tier (text) and fine_yuan (integer)", field=f"penalties[{i}]")
         penalties.append(Penalty(tier=p["tier"], fine_yuan=fine))

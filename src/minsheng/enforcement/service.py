@@ -404,6 +404,7 @@ def add_evidence(
     digest = hashlib.sha256(content).hexdigest()
     if session.get(EvidenceBlob, digest) is None:
         session.add(EvidenceBlob(sha256=digest, size=len(content), content=content))
+        session.flush()  # the blob row must exist before the row that refers to it
     evidence = Evidence(case_id=case.id, sha256=digest, filename=name, note=note, officer=officer)
     session.add(evidence)
     session.flush()
