@@ -9,6 +9,7 @@ outside the statutory range (过罚相当).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -193,7 +194,7 @@ def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
     for kind in statutory:
         bands = [tiers[t][kind] for t in PENALTY_TIERS]
         # Heavier tiers never allow a lower fine than lighter ones (so 再犯 ≥ 首违 holds).
-        if any(a[0] > b[0] or a[1] > b[1] for a, b in zip(bands, bands[1:], strict=False)):
+        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(bands)):
             raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
     return Item(
         id=item_id,
