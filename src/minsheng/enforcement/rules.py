@@ -434,7 +434,12 @@ def decide(rulebase: RuleBase, inp: DecisionInput, *, today: date) -> Decision:
         )
     best = decide_under(at_time, inp)
     for later in rulebase.versions:
-        if at_time.effective_from < later.effective_from <= decided_on:
+        # A later version that carries the very same item (inherited unchanged) cannot be
+        # lighter, so only versions that changed or repealed the item are tried.
+        if (
+            at_time.effective_from < later.effective_from <= decided_on
+            and later.items.get(v.item) is not at_time.items[v.item]
+        ):
             candidate = decide_under(later, inp)
             if _lightness(candidate) < _lightness(best):
                 best = Decision(

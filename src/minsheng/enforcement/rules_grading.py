@@ -176,9 +176,14 @@ def band(table: PointsTable, points: int) -> str:
     return GRADES[-1]
 
 
-def grade(table: PointsTable, s: Summary) -> GradeResult:
-    """Grade one firm; the breakdown lists every line that moved its points."""
-    check_summary(table, s)
+def grade(table: PointsTable, s: Summary, *, check: bool = True) -> GradeResult:
+    """Grade one firm; the breakdown lists every line that moved its points.
+
+    ``check=False`` skips the input checks for summaries built from stored records, which were
+    checked when they were recorded (the bulk yearly grading).
+    """
+    if check:
+        check_summary(table, s)
     breakdown: list[dict[str, Any]] = [
         {"item": "base", "points": table.base_points, "note": "基础分"}
     ]

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from minsheng.core import audit
+from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement import catalog, rules_grading, rules_planning
 from minsheng.enforcement.errors import InspectorNotFound
@@ -178,24 +179,25 @@ def add_industry_record(
 def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.Summary]:
     """One summary per construction-site firm from the records of ``year - 1``."""
     start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
-    firms = session.execute(
-        select(Party.id, Party.registered_on).where(
-            Party.category == Category.CONSTRUCTION_FIRM.value, Party.registered_on <= end
-        )
-    ).all()
-    counts: dict[int, tuple[int, int]] = {}
-    for pid, total, failed in session.execute(
+    # Core queries (no ORM objects): at 200,000 firms the per-row cost is what counts.
+    conn = session.connection()
+    inspections = (
         select(
-            Inspection.party_id,
-            func.count(),
-            func.sum(sql_case((Inspection.passed.is_(False), 1), else_=0)),
+            Inspection.party_id.label("pid"),
+            func.count().label("total"),
+            func.sum(sql_case((Inspection.passed.is_(False), 1), else_=0)).label("failed"),
         )
         .where(Inspection.inspected_on.between(start, end), Inspection.kind == "routine")
         .group_by(Inspection.party_id)
-    ):
-        counts[pid] = (int(total), int(failed or 0))
+        .subquery()
+    )
+    firms = conn.execute(
+        select(Party.id, Party.registered_on > start, inspections.c.total, inspections.c.failed)
+        .outerjoin(inspections, inspections.c.pid == Party.id)
+        .where(Party.category == Category.CONSTRUCTION_FIRM.value, Party.registered_on <= end)
+    ).all()
     penalties: dict[int, list[rules_grading.Penalty]] = defaultdict(list)
-    for pid, tier, fine in session.execute(
+    for pid, tier, fine in conn.execute(
         select(Case.party_id, Decision.tier, Decision.fine_yuan)
         .join(Decision, Decision.case_id == Case.id)
         .where(
@@ -207,21 +209,23 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
     ):
         penalties[pid].append(rules_grading.Penalty(tier=tier or "standard", fine_yuan=fine or 0))
     records: dict[int, list[rules_grading.IndustryRecord]] = defaultdict(list)
-    for pid, kind, note in session.execute(
+    for pid, kind, note in conn.execute(
         select(IndustryRecord.party_id, IndustryRecord.kind, IndustryRecord.note)
         .where(IndustryRecord.recorded_on.between(start, end))
         .order_by(IndustryRecord.id)
     ):
         records[pid].append(rules_grading.IndustryRecord(kind=kind, note=note))
     out = {}
-    for pid, registered_on in firms:
-        total, failed = counts.get(pid, (0, 0))
-        out[pid] = rules_grading.Summary(
-            inspections=total,
-            inspections_failed=failed,
-            penalties=tuple(penalties.get(pid, ())),
-            industry_records=tuple(records.get(pid, ())),
-            new_entrant=registered_on > start,
+    summary = rules_grading.Summary
+    for pid, new_entrant, total, failed in firms:
+        p = penalties.get(pid)
+        r = records.get(pid)
+        out[pid] = summary(
+            inspections=total or 0,
+            inspections_failed=int(failed or 0),
+            penalties=tuple(p) if p else (),
+            industry_records=tuple(r) if r else (),
+            new_entrant=bool(new_entrant),
         )
     return out
 
@@ -234,10 +238,11 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     summaries = summaries_for_year(session, year)
     session.execute(delete(Grade).where(Grade.year == year))
     rows = []
+    now = utcnow()
     by_grade = dict.fromkeys(rules_grading.GRADES, 0)
     forced = 0
     for pid, summary in summaries.items():
-        result = rules_grading.grade(table, summary)
+        result = rules_grading.grade(table, summary, check=False)
         by_grade[result.grade] += 1
         forced += bool(result.forced_by)
         rows.append(
@@ -246,12 +251,13 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
                 "year": year,
                 "grade": result.grade,
                 "points": result.points,
-                "breakdown": [dict(b) for b in result.breakdown],
+                "breakdown": list(result.breakdown),
                 "rule_version": result.rule_version,
+                "graded_at": now,
             }
         )
     if rows:
-        session.execute(insert(Grade), rows)
+        session.connection().execute(insert(Grade), rows)
     session.flush()
     audit.record(
         session,
