@@ -69,7 +69,10 @@ def main() -> None:
         if a != b and shown < 20:
             shown += 1
             traffic = calls[i] * aht_s / interval_s
-            print(f"  differs: {calls[i]:.3f} calls, A={traffic:.3f}: minsheng {a}, pyworkforce {b}")
+            print(
+                f"  differs: {calls[i]:.3f} calls, A={traffic:.3f}: minsheng {a}, pyworkforce {b}"
+            )
+
 
 if __name__ == "__main__":
     main()
