@@ -403,6 +403,10 @@ class Engine:
     def now(self) -> float:
         return self._now
 
+    def set_listener(self, listener: Callable[[Event], None] | None) -> None:
+        """Replace the event listener (a driver built after the engine plugs itself in)."""
+        self._listener = listener
+
     # calls -------------------------------------------------------------------------------------
     @_public
     def offer_call(

@@ -68,3 +68,17 @@ class Directory:
 
     hotlines: tuple[HotlineInfo, ...]
     counsellors: tuple[CounsellorInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallTag:
+    """What the driver attaches to a call (``Engine.offer_call(tag=...)``) so that the finished
+    record can be stored: never the number in clear, only its keyed hash and masked form."""
+
+    caller_hash: str
+    caller_masked: str
+    location_source: str
+    province_code: str | None
+    city_code: str | None
+    rule_version: str
+    dialled: str | None = None
