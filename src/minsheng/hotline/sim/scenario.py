@@ -152,11 +152,15 @@ def _num(
     return float(value)
 
 
-def _choice(raw: dict[str, Any], key: str, default: str, options: tuple[str, ...], path: str) -> str:
+def _choice(
+    raw: dict[str, Any], key: str, default: str, options: tuple[str, ...], path: str
+) -> str:
     value = raw.get(key, default)
     if value not in options:
         where = f"{path}{key}"
-        raise ScenarioError(f"{where} must be one of {', '.join(options)}, got {value!r}", field=where)
+        raise ScenarioError(
+            f"{where} must be one of {', '.join(options)}, got {value!r}", field=where
+        )
     return str(value)
 
 
@@ -236,7 +240,7 @@ def _variant(raw: dict[str, Any], base: Variant | None, path: str) -> Variant:
         distribution=_choice(pa, "distribution", b.patience.distribution, PATIENCE, pp),
         mean_s=_num(pa, "mean_s", b.patience.mean_s, pp, strict_low=True),
     )
-    extra_raw = raw.get("extra_seats", None)
+    extra_raw = raw.get("extra_seats")
     seats_from_plan = b.seats_from_plan
     extra = dict(b.extra_seats)
     if extra_raw == "plan":
@@ -308,7 +312,9 @@ def parse(raw: dict[str, Any], *, variant_names: list[str] | None = None) -> Sce
     try:
         start = datetime.fromisoformat(str(start_raw))
     except ValueError:
-        raise ScenarioError(f"start must be an ISO date-time, got {start_raw!r}", field="start") from None
+        raise ScenarioError(
+            f"start must be an ISO date-time, got {start_raw!r}", field="start"
+        ) from None
     if start.tzinfo is None:
         start = start.replace(tzinfo=BEIJING)
     duration_h = _num(raw, "duration_h", 24.0, "", strict_low=True, high=24 * 31)
@@ -322,7 +328,9 @@ def parse(raw: dict[str, Any], *, variant_names: list[str] | None = None) -> Sce
     for hid, n in _section(raw, "demand", "").items():
         demand[str(hid)] = _num({"v": n}, "v", 0.0, f"demand.{hid}")
     if calls_per_day is None and not demand:
-        raise ScenarioError("give calls_per_day or demand (calls a day per hotline)", field="demand")
+        raise ScenarioError(
+            "give calls_per_day or demand (calls a day per hotline)", field="demand"
+        )
     profile_raw = raw.get("hourly_profile", list(DEFAULT_PROFILE))
     if (
         not isinstance(profile_raw, list)
@@ -347,7 +355,9 @@ def parse(raw: dict[str, Any], *, variant_names: list[str] | None = None) -> Sce
         raise ScenarioError("variants must be a list", field="variants")
     for i, v in enumerate(raw_variants):
         if not isinstance(v, dict) or not isinstance(v.get("name"), str):
-            raise ScenarioError(f"variants[{i}] must be a mapping with a name", field=f"variants[{i}]")
+            raise ScenarioError(
+                f"variants[{i}] must be a mapping with a name", field=f"variants[{i}]"
+            )
         variants.append(_variant(v, base, f"variants[{i}]."))
     names = [v.name for v in variants]
     if len(set(names)) != len(names):
