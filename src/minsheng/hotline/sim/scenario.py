@@ -103,7 +103,6 @@ class Scenario:
     hotlines: tuple[HotlineInfo, ...] | None  # None: the directory in the database
     variants: tuple[Variant, ...]
     service_level_s: float = 30.0
-    poisson_arrivals: bool = True
 
     @property
     def base(self) -> Variant:
@@ -343,7 +342,21 @@ def parse(raw: dict[str, Any], *, variant_names: list[str] | None = None) -> Sce
         )
     hotlines_raw = raw.get("hotlines")
     hotlines: tuple[HotlineInfo, ...] | None = None
-    if hotlines_raw is not None:
+    source = raw.get("directory", "inline" if hotlines_raw is not None else "database")
+    if source not in ("inline", "database", "synthetic"):
+        raise ScenarioError(
+            f"directory must be database, synthetic or inline, got {source!r}", field="directory"
+        )
+    if source == "synthetic":
+        from minsheng.hotline.sim.directory import synthetic
+
+        lines = raw.get("synthetic_lines", 0)
+        if isinstance(lines, bool) or not isinstance(lines, int) or not 0 <= lines <= 5000:
+            raise ScenarioError(
+                "synthetic_lines must be a whole number from 0 to 5000", field="synthetic_lines"
+            )
+        hotlines = synthetic(lines)
+    elif hotlines_raw is not None:
         if not isinstance(hotlines_raw, list) or not hotlines_raw:
             raise ScenarioError("hotlines must be a non-empty list", field="hotlines")
         hotlines = tuple(_hotline(h, f"hotlines[{i}]") for i, h in enumerate(hotlines_raw))
@@ -382,7 +395,6 @@ def parse(raw: dict[str, Any], *, variant_names: list[str] | None = None) -> Sce
         hotlines=hotlines,
         variants=tuple(variants),
         service_level_s=_num(raw, "service_level_s", 30.0, "", strict_low=True),
-        poisson_arrivals=bool(raw.get("poisson_arrivals", True)),
     )
 
 
