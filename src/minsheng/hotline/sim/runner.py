@@ -23,6 +23,7 @@ import math
 import random
 import time
 import tracemalloc
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -272,7 +273,10 @@ def run_variant(
 
     # Change points of every roster: each half hour, plus every shift and opening boundary.
     minutes: set[int] = set(range(0, 1440, 30))
+    connections: list[float] = []
     for h in hotlines:
+        if h.connected_at is not None:
+            connections.append((h.connected_at - start).total_seconds())
         for text in h.hours.values():
             span = rules.parse_span(text)
             if span is not None:
@@ -282,7 +286,7 @@ def run_variant(
     start_local = start.astimezone(BEIJING)
     midnight = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
     offset = (start_local - midnight).total_seconds()
-    change_times: list[float] = [0.0]
+    change_times: list[float] = [0.0, *(t for t in connections if 0 < t < horizon)]
     day = 0
     while day * 86400 - offset < horizon:
         for m in sorted(minutes):
@@ -367,8 +371,10 @@ def run_variant(
         if first is not None:
             push(first, _ARRIVAL, i)
 
-    # Routes depend only on the origin and on which lines are open, so they are cached per
-    # origin and minute (the opening hours have minute resolution).
+    # A route depends only on the origin and on which lines are open and connected, and those
+    # change only at the change points computed above: plan_route's answer is memoised per origin
+    # and interval between change points.
+    bounds = sorted(set(change_times))
     route_cache: dict[tuple[int, int], tuple[Step, ...]] = {}
     locations = [
         rules.Location(
@@ -381,7 +387,7 @@ def run_variant(
     ]
 
     def route(i: int, t: float) -> tuple[Step, ...]:
-        key = (i, int(t // 60))
+        key = (i, bisect_right(bounds, t))
         steps = route_cache.get(key)
         if steps is None:
             at = start + timedelta(seconds=t)
