@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select
@@ -571,7 +571,7 @@ def purge(
 
 
 # KPIs ------------------------------------------------------------------------------------------
-Grouping = Literal["hotline", "province", "day", "hour"]
+GROUPINGS = ("hotline", "province", "day", "hour")
 
 
 def kpis(
@@ -580,13 +580,13 @@ def kpis(
     *,
     start: datetime,
     end: datetime,
-    by: Grouping = "hotline",
+    by: str = "hotline",
     threshold_s: float | None = None,
 ) -> dict[str, Any]:
     """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``kpi.py``)."""
     if end <= start:
         raise InvalidHotline("the period ends before it starts", field="to")
-    if by not in ("hotline", "province", "day", "hour"):
+    if by not in GROUPINGS:
         raise InvalidHotline(f"cannot group by {by!r}", field="by")
     threshold = threshold_s if threshold_s is not None else settings.hotline_service_level_s
     calls = session.execute(
@@ -619,7 +619,8 @@ def kpis(
                     if c.outcome == "no_answer" and a.result == "timeout"
                     else "passed_on"
                 )
-            facts.append(_fact(a.hotline_id, c, outcome))
+            # At one hotline, a rollover is a call it passed on to the next step.
+            facts.append(_fact(a.hotline_id, c, outcome, int(outcome == "passed_on")))
         # Calls with no step at all (empty route) still count, under "(none)".
         stepped = {a.call_id for a in attempts}
         facts.extend(_fact("(none)", c, c.outcome) for c in calls if c.id not in stepped)
@@ -651,7 +652,7 @@ def kpis(
     }
 
 
-def _fact(group: str, c: Any, outcome: str) -> kpi_math.CallFact:
+def _fact(group: str, c: Any, outcome: str, rollovers: int | None = None) -> kpi_math.CallFact:
     home_known = c.province_code is not None
     return kpi_math.CallFact(
         group=group,
@@ -659,7 +660,7 @@ def _fact(group: str, c: Any, outcome: str) -> kpi_math.CallFact:
         wait_s=float(c.wait_s),
         home_known=home_known,
         home_answered=home_known and c.hotline_province_code == c.province_code,
-        rollovers=int(c.rollovers) if outcome != "passed_on" else 0,
+        rollovers=rollovers if rollovers is not None else int(c.rollovers),
         crisis=bool(c.crisis),
     )
 
