@@ -39,7 +39,7 @@ class TestForecast:
         counts = {d: [0] * 48 for d in mondays}
         for k, d in enumerate(mondays):
             counts[d][36] = k + 1  # 1, 2, 3, 4 calls at 18:00 on four Mondays
-        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=4)
+        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=4, smooth=0)
         assert f.calls[0][36] == pytest.approx(2.5)
         assert f.days_per_weekday == [4] * 7
         assert f.calls[1] == [0.0] * 48
@@ -50,7 +50,7 @@ class TestForecast:
             date(2026, 11, 30): [9] * 48,
             date(2026, 11, 23): [4] * 48,
         }
-        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=2)
+        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=2, smooth=0)
         # Only 2026-11-23 (a Monday) is in [11-16, 11-30); the window starts at the first record.
         assert f.window_start == date(2026, 11, 23)
         assert f.days_per_weekday[0] == 1
@@ -65,6 +65,15 @@ class TestForecast:
         f = planning.forecast({}, as_of=date(2026, 11, 30))
         assert f.window_start is None and f.daily_totals() == [0.0] * 7
 
+    def test_smoothing_keeps_the_weekly_total(self) -> None:
+        counts = {date(2026, 11, 23) + timedelta(days=d): [0] * 48 for d in range(7)}
+        counts[date(2026, 11, 23)][36] = 6
+        counts[date(2026, 11, 29)][47] = 3  # Sunday 23:30 spills into Monday 00:00
+        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=1, smooth=1)
+        assert f.calls[0][35:38] == pytest.approx([2, 2, 2])
+        assert f.calls[0][0] == pytest.approx(1) and f.calls[6][46] == pytest.approx(1)
+        assert sum(map(sum, f.calls)) == pytest.approx(9)
+
     def test_bad_weeks(self) -> None:
         with pytest.raises(planning.PlanningError) as info:
             planning.forecast({}, as_of=date(2026, 11, 30), weeks=0)
@@ -75,7 +84,7 @@ class TestForecast:
     def test_total_is_preserved(self, minutes: list[int]) -> None:
         start = datetime(2026, 11, 2)
         counts = planning.count_arrivals(start + timedelta(minutes=m) for m in minutes)
-        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=4)
+        f = planning.forecast(counts, as_of=date(2026, 11, 30), weeks=4, smooth=0)
         if minutes:
             first = min(counts)
             days = (date(2026, 11, 30) - first).days
@@ -187,7 +196,19 @@ class TestAdvice:
         open_ = planning.open_slots_from_spans(ALL_DAY)
         plan = planning.plan_hotline("x", seats=2, open_slots=open_, demand=demand(calls))
         assert len(plan.advice) == 1
-        assert "08:00–09:00 and 20:00–21:00 every day" in plan.advice[0].text
+        # Each one-hour peak becomes a two-hour block (a shift), on whole hours.
+        assert "08:00–10:00 and 20:00–22:00 every day" in plan.advice[0].text
+
+    def test_scattered_half_hours_become_one_block(self) -> None:
+        calls = flat(0.3)
+        for s in (36, 38, 41):  # 18:00, 19:00 and 20:30: gaps of at most one hour
+            calls[2][s] = 3.0
+        spans: dict[str, tuple[int, int] | None] = {d: (480, 1320) for d in planning.WEEKDAY_NAMES}
+        open_ = planning.open_slots_from_spans(spans)  # closes at 22:00
+        plan = planning.plan_hotline("x", seats=2, open_slots=open_, demand=demand(calls))
+        adds = [a for a in plan.advice if a.action == "add_seats"]
+        assert len(adds) == 1 and adds[0].ranges == (("18:00", "21:00"),)
+        assert adds[0].days == ("wed",)
 
     @settings(max_examples=30, deadline=None)
     @given(
@@ -208,5 +229,6 @@ class TestAdvice:
                     for s in range(a0, b0):
                         added[wd][s] += a.seats
         for s in plan.slots:
-            assert added[s.weekday][s.slot] == s.shortfall
+            # Blocks may add more than a half hour needs, never less, and never while closed.
+            assert added[s.weekday][s.slot] >= s.shortfall
             assert s.needed >= planning.MIN_SEATS

@@ -21,6 +21,7 @@ records and each hotline's hours and seats; the CLI and the API print what they 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,10 @@ RULES: dict[str, str] = {
     "erlang-a-sizing": (
         f"fewest seats meeting the target under Erlang A ({erlang.RULE_VERSION}); "
         "Palm 1943, Mandelbaum & Zeltyn 2005"
+    ),
+    "shift-blocks": (
+        "extra seats are advised in blocks of whole hours, at least 2 hours long, bridging gaps "
+        "of up to 1 hour: a counsellor is rostered for a shift, not for a half hour"
     ),
     "official-minimum": (
         "国家卫生健康委 12356 通知 (2024-12): 每条热线至少设置2个坐席，每日提供不少于18小时; "
@@ -128,6 +133,7 @@ class ForecastResult:
     window_end: date
     days_per_weekday: list[int]
     rule: str = "forecast-same-slot-mean"
+    smooth: int = 0
 
     def daily_totals(self) -> list[float]:
         return [sum(day) for day in self.calls]
@@ -136,6 +142,7 @@ class ForecastResult:
         return {
             "rule": self.rule,
             "weeks": self.weeks,
+            "smooth_half_hours": self.smooth,
             "window": {
                 "from": self.window_start.isoformat() if self.window_start else None,
                 "to": self.window_end.isoformat(),
@@ -151,12 +158,20 @@ class ForecastResult:
         }
 
 
-def forecast(counts: Mapping[date, list[int]], *, as_of: date, weeks: int = 4) -> ForecastResult:
+def forecast(
+    counts: Mapping[date, list[int]], *, as_of: date, weeks: int = 4, smooth: int = 1
+) -> ForecastResult:
     """Mean arrivals per weekday and half hour over the ``weeks`` weeks before ``as_of``.
 
     The window is ``[as_of - 7·weeks days, as_of)``, shortened to start at the first day with a
-    record; each weekday's mean divides by the number of such weekdays in the window.
+    record; each weekday's mean divides by the number of such weekdays in the window. The means
+    are then averaged with their ``smooth`` neighbours on each side along the week (a centred
+    moving average, wrapping from Sunday night to Monday morning): a few weeks of a line with a
+    hundred calls a day leave each half hour with a handful of calls, and sizing on that noise
+    would chase chance peaks. ``smooth=0`` keeps the raw means; totals are preserved either way.
     """
+    if smooth < 0 or smooth > 6:
+        raise PlanningError(f"smooth must be between 0 and 6, got {smooth}", field="smooth")
     if weeks < 1:
         raise PlanningError(f"weeks must be 1 or more, got {weeks}", field="weeks")
     end = as_of
@@ -164,7 +179,7 @@ def forecast(counts: Mapping[date, list[int]], *, as_of: date, weeks: int = 4) -
     in_window = [d for d in counts if start <= d < end]
     calls = [[0.0] * SLOTS_PER_DAY for _ in range(7)]
     if not in_window:
-        return ForecastResult(calls, weeks, None, end, [0] * 7)
+        return ForecastResult(calls, weeks, None, end, [0] * 7, smooth=smooth)
     first = min(in_window)
     days_per_weekday = [0] * 7
     day = first
@@ -180,7 +195,16 @@ def forecast(counts: Mapping[date, list[int]], *, as_of: date, weeks: int = 4) -
         n = days_per_weekday[wd]
         if n:
             calls[wd] = [x / n for x in calls[wd]]
-    return ForecastResult(calls, weeks, first, end, days_per_weekday)
+    if smooth:
+        flat = [x for day in calls for x in day]
+        size = len(flat)
+        width = 2 * smooth + 1
+        flat = [
+            sum(flat[(i + k) % size] for k in range(-smooth, smooth + 1)) / width
+            for i in range(size)
+        ]
+        calls = [flat[d * SLOTS_PER_DAY : (d + 1) * SLOTS_PER_DAY] for d in range(7)]
+    return ForecastResult(calls, weeks, first, end, days_per_weekday, smooth=smooth)
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,6 +298,7 @@ class Advice:
             "days": list(self.days),
             "peak_calls_per_half_hour": round(self.peak_calls, 3),
             "rule": self.rule,
+            "shaped_by": "shift-blocks" if self.action == "add_seats" else None,
         }
 
 
@@ -383,20 +408,73 @@ def describe_days(days: Iterable[int]) -> str:
     return "on " + ", ".join(names)
 
 
+def _blocks(day: list[SlotNeed], bridge: int = 2, min_len: int = 4) -> list[int]:
+    """Seats to add in each half hour of one day, as staffable blocks (rule ``shift-blocks``).
+
+    A counsellor cannot be rostered for half an hour, and advice of scattered half hours is
+    unreadable, so each extra seat ``k`` (the half hours whose shortfall is at least ``k``) is
+    turned into blocks: gaps of up to ``bridge`` half hours are filled, blocks are widened to
+    whole hours, and blocks shorter than ``min_len`` half hours are lengthened, always within
+    opening hours. The result never adds fewer seats than a half hour needs.
+    """
+    top = max((s.shortfall for s in day), default=0)
+    is_open = [s.open for s in day]
+    levels: list[list[bool]] = []
+    for k in range(1, top + 1):
+        mask = [s.shortfall >= k for s in day]
+        true = [i for i, m in enumerate(mask) if m]
+        # Bridge short gaps between two blocks (only across open half hours).
+        for a, b in itertools.pairwise(true):
+            if 1 < b - a <= bridge + 1 and all(is_open[a:b]):
+                for i in range(a + 1, b):
+                    mask[i] = True
+        runs: list[list[int]] = []
+        i = 0
+        while i < SLOTS_PER_DAY:
+            if mask[i]:
+                j = i
+                while j < SLOTS_PER_DAY and mask[j]:
+                    j += 1
+                runs.append([i, j])
+                i = j
+            else:
+                i += 1
+        for run in runs:
+            if run[0] % 2 and is_open[run[0] - 1]:
+                run[0] -= 1
+            if run[1] % 2 and run[1] < SLOTS_PER_DAY and is_open[run[1]]:
+                run[1] += 1
+            while run[1] - run[0] < min_len:
+                if run[1] < SLOTS_PER_DAY and is_open[run[1]]:
+                    run[1] += 1
+                elif run[0] > 0 and is_open[run[0] - 1]:
+                    run[0] -= 1
+                else:
+                    break
+            for i in range(run[0], run[1]):
+                mask[i] = True
+        levels.append(mask)
+    # Keep the levels nested: wherever seat k+1 is added, seat k is too.
+    for k in range(len(levels) - 2, -1, -1):
+        levels[k] = [a or b for a, b in zip(levels[k], levels[k + 1], strict=True)]
+    return [sum(level[i] for level in levels) for i in range(SLOTS_PER_DAY)]
+
+
 def _runs(slots: list[SlotNeed]) -> list[tuple[int, int, int, int, float]]:
-    """(weekday, first slot, end slot, shortfall, peak calls) for each run of equal shortfall."""
+    """(weekday, first slot, end slot, seats to add, peak calls) per run of equal addition."""
     runs: list[tuple[int, int, int, int, float]] = []
     for wd in range(7):
-        day = [s for s in slots if s.weekday == wd]
+        day = sorted((s for s in slots if s.weekday == wd), key=lambda x: x.slot)
+        add = _blocks(day)
         s = 0
         while s < SLOTS_PER_DAY:
-            short = day[s].shortfall
+            short = add[s]
             if short == 0:
                 s += 1
                 continue
             e = s
             peak = 0.0
-            while e < SLOTS_PER_DAY and day[e].shortfall == short:
+            while e < SLOTS_PER_DAY and add[e] == short:
                 peak = max(peak, day[e].calls)
                 e += 1
             runs.append((wd, s, e, short, peak))
@@ -428,7 +506,7 @@ def advise(slots: list[SlotNeed], open_slots: set[tuple[int, int]]) -> list[Advi
         covered = [
             x for x in slots if x.weekday in days and any(a <= x.slot < b for a, b, _ in ranges)
         ]
-        deciding = {x.decided_by for x in covered}
+        deciding = {x.decided_by for x in covered if x.shortfall > 0}
         rule = "official-minimum" if deciding == {"official-minimum"} else "erlang-a-sizing"
         seat_word = "seat" if short == 1 else "seats"
         spans = [f"{slot_label(a)}–{slot_label(b)}" for a, b, _ in ranges]

@@ -122,6 +122,9 @@ def _plan_command(
         str | None, typer.Option("--hotline", help="Plan this hotline only (its id)")
     ] = None,
     weeks: Annotated[int, typer.Option("--weeks", help="Weeks of records to average")] = 4,
+    smooth: Annotated[
+        int, typer.Option("--smooth", help="Average each half hour with N neighbours a side")
+    ] = 1,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Forecast from the weeks before this date (YYYY-MM-DD)"),
@@ -156,6 +159,7 @@ def _plan_command(
             hotline_id=hotline,
             as_of=_parse_date(as_of, "as_of"),
             weeks=weeks,
+            smooth=smooth,
             target=target,
             detail=detail,
         )

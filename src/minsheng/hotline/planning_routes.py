@@ -73,6 +73,7 @@ def plan(
     _user: Staff,
     hotline_id: str | None = None,
     weeks: int = 4,
+    smooth: int = 1,
     as_of: date | None = None,
     target_s: float = 30.0,
     service_level: float = 0.8,
@@ -90,5 +91,11 @@ def plan(
         patience_s=patience_s,
     )
     return planning_service.plan(
-        session, hotline_id=hotline_id, as_of=as_of, weeks=weeks, target=target, detail=detail
+        session,
+        hotline_id=hotline_id,
+        as_of=as_of,
+        weeks=weeks,
+        smooth=smooth,
+        target=target,
+        detail=detail,
     )

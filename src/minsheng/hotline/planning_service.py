@@ -65,6 +65,7 @@ def plan(
     hotline_id: str | None = None,
     as_of: date | None = None,
     weeks: int = 4,
+    smooth: int = 1,
     target: planning.PlanTarget | None = None,
     detail: bool = False,
 ) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def plan(
     plans = []
     for h in hotlines:
         counts = planning.count_arrivals(arrivals(session, h.id, start=start, end=as_of))
-        demand = planning.forecast(counts, as_of=as_of, weeks=weeks)
+        demand = planning.forecast(counts, as_of=as_of, weeks=weeks, smooth=smooth)
         result = planning.plan_hotline(
             h.id, seats=h.seats, open_slots=open_slots(h.hours), demand=demand, target=target
         )
@@ -97,6 +98,7 @@ def plan(
     return {
         "as_of": as_of.isoformat(),
         "weeks": weeks,
+        "smooth_half_hours": smooth,
         "target": target.to_dict(),
         "rules": planning.RULES,
         "version": planning.PLANNING_VERSION,
