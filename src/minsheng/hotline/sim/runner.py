@@ -419,8 +419,8 @@ def run_variant(
         t, _, kind, data = heapq.heappop(heap)
         clock.now = t
         events += 1
-        if progress is not None and t >= next_report:
-            progress(min(1.0, t / horizon))
+        if progress is not None and next_report <= t < horizon:
+            progress(t / horizon)
             next_report = t + horizon / 200
         if kind == _ARRIVAL:
             i = data
