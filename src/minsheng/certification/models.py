@@ -157,6 +157,16 @@ class VerificationLog(Base):
     results: Mapped[int] = mapped_column(Integer)
 
 
+class RateWindow(Base):
+    """A fixed one-minute window counter per rate-limit key (client or subject, hashed)."""
+
+    __tablename__ = "cert_rate_windows"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)  # epoch seconds, multiple of 60
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class SubsidyClaim(Base):
     """A decided skill-upgrade subsidy claim (paid or refused), for the statistics."""
 

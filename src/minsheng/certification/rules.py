@@ -280,6 +280,14 @@ def check_issuance(f: IssuanceFacts) -> IssuanceDecision:
                     f"the body's filing runs {body.valid_from.isoformat()} to {until}",
                 )
             )
+        if body.province_code and body.code == "0000" and body.province_code != f.province_code:
+            out.append(
+                Failure(
+                    "body.province",
+                    "province_code",
+                    f"a body filed with province {body.province_code} issues only there",
+                )
+            )
         if (f.occupation_code, f.level) not in body.scope:
             out.append(
                 Failure(

@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.certification import rules
@@ -31,6 +31,7 @@ from minsheng.certification.models import (
     BodyScope,
     Certificate,
     Occupation,
+    RateWindow,
     SerialCounter,
     VerificationLog,
 )
@@ -436,23 +437,37 @@ def advance_serials(session: Session, numbers: list[str]) -> None:
 
 # Verification -------------------------------------------------------------------------------
 
-WINDOW = timedelta(seconds=60)
+WINDOW_S = 60
 
 
-def _window_count(session: Session, column: Any, value: str, since: datetime) -> tuple[int, Any]:
-    stmt = select(func.count(), func.min(VerificationLog.at)).where(
-        column == value, VerificationLog.at >= since
-    )
-    count, oldest = session.execute(stmt).one()
-    return int(count), oldest
+def hit_rate_limit(session: Session, key: str, limit: int, now: datetime) -> int | None:
+    """Count one lookup against ``key`` in the current minute; the seconds to wait when over.
 
-
-def _retry_after(oldest: datetime | None, now: datetime) -> int:
-    if oldest is None:
-        return 60
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
+    One upsert per key (O(1), unlike counting log rows). A refused lookup raises, the
+    transaction rolls back, and so refused attempts never extend the block.
+    """
+    window = int(now.timestamp()) // WINDOW_S * WINDOW_S
+    dialect = session.get_bind().dialect.name
+    ins: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    ins = dialect_insert(RateWindow).values(key=key, window_start=window, count=1)
+    stmt = ins.on_conflict_do_update(
+        index_elements=[RateWindow.key],
+        set_={
+            "count": case(
+                (RateWindow.window_start == ins.excluded.window_start, RateWindow.count + 1),
+                else_=1,
+            ),
+            "window_start": ins.excluded.window_start,
+        },
+    ).returning(RateWindow.count)
+    count = int(session.execute(stmt).scalar_one())
+    if count > limit:
+        return max(1, window + WINDOW_S - int(now.timestamp()))
+    return None
 
 
 def verify(
@@ -491,18 +506,17 @@ def verify(
     subject_hash = id_hash or keyed_hash(num or "", key, purpose="cert-number")
     client_hash = keyed_hash(client, key, purpose="cert-client")
     now = utcnow()
-    since = now - WINDOW
-    count, oldest = _window_count(session, VerificationLog.client_hash, client_hash, since)
-    if count >= settings.cert_verify_rate_per_client:
+    wait = hit_rate_limit(session, "c:" + client_hash, settings.cert_verify_rate_per_client, now)
+    if wait is not None:
         raise VerificationRateLimited(
             f"at most {settings.cert_verify_rate_per_client} lookups a minute per client",
-            retry_after_s=_retry_after(oldest, now),
+            retry_after_s=wait,
         )
-    count, oldest = _window_count(session, VerificationLog.subject_hash, subject_hash, since)
-    if count >= settings.cert_verify_rate_per_subject:
+    wait = hit_rate_limit(session, "s:" + subject_hash, settings.cert_verify_rate_per_subject, now)
+    if wait is not None:
         raise VerificationRateLimited(
             f"at most {settings.cert_verify_rate_per_subject} lookups a minute per person",
-            retry_after_s=_retry_after(oldest, now),
+            retry_after_s=wait,
         )
     stmt = (
         select(Certificate, Occupation.name, Body.name)
