@@ -447,13 +447,9 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql" and rows:
         columns = list(rows[0])
-        raw = conn.connection.driver_connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(  # type: ignore[union-attr]
-                f"COPY cert_certificates ({', '.join(columns)}) FROM STDIN"
-            ) as copy,
-        ):
+        raw: Any = conn.connection.driver_connection
+        copy_sql = f"COPY cert_certificates ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cur, cur.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
         return
