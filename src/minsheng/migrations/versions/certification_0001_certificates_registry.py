@@ -2,7 +2,7 @@
 
 Revision ID: certification_0001
 Revises: core_0001
-Create Date: 2026-11-27 08:11:06.434354
+Create Date: 2026-11-27 08:20:55.430375
 """
 
 from __future__ import annotations
@@ -197,13 +197,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cert_certificates")),
         sa.UniqueConstraint("number", name=op.f("uq_cert_certificates_number")),
-        sa.UniqueConstraint("verify_token", name=op.f("uq_cert_certificates_verify_token")),
     )
     with op.batch_alter_table("cert_certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cert_certificates_body_id"), ["body_id"], unique=False)
         batch_op.create_index(
             "ix_cert_certificates_id_hash_name", ["id_hash", "holder_name"], unique=False
         )
+        batch_op.create_index("ix_cert_certificates_verify_token", ["verify_token"], unique=True)
 
     op.create_table(
         "cert_standards",
@@ -236,6 +236,7 @@ def downgrade() -> None:
 
     op.drop_table("cert_standards")
     with op.batch_alter_table("cert_certificates", schema=None) as batch_op:
+        batch_op.drop_index("ix_cert_certificates_verify_token")
         batch_op.drop_index("ix_cert_certificates_id_hash_name")
         batch_op.drop_index(batch_op.f("ix_cert_certificates_body_id"))
 
