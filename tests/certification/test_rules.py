@@ -129,6 +129,10 @@ class TestIssuance:
             "holder.id_number",
         }
 
+    def test_provincial_body_issues_in_its_province(self) -> None:
+        decision = rules.check_issuance(facts(province_code="44"))
+        assert [f.rule for f in decision.failures] == ["body.province"]
+
     def test_unknown_occupation_and_body(self) -> None:
         decision = rules.check_issuance(facts(occupation=None, body=None))
         assert {f.rule for f in decision.failures} == {"occupation.exists", "body.filed"}

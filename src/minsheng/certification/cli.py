@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -263,7 +262,3 @@ def subsidy_rule_sets() -> None:
             for r in service_subsidy.rule_sets()
         ]
     )
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)

@@ -111,7 +111,11 @@ class Certificate(Base):
     """A skill certificate in the registry."""
 
     __tablename__ = "cert_certificates"
-    __table_args__ = (Index("ix_cert_certificates_id_hash_name", "id_hash", "holder_name"),)
+    __table_args__ = (
+        Index("ix_cert_certificates_id_hash_name", "id_hash", "holder_name"),
+        # A unique index rather than a constraint so that bulk loads may drop and rebuild it.
+        Index("ix_cert_certificates_verify_token", "verify_token", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(22), unique=True)
@@ -125,7 +129,7 @@ class Certificate(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="valid")
     status_reason: Mapped[str | None] = mapped_column(String(200))
-    verify_token: Mapped[str] = mapped_column(String(32), unique=True)
+    verify_token: Mapped[str] = mapped_column(String(32))
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -155,6 +159,16 @@ class VerificationLog(Base):
     channel: Mapped[str] = mapped_column(String(10))
     found: Mapped[bool] = mapped_column(Boolean)
     results: Mapped[int] = mapped_column(Integer)
+
+
+class RateWindow(Base):
+    """A fixed one-minute window counter per rate-limit key (client or subject, hashed)."""
+
+    __tablename__ = "cert_rate_windows"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)  # epoch seconds, multiple of 60
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class SubsidyClaim(Base):

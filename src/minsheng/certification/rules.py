@@ -113,6 +113,17 @@ def normalize_number(number: str) -> str:
 def decode_number(number: str) -> DecodedNumber:
     """Decode a certificate number; never raises. ``errors`` empty ⇔ valid."""
     text = normalize_number(number)
+    if (
+        NUMBER_RE.match(text)
+        and text[5:7] in PROVINCE_CODES
+        and text[15] in "12345"
+        and text[16:] != "000000"
+    ):
+        # The common, valid case without building error lists (bulk imports decode millions).
+        return DecodedNumber(
+            True, text[0], text[1:5], text[5:7], text[7:13], 2000 + int(text[13:15]),
+            int(text[15]), text[16:],
+        )  # fmt: skip
     errors: list[str] = []
     if len(text) != 22:
         errors.append(f"must be 22 characters, got {len(text)}")
@@ -278,6 +289,14 @@ def check_issuance(f: IssuanceFacts) -> IssuanceDecision:
                     "body.filing_dates",
                     "issued_on",
                     f"the body's filing runs {body.valid_from.isoformat()} to {until}",
+                )
+            )
+        if body.province_code and body.code == "0000" and body.province_code != f.province_code:
+            out.append(
+                Failure(
+                    "body.province",
+                    "province_code",
+                    f"a body filed with province {body.province_code} issues only there",
                 )
             )
         if (f.occupation_code, f.level) not in body.scope:

@@ -2,7 +2,7 @@
 
 Revision ID: certification_0001
 Revises: core_0001
-Create Date: 2026-11-27 08:05:42.941575
+Create Date: 2026-11-27 08:20:55.430375
 """
 
 from __future__ import annotations
@@ -71,6 +71,13 @@ def upgrade() -> None:
         sa.Column("confidence", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cert_qualifications")),
         sa.UniqueConstraint("edition", "seq", name=op.f("uq_cert_qualifications_edition_seq")),
+    )
+    op.create_table(
+        "cert_rate_windows",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_cert_rate_windows")),
     )
     op.create_table(
         "cert_serials",
@@ -190,13 +197,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cert_certificates")),
         sa.UniqueConstraint("number", name=op.f("uq_cert_certificates_number")),
-        sa.UniqueConstraint("verify_token", name=op.f("uq_cert_certificates_verify_token")),
     )
     with op.batch_alter_table("cert_certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cert_certificates_body_id"), ["body_id"], unique=False)
         batch_op.create_index(
             "ix_cert_certificates_id_hash_name", ["id_hash", "holder_name"], unique=False
         )
+        batch_op.create_index("ix_cert_certificates_verify_token", ["verify_token"], unique=True)
 
     op.create_table(
         "cert_standards",
@@ -229,6 +236,7 @@ def downgrade() -> None:
 
     op.drop_table("cert_standards")
     with op.batch_alter_table("cert_certificates", schema=None) as batch_op:
+        batch_op.drop_index("ix_cert_certificates_verify_token")
         batch_op.drop_index("ix_cert_certificates_id_hash_name")
         batch_op.drop_index(batch_op.f("ix_cert_certificates_body_id"))
 
@@ -249,6 +257,7 @@ def downgrade() -> None:
 
     op.drop_table("cert_subsidy_claims")
     op.drop_table("cert_serials")
+    op.drop_table("cert_rate_windows")
     op.drop_table("cert_qualifications")
     with op.batch_alter_table("cert_occupations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cert_occupations_name"))
