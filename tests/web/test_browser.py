@@ -7,10 +7,13 @@ test-output/screenshots/.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
+
+from minsheng.enforcement import creditcode
 
 Shot = Callable[[Page, str], Path]
 
@@ -57,3 +60,53 @@ def test_scan_an_ad_and_see_the_highlights(
     assert "政府主推" in marks.all_inner_texts()[0]
     expect(page.locator("ol.hits li").first).to_contain_text("政府主推")
     shot(page, "public-ad-check")
+
+
+def login(page: Page, token: str) -> None:
+    page.goto("/staff/login")
+    expect(page).to_have_title("工作人员登录 · 民生")
+    page.get_by_label("访问令牌 API token").fill(token)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_an_officer_walks_a_case_to_a_first_violation_exemption(
+    page: Page, login_token: Callable[[str], str], shot: Shot
+) -> None:
+    page.set_viewport_size({"width": 1100, "height": 900})
+    login(page, login_token("enforcement"))
+    expect(page).to_have_title("承诺+执法 · 民生")
+    # Register the shop.
+    page.get_by_label("类别").select_option("shop")
+    page.get_by_label("名称或姓名").fill("琼山区浏览器测试粉店")
+    code = creditcode.with_check("92460107" + creditcode.org_code("MA5W0099"))
+    page.get_by_label("统一社会信用代码（单位）").fill(code)
+    page.get_by_role("button", name="登记").click()
+    expect(page.locator("h1")).to_contain_text("琼山区浏览器测试粉店")
+    party_id = page.url.rsplit("/", 1)[1]
+    # Discovery on patrol: open the case.
+    page.goto("/staff/enforcement")
+    page.get_by_label("当事人编号").fill(party_id)
+    page.get_by_label("违法事项").select_option("ZD-01")
+    day = (date.today() - timedelta(days=2)).isoformat()
+    page.get_by_label("违法行为发生日期").fill(day)
+    page.get_by_label("发现日期").fill(day)
+    page.get_by_label("现场情况").fill("店外摆放桌椅占用人行道，经劝导当场收回")
+    page.get_by_role("button", name="立案").click()
+    expect(page.locator("#case-status")).to_have_text("已立案")
+    # Facts: minor harm, corrected at once.
+    page.get_by_label("危害后果", exact=True).select_option("minor")
+    page.get_by_label("当事人已及时改正").check()
+    page.get_by_role("button", name="记录事实").click()
+    expect(page.locator("#case-status")).to_have_text("已查明事实")
+    # Decision with a commitment signed on the spot.
+    page.get_by_label("当事人现场签署信用承诺书").check()
+    page.get_by_role("button", name="作出决定").click()
+    expect(page.locator("#decision-outcome")).to_have_text("首违免罚：不予行政处罚")
+    expect(page.locator("#decision-reasons")).to_contain_text("首违免罚")
+    expect(page.locator("#rule-version")).not_to_be_empty()
+    expect(page.locator("#decision-factors")).to_contain_text("已签信用承诺书")
+    page.get_by_role("button", name="送达告知书").click()
+    expect(page.locator("#notice")).to_contain_text("陈述、申辩")
+    page.get_by_role("button", name="结案").click()
+    expect(page.locator("#case-status")).to_have_text("已结案")
+    shot(page, "staff-enforcement-case")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from minsheng.core.errors import NotFound
-from minsheng.web import auth, public, staff_certification
+from minsheng.web import auth, public, staff_certification, staff_enforcement
 from minsheng.web.render import PageRoute, render
 
 STATIC = Path(__file__).parent / "static"
@@ -39,3 +39,4 @@ def static(name: str) -> FileResponse:
 router.include_router(auth.router)
 router.include_router(public.router)
 router.include_router(staff_certification.router)
+router.include_router(staff_enforcement.router)

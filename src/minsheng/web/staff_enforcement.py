@@ -1,0 +1,601 @@
+"""Staff pages of the enforcement system (role ``enforcement``): parties and their commitments,
+and cases from discovery to closure, each step a form whose refusal names its field, the decision
+shown with the item, the rule version, the legal basis, the reasons and every factor.
+
+The enforcement service has no list functions for parties and cases yet, so the lists here read
+the system's models directly (read-only); every change goes through ``enforcement.service``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import DomainError
+from minsheng.core.web import DbSession, require_role
+from minsheng.enforcement import catalog, rules_base, schemas
+from minsheng.enforcement import service as enf
+from minsheng.enforcement.models import Case, Decision, Grade, Party
+from minsheng.web import render as r
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/enforcement")
+Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
+
+KIND_LABEL = {"person": "自然人", "organisation": "单位"}
+CATEGORY_LABEL = {
+    "street_vendor": "流动商贩",
+    "shop": "沿街商户",
+    "farmer": "农户",
+    "property_company": "物业服务企业",
+    "construction_firm": "建筑施工企业",
+    "other": "其他",
+}
+DISCOVERY_LABEL = {"patrol": "巡查发现", "complaint": "投诉举报", "inspection": "检查发现"}
+HARM_LABEL = {"none": "无危害后果", "minor": "轻微", "general": "一般", "serious": "严重"}
+STATUS_LABEL = {
+    "open": "已立案",
+    "facts_recorded": "已查明事实",
+    "decided": "已决定",
+    "notified": "已告知",
+    "rectification_ordered": "已责令整改",
+    "checked": "已复查",
+    "closed": "已结案",
+}
+STEP_LABEL = {
+    "open": "发现、立案",
+    "evidence": "附证据",
+    "facts": "查明事实",
+    "decide": "作出决定",
+    "notify": "告知当事人权利",
+    "rectify": "责令限期整改",
+    "check": "整改复查",
+    "close": "结案",
+}
+TIER_LABEL = {
+    "exempt": "不予处罚",
+    "reduced": "减轻处罚",
+    "lighter": "从轻处罚",
+    "standard": "一般处罚",
+    "heavier": "从重处罚",
+}
+FACTOR_LABEL = {
+    "party_kind": "当事人类型",
+    "harm": "危害后果",
+    "corrected_in_time": "及时改正",
+    "aggravating": "从重情节",
+    "mitigating": "从轻/减轻情节",
+    "prior_violations_in_window": "回溯期内同项违法次数",
+    "lookback_days": "回溯期（天）",
+    "commitment_breached": "违反有效信用承诺",
+    "commitment_signed": "已签信用承诺书",
+}
+
+PARTY_FIELDS = ("kind", "category", "name", "credit_code", "id_number", "registered_on")
+CASE_FIELDS = ("party_id", "item", "discovery", "occurred_on", "discovered_on", "ended_on", "facts")
+FACT_FIELDS = ("harm", "corrected_in_time", "aggravating", "mitigating", "facts")
+DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on")
+RECTIFY_FIELDS = ("rectify_by",)
+CHECK_FIELDS = ("rectified", "checked_on")
+EVIDENCE_FIELDS = ("file", "note")
+COMMIT_FIELDS = ("item", "signed_on", "valid_until")
+
+
+def outcome_label(decision: dict[str, Any]) -> str:
+    if decision["outcome"] == "no_penalty":
+        return "首违免罚：不予行政处罚" if decision["tier"] == "exempt" else "不予行政处罚"
+    if decision["outcome"] == "time_barred":
+        return "超过追责时效：不再给予行政处罚"
+    label = "再犯必罚：给予行政处罚" if decision.get("repeat") else "给予行政处罚"
+    return f"{label}（{TIER_LABEL.get(decision['tier'] or '', decision['tier'])}）"
+
+
+def _labels() -> dict[str, Any]:
+    rulebase = catalog.rulebase()
+    return {
+        "kind_label": KIND_LABEL,
+        "category_label": CATEGORY_LABEL,
+        "discovery_label": DISCOVERY_LABEL,
+        "harm_label": HARM_LABEL,
+        "status_label": STATUS_LABEL,
+        "step_label": STEP_LABEL,
+        "tier_label": TIER_LABEL,
+        "factor_label": FACTOR_LABEL,
+        "domains": rulebase.domains,
+        "items": [i.to_dict() for i in rules_base.items_of(rulebase, None)],
+        "aggravating": rulebase.aggravating,
+        "mitigating": rules_base.MITIGATING_FACTORS,
+        "outcome_label": outcome_label,
+    }
+
+
+def _checked(value: str) -> bool:
+    return value.lower() in ("on", "true", "1", "yes")
+
+
+# Overview and parties -------------------------------------------------------------------------
+
+
+def _recent_cases(session: Session, limit: int = 20, party_id: int | None = None) -> list[Any]:
+    stmt = (
+        select(Case, Party.name, Party.kind, Decision.outcome, Decision.tier, Decision.repeat)
+        .join(Party, Party.id == Case.party_id)
+        .join(Decision, Decision.case_id == Case.id, isouter=True)
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    if party_id is not None:
+        stmt = stmt.where(Case.party_id == party_id)
+    return list(session.execute(stmt))
+
+
+def _index_page(
+    request: Request, session: DbSession, status_code: int = 200, **forms: Any
+) -> HTMLResponse:
+    counts = dict(
+        session.execute(select(Case.status, func.count()).group_by(Case.status)).all()
+    )
+    ctx: dict[str, Any] = {
+        "title": "承诺+执法",
+        "counts": counts,
+        "cases": _recent_cases(session),
+        "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
+        "case_form": r.Form(
+            fields=CASE_FIELDS,
+            values={"discovery": "patrol", "discovered_on": date.today().isoformat()},
+        ),
+        **_labels(),
+    }
+    ctx.update(forms)
+    return r.render(request, "staff/enforcement/index.html", ctx, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    return _index_page(request, session)
+
+
+@router.get("/parties", response_class=HTMLResponse)
+def parties(request: Request, session: DbSession, user: Staff, q: str = "") -> HTMLResponse:
+    query = q.strip()[:100]
+    stmt = select(Party).order_by(Party.id.desc()).limit(50)
+    if query:
+        stmt = stmt.where(
+            or_(Party.name.contains(query), Party.credit_code == query.upper())
+        ).order_by(None)
+        stmt = stmt.order_by(Party.id)
+    rows = [enf.party_dict(p) for p in session.scalars(stmt)]
+    total = session.scalar(select(func.count()).select_from(Party)) or 0
+    return r.render(
+        request,
+        "staff/enforcement/parties.html",
+        {"title": "当事人", "rows": rows, "q": query, "total": total, **_labels()},
+    )
+
+
+@router.post("/parties", response_model=None)
+def create_party(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    credit_code: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+    registered_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    typed = {
+        "kind": kind,
+        "category": category,
+        "name": name,
+        "credit_code": credit_code,
+        "id_number": id_number,
+        "registered_on": registered_on,
+    }
+    form = r.Form(values={k: v for k, v in typed.items() if k != "id_number"}, fields=PARTY_FIELDS)
+    try:
+        data = schemas.PartyCreate.model_validate(r.blank_to_none(typed))
+        party = enf.create_party(
+            session,
+            kind=data.kind,
+            category=data.category,
+            name=data.name,
+            key=request.app.state.settings.hmac_key,
+            actor=user.actor,
+            credit_code=data.credit_code,
+            id_number=data.id_number,
+            registered_on=data.registered_on,
+        )
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _index_page(request, session, 422, party_form=form)
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _index_page(request, session, exc.status_code, party_form=form)
+    return RedirectResponse(f"/staff/enforcement/parties/{party.id}", status_code=303)
+
+
+def _party_page(
+    request: Request, session: Session, party_id: int, status_code: int = 200, **forms: Any
+) -> HTMLResponse:
+    party = enf.get_party(session, party_id)
+    grades = session.execute(
+        select(Grade.year, Grade.grade, Grade.points)
+        .where(Grade.party_id == party_id)
+        .order_by(Grade.year.desc())
+    ).all()
+    ctx: dict[str, Any] = {
+        "title": f"当事人 {party_id}",
+        "party": enf.party_dict(party),
+        "commitments": [
+            enf.commitment_dict(c) for c in enf.list_commitments(session, party_id=party_id)
+        ],
+        "cases": _recent_cases(session, 100, party_id),
+        "grades": grades,
+        "commit_form": r.Form(fields=COMMIT_FIELDS),
+        **_labels(),
+    }
+    ctx.update(forms)
+    return r.render(request, "staff/enforcement/party.html", ctx, status_code=status_code)
+
+
+@router.get("/parties/{party_id}", response_class=HTMLResponse)
+def party(request: Request, party_id: int, session: DbSession, user: Staff) -> HTMLResponse:
+    return _party_page(request, session, party_id)
+
+
+@router.post("/parties/{party_id}/commitments", response_model=None)
+def sign_commitment(
+    request: Request,
+    party_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    item: Annotated[str, Form()] = "",
+    signed_on: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+    consent_publish: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    typed = {"item": item, "signed_on": signed_on, "valid_until": valid_until}
+    form = r.Form(values=typed, fields=COMMIT_FIELDS)
+    try:
+        data = schemas.CommitmentCreate.model_validate(
+            {
+                "party_id": party_id,
+                **r.blank_to_none(typed),
+                "consent_publish": _checked(consent_publish),
+            }
+        )
+        enf.sign_commitment(
+            session,
+            party_id=party_id,
+            domain=None,
+            item_id=data.item,
+            officer=user.actor,
+            valid_days=request.app.state.settings.enf_commitment_valid_days,
+            signed_on=data.signed_on,
+            valid_until=data.valid_until,
+            consent_publish=data.consent_publish,
+        )
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _party_page(request, session, party_id, 422, commit_form=form)
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _party_page(request, session, party_id, exc.status_code, commit_form=form)
+    return RedirectResponse(f"/staff/enforcement/parties/{party_id}", status_code=303)
+
+
+# Cases ------------------------------------------------------------------------------------------
+
+
+@router.post("/cases", response_model=None)
+def open_case(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    party_id: Annotated[str, Form()] = "",
+    item: Annotated[str, Form()] = "",
+    discovery: Annotated[str, Form()] = "",
+    occurred_on: Annotated[str, Form()] = "",
+    discovered_on: Annotated[str, Form()] = "",
+    ended_on: Annotated[str, Form()] = "",
+    facts: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    typed = {
+        "party_id": party_id,
+        "item": item,
+        "discovery": discovery,
+        "occurred_on": occurred_on,
+        "discovered_on": discovered_on,
+        "ended_on": ended_on,
+        "facts": facts,
+    }
+    form = r.Form(values=typed, fields=CASE_FIELDS)
+    try:
+        values = r.blank_to_none(typed)
+        values["facts"] = facts
+        data = schemas.CaseOpen.model_validate(values)
+        case = enf.open_case(
+            session,
+            party_id=data.party_id,
+            item_id=data.item,
+            discovery=data.discovery,
+            occurred_on=data.occurred_on,
+            discovered_on=data.discovered_on,
+            ended_on=data.ended_on,
+            facts=data.facts,
+            officer=user.actor,
+        )
+    except ValidationError as exc:
+        form.add_validation(exc)
+        return _index_page(request, session, 422, case_form=form)
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        return _index_page(request, session, exc.status_code, case_form=form)
+    return RedirectResponse(f"/staff/enforcement/cases/{case.id}", status_code=303)
+
+
+def _case_page(
+    request: Request, session: Session, case_id: int, status_code: int = 200, **forms: Any
+) -> HTMLResponse:
+    case = enf.get_case(session, case_id)
+    data = enf.case_dict(session, case)
+    notice = None
+    if case.status not in ("open", "facts_recorded", "decided"):
+        decision = session.scalar(select(Decision).where(Decision.case_id == case.id))
+        if decision is not None:
+            notice = enf.notice(case, decision, data["party"]["kind"])
+    item = catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
+    today = date.today().isoformat()
+    ctx: dict[str, Any] = {
+        "title": f"案件 {case_id}",
+        "case": data,
+        "item": item,
+        "notice": notice,
+        "facts_form": r.Form(
+            fields=FACT_FIELDS,
+            values={
+                "harm": data["harm"] or "minor",
+                "corrected_in_time": data["corrected_in_time"] in (True, None),
+                "aggravating": data["aggravating"],
+                "mitigating": [],
+                "facts": data["facts"],
+            },
+        ),
+        "decide_form": r.Form(fields=DECIDE_FIELDS, values={"decided_on": today}),
+        "rectify_form": r.Form(fields=RECTIFY_FIELDS),
+        "check_form": r.Form(fields=CHECK_FIELDS, values={"checked_on": today}),
+        "evidence_form": r.Form(fields=EVIDENCE_FIELDS),
+        "step_form": r.Form(fields=()),
+        **_labels(),
+    }
+    ctx.update(forms)
+    return r.render(request, "staff/enforcement/case.html", ctx, status_code=status_code)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, session: DbSession, user: Staff) -> HTMLResponse:
+    return _case_page(request, session, case_id)
+
+
+def _after_step(
+    request: Request,
+    session: Session,
+    case_id: int,
+    form_name: str,
+    form: r.Form,
+    exc: DomainError | ValidationError,
+) -> HTMLResponse:
+    if isinstance(exc, ValidationError):
+        form.add_validation(exc)
+        status = 422
+    else:
+        r.rollback_on_error(session)
+        form.add_domain(exc)
+        status = exc.status_code
+    return _case_page(request, session, case_id, status, **{form_name: form})
+
+
+def _done(case_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/staff/enforcement/cases/{case_id}{anchor}", status_code=303)
+
+
+@router.post("/cases/{case_id}/facts", response_model=None)
+def record_facts(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    harm: Annotated[str, Form()] = "",
+    corrected_in_time: Annotated[str, Form()] = "",
+    aggravating: Annotated[list[str] | None, Form()] = None,
+    mitigating: Annotated[list[str] | None, Form()] = None,
+    facts: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {
+        "harm": harm,
+        "corrected_in_time": _checked(corrected_in_time),
+        "aggravating": aggravating or [],
+        "mitigating": mitigating or [],
+        "facts": facts,
+    }
+    form = r.Form(values=values, fields=FACT_FIELDS)
+    try:
+        data = schemas.CaseFacts.model_validate(values)
+        enf.record_facts(
+            session,
+            case_id,
+            harm=data.harm,
+            corrected_in_time=data.corrected_in_time,
+            aggravating=data.aggravating,
+            mitigating=data.mitigating,
+            facts=data.facts,
+            officer=user.actor,
+        )
+    except (ValidationError, DomainError) as exc:
+        return _after_step(request, session, case_id, "facts_form", form, exc)
+    return _done(case_id, "#step")
+
+
+@router.post("/cases/{case_id}/decide", response_model=None)
+def decide(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    sign_commitment: Annotated[str, Form()] = "",
+    fine_yuan: Annotated[str, Form()] = "",
+    decided_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {
+        "sign_commitment": _checked(sign_commitment),
+        "fine_yuan": fine_yuan.strip() or None,
+        "decided_on": decided_on.strip() or None,
+    }
+    form = r.Form(values=values | {"fine_yuan": fine_yuan}, fields=DECIDE_FIELDS)
+    settings = request.app.state.settings
+    try:
+        data = schemas.CaseDecide.model_validate(values)
+        enf.decide_case(
+            session,
+            case_id,
+            officer=user.actor,
+            lookback_days=settings.enf_lookback_days,
+            valid_days=settings.enf_commitment_valid_days,
+            signs_commitment=data.sign_commitment,
+            fine_yuan=data.fine_yuan,
+            decided_on=data.decided_on,
+        )
+    except (ValidationError, DomainError) as exc:
+        return _after_step(request, session, case_id, "decide_form", form, exc)
+    return _done(case_id, "#decision")
+
+
+@router.post("/cases/{case_id}/notify", response_model=None)
+def notify(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    try:
+        enf.notify(session, case_id, officer=user.actor)
+    except DomainError as exc:
+        return _after_step(request, session, case_id, "step_form", r.Form(), exc)
+    return _done(case_id, "#notice")
+
+
+@router.post("/cases/{case_id}/rectification", response_model=None)
+def rectification(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    rectify_by: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    form = r.Form(values={"rectify_by": rectify_by}, fields=RECTIFY_FIELDS)
+    try:
+        data = schemas.Rectification.model_validate({"rectify_by": rectify_by.strip() or None})
+        enf.order_rectification(session, case_id, rectify_by=data.rectify_by, officer=user.actor)
+    except (ValidationError, DomainError) as exc:
+        return _after_step(request, session, case_id, "rectify_form", form, exc)
+    return _done(case_id, "#step")
+
+
+@router.post("/cases/{case_id}/check", response_model=None)
+def check(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    rectified: Annotated[str, Form()] = "",
+    checked_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"rectified": rectified or None, "checked_on": checked_on.strip() or None}
+    form = r.Form(values={"rectified": rectified, "checked_on": checked_on}, fields=CHECK_FIELDS)
+    try:
+        data = schemas.RectificationCheck.model_validate(values)
+        enf.check_rectification(
+            session,
+            case_id,
+            rectified=data.rectified,
+            checked_on=data.checked_on,
+            officer=user.actor,
+        )
+    except (ValidationError, DomainError) as exc:
+        return _after_step(request, session, case_id, "check_form", form, exc)
+    return _done(case_id, "#step")
+
+
+@router.post("/cases/{case_id}/close", response_model=None)
+def close(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    try:
+        enf.close_case(session, case_id, officer=user.actor)
+    except DomainError as exc:
+        return _after_step(request, session, case_id, "step_form", r.Form(), exc)
+    return _done(case_id)
+
+
+@router.post("/cases/{case_id}/evidence", response_model=None)
+def evidence(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    file: UploadFile | None = None,
+    csrf_token: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    form = r.Form(values={"note": note}, fields=EVIDENCE_FIELDS)
+    max_bytes = request.app.state.settings.enf_evidence_max_bytes
+    if file is None or not file.filename:
+        form.add("file", "请选择文件 (choose a file)")
+        return _case_page(request, session, case_id, 422, evidence_form=form)
+    try:
+        enf.add_evidence(
+            session,
+            case_id,
+            filename=file.filename or "evidence",
+            content=file.file.read(max_bytes + 1),
+            officer=user.actor,
+            max_bytes=max_bytes,
+            note=note[:500],
+        )
+    except DomainError as exc:
+        return _after_step(request, session, case_id, "evidence_form", form, exc)
+    return _done(case_id, "#evidence")

@@ -1,0 +1,165 @@
+"""Staff enforcement pages: parties, a case walked from discovery to closure with its decision
+(首违免罚, then 再犯必罚 for a repeat), and refusals named beside their field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from minsheng.enforcement import creditcode
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert m
+    return m.group(1)
+
+
+def shop_code(n: int = 1) -> str:
+    return creditcode.with_check("92460107" + creditcode.org_code(f"MA5W{n:04d}"))
+
+
+@pytest.fixture
+def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
+    client.post("/staff/login", data={"token": login_token("enforcement")})
+    page = client.get("/staff/enforcement")
+    assert page.status_code == 200
+    return client, csrf_of(page.text)
+
+
+def new_party(client: TestClient, csrf: str, n: int = 1) -> int:
+    response = client.post(
+        "/staff/enforcement/parties",
+        data={
+            "csrf_token": csrf,
+            "kind": "organisation",
+            "category": "shop",
+            "name": f"琼山区测试粉店{n}",
+            "credit_code": shop_code(n),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def open_case(client: TestClient, csrf: str, party_id: int, occurred: date) -> int:
+    response = client.post(
+        "/staff/enforcement/cases",
+        data={
+            "csrf_token": csrf,
+            "party_id": str(party_id),
+            "item": "ZD-01",
+            "discovery": "patrol",
+            "occurred_on": occurred.isoformat(),
+            "discovered_on": occurred.isoformat(),
+            "facts": "店外摆放桌椅占用人行道",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def walk(
+    client: TestClient, csrf: str, case_id: int, *, sign: bool, fine: str = "", status: int = 200
+) -> str:
+    base = f"/staff/enforcement/cases/{case_id}"
+    facts = {"csrf_token": csrf, "harm": "minor", "corrected_in_time": "on"}
+    assert client.post(f"{base}/facts", data=facts).status_code == 200
+    decide = {"csrf_token": csrf, "fine_yuan": fine}
+    if sign:
+        decide["sign_commitment"] = "on"
+    page = client.post(f"{base}/decide", data=decide)
+    assert page.status_code == status, page.text
+    return page.text
+
+
+def test_a_first_violation_walks_to_an_exemption_and_closes(
+    officer: tuple[TestClient, str],
+) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf)
+    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=3))
+    html = walk(client, csrf, case_id, sign=True)
+    outcome = re.search(r'id="decision-outcome">([^<]+)', html)
+    assert outcome and outcome.group(1) == "首违免罚：不予行政处罚"
+    assert re.search(r'id="rule-version">[^<]+<', html)
+    assert "首违免罚" in re.search(r'id="decision-reasons">.*?</ol>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert 'id="decision-factors"' in html and "已签信用承诺书" in html
+    assert 'id="decision-education"' in html
+    base = f"/staff/enforcement/cases/{case_id}"
+    page = client.post(f"{base}/notify", data={"csrf_token": csrf})
+    assert "陈述、申辩" in page.text
+    page = client.post(f"{base}/close", data={"csrf_token": csrf})
+    assert '<span class="badge" id="case-status">已结案</span>' in page.text
+    steps = re.findall(r"<li><strong>([^<]+)</strong>", page.text)
+    assert steps == ["发现、立案", "查明事实", "作出决定", "告知当事人权利", "结案"]
+    party = client.get(f"/staff/enforcement/parties/{party_id}").text
+    assert "尚未签署" not in party  # the commitment signed at the decision is listed
+
+
+def test_a_repeat_is_penalised_and_a_fine_outside_the_range_is_named(
+    officer: tuple[TestClient, str],
+) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf, 2)
+    first = open_case(client, csrf, party_id, date.today() - timedelta(days=30))
+    walk(client, csrf, first, sign=True)
+    second = open_case(client, csrf, party_id, date.today() - timedelta(days=2))
+    html = walk(client, csrf, second, sign=False, fine="999999", status=422)
+    assert re.search(r'id="e-fine_yuan" class="error" >fine 999999 yuan is outside', html)
+    assert 'id="decision-outcome"' not in html
+    html = walk(client, csrf, second, sign=False, fine="500")
+    outcome = re.search(r'id="decision-outcome">([^<]+)', html)
+    assert outcome and outcome.group(1).startswith("再犯必罚")
+    assert "500 元" in html
+
+
+def test_refusals_name_their_field(officer: tuple[TestClient, str]) -> None:
+    client, csrf = officer
+    page = client.post(
+        "/staff/enforcement/parties",
+        data={
+            "csrf_token": csrf,
+            "kind": "organisation",
+            "category": "shop",
+            "name": "坏代码",
+            "credit_code": "91460107MA5T00010",
+        },
+    )
+    assert page.status_code == 422
+    assert re.search(r'id="e-credit_code" class="error" >[^<]+', page.text)
+    party_id = new_party(client, csrf, 3)
+    future = (date.today() + timedelta(days=5)).isoformat()
+    page = client.post(
+        "/staff/enforcement/cases",
+        data={
+            "csrf_token": csrf,
+            "party_id": str(party_id),
+            "item": "ZD-01",
+            "discovery": "patrol",
+            "occurred_on": future,
+            "discovered_on": future,
+        },
+    )
+    assert page.status_code == 422
+    assert re.search(r'id="e-occurred_on" class="error" >[^<]+in the future', page.text)
+
+
+def test_steps_out_of_order_are_refused(officer: tuple[TestClient, str]) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf, 4)
+    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=1))
+    page = client.post(f"/staff/enforcement/cases/{case_id}/close", data={"csrf_token": csrf})
+    assert page.status_code == 409
+    assert "needs it to be" in page.text
+
+
+def test_other_roles_are_refused(client: TestClient, login_token: Callable[[str], str]) -> None:
+    client.post("/staff/login", data={"token": login_token("certification")})
+    assert client.get("/staff/enforcement").status_code == 403
