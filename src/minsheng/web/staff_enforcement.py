@@ -139,9 +139,7 @@ def _recent_cases(session: Session, limit: int = 20, party_id: int | None = None
 def _index_page(
     request: Request, session: DbSession, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
-    counts = dict(
-        session.execute(select(Case.status, func.count()).group_by(Case.status)).all()
-    )
+    counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
         "counts": counts,
