@@ -140,3 +140,14 @@ def cert_demo(session_factory: sessionmaker[Session], settings: Settings) -> dic
         loaded = demo.load(s, settings)
         s.commit()
     return loaded
+
+
+@pytest.fixture
+def hotline_demo(session_factory: sessionmaker[Session], settings: Settings) -> dict[str, Any]:
+    """The hotline system's demo directory with two days of calls pushed through the engine."""
+    from minsheng.hotline import demo
+
+    with session_factory() as s:
+        loaded = demo.load(s, settings=settings, days=2, calls_per_day=300)
+        s.commit()
+    return loaded

@@ -110,3 +110,22 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_role("button", name="结案").click()
     expect(page.locator("#case-status")).to_have_text("已结案")
     shot(page, "staff-enforcement-case")
+
+
+def test_hotline_staff_log_in_and_see_a_kpi_chart(
+    page: Page, hotline_demo: dict[str, Any], login_token: Callable[[str], str], shot: Shot
+) -> None:
+    page.set_viewport_size({"width": 1100, "height": 900})
+    login(page, login_token("hotline"))
+    expect(page).to_have_title("热线实时看板 · 民生")
+    expect(page.locator("#live-board")).to_be_visible()
+    page.get_by_role("link", name="KPI", exact=True).click()
+    page.get_by_label("起始日期").fill("2025-06-02")
+    page.get_by_label("截止日期（含）").fill("2025-06-03")
+    page.get_by_role("button", name="统计").click()
+    expect(page).to_have_title("热线 KPI · 民生")
+    chart = page.locator("#chart-answer-rate svg")
+    expect(chart).to_be_visible()
+    assert chart.locator("rect title").count() == 24  # one bar per hour
+    expect(page.locator("#chart-asa svg")).to_be_visible()
+    shot(page, "staff-hotline-kpi")

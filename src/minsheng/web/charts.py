@@ -7,15 +7,14 @@ followed by its numbers in a table). Pure functions: numbers in, markup out.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import count
 
 from markupsafe import Markup, escape
 
 PALETTE = ("#1f6feb", "#d4380d", "#389e0d", "#8c5ae8", "#d48806", "#08979c")
-_ids = count(1)
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,9 @@ def bar_chart(
     bar_w = max(1.0, group_w * 0.8 / n_ser)
     if show_values is None:
         show_values = n_cat * n_ser <= 16
-    uid = f"chart{next(_ids)}"
+    # Deterministic ids (the same data draws the same SVG), distinct for different charts.
+    digest = hashlib.sha1(f"{title}|{categories}|{series}".encode(), usedforsecurity=False)
+    uid = f"chart-{digest.hexdigest()[:10]}"
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="{uid}-t {uid}-d" preserveAspectRatio="xMidYMid meet">',
@@ -126,7 +127,8 @@ def bar_chart(
 
 
 def percent(v: float) -> str:
-    return f"{v * 100:.0f}%"
+    pct = v * 100
+    return f"{pct:.0f}%" if abs(pct - round(pct)) < 0.05 else f"{pct:.1f}%"
 
 
 def seconds(v: float) -> str:

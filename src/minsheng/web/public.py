@@ -1,5 +1,5 @@
 """Public pages (no login): certificate verification, the certificate's QR link, the evaluation
-body registry and the scam-ad checker.
+body registry, the scam-ad checker and the 12356 finder (which hotline serves a city, its hours).
 
 Verification posts its form (never a query string, so ID numbers stay out of access logs) and
 answers exactly as ``POST /api/certification/verify`` does: a masked answer, the same answer for
@@ -12,6 +12,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import segno
@@ -23,8 +24,11 @@ from minsheng.certification import service as cert_service
 from minsheng.certification import service_adscan
 from minsheng.certification import service_reference as cert_ref
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
+from minsheng.core import regions
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
 from minsheng.core.web import DbSession, client_id
+from minsheng.hotline import rules as hotline_rules
+from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
 
@@ -237,6 +241,77 @@ def ad_check(
             "result": result,
             "segments": segments,
             "risk_label": RISK_LABEL,
+        },
+        status_code=status,
+    )
+
+
+# 12356: which hotline serves my city ------------------------------------------------------------
+
+WEEKDAY_LABEL = {
+    "mon": "周一",
+    "tue": "周二",
+    "wed": "周三",
+    "thu": "周四",
+    "fri": "周五",
+    "sat": "周六",
+    "sun": "周日",
+}
+LEVEL_LABEL = {"city": "市级热线", "province": "省级热线", "national": "国家备份热线"}
+LEVEL_ORDER = {"city": 0, "province": 1, "national": 2}
+
+
+def _find_city(query: str) -> regions.Region:
+    """A city by name or code, or by a landline area code such as ``0755``."""
+    table = regions.table()
+    if query.isdigit() and query.startswith("0") and len(query) in (3, 4):
+        found = hotline_rules.area_code_location(table, query)
+        if found is None:
+            raise NotFound(f"no city has the area code {query}", field="city")
+        province, city = found
+        return city or province
+    try:
+        return table.lookup(query)
+    except DomainError as exc:  # the core names its own field; the form's field is "city"
+        raise NotFound(exc.detail, field="city") from None
+
+
+@router.get("/hotline", response_class=HTMLResponse)
+def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTMLResponse:
+    query = city.strip()[:40]
+    form = r.Form(values={"city": query}, fields=("city",))
+    region = None
+    lines: list[dict[str, Any]] = []
+    status = 200
+    now = datetime.now(hotline_rules.BEIJING)
+    if query:
+        try:
+            region = _find_city(query)
+        except DomainError as exc:
+            form.add_domain(exc)
+            status = exc.status_code
+    if region is not None:
+        for h in hotline_service.list_hotlines(session, region=region.code):
+            d = hotline_service.hotline_dict(h)
+            hours = hotline_rules.normalise_hours(d["hours"])
+            d["hours"] = hours
+            d["open_now"] = hotline_rules.is_open(hours, now)
+            d["connected"] = hotline_rules.is_connected(hotline_service.to_info(h), now)
+            lines.append(d)
+        lines.sort(key=lambda d: (LEVEL_ORDER.get(d["level"], 9), d["id"]))
+    cities = [c.name for c in regions.table().cities()]
+    return r.render(
+        request,
+        "public/hotline.html",
+        {
+            "title": "12356 心理援助热线",
+            "form": form,
+            "region": regions.describe(region) if region else None,
+            "lines": lines,
+            "now": now,
+            "cities": sorted(set(cities)),
+            "weekdays": WEEKDAY_LABEL,
+            "level_label": LEVEL_LABEL,
         },
         status_code=status,
     )

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from minsheng.core.errors import NotFound
-from minsheng.web import auth, public, staff_certification, staff_enforcement
+from minsheng.web import (
+    auth,
+    public,
+    staff_certification,
+    staff_enforcement,
+    staff_enforcement_reports,
+    staff_hotline,
+)
 from minsheng.web.render import PageRoute, render
 
 STATIC = Path(__file__).parent / "static"
@@ -40,3 +47,5 @@ router.include_router(auth.router)
 router.include_router(public.router)
 router.include_router(staff_certification.router)
 router.include_router(staff_enforcement.router)
+router.include_router(staff_hotline.router)
+router.include_router(staff_enforcement_reports.router)

@@ -1,0 +1,263 @@
+"""Staff report pages of the enforcement system: the yearly A–D grades (distribution chart, each
+firm's grade explained item by item), the 双随机 inspection plan as a month calendar, and the
+outcome statistics computed from the records (reproducing the article's figures)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.web import DbSession, require_role
+from minsheng.enforcement import service as enf
+from minsheng.enforcement import stats, supervision
+from minsheng.enforcement.models import Grade, Party
+from minsheng.web import render as r
+from minsheng.web.charts import Series, bar_chart, percent
+from minsheng.web.render import PageRoute
+from minsheng.web.staff_enforcement import CATEGORY_LABEL
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/enforcement")
+Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
+
+GRADES = ("A", "B", "C", "D")
+GRADE_COLOR = {"A": "#389e0d", "B": "#1f6feb", "C": "#d48806", "D": "#d4380d"}
+DOMAIN_LABEL = {
+    "roadside": "出店占道经营",
+    "garbage": "垃圾分类",
+    "farmland": "耕地非粮化",
+    "construction": "在建工地管理",
+}
+
+
+def _year(value: str, default: int) -> int:
+    if not value.strip():
+        return default
+    if not value.strip().isdigit() or not 2000 <= int(value) <= 2100:
+        raise InvalidInput(f"not a year: {value!r}", field="year")
+    return int(value)
+
+
+# Grades ------------------------------------------------------------------------------------------
+
+
+@router.get("/grades", response_class=HTMLResponse)
+def grades(
+    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
+) -> HTMLResponse:
+    years = list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
+    chosen = _year(year, years[0] if years else date.today().year)
+    counts = dict(
+        session.execute(
+            select(Grade.grade, func.count()).where(Grade.year == chosen).group_by(Grade.grade)
+        ).all()
+    )
+    chart = bar_chart(
+        list(GRADES),
+        [Series("企业数", [counts.get(g, 0) for g in GRADES], "#1f6feb")],
+        title=f"{chosen} 年建筑施工企业信用等级分布",
+        description="A、B、C、D 各级企业数",
+        height=220,
+    )
+    stmt = (
+        select(Grade.party_id, Party.name, Grade.grade, Grade.points, Grade.rule_version)
+        .join(Party, Party.id == Grade.party_id)
+        .where(Grade.year == chosen)
+        .order_by(Grade.points, Party.id)
+        .limit(200)
+    )
+    if grade in GRADES:
+        stmt = stmt.where(Grade.grade == grade)
+    return r.render(
+        request,
+        "staff/enforcement/grades.html",
+        {
+            "title": "企业信用评级",
+            "year": chosen,
+            "years": years,
+            "grade": grade if grade in GRADES else "",
+            "counts": counts,
+            "total": sum(counts.values()),
+            "chart": chart,
+            "rows": session.execute(stmt).all(),
+            "grades": GRADES,
+        },
+    )
+
+
+@router.post("/grades", response_model=None)
+def grade_year(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    year: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    chosen = _year(year, date.today().year)
+    supervision.grade_year(session, chosen, actor=user.actor)
+    return RedirectResponse(f"/staff/enforcement/grades?year={chosen}", status_code=303)
+
+
+@router.get("/grades/{year}/{party_id}", response_class=HTMLResponse)
+def grade_explained(
+    request: Request, year: int, party_id: int, session: DbSession, user: Staff
+) -> HTMLResponse:
+    result = supervision.grade_of(session, party_id, year)
+    party = enf.party_dict(enf.get_party(session, party_id))
+    return r.render(
+        request,
+        "staff/enforcement/grade.html",
+        {"title": f"{party['name']} {year} 年评级", "g": result, "party": party},
+    )
+
+
+# Inspection plan ---------------------------------------------------------------------------------
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    year: str = "",
+    month: str = "",
+    seed: str = "",
+) -> HTMLResponse:
+    years = list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
+    form = r.Form(
+        values={"year": year, "month": month, "seed": seed}, fields=("year", "month", "seed")
+    )
+    try:
+        chosen = _year(year, years[0] if years else date.today().year)
+        m = int(month) if month.strip() else 1
+        if not 1 <= m <= 12:
+            raise InvalidInput("month must be 1–12", field="month")
+        s = int(seed) if seed.strip() else 1
+    except ValueError:
+        form.add("seed", "month and seed must be whole numbers")
+        return r.render(
+            request,
+            "staff/enforcement/plan.html",
+            {"title": "检查计划", "form": form, "p": None},
+            status_code=422,
+        )
+    except DomainError as exc:
+        form.add_domain(exc)
+        return r.render(
+            request,
+            "staff/enforcement/plan.html",
+            {"title": "检查计划", "form": form, "p": None},
+            status_code=exc.status_code,
+        )
+    form.values = {"year": chosen, "month": m, "seed": s}
+    result = supervision.plan(session, year=chosen, seed=s).to_dict(m)
+    by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for visit in result["visits"]:
+        by_day[date.fromisoformat(visit["date"]).day].append(visit)
+    names = dict(
+        session.execute(
+            select(Party.id, Party.name).where(
+                Party.id.in_({v["target"] for v in result["visits"]})
+            )
+        ).all()
+    )
+    weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(chosen, m)
+    burden = result["burden"]
+    chart = bar_chart(
+        list(GRADES),
+        [
+            Series(
+                "每家企业年检查次数", [burden["visits_per_firm_by_grade"].get(g, 0) for g in GRADES]
+            ),
+        ],
+        title="按等级的年检查频次",
+        description="各信用等级企业平均每年被检查的次数",
+        fmt=lambda v: f"{v:.2f}",
+        height=220,
+    )
+    return r.render(
+        request,
+        "staff/enforcement/plan.html",
+        {
+            "title": "检查计划",
+            "form": form,
+            "p": result,
+            "weeks": weeks,
+            "by_day": by_day,
+            "names": names,
+            "chart": chart,
+            "month_name": f"{chosen} 年 {m} 月",
+        },
+    )
+
+
+# Statistics ------------------------------------------------------------------------------------
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def statistics(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    to: str = "",
+) -> HTMLResponse:
+    """Statistics of the period ``from``..``to`` (query parameters; both optional)."""
+    begin = request.query_params.get("from", "").strip()
+    form = r.Form(values={"from": begin, "to": to}, fields=("from", "to"))
+    try:
+        first = date.fromisoformat(begin) if begin else None
+        last = date.fromisoformat(to) if to.strip() else None
+    except ValueError:
+        form.add("from" if begin else "to", "日期格式应为 YYYY-MM-DD")
+        return r.render(
+            request,
+            "staff/enforcement/stats.html",
+            {"title": "成效统计", "form": form, "s": None},
+            status_code=422,
+        )
+    result = stats.compute(session, start=first, end=last)
+    domains = list(result["commitments"]["by_domain"])
+    violated = result["violated_after_commitment"]["by_domain"]
+    charts = {
+        "commitments": bar_chart(
+            [DOMAIN_LABEL.get(d, d) for d in domains],
+            [Series("承诺书", [result["commitments"]["by_domain"][d] for d in domains])],
+            title="各领域签署的信用承诺书",
+            description="按执法领域统计的信用承诺书份数",
+            height=220,
+        ),
+        "violated": bar_chart(
+            [DOMAIN_LABEL.get(d, d) for d in domains],
+            [
+                Series(
+                    "承诺后再违法率",
+                    [violated.get(d, {}).get("rate", 0) for d in domains],
+                    "#d4380d",
+                )
+            ],
+            title="各领域承诺后再违法率",
+            description="签署承诺后再次违法的比例，按领域",
+            fmt=percent,
+            height=220,
+        ),
+    }
+    return r.render(
+        request,
+        "staff/enforcement/stats.html",
+        {
+            "title": "成效统计",
+            "form": form,
+            "s": result,
+            "charts": charts,
+            "domain_label": DOMAIN_LABEL,
+            "category_label": CATEGORY_LABEL,
+        },
+    )

@@ -1,0 +1,348 @@
+"""Staff pages of the 12356 hotline (role ``hotline``): the live board of counsellor states and
+the newest calls (refreshed in place by htmx polling), the KPIs of a period with SVG charts (answer
+rate, average speed of answer and abandonment by hour; calls by day), the compliance report and
+the seat recommendations of the planner, and a simulator run's comparison of its variants.
+
+Every number comes from ``hotline.service`` / ``hotline.planning_service``, the same functions
+behind ``GET /api/hotline/kpi``, ``/compliance`` and ``/planning/plan``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.web import DbSession, require_role
+from minsheng.hotline import planning_service
+from minsheng.hotline import rules as hotline_rules
+from minsheng.hotline import service as hotline_service
+from minsheng.hotline.sim import report as sim_report
+from minsheng.hotline.sim import runner as sim_runner
+from minsheng.hotline.sim import scenario as sim_scenario
+from minsheng.web import render as r
+from minsheng.web.charts import Series, bar_chart, percent, seconds
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
+Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
+
+STATES = ("available", "ringing", "talking", "wrapup", "break", "offline")
+STATE_LABEL = {
+    "available": "空闲",
+    "ringing": "振铃",
+    "talking": "通话中",
+    "wrapup": "话后整理",
+    "break": "小休",
+    "offline": "离线",
+}
+OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
+LIVE_REFRESH_S = 5
+
+
+# Live board -----------------------------------------------------------------------------------
+
+
+def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
+    names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+    by_line: dict[str, Counter[str]] = defaultdict(Counter)
+    counsellors = []
+    for c in hotline_service.list_counsellors(session, hotline_id=hotline or None):
+        by_line[c.hotline_id][c.state] += 1
+        if hotline:
+            counsellors.append(hotline_service.counsellor_dict(c))
+    board = [
+        {"id": hid, "name": names.get(hid, hid), "states": counts, "total": sum(counts.values())}
+        for hid, counts in sorted(by_line.items())
+    ]
+    calls = [
+        hotline_service.call_dict(c, attempts=False)
+        for c in hotline_service.list_calls(session, hotline_id=hotline or None, limit=15)
+    ]
+    return {
+        "board": board,
+        "counsellors": counsellors,
+        "calls": calls,
+        "hotline": hotline,
+        "hotline_name": names.get(hotline, ""),
+        "hotlines": sorted(names.items()),
+        "states": STATES,
+        "state_label": STATE_LABEL,
+        "outcome_label": OUTCOME_LABEL,
+        "refresh_s": LIVE_REFRESH_S,
+        "updated": datetime.now(hotline_rules.BEIJING).strftime("%H:%M:%S"),
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def live(request: Request, session: DbSession, user: Staff, hotline: str = "") -> HTMLResponse:
+    ctx = _live_context(session, hotline.strip())
+    return r.render(request, "staff/hotline/live.html", {"title": "热线实时看板", **ctx})
+
+
+@router.get("/live", response_class=HTMLResponse)
+def live_fragment(
+    request: Request, session: DbSession, user: Staff, hotline: str = ""
+) -> HTMLResponse:
+    """The part of the board that htmx swaps in every few seconds."""
+    ctx = _live_context(session, hotline.strip())
+    return r.render(request, "staff/hotline/_live.html", ctx)
+
+
+@router.post("/counsellors/{counsellor_id}/state", response_class=HTMLResponse)
+def set_state(
+    request: Request,
+    counsellor_id: str,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    state: Annotated[str, Form()] = "",
+    hotline: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Sign a counsellor in, out or on break (htmx posts this and swaps the board)."""
+    r.check_csrf(request, csrf_token)
+    error = ""
+    try:
+        hotline_service.set_counsellor_state(session, counsellor_id, state, actor=user.actor)
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        error = f"{exc.detail} ({exc.field})"
+    ctx = _live_context(session, hotline.strip()) | {"error": error}
+    return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
+
+
+# KPIs -------------------------------------------------------------------------------------------
+
+
+def _period(start: str, end: str, session: DbSession) -> tuple[date, date]:
+    """The period's first and last day (inclusive); default: the last 7 days with records."""
+    if not start and not end:
+        last = planning_service.default_as_of(session) - timedelta(days=1)
+        return last - timedelta(days=6), last
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise InvalidInput(f"not a date: {start!r}", field="from") from None
+    try:
+        last = date.fromisoformat(end)
+    except ValueError:
+        raise InvalidInput(f"not a date: {end!r}", field="to") from None
+    if last < first:
+        raise InvalidInput("the period ends before it starts", field="to")
+    if (last - first).days > 366:
+        raise InvalidInput("at most one year at a time", field="to")
+    return first, last
+
+
+@router.get("/kpi", response_class=HTMLResponse)
+def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    """KPIs of the days ``from``..``to`` (inclusive, Beijing time) with their charts."""
+    start = request.query_params.get("from", "").strip()
+    end = request.query_params.get("to", "").strip()
+    form = r.Form(values={"from": start, "to": end}, fields=("from", "to"))
+    settings = request.app.state.settings
+    try:
+        first, last = _period(start, end, session)
+    except DomainError as exc:
+        form.add_domain(exc)
+        return r.render(
+            request,
+            "staff/hotline/kpi.html",
+            {"title": "热线 KPI", "form": form, "k": None},
+            status_code=exc.status_code,
+        )
+    form.values = {"from": first.isoformat(), "to": last.isoformat()}
+    lo = datetime.combine(first, time(0), tzinfo=hotline_rules.BEIJING)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=hotline_rules.BEIJING)
+    by_hour = hotline_service.kpis(session, settings, start=lo, end=hi, by="hour")
+    by_day = hotline_service.kpis(session, settings, start=lo, end=hi, by="day")
+    by_line = hotline_service.kpis(session, settings, start=lo, end=hi, by="hotline")
+    hours = {g["key"]: g for g in by_hour["groups"]}
+    labels = [f"{h:02d}" for h in range(24)]
+    rows = [hours.get(h) for h in labels]
+    charts = {
+        "answer_rate": bar_chart(
+            labels,
+            [Series("接听率", [g["answer_rate"] if g else None for g in rows], "#1f6feb")],
+            title="各小时接听率",
+            description="按来电时刻（北京时间）统计的接听率",
+            y_max=1.0,
+            fmt=percent,
+        ),
+        "asa": bar_chart(
+            labels,
+            [Series("平均应答时间", [g["asa_s"] if g else None for g in rows], "#8c5ae8")],
+            title="各小时平均应答时间（秒）",
+            description="已接听来电的平均等待秒数，按来电时刻统计",
+            fmt=seconds,
+        ),
+        "abandon": bar_chart(
+            labels,
+            [Series("放弃率", [g["abandonment_rate"] if g else None for g in rows], "#d4380d")],
+            title="各小时来电放弃率",
+            description="来电者在接听前挂断的比例，按来电时刻统计",
+            fmt=percent,
+        ),
+        "days": bar_chart(
+            [g["key"][5:] for g in by_day["groups"]],
+            [
+                Series("来电", [g["offered"] for g in by_day["groups"]], "#8c959f"),
+                Series("接听", [g["answered"] for g in by_day["groups"]], "#389e0d"),
+            ],
+            title="每日来电与接听",
+            description="每日来电数与接听数",
+        ),
+    }
+    lines = sorted(by_line["groups"], key=lambda g: -g["offered"])
+    return r.render(
+        request,
+        "staff/hotline/kpi.html",
+        {
+            "title": "热线 KPI",
+            "form": form,
+            "k": by_hour,
+            "total": by_hour["total"],
+            "hours": rows,
+            "labels": labels,
+            "charts": charts,
+            "days": by_day["groups"],
+            "lines": lines,
+        },
+    )
+
+
+# Compliance and seat planning -----------------------------------------------------------------
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    report = hotline_service.compliance(session)
+    names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+    served = Counter(c["served_by"] for c in report["cities"])
+    chart = bar_chart(
+        ["本市热线", "仅省级热线", "无热线"],
+        [
+            Series(
+                "城市数", [served.get("city", 0), served.get("province", 0), served.get("none", 0)]
+            )
+        ],
+        title="地级城市的热线覆盖",
+        description="由本市热线、仅由本省热线或没有热线服务的地级城市数",
+        height=220,
+    )
+    return r.render(
+        request,
+        "staff/hotline/compliance.html",
+        {
+            "title": "达标情况",
+            "report": report,
+            "names": names,
+            "failing": [h for h in report["hotlines"] if not h["ok"]],
+            "uncovered": [c for c in report["cities"] if c["served_by"] != "city"],
+            "chart": chart,
+        },
+    )
+
+
+@router.get("/planning", response_class=HTMLResponse)
+def seat_planning(
+    request: Request, session: DbSession, user: Staff, hotline: str = ""
+) -> HTMLResponse:
+    result = planning_service.plan(session, hotline_id=hotline.strip() or None)
+    lines = sorted(result["hotlines"], key=lambda h: (h["enough"], h["hotline_id"]))
+    short = [h for h in lines if not h["enough"]][:30]
+    chart = bar_chart(
+        [h["hotline_id"] for h in short],
+        [
+            Series("现有坐席", [h["seats"] for h in short], "#8c959f"),
+            Series("高峰所需", [h["peak_seats_needed"] for h in short], "#d4380d"),
+        ],
+        title="坐席不足的热线：现有与高峰所需",
+        description="每条坐席不足的热线现有坐席数与预测高峰时段所需坐席数",
+    )
+    return r.render(
+        request,
+        "staff/hotline/planning.html",
+        {"title": "坐席建议", "plan": result, "lines": lines, "short": short, "chart": chart},
+    )
+
+
+# Simulator comparison -----------------------------------------------------------------------------
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """The scenarios shipped with the simulator (a page runs only these, never a path)."""
+    folder = resources.files("minsheng.hotline.sim") / "scenarios"
+    return {
+        p.name.rsplit(".", 1)[0]: Path(str(p))
+        for p in folder.iterdir()
+        if p.is_file() and p.name.endswith((".yaml", ".yml", ".json"))
+    }
+
+
+@router.get("/simulate", response_class=HTMLResponse)
+def simulate(
+    request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
+) -> HTMLResponse:
+    """Run a shipped scenario on the real routing rules and engine; compare its variants."""
+    available = shipped_scenarios()
+    form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
+    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
+    if not scenario:
+        return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
+    try:
+        if scenario not in available:
+            raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
+        if seed.strip() and not seed.strip().isdigit():
+            raise InvalidInput("the seed is a whole number", field="seed")
+        raw = sim_scenario.load_file(available[scenario])
+        raw = sim_scenario.with_overrides(raw, seed=int(seed) if seed.strip() else None)
+        parsed = sim_scenario.parse(raw)
+        hotlines = parsed.hotlines or hotline_service.directory_snapshot(session).hotlines
+        sim_scenario.check_against(parsed, hotlines)
+        results = sim_runner.run(parsed, hotlines)
+    except DomainError as exc:
+        form.add_domain(exc)
+        return r.render(
+            request,
+            "staff/hotline/simulate.html",
+            ctx | {"result": None},
+            status_code=exc.status_code,
+        )
+    labels = [f"{h:02d}" for h in range(24)]
+    series = []
+    for res in results:
+        by_hour = {f"{int(g['hour']):02d}": g for g in res.kpis["by_hour"]}
+        series.append(
+            Series(res.name, [by_hour[h]["answer_rate"] if h in by_hour else None for h in labels])
+        )
+    chart = bar_chart(
+        labels,
+        series,
+        title=f"{parsed.name}：各方案各小时接听率",
+        description="同一情景下各方案按小时的接听率",
+        y_max=1.0,
+        fmt=percent,
+        show_values=False,
+    )
+    return r.render(
+        request,
+        "staff/hotline/simulate.html",
+        ctx
+        | {
+            "result": {
+                "name": parsed.name,
+                "seed": parsed.seed,
+                "hours": parsed.duration_s / 3600,
+                "rows": sim_report.comparison_rows(results),
+            },
+            "chart": chart,
+        },
+    )

@@ -1,0 +1,107 @@
+"""Enforcement report pages: grades with their distribution chart and explanation, the
+inspection plan calendar, and the statistics computed from the records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core.config import Settings
+from minsheng.enforcement import creditcode, service, supervision
+
+
+def firm_code(n: int) -> str:
+    return creditcode.with_check("91460107" + creditcode.org_code(f"MA5X{n:04d}"))
+
+
+@pytest.fixture
+def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[int]:
+    """Six construction firms with 2024 inspections (some failed), two inspectors."""
+    ids = []
+    with session_factory() as s:
+        for code in ("QS-T-01", "QS-T-02", "QS-T-03"):
+            supervision.add_inspector(s, code=code, name=f"检查员{code[-2:]}", actor="test")
+        for n in range(6):
+            party = service.create_party(
+                s,
+                kind="organisation",
+                category="construction_firm",
+                name=f"海南测试建设工程有限公司{n}",
+                key=settings.hmac_key,
+                actor="test",
+                credit_code=firm_code(n),
+                registered_on=date(2020, 1, 1),
+            )
+            ids.append(party.id)
+            for k in range(3):
+                supervision.record_inspection(
+                    s,
+                    party_id=party.id,
+                    inspected_on=date(2024, 3 + k, 10),
+                    passed=k >= n % 4,
+                    items=["GC-01"],
+                    inspectors=["QS-T-01", "QS-T-02"],
+                    actor="test",
+                )
+        s.commit()
+    return ids
+
+
+@pytest.fixture
+def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
+    client.post("/staff/login", data={"token": login_token("enforcement")})
+    html = client.get("/staff/enforcement/grades").text
+    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert csrf
+    return client, csrf.group(1)
+
+
+def test_grade_a_year_then_read_the_distribution_and_an_explanation(
+    officer: tuple[TestClient, str], firms: list[int]
+) -> None:
+    client, csrf = officer
+    page = client.post("/staff/enforcement/grades", data={"csrf_token": csrf, "year": "2025"})
+    assert page.status_code == 200
+    assert re.search(r'<figure id="grade-chart">.*?<svg [^>]*role="img"', page.text, re.S)
+    counts = [int(n) for n in re.findall(r'<span class="v">(\d+)</span>[ABCD] 级', page.text)]
+    assert sum(counts) == len(firms)
+    explained = client.get(f"/staff/enforcement/grades/2025/{firms[3]}")
+    assert explained.status_code == 200
+    grade = re.search(r'id="grade">([ABCD])<', explained.text)
+    assert grade
+    assert "inspection_failure_rate" in explained.text
+    assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 422
+
+
+def test_the_plan_is_a_calendar_and_the_same_for_the_same_seed(
+    officer: tuple[TestClient, str], firms: list[int]
+) -> None:
+    client, csrf = officer
+    client.post("/staff/enforcement/grades", data={"csrf_token": csrf, "year": "2025"})
+    pages = [
+        client.get("/staff/enforcement/plan", params={"year": 2025, "month": m, "seed": 7}).text
+        for m in (1, 1)
+    ]
+    assert 'id="calendar"' in pages[0]
+    assert pages[0].count('role="gridcell"') % 7 == 0
+    assert re.sub(r"\s+", "", pages[0]) == re.sub(r"\s+", "", pages[1])
+    bad = client.get("/staff/enforcement/plan", params={"year": 2025, "month": 13})
+    assert bad.status_code == 422
+    assert re.search(r'id="e-month" class="error" >month must be 1–12', bad.text)
+
+
+def test_statistics_are_computed_from_the_records(
+    officer: tuple[TestClient, str], firms: list[int]
+) -> None:
+    client, _csrf = officer
+    page = client.get("/staff/enforcement/stats")
+    assert page.status_code == 200
+    api = client.get("/api/enforcement/stats").json()
+    assert f'<span class="v">{api["commitments"]["total"]:,}</span>签署信用承诺书' in page.text
+    bad = client.get("/staff/enforcement/stats", params={"from": "2025-13-01"})
+    assert bad.status_code == 422
