@@ -10,7 +10,8 @@ events to a listener.
 API (all times are seconds on the clock's scale; the default clock gives Unix epoch seconds)::
 
     engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
-                    listener=on_event)          # directory: snapshot.Directory
+                    listener=on_event,          # directory: snapshot.Directory
+                    events={Ring, Recorded})    # optional: only these events are built
     call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
     engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
     engine.add_counsellor(CounsellorInfo(...))
@@ -63,7 +64,7 @@ import secrets
 import time
 from bisect import insort
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -281,6 +282,9 @@ class Recorded:
     record: CallRecord
 
 
+ALL_EVENTS: frozenset[type] = frozenset(
+    {Ring, CancelRing, Queued, RolledOver, Connected, CallEnded, CounsellorChanged, Recorded}
+)
 Event = (
     Ring | CancelRing | Queued | RolledOver | Connected | CallEnded | CounsellorChanged | Recorded
 )
@@ -371,6 +375,7 @@ class Engine:
         listener: Callable[[Event], None] | None = None,
         keep_records: bool = True,
         call_id_prefix: str | None = None,
+        events: Iterable[type] | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         # Call ids must stay unique across engine runs (records are keyed by them): a random
@@ -379,6 +384,8 @@ class Engine:
         self._clock = clock
         self._listener = listener
         self._keep_records = keep_records
+        self._wanted: frozenset[type] = frozenset()
+        self.set_listener(listener, events)
         self._records: list[CallRecord] = []
         self._now = clock()
         self._seq = itertools.count(1)
@@ -413,9 +420,16 @@ class Engine:
     def now(self) -> float:
         return self._now
 
-    def set_listener(self, listener: Callable[[Event], None] | None) -> None:
-        """Replace the event listener (a driver built after the engine plugs itself in)."""
+    def set_listener(
+        self, listener: Callable[[Event], None] | None, events: Iterable[type] | None = None
+    ) -> None:
+        """Replace the event listener (a driver built after the engine plugs itself in);
+        ``events`` limits it to those event classes (the others are not even built)."""
         self._listener = listener
+        if listener is None:
+            self._wanted = frozenset()
+        else:
+            self._wanted = frozenset(events) if events is not None else ALL_EVENTS
 
     # calls -------------------------------------------------------------------------------------
     @_public
@@ -469,7 +483,8 @@ class Engine:
         c.state = CounsellorState.TALKING
         c.missed = 0
         c.token += 1
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "answered"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "answered"))
         self._emit(Connected(self._now, call.id, c.info.id, c.info.hotline_id))
 
     @_public
@@ -652,7 +667,7 @@ class Engine:
         self._advance(self._clock())
 
     def _emit(self, event: Event) -> None:
-        if self._listener is not None:
+        if self._listener is not None and type(event) in self._wanted:
             self._pending.append(event)
 
     def _flush(self) -> None:
@@ -709,12 +724,13 @@ class Engine:
             call.token += 1
             if call.step_index >= len(call.steps):
                 call.last_resort = True
-                self._emit(RolledOver(self._now, call.id, prev, None, reason))
+                if RolledOver in self._wanted:
+                    self._emit(RolledOver(self._now, call.id, prev, None, reason))
                 self._finish(call, Outcome.NO_ANSWER)
                 return
             step = call.steps[call.step_index]
             hl = self._hotlines[step.hotline_id]
-            if prev is not None or reason != "start":
+            if (prev is not None or reason != "start") and RolledOver in self._wanted:
                 self._emit(RolledOver(self._now, call.id, prev, step.hotline_id, reason))
             call.attempts.append(Attempt(step.hotline_id, step.rule, step.level, self._now))
             last = call.step_index == len(call.steps) - 1
@@ -730,7 +746,7 @@ class Engine:
             self._timer(self._now + self.settings.skill_wait_s, _Timer.SKILL, call)
         insort(hl.waiting, call, key=_Call.sort_key)
         self._dispatch(hl)
-        if call.state is CallState.WAITING:
+        if call.state is CallState.WAITING and Queued in self._wanted:
             info = self._queue_info(hl, call, hl.waiting.index(call) + 1)
             self._emit(Queued(self._now, call.id, hl.info.id, info.position, info.expected_wait_s))
 
@@ -780,7 +796,8 @@ class Engine:
         # The ring timer hangs off the call's token: any later move of the call voids it.
         due = self._now + self.settings.offer_timeout_s
         heapq.heappush(self._timers, (due, next(self._seq), _Timer.RING, call, call.token))
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
         self._emit(Ring(self._now, call.id, c.info.id, hl.info.id))
 
     def _cancel_ring(
@@ -795,7 +812,8 @@ class Engine:
         assert c is not None
         call.counsellor = None
         c.call = None
-        self._emit(CancelRing(self._now, call.id, c.info.id, reason))
+        if CancelRing in self._wanted:
+            self._emit(CancelRing(self._now, call.id, c.info.id, reason))
         # Not the counsellor's fault: they keep their place in the longest-idle order.
         self._set_idle_state(c, to, reason, keep_idle=True)
         if requeue:
@@ -827,7 +845,10 @@ class Engine:
         c = call.counsellor
         call.counsellor = None
         c.call = None
-        self._emit(CancelRing(self._now, call.id, c.info.id, "no_answer" if missed else "rejected"))
+        if CancelRing in self._wanted:
+            self._emit(
+                CancelRing(self._now, call.id, c.info.id, "no_answer" if missed else "rejected")
+            )
         if missed:
             c.missed += 1
         if c.missed >= self.settings.max_no_answer:
@@ -844,7 +865,8 @@ class Engine:
         self._finish(call, Outcome.ANSWERED, record=False)
         c.state = CounsellorState.WRAPUP
         c.token += 1
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "call_ended"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "call_ended"))
         if self.settings.wrapup_s <= 0:
             self._end_wrapup(c, c.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
         else:
@@ -877,7 +899,8 @@ class Engine:
                 c.idle_since = self._now
             insort(hl.available, c, key=_Counsellor.idle_key)
         hl.staffed += (target in STAFFED) - was_staffed
-        self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
         if target is CounsellorState.AVAILABLE:
             self._dispatch(hl)
         elif hl.staffed == 0 and self.settings.leave_when_unstaffed:
@@ -897,7 +920,8 @@ class Engine:
         call.ended_at = self._now
         call.outcome = outcome
         del self._calls[call.id]
-        self._emit(CallEnded(self._now, call.id, outcome, call.last_resort))
+        if CallEnded in self._wanted:
+            self._emit(CallEnded(self._now, call.id, outcome, call.last_resort))
         if record:
             self._store(self._record(call, wrapup_s=0.0))
 
