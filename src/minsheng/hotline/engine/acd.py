@@ -1,59 +1,5 @@
-"""The 12356 queueing engine (ACD): counsellor states, one queue per hotline, crisis priority,
-skill routing, step timeouts with rollover, and a finished-call record for every call.
-
-The engine is a pure, event-driven state machine: no I/O, no SIP, no database, no threads. Time
-comes from an injectable clock (``time.time`` by default, a :class:`VirtualClock` in the
-simulator), so the same code runs in real time behind the SIP front (issue 5) and in virtual time
-inside the simulator (issue 4). Drivers tell the engine what happened; the engine answers with
-events to a listener.
-
-API (all times are seconds on the clock's scale; the default clock gives Unix epoch seconds)::
-
-    engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
-                    listener=on_event,          # directory: snapshot.Directory
-                    events={Ring, Recorded})    # optional: only these events are built
-    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
-    engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
-    engine.add_counsellor(CounsellorInfo(...))
-    engine.answer(call_id)                      # the ringing counsellor picked up
-    engine.reject(call_id) / engine.no_answer(call_id)   # the offer failed; the call waits on
-    engine.caller_hangup(call_id)               # the caller left (abandoned, or end of talk)
-    engine.call_ended(call_id)                  # a connected call ended (either side)
-    engine.mark_crisis(call_id)                 # jumps ahead of every ordinary call at once
-    engine.advance(until=None)                  # fire timers due up to ``until`` (default: now)
-    engine.next_timer_at()                      # when the next timer is due, or None
-    engine.queue_position(call_id)              # QueueInfo(hotline_id, position, expected_wait_s)
-    engine.drain_records()                      # finished CallRecords since the last drain
-    engine.status()                             # per hotline: waiting, available, staffed
-
-A lost BYE must not leave a counsellor talking for ever (a known failure of other ACDs): the SIP
-front's watchdog calls ``call_ended(call_id)`` (or ``caller_hangup``) when it tears a dialog down
-for any reason, which always frees the counsellor.
-
-Every public method first fires the timers that are already due, so a driver may call
-``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)
-raise :class:`EngineError` and change nothing.
-
-Events out (``listener(event)``): :class:`Ring` (ring counsellor X for call Y), :class:`CancelRing`,
-:class:`Queued`, :class:`RolledOver` (moved on to the next step, or to the last resort),
-:class:`Connected`, :class:`CallEnded` (outcome known; tear down the legs),
-:class:`CounsellorChanged`, and :class:`Recorded` (the finished :class:`CallRecord`, sent after the
-counsellor's wrap-up so that it holds the wrap-up time).
-
-Rules (after Asterisk app_queue and FreeSWITCH mod_callcenter, see docs/hotline.md):
-
-- the longest-idle available counsellor of the hotline gets the next call;
-- waiting calls are served crisis first, then by their *original* arrival time (a rolled-over call
-  keeps its place in time); marking a call crisis re-sorts it at once;
-- a call asking for a skill waits up to ``skill_wait_s`` at each hotline for a counsellor with that
-  skill, then takes anyone; a crisis call prefers a ``crisis``-skilled counsellor but never waits;
-- an offer rings ``offer_timeout_s`` at most; ``max_no_answer`` missed offers in a row put the
-  counsellor on break; after each call the counsellor is in wrap-up for ``wrapup_s``;
-- a step ends after its ``timeout_s`` (or at once when no counsellor of that hotline is logged
-  in and later steps exist) and the call moves to the next step; after the last step it is given
-  to the last resort (outcome ``no_answer``). No call is ever lost: every call ends ``answered``,
-  ``abandoned`` or ``no_answer`` and is recorded.
-"""
+"""The ACD state machine itself (``Engine``); see ``minsheng.hotline.engine`` for the API and
+the queueing rules."""
 
 from __future__ import annotations
 
@@ -66,229 +12,37 @@ from bisect import insort
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from enum import IntEnum
+from typing import Any, TypeVar, cast
 
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
-
-if TYPE_CHECKING:
-    from minsheng.core.config import Settings
-
-CRISIS_SKILL = "crisis"
-
-
-class EngineError(ValueError):
-    """A request the engine cannot honour in the current state; nothing was changed."""
-
-
-class UnknownCall(EngineError):
-    pass
-
-
-class UnknownCounsellor(EngineError):
-    pass
-
-
-class InvalidTransition(EngineError):
-    pass
-
-
-class CounsellorState(StrEnum):
-    OFFLINE = "offline"
-    AVAILABLE = "available"
-    RINGING = "ringing"
-    TALKING = "talking"
-    WRAPUP = "wrapup"
-    BREAK = "break"
-
-
-STAFFED = frozenset(
-    {
-        CounsellorState.AVAILABLE,
-        CounsellorState.RINGING,
-        CounsellorState.TALKING,
-        CounsellorState.WRAPUP,
-    }
+from minsheng.hotline.engine.types import (
+    _SETTABLE,
+    ALL_EVENTS,
+    CRISIS_SKILL,
+    STAFFED,
+    Attempt,
+    CallEnded,
+    CallRecord,
+    CallState,
+    CancelRing,
+    Connected,
+    CounsellorChanged,
+    CounsellorState,
+    EngineError,
+    EngineSettings,
+    Event,
+    InvalidTransition,
+    Outcome,
+    Queued,
+    QueueInfo,
+    Recorded,
+    Ring,
+    RolledOver,
+    StepResult,
+    UnknownCall,
+    UnknownCounsellor,
 )
-
-_SETTABLE = frozenset({CounsellorState.AVAILABLE, CounsellorState.BREAK, CounsellorState.OFFLINE})
-
-
-class CallState(StrEnum):
-    WAITING = "waiting"
-    RINGING = "ringing"
-    TALKING = "talking"
-    ENDED = "ended"
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    NO_ANSWER = "no_answer"
-
-
-class StepResult(StrEnum):
-    ANSWERED = "answered"
-    TIMEOUT = "timeout"
-    UNSTAFFED = "unstaffed"
-    ABANDONED = "abandoned"
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """The engine's knobs; ``from_settings`` reads the platform's ``hotline_*`` settings."""
-
-    wrapup_s: float = 60.0
-    max_no_answer: int = 3
-    skill_wait_s: float = 60.0
-    offer_timeout_s: float = 20.0
-    default_handle_s: float = 18 * 60.0  # average call length at a Shanghai site (reference §4)
-    leave_when_unstaffed: bool = True
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EngineSettings:
-        return cls(
-            wrapup_s=settings.hotline_wrapup_s,
-            max_no_answer=settings.hotline_max_no_answer,
-            skill_wait_s=settings.hotline_skill_wait_s,
-            offer_timeout_s=settings.hotline_offer_timeout_s,
-        )
-
-
-class VirtualClock:
-    """A clock the simulator sets by hand: ``clock.now = t`` or ``clock.set(t)``."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def set(self, t: float) -> None:
-        self.now = t
-
-
-# records -------------------------------------------------------------------------------------
-@dataclass
-class Attempt:
-    """One routing step as it happened."""
-
-    hotline_id: str
-    rule: str
-    level: Level
-    entered_at: float
-    left_at: float | None = None
-    result: StepResult | None = None
-
-
-@dataclass
-class CallRecord:
-    """The finished call, as ``service.save_records`` persists it."""
-
-    call_id: str
-    tag: Any
-    arrived_at: float
-    ended_at: float
-    outcome: Outcome
-    crisis: bool
-    skill: str | None
-    last_resort: bool
-    attempts: list[Attempt]
-    hotline_id: str | None = None
-    counsellor_id: str | None = None
-    answered_at: float | None = None
-    wait_s: float = 0.0
-    talk_s: float = 0.0
-    wrapup_s: float = 0.0
-    offers: int = 0
-
-    @property
-    def rollovers(self) -> int:
-        return max(0, len(self.attempts) - 1)
-
-
-@dataclass(frozen=True)
-class QueueInfo:
-    call_id: str
-    hotline_id: str
-    position: int
-    expected_wait_s: float
-
-
-# events ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Ring:
-    at: float
-    call_id: str
-    counsellor_id: str
-    hotline_id: str
-
-
-@dataclass(frozen=True)
-class CancelRing:
-    at: float
-    call_id: str
-    counsellor_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Queued:
-    at: float
-    call_id: str
-    hotline_id: str
-    position: int
-    expected_wait_s: float
-
-
-@dataclass(frozen=True)
-class RolledOver:
-    """The call left ``from_hotline_id``; ``to_hotline_id`` None means the last resort."""
-
-    at: float
-    call_id: str
-    from_hotline_id: str | None
-    to_hotline_id: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Connected:
-    at: float
-    call_id: str
-    counsellor_id: str
-    hotline_id: str
-
-
-@dataclass(frozen=True)
-class CallEnded:
-    at: float
-    call_id: str
-    outcome: Outcome
-    last_resort: bool
-
-
-@dataclass(frozen=True)
-class CounsellorChanged:
-    at: float
-    counsellor_id: str
-    state: CounsellorState
-    reason: str
-
-
-@dataclass(frozen=True)
-class Recorded:
-    at: float
-    record: CallRecord
-
-
-ALL_EVENTS: frozenset[type] = frozenset(
-    {Ring, CancelRing, Queued, RolledOver, Connected, CallEnded, CounsellorChanged, Recorded}
-)
-Event = (
-    Ring | CancelRing | Queued | RolledOver | Connected | CallEnded | CounsellorChanged | Recorded
-)
-
+from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Step
 
 F = TypeVar("F", bound=Callable[..., Any])
 
