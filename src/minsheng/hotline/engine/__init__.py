@@ -47,7 +47,8 @@ Rules (after Asterisk app_queue and FreeSWITCH mod_callcenter, see docs/hotline.
   keeps its place in time); marking a call crisis re-sorts it at once;
 - a call asking for a skill waits up to ``skill_wait_s`` at each hotline for a counsellor with that
   skill, then takes anyone; a crisis call prefers a ``crisis``-skilled counsellor but never waits;
-- an offer rings ``offer_timeout_s`` at most; ``max_no_answer`` missed offers in a row put the
+- an offer rings ``offer_timeout_s`` at most; a counsellor who refused or missed an offer gets
+  no new one for ``offer_retry_delay_s``; ``max_no_answer`` missed offers in a row put the
   counsellor on break; after each call the counsellor is in wrap-up for ``wrapup_s``;
 - a step ends after its ``timeout_s`` (or at once when no counsellor of that hotline is logged
   in and later steps exist) and the call moves to the next step; after the last step it is given
