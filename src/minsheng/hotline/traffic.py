@@ -135,7 +135,7 @@ class TrafficDriver:
         self.events_handled = 0
         self.finished = 0
         self.outcomes: dict[str, int] = {}
-        engine.set_listener(self._on_event)
+        engine.set_listener(self._on_event, {Ring, CancelRing, Connected, Recorded})
 
     # scheduling --------------------------------------------------------------------------------
     def at(self, t: float, kind: str, payload: Any) -> None:
