@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from minsheng.certification.errors import (
 from minsheng.certification.models import Certificate, Occupation, VerificationLog
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
+from minsheng.core.db import utcnow
 from minsheng.core.idnumber import InvalidIdNumber
 from tests.certification import factories as f
 
@@ -246,6 +247,19 @@ class TestVerification:
         service.verify(session, limited, id_number=None, name="x", number=other, client="a")
         with pytest.raises(VerificationRateLimited):  # fourth lookup of client a
             service.verify(session, limited, id_number=None, name="y", number=other, client="a")
+
+    def test_purge_keeps_recent_lookups(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        service.verify(
+            session, settings, id_number=None, name="张伟", number=cert.number, client="a"
+        )
+        assert service.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
+        later = utcnow() + timedelta(days=settings.cert_verify_log_retention_days + 1)
+        assert service.purge(session, settings, now=later) == {
+            "verification_log": 1,
+            "rate_windows": 2,
+        }
 
     def test_token_link(self, session: Session, cert: Certificate) -> None:
         assert service.verify_token(session, cert.verify_token)["found"] is True

@@ -9,11 +9,11 @@ import csv
 import io
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from operator import mul
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from minsheng.certification import rules
@@ -33,6 +33,7 @@ from minsheng.certification.models import (
     BodyScope,
     Certificate,
     Occupation,
+    RateWindow,
     SerialCounter,
     VerificationLog,
 )
@@ -601,6 +602,20 @@ def verify(
         },
     )
     return {"found": bool(found), "certificates": found}
+
+
+def purge(session: Session, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
+    """Delete lookup-log rows past their retention and rate windows older than an hour."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=settings.cert_verify_log_retention_days)
+    logs = session.execute(delete(VerificationLog).where(VerificationLog.at < cutoff))
+    old_window = int(now.timestamp()) - 3600
+    windows = session.execute(delete(RateWindow).where(RateWindow.window_start < old_window))
+    session.flush()
+    return {
+        "verification_log": int(getattr(logs, "rowcount", 0) or 0),
+        "rate_windows": int(getattr(windows, "rowcount", 0) or 0),
+    }
 
 
 def present(cert: Any, occupation: str | None, body: str | None) -> dict[str, Any]:
