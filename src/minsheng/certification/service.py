@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import secrets
+import time
 from datetime import date, datetime, timedelta
 from operator import mul
 from typing import Any, cast
@@ -46,6 +47,12 @@ from minsheng.core.errors import InvalidInput
 from minsheng.core.privacy import keyed_hash, mask_id, mask_name
 
 ID_PURPOSE = "cert-id"
+
+
+def new_token() -> str:
+    """A verification token: 8 hex digits of time (so that bulk inserts land together in the
+    token index) and 24 random hex digits (96 bits: not guessable)."""
+    return f"{time.time_ns() // 1_000_000_000 & 0xFFFFFFFF:08x}{secrets.token_hex(12)}"
 
 # Bodies -------------------------------------------------------------------------------------
 
@@ -251,7 +258,7 @@ def issue(
         body_id=body.id,
         issued_on=data.issued_on,
         status="valid",
-        verify_token=secrets.token_hex(16),
+        verify_token=new_token(),
     )
     session.add(cert)
     session.flush()
@@ -408,7 +415,7 @@ def import_certificates(
                 "issued_on": issued,
                 "status": status,
                 "status_reason": None if status == "valid" else "imported",
-                "verify_token": secrets.token_hex(16),
+                "verify_token": new_token(),
                 "imported": True,
             }
         )
@@ -428,6 +435,9 @@ def import_certificates(
     if bad:
         bad.sort(key=lambda b: (b["line"], b["field"]))
         raise ImportRejected(bad, total)
+    # Sorted by the keyed hash, the rows reach the (id_hash, name) index in order instead of
+    # at random places: on a registry of millions that is the difference that matters.
+    rows.sort(key=lambda r: r["id_hash"])
     insert_rows(session, rows)
     advance_serials(session, numbers)
     audit.record(
