@@ -102,3 +102,25 @@ def test_import_reports_lines(cli: Cli, tmp_path: Path) -> None:
     )
     ok = cli("certs", "import", str(path))
     assert ok.exit_code == 0 and json.loads(ok.stdout) == {"imported": 1}
+
+
+def test_reference_commands(cli: Cli, tmp_path: Path) -> None:
+    added = cli(
+        "certs", "reference", "add-occupation", "4-04-05-13", "生成式人工智能系统应用员",
+        "--added-on", "2024-07-31", "--source", "MOHRSS announcement", "--digital",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["digital"] is True
+    std = tmp_path / "std.csv"
+    std.write_text(
+        "code,occupation_code,name,issue_number,issued_on,levels\n"
+        "T-1,4-04-05-13,生成式人工智能系统应用员（测试）,T1,2025-01-01,4;3\n",
+        encoding="utf-8",
+    )
+    assert json.loads(cli("certs", "reference", "import-standards", str(std)).stdout) == {
+        "imported": 1
+    }
+    view = json.loads(cli("certs", "occupation", "4-04-05-13").stdout)
+    assert view["skill_certificate_eligible"] is True and view["standard_levels"] == [3, 4]
+    again = cli("certs", "reference", "import-standards", str(std))
+    assert again.exit_code == 1 and json.loads(again.stderr)["rows"][0]["field"] == "code"

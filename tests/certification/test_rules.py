@@ -308,7 +308,34 @@ ARTICLE_PHRASES = [
 ]
 
 
+REGULATOR_PHRASES = [
+    *ARTICLE_PHRASES,
+    "不限年龄",
+    "不限专业",
+    "无门槛",
+    "保过",
+    "协议就业",
+    "100%通过",
+    "官方指定",
+    "命题组",
+    "喜报",
+    "国家级",
+    "最高级",
+    "最佳",
+    "挂靠一年三至五万",
+    "躺赚20万",
+    "中华人民共和国职业资格证书",
+    "全国岗位合格证",
+    "原劳动和社会保障部颁发",
+    "工信部证书",
+]
+
+
 class TestAdScanner:
+    def test_recall_on_the_regulator_lists(self) -> None:
+        caught = [p for p in REGULATOR_PHRASES if rules_adscan.scan(f"本机构：{p}。").hits]
+        assert len(caught) / len(REGULATOR_PHRASES) >= 0.95, set(REGULATOR_PHRASES) - set(caught)
+
     def test_every_article_phrase_is_caught(self) -> None:
         for phrase in ARTICLE_PHRASES:
             result = rules_adscan.scan(f"本机构招生：{phrase}，欢迎咨询")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from minsheng.certification import demo, service, service_adscan, service_subsid
 from minsheng.certification import service_reference as ref
 from minsheng.certification.errors import (
     AdTooLarge,
+    DuplicateBody,
     ImportRejected,
     InvalidOccupationCode,
     IssuanceRefused,
@@ -22,6 +23,8 @@ from minsheng.certification.errors import (
 from minsheng.certification.models import Certificate, Occupation, VerificationLog
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
+from minsheng.core.db import utcnow
+from minsheng.core.errors import InvalidInput
 from minsheng.core.idnumber import InvalidIdNumber
 from tests.certification import factories as f
 
@@ -87,6 +90,35 @@ class TestReference:
         fields = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert fields == {(3, "occupation_code"), (3, "issued_on"), (3, "levels")}
         assert ref.list_standards(session) == []
+
+
+class TestBodies:
+    def test_filing_numbers_scope_and_lookup(self, session: Session) -> None:
+        f.reference(session)
+        provincial = f.body(session)
+        national = f.body(
+            session, name="民生测试有限公司", body_type="Y", code="0123", province_code=None
+        )
+        second = f.body(session, name="另一评价中心")
+        assert (provincial.filing_no, national.filing_no) == ("S0000-46-0001", "Y0123")
+        assert second.filing_no == "S0000-46-0002"
+        with pytest.raises(DuplicateBody):
+            f.body(session, name="重复", body_type="Y", code="0123", province_code=None)
+        with pytest.raises(InvalidInput) as err:
+            f.body(session, code="0000", province_code=None)
+        assert err.value.field == "province_code"
+        with pytest.raises(InvalidInput) as err:
+            f.body(session, scope=[{"occupation_code": "4-99-99-99", "levels": [5]}])
+        assert err.value.field == "scope.0.occupation_code"
+        assert [b.filing_no for b in service.search_bodies(session, "Y0123")] == ["Y0123"]
+        assert len(service.search_bodies(session, f.CARBON)) == 3
+        assert [b.name for b in service.search_bodies(session, "有限公司")] == ["民生测试有限公司"]
+
+    def test_demo_load_is_idempotent(self, session: Session, settings: Settings) -> None:
+        first = demo.load(session, settings)
+        again = demo.load(session, settings)
+        assert len(first["certificates"]) == 4 and "certificates" not in again
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 4
 
 
 class TestIssuance:
@@ -185,6 +217,14 @@ class TestVerification:
         )
         assert c["occupation"] == "碳排放管理员" and c["status"] == "valid"
 
+    def test_all_three_fields(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        args = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
+        assert service.verify(session, settings, client="c", **args)["found"] is True
+        args["name"] = "张伟伟"
+        assert service.verify(session, settings, client="c", **args)["found"] is False
+
     def test_misses_are_identical(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
@@ -246,6 +286,19 @@ class TestVerification:
         service.verify(session, limited, id_number=None, name="x", number=other, client="a")
         with pytest.raises(VerificationRateLimited):  # fourth lookup of client a
             service.verify(session, limited, id_number=None, name="y", number=other, client="a")
+
+    def test_purge_keeps_recent_lookups(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        service.verify(
+            session, settings, id_number=None, name="张伟", number=cert.number, client="a"
+        )
+        assert service.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
+        later = utcnow() + timedelta(days=settings.cert_verify_log_retention_days + 1)
+        assert service.purge(session, settings, now=later) == {
+            "verification_log": 1,
+            "rate_windows": 2,
+        }
 
     def test_token_link(self, session: Session, cert: Certificate) -> None:
         assert service.verify_token(session, cert.verify_token)["found"] is True

@@ -201,6 +201,14 @@ def verify(
         )
 
 
+@app.command("purge")
+def purge() -> None:
+    """Delete lookup-log rows past retention (settings) and stale rate-limit windows."""
+    settings = get_settings()
+    with cli_session(settings) as session:
+        echo_json(service.purge(session, settings))
+
+
 @app.command("scan-ad")
 def scan_ad(
     file: Annotated[str, typer.Argument(help="a text file, or - for standard input")] = "-",

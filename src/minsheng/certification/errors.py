@@ -87,7 +87,7 @@ class ImportRejected(InvalidInput):
             f"{len(rows)} problem(s) in {lines} bad row(s) of {total}; nothing imported. "
             f"First: line {first['line']}, {first['field']}: {first['reason']}",
             field=first["field"],
-            extra={"rows": rows[:1000], "bad_rows": len(rows)},
+            extra={"rows": rows[:1000], "problems": len(rows), "bad_rows": lines},
         )
 
 

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     # certification -------------------------------------------------------------------------
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")
     cert_verify_rate_per_subject: int = Field(10, ge=1, description="Lookups/minute per person")
+    cert_verify_log_retention_days: int = Field(180, ge=1, description="Lookup-log retention")
 
     # enforcement ---------------------------------------------------------------------------
     enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")

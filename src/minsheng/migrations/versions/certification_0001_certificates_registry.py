@@ -1,4 +1,4 @@
-"""certificates registry
+"""certification: occupations, catalogue, standards, bodies, certificates, lookups, subsidy
 
 Revision ID: certification_0001
 Revises: core_0001
