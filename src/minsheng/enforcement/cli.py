@@ -248,7 +248,9 @@ def cases_open(
             site_id=site,
             officer=officer,
         )
-        echo_json(service.case_dict(session, case))
+        echo_json(
+            {"id": case.id, "party_id": case.party_id, "item": case.item_id, "status": case.status}
+        )
 
 
 @cases_app.command("evidence")
@@ -309,7 +311,16 @@ def cases_facts(
             facts=facts,
             officer=officer,
         )
-        echo_json(service.case_dict(session, case))
+        echo_json(
+            {
+                "case_id": case.id,
+                "status": case.status,
+                "harm": case.harm,
+                "corrected_in_time": case.corrected_in_time,
+                "aggravating": case.aggravating,
+                "mitigating": case.mitigating,
+            }
+        )
 
 
 @cases_app.command("decide")

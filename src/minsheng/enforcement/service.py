@@ -613,16 +613,17 @@ def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
     proc = catalog.rulebase().procedure
     threshold = int(proc["hearing_threshold_yuan"][party_kind])
     rights = [
-        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出；申辩不会加重处罚"
+        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出，申辩不会加重处罚"
         f"（{proc['sources']['statement']}）",
-        f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内",
-        f"行政诉讼：知道或者应当知道之日起{proc['lawsuit_months']}个月内",
+        f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内申请（《行政复议法》）",
+        f"行政诉讼：知道或者应当知道作出行政行为之日起{proc['lawsuit_months']}个月内提起"
+        "（《行政诉讼法》）",
     ]
     hearing = decision.outcome == Outcome.PENALTY.value and (decision.fine_yuan or 0) >= threshold
     if hearing:
         rights.insert(
             1,
-            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元），可在告知后"
+            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元起），可在告知后"
             f"{proc['hearing_request_days']}日内要求听证（{proc['sources']['hearing']}）",
         )
     return {
