@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("grade", sa.String(length=1), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
-        sa.Column("breakdown", sa.JSON(), nullable=False),
+        sa.Column("breakdown", sa.Text(), nullable=False),
         sa.Column("rule_version", sa.String(length=30), nullable=False),
         sa.Column("graded_at", minsheng.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
