@@ -29,6 +29,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from minsheng.core.errors import InvalidInput
@@ -270,12 +271,13 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         f"item {item.id} ({item.description}) under rule version {version.version}"
     ]
     aggravating_steps = len(set(v.aggravating))
-    common = {
-        "item": item.id,
-        "rule_version": version.version,
-        "legal_basis": item.legal_basis,
-        "factors": factors,
-    }
+    make = partial(
+        Decision,
+        item=item.id,
+        rule_version=version.version,
+        legal_basis=item.legal_basis,
+        factors=factors,
+    )
 
     if priors or breached:
         # 再犯必罚: never an exemption, at least 一般, moved up for aggravating factors.
@@ -306,7 +308,7 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         tier = _move_up(tier, steps)
         fine = item.range_for(tier, kind)
         reasons.append(f"tier {tier.value}: fine {_show(fine)} yuan, inside the statutory range")
-        return Decision(
+        return make(
             outcome=Outcome.PENALTY,
             tier=tier,
             fine_range_yuan=fine,
@@ -315,7 +317,6 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
             breached_commitment=(breached[0].ref or breached[0].signed_on.isoformat())
             if breached
             else None,
-            **common,  # type: ignore[arg-type]
         )
 
     reasons.append(f"首违: no violation of {item.id} within {inp.lookback_days} days before")
@@ -327,13 +328,12 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         )
         if not has_commitment:
             reasons.append("a credit commitment is recommended but not required for this ground")
-        return Decision(
+        return make(
             outcome=Outcome.NO_PENALTY,
             tier=Tier.EXEMPT,
             fine_range_yuan=None,
             reasons=tuple(reasons),
             education=_education(item),
-            **common,  # type: ignore[arg-type]
         )
     if v.harm is Harm.MINOR and v.corrected_in_time and clean and item.exemptible:
         if has_commitment:
@@ -341,14 +341,13 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
                 "首违免罚: first violation, minor harm, corrected in time, on the exemption list, "
                 "credit commitment signed (《行政处罚法》第三十三条第一款第二句)"
             )
-            return Decision(
+            return make(
                 outcome=Outcome.NO_PENALTY,
                 tier=Tier.EXEMPT,
                 fine_range_yuan=None,
                 reasons=tuple(reasons),
                 commitment_required=True,
                 education=_education(item),
-                **common,  # type: ignore[arg-type]
             )
         reasons.append("首违免罚 needs a signed credit commitment; none signed, so no exemption")
     elif v.harm is Harm.MINOR and v.corrected_in_time and clean:
@@ -374,12 +373,11 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         )
     fine = item.range_for(tier, kind)
     reasons.append(f"tier {tier.value}: fine {_show(fine)} yuan")
-    return Decision(
+    return make(
         outcome=Outcome.PENALTY,
         tier=tier,
         fine_range_yuan=fine,
         reasons=tuple(reasons),
-        **common,  # type: ignore[arg-type]
     )
 
 
