@@ -400,6 +400,18 @@ def cases_close(case_id: Annotated[int, typer.Argument()], officer: Officer) -> 
         echo_json({"case_id": case.id, "status": case.status})
 
 
+@cases_app.command("list")
+def cases_list(
+    party: Annotated[int | None, typer.Option(help="Party id")] = None,
+    status: Annotated[str | None, typer.Option(help="e.g. open, decided, closed")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 100,
+) -> None:
+    """Cases, newest first."""
+    with cli_session() as session:
+        found = service.list_cases(session, party_id=party, status=status, limit=limit)
+        echo_json([service.case_brief(c) for c in found])
+
+
 @cases_app.command("show")
 def cases_show(case_id: Annotated[int, typer.Argument()]) -> None:
     """A case with its decision, evidence and timeline."""

@@ -311,6 +311,31 @@ def get_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def list_cases(
+    session: Session, *, party_id: int | None = None, status: str | None = None, limit: int = 100
+) -> list[Case]:
+    if status is not None:
+        parse_enum(Status, status, "status")
+    stmt = select(Case).order_by(Case.id.desc()).limit(min(max(limit, 1), 1000))
+    if party_id is not None:
+        stmt = stmt.where(Case.party_id == party_id)
+    if status is not None:
+        stmt = stmt.where(Case.status == status)
+    return list(session.scalars(stmt))
+
+
+def case_brief(c: Case) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "party_id": c.party_id,
+        "item": c.item_id,
+        "status": c.status,
+        "occurred_on": c.occurred_on.isoformat(),
+        "discovered_on": c.discovered_on.isoformat(),
+        "officer": c.officer,
+    }
+
+
 def _require(case: Case, step: str, *allowed: Status) -> None:
     if case.status not in {s.value for s in allowed}:
         need = " or ".join(s.value for s in allowed)
