@@ -375,11 +375,25 @@ def test_decision_depends_only_on_its_inputs(
         )
         for d in prior_days
     ]
-    a = rules.decide(
-        RB, rules.DecisionInput(party_kind=kind, violation=v, history=tuple(history)), today=TODAY
-    )
+    commitments = [
+        rules.CommitmentRef(
+            signed_on=v.occurred_on - timedelta(days=d + 1),
+            valid_until=v.occurred_on + timedelta(days=d),
+            item=v.item,
+            ref=str(d),
+        )
+        for d in prior_days
+    ]
+
+    def run() -> rules.Decision:
+        inp = rules.DecisionInput(
+            party_kind=kind, violation=v, history=tuple(history), commitments=tuple(commitments)
+        )
+        return rules.decide(RB, inp, today=TODAY)
+
+    a = run()
+    assert run() == a
     rnd.shuffle(history)
-    b = rules.decide(
-        RB, rules.DecisionInput(party_kind=kind, violation=v, history=tuple(history)), today=TODAY
-    )
+    rnd.shuffle(commitments)
+    b = run()
     assert a.to_dict() == b.to_dict()

@@ -248,11 +248,14 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
     )
     # A breach is a violation after the signing day and up to the last valid day; a commitment
     # signed on or after the violation's day was signed in answer to it ("has signed").
-    breached = [
-        c
-        for c in inp.commitments
-        if c.covers(item) and c.signed_on < v.occurred_on <= c.valid_until
-    ]
+    breached = sorted(
+        (
+            c
+            for c in inp.commitments
+            if c.covers(item) and c.signed_on < v.occurred_on <= c.valid_until
+        ),
+        key=lambda c: (c.signed_on, c.valid_until, c.ref or ""),
+    )
     has_commitment = inp.signs_commitment_now or any(
         c.covers(item) and c.signed_on >= v.occurred_on for c in inp.commitments
     )
@@ -260,8 +263,8 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         "party_kind": kind.value,
         "harm": v.harm.value,
         "corrected_in_time": v.corrected_in_time,
-        "aggravating": sorted(v.aggravating),
-        "mitigating": sorted(v.mitigating),
+        "aggravating": sorted(set(v.aggravating)),
+        "mitigating": sorted(set(v.mitigating)),
         "prior_violations_in_window": len(priors),
         "lookback_days": inp.lookback_days,
         "commitment_breached": bool(breached),
