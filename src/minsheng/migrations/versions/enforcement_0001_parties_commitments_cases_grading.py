@@ -1,4 +1,7 @@
-"""parties commitments cases grading
+"""enforcement: parties, sites, commitments, cases and their steps, decisions, evidence (kept in
+the database by SHA-256), inspectors and conflicts, inspections, industry records, yearly grades
+
+Generated with alembic autogenerate against the models, then reviewed.
 
 Revision ID: enforcement_0001
 Revises: core_0001
