@@ -106,7 +106,8 @@ def main() -> None:
         f"rules.decide on built inputs: {n / decide_time:,.0f} decisions/s "
         f"wall, {n / decide_cpu:,.0f}/s CPU ({decide_time / n * 1e6:.1f} µs each); "
         "target ≥ 10,000/s: "
-        f"{'met' if n / decide_time >= 10_000 else 'NOT met'}"
+        f"{'met' if n / decide_time >= 10_000 else 'NOT met'} on wall time, "
+        f"{'met' if n / decide_cpu >= 10_000 else 'NOT met'} on CPU time"
     )
     print(f"CLI/API path, parse + decide: {n / full_time:,.0f} decisions/s")
 

@@ -183,7 +183,8 @@ def main() -> None:
     print(
         f"grade_year end to end (queries + rules + {firms:,} grade rows): {end_to_end:.2f} s "
         f"wall, {cpu:.2f} s CPU ({firms / end_to_end:,.0f} firms/s); target ≤ 10 s for 200,000: "
-        f"{'met' if end_to_end <= 10 * firms / 200_000 else 'NOT met'}"
+        f"{'met' if end_to_end <= 10 * firms / 200_000 else 'NOT met'} on wall time, "
+        f"{'met' if cpu <= 10 * firms / 200_000 else 'NOT met'} on CPU time"
     )
 
 

@@ -92,7 +92,11 @@ def main() -> None:
         f"time: plan {p1:.2f} s, plan + JSON {t1:.2f} s wall / {cpu1:.2f} s CPU "
         f"(second run {p2:.2f} s, {t2:.2f} s wall / {cpu2:.2f} s CPU)"
     )
-    print(f"target ≤ 5 s for 200,000 firms: {'met' if t1 <= 5 * n / 200_000 else 'NOT met'} (wall)")
+    limit = 5 * n / 200_000
+    print(
+        f"target ≤ 5 s for 200,000 firms: {'met' if t1 <= limit else 'NOT met'} on wall time, "
+        f"{'met' if cpu1 <= limit else 'NOT met'} on CPU time"
+    )
     print(
         f"same seed byte-identical: {same} (sha256 {hashlib.sha256(blob1).hexdigest()[:16]}…, "
         f"{len(blob1):,} bytes); other seed differs: {blob1 != blob3}"

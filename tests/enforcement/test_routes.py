@@ -82,6 +82,9 @@ def test_case_workflow_over_http(
     assert body["commitment"]["item"] == "ZD-01"
     assert client.post(f"{API}/cases/{case}/notify", headers=h).json()["rights"]
     assert client.post(f"{API}/cases/{case}/close", headers=h).json()["status"] == "closed"
+    listed = client.get(f"{API}/cases", params={"status": "closed"}, headers=h).json()
+    assert [c["id"] for c in listed] == [case]
+    assert client.get(f"{API}/cases", params={"status": "lost"}, headers=h).status_code == 422
     shown = client.get(f"{API}/cases/{case}", headers=h).json()
     assert shown["events"][0]["officer"].startswith("enforcement-")
     stats = client.get(f"{API}/stats", headers=h).json()

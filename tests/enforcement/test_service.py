@@ -177,6 +177,19 @@ class TestCaseWorkflow:
         assert count(session, Commitment) == 0
         assert session.get(Case, case.id).status == "facts_recorded"  # type: ignore[union-attr]
 
+    def test_time_barred_case_closes_after_the_decision(self, session: Session) -> None:
+        case = first_case(
+            session,
+            f.organisation(session),
+            occurred_on=date(2023, 1, 10),
+            discovered_on=date(2026, 3, 1),
+        )
+        service.record_facts(session, case.id, harm="general", corrected_in_time=False, officer="x")
+        result = decide(session, case)
+        assert result.decision.outcome == "time_barred"
+        assert result.decision.fine_yuan is None
+        assert service.close_case(session, case.id, officer="x").status == "closed"
+
     def test_steps_out_of_order_are_refused(self, session: Session) -> None:
         case = first_case(session, f.organisation(session))
         with pytest.raises(CaseStepOutOfOrder):

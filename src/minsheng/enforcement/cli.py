@@ -248,7 +248,9 @@ def cases_open(
             site_id=site,
             officer=officer,
         )
-        echo_json(service.case_dict(session, case))
+        echo_json(
+            {"id": case.id, "party_id": case.party_id, "item": case.item_id, "status": case.status}
+        )
 
 
 @cases_app.command("evidence")
@@ -309,7 +311,16 @@ def cases_facts(
             facts=facts,
             officer=officer,
         )
-        echo_json(service.case_dict(session, case))
+        echo_json(
+            {
+                "case_id": case.id,
+                "status": case.status,
+                "harm": case.harm,
+                "corrected_in_time": case.corrected_in_time,
+                "aggravating": case.aggravating,
+                "mitigating": case.mitigating,
+            }
+        )
 
 
 @cases_app.command("decide")
@@ -387,6 +398,18 @@ def cases_close(case_id: Annotated[int, typer.Argument()], officer: Officer) -> 
     with cli_session() as session:
         case = service.close_case(session, case_id, officer=officer)
         echo_json({"case_id": case.id, "status": case.status})
+
+
+@cases_app.command("list")
+def cases_list(
+    party: Annotated[int | None, typer.Option(help="Party id")] = None,
+    status: Annotated[str | None, typer.Option(help="e.g. open, decided, closed")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 100,
+) -> None:
+    """Cases, newest first."""
+    with cli_session() as session:
+        found = service.list_cases(session, party_id=party, status=status, limit=limit)
+        echo_json([service.case_brief(c) for c in found])
 
 
 @cases_app.command("show")

@@ -60,6 +60,7 @@ GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 def org_code(first8: str) -> str:
     """An 8-character organisation code completed with its GB 11714 check character."""
-    total = sum(ALPHABET.index(c) * w for c, w in zip(first8, GB11714_WEIGHTS, strict=True))
+    # GB 11714 values: digits as themselves, letters A=10 … Z=35 (base 36).
+    total = sum(int(c, 36) * w for c, w in zip(first8, GB11714_WEIGHTS, strict=True))
     check = 11 - total % 11
     return first8 + ("X" if check == 10 else "0" if check == 11 else str(check))

@@ -225,6 +225,7 @@ class Grade(Base):
     year: Mapped[int] = mapped_column(Integer, index=True)
     grade: Mapped[str] = mapped_column(String(1))
     points: Mapped[int] = mapped_column(Integer)
-    breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # JSON text: the bulk grading serialises each distinct breakdown once.
+    breakdown: Mapped[str] = mapped_column(Text)
     rule_version: Mapped[str] = mapped_column(String(30))
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -113,6 +113,19 @@ def open_case(data: schemas.CaseOpen, session: DbSession, user: Staff) -> dict[s
     return service.case_dict(session, case)
 
 
+@router.get("/cases")
+def list_cases(
+    session: DbSession,
+    _user: Staff,
+    party_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Cases, newest first."""
+    found = service.list_cases(session, party_id=party_id, status=status, limit=limit)
+    return [service.case_brief(c) for c in found]
+
+
 @router.get("/cases/{case_id}")
 def get_case(case_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
     return service.case_dict(session, service.get_case(session, case_id))

@@ -29,6 +29,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from minsheng.core.errors import InvalidInput
@@ -247,11 +248,14 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
     )
     # A breach is a violation after the signing day and up to the last valid day; a commitment
     # signed on or after the violation's day was signed in answer to it ("has signed").
-    breached = [
-        c
-        for c in inp.commitments
-        if c.covers(item) and c.signed_on < v.occurred_on <= c.valid_until
-    ]
+    breached = sorted(
+        (
+            c
+            for c in inp.commitments
+            if c.covers(item) and c.signed_on < v.occurred_on <= c.valid_until
+        ),
+        key=lambda c: (c.signed_on, c.valid_until, c.ref or ""),
+    )
     has_commitment = inp.signs_commitment_now or any(
         c.covers(item) and c.signed_on >= v.occurred_on for c in inp.commitments
     )
@@ -259,8 +263,8 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         "party_kind": kind.value,
         "harm": v.harm.value,
         "corrected_in_time": v.corrected_in_time,
-        "aggravating": sorted(v.aggravating),
-        "mitigating": sorted(v.mitigating),
+        "aggravating": sorted(set(v.aggravating)),
+        "mitigating": sorted(set(v.mitigating)),
         "prior_violations_in_window": len(priors),
         "lookback_days": inp.lookback_days,
         "commitment_breached": bool(breached),
@@ -270,12 +274,13 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         f"item {item.id} ({item.description}) under rule version {version.version}"
     ]
     aggravating_steps = len(set(v.aggravating))
-    common = {
-        "item": item.id,
-        "rule_version": version.version,
-        "legal_basis": item.legal_basis,
-        "factors": factors,
-    }
+    make = partial(
+        Decision,
+        item=item.id,
+        rule_version=version.version,
+        legal_basis=item.legal_basis,
+        factors=factors,
+    )
 
     if priors or breached:
         # 再犯必罚: never an exemption, at least 一般, moved up for aggravating factors.
@@ -306,7 +311,7 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         tier = _move_up(tier, steps)
         fine = item.range_for(tier, kind)
         reasons.append(f"tier {tier.value}: fine {_show(fine)} yuan, inside the statutory range")
-        return Decision(
+        return make(
             outcome=Outcome.PENALTY,
             tier=tier,
             fine_range_yuan=fine,
@@ -315,7 +320,6 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
             breached_commitment=(breached[0].ref or breached[0].signed_on.isoformat())
             if breached
             else None,
-            **common,  # type: ignore[arg-type]
         )
 
     reasons.append(f"首违: no violation of {item.id} within {inp.lookback_days} days before")
@@ -327,13 +331,12 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         )
         if not has_commitment:
             reasons.append("a credit commitment is recommended but not required for this ground")
-        return Decision(
+        return make(
             outcome=Outcome.NO_PENALTY,
             tier=Tier.EXEMPT,
             fine_range_yuan=None,
             reasons=tuple(reasons),
             education=_education(item),
-            **common,  # type: ignore[arg-type]
         )
     if v.harm is Harm.MINOR and v.corrected_in_time and clean and item.exemptible:
         if has_commitment:
@@ -341,14 +344,13 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
                 "首违免罚: first violation, minor harm, corrected in time, on the exemption list, "
                 "credit commitment signed (《行政处罚法》第三十三条第一款第二句)"
             )
-            return Decision(
+            return make(
                 outcome=Outcome.NO_PENALTY,
                 tier=Tier.EXEMPT,
                 fine_range_yuan=None,
                 reasons=tuple(reasons),
                 commitment_required=True,
                 education=_education(item),
-                **common,  # type: ignore[arg-type]
             )
         reasons.append("首违免罚 needs a signed credit commitment; none signed, so no exemption")
     elif v.harm is Harm.MINOR and v.corrected_in_time and clean:
@@ -374,12 +376,11 @@ def decide_under(version: RuleVersion, inp: DecisionInput) -> Decision:
         )
     fine = item.range_for(tier, kind)
     reasons.append(f"tier {tier.value}: fine {_show(fine)} yuan")
-    return Decision(
+    return make(
         outcome=Outcome.PENALTY,
         tier=tier,
         fine_range_yuan=fine,
         reasons=tuple(reasons),
-        **common,  # type: ignore[arg-type]
     )
 
 

@@ -311,6 +311,31 @@ def get_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def list_cases(
+    session: Session, *, party_id: int | None = None, status: str | None = None, limit: int = 100
+) -> list[Case]:
+    if status is not None:
+        parse_enum(Status, status, "status")
+    stmt = select(Case).order_by(Case.id.desc()).limit(min(max(limit, 1), 1000))
+    if party_id is not None:
+        stmt = stmt.where(Case.party_id == party_id)
+    if status is not None:
+        stmt = stmt.where(Case.status == status)
+    return list(session.scalars(stmt))
+
+
+def case_brief(c: Case) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "party_id": c.party_id,
+        "item": c.item_id,
+        "status": c.status,
+        "occurred_on": c.occurred_on.isoformat(),
+        "discovered_on": c.discovered_on.isoformat(),
+        "officer": c.officer,
+    }
+
+
 def _require(case: Case, step: str, *allowed: Status) -> None:
     if case.status not in {s.value for s in allowed}:
         need = " or ".join(s.value for s in allowed)
@@ -613,16 +638,17 @@ def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
     proc = catalog.rulebase().procedure
     threshold = int(proc["hearing_threshold_yuan"][party_kind])
     rights = [
-        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出；申辩不会加重处罚"
+        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出，申辩不会加重处罚"
         f"（{proc['sources']['statement']}）",
-        f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内",
-        f"行政诉讼：知道或者应当知道之日起{proc['lawsuit_months']}个月内",
+        f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内申请（《行政复议法》）",
+        f"行政诉讼：知道或者应当知道作出行政行为之日起{proc['lawsuit_months']}个月内提起"
+        "（《行政诉讼法》）",
     ]
     hearing = decision.outcome == Outcome.PENALTY.value and (decision.fine_yuan or 0) >= threshold
     if hearing:
         rights.insert(
             1,
-            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元），可在告知后"
+            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元起），可在告知后"
             f"{proc['hearing_request_days']}日内要求听证（{proc['sources']['hearing']}）",
         )
     return {

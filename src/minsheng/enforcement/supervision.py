@@ -8,6 +8,7 @@ year's inspectors (for rotation) to the pure ``rules_planning``. Flush, never co
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -216,10 +217,21 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
     ):
         records[pid].append(rules_grading.IndustryRecord(kind=kind, note=note))
     out = {}
+    # Firms without penalties or records share their summary object (most firms).
+    plain: dict[tuple[bool, int, int], rules_grading.Summary] = {}
     summary = rules_grading.Summary
     for pid, new_entrant, total, failed in firms:
         p = penalties.get(pid)
         r = records.get(pid)
+        if p is None and r is None:
+            key = (bool(new_entrant), total or 0, int(failed or 0))
+            found = plain.get(key)
+            if found is None:
+                found = plain[key] = summary(
+                    inspections=key[1], inspections_failed=key[2], new_entrant=key[0]
+                )
+            out[pid] = found
+            continue
         out[pid] = summary(
             inspections=total or 0,
             inspections_failed=int(failed or 0),
@@ -241,8 +253,18 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     now = utcnow()
     by_grade = dict.fromkeys(rules_grading.GRADES, 0)
     forced = 0
+    # Many firms share the same summary (e.g. "3 inspections, all passed, no records"): grade
+    # and serialise each distinct summary once. The breakdown is stored as JSON text.
+    done: dict[rules_grading.Summary, tuple[rules_grading.GradeResult, str]] = {}
     for pid, summary in summaries.items():
-        result = rules_grading.grade(table, summary, check=False)
+        hit = done.get(summary)
+        if hit is None:
+            result = rules_grading.grade(table, summary, check=False)
+            hit = done[summary] = (
+                result,
+                json.dumps(list(result.breakdown), ensure_ascii=False, separators=(",", ":")),
+            )
+        result, breakdown = hit
         by_grade[result.grade] += 1
         forced += bool(result.forced_by)
         rows.append(
@@ -251,7 +273,7 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
                 "year": year,
                 "grade": result.grade,
                 "points": result.points,
-                "breakdown": list(result.breakdown),
+                "breakdown": breakdown,
                 "rule_version": result.rule_version,
                 "graded_at": now,
             }
@@ -287,7 +309,7 @@ def grade_of(session: Session, party_id: int, year: int) -> dict[str, Any]:
         "year": year,
         "grade": row.grade,
         "points": row.points,
-        "breakdown": row.breakdown,
+        "breakdown": json.loads(row.breakdown),
         "rule_version": row.rule_version,
     }
 

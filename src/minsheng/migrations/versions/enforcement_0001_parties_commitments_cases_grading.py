@@ -1,4 +1,7 @@
-"""parties commitments cases grading
+"""enforcement: parties, sites, commitments, cases and their steps, decisions, evidence (kept in
+the database by SHA-256), inspectors and conflicts, inspections, industry records, yearly grades
+
+Generated with alembic autogenerate against the models, then reviewed.
 
 Revision ID: enforcement_0001
 Revises: core_0001
@@ -83,7 +86,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("grade", sa.String(length=1), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
-        sa.Column("breakdown", sa.JSON(), nullable=False),
+        sa.Column("breakdown", sa.Text(), nullable=False),
         sa.Column("rule_version", sa.String(length=30), nullable=False),
         sa.Column("graded_at", minsheng.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
