@@ -331,19 +331,35 @@ def run_variant(
         seq += 1
         heapq.heappush(heap, (t, seq, kind, data))
 
+    def on_ring(ev: Any) -> None:
+        state.ringing[ev.call_id] = ev.counsellor_id
+        push(ev.at + variant.pickup_s, _ANSWER, (ev.call_id, ev.counsellor_id))
+
+    def on_cancel(ev: Any) -> None:
+        state.ringing.pop(ev.call_id, None)
+
+    def on_ended(ev: Any) -> None:
+        state.active.discard(ev.call_id)
+
+    def on_recorded(ev: Any) -> None:
+        book.add(ev.record)
+        tags.pop(ev.record.call_id, None)
+        if on_record is not None:
+            on_record(ev.record)
+
+    # Most events (queued, counsellor changes, rollovers) need nothing from the outside world:
+    # one dict lookup by type skips them.
+    handlers: dict[type, Callable[[Any], None]] = {
+        Ring: on_ring,
+        CancelRing: on_cancel,
+        CallEnded: on_ended,
+        Recorded: on_recorded,
+    }
+
     def listen(ev: Event) -> None:
-        if isinstance(ev, Ring):
-            state.ringing[ev.call_id] = ev.counsellor_id
-            push(ev.at + variant.pickup_s, _ANSWER, (ev.call_id, ev.counsellor_id))
-        elif isinstance(ev, CancelRing):
-            state.ringing.pop(ev.call_id, None)
-        elif isinstance(ev, CallEnded):
-            state.active.discard(ev.call_id)
-        elif isinstance(ev, Recorded):
-            book.add(ev.record)
-            tags.pop(ev.record.call_id, None)
-            if on_record is not None:
-                on_record(ev.record)
+        handler = handlers.get(type(ev))
+        if handler is not None:
+            handler(ev)
 
     engine = Engine(
         Directory(hotlines, tuple(counsellors)),
