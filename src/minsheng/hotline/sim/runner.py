@@ -347,8 +347,7 @@ def run_variant(
         if on_record is not None:
             on_record(ev.record)
 
-    # Most events (queued, counsellor changes, rollovers) need nothing from the outside world:
-    # one dict lookup by type skips them.
+    # Only these events need the outside world; the engine does not even build the others.
     handlers: dict[type, Callable[[Any], None]] = {
         Ring: on_ring,
         CancelRing: on_cancel,
@@ -371,6 +370,8 @@ def run_variant(
         clock=clock,
         listener=listen,
         keep_records=False,
+        call_id_prefix="",
+        events=tuple(handlers),
     )
     on_duty: dict[str, list[int]] = {h.id: [] for h in hotlines}
 
