@@ -272,7 +272,9 @@ def run_variant(
     horizon = scenario.duration_s
 
     # Change points of every roster: each half hour, plus every shift and opening boundary.
-    minutes: set[int] = set(range(0, 1440, 30))
+    # Opening hours (minutes of the day) and connection dates decide routes; rosters also change
+    # on the half hour (the plan) and at shift boundaries.
+    opening: set[int] = set()
     connections: list[float] = []
     for h in hotlines:
         if h.connected_at is not None:
@@ -280,25 +282,33 @@ def run_variant(
         for text in h.hours.values():
             span = rules.parse_span(text)
             if span is not None:
-                minutes.update({span.start % 1440, span.end % 1440})
+                opening.update({span.start % 1440, span.end % 1440})
+    roster_minutes = set(opening) | set(range(0, 1440, 30))
+    for h in hotlines:
         for s in variant.rosters.get(h.id, ()):
-            minutes.update({s.start % 1440, s.end % 1440})
+            roster_minutes.update({s.start % 1440, s.end % 1440})
     start_local = start.astimezone(BEIJING)
     midnight = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
     offset = (start_local - midnight).total_seconds()
-    change_times: list[float] = [0.0, *(t for t in connections if 0 < t < horizon)]
-    day = 0
-    while day * 86400 - offset < horizon:
-        for m in sorted(minutes):
-            t = day * 86400 + m * 60 - offset
-            if 0 < t < horizon:
-                change_times.append(t)
-        day += 1
+    joins = [t for t in connections if 0 < t < horizon]
+
+    def times_of(minutes: set[int]) -> list[float]:
+        out = [0.0, *joins]
+        day = 0
+        while day * 86400 - offset < horizon:
+            for m in minutes:
+                t = day * 86400 + m * 60 - offset
+                if 0 < t < horizon:
+                    out.append(t)
+            day += 1
+        return sorted(set(out))
+
+    change_times = times_of(roster_minutes)
 
     max_seats: dict[str, int] = {h.id: 0 for h in hotlines}
     roster_events: list[tuple[float, str, int]] = []
     last: dict[str, int] = {}
-    for t in sorted(set(change_times)):
+    for t in change_times:
         at = start + timedelta(seconds=t)
         for hid, r in rosters.items():
             n = r.wanted(at)
@@ -389,9 +399,9 @@ def run_variant(
             push(first, _ARRIVAL, i)
 
     # A route depends only on the origin and on which lines are open and connected, and those
-    # change only at the change points computed above: plan_route's answer is memoised per origin
-    # and interval between change points.
-    bounds = sorted(set(change_times))
+    # change only at opening-hour boundaries and connection dates: plan_route's answer is
+    # memoised per origin and interval between such points.
+    bounds = times_of(opening)
     route_cache: dict[tuple[int, int], tuple[Step, ...]] = {}
     locations = [
         rules.Location(
