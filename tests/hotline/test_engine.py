@@ -86,11 +86,25 @@ class TestCounsellors:
         engine.counsellor_login("b")
         engine.set_state("b", CounsellorState.BREAK)
         call = engine.offer_call(ROUTE)
-        engine.advance(1_010)  # rings out once, offered again to a (the only one)
+        engine.advance(1_010)  # rings out once; a rests 10 s before the next offer
+        assert engine.counsellor_state("a") is CounsellorState.AVAILABLE
+        engine.advance(1_020)  # offered again to a (the only one)
         assert engine.counsellor_state("a") is CounsellorState.RINGING
         engine.no_answer(call)
         assert engine.counsellor_state("a") is CounsellorState.BREAK
         assert engine.call_state(call) is CallState.WAITING
+
+    def test_refusing_seat_does_not_spin_and_call_tries_others(self) -> None:
+        engine, _, events = make([c("a"), c("b")], offer_retry_delay_s=10)
+        engine.counsellor_login("a")
+        engine.counsellor_login("b")
+        call = engine.offer_call(ROUTE)
+        engine.reject(call)  # a is busy (486)
+        assert rings(events) == [(call, "a"), (call, "b")]
+        engine.reject(call)  # b too: nobody is offered the call for 10 s
+        assert len(rings(events)) == 2
+        engine.advance(1_010)
+        assert rings(events)[-1] == (call, "a")
 
     def test_wrong_transitions_raise_and_change_nothing(self) -> None:
         engine, _, _ = make([c("a")])

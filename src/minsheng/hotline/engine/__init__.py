@@ -12,7 +12,10 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
     engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
                     listener=on_event,          # directory: snapshot.Directory
                     events={Ring, Recorded})    # optional: only these events are built
-    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
+    engine.set_listener(on_event, events=None)  # or plug a listener in later
+    # steps: the route from rules.route_call(...).steps; tag: e.g. a snapshot.CallTag that
+    # service.save_records needs; call_id: the driver's own id (a SIP Call-ID) or a generated one
+    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything, call_id=None)
     engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
     engine.add_counsellor(CounsellorInfo(...))
     engine.answer(call_id)                      # the ringing counsellor picked up
@@ -29,6 +32,10 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
 A lost BYE must not leave a counsellor talking for ever (a known failure of other ACDs): the SIP
 front's watchdog calls ``call_ended(call_id)`` (or ``caller_hangup``) when it tears a dialog down
 for any reason, which always frees the counsellor.
+
+Events are delivered after the method that caused them has finished, so a listener may call back
+into the engine (its events join the same queue). ``keep_records=False`` stops the engine from
+keeping records for ``drain_records`` (the ``Recorded`` event still carries each one).
 
 Every public method first fires the timers that are already due, so a driver may call
 ``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)
@@ -47,7 +54,8 @@ Rules (after Asterisk app_queue and FreeSWITCH mod_callcenter, see docs/hotline.
   keeps its place in time); marking a call crisis re-sorts it at once;
 - a call asking for a skill waits up to ``skill_wait_s`` at each hotline for a counsellor with that
   skill, then takes anyone; a crisis call prefers a ``crisis``-skilled counsellor but never waits;
-- an offer rings ``offer_timeout_s`` at most; ``max_no_answer`` missed offers in a row put the
+- an offer rings ``offer_timeout_s`` at most; a counsellor who refused or missed an offer gets
+  no new one for ``offer_retry_delay_s``; ``max_no_answer`` missed offers in a row put the
   counsellor on break; after each call the counsellor is in wrap-up for ``wrapup_s``;
 - a step ends after its ``timeout_s`` (or at once when no counsellor of that hotline is logged
   in and later steps exist) and the call moves to the next step; after the last step it is given

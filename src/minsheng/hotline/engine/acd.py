@@ -66,6 +66,7 @@ class _Timer(IntEnum):
     RING = 2
     SKILL = 3
     WRAPUP = 4
+    RETRY = 5
 
 
 @dataclass(eq=False)
@@ -103,6 +104,7 @@ class _Counsellor:
     call: _Call | None = None
     token: int = 0
     after_wrapup: CounsellorState | None = None
+    rest_until: float = 0.0  # no new offer before this, after a rejected or missed one
 
     def idle_key(self) -> tuple[float, int]:
         return (self.idle_since, self.seq)
@@ -303,6 +305,7 @@ class Engine:
             return
         if target is CounsellorState.AVAILABLE:
             c.missed = 0
+            c.rest_until = 0.0
         self._set_idle_state(c, target, "requested")
 
     # timers ------------------------------------------------------------------------------------
@@ -333,6 +336,8 @@ class Engine:
                 self._failed_offer(obj.id, missed=True, sync=False)
             elif kind is _Timer.SKILL:
                 self._dispatch(self._hotlines[obj.steps[obj.step_index].hotline_id])
+            elif kind is _Timer.RETRY:
+                self._dispatch(self._hotlines[obj.info.hotline_id])
             else:
                 self._end_wrapup(obj, obj.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
         if until > self._now:
@@ -526,17 +531,21 @@ class Engine:
                 self._ring(call, counsellor)
 
     def _pick(self, hl: _Hotline, call: _Call) -> _Counsellor | None:
-        # hl.available is sorted longest-idle first.
-        if call.skill is not None and self._now - call.step_entered_at < self.settings.skill_wait_s:
+        # hl.available is sorted longest-idle first; counsellors resting after a failed offer wait.
+        now = self._now
+        if call.skill is not None and now - call.step_entered_at < self.settings.skill_wait_s:
             for c in hl.available:
-                if call.skill in c.info.skills:
+                if call.skill in c.info.skills and c.rest_until <= now:
                     return c
             return None
-        if call.crisis:
-            for c in hl.available:
-                if CRISIS_SKILL in c.info.skills:
+        first = None
+        for c in hl.available:
+            if c.rest_until <= now:
+                if not call.crisis or CRISIS_SKILL in c.info.skills:
                     return c
-        return hl.available[0]
+                if first is None:
+                    first = c
+        return first
 
     def _ring(self, call: _Call, c: _Counsellor) -> None:
         hl = self._hotlines[c.info.hotline_id]
@@ -609,8 +618,14 @@ class Engine:
             c.missed = 0
             self._set_idle_state(c, CounsellorState.BREAK, "max_no_answer")
         else:
+            # A seat that just refused (busy, 486) or rang out is not offered again at once, or a
+            # phone that always refuses would spin; meanwhile the call tries other counsellors.
+            delay = self.settings.offer_retry_delay_s
+            c.rest_until = self._now + delay
             reason = "no_answer" if missed else "rejected"
             self._set_idle_state(c, CounsellorState.AVAILABLE, reason)
+            if delay > 0:
+                self._timer(c.rest_until, _Timer.RETRY, c)
         self._requeue(call)
 
     def _end_talk(self, call: _Call) -> None:

@@ -80,6 +80,7 @@ class EngineSettings:
     max_no_answer: int = 3
     skill_wait_s: float = 60.0
     offer_timeout_s: float = 20.0
+    offer_retry_delay_s: float = 10.0
     default_handle_s: float = 18 * 60.0  # average call length at a Shanghai site (reference §4)
     leave_when_unstaffed: bool = True
 
@@ -90,6 +91,7 @@ class EngineSettings:
             max_no_answer=settings.hotline_max_no_answer,
             skill_wait_s=settings.hotline_skill_wait_s,
             offer_timeout_s=settings.hotline_offer_timeout_s,
+            offer_retry_delay_s=settings.hotline_offer_retry_delay_s,
         )
 
 
