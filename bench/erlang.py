@@ -14,7 +14,7 @@ import random
 import sys
 import time
 
-from minsheng.hotline.erlang import Load, Target, size_c
+from minsheng.hotline.erlang import Load, Target, seats_c_many, size_c
 
 # Share of a day's calls per hour, shaped on Beijing's report (peak 18:00-22:00, >60% at night).
 HOURLY = [3, 2, 1.5, 1, 1, 1, 1.5, 2, 3, 3.5, 4, 4, 4, 4, 4.5, 5, 5.5, 6, 8, 9, 9, 8, 6, 4]
@@ -46,6 +46,11 @@ def main() -> None:
     t_ours = time.perf_counter() - t0
     print(f"minsheng erlang.size_c: {len(calls)} sizings ({hotlines} hotlines x 48 half hours)")
     print(f"  time {t_ours:.3f} s, {len(calls) / t_ours:,.0f} sizings/s (target <= 1 s)")
+    t0 = time.perf_counter()
+    batch = seats_c_many(calls, interval_s, aht_s, target)
+    t_batch = time.perf_counter() - t0
+    assert batch == ours
+    print(f"minsheng erlang.seats_c_many (one call, seat counts only): {t_batch:.3f} s")
 
     try:
         from pyworkforce.queuing import ErlangC  # type: ignore[import-untyped]
@@ -60,7 +65,8 @@ def main() -> None:
     t_theirs = time.perf_counter() - t0
     print(f"pyworkforce ErlangC.required_positions: {len(calls)} sizings")
     print(f"  time {t_theirs:.3f} s, {len(calls) / t_theirs:,.0f} sizings/s")
-    print(f"ratio: minsheng is {t_theirs / t_ours:.1f}x the speed of pyworkforce")
+    print(f"ratio: minsheng size_c is {t_theirs / t_ours:.1f}x the speed of pyworkforce")
+    print(f"ratio: minsheng seats_c_many is {t_theirs / t_batch:.1f}x the speed of pyworkforce")
 
     same = sum(a == b for a, b in zip(ours, theirs, strict=True))
     print(f"same seat count on {same} of {len(calls)} inputs")

@@ -204,6 +204,17 @@ class TestInvariants:
         if r.seats - 1 > load.traffic:
             assert erlang.evaluate_c(r.seats - 1, load, target_s).service_level < sl
 
+    @settings(max_examples=30, deadline=None)
+    @given(
+        calls=st.lists(st.floats(0, 500), max_size=20),
+        occ=st.floats(0.5, 1.0),
+        sl=st.floats(0.05, 0.99),
+    )
+    def test_batch_matches_one_by_one(self, calls: list[float], occ: float, sl: float) -> None:
+        target = Target(30, sl, max_occupancy=occ)
+        many = erlang.seats_c_many(calls, 1800, 1080, target)
+        assert many == [erlang.size_c(Load(c, 1800, 1080), target).seats for c in calls]
+
     @settings(max_examples=40, deadline=None)
     @given(load=loads, patience=st.floats(20, 1200), sl=st.floats(0.05, 0.95))
     def test_erlang_a_size_is_minimal(self, load: Load, patience: float, sl: float) -> None:

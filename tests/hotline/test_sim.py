@@ -94,6 +94,16 @@ class TestScenario:
         assert s.variants[1].routing.mode == "city_only"
         assert s.variants[2].extra_seats == {"bj": 3}
 
+    def test_synthetic_directory(self) -> None:
+        s = sc.parse({"calls_per_day": 100, "directory": "synthetic", "synthetic_lines": 500})
+        assert s.hotlines is not None and len(s.hotlines) == 500
+        assert len({h.id for h in s.hotlines}) == 500
+        levels = [h.level.value for h in s.hotlines]
+        assert levels.count("national") == 1 and levels.count("province") == 31
+        with pytest.raises(sc.ScenarioError) as info:
+            sc.parse({"calls_per_day": 1, "directory": "synthetic", "synthetic_lines": -1})
+        assert info.value.field == "synthetic_lines"
+
     def test_shipped_scenarios_parse(self) -> None:
         for path in SCENARIOS.glob("*.yaml"):
             s = sc.parse(sc.load_file(path))

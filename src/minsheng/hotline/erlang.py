@@ -305,6 +305,35 @@ def size_c(load: Load, target: Target) -> Staffing:
         b = a * b / (n + a * b)
 
 
+def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Target) -> list[int]:
+    """Erlang C seat counts for many intervals sharing one handling time and target.
+
+    The same rule as :func:`size_c` (and the same answers: tested), validated once and without
+    building a result per interval: for planners sizing a directory's whole week at once.
+    """
+    validate(Load(0.0, interval_s, aht_s), target)
+    scale = target.target_s / aht_s
+    goal = 1.0 - target.service_level
+    max_occ = target.max_occupancy
+    out: list[int] = []
+    for i, c in enumerate(calls):
+        if not math.isfinite(c) or c < 0:
+            raise NegativeCalls(f"calls[{i}] must be zero or more, got {c}", field=f"calls[{i}]")
+        if c == 0:
+            out.append(0)
+            continue
+        a = c * aht_s / interval_s
+        n = max(math.floor(a) + 1, math.ceil(a / max_occ - _EPS))
+        b = 1.0
+        for k in range(1, n + 1):
+            b = a * b / (k + a * b)
+        while n * b / (n - a * (1.0 - b)) * math.exp(-(n - a) * scale) > goal:
+            n += 1
+            b = a * b / (n + a * b)
+        out.append(n)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Erlang A
 

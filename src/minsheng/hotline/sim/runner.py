@@ -25,7 +25,7 @@ import time
 import tracemalloc
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -234,11 +234,278 @@ def _plan_seats(
     return out
 
 
-@dataclass
-class _State:
-    active: set[str] = field(default_factory=set)
-    talking: set[str] = field(default_factory=set)
-    ringing: dict[str, str] = field(default_factory=dict)
+class _Simulation:
+    """One variant of a scenario in virtual time: sets the world up, then plays it out."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        variant: Variant,
+        hotlines: tuple[HotlineInfo, ...],
+        on_record: Callable[[CallRecord], None] | None,
+    ) -> None:
+        self.scenario = scenario
+        self.variant = variant
+        self.start = scenario.start
+        self.horizon = scenario.duration_s
+        self.on_record = on_record
+        self.origins, self.notes = build_origins(scenario, hotlines)
+        self.index = rules.DirectoryIndex.build(hotlines)
+        self.route_settings = rules.RouteSettings(
+            step_timeout_s=int(variant.routing.step_timeout_s),
+            backup_timeout_s=int(variant.routing.backup_timeout_s),
+        )
+        start_local = self.start.astimezone(BEIJING)
+        midnight = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.offset = (start_local - midnight).total_seconds()  # seconds after Beijing midnight
+
+        # Opening hours (minutes of the day) and connection dates decide routes; rosters also
+        # change on the half hour (the plan) and at shift boundaries.
+        opening: set[int] = set()
+        self.joins: list[float] = []
+        for h in hotlines:
+            if h.connected_at is not None:
+                t = (h.connected_at - self.start).total_seconds()
+                if 0 < t < self.horizon:
+                    self.joins.append(t)
+            for text in h.hours.values():
+                span = rules.parse_span(text)
+                if span is not None:
+                    opening.update({span.start % 1440, span.end % 1440})
+        roster_minutes = opening | set(range(0, 1440, 30))
+        for shifts in variant.rosters.values():
+            for shift in shifts:
+                roster_minutes.update({shift.start % 1440, shift.end % 1440})
+        # A route depends only on the origin and on which lines are open and connected, which
+        # change only at opening-hour boundaries and connection dates: plan_route's answer is
+        # memoised per origin and interval between such points.
+        self.route_bounds = self._times_of(opening)
+        self.route_cache: dict[tuple[int, int], tuple[Step, ...]] = {}
+        self.locations = [
+            rules.Location(
+                rules.LocationSource.CARRIER if o.province else rules.LocationSource.UNKNOWN,
+                o.province,
+                o.city,
+                "simulated caller",
+            )
+            for o in self.origins
+        ]
+
+        plan = (
+            _plan_seats(scenario, variant, self.origins, hotlines)
+            if variant.seats_from_plan
+            else {}
+        )
+        rosters = {
+            h.id: _Roster(
+                h, variant.rosters.get(h.id), variant.extra_seats.get(h.id, 0), plan.get(h.id)
+            )
+            for h in hotlines
+        }
+        self.max_seats: dict[str, int] = {h.id: 0 for h in hotlines}
+        self.roster_events: list[tuple[float, str, int]] = []
+        last: dict[str, int] = {}
+        for t in self._times_of(roster_minutes):
+            at = self.start + timedelta(seconds=t)
+            for hid, r in rosters.items():
+                n = r.wanted(at)
+                if last.get(hid) != n:
+                    self.roster_events.append((t, hid, n))
+                    last[hid] = n
+                    self.max_seats[hid] = max(self.max_seats[hid], n)
+        self.plan_added = 0  # half-hour seats the plan added over the base rosters
+        if plan:
+            base = {h.id: _Roster(h, variant.rosters.get(h.id), 0, None) for h in hotlines}
+            for slot in range(math.ceil(self.horizon / 1800)):
+                at = self.start + timedelta(seconds=slot * 1800)
+                for hid in plan:
+                    self.plan_added += rosters[hid].wanted(at) - base[hid].wanted(at)
+
+        counsellors = [
+            CounsellorInfo(f"{h.id}#{k}", h.id, frozenset({"crisis"}) if k == 0 else frozenset())
+            for h in hotlines
+            for k in range(self.max_seats[h.id])
+        ]
+        self.on_duty: dict[str, list[int]] = {h.id: [] for h in hotlines}
+        self.clock = VirtualClock(0.0)
+        self.book = KpiBook(hotlines, scenario.service_level_s)
+        self.heap: list[tuple[float, int, int, Any]] = []
+        self.seq = 0
+        self.active: set[str] = set()
+        self.talking: set[str] = set()
+        self.ringing: dict[str, tuple[str, int]] = {}  # call -> (counsellor, ring number)
+        self.tags: dict[str, SimCall] = {}
+        self.rings = 0
+        self.calls = 0
+        # Only these events need the outside world; the engine does not even build the others.
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            Ring: self._on_ring,
+            CancelRing: self._on_cancel,
+            CallEnded: self._on_ended,
+            Recorded: self._on_recorded,
+        }
+        self.engine = Engine(
+            Directory(hotlines, tuple(counsellors)),
+            EngineSettings(
+                wrapup_s=variant.wrapup_s,
+                offer_timeout_s=variant.offer_timeout_s,
+                default_handle_s=variant.handling.mean_s,
+            ),
+            clock=self.clock,
+            listener=self._listen,
+            keep_records=False,
+            call_id_prefix="",
+            events=tuple(self.handlers),
+        )
+
+        for t, hid, n in self.roster_events:
+            self._push(t, _ROSTER, (hid, n))
+        self.streams: list[random.Random] = []
+        self.arrivals: list[_Arrivals] = []
+        for i, o in enumerate(self.origins):
+            # Simulation streams, not secrets: reproducible by design.
+            rng = random.Random(f"{scenario.seed}:{o.key}")  # noqa: S311
+            self.streams.append(rng)
+            self.arrivals.append(_Arrivals(scenario, o.calls_per_day))
+            first = self.arrivals[i].next(0.0, rng)
+            if first is not None:
+                self._push(first, _ARRIVAL, i)
+
+    def _times_of(self, minutes: set[int]) -> list[float]:
+        """Simulation times (s) of these minutes of every Beijing day, plus connection times."""
+        out = [0.0, *self.joins]
+        day = 0
+        while day * 86400 - self.offset < self.horizon:
+            for m in minutes:
+                t = day * 86400 + m * 60 - self.offset
+                if 0 < t < self.horizon:
+                    out.append(t)
+            day += 1
+        return sorted(set(out))
+
+    def _push(self, t: float, kind: int, data: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (t, self.seq, kind, data))
+
+    # engine events ---------------------------------------------------------------------------
+    def _listen(self, ev: Event) -> None:
+        handler = self.handlers.get(type(ev))
+        if handler is not None:
+            handler(ev)
+
+    def _on_ring(self, ev: Any) -> None:
+        # The ring number makes a late pickup of an earlier, cancelled ring harmless.
+        self.rings += 1
+        self.ringing[ev.call_id] = (ev.counsellor_id, self.rings)
+        self._push(ev.at + self.variant.pickup_s, _ANSWER, (ev.call_id, self.rings))
+
+    def _on_cancel(self, ev: Any) -> None:
+        self.ringing.pop(ev.call_id, None)
+
+    def _on_ended(self, ev: Any) -> None:
+        self.active.discard(ev.call_id)
+
+    def _on_recorded(self, ev: Any) -> None:
+        self.book.add(ev.record)
+        self.tags.pop(ev.record.call_id, None)
+        if self.on_record is not None:
+            self.on_record(ev.record)
+
+    # the outside world -----------------------------------------------------------------------
+    def _route(self, i: int, t: float) -> tuple[Step, ...]:
+        key = (i, bisect_right(self.route_bounds, t))
+        steps = self.route_cache.get(key)
+        if steps is None:
+            at = self.start + timedelta(seconds=t)
+            steps = rules.plan_route(self.index, self.locations[i], at, self.route_settings).steps
+            routing = self.variant.routing
+            if routing.mode == "city_only" and steps:
+                first = steps[0]
+                steps = (Step(first.hotline_id, routing.city_only_wait_s, first.rule, first.level),)
+            self.route_cache[key] = steps
+        return steps
+
+    def _arrival(self, t: float, i: int) -> None:
+        o = self.origins[i]
+        rng = self.streams[i]
+        v = self.variant
+        # Fixed draw order per caller, so that every variant sees the same callers.
+        handle = _handle_time(v, rng)
+        patience_draw = rng.expovariate(1.0)
+        crisis = rng.random() < v.crisis_share
+        nxt = self.arrivals[i].next(t, rng)
+        if nxt is not None:
+            self._push(nxt, _ARRIVAL, i)
+        patience = patience_draw * v.patience.mean_s if v.patience.distribution != "none" else None
+        hour = int(((t + self.offset) // 3600) % 24)
+        province = o.province.code if o.province else None
+        tag = SimCall(i, o.home, province, hour, handle, patience, crisis)
+        self.calls += 1
+        cid = f"c{self.calls}"
+        # Marked active first: a call with nowhere to go ends inside offer_call.
+        self.active.add(cid)
+        self.tags[cid] = tag
+        self.engine.offer_call(self._route(i, t), crisis=crisis, tag=tag, call_id=cid)
+        if patience is not None and cid in self.active:
+            self._push(t + patience, _ABANDON, cid)
+
+    def _answer(self, t: float, cid: str, ring: int) -> None:
+        current = self.ringing.get(cid)
+        if current is not None and current[1] == ring:
+            del self.ringing[cid]
+            self.engine.answer(cid)
+            self.talking.add(cid)
+            self._push(t + self.tags[cid].handle_s, _END, cid)
+
+    def _roster(self, hid: str, n: int) -> None:
+        duty = self.on_duty[hid]
+        while len(duty) < n:
+            k = next(j for j in range(self.max_seats[hid]) if j not in duty)
+            duty.append(k)
+            self.engine.set_state(f"{hid}#{k}", CounsellorState.AVAILABLE)
+        while len(duty) > n:
+            k = max(duty)
+            duty.remove(k)
+            # The engine lets a counsellor finish the call and wrap-up before leaving.
+            self.engine.set_state(f"{hid}#{k}", CounsellorState.OFFLINE)
+
+    def run(self, progress: ProgressFn | None) -> tuple[int, int]:
+        """Play every event out (calls still in progress at the horizon finish); returns the
+        number of calls and of events (outside-world events plus engine timers fired)."""
+        engine, heap, clock = self.engine, self.heap, self.clock
+        events = fired = 0
+        next_report = 0.0
+        while True:
+            t_sim = heap[0][0] if heap else math.inf
+            t_eng = engine.next_timer_at()
+            if t_eng is not None and t_eng < t_sim:
+                clock.now = t_eng
+                fired += engine.advance(t_eng)
+                continue
+            if not heap:
+                break
+            t, _, kind, data = heapq.heappop(heap)
+            clock.now = t
+            events += 1
+            if progress is not None and next_report <= t < self.horizon:
+                progress(t / self.horizon)
+                next_report = t + self.horizon / 200
+            if kind == _ARRIVAL:
+                self._arrival(t, data)
+            elif kind == _ANSWER:
+                self._answer(t, *data)
+            elif kind == _END:
+                self.talking.discard(data)
+                if data in self.active:
+                    engine.call_ended(data)
+            elif kind == _ABANDON:
+                if data in self.active and data not in self.talking:
+                    engine.caller_hangup(data)
+            else:
+                self._roster(*data)
+        if progress is not None:
+            progress(1.0)
+        return self.calls, events + fired
 
 
 def run_variant(
@@ -255,243 +522,17 @@ def run_variant(
     if measure_memory:
         tracemalloc.start()
     wall0 = time.perf_counter()
-    origins, notes = build_origins(scenario, hotlines)
-    index = rules.DirectoryIndex.build(hotlines)
-    route_settings = rules.RouteSettings(
-        step_timeout_s=int(variant.routing.step_timeout_s),
-        backup_timeout_s=int(variant.routing.backup_timeout_s),
-    )
-    plan = _plan_seats(scenario, variant, origins, hotlines) if variant.seats_from_plan else {}
-    rosters = {
-        h.id: _Roster(
-            h, variant.rosters.get(h.id), variant.extra_seats.get(h.id, 0), plan.get(h.id)
-        )
-        for h in hotlines
-    }
-    start = scenario.start
-    horizon = scenario.duration_s
-
-    # Change points of every roster: each half hour, plus every shift and opening boundary.
-    minutes: set[int] = set(range(0, 1440, 30))
-    connections: list[float] = []
-    for h in hotlines:
-        if h.connected_at is not None:
-            connections.append((h.connected_at - start).total_seconds())
-        for text in h.hours.values():
-            span = rules.parse_span(text)
-            if span is not None:
-                minutes.update({span.start % 1440, span.end % 1440})
-        for s in variant.rosters.get(h.id, ()):
-            minutes.update({s.start % 1440, s.end % 1440})
-    start_local = start.astimezone(BEIJING)
-    midnight = start_local.replace(hour=0, minute=0, second=0, microsecond=0)
-    offset = (start_local - midnight).total_seconds()
-    change_times: list[float] = [0.0, *(t for t in connections if 0 < t < horizon)]
-    day = 0
-    while day * 86400 - offset < horizon:
-        for m in sorted(minutes):
-            t = day * 86400 + m * 60 - offset
-            if 0 < t < horizon:
-                change_times.append(t)
-        day += 1
-
-    max_seats: dict[str, int] = {h.id: 0 for h in hotlines}
-    roster_events: list[tuple[float, str, int]] = []
-    last: dict[str, int] = {}
-    for t in sorted(set(change_times)):
-        at = start + timedelta(seconds=t)
-        for hid, r in rosters.items():
-            n = r.wanted(at)
-            if last.get(hid) != n:
-                roster_events.append((t, hid, n))
-                last[hid] = n
-                max_seats[hid] = max(max_seats[hid], n)
-    plan_added = 0
-    if plan:
-        base_rosters = {h.id: _Roster(h, variant.rosters.get(h.id), 0, None) for h in hotlines}
-        for slot in range(math.ceil(horizon / 1800)):
-            at = start + timedelta(seconds=slot * 1800)
-            for hid in plan:
-                plan_added += rosters[hid].wanted(at) - base_rosters[hid].wanted(at)
-
-    counsellors = []
-    for h in hotlines:
-        for k in range(max_seats[h.id]):
-            skills = frozenset({"crisis"}) if k == 0 else frozenset()
-            counsellors.append(CounsellorInfo(f"{h.id}#{k}", h.id, skills))
-    clock = VirtualClock(0.0)
-    state = _State()
-    tags: dict[str, SimCall] = {}
-    book = KpiBook(hotlines, scenario.service_level_s)
-    heap: list[tuple[float, int, int, Any]] = []
-    seq = 0
-
-    def push(t: float, kind: int, data: Any) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(heap, (t, seq, kind, data))
-
-    def listen(ev: Event) -> None:
-        if isinstance(ev, Ring):
-            state.ringing[ev.call_id] = ev.counsellor_id
-            push(ev.at + variant.pickup_s, _ANSWER, (ev.call_id, ev.counsellor_id))
-        elif isinstance(ev, CancelRing):
-            state.ringing.pop(ev.call_id, None)
-        elif isinstance(ev, CallEnded):
-            state.active.discard(ev.call_id)
-        elif isinstance(ev, Recorded):
-            book.add(ev.record)
-            tags.pop(ev.record.call_id, None)
-            if on_record is not None:
-                on_record(ev.record)
-
-    engine = Engine(
-        Directory(hotlines, tuple(counsellors)),
-        EngineSettings(
-            wrapup_s=variant.wrapup_s,
-            offer_timeout_s=variant.offer_timeout_s,
-            default_handle_s=variant.handling.mean_s,
-        ),
-        clock=clock,
-        listener=listen,
-        keep_records=False,
-    )
-    on_duty: dict[str, list[int]] = {h.id: [] for h in hotlines}
-
-    for t, hid, n in roster_events:
-        push(t, _ROSTER, (hid, n))
-    streams: list[random.Random] = []
-    arrivals: list[_Arrivals] = []
-    for i, o in enumerate(origins):
-        # Simulation streams, not secrets: reproducible by design.
-        rng = random.Random(f"{scenario.seed}:{o.key}")  # noqa: S311
-        streams.append(rng)
-        arrivals.append(_Arrivals(scenario, o.calls_per_day))
-        first = arrivals[i].next(0.0, rng)
-        if first is not None:
-            push(first, _ARRIVAL, i)
-
-    # A route depends only on the origin and on which lines are open and connected, and those
-    # change only at the change points computed above: plan_route's answer is memoised per origin
-    # and interval between change points.
-    bounds = sorted(set(change_times))
-    route_cache: dict[tuple[int, int], tuple[Step, ...]] = {}
-    locations = [
-        rules.Location(
-            rules.LocationSource.CARRIER if o.province else rules.LocationSource.UNKNOWN,
-            o.province,
-            o.city,
-            "simulated caller",
-        )
-        for o in origins
-    ]
-
-    def route(i: int, t: float) -> tuple[Step, ...]:
-        key = (i, bisect_right(bounds, t))
-        steps = route_cache.get(key)
-        if steps is None:
-            at = start + timedelta(seconds=t)
-            plan_ = rules.plan_route(index, locations[i], at, route_settings)
-            steps = plan_.steps
-            if variant.routing.mode == "city_only" and steps:
-                first = steps[0]
-                steps = (
-                    Step(
-                        first.hotline_id, variant.routing.city_only_wait_s, first.rule, first.level
-                    ),
-                )
-            route_cache[key] = steps
-        return steps
-
-    calls = 0
-    events = 0
-    fired = 0
-    next_report = 0.0
-    while True:
-        t_sim = heap[0][0] if heap else math.inf
-        t_eng = engine.next_timer_at()
-        if t_eng is not None and t_eng < t_sim:
-            clock.now = t_eng
-            fired += engine.advance(t_eng)
-            continue
-        if not heap:
-            break
-        t, _, kind, data = heapq.heappop(heap)
-        clock.now = t
-        events += 1
-        if progress is not None and next_report <= t < horizon:
-            progress(t / horizon)
-            next_report = t + horizon / 200
-        if kind == _ARRIVAL:
-            i = data
-            o = origins[i]
-            rng = streams[i]
-            # Fixed draw order per caller, so that every variant sees the same callers.
-            handle = _handle_time(variant, rng)
-            patience_draw = rng.expovariate(1.0)
-            crisis = rng.random() < variant.crisis_share
-            nxt = arrivals[i].next(t, rng)
-            if nxt is not None:
-                push(nxt, _ARRIVAL, i)
-            patience = (
-                patience_draw * variant.patience.mean_s
-                if variant.patience.distribution == "exponential"
-                else None
-            )
-            local_hour = int(((t + offset) // 3600) % 24)
-            tag = SimCall(
-                i,
-                o.home,
-                o.province.code if o.province else None,
-                local_hour,
-                handle,
-                patience,
-                crisis,
-            )
-            calls += 1
-            cid = f"c{calls}"
-            # Marked active first: a call with nowhere to go ends inside offer_call.
-            state.active.add(cid)
-            tags[cid] = tag
-            engine.offer_call(route(i, t), crisis=crisis, tag=tag, call_id=cid)
-            if patience is not None and cid in state.active:
-                push(t + patience, _ABANDON, cid)
-        elif kind == _ANSWER:
-            cid, counsellor = data
-            if state.ringing.get(cid) == counsellor:
-                del state.ringing[cid]
-                engine.answer(cid)
-                state.talking.add(cid)
-                push(t + tags[cid].handle_s, _END, cid)
-        elif kind == _END:
-            state.talking.discard(data)
-            if data in state.active:
-                engine.call_ended(data)
-        elif kind == _ABANDON:
-            if data in state.active and data not in state.talking:
-                engine.caller_hangup(data)
-        else:
-            hid, n = data
-            duty = on_duty[hid]
-            while len(duty) < n:
-                k = next(j for j in range(max_seats[hid]) if j not in duty)
-                duty.append(k)
-                engine.set_state(f"{hid}#{k}", CounsellorState.AVAILABLE)
-            while len(duty) > n:
-                k = max(duty)
-                duty.remove(k)
-                engine.set_state(f"{hid}#{k}", CounsellorState.OFFLINE)
-    if progress is not None:
-        progress(1.0)
+    sim = _Simulation(scenario, variant, hotlines, on_record)
+    calls, events = sim.run(progress)
     wall = time.perf_counter() - wall0
     peak = None
     if measure_memory:
         _, peak_bytes = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         peak = peak_bytes / 1e6
-    kpis = book.result()
-    kpis["notes"] = notes
-    return VariantResult(variant.name, kpis, calls, events + fired, wall, peak, plan_added)
+    kpis = sim.book.result()
+    kpis["notes"] = sim.notes
+    return VariantResult(variant.name, kpis, calls, events, wall, peak, sim.plan_added)
 
 
 def run(
