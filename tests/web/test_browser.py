@@ -119,6 +119,13 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     login(page, login_token("hotline"))
     expect(page).to_have_title("热线实时看板 · 民生")
     expect(page.locator("#live-board")).to_be_visible()
+    # htmx (served by the app) signs a counsellor in and swaps the board without a reload.
+    page.goto("/staff/hotline?hotline=prov-11")
+    page.evaluate("window.__not_reloaded = true")
+    row = page.locator("tr", has_text="prov-11-01")
+    row.get_by_role("button", name="空闲").click()
+    expect(row.locator("td.state-available")).to_have_text("空闲")
+    assert page.evaluate("window.__not_reloaded") is True
     page.get_by_role("link", name="KPI", exact=True).click()
     page.get_by_label("起始日期").fill("2025-06-02")
     page.get_by_label("截止日期（含）").fill("2025-06-03")

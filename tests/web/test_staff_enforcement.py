@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -163,3 +164,20 @@ def test_steps_out_of_order_are_refused(officer: tuple[TestClient, str]) -> None
 def test_other_roles_are_refused(client: TestClient, login_token: Callable[[str], str]) -> None:
     client.post("/staff/login", data={"token": login_token("certification")})
     assert client.get("/staff/enforcement").status_code == 403
+
+
+def test_evidence_is_kept_by_content_hash(officer: tuple[TestClient, str]) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf, 5)
+    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=1))
+    page = client.post(
+        f"/staff/enforcement/cases/{case_id}/evidence",
+        data={"csrf_token": csrf, "note": "现场照片"},
+        files={"file": ("photo.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")},
+    )
+    assert page.status_code == 200
+    assert "photo.jpg" in page.text
+    assert hashlib.sha256(b"\xff\xd8 not really a jpeg").hexdigest()[:16] in page.text
+    missing = client.post(f"/staff/enforcement/cases/{case_id}/evidence", data={"csrf_token": csrf})
+    assert missing.status_code == 422
+    assert 'id="e-file" class="error" >请选择文件' in missing.text
