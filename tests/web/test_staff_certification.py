@@ -77,7 +77,7 @@ def test_a_refusal_names_every_failed_rule_beside_its_field(
     refused = re.search(r'id="issue-refused">.*?</div>', page.text, re.S)
     assert refused
     assert refused.group(0).count("<li>") >= 2
-    assert re.search(r'id="e-id_number" class="error" >check character[^<]+', page.text)
+    assert re.search(r'id="e-id_number" class="error" >[^<]*check character[^<]+', page.text)
     assert len(re.findall(r'class="error" >[^<]+', page.text)) >= 2
     session.rollback()
     assert count(session) == before
@@ -89,7 +89,7 @@ def test_a_malformed_field_is_named(
     client, csrf = staff
     page = client.post("/staff/certification/issue", data=issue_data(csrf, site_code="12"))
     assert page.status_code == 422
-    assert re.search(r'id="e-site_code" class="error" >site_code: [^<]+', page.text)
+    assert re.search(r'id="e-site_code" class="error" >[^<]*site_code: [^<]+', page.text)
 
 
 def test_forms_need_the_csrf_token(
@@ -129,7 +129,7 @@ def test_an_unknown_certificate_is_named(
         },
     )
     assert page.status_code == 404
-    assert re.search(r'id="e-number" class="error" >no certificate', page.text)
+    assert re.search(r'id="e-number" class="error" >[^<]*no certificate', page.text)
 
 
 def test_import_shows_every_bad_row_and_imports_nothing(

@@ -69,6 +69,22 @@ STATUS_TITLE = {
 }
 
 
+# A Chinese lead-in for the named errors people meet most on the forms; the error's own
+# ``detail`` (the API's text, naming the rule broken) follows it unchanged.
+ERROR_HINT = {
+    "VerificationNeedsTwoFields": "请在身份证号、姓名、证书编号中至少填写两项。",
+    "InvalidIdNumber": "身份证号码有误：",
+    "InvalidCertificateNumber": "证书编号有误：",
+    "InvalidCreditCode": "统一社会信用代码有误：",
+    "InvalidDate": "日期有误：",
+    "FineOutOfRange": "罚款超出法定幅度：",
+    "CaseStepOutOfOrder": "当前办案环节不能执行此操作：",
+    "PartyNotFound": "没有这个当事人：",
+    "CertificateNotFound": "没有这张证书：",
+    "ValidationError": "格式有误：",
+}
+
+
 def _number(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -265,7 +281,7 @@ class Form:
 
     def add_domain(self, exc: DomainError) -> None:
         self.error_name = exc.name
-        self.add(exc.field, exc.detail)
+        self.add(exc.field, ERROR_HINT.get(exc.name, "") + exc.detail)
 
     def add_validation(self, exc: ValidationError, *, prefix: Iterable[str] = ()) -> None:
         skip = set(prefix)
@@ -273,7 +289,8 @@ class Form:
             loc = [str(p) for p in e.get("loc", ()) if str(p) not in skip]
             name = loc[0] if loc else None
             where = ".".join(loc)
-            self.add(name, f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+            message = f"{where}: {e.get('msg')}" if where else str(e.get("msg"))
+            self.add(name, ERROR_HINT["ValidationError"] + message)
         self.error_name = "ValidationError"
 
 
