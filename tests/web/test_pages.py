@@ -56,6 +56,11 @@ class TestLogin:
         assert response.status_code == 303
         assert response.headers["location"] == "/staff/login?next=%2Fstaff"
 
+    def test_an_htmx_poll_without_login_redirects_the_whole_page(self, client: TestClient) -> None:
+        response = client.get("/staff/hotline/live", headers={"HX-Request": "true"})
+        assert response.status_code == 204
+        assert response.headers["hx-redirect"].startswith("/staff/login?next=")
+
     def test_a_wrong_token_is_named_beside_the_field(self, client: TestClient) -> None:
         page = client.post("/staff/login", data={"token": "not-a-token"})
         assert page.status_code == 401

@@ -202,7 +202,12 @@ def login_redirect(request: Request) -> Response:
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
-    return RedirectResponse(f"/staff/login?next={quote(target, safe='')}", status_code=303)
+    login = f"/staff/login?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        # An htmx poll whose login expired: send the whole page to the login form instead of
+        # swapping the form into the board.
+        return Response(status_code=204, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
 
 
 class PageRoute(APIRoute):
