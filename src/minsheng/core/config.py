@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     # enforcement ---------------------------------------------------------------------------
     enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")
+    enf_commitment_valid_days: int = Field(730, ge=1, description="Default commitment validity")
+    enf_evidence_max_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Per evidence file")
 
     @property
     def effective_database_url(self) -> str:

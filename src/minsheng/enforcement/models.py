@@ -1,3 +1,231 @@
-"""Database models of the enforcement system (tables prefixed ``enf_``)."""
+"""Database models of the enforcement system (tables prefixed ``enf_``).
+
+Parties (persons by keyed hash and masked ID, organisations by their public credit code), credit
+commitments, cases with their timestamped steps, decisions (with the rule version and factors that
+produced them), evidence kept by content hash *in the database* (so that it commits or rolls back
+with the case step that added it), sites (compounds, garbage-sorting rooms, vending points),
+inspectors and their conflicts of interest, inspections, industry records and yearly grades.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minsheng.core.db import Base, UTCDateTime, utcnow
+
+
+class Party(Base):
+    """A supervised party. Persons: no ID number in clear, only its keyed hash and mask."""
+
+    __tablename__ = "enf_parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # person | organisation
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_masked: Mapped[str | None] = mapped_column(String(18))
+    registered_on: Mapped[date] = mapped_column(Date)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Site(Base):
+    """A place under supervision: a residential compound, a garbage-sorting room, a vending
+    point (公益便民疏导点), a construction site or a farmland plot."""
+
+    __tablename__ = "enf_sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("enf_parties.id"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    model_since: Mapped[date | None] = mapped_column(Date)  # 垃圾分类达标示范小区 from
+
+
+class Commitment(Base):
+    """A signed credit commitment (信用承诺书) for one item or a whole domain."""
+
+    __tablename__ = "enf_commitments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(30), index=True)
+    item_id: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # case | proactive | repair
+    promises: Mapped[list[str]] = mapped_column(JSON)
+    consent_publish: Mapped[bool] = mapped_column(Boolean)
+    signed_on: Mapped[date] = mapped_column(Date, index=True)
+    valid_until: Mapped[date] = mapped_column(Date)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("enf_cases.id"))
+    officer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    """One violation case from discovery to closure."""
+
+    __tablename__ = "enf_cases"
+    __table_args__ = (Index("ix_enf_cases_party_item", "party_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("enf_sites.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(20))
+    domain: Mapped[str] = mapped_column(String(30), index=True)
+    discovery: Mapped[str] = mapped_column(String(20))  # patrol | complaint | inspection
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    discovered_on: Mapped[date] = mapped_column(Date)
+    facts: Mapped[str] = mapped_column(Text, default="")
+    harm: Mapped[str | None] = mapped_column(String(20))
+    corrected_in_time: Mapped[bool | None] = mapped_column(Boolean)
+    endangers_safety: Mapped[bool] = mapped_column(Boolean, default=False)
+    aggravating: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mitigating: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rectify_by: Mapped[date | None] = mapped_column(Date)
+    rectified: Mapped[bool | None] = mapped_column(Boolean)
+    officer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseEvent(Base):
+    """One step of a case: who did what, when (the case's own timeline beside core_audit)."""
+
+    __tablename__ = "enf_case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    officer: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Decision(Base):
+    """The decision of a case with everything that produced it (rule version, factors)."""
+
+    __tablename__ = "enf_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    tier: Mapped[str | None] = mapped_column(String(20))
+    fine_min: Mapped[int | None] = mapped_column(Integer)
+    fine_max: Mapped[int | None] = mapped_column(Integer)
+    fine_yuan: Mapped[int | None] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(20))
+    rule_version: Mapped[str] = mapped_column(String(30))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    repeat: Mapped[bool] = mapped_column(Boolean)
+    breached_commitment_id: Mapped[int | None] = mapped_column(ForeignKey("enf_commitments.id"))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    factors: Mapped[dict[str, Any]] = mapped_column(JSON)
+    education: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    officer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvidenceBlob(Base):
+    """Evidence content, stored once per SHA-256 (content-addressed, deduplicated)."""
+
+    __tablename__ = "enf_evidence_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Evidence(Base):
+    __tablename__ = "enf_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("enf_evidence_blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    officer: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Inspector(Base):
+    __tablename__ = "enf_inspectors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Conflict(Base):
+    """A recorded conflict of interest: the inspector never inspects that party (回避)."""
+
+    __tablename__ = "enf_conflicts"
+    __table_args__ = (UniqueConstraint("inspector_id", "party_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("enf_inspectors.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class Inspection(Base):
+    """A carried-out inspection (routine, case-triggered or campaign) and its result."""
+
+    __tablename__ = "enf_inspections"
+    __table_args__ = (Index("ix_enf_inspections_party_on", "party_id", "inspected_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"))
+    inspected_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # routine | case | campaign
+    passed: Mapped[bool] = mapped_column(Boolean)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    inspectors: Mapped[list[str]] = mapped_column(JSON)
+
+
+class IndustryRecord(Base):
+    """Industry supervision information: good and bad records (住建 credit records)."""
+
+    __tablename__ = "enf_industry_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"), index=True)
+    recorded_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Grade(Base):
+    __tablename__ = "enf_grades"
+    __table_args__ = (UniqueConstraint("party_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    grade: Mapped[str] = mapped_column(String(1))
+    points: Mapped[int] = mapped_column(Integer)
+    # JSON text: the bulk grading serialises each distinct breakdown once.
+    breakdown: Mapped[str] = mapped_column(Text)
+    rule_version: Mapped[str] = mapped_column(String(30))
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

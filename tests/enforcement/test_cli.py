@@ -1,0 +1,129 @@
+"""The ``minsheng enforcement`` commands: JSON shapes, error lines, reproducible plans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.enforcement.factories import credit_code, decide_json
+
+
+def test_items_json(cli: Cli) -> None:
+    r = cli("enforcement", "items", "--domain", "construction", "--json")
+    assert r.exit_code == 0, r.output
+    items = json.loads(r.stdout)
+    assert [i["id"] for i in items] == ["GC-01", "GC-02", "GC-03"]
+    first = items[0]
+    assert set(first) >= {"id", "domain", "description", "legal_basis", "exemptible", "tiers"}
+    assert first["tiers"]["heavier"]["organisation"] == [60000, 100000]
+
+
+def test_decide_json(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps(decide_json()), encoding="utf-8")
+    r = cli("enforcement", "decide", str(path), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert {k: out[k] for k in ("outcome", "tier", "fine_range_yuan", "item", "rule_version")} == {
+        "outcome": "no_penalty",
+        "tier": "exempt",
+        "fine_range_yuan": None,
+        "item": "ZD-01",
+        "rule_version": "QS-2025.1",
+    }
+    assert out["reasons"]
+    repeat = decide_json(
+        history=[{"item": "ZD-01", "occurred_on": "2025-01-01", "penalised": False}]
+    )
+    r = cli("enforcement", "decide", "-", "--json", input=json.dumps(repeat))
+    assert json.loads(r.stdout)["fine_range_yuan"] == [300, 600]
+
+
+def test_decide_errors_are_one_json_line(cli: Cli) -> None:
+    r = cli("enforcement", "decide", "-", input=json.dumps(decide_json(item="XX")))
+    assert r.exit_code == 1
+    err = json.loads(r.stderr.strip())
+    assert err["error"] == "UnknownItem"
+    assert err["field"] == "violation.item"
+    r = cli("enforcement", "decide", "-", input="{not json")
+    assert json.loads(r.stderr.strip())["error"] == "InvalidInput"
+
+
+def test_grade_explain(cli: Cli) -> None:
+    summary = {
+        "inspections": 4,
+        "inspections_failed": 1,
+        "penalties": [{"tier": "standard", "fine_yuan": 30000}],
+        "industry_records": [{"kind": "serious_accident", "note": "2 deaths"}],
+        "new_entrant": False,
+    }
+    r = cli("enforcement", "grade", "explain", "-", "--json", input=json.dumps(summary))
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["grade"] == "D"
+    assert out["rule_version"]
+    assert out["breakdown"][0]["item"] == "base"
+
+
+def test_party_case_and_plan_commands(cli: Cli) -> None:
+    r = cli(
+        "enforcement",
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "construction_firm",
+        "--name",
+        "海南测试建设",
+        "--credit-code",
+        credit_code(),
+        "--registered-on",
+        "2020-01-01",
+    )
+    assert r.exit_code == 0, r.output
+    party = json.loads(r.stdout)["id"]
+    for code in ("Q1", "Q2", "Q3"):
+        assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+    r = cli(
+        "enforcement",
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "GC-02",
+        "--discovery",
+        "inspection",
+        "--occurred-on",
+        "2026-02-01",
+        "--discovered-on",
+        "2026-02-01",
+        "--officer",
+        "王",
+    )
+    assert r.exit_code == 0, r.output
+    case = json.loads(r.stdout)["id"]
+    r = cli("enforcement", "cases", "decide", str(case), "--officer", "王")
+    assert json.loads(r.stderr.strip())["error"] == "CaseStepOutOfOrder"
+    assert cli("enforcement", "grade", "--year", "2026").exit_code == 0
+    a = cli("enforcement", "plan", "--year", "2026", "--seed", "11", "--json")
+    b = cli("enforcement", "plan", "--year", "2026", "--seed", "11", "--json")
+    assert a.exit_code == 0, a.output
+    assert a.stdout == b.stdout
+    assert json.loads(a.stdout)["burden"]["firms"] == 1
+    bad = cli(
+        "enforcement",
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "shop",
+        "--name",
+        "x",
+        "--credit-code",
+        "123",
+    )
+    assert json.loads(bad.stderr.strip())["error"] == "InvalidCreditCode"
