@@ -283,7 +283,7 @@ def violations(draw: st.DrawFn) -> tuple[PartyKind, rules.Violation]:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(violations(), st.booleans(), st.integers(1, 729), st.booleans())
 def test_repeat_is_never_lighter_than_first(
     case: tuple[PartyKind, rules.Violation], signs: bool, days_before: int, via_commitment: bool
@@ -329,7 +329,7 @@ def test_repeat_is_never_lighter_than_first(
         assert repeat.fine_range_yuan[1] >= first.fine_range_yuan[1]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(violations(), st.booleans(), st.lists(st.integers(1, 1500), max_size=4))
 def test_fine_range_is_inside_the_statutory_range(
     case: tuple[PartyKind, rules.Violation], signs: bool, prior_days: list[int]
