@@ -182,3 +182,8 @@ def followup_done(
 @router.post("/purge")
 def purge(session: DbSession, settings: AppSettings, user: Staff) -> dict[str, Any]:
     return service.purge(session, settings, actor=_actor(user))
+
+
+from minsheng.hotline.planning_routes import router as planning_router  # noqa: E402
+
+router.include_router(planning_router)

@@ -1,0 +1,171 @@
+"""Benchmark: a national day of >= 100,000 calls over 500 hotlines through the simulator (the real
+routing rules and queueing engine in virtual time; target <= 30 s), side by side with a plain SimPy
+model of ONE queue of the same size (same calls, same total seats, same handling and patience).
+
+Prints simulated events per second for both and their ratio, calls per second, and peak memory.
+The two count different events (the engine has rings, step timers, wrap-ups and rollovers; the
+SimPy queue only arrivals, waits and ends), so calls per second is printed as well.
+Run: .venv/bin/python bench/simulate.py [--quick]   (SimPy: pip install -e ".[bench]")
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from dataclasses import replace
+
+from minsheng.hotline.sim import runner
+from minsheng.hotline.sim import scenario as sc
+from minsheng.hotline.snapshot import HotlineInfo, Level
+
+
+def national(calls: int, lines: int, seed: int) -> tuple[sc.Scenario, tuple[HotlineInfo, ...]]:
+    raw = {
+        "name": "bench-national-day",
+        "start": "2026-11-30T00:00:00+08:00",
+        "duration_h": 24,
+        "seed": seed,
+        "directory": "synthetic",
+        "synthetic_lines": lines,
+        "calls_per_day": calls,
+        "unknown_share": 0.03,
+        "handling": {"distribution": "lognormal", "mean_s": 1080, "cv": 0.8},
+        "patience": {"distribution": "exponential", "mean_s": 180},
+        "crisis_share": 0.05,
+    }
+    s = sc.parse(raw)
+    assert s.hotlines is not None
+    # Seats sized for the load (about 1,250 Erlangs on average at 100,000 18-minute calls a day,
+    # twice that at the evening peak): 5 per city line, 10 per provincial line, 30 at the backup.
+    per_level = {Level.CITY: 5, Level.PROVINCE: 10, Level.NATIONAL: 30}
+    scale = calls / 100_000
+    hotlines = tuple(
+        replace(h, seats=max(2, round(per_level[h.level] * scale))) for h in s.hotlines
+    )
+    return s, hotlines
+
+
+def simpy_single_queue(
+    calls: int, seats: int, profile: tuple[float, ...], seed: int
+) -> tuple[int, int, float, float, int]:
+    """One M(t)/G/seats+M queue in SimPy: returns (calls, events, wall s, CPU s, answered)."""
+    import simpy  # type: ignore[import-untyped]
+
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    counsellors = simpy.Resource(env, capacity=seats)
+    total = sum(profile)
+    rates = [calls * w / total / 3600 for w in profile]
+    sigma2 = math.log(1 + 0.8**2)
+    mu = math.log(1080) - sigma2 / 2
+    answered = 0
+    offered = 0
+
+    def caller(env: simpy.Environment) -> object:
+        nonlocal answered
+        patience = rng.expovariate(1 / 180)
+        with counsellors.request() as req:
+            got = yield req | env.timeout(patience)
+            if req in got:
+                answered += 1
+                yield env.timeout(rng.lognormvariate(mu, math.sqrt(sigma2)))
+
+    def arrivals(env: simpy.Environment) -> object:
+        nonlocal offered
+        t = 0.0
+        while True:
+            # Piecewise-constant hourly rate, as in the simulator.
+            need = rng.expovariate(1.0)
+            while t < 86400:
+                rate = rates[int(t // 3600)]
+                seg_end = (t // 3600 + 1) * 3600
+                if rate > 0 and t + need / rate < seg_end:
+                    t += need / rate
+                    break
+                need -= rate * (seg_end - t)
+                t = seg_end
+            if t >= 86400:
+                return
+            yield env.timeout(t - env.now)
+            offered += 1
+            env.process(caller(env))
+
+    env.process(arrivals(env))
+    events = 0
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    while env.peek() < math.inf:
+        env.step()
+        events += 1
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return offered, events, wall, cpu, answered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 calls instead of 100,000")
+    parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=12356)
+    args = parser.parse_args()
+    calls = 10_000 if args.quick else args.calls
+    scenario, hotlines = national(calls, args.lines, args.seed)
+    seats = sum(h.seats for h in hotlines)
+    print(f"directory: {len(hotlines)} synthetic hotlines, {seats} seats in all")
+
+    cpu0 = time.process_time()
+    result = runner.run_variant(scenario, scenario.base, hotlines)
+    cpu = time.process_time() - cpu0
+    n = result.kpis["national"]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"minsheng simulator (rules + engine): {result.calls:,} calls in {result.wall_s:.2f} s "
+        f"wall, {cpu:.2f} s CPU (the machine is shared: CPU time is the steadier figure)"
+    )
+    print(
+        f"  {result.events:,} events, {result.events / result.wall_s:,.0f} events/s, "
+        f"{result.calls / result.wall_s:,.0f} calls/s (target: whole day <= 30 s)"
+    )
+    print(
+        f"  answer rate {n['answer_rate']:.1%}, ASA {n['asa_s']} s, "
+        f"abandonment {n['abandonment_rate']:.1%}, rollovers {n['rollovers']:,}"
+    )
+    print(f"  peak RSS of the process so far: {rss_mb:.0f} MB")
+    tracemalloc.start()
+    runner.run_variant(scenario, scenario.base, hotlines)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  peak Python memory of one run (tracemalloc, second run): {peak / 1e6:.0f} MB")
+
+    try:
+        offered, events, wall, s_cpu, answered = simpy_single_queue(
+            calls, seats, scenario.profile, args.seed
+        )
+    except ImportError:
+        print("baseline simpy not installed: pip install -e '.[bench]'", file=sys.stderr)
+        sys.exit(2)
+    print(
+        f"SimPy single queue ({seats} seats): {offered:,} calls in {wall:.2f} s wall, "
+        f"{s_cpu:.2f} s CPU"
+    )
+    print(
+        f"  {events:,} events, {events / wall:,.0f} events/s, {offered / wall:,.0f} calls/s, "
+        f"answer rate {answered / offered:.1%}"
+    )
+    ours_e, base_e = result.events / cpu, events / s_cpu
+    ours_c, base_c = result.calls / cpu, offered / s_cpu
+    print(
+        f"per CPU second: minsheng {ours_e:,.0f} events/s, {ours_c:,.0f} calls/s; "
+        f"SimPy {base_e:,.0f} events/s, {base_c:,.0f} calls/s"
+    )
+    print(f"ratio events/s (CPU): minsheng / SimPy = {ours_e / base_e:.2f}")
+    print(f"ratio calls/s (CPU):  minsheng / SimPy = {ours_c / base_c:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,543 @@
+"""Erlang C and Erlang A staffing for the 12356 hotline: pure functions, seconds everywhere.
+
+The article behind this project says authorities will "add seats as needed" (按需增加坐席) to raise
+the answer rate; these functions turn a forecast of calls into a defensible number of seats.
+
+* **Erlang C** (M/M/n, callers wait for ever): the classic formula, computed from the Erlang B
+  recurrence ``B(n) = A·B(n-1) / (n + A·B(n-1))`` so that nothing overflows up to (and well past)
+  10,000 seats: no factorials, no powers.
+* **Erlang A** (M/M/n+M, Palm's model: a caller hangs up after an exponential patience): the
+  stationary distribution of the birth-death chain (below ``n`` seats it is the Erlang B
+  distribution, so it is anchored on ``log B(n)``; above, the product of ``λ / (nμ + jθ)`` is
+  summed in log space), and the service level from the tagged-caller chain solved by
+  uniformisation (see :func:`answered_within`).
+
+Definitions (the docs repeat them):
+
+* traffic ``A = calls × AHT / interval`` in Erlangs;
+* ``p_wait``: probability that an arriving caller finds every seat busy;
+* ``service_level``: share of *offered* calls answered within ``target_s`` (for Erlang A callers
+  who hang up count as not answered in time);
+* ``asa_s``: average wait in seconds (Erlang C: over all callers; Erlang A: over all callers,
+  answered or not, as ``E[queue] / λ`` by Little's law);
+* ``occupancy``: carried load ÷ seats; ``abandon_rate`` (Erlang A only): share of callers who hang
+  up before an answer;
+* ``positions = ceil(seats / (1 - shrinkage))``: people to roster so that ``seats`` are staffed.
+
+Sizing rule (version :data:`RULE_VERSION`): the smallest number of seats whose service level
+reaches the target, whose occupancy does not pass the maximum and (Erlang A) whose abandonment does
+not pass the maximum. All three improve monotonically with seats, so the search is a scan (Erlang
+C) or a galloping bisection (Erlang A). References: A. K. Erlang (1917); Gans, Koole & Mandelbaum,
+"Telephone call centers: tutorial, review and research prospects", M&SOM 5(2), 2003; Mandelbaum &
+Zeltyn, "The M/M/n+G queue: summary of performance measures" (2005).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from minsheng.core.errors import InvalidInput
+
+RULE_VERSION = "erlang-2026.1"
+
+# Terms of the queue distribution smaller than e**-_LOG_TAIL relative to the largest are dropped.
+_LOG_TAIL = 45.0
+# Absolute guard against float fuzz when rounding seat counts up (14 / 0.7 = 20.000000000000004).
+_EPS = 1e-9
+
+Model = Literal["C", "A"]
+
+
+class PlanningInputError(InvalidInput):
+    """A planning input broke a rule (the field and the rule are named)."""
+
+
+class NonPositiveTime(PlanningInputError):
+    """A duration (interval, handling time, target, patience) was zero or negative."""
+
+
+class FractionOutOfRange(PlanningInputError):
+    """A share (service level, shrinkage, occupancy, abandonment) was outside its range."""
+
+
+class NegativeCalls(PlanningInputError):
+    """A number of calls was negative or not finite."""
+
+
+class InvalidSeats(PlanningInputError):
+    """A number of seats was not a positive integer."""
+
+
+class LoadAtOrAboveCapacity(PlanningInputError):
+    """Erlang C has no steady state when the offered load is at or above the seats.
+
+    The error carries ``stable_from_seats``: the first seat count at which the queue is stable.
+    """
+
+    def __init__(self, traffic: float, seats: int) -> None:
+        stable = first_stable_seats(traffic)
+        super().__init__(
+            f"offered load {traffic:.4g} Erlangs is at or above {seats} seat(s): the queue grows "
+            f"without bound and Erlang C has no steady state; it becomes stable from "
+            f"{stable} seats",
+            field="seats",
+            extra={"traffic_erlangs": traffic, "stable_from_seats": stable},
+        )
+        self.stable_from_seats = stable
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """Calls offered in one interval and how long each takes (seconds)."""
+
+    calls: float
+    interval_s: float
+    aht_s: float
+
+    @property
+    def traffic(self) -> float:
+        """Offered traffic in Erlangs."""
+        return self.calls * self.aht_s / self.interval_s
+
+    @property
+    def arrival_rate(self) -> float:
+        """Calls per second."""
+        return self.calls / self.interval_s
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the staffing must achieve. Defaults are the 12356 planning defaults."""
+
+    target_s: float = 30.0
+    service_level: float = 0.8
+    max_occupancy: float = 1.0
+    shrinkage: float = 0.0
+    max_abandon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    """How a given number of seats performs under a load."""
+
+    model: Model
+    seats: int
+    traffic_erlangs: float
+    service_level: float
+    p_wait: float
+    asa_s: float
+    occupancy: float
+    abandon_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """The seats a load needs for a target, with the performance they give."""
+
+    model: Model
+    seats: int
+    positions: int
+    service_level: float
+    p_wait: float
+    asa_s: float
+    occupancy: float
+    abandon_rate: float | None
+    traffic_erlangs: float
+    decided_by: str
+    rule: str = RULE_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+
+
+def _check_time(name: str, value: float) -> None:
+    if not math.isfinite(value) or value <= 0:
+        raise NonPositiveTime(
+            f"{name} must be a positive number of seconds, got {value}", field=name
+        )
+
+
+def _check_open_fraction(name: str, value: float) -> None:
+    if not math.isfinite(value) or not 0 < value < 1:
+        raise FractionOutOfRange(
+            f"{name} must lie strictly between 0 and 1, got {value}", field=name
+        )
+
+
+def validate(load: Load, target: Target, patience_s: float | None = None) -> None:
+    """Refuse inputs that have no meaning, naming the field and the rule broken."""
+    if not math.isfinite(load.calls) or load.calls < 0:
+        raise NegativeCalls(f"calls must be zero or more, got {load.calls}", field="calls")
+    _check_time("interval_s", load.interval_s)
+    _check_time("aht_s", load.aht_s)
+    _check_time("target_s", target.target_s)
+    _check_open_fraction("service_level", target.service_level)
+    if not math.isfinite(target.shrinkage) or not 0 <= target.shrinkage < 1:
+        raise FractionOutOfRange(
+            f"shrinkage must lie in [0, 1), got {target.shrinkage}", field="shrinkage"
+        )
+    if not math.isfinite(target.max_occupancy) or not 0 < target.max_occupancy <= 1:
+        raise FractionOutOfRange(
+            f"max_occupancy must lie in (0, 1], got {target.max_occupancy}", field="max_occupancy"
+        )
+    if target.max_abandon is not None:
+        _check_open_fraction("max_abandon", target.max_abandon)
+    if patience_s is not None:
+        _check_time("patience_s", patience_s)
+
+
+# --------------------------------------------------------------------------------------------
+# Erlang B and C
+
+
+def first_stable_seats(traffic: float) -> int:
+    """The fewest seats with a steady state under Erlang C: the first integer above the load."""
+    return math.floor(traffic) + 1
+
+
+def erlang_b(seats: int, traffic: float) -> float:
+    """Blocking probability of ``seats`` servers offered ``traffic`` Erlangs (recurrence)."""
+    b = 1.0
+    for k in range(1, seats + 1):
+        b = traffic * b / (k + traffic * b)
+    return b
+
+
+def log_erlang_b(seats: int, traffic: float) -> float:
+    """``log B(seats, traffic)``, exact even where B itself underflows to zero."""
+    if traffic <= 0:
+        return 0.0 if seats == 0 else -math.inf
+    log_a = math.log(traffic)
+    log_b = 0.0
+    for k in range(1, seats + 1):
+        # log(k + A·B) with A·B possibly far below k: log k + log1p(A·B/k).
+        ab = math.exp(log_a + log_b)
+        log_b = log_a + log_b - math.log(k + ab)
+    return log_b
+
+
+def _c_from_b(seats: int, traffic: float, b: float) -> float:
+    return seats * b / (seats - traffic * (1.0 - b))
+
+
+def erlang_c(seats: int, traffic: float) -> float:
+    """Probability that a caller waits (Erlang C). Refuses loads at or above the seats."""
+    if seats <= traffic:
+        raise LoadAtOrAboveCapacity(traffic, seats)
+    return _c_from_b(seats, traffic, erlang_b(seats, traffic))
+
+
+def _c_performance(seats: int, load: Load, target_s: float, c: float) -> Performance:
+    a = load.traffic
+    gap = seats - a
+    return Performance(
+        model="C",
+        seats=seats,
+        traffic_erlangs=a,
+        service_level=1.0 - c * math.exp(-gap * target_s / load.aht_s),
+        p_wait=c,
+        asa_s=c * load.aht_s / gap,
+        occupancy=a / seats,
+        abandon_rate=None,
+    )
+
+
+def evaluate_c(seats: int, load: Load, target_s: float) -> Performance:
+    """Erlang C performance of ``seats`` seats; refuses an unstable load with the stable count."""
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise InvalidSeats(f"seats must be a positive integer, got {seats!r}", field="seats")
+    if load.calls == 0:
+        return Performance("C", seats, 0.0, 1.0, 0.0, 0.0, 0.0, None)
+    return _c_performance(seats, load, target_s, erlang_c(seats, load.traffic))
+
+
+def _positions(seats: int, shrinkage: float) -> int:
+    return math.ceil(seats / (1.0 - shrinkage) - _EPS)
+
+
+def _staffing(perf: Performance, target: Target, decided_by: str) -> Staffing:
+    return Staffing(
+        model=perf.model,
+        seats=perf.seats,
+        positions=_positions(perf.seats, target.shrinkage),
+        service_level=perf.service_level,
+        p_wait=perf.p_wait,
+        asa_s=perf.asa_s,
+        occupancy=perf.occupancy,
+        abandon_rate=perf.abandon_rate,
+        traffic_erlangs=perf.traffic_erlangs,
+        decided_by=decided_by,
+    )
+
+
+def _no_calls(model: Model, target: Target) -> Staffing:
+    perf = Performance(model, 0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0 if model == "A" else None)
+    return _staffing(perf, target, "no_calls")
+
+
+def size_c(load: Load, target: Target) -> Staffing:
+    """Fewest seats meeting ``target`` under Erlang C (one O(seats) pass of the recurrence)."""
+    validate(load, target)
+    if load.calls == 0:
+        return _no_calls("C", target)
+    a = load.traffic
+    stable = first_stable_seats(a)
+    by_occupancy = math.ceil(a / target.max_occupancy - _EPS)
+    start = max(stable, by_occupancy)
+    b = erlang_b(start, a)
+    n = start
+    # The scan works on plain floats; the result object is built once, for the answer.
+    scale = target.target_s / load.aht_s
+    goal = 1.0 - target.service_level
+    while True:
+        c = n * b / (n - a * (1.0 - b))
+        if c * math.exp(-(n - a) * scale) <= goal:
+            forced = n == start and by_occupancy > stable
+            decided_by = "max_occupancy" if forced else "service_level"
+            return _staffing(_c_performance(n, load, target.target_s, c), target, decided_by)
+        n += 1
+        b = a * b / (n + a * b)
+
+
+def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Target) -> list[int]:
+    """Erlang C seat counts for many intervals sharing one handling time and target.
+
+    The same rule as :func:`size_c` (and the same answers: tested), validated once and without
+    building a result per interval: for planners sizing a directory's whole week at once.
+    """
+    validate(Load(0.0, interval_s, aht_s), target)
+    scale = target.target_s / aht_s
+    goal = 1.0 - target.service_level
+    max_occ = target.max_occupancy
+    out: list[int] = []
+    for i, c in enumerate(calls):
+        if not math.isfinite(c) or c < 0:
+            raise NegativeCalls(f"calls[{i}] must be zero or more, got {c}", field=f"calls[{i}]")
+        if c == 0:
+            out.append(0)
+            continue
+        a = c * aht_s / interval_s
+        n = max(math.floor(a) + 1, math.ceil(a / max_occ - _EPS))
+        b = 1.0
+        for k in range(1, n + 1):
+            b = a * b / (k + a * b)
+        while n * b / (n - a * (1.0 - b)) * math.exp(-(n - a) * scale) > goal:
+            n += 1
+            b = a * b / (n + a * b)
+        out.append(n)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Erlang A
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueDistribution:
+    """Stationary law of M/M/n+M: mass below ``n`` busy seats, and each queue length ``j ≥ 0``."""
+
+    below: float  # P(fewer than n callers in the system)
+    queue: list[float]  # queue[j] = P(n + j callers in the system)
+
+
+def _queue_distribution(seats: int, lam: float, mu: float, theta: float) -> _QueueDistribution:
+    a = lam / mu
+    # log of the unnormalised masses, relative to pi_n = 1: everything up to n is 1/B(n, A).
+    log_upto_n = -log_erlang_b(seats, a)
+    log_q = [0.0]
+    peak = max(log_upto_n, 0.0)
+    j = 0
+    while True:
+        j += 1
+        ratio = lam / (seats * mu + j * theta)
+        nxt = log_q[-1] + math.log(ratio)
+        log_q.append(nxt)
+        peak = max(peak, nxt)
+        if ratio < 1.0 and nxt < peak - _LOG_TAIL:
+            break
+    upto_n = math.exp(log_upto_n - peak)
+    q = [math.exp(x - peak) for x in log_q]
+    total = upto_n + sum(q[1:])  # q[0] (= pi_n) is already inside upto_n
+    queue = [x / total for x in q]
+    return _QueueDistribution(below=max(0.0, 1.0 - sum(queue)), queue=queue)
+
+
+def answered_within(
+    seats: int, mu: float, theta: float, target_s: float, start: list[float]
+) -> float:
+    """Probability that a waiting caller is answered within ``target_s``.
+
+    ``start[j]`` is the (possibly unnormalised) probability that the caller arrives with ``j``
+    callers ahead. The tagged caller's position falls at rate ``n·μ + j·θ`` (a seat frees up or
+    someone ahead hangs up); from position 0 a seat takes them at rate ``n·μ``; at every moment
+    they hang up themselves at rate ``θ``. That absorbing chain is solved by uniformisation: the
+    Poisson weights are taken in log space so long horizons do not underflow.
+    """
+    size = len(start)
+    if size == 0 or target_s <= 0:
+        return 0.0
+    advance = [seats * mu + j * theta for j in range(size)]
+    rate = advance[-1] + theta
+    step = [x / rate for x in advance]
+    stay = [1.0 - (x + theta) / rate for x in advance]
+    x = rate * target_s
+    log_x = math.log(x)
+    steps = int(x + 10.0 * math.sqrt(x) + 50)
+    dist = list(start)
+    served = 0.0
+    result = 0.0
+    for k in range(1, steps + 1):
+        served += dist[0] * step[0]
+        nxt = [dist[j] * stay[j] + dist[j + 1] * step[j + 1] for j in range(size - 1)]
+        nxt.append(dist[-1] * stay[-1])
+        dist = nxt
+        weight = math.exp(-x + k * log_x - math.lgamma(k + 1))
+        result += weight * served
+    return result
+
+
+def evaluate_a(seats: int, load: Load, target_s: float, patience_s: float) -> Performance:
+    """Erlang A performance of ``seats`` seats; stable at any load, since callers hang up."""
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise InvalidSeats(f"seats must be a positive integer, got {seats!r}", field="seats")
+    if load.calls == 0:
+        return Performance("A", seats, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+    lam = load.arrival_rate
+    mu = 1.0 / load.aht_s
+    theta = 1.0 / patience_s
+    dist = _queue_distribution(seats, lam, mu, theta)
+    p_wait = sum(dist.queue)
+    mean_queue = sum(j * p for j, p in enumerate(dist.queue))
+    abandon = min(1.0, theta * mean_queue / lam)
+    # Drop start states too rare to matter; the uniformisation cost grows with their number.
+    cut = len(dist.queue)
+    while cut > 1 and dist.queue[cut - 1] < 1e-14:
+        cut -= 1
+    delayed_ok = answered_within(seats, mu, theta, target_s, dist.queue[:cut])
+    return Performance(
+        model="A",
+        seats=seats,
+        traffic_erlangs=load.traffic,
+        service_level=min(1.0, dist.below + delayed_ok),
+        p_wait=p_wait,
+        asa_s=mean_queue / lam,
+        occupancy=lam * (1.0 - abandon) * load.aht_s / seats,
+        abandon_rate=abandon,
+    )
+
+
+def meets(perf: Performance, target: Target) -> bool:
+    """Whether a performance reaches every part of a target."""
+    return (
+        perf.service_level >= target.service_level
+        and perf.occupancy <= target.max_occupancy + _EPS
+        and (target.max_abandon is None or (perf.abandon_rate or 0.0) <= target.max_abandon)
+    )
+
+
+def _decided_by_a(perf: Performance, below: Performance | None, target: Target) -> str:
+    if below is None:
+        return "service_level"
+    if below.service_level < target.service_level:
+        return "service_level"
+    if target.max_abandon is not None and (below.abandon_rate or 0.0) > target.max_abandon:
+        return "max_abandon"
+    return "max_occupancy"
+
+
+def size_a(load: Load, target: Target, patience_s: float) -> Staffing:
+    """Fewest seats meeting ``target`` under Erlang A (galloping search, then bisection)."""
+    validate(load, target, patience_s)
+    if load.calls == 0:
+        return _no_calls("A", target)
+    cache: dict[int, Performance] = {}
+
+    def perf(n: int) -> Performance:
+        if n not in cache:
+            cache[n] = evaluate_a(n, load, target.target_s, patience_s)
+        return cache[n]
+
+    # The answer lies within O(sqrt(A)) of the load, and far below it the queue (hence the cost
+    # of one evaluation) is huge: gallop outwards from the load, then bisect. ``lo`` always
+    # fails (0 seats answer nobody) and ``hi`` always meets the target.
+    base = max(1, math.floor(load.traffic))
+    step = 1
+    if meets(perf(base), target):
+        lo, hi = 0, base
+        while base - step >= 1:
+            if not meets(perf(base - step), target):
+                lo = base - step
+                break
+            hi = base - step
+            step *= 2
+    else:
+        lo = base
+        while not meets(perf(base + step), target):
+            lo = base + step
+            step *= 2
+        hi = base + step
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if meets(perf(mid), target):
+            hi = mid
+        else:
+            lo = mid
+    below = perf(hi - 1) if hi > 1 else None
+    return _staffing(perf(hi), target, _decided_by_a(perf(hi), below, target))
+
+
+# --------------------------------------------------------------------------------------------
+# one entry point for the CLI, the API and the planner
+
+
+def staff(
+    *,
+    calls: float,
+    interval_s: float,
+    aht_s: float,
+    target_s: float,
+    service_level: float,
+    shrinkage: float = 0.0,
+    max_occupancy: float = 1.0,
+    patience_s: float | None = None,
+    max_abandon: float | None = None,
+) -> Staffing:
+    """Seats for one interval: Erlang A when a patience is given, else Erlang C."""
+    load = Load(calls=calls, interval_s=interval_s, aht_s=aht_s)
+    target = Target(
+        target_s=target_s,
+        service_level=service_level,
+        max_occupancy=max_occupancy,
+        shrinkage=shrinkage,
+        max_abandon=max_abandon,
+    )
+    if patience_s is None:
+        if max_abandon is not None:
+            raise PlanningInputError(
+                "max_abandon needs a patience: Erlang C has no abandonment", field="max_abandon"
+            )
+        return size_c(load, target)
+    return size_a(load, target, patience_s)
+
+
+def evaluate(
+    *,
+    seats: int,
+    calls: float,
+    interval_s: float,
+    aht_s: float,
+    target_s: float,
+    patience_s: float | None = None,
+) -> Performance:
+    """Performance of a given number of seats (Erlang A with a patience, else Erlang C)."""
+    load = Load(calls=calls, interval_s=interval_s, aht_s=aht_s)
+    validate(load, Target(target_s=target_s), patience_s)
+    if patience_s is None:
+        return evaluate_c(seats, load, target_s)
+    return evaluate_a(seats, load, target_s, patience_s)
