@@ -54,6 +54,7 @@ def new_token() -> str:
     token index) and 24 random hex digits (96 bits: not guessable)."""
     return f"{time.time_ns() // 1_000_000_000 & 0xFFFFFFFF:08x}{secrets.token_hex(12)}"
 
+
 # Bodies -------------------------------------------------------------------------------------
 
 
