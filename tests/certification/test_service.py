@@ -36,6 +36,7 @@ class TestReference:
         assert len(occupations) == 1640
         assert {o.major_group for o in occupations} == set(range(1, 9))
         assert sum(o.green for o in occupations) == 134
+        assert sum(o.digital for o in occupations) == 95  # official 97: see PROVENANCE.md
         assert sum(o.green and o.digital for o in occupations) == 23
         catalogue = ref.catalogue(session)
         assert len(catalogue) == 72
