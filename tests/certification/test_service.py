@@ -93,6 +93,14 @@ class TestReference:
         assert ref.list_standards(session) == []
 
 
+def test_prefixed_hmac_equals_the_core_keyed_hash() -> None:
+    from minsheng.core.privacy import keyed_hash
+
+    digest = service.prefixed_hmac(b"k", service.ID_PURPOSE)
+    for value in ("11010519491231002X", "", "张伟"):
+        assert digest(value) == keyed_hash(value, b"k", purpose=service.ID_PURPOSE)
+
+
 class TestBodies:
     def test_filing_numbers_scope_and_lookup(self, session: Session) -> None:
         f.reference(session)
