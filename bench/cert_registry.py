@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from minsheng.certification import service, service_reference
+from minsheng.certification import service, service_import, service_reference, service_verify
 from minsheng.certification.schemas import BodyCreate
 from minsheng.core import migrate
 from minsheng.core.config import Settings
@@ -181,7 +181,7 @@ def bench_lookups(settings: Settings, size: int, count: int) -> dict[str, dict[s
     # Warm the caches the way a running server's are.
     for i in sample[:50]:
         with session_scope(factory) as s:
-            service.verify(s, settings, client=uuid.uuid4().hex, **combos["name+number"](i))
+            service_verify.verify(s, settings, client=uuid.uuid4().hex, **combos["name+number"](i))
     for combo, make in combos.items():
         times = []
         hits = 0
@@ -191,7 +191,7 @@ def bench_lookups(settings: Settings, size: int, count: int) -> dict[str, dict[s
                 args = make(i + size) if combo == "id_number+name" else args | {"name": "查无此人"}
             t = time.perf_counter()
             with session_scope(factory) as s:
-                result = service.verify(s, settings, client=f"bench-{k}", **args)
+                result = service_verify.verify(s, settings, client=f"bench-{k}", **args)
             times.append((time.perf_counter() - t) * 1000)
             hits += result["found"]
         out[combo] = summary(times) | {"found": hits}
@@ -203,7 +203,7 @@ def bench_lookups(settings: Settings, size: int, count: int) -> dict[str, dict[s
     key = settings.hmac_key
     with engine.connect() as conn:
         for combo, make in combos.items():
-            stmt = service.lookup_statement(fields_of[combo])
+            stmt = service_verify.lookup_statement(fields_of[combo])
             times = []
             for i in sample:
                 args = make(i)
@@ -257,7 +257,7 @@ def bench_import(settings: Settings, body_filing: str, rows_n: int, base_site: i
     factory = make_sessionmaker(engine)
     t = time.perf_counter()
     with session_scope(factory) as s:
-        result = service.import_certificates(
+        result = service_import.import_certificates(
             s, csv_text, settings, actor="bench", today=date(2026, 1, 1)
         )
     elapsed = time.perf_counter() - t
