@@ -33,5 +33,13 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/pytest
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+# Every benchmark at full size (long: see each file's --help for --quick).
+bench: $(VENV)/.installed-bench
+	@for b in bench/*.py; do echo "=== $$b"; $(BIN)/python $$b || exit 1; done
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

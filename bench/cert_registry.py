@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from minsheng.certification import service, service_reference
+from minsheng.certification import service, service_import, service_reference, service_verify
 from minsheng.certification.schemas import BodyCreate
 from minsheng.core import migrate
 from minsheng.core.config import Settings
@@ -181,7 +181,7 @@ def bench_lookups(settings: Settings, size: int, count: int) -> dict[str, dict[s
     # Warm the caches the way a running server's are.
     for i in sample[:50]:
         with session_scope(factory) as s:
-            service.verify(s, settings, client=uuid.uuid4().hex, **combos["name+number"](i))
+            service_verify.verify(s, settings, client=uuid.uuid4().hex, **combos["name+number"](i))
     for combo, make in combos.items():
         times = []
         hits = 0
@@ -191,10 +191,35 @@ def bench_lookups(settings: Settings, size: int, count: int) -> dict[str, dict[s
                 args = make(i + size) if combo == "id_number+name" else args | {"name": "查无此人"}
             t = time.perf_counter()
             with session_scope(factory) as s:
-                result = service.verify(s, settings, client=f"bench-{k}", **args)
+                result = service_verify.verify(s, settings, client=f"bench-{k}", **args)
             times.append((time.perf_counter() - t) * 1000)
             hits += result["found"]
         out[combo] = summary(times) | {"found": hits}
+    fields_of = {
+        "id_number+name": ("id_number", "name"),
+        "id_number+number": ("id_number", "number"),
+        "name+number": ("name", "number"),
+    }
+    key = settings.hmac_key
+    with engine.connect() as conn:
+        for combo, make in combos.items():
+            stmt = service_verify.lookup_statement(fields_of[combo])
+            times = []
+            for i in sample:
+                args = make(i)
+                params = {
+                    k: v
+                    for k, v in (("name", args["name"]), ("number", args["number"]))
+                    if v is not None
+                }
+                if args["id_number"]:
+                    params["id_hash"] = keyed_hash(
+                        args["id_number"], key, purpose=service.ID_PURPOSE
+                    )
+                t = time.perf_counter()
+                conn.execute(stmt, params).all()
+                times.append((time.perf_counter() - t) * 1000)
+            out[f"query only: {combo}"] = summary(times)
     times = []
     with engine.connect() as conn:
         for i in sample:
@@ -219,11 +244,11 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def bench_import(settings: Settings, body_filing: str, rows_n: int) -> float:
+def bench_import(settings: Settings, body_filing: str, rows_n: int, base_site: int) -> float:
     """Rows per second of the import service (CSV parse, format checks, hashes, insert)."""
     buf = io.StringIO()
     buf.write("number,name,id_number,occupation_code,level,body_code,issued_on\n")
-    base = 900_000 * 900_000  # sites the generator never uses
+    base = 900_000 * base_site  # evaluation sites the generator never uses
     for i in range(rows_n):
         name, idn = person(i)
         buf.write(f"{number(i, base=base)},{name},{idn},{OCCUPATION},4,{body_filing},2024-05-10\n")
@@ -232,7 +257,7 @@ def bench_import(settings: Settings, body_filing: str, rows_n: int) -> float:
     factory = make_sessionmaker(engine)
     t = time.perf_counter()
     with session_scope(factory) as s:
-        result = service.import_certificates(
+        result = service_import.import_certificates(
             s, csv_text, settings, actor="bench", today=date(2026, 1, 1)
         )
     elapsed = time.perf_counter() - t
@@ -285,7 +310,9 @@ def drop_pg(scratch: str) -> None:
 
 
 def run(backend: str, args: argparse.Namespace) -> None:
-    if backend == "sqlite":
+    if args.reuse:
+        url = args.reuse
+    elif backend == "sqlite":
         path = Path(args.dir) / f"cert_bench_{args.size}.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
@@ -295,10 +322,16 @@ def run(backend: str, args: argparse.Namespace) -> None:
         url = scratch_pg(args.pg_url)
     print(f"\n== {backend}: {args.size:,} certificates ==", flush=True)
     try:
-        settings, body_id, filing = prepare(url)
-        gen_rate = fill(settings, args.size, body_id)
-        print(f"generator insert rate (baseline for import): {gen_rate:,.0f} rows/s")
-        if backend == "sqlite":
+        if args.reuse:
+            url = args.reuse
+            settings = Settings(database_url=url, secret_key=SECRET)
+            filing = "S0001"
+            print(f"reusing {url} (built by an earlier run; generator figures there)")
+        else:
+            settings, body_id, filing = prepare(url)
+            gen_rate = fill(settings, args.size, body_id)
+            print(f"generator insert rate (baseline for import): {gen_rate:,.0f} rows/s")
+        if backend == "sqlite" and not args.reuse:
             print(f"database file: {os.path.getsize(url.removeprefix('sqlite:///')) / 1e9:.2f} GB")
         bench_settings = settings.model_copy(
             update={"cert_verify_rate_per_client": 10**9, "cert_verify_rate_per_subject": 10**9}
@@ -312,7 +345,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
                 + (f"  found {r['found']:.0f}" if "found" in r else "")
                 + f"  {target}"
             )
-        rate = bench_import(settings, filing, args.import_rows)
+        rate = bench_import(settings, filing, args.import_rows, args.import_base)
         print(
             f"bulk import (service, {args.import_rows:,} rows): {rate:,.0f} rows/s "
             "(target ≥ 50,000 rows/s)"
@@ -320,7 +353,9 @@ def run(backend: str, args: argparse.Namespace) -> None:
         if args.keep:
             print(f"kept: {url}")
     finally:
-        if backend == "postgresql" and not args.keep:
+        if args.reuse:
+            pass
+        elif backend == "postgresql" and not args.keep:
             drop_pg(url)
         elif backend == "sqlite" and not args.keep:
             for suffix in ("", "-wal", "-shm"):
@@ -342,6 +377,13 @@ def main() -> None:
     p.add_argument("--lookups", type=int, default=2000, help="lookups per combination")
     p.add_argument("--import-rows", type=int, default=200_000)
     p.add_argument("--keep", action="store_true", help="keep the database (for cert_http.py)")
+    p.add_argument("--reuse", help="measure an existing benchmark database (skip generation)")
+    p.add_argument(
+        "--import-base",
+        type=int,
+        default=900_000,
+        help="first evaluation-site number of the imported rows (change on --reuse)",
+    )
     args = p.parse_args()
     if args.quick:
         args.size, args.lookups, args.import_rows = 100_000, 300, 20_000

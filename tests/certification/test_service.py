@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import demo, service, service_adscan, service_subsidy
+from minsheng.certification import (
+    demo,
+    service,
+    service_adscan,
+    service_import,
+    service_subsidy,
+    service_verify,
+)
 from minsheng.certification import service_reference as ref
 from minsheng.certification.errors import (
     AdTooLarge,
@@ -36,6 +43,7 @@ class TestReference:
         assert len(occupations) == 1640
         assert {o.major_group for o in occupations} == set(range(1, 9))
         assert sum(o.green for o in occupations) == 134
+        assert sum(o.digital for o in occupations) == 95  # official 97: see PROVENANCE.md
         assert sum(o.green and o.digital for o in occupations) == 23
         catalogue = ref.catalogue(session)
         assert len(catalogue) == 72
@@ -90,6 +98,14 @@ class TestReference:
         fields = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert fields == {(3, "occupation_code"), (3, "issued_on"), (3, "levels")}
         assert ref.list_standards(session) == []
+
+
+def test_prefixed_hmac_equals_the_core_keyed_hash() -> None:
+    from minsheng.core.privacy import keyed_hash
+
+    digest = service.prefixed_hmac(b"k", service.ID_PURPOSE)
+    for value in ("11010519491231002X", "", "张伟"):
+        assert digest(value) == keyed_hash(value, b"k", purpose=service.ID_PURPOSE)
 
 
 class TestBodies:
@@ -164,7 +180,7 @@ class TestIssuance:
             "number,name,id_number,occupation_code,level,body_code,issued_on\n"
             f"S000046460100244000041,赵六,{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n"
         )
-        assert service.import_certificates(session, csv_text, settings, actor="t") == {
+        assert service_import.import_certificates(session, csv_text, settings, actor="t") == {
             "imported": 1
         }
         cert = service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
@@ -181,7 +197,7 @@ class TestIssuance:
             f"S000046460100244000002,乙,123,{f.CARBON},3,NOPE,2031-01-02,lost\n"
         )
         with pytest.raises(ImportRejected) as err:
-            service.import_certificates(session, csv_text, settings, actor="t")
+            service_import.import_certificates(session, csv_text, settings, actor="t")
         got = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert got == {
             (3, "number"),
@@ -209,7 +225,7 @@ class TestVerification:
     ) -> None:
         given = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
         args = {k: (given[k] if k in fields else None) for k in given}
-        result = service.verify(session, settings, client="c1", **args)
+        result = service_verify.verify(session, settings, client="c1", **args)
         assert result["found"] is True
         (c,) = result["certificates"]
         assert c["name_masked"] == "张*" and c["id_masked"] == "110105********1234"[:6] + (
@@ -221,17 +237,17 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         args = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
-        assert service.verify(session, settings, client="c", **args)["found"] is True
+        assert service_verify.verify(session, settings, client="c", **args)["found"] is True
         args["name"] = "张伟伟"
-        assert service.verify(session, settings, client="c", **args)["found"] is False
+        assert service_verify.verify(session, settings, client="c", **args)["found"] is False
 
     def test_misses_are_identical(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        wrong_name = service.verify(
+        wrong_name = service_verify.verify(
             session, settings, id_number=None, name="李四", number=cert.number, client="c"
         )
-        unknown = service.verify(
+        unknown = service_verify.verify(
             session,
             settings,
             id_number=f.make_id("44030519920101002"),
@@ -245,7 +261,7 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         service.set_certificate_status(session, cert.number, "revoked", "fraud", actor="t")
-        result = service.verify(
+        result = service_verify.verify(
             session, settings, id_number=None, name="张伟", number=cert.number, client="c"
         )
         assert result["found"] and result["certificates"][0]["status"] == "revoked"
@@ -254,14 +270,18 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         with pytest.raises(VerificationNeedsTwoFields):
-            service.verify(session, settings, id_number=None, name="张伟", number=" ", client="c")
+            service_verify.verify(
+                session, settings, id_number=None, name="张伟", number=" ", client="c"
+            )
         with pytest.raises(InvalidIdNumber):
-            service.verify(session, settings, id_number="123", name="张伟", number=None, client="c")
+            service_verify.verify(
+                session, settings, id_number="123", name="张伟", number=None, client="c"
+            )
 
     def test_log_has_no_clear_personal_data(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        service.verify(
+        service_verify.verify(
             session, settings, id_number=f.make_id(), name="张伟", number=None, client="1.2.3.4"
         )
         (row,) = session.scalars(select(VerificationLog)).all()
@@ -274,35 +294,40 @@ class TestVerification:
             update={"cert_verify_rate_per_client": 3, "cert_verify_rate_per_subject": 2}
         )
         for _ in range(2):
-            service.verify(
+            service_verify.verify(
                 session, limited, id_number=None, name="张伟", number=cert.number, client="a"
             )
         with pytest.raises(VerificationRateLimited) as err:  # same person, other client
-            service.verify(
+            service_verify.verify(
                 session, limited, id_number=None, name="张伟", number=cert.number, client="b"
             )
         assert 1 <= err.value.retry_after_s <= 61
         other = "S000046460100244000099"
-        service.verify(session, limited, id_number=None, name="x", number=other, client="a")
+        service_verify.verify(session, limited, id_number=None, name="x", number=other, client="a")
         with pytest.raises(VerificationRateLimited):  # fourth lookup of client a
-            service.verify(session, limited, id_number=None, name="y", number=other, client="a")
+            service_verify.verify(
+                session, limited, id_number=None, name="y", number=other, client="a"
+            )
 
     def test_purge_keeps_recent_lookups(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        service.verify(
+        service_verify.verify(
             session, settings, id_number=None, name="张伟", number=cert.number, client="a"
         )
-        assert service.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
+        assert service_verify.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
         later = utcnow() + timedelta(days=settings.cert_verify_log_retention_days + 1)
-        assert service.purge(session, settings, now=later) == {
+        assert service_verify.purge(session, settings, now=later) == {
             "verification_log": 1,
             "rate_windows": 2,
         }
 
     def test_token_link(self, session: Session, cert: Certificate) -> None:
-        assert service.verify_token(session, cert.verify_token)["found"] is True
-        assert service.verify_token(session, "0" * 32) == {"found": False, "certificates": []}
+        assert service_verify.verify_token(session, cert.verify_token)["found"] is True
+        assert service_verify.verify_token(session, "0" * 32) == {
+            "found": False,
+            "certificates": [],
+        }
 
 
 class TestAdsAndSubsidy:

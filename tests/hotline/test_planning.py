@@ -74,6 +74,17 @@ class TestForecast:
         assert f.calls[0][0] == pytest.approx(1) and f.calls[6][46] == pytest.approx(1)
         assert sum(map(sum, f.calls)) == pytest.approx(9)
 
+    def test_pooled_weekdays(self) -> None:
+        counts = {date(2026, 11, 23) + timedelta(days=d): [0] * 48 for d in range(7)}
+        counts[date(2026, 11, 23)][36] = 5  # Monday only
+        counts[date(2026, 11, 28)][10] = 4  # Saturday only
+        f = planning.forecast(
+            counts, as_of=date(2026, 11, 30), weeks=1, smooth=0, pool_weekdays=True
+        )
+        assert [f.calls[wd][36] for wd in range(5)] == pytest.approx([1.0] * 5)
+        assert f.calls[5][10] == f.calls[6][10] == pytest.approx(2.0)
+        assert sum(map(sum, f.calls)) == pytest.approx(9)
+
     def test_bad_weeks(self) -> None:
         with pytest.raises(planning.PlanningError) as info:
             planning.forecast({}, as_of=date(2026, 11, 30), weeks=0)

@@ -121,6 +121,14 @@ def test_plan_cli_json(cli: Cli, evening_peak: None) -> None:
     assert data["target"]["service_level"] == 0.8 and data["target"]["max_abandon"] == 0.05
 
 
+def test_plan_cli_pooled_weekdays(cli: Cli, evening_peak: None) -> None:
+    r = cli("hotline", "plan", "--hotline", "bj", "--pool-weekdays", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["weekdays_pooled"] is True
+    assert any(t.endswith("on weekdays") for t in data["hotlines"][0]["summary"])
+
+
 def test_plan_cli_text_and_errors(cli: Cli, evening_peak: None) -> None:
     r = cli("hotline", "plan", "--hotline", "bj")
     assert r.exit_code == 0

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from minsheng.certification import rules, service, service_adscan, service_subsidy
+from minsheng.certification import (
+    rules,
+    service,
+    service_adscan,
+    service_import,
+    service_subsidy,
+    service_verify,
+)
 from minsheng.certification import service_reference as ref
 from minsheng.certification.schemas import BodyCreate, CertificateIssue, SubsidyRequest
 from minsheng.core.cli_support import cli_session, echo_json, read_input
@@ -160,7 +167,7 @@ def certificate_status(
     reason: Annotated[str, typer.Option()],
 ) -> None:
     """Suspend, revoke or reinstate a certificate (audited)."""
-    if status not in service.STATUSES:
+    if status not in service_import.STATUSES:
         raise InvalidInput("status must be valid, suspended or revoked", field="status")
     with cli_session() as session:
         cert = service.set_certificate_status(session, number, status, reason, actor=actor())
@@ -172,7 +179,7 @@ def import_certificates(file: str) -> None:
     """Import records (number,name,id_number,occupation_code,level,body_code,issued_on[,status])."""
     text = read_input(file)
     with cli_session() as session:
-        echo_json(service.import_certificates(session, text, get_settings(), actor=actor()))
+        echo_json(service_import.import_certificates(session, text, get_settings(), actor=actor()))
 
 
 @app.command("verify")
@@ -189,7 +196,7 @@ def verify(
     settings = get_settings()
     with cli_session(settings) as session:
         echo_json(
-            service.verify(
+            service_verify.verify(
                 session,
                 settings,
                 id_number=id_number,
@@ -206,7 +213,7 @@ def purge() -> None:
     """Delete lookup-log rows past retention (settings) and stale rate-limit windows."""
     settings = get_settings()
     with cli_session(settings) as session:
-        echo_json(service.purge(session, settings))
+        echo_json(service_verify.purge(session, settings))
 
 
 @app.command("scan-ad")

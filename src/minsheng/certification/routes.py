@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from minsheng.certification import rules, service, service_adscan, service_subsidy
+from minsheng.certification import (
+    rules,
+    service,
+    service_adscan,
+    service_import,
+    service_subsidy,
+    service_verify,
+)
 from minsheng.certification import service_reference as ref
 from minsheng.certification.schemas import (
     AdScanRequest,
@@ -125,7 +132,7 @@ def import_certificates(
     user: Staff,
     csv_text: Annotated[str, Body(media_type="text/csv")],
 ) -> dict[str, Any]:
-    return service.import_certificates(session, csv_text, settings, actor=user.actor)
+    return service_import.import_certificates(session, csv_text, settings, actor=user.actor)
 
 
 @router.post("/verify", response_model=VerifyResponse)
@@ -133,7 +140,7 @@ def verify(
     data: VerifyRequest, request: Request, session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
     """Any two of ID number, name and certificate number; masked answer; rate-limited."""
-    return service.verify(
+    return service_verify.verify(
         session,
         settings,
         id_number=data.id_number,
@@ -147,7 +154,7 @@ def verify(
 @router.get("/v/{token}", response_model=VerifyResponse)
 def verify_link(token: str, session: DbSession) -> dict[str, Any]:
     """The verification link printed as a QR code (a random token, never the ID number)."""
-    return service.verify_token(session, token)
+    return service_verify.verify_token(session, token)
 
 
 @router.post("/scan-ad")

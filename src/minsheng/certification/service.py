@@ -1,20 +1,20 @@
 """Services of the certificate registry: filed evaluation bodies, rule-checked issuance with
-collision-free numbers, suspension and revocation, bulk import, and the public two-of-three
-verification with its rate limits and lookup log. Functions flush, never commit.
+collision-free numbers, suspension and revocation, and the masked public view of a certificate.
+Bulk import is in ``service_import``, public verification in ``service_verify``. Functions flush,
+never commit.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+import hashlib
+import hmac
 import secrets
 import time
-from datetime import date, datetime, timedelta
-from operator import mul
-from typing import Any, cast
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.certification import rules
@@ -22,37 +22,44 @@ from minsheng.certification.errors import (
     BodyNotFound,
     CertificateNotFound,
     DuplicateBody,
-    ImportRejected,
-    InvalidCertificateNumber,
     InvalidDate,
     IssuanceRefused,
-    VerificationNeedsTwoFields,
-    VerificationRateLimited,
 )
 from minsheng.certification.models import (
     Body,
     BodyScope,
     Certificate,
     Occupation,
-    RateWindow,
     SerialCounter,
-    VerificationLog,
 )
 from minsheng.certification.schemas import BodyCreate, CertificateIssue
 from minsheng.certification.service_reference import load_reference, occupation_view
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
-from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
 from minsheng.core.privacy import keyed_hash, mask_id, mask_name
 
 ID_PURPOSE = "cert-id"
 
 
+def prefixed_hmac(key: bytes, purpose: str) -> Callable[[str], str]:
+    """``keyed_hash(value, key, purpose=purpose)`` for many values: the HMAC state after the
+    key and the ``purpose:`` prefix is computed once and copied (same digests, half the cost)."""
+    base = hmac.new(key, f"{purpose}:".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        h = base.copy()
+        h.update(value.encode())
+        return h.hexdigest()
+
+    return digest
+
+
 def new_token() -> str:
     """A verification token: 8 hex digits of time (so that bulk inserts land together in the
     token index) and 24 random hex digits (96 bits: not guessable)."""
     return f"{time.time_ns() // 1_000_000_000 & 0xFFFFFFFF:08x}{secrets.token_hex(12)}"
+
 
 # Bodies -------------------------------------------------------------------------------------
 
@@ -301,333 +308,6 @@ def set_certificate_status(
     return cert
 
 
-# Import -------------------------------------------------------------------------------------
-
-ID_FAST_RE = re.compile(r"^\d{17}[\dX]$")
-CERT_INSERT = insert(cast(Table, Certificate.__table__))
-
-
-def quick_id(raw: str, today: date) -> tuple[str | None, list[str]]:
-    """The normalised ID and no errors for the common valid case, computed without the
-    general checker's report; anything unusual goes to ``core.idnumber.check``."""
-    text = raw.strip().upper()
-    if ID_FAST_RE.match(text):
-        total = sum(map(mul, map(int, text[:17]), idnumber.WEIGHTS))
-        if idnumber.CHECK_CHARS[total % 11] == text[17]:
-            try:
-                birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-            except ValueError:
-                birth = None
-            if birth is not None and birth.year >= 1850 and birth <= today:
-                return text, []
-    result = idnumber.check(raw, today=today)
-    return result.normalized, result.errors
-
-
-IMPORT_FIELDS = (
-    "number",
-    "name",
-    "id_number",
-    "occupation_code",
-    "level",
-    "body_code",
-    "issued_on",
-)
-STATUSES = ("valid", "suspended", "revoked")
-
-
-def import_certificates(
-    session: Session, text: str, settings: Settings, *, actor: str, today: date | None = None
-) -> dict[str, Any]:
-    """Import existing records; formats are checked (not issuance rules); all or nothing."""
-    load_reference(session)
-    today = today or date.today()
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [f for f in IMPORT_FIELDS if f not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportRejected(
-            [{"line": 1, "field": missing[0], "reason": f"missing columns: {missing}"}], 0
-        )
-    occupations = set(session.scalars(select(Occupation.code)))
-    bodies = {b.filing_no: b for b in session.scalars(select(Body))}
-    key = settings.hmac_key
-    bad: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    total = 0
-    for line, r in enumerate(reader, start=2):
-        total += 1
-        errs: list[tuple[str, str]] = []
-        number = rules.normalize_number(r.get("number") or "")
-        dec = rules.decode_number(number)
-        if not dec.valid:
-            errs.append(("number", "; ".join(dec.errors)))
-        elif number in seen:
-            errs.append(("number", f"duplicate of line {seen[number]}"))
-        else:
-            seen[number] = line
-        name = (r.get("name") or "").strip()
-        if not 1 <= len(name) <= 50:
-            errs.append(("name", "1–50 characters required"))
-        id_norm, id_errors = quick_id(r.get("id_number") or "", today)
-        if id_errors:
-            errs.append(("id_number", "; ".join(id_errors)))
-        occ = (r.get("occupation_code") or "").strip()
-        if occ not in occupations:
-            errs.append(("occupation_code", f"{occ!r} is not in the classification"))
-        level_text = (r.get("level") or "").strip()
-        level = int(level_text) if level_text.isdigit() else 0
-        if level not in rules.LEVELS:
-            errs.append(("level", "level must be 1–5"))
-        elif dec.valid and dec.level != level:
-            errs.append(("level", f"level {level} differs from the number's level {dec.level}"))
-        body = bodies.get((r.get("body_code") or "").strip().upper())
-        if body is None:
-            errs.append(("body_code", f"{r.get('body_code')!r} is not a filed body"))
-        elif dec.valid and (dec.issuer_type, dec.body_code) != (body.body_type, body.code):
-            errs.append(("body_code", "the number's body type and code differ from the body's"))
-        try:
-            issued = date.fromisoformat((r.get("issued_on") or "").strip())
-            if issued > today:
-                errs.append(("issued_on", "issue date is in the future"))
-            elif dec.valid and dec.year != issued.year:
-                errs.append(("issued_on", f"year differs from the number's year {dec.year}"))
-        except ValueError:
-            errs.append(("issued_on", "not a date YYYY-MM-DD"))
-            issued = date.min
-        status = (r.get("status") or "valid").strip() or "valid"
-        if status not in STATUSES:
-            errs.append(("status", f"status must be one of {', '.join(STATUSES)}"))
-        for fld, reason in errs:
-            bad.append({"line": line, "field": fld, "reason": reason})
-        if errs or body is None or id_norm is None:
-            continue
-        rows.append(
-            {
-                "number": number,
-                "holder_name": name,
-                "id_hash": keyed_hash(id_norm, key, purpose=ID_PURPOSE),
-                "id_masked": mask_id(id_norm),
-                "occupation_code": occ,
-                "work_type": None,
-                "level": level,
-                "body_id": body.id,
-                "issued_on": issued,
-                "status": status,
-                "status_reason": None if status == "valid" else "imported",
-                "verify_token": new_token(),
-                "imported": True,
-            }
-        )
-    numbers = list(seen)
-    for i in range(0, len(numbers), 500):
-        chunk = numbers[i : i + 500]
-        for existing in session.scalars(
-            select(Certificate.number).where(Certificate.number.in_(chunk))
-        ):
-            bad.append(
-                {
-                    "line": seen[existing],
-                    "field": "number",
-                    "reason": f"certificate {existing} is already in the registry",
-                }
-            )
-    if bad:
-        bad.sort(key=lambda b: (b["line"], b["field"]))
-        raise ImportRejected(bad, total)
-    # Sorted by the keyed hash, the rows reach the (id_hash, name) index in order instead of
-    # at random places: on a registry of millions that is the difference that matters.
-    rows.sort(key=lambda r: r["id_hash"])
-    insert_rows(session, rows)
-    advance_serials(session, numbers)
-    audit.record(
-        session,
-        actor=actor,
-        action="certificate.import",
-        table="cert_certificates",
-        record_id="-",
-        detail={"rows": len(rows)},
-    )
-    session.flush()
-    return {"imported": len(rows)}
-
-
-def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert in the session's transaction: COPY on PostgreSQL, executemany elsewhere
-    (the ORM's bulk path costs more than the format checks themselves)."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql" and rows:
-        columns = list(rows[0])
-        raw: Any = conn.connection.driver_connection
-        copy_sql = f"COPY cert_certificates ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cur, cur.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        return
-    for i in range(0, len(rows), 5000):
-        conn.execute(CERT_INSERT, rows[i : i + 5000])
-
-
-def advance_serials(session: Session, numbers: list[str]) -> None:
-    """Move each prefix's counter past imported serials so that issuance never collides."""
-    top: dict[str, int] = {}
-    for n in numbers:
-        prefix, serial = n[:16], int(n[16:])
-        top[prefix] = max(top.get(prefix, 0), serial)
-    for prefix, serial in top.items():
-        counter = session.get(SerialCounter, prefix)
-        if counter is None:
-            session.add(SerialCounter(prefix=prefix, last_serial=serial))
-        elif counter.last_serial < serial:
-            counter.last_serial = serial
-    session.flush()
-
-
-# Verification -------------------------------------------------------------------------------
-
-WINDOW_S = 60
-
-
-# One statement, the same on SQLite (≥ 3.35) and PostgreSQL, counts a lookup against both keys
-# (client and subject) in the current minute: O(1) per key, unlike counting log rows.
-RATE_SQL = text(
-    "INSERT INTO cert_rate_windows (key, window_start, count) "
-    "VALUES (:client_key, :window, 1), (:subject_key, :window, 1) "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "count = CASE WHEN cert_rate_windows.window_start = excluded.window_start "
-    "THEN cert_rate_windows.count + 1 ELSE 1 END, "
-    "window_start = excluded.window_start "
-    "RETURNING key, count"
-)
-LOG_INSERT = insert(VerificationLog)
-LOOKUP_COLUMNS = (
-    Certificate.number,
-    Certificate.holder_name,
-    Certificate.id_masked,
-    Certificate.occupation_code,
-    Certificate.level,
-    Certificate.work_type,
-    Certificate.issued_on,
-    Certificate.status,
-    Certificate.status_reason,
-    Occupation.name.label("occupation"),
-    Body.name.label("body"),
-)
-_LOOKUPS: dict[tuple[str, ...], Any] = {}
-
-
-def lookup_statement(fields: tuple[str, ...]) -> Any:
-    """The lookup for a combination of fields, built once (statement building is costly)."""
-    if fields not in _LOOKUPS:
-        stmt = (
-            select(*LOOKUP_COLUMNS)
-            .join(Occupation, Occupation.code == Certificate.occupation_code, isouter=True)
-            .join(Body, Body.id == Certificate.body_id, isouter=True)
-        )
-        if "id_number" in fields:
-            stmt = stmt.where(Certificate.id_hash == bindparam("id_hash"))
-        if "number" in fields:
-            stmt = stmt.where(Certificate.number == bindparam("number"))
-        if "name" in fields:
-            stmt = stmt.where(Certificate.holder_name == bindparam("name"))
-        _LOOKUPS[fields] = stmt.limit(50)
-    return _LOOKUPS[fields]
-
-
-def count_lookup(
-    conn: Connection, client_key: str, subject_key: str, now: datetime
-) -> tuple[dict[str, int], int]:
-    """Counts of both keys in the current window, and the seconds until it ends."""
-    window = int(now.timestamp()) // WINDOW_S * WINDOW_S
-    rows = conn.execute(
-        RATE_SQL, {"client_key": client_key, "subject_key": subject_key, "window": window}
-    )
-    counts = {k: int(c) for k, c in rows}
-    return counts, max(1, window + WINDOW_S - int(now.timestamp()))
-
-
-def verify(
-    session: Session,
-    settings: Settings,
-    *,
-    id_number: str | None,
-    name: str | None,
-    number: str | None,
-    client: str,
-    channel: str = "api",
-) -> dict[str, Any]:
-    """Public lookup by any two of ID number, name and certificate number.
-
-    Every miss answers ``{"found": false, "certificates": []}`` after the same single query as
-    a hit; the lookup is logged with keyed hashes only; limits are per client and per subject
-    (a refused lookup raises, the transaction rolls back, so refusals never extend a block).
-    """
-    fields = tuple(rules.verification_fields(id_number, name, number))
-    if len(fields) < 2:
-        raise VerificationNeedsTwoFields(
-            "give any two of id_number, name and number", field="+".join(fields) or None
-        )
-    key = settings.hmac_key
-    params: dict[str, str] = {}
-    if "id_number" in fields:
-        idc = idnumber.check(id_number or "")
-        if idc.normalized is None:
-            raise idnumber.InvalidIdNumber("; ".join(idc.errors), field="id_number")
-        params["id_hash"] = keyed_hash(idc.normalized, key, purpose=ID_PURPOSE)
-    if "number" in fields:
-        params["number"] = rules.normalize_number(number or "")
-        dec = rules.decode_number(params["number"])
-        if not dec.valid:
-            raise InvalidCertificateNumber("; ".join(dec.errors), field="number")
-    if "name" in fields:
-        params["name"] = (name or "").strip()
-    subject_hash = params.get("id_hash") or keyed_hash(params["number"], key, purpose="cert-number")
-    client_hash = keyed_hash(client, key, purpose="cert-client")
-    now = utcnow()
-    conn = session.connection()
-    counts, wait = count_lookup(conn, "c:" + client_hash, "s:" + subject_hash, now)
-    if counts["c:" + client_hash] > settings.cert_verify_rate_per_client:
-        raise VerificationRateLimited(
-            f"at most {settings.cert_verify_rate_per_client} lookups a minute per client",
-            retry_after_s=wait,
-        )
-    if counts["s:" + subject_hash] > settings.cert_verify_rate_per_subject:
-        raise VerificationRateLimited(
-            f"at most {settings.cert_verify_rate_per_subject} lookups a minute per person",
-            retry_after_s=wait,
-        )
-    found = [
-        present(r, r.occupation, r.body) for r in conn.execute(lookup_statement(fields), params)
-    ]
-    conn.execute(
-        LOG_INSERT,
-        {
-            "at": now,
-            "client_hash": client_hash,
-            "subject_hash": subject_hash,
-            "fields": "+".join(fields),
-            "channel": channel,
-            "found": bool(found),
-            "results": len(found),
-        },
-    )
-    return {"found": bool(found), "certificates": found}
-
-
-def purge(session: Session, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
-    """Delete lookup-log rows past their retention and rate windows older than an hour."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=settings.cert_verify_log_retention_days)
-    logs = session.execute(delete(VerificationLog).where(VerificationLog.at < cutoff))
-    old_window = int(now.timestamp()) - 3600
-    windows = session.execute(delete(RateWindow).where(RateWindow.window_start < old_window))
-    session.flush()
-    return {
-        "verification_log": int(getattr(logs, "rowcount", 0) or 0),
-        "rate_windows": int(getattr(windows, "rowcount", 0) or 0),
-    }
-
-
 def present(cert: Any, occupation: str | None, body: str | None) -> dict[str, Any]:
     """The public, masked view of a certificate."""
     return {
@@ -644,18 +324,6 @@ def present(cert: Any, occupation: str | None, body: str | None) -> dict[str, An
         "status": cert.status,
         "status_reason": cert.status_reason,
     }
-
-
-def verify_token(session: Session, token: str) -> dict[str, Any]:
-    """The QR-code link: a random token, never the ID number. Unknown tokens miss uniformly."""
-    stmt = (
-        select(Certificate, Occupation.name, Body.name)
-        .join(Occupation, Occupation.code == Certificate.occupation_code, isouter=True)
-        .join(Body, Body.id == Certificate.body_id, isouter=True)
-        .where(Certificate.verify_token == token.strip().lower()[:32])
-    )
-    found = [present(c, occ, body) for c, occ, body in session.execute(stmt)]
-    return {"found": bool(found), "certificates": found}
 
 
 def certificate_to_dict(session: Session, cert: Certificate) -> dict[str, Any]:

@@ -134,6 +134,7 @@ class ForecastResult:
     days_per_weekday: list[int]
     rule: str = "forecast-same-slot-mean"
     smooth: int = 0
+    pooled: bool = False
 
     def daily_totals(self) -> list[float]:
         return [sum(day) for day in self.calls]
@@ -143,6 +144,7 @@ class ForecastResult:
             "rule": self.rule,
             "weeks": self.weeks,
             "smooth_half_hours": self.smooth,
+            "weekdays_pooled": self.pooled,
             "window": {
                 "from": self.window_start.isoformat() if self.window_start else None,
                 "to": self.window_end.isoformat(),
@@ -158,8 +160,16 @@ class ForecastResult:
         }
 
 
+WEEKDAY_GROUPS = ((0, 1, 2, 3, 4), (5, 6))
+
+
 def forecast(
-    counts: Mapping[date, list[int]], *, as_of: date, weeks: int = 4, smooth: int = 1
+    counts: Mapping[date, list[int]],
+    *,
+    as_of: date,
+    weeks: int = 4,
+    smooth: int = 1,
+    pool_weekdays: bool = False,
 ) -> ForecastResult:
     """Mean arrivals per weekday and half hour over the ``weeks`` weeks before ``as_of``.
 
@@ -169,6 +179,8 @@ def forecast(
     moving average, wrapping from Sunday night to Monday morning): a few weeks of a line with a
     hundred calls a day leave each half hour with a handful of calls, and sizing on that noise
     would chase chance peaks. ``smooth=0`` keeps the raw means; totals are preserved either way.
+    ``pool_weekdays`` averages Monday–Friday together and Saturday–Sunday together (for lines with
+    few weeks of records: five samples per half hour instead of one).
     """
     if smooth < 0 or smooth > 6:
         raise PlanningError(f"smooth must be between 0 and 6, got {smooth}", field="smooth")
@@ -179,7 +191,7 @@ def forecast(
     in_window = [d for d in counts if start <= d < end]
     calls = [[0.0] * SLOTS_PER_DAY for _ in range(7)]
     if not in_window:
-        return ForecastResult(calls, weeks, None, end, [0] * 7, smooth=smooth)
+        return ForecastResult(calls, weeks, None, end, [0] * 7, smooth=smooth, pooled=pool_weekdays)
     first = min(in_window)
     days_per_weekday = [0] * 7
     day = first
@@ -191,10 +203,13 @@ def forecast(
         target = calls[d.weekday()]
         for s in range(SLOTS_PER_DAY):
             target[s] += row[s]
-    for wd in range(7):
-        n = days_per_weekday[wd]
+    groups = WEEKDAY_GROUPS if pool_weekdays else tuple((wd,) for wd in range(7))
+    for group in groups:
+        n = sum(days_per_weekday[wd] for wd in group)
         if n:
-            calls[wd] = [x / n for x in calls[wd]]
+            mean = [sum(calls[wd][s] for wd in group) / n for s in range(SLOTS_PER_DAY)]
+            for wd in group:
+                calls[wd] = list(mean)
     if smooth:
         flat = [x for day in calls for x in day]
         size = len(flat)
@@ -204,7 +219,9 @@ def forecast(
             for i in range(size)
         ]
         calls = [flat[d * SLOTS_PER_DAY : (d + 1) * SLOTS_PER_DAY] for d in range(7)]
-    return ForecastResult(calls, weeks, first, end, days_per_weekday, smooth=smooth)
+    return ForecastResult(
+        calls, weeks, first, end, days_per_weekday, smooth=smooth, pooled=pool_weekdays
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -125,6 +125,10 @@ def _plan_command(
     smooth: Annotated[
         int, typer.Option("--smooth", help="Average each half hour with N neighbours a side")
     ] = 1,
+    pool_weekdays: Annotated[
+        bool,
+        typer.Option("--pool-weekdays", help="Average Mon-Fri together and Sat-Sun together"),
+    ] = False,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Forecast from the weeks before this date (YYYY-MM-DD)"),
@@ -160,6 +164,7 @@ def _plan_command(
             as_of=_parse_date(as_of, "as_of"),
             weeks=weeks,
             smooth=smooth,
+            pool_weekdays=pool_weekdays,
             target=target,
             detail=detail,
         )

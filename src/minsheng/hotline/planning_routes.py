@@ -74,6 +74,7 @@ def plan(
     hotline_id: str | None = None,
     weeks: int = 4,
     smooth: int = 1,
+    pool_weekdays: bool = False,
     as_of: date | None = None,
     target_s: float = 30.0,
     service_level: float = 0.8,
@@ -96,6 +97,7 @@ def plan(
         as_of=as_of,
         weeks=weeks,
         smooth=smooth,
+        pool_weekdays=pool_weekdays,
         target=target,
         detail=detail,
     )

@@ -66,6 +66,7 @@ def plan(
     as_of: date | None = None,
     weeks: int = 4,
     smooth: int = 1,
+    pool_weekdays: bool = False,
     target: planning.PlanTarget | None = None,
     detail: bool = False,
 ) -> dict[str, Any]:
@@ -86,7 +87,9 @@ def plan(
     plans = []
     for h in hotlines:
         counts = planning.count_arrivals(arrivals(session, h.id, start=start, end=as_of))
-        demand = planning.forecast(counts, as_of=as_of, weeks=weeks, smooth=smooth)
+        demand = planning.forecast(
+            counts, as_of=as_of, weeks=weeks, smooth=smooth, pool_weekdays=pool_weekdays
+        )
         result = planning.plan_hotline(
             h.id, seats=h.seats, open_slots=open_slots(h.hours), demand=demand, target=target
         )
@@ -99,6 +102,7 @@ def plan(
         "as_of": as_of.isoformat(),
         "weeks": weeks,
         "smooth_half_hours": smooth,
+        "weekdays_pooled": pool_weekdays,
         "target": target.to_dict(),
         "rules": planning.RULES,
         "version": planning.PLANNING_VERSION,
