@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from minsheng.certification import service as cert_service
-from minsheng.certification import service_adscan
+from minsheng.certification import service_adscan, service_verify
 from minsheng.certification import service_reference as cert_ref
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
 from minsheng.core import regions
@@ -95,7 +95,7 @@ def verify(
         form.add_validation(exc)
         return _verify_page(request, form, status_code=422)
     try:
-        result = cert_service.verify(
+        result = service_verify.verify(
             session,
             request.app.state.settings,
             id_number=data.id_number,
@@ -125,7 +125,7 @@ def verify(
 def certificate_link(request: Request, token: str, session: DbSession) -> HTMLResponse:
     """The page a certificate's QR code opens: the same masked answer, by random token."""
     found = TOKEN_RE.match(token) is not None
-    result = cert_service.verify_token(session, token) if found else {"found": False}
+    result = service_verify.verify_token(session, token) if found else {"found": False}
     link = str(request.url_for("certificate_link", token=token))
     return r.render(
         request,
@@ -139,7 +139,7 @@ def certificate_link(request: Request, token: str, session: DbSession) -> HTMLRe
 @router.get("/certificates/v/{token}/qr.png")
 def certificate_qr(request: Request, token: str, session: DbSession) -> Response:
     """A QR code of the certificate's verification link (only for a certificate that exists)."""
-    if not TOKEN_RE.match(token) or not cert_service.verify_token(session, token)["found"]:
+    if not TOKEN_RE.match(token) or not service_verify.verify_token(session, token)["found"]:
         raise NotFound("没有这个核验链接 (no such verification link)", field="token")
     link = str(request.url_for("certificate_link", token=token))
     buffer = io.BytesIO()

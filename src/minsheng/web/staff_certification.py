@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from minsheng.certification import rules as cert_rules
 from minsheng.certification import service as cert_service
+from minsheng.certification import service_import
 from minsheng.certification.errors import ImportRejected, IssuanceRefused
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
 from minsheng.core.auth import Principal, Role
@@ -53,7 +54,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLRespo
         "failures": [],
         "rule_set": "",
         "levels": cert_rules.LEVELS,
-        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
+        "import_columns": ",".join(service_import.IMPORT_FIELDS) + "[,status]",
     }
     ctx.update(context)
     return r.render(request, "staff/certification.html", ctx, status_code=status_code)
@@ -182,7 +183,7 @@ def import_csv(
         form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
         return _page(request, 422, import_form=form)
     try:
-        result = cert_service.import_certificates(
+        result = service_import.import_certificates(
             session, text, request.app.state.settings, actor=user.actor
         )
     except ImportRejected as exc:
