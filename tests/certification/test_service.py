@@ -33,6 +33,7 @@ from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
 from minsheng.core.idnumber import InvalidIdNumber
+from minsheng.core.privacy import keyed_hash
 from tests.certification import factories as f
 
 
@@ -208,6 +209,44 @@ class TestIssuance:
             (4, "status"),
         }
         assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+    def test_import_normalises_what_the_fast_path_leaves_to_the_checker(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        idn = f.make_id()
+        spaced = f"{idn[:6]} {idn[6:14]} {idn[14:]}".lower()
+        csv_text = (
+            "number,name,id_number,occupation_code,level,body_code,issued_on\n"
+            f"S000046460100244000001,王\\伟,{spaced},{f.CARBON},04,{b.filing_no.lower()},"
+            "2024-01-02\n"
+            f"S000046460100244000002,李四,{idn},{f.CARBON},4,{b.filing_no},20240103\n"
+        )
+        result = service_import.import_certificates(session, csv_text, settings, actor="t")
+        assert result == {"imported": 2}
+        certs = {c.number: c for c in session.scalars(select(Certificate))}
+        first = certs["S000046460100244000001"]
+        assert first.holder_name == "王\\伟"  # a backslash survives PostgreSQL's COPY
+        assert first.id_hash == keyed_hash(idn, settings.hmac_key, purpose=service.ID_PURPOSE)
+        assert first.level == 4
+        assert first.id_masked == idn[:6] + "********" + idn[-4:]
+        assert certs["S000046460100244000002"].issued_on == date(2024, 1, 3)
+        tokens = [c.verify_token for c in certs.values()]
+        assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)
+
+    def test_import_rejects_control_characters_in_names(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        csv_text = (
+            "number,name,id_number,occupation_code,level,body_code,issued_on\n"
+            f'S000046460100244000001,"王\t伟",{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n'
+        )
+        with pytest.raises(ImportRejected) as err:
+            service_import.import_certificates(session, csv_text, settings, actor="t")
+        assert [(r["line"], r["field"]) for r in err.value.extra["rows"]] == [(2, "name")]
 
 
 class TestVerification:
