@@ -1,9 +1,9 @@
-"""The application factory: one FastAPI app mounting the core and each system's router."""
+"""The application factory: one FastAPI app mounting the core, each system's router and the
+web pages (``minsheng.web``, which serves ``/``)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 import minsheng
 from minsheng.certification.routes import router as certification_router
@@ -14,21 +14,6 @@ from minsheng.core.routes import router as core_router
 from minsheng.enforcement.routes import router as enforcement_router
 from minsheng.hotline.routes import router as hotline_router
 from minsheng.web.routes import router as web_router
-
-INDEX_HTML = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>民生 minsheng</title></head>
-<body><main>
-<h1>民生 minsheng</h1>
-<p>一个平台，三项公共服务。One platform, three public services.</p>
-<ul>
-<li>12356 心理援助热线 — psychological assistance hotline</li>
-<li>职业技能等级证书 — vocational skill certificates</li>
-<li>"承诺+执法" 信用执法 — credit-commitment enforcement</li>
-</ul>
-<p><a href="/docs">API documentation (OpenAPI)</a> · <a href="/healthz">health</a></p>
-</main></body></html>"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,9 +34,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(certification_router)
     app.include_router(enforcement_router)
     app.include_router(web_router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return INDEX_HTML
-
     return app
