@@ -1,0 +1,197 @@
+"""``minsheng hotline sip serve``: the B2BUA, its call control, its record writer, a staff endpoint.
+
+Threads: the SIP event loop runs on the main thread (sippy's dispatcher wants it there for its
+signals); the record writer and the staff HTTP endpoint run on their own threads and reach the
+call logic only through ``ED2.callFromThreadSync``. SIGTERM and SIGINT stop the loop, then every
+queued record of a finished call is written before the process exits.
+
+Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API):
+
+* ``GET /status`` — waiting calls (masked numbers), seat states, counters;
+* ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from minsheng.core import audit, auth
+from minsheng.core.config import Settings
+from minsheng.core.db import make_engine, make_sessionmaker, session_scope
+from minsheng.core.errors import DomainError
+from minsheng.hotline.sip import stack
+from minsheng.hotline.sip.acd import AcdSettings, DirectoryCallControl
+from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
+from minsheng.hotline.sip.directory import Directory
+from minsheng.hotline.sip.records import JsonlRecordSink, RecordWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    listen: stack.ListenAddress
+    control: stack.ListenAddress | None
+    records: Path
+    log: str = "none"
+
+
+def records_path(settings: Settings) -> Path:
+    if settings.hotline_sip_records:
+        return Path(settings.hotline_sip_records)
+    return settings.var_dir / "sip-calls.jsonl"
+
+
+class SipServer:
+    """One SIP server process: build with a directory, then :meth:`run` (blocks)."""
+
+    def __init__(self, settings: Settings, directory: Directory, options: ServeOptions) -> None:
+        stack.configure_sippy(log=options.log)
+        self.settings = settings
+        self.options = options
+        self.writer = RecordWriter(JsonlRecordSink(options.records))
+        self.control = DirectoryCallControl(
+            directory,
+            hmac_key=settings.hmac_key,
+            record=self.writer.put,
+            settings=AcdSettings(
+                step_timeout_s=settings.hotline_step_timeout_s,
+                seat_ring_s=settings.hotline_sip_seat_ring_s,
+                wrap_up_s=settings.hotline_wrapup_s,
+                max_no_answer=settings.hotline_max_no_answer,
+            ),
+        )
+        self.b2bua = B2BUA(
+            self.control,
+            B2BUAConfig(
+                hotline_numbers=directory.numbers(),
+                origin_header=settings.hotline_sip_origin_header.lower(),
+                crisis_header=settings.hotline_sip_crisis_header.lower(),
+                skill_header=settings.hotline_sip_skill_header.lower(),
+                no_reply_s=settings.hotline_sip_no_reply_s,
+                realm=settings.hotline_sip_realm,
+            ),
+        )
+        self._http: ThreadingHTTPServer | None = None
+
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        from sippy.Core.EventDispatcher import ED2
+
+        self.b2bua.start(self.options.listen)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            ED2.regSignal(signum, stack.stop_loop)
+        if self.options.control is not None:
+            self._start_http(self.options.control)
+        if ready is not None:
+            ready()
+        try:
+            stack.run_loop()
+        finally:
+            if self._http is not None:
+                self._http.shutdown()
+            self.b2bua.shutdown()
+            self.writer.close()
+
+    # staff endpoint --------------------------------------------------------------------------
+    def _start_http(self, address: stack.ListenAddress) -> None:
+        server = self
+        engine = make_engine(self.settings)
+        sessions = make_sessionmaker(engine)
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _principal(self, session: Any) -> auth.Principal:
+                header = self.headers.get("Authorization", "")
+                token = header[7:].strip() if header.lower().startswith("bearer ") else None
+                principal = auth.authenticate(session, token)
+                auth.check_role(principal, (auth.Role.HOTLINE, auth.Role.ADMIN))
+                return principal
+
+            def _handle(self, fn: Callable[[Any], tuple[int, dict[str, Any]]]) -> None:
+                try:
+                    with session_scope(sessions) as session:
+                        status, body = fn(session)
+                except DomainError as exc:
+                    status, body = exc.status_code, exc.to_dict()
+                self._send(status, body)
+
+            def do_GET(self) -> None:
+                if self.path != "/status":
+                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+                    return
+
+                def status(session: Any) -> tuple[int, dict[str, Any]]:
+                    self._principal(session)
+                    return 200, server.status()
+
+                self._handle(status)
+
+            def do_POST(self) -> None:
+                parts = self.path.strip("/").split("/")
+                if len(parts) != 3 or parts[0] != "calls" or parts[2] != "crisis":
+                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+                    return
+                call_id = unquote(parts[1])
+
+                def crisis(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    ok = server.mark_crisis(call_id)
+                    if not ok:
+                        return 404, {
+                            "error": "CallNotWaiting",
+                            "detail": "no waiting call with this SIP Call-ID",
+                            "field": "sip_call_id",
+                        }
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.crisis",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                    )
+                    return 200, {"sip_call_id": call_id, "crisis": True}
+
+                self._handle(crisis)
+
+        self._http = ThreadingHTTPServer((address.host, address.port), Handler)
+        threading.Thread(target=self._http.serve_forever, name="sip-staff", daemon=True).start()
+
+    def status(self) -> dict[str, Any]:
+        from sippy.Core.EventDispatcher import ED2
+
+        def snapshot() -> dict[str, Any]:
+            return {
+                "waiting": self.control.waiting_calls(),
+                "seats": self.control.seat_states(),
+                "calls_in_progress": len(self.control.calls),
+                "finished": self.control.finished,
+                "records_written": self.writer.written,
+                "sip": dict(self.b2bua.stats),
+            }
+
+        result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
+        return result
+
+    def mark_crisis(self, call_id: str) -> bool:
+        from sippy.Core.EventDispatcher import ED2
+
+        return bool(ED2.callFromThreadSync(self.control.mark_crisis, call_id))
