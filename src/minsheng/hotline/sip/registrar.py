@@ -92,12 +92,9 @@ class Registrar:
             return resp
         expires = min(expires, MAX_EXPIRES_S)
         url = contact.getUrl()
+        # The binding is the Contact as registered (RFC 3261 §10.3); NAT traversal is left to an
+        # SBC or proxy in front of the platform.
         host, port = url.getAddr()
-        # A phone behind NAT (or sipp) may name an address it cannot be reached at; the source of
-        # the REGISTER is where it really is.
-        source = req.getSource()
-        if source is not None:
-            host, port = source[0], source[1]
         transport = str(url.transport or "udp").lower()
         seat = SeatTarget(
             counsellor_id=user,
