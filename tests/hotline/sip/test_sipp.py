@@ -10,9 +10,15 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core import audit
+from minsheng.core.config import Settings
 from tests.hotline.sip.conftest import ServerFactory, SippFactory, directory, free_port
 
 NATIONAL = {"id": "national", "level": "national"}
@@ -62,7 +68,7 @@ class TestCallerGivesUp:
         # the only counsellor has a softphone that never registered: nobody is logged in
         offline = {"id": "c1", "hotline": "national", "sip_password": "pw"}
         server = sip_server(directory([NATIONAL], [offline]))
-        caller = sipp.caller(server, "caller_cancel_queued")
+        caller = sipp.caller(server, "caller_cancel_queued", hold_ms=300)
         assert caller.wait() == 0, caller.errors()
         (record,) = server.wait_records(1)
         assert record["outcome"] == "abandoned"
@@ -76,7 +82,7 @@ class TestCallerGivesUp:
             sip_server, seat_port, env={"MINSHENG_HOTLINE_SIP_SEAT_RING_S": "10"}
         )
         counsellor = sipp("seat_rings", server, port=seat_port)
-        caller = sipp.caller(server, "caller_cancel_ringing")
+        caller = sipp.caller(server, "caller_cancel_ringing", hold_ms=300)
         assert caller.wait() == 0, caller.errors()
         # the B2BUA CANCELs the seat's leg, which the seat scenario requires
         assert counsellor.wait() == 0, counsellor.errors()
@@ -216,6 +222,55 @@ class TestCrisis:
         (record,) = server.wait_records(1)
         assert record["crisis"] is True
         assert record["crisis_source"] == "header"
+
+
+class TestStaffEndpoint:
+    def test_staff_mark_a_waiting_call_as_crisis(
+        self,
+        sip_server: ServerFactory,
+        sipp: SippFactory,
+        settings: Settings,
+        staff_token: Callable[[str], dict[str, str]],
+        session_factory: sessionmaker[Session],
+    ) -> None:
+        offline = {"id": "c1", "hotline": "national", "sip_password": "pw"}
+        server = sip_server(
+            directory([NATIONAL], [offline]),
+            control=True,
+            env={
+                "MINSHENG_DATABASE_URL": settings.effective_database_url,
+                "MINSHENG_HOTLINE_STEP_TIMEOUT_S": "30",
+            },
+        )
+        base = f"http://127.0.0.1:{server.control_port}"
+        token = staff_token("hotline")["Authorization"].removeprefix("Bearer ")
+        caller = sipp.caller(
+            server, "caller_cancel_queued", hold_ms=2500, extra=["-cid_str", "waiting-%u@%s"]
+        )
+
+        def waiting() -> list[dict[str, Any]]:
+            status, body = _http("GET", f"{base}/status", token)
+            assert status == 200
+            return list(body["waiting"])
+
+        (entry,) = wait_for(waiting)
+        assert entry["sip_call_id"] == "waiting-1@127.0.0.1"
+        assert entry["caller"] == "138****8000"
+        assert entry["crisis"] is False
+        assert _http("POST", f"{base}/calls/waiting-1@127.0.0.1/crisis", None)[0] == 401
+        clerk = staff_token("certification")["Authorization"].removeprefix("Bearer ")
+        assert _http("POST", f"{base}/calls/waiting-1@127.0.0.1/crisis", clerk)[0] == 403
+        assert _http("POST", f"{base}/calls/nope@127.0.0.1/crisis", token)[0] == 404
+        status, body = _http("POST", f"{base}/calls/waiting-1@127.0.0.1/crisis", token)
+        assert (status, body["crisis"]) == (200, True)
+        assert waiting()[0]["crisis"] is True
+        assert caller.wait() == 0, caller.errors()
+        (record,) = server.wait_records(1)
+        assert (record["crisis"], record["crisis_source"]) == (True, "staff")
+        assert record["outcome"] == "abandoned"
+        with session_factory() as session:
+            actions = [e.action for e in audit.list_entries(session, table="hotline_sip_call")]
+        assert actions == ["hotline.sip.crisis"]
 
 
 class TestRobustness:
