@@ -43,13 +43,17 @@ class Settings(BaseSettings):
     hotline_max_no_answer: int = Field(3, ge=1, description="Missed offers before auto-break")
     hotline_skill_wait_s: int = Field(60, ge=0, description="Wait for a skill before anyone")
     hotline_retention_days: int = Field(3 * 366, ge=1, description="Call-record retention")
+    hotline_offer_timeout_s: int = Field(20, ge=1, description="Ring time per counsellor offer")
+    hotline_backup_timeout_s: int = Field(
+        300, ge=1, description="Wait at the national backup before the last resort"
+    )
+    hotline_service_level_s: int = Field(30, ge=1, description="Service-level threshold T")
     hotline_sip_listen: str = Field("127.0.0.1:5060", description="SIP B2BUA address (UDP)")
     hotline_sip_control: str = Field(
         "127.0.0.1:5070", description="SIP server's staff HTTP endpoint; empty turns it off"
     )
     hotline_sip_directory: str = Field("", description="Directory JSON for the SIP server")
     hotline_sip_records: str = Field("", description="Call-record file; empty: var/sip-calls.jsonl")
-    hotline_sip_seat_ring_s: float = Field(15.0, gt=0, description="Ring time of one seat")
     hotline_sip_no_reply_s: float = Field(2.0, gt=0, description="Seat silent → unreachable")
     hotline_sip_origin_header: str = Field("X-Origin-Area", description="Carrier origin area")
     hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")

@@ -1,3 +1,163 @@
-"""Database models of the hotline system (tables prefixed ``hotline_``)."""
+"""Database models of the hotline system (tables prefixed ``hotline_``).
+
+- ``hotline_hotlines``: the directory of lines (slug id, level, regions, hours, seats...).
+- ``hotline_counsellors``: counsellors, each on exactly one hotline, with skills and state.
+- ``hotline_calls`` and ``hotline_call_attempts``: one record per call and per routing step. The
+  caller's number is kept only as a keyed hash and a masked form.
+- ``hotline_assessments`` and ``hotline_followups``: crisis risk assessments with hand-over, and
+  follow-up tasks with a due time.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from minsheng.core.db import Base, UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Hotline(Base):
+    __tablename__ = "hotline_hotlines"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legacy_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hours: Mapped[dict[str, str]] = mapped_column(JSON)
+    seats: Mapped[int] = mapped_column(Integer)
+    sip_uri: Mapped[str | None] = mapped_column(String(300))
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    counsellors: Mapped[list[Counsellor]] = relationship(back_populates="hotline")
+
+
+class Counsellor(Base):
+    __tablename__ = "hotline_counsellors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    hotline_id: Mapped[str] = mapped_column(
+        ForeignKey("hotline_hotlines.id", ondelete="CASCADE"), index=True
+    )
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    qualification: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16), default="offline")
+    state_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    hotline: Mapped[Hotline] = relationship(back_populates="counsellors")
+
+
+class Call(Base):
+    __tablename__ = "hotline_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_ref: Mapped[str] = mapped_column(String(100), unique=True)
+    caller_hash: Mapped[str] = mapped_column(String(64), index=True)
+    caller_masked: Mapped[str] = mapped_column(String(32))
+    dialled: Mapped[str | None] = mapped_column(String(32))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location_source: Mapped[str] = mapped_column(String(16))
+    province_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    rule_version: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    skill: Mapped[str | None] = mapped_column(String(32))
+    last_resort: Mapped[bool] = mapped_column(Boolean, default=False)
+    hotline_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    hotline_province_code: Mapped[str | None] = mapped_column(String(6))
+    counsellor_id: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wait_s: Mapped[float] = mapped_column(Float)
+    talk_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wrapup_s: Mapped[float] = mapped_column(Float, default=0.0)
+    offers: Mapped[int] = mapped_column(Integer, default=0)
+    rollovers: Mapped[int] = mapped_column(Integer, default=0)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    attempts: Mapped[list[CallAttempt]] = relationship(
+        back_populates="call",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CallAttempt.seq",
+    )
+
+
+class CallAttempt(Base):
+    __tablename__ = "hotline_call_attempts"
+    __table_args__ = (UniqueConstraint("call_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("hotline_calls.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    hotline_id: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(String(16))
+
+    call: Mapped[Call] = relationship(back_populates="attempts")
+
+
+class Assessment(Base):
+    """A suicide-risk assessment of a call, per the 2021 technical guideline: strength of suicidal
+    ideation and level of hopelessness, the derived risk, and any hand-over to 110/119/120."""
+
+    __tablename__ = "hotline_assessments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("hotline_calls.id", ondelete="CASCADE"), index=True
+    )
+    counsellor_id: Mapped[str] = mapped_column(String(64))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    suicidal_ideation: Mapped[str] = mapped_column(String(16))
+    hopelessness: Mapped[str] = mapped_column(String(16))
+    risk: Mapped[str] = mapped_column(String(16))
+    risk_rule: Mapped[str] = mapped_column(String(64))
+    handover_to: Mapped[str | None] = mapped_column(String(8))
+    handover_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class FollowUp(Base):
+    __tablename__ = "hotline_followups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("hotline_calls.id", ondelete="CASCADE"), index=True
+    )
+    assessment_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("hotline_assessments.id", ondelete="CASCADE")
+    )
+    task: Mapped[str] = mapped_column(String(300))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,7 +30,7 @@ SIPP = shutil.which("sipp")
 # Short timers so that rollovers and ring-outs happen within a second or two.
 FAST_ENV = {
     "MINSHENG_HOTLINE_STEP_TIMEOUT_S": "2",
-    "MINSHENG_HOTLINE_SIP_SEAT_RING_S": "1",
+    "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "1",
     "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "0.5",
     "MINSHENG_HOTLINE_WRAPUP_S": "0",
     "MINSHENG_HOTLINE_MAX_NO_ANSWER": "3",

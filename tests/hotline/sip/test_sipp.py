@@ -79,7 +79,7 @@ class TestCallerGivesUp:
     def test_cancel_while_a_seat_rings(self, sip_server: ServerFactory, sipp: SippFactory) -> None:
         seat_port = free_port()
         server = one_seat_server(
-            sip_server, seat_port, env={"MINSHENG_HOTLINE_SIP_SEAT_RING_S": "10"}
+            sip_server, seat_port, env={"MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "10"}
         )
         counsellor = sipp("seat_rings", server, port=seat_port)
         caller = sipp.caller(server, "caller_cancel_ringing", hold_ms=300)

@@ -65,7 +65,7 @@ class SipServer:
             record=self.writer.put,
             settings=AcdSettings(
                 step_timeout_s=settings.hotline_step_timeout_s,
-                seat_ring_s=settings.hotline_sip_seat_ring_s,
+                seat_ring_s=settings.hotline_offer_timeout_s,
                 wrap_up_s=settings.hotline_wrapup_s,
                 max_no_answer=settings.hotline_max_no_answer,
             ),

@@ -1,0 +1,910 @@
+"""The 12356 queueing engine (ACD): counsellor states, one queue per hotline, crisis priority,
+skill routing, step timeouts with rollover, and a finished-call record for every call.
+
+The engine is a pure, event-driven state machine: no I/O, no SIP, no database, no threads. Time
+comes from an injectable clock (``time.time`` by default, a :class:`VirtualClock` in the
+simulator), so the same code runs in real time behind the SIP front (issue 5) and in virtual time
+inside the simulator (issue 4). Drivers tell the engine what happened; the engine answers with
+events to a listener.
+
+API (all times are seconds on the clock's scale; the default clock gives Unix epoch seconds)::
+
+    engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
+                    listener=on_event)          # directory: snapshot.Directory
+    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
+    engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
+    engine.add_counsellor(CounsellorInfo(...))
+    engine.answer(call_id)                      # the ringing counsellor picked up
+    engine.reject(call_id) / engine.no_answer(call_id)   # the offer failed; the call waits on
+    engine.caller_hangup(call_id)               # the caller left (abandoned, or end of talk)
+    engine.call_ended(call_id)                  # a connected call ended (either side)
+    engine.mark_crisis(call_id)                 # jumps ahead of every ordinary call at once
+    engine.advance(until=None)                  # fire timers due up to ``until`` (default: now)
+    engine.next_timer_at()                      # when the next timer is due, or None
+    engine.queue_position(call_id)              # QueueInfo(hotline_id, position, expected_wait_s)
+    engine.drain_records()                      # finished CallRecords since the last drain
+
+Every public method first fires the timers that are already due, so a driver may call
+``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)
+raise :class:`EngineError` and change nothing.
+
+Events out (``listener(event)``): :class:`Ring` (ring counsellor X for call Y), :class:`CancelRing`,
+:class:`Queued`, :class:`RolledOver` (moved on to the next step, or to the last resort),
+:class:`Connected`, :class:`CallEnded` (outcome known; tear down the legs),
+:class:`CounsellorChanged`, and :class:`Recorded` (the finished :class:`CallRecord`, sent after the
+counsellor's wrap-up so that it holds the wrap-up time).
+
+Rules (after Asterisk app_queue and FreeSWITCH mod_callcenter, see docs/hotline.md):
+
+- the longest-idle available counsellor of the hotline gets the next call;
+- waiting calls are served crisis first, then by their *original* arrival time (a rolled-over call
+  keeps its place in time); marking a call crisis re-sorts it at once;
+- a call asking for a skill waits up to ``skill_wait_s`` at each hotline for a counsellor with that
+  skill, then takes anyone; a crisis call prefers a ``crisis``-skilled counsellor but never waits;
+- an offer rings ``offer_timeout_s`` at most; ``max_no_answer`` missed offers in a row put the
+  counsellor on break; after each call the counsellor is in wrap-up for ``wrapup_s``;
+- a step ends after its ``timeout_s`` (or at once when no counsellor of that hotline is logged
+  in and later steps exist) and the call moves to the next step; after the last step it is given
+  to the last resort (outcome ``no_answer``). No call is ever lost: every call ends ``answered``,
+  ``abandoned`` or ``no_answer`` and is recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import time
+from bisect import insort
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
+
+if TYPE_CHECKING:
+    from minsheng.core.config import Settings
+
+CRISIS_SKILL = "crisis"
+
+
+class EngineError(ValueError):
+    """A request the engine cannot honour in the current state; nothing was changed."""
+
+
+class UnknownCall(EngineError):
+    pass
+
+
+class UnknownCounsellor(EngineError):
+    pass
+
+
+class InvalidTransition(EngineError):
+    pass
+
+
+class CounsellorState(StrEnum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    TALKING = "talking"
+    WRAPUP = "wrapup"
+    BREAK = "break"
+
+
+STAFFED = frozenset(
+    {
+        CounsellorState.AVAILABLE,
+        CounsellorState.RINGING,
+        CounsellorState.TALKING,
+        CounsellorState.WRAPUP,
+    }
+)
+
+_SETTABLE = frozenset({CounsellorState.AVAILABLE, CounsellorState.BREAK, CounsellorState.OFFLINE})
+
+
+class CallState(StrEnum):
+    WAITING = "waiting"
+    RINGING = "ringing"
+    TALKING = "talking"
+    ENDED = "ended"
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    NO_ANSWER = "no_answer"
+
+
+class StepResult(StrEnum):
+    ANSWERED = "answered"
+    TIMEOUT = "timeout"
+    UNSTAFFED = "unstaffed"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The engine's knobs; ``from_settings`` reads the platform's ``hotline_*`` settings."""
+
+    wrapup_s: float = 60.0
+    max_no_answer: int = 3
+    skill_wait_s: float = 60.0
+    offer_timeout_s: float = 20.0
+    default_handle_s: float = 18 * 60.0  # average call length at a Shanghai site (reference §4)
+    leave_when_unstaffed: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineSettings:
+        return cls(
+            wrapup_s=settings.hotline_wrapup_s,
+            max_no_answer=settings.hotline_max_no_answer,
+            skill_wait_s=settings.hotline_skill_wait_s,
+            offer_timeout_s=settings.hotline_offer_timeout_s,
+        )
+
+
+class VirtualClock:
+    """A clock the simulator sets by hand: ``clock.now = t`` or ``clock.set(t)``."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def set(self, t: float) -> None:
+        self.now = t
+
+
+# records -------------------------------------------------------------------------------------
+@dataclass
+class Attempt:
+    """One routing step as it happened."""
+
+    hotline_id: str
+    rule: str
+    level: Level
+    entered_at: float
+    left_at: float | None = None
+    result: StepResult | None = None
+
+
+@dataclass
+class CallRecord:
+    """The finished call, as ``service.save_records`` persists it."""
+
+    call_id: str
+    tag: Any
+    arrived_at: float
+    ended_at: float
+    outcome: Outcome
+    crisis: bool
+    skill: str | None
+    last_resort: bool
+    attempts: list[Attempt]
+    hotline_id: str | None = None
+    counsellor_id: str | None = None
+    answered_at: float | None = None
+    wait_s: float = 0.0
+    talk_s: float = 0.0
+    wrapup_s: float = 0.0
+    offers: int = 0
+
+    @property
+    def rollovers(self) -> int:
+        return max(0, len(self.attempts) - 1)
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    call_id: str
+    hotline_id: str
+    position: int
+    expected_wait_s: float
+
+
+# events ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ring:
+    at: float
+    call_id: str
+    counsellor_id: str
+    hotline_id: str
+
+
+@dataclass(frozen=True)
+class CancelRing:
+    at: float
+    call_id: str
+    counsellor_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Queued:
+    at: float
+    call_id: str
+    hotline_id: str
+    position: int
+    expected_wait_s: float
+
+
+@dataclass(frozen=True)
+class RolledOver:
+    """The call left ``from_hotline_id``; ``to_hotline_id`` None means the last resort."""
+
+    at: float
+    call_id: str
+    from_hotline_id: str | None
+    to_hotline_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Connected:
+    at: float
+    call_id: str
+    counsellor_id: str
+    hotline_id: str
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    at: float
+    call_id: str
+    outcome: Outcome
+    last_resort: bool
+
+
+@dataclass(frozen=True)
+class CounsellorChanged:
+    at: float
+    counsellor_id: str
+    state: CounsellorState
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    at: float
+    record: CallRecord
+
+
+Event = (
+    Ring | CancelRing | Queued | RolledOver | Connected | CallEnded | CounsellorChanged | Recorded
+)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _public(method: F) -> F:
+    """Deliver the events a public method produced once it has finished."""
+
+    @functools.wraps(method)
+    def wrapper(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._flush()
+
+    return cast(F, wrapper)
+
+
+# internal state --------------------------------------------------------------------------------
+class _Timer(IntEnum):
+    STEP = 1
+    RING = 2
+    SKILL = 3
+    WRAPUP = 4
+
+
+@dataclass(eq=False)
+class _Call:
+    id: str
+    seq: int
+    steps: tuple[Step, ...]
+    tag: Any
+    arrived_at: float
+    crisis: bool
+    skill: str | None
+    state: CallState = CallState.WAITING
+    step_index: int = -1
+    step_entered_at: float = 0.0
+    attempts: list[Attempt] = field(default_factory=list)
+    counsellor: _Counsellor | None = None
+    token: int = 0  # bumped on every move, so stale timers are ignored
+    offers: int = 0
+    answered_at: float | None = None
+    ended_at: float | None = None
+    outcome: Outcome | None = None
+    last_resort: bool = False
+
+    def sort_key(self) -> tuple[int, float, int]:
+        return (0 if self.crisis else 1, self.arrived_at, self.seq)
+
+
+@dataclass(eq=False)
+class _Counsellor:
+    info: CounsellorInfo
+    seq: int
+    state: CounsellorState = CounsellorState.OFFLINE
+    idle_since: float = 0.0
+    missed: int = 0
+    call: _Call | None = None
+    token: int = 0
+    after_wrapup: CounsellorState | None = None
+
+    def idle_key(self) -> tuple[float, int]:
+        return (self.idle_since, self.seq)
+
+
+@dataclass(eq=False)
+class _Hotline:
+    info: HotlineInfo
+    waiting: list[_Call] = field(default_factory=list)
+    available: list[_Counsellor] = field(default_factory=list)
+    staffed: int = 0
+    handle_s: float = 0.0
+
+
+class Engine:
+    """The ACD. See the module docstring for the API and the rules."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        settings: EngineSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        listener: Callable[[Event], None] | None = None,
+        keep_records: bool = True,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        self._clock = clock
+        self._listener = listener
+        self._keep_records = keep_records
+        self._records: list[CallRecord] = []
+        self._now = clock()
+        self._seq = itertools.count(1)
+        self._timers: list[tuple[float, int, _Timer, Any, int]] = []
+        self._hotlines: dict[str, _Hotline] = {}
+        self._counsellors: dict[str, _Counsellor] = {}
+        self._calls: dict[str, _Call] = {}
+        self._pending: deque[Event] = deque()
+        self._flushing = False
+        handle = self.settings.default_handle_s + self.settings.wrapup_s
+        for info in directory.hotlines:
+            if info.id in self._hotlines:
+                raise EngineError(f"hotline {info.id!r} appears twice")
+            self._hotlines[info.id] = _Hotline(info, handle_s=handle)
+        for c in directory.counsellors:
+            self._add(c)
+
+    # directory ---------------------------------------------------------------------------------
+    @_public
+    def add_counsellor(self, info: CounsellorInfo) -> None:
+        self._sync()
+        self._add(info)
+
+    def _add(self, info: CounsellorInfo) -> None:
+        if info.id in self._counsellors:
+            raise EngineError(f"counsellor {info.id!r} already exists (one hotline each)")
+        if info.hotline_id not in self._hotlines:
+            raise EngineError(f"counsellor {info.id!r}: unknown hotline {info.hotline_id!r}")
+        self._counsellors[info.id] = _Counsellor(info, next(self._seq))
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    def set_listener(self, listener: Callable[[Event], None] | None) -> None:
+        """Replace the event listener (a driver built after the engine plugs itself in)."""
+        self._listener = listener
+
+    # calls -------------------------------------------------------------------------------------
+    @_public
+    def offer_call(
+        self,
+        steps: Sequence[Step],
+        *,
+        crisis: bool = False,
+        skill: str | None = None,
+        tag: Any = None,
+        call_id: str | None = None,
+    ) -> str:
+        """A new call with its route; returns its id. An empty route goes to the last resort."""
+        self._sync()
+        for step in steps:
+            if step.hotline_id not in self._hotlines:
+                raise EngineError(f"route names unknown hotline {step.hotline_id!r}")
+        seq = next(self._seq)
+        cid = call_id if call_id is not None else f"call-{seq}"
+        if cid in self._calls:
+            raise EngineError(f"call {cid!r} is already active")
+        call = _Call(cid, seq, tuple(steps), tag, self._now, crisis, skill)
+        self._calls[cid] = call
+        self._enter_next_step(call, None, "start")
+        return cid
+
+    @_public
+    def mark_crisis(self, call_id: str) -> None:
+        self._sync()
+        call = self._call(call_id)
+        if call.crisis:
+            return
+        call.crisis = True
+        if call.state is CallState.WAITING:
+            hl = self._hotlines[call.steps[call.step_index].hotline_id]
+            hl.waiting.remove(call)
+            insort(hl.waiting, call, key=_Call.sort_key)
+            self._dispatch(hl)
+
+    @_public
+    def answer(self, call_id: str) -> None:
+        self._sync()
+        call = self._call(call_id)
+        if call.state is not CallState.RINGING or call.counsellor is None:
+            raise InvalidTransition(f"call {call_id!r} is {call.state}, not ringing")
+        c = call.counsellor
+        call.state = CallState.TALKING
+        call.answered_at = self._now
+        call.token += 1
+        self._leave_step(call, StepResult.ANSWERED)
+        c.state = CounsellorState.TALKING
+        c.missed = 0
+        c.token += 1
+        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "answered"))
+        self._emit(Connected(self._now, call.id, c.info.id, c.info.hotline_id))
+
+    @_public
+    def reject(self, call_id: str) -> None:
+        """The ringing counsellor declined (busy here); not counted as a missed offer."""
+        self._failed_offer(call_id, missed=False)
+
+    @_public
+    def no_answer(self, call_id: str) -> None:
+        """The offer rang out; counts towards the counsellor's automatic break."""
+        self._failed_offer(call_id, missed=True)
+
+    @_public
+    def caller_hangup(self, call_id: str) -> None:
+        self._sync()
+        call = self._call(call_id)
+        if call.state is CallState.TALKING:
+            self._end_talk(call)
+            return
+        if call.state is CallState.RINGING:
+            self._cancel_ring(call, "caller_hangup", requeue=False)
+        elif call.state is CallState.WAITING:
+            self._hotlines[call.steps[call.step_index].hotline_id].waiting.remove(call)
+        self._leave_step(call, StepResult.ABANDONED)
+        self._finish(call, Outcome.ABANDONED)
+
+    @_public
+    def call_ended(self, call_id: str) -> None:
+        self._sync()
+        call = self._call(call_id)
+        if call.state is not CallState.TALKING:
+            raise InvalidTransition(f"call {call_id!r} is {call.state}, not connected")
+        self._end_talk(call)
+
+    # counsellors -------------------------------------------------------------------------------
+    def counsellor_login(self, counsellor_id: str) -> None:
+        self.set_state(counsellor_id, CounsellorState.AVAILABLE)
+
+    def counsellor_logout(self, counsellor_id: str) -> None:
+        self.set_state(counsellor_id, CounsellorState.OFFLINE)
+
+    @_public
+    def set_state(self, counsellor_id: str, state: CounsellorState) -> None:
+        """Log in (available), take a break, or log out; during a call the change waits for the
+        end of the wrap-up, and a ringing offer goes back to the queue."""
+        self._sync()
+        c = self._counsellor(counsellor_id)
+        target = CounsellorState(state)
+        if target not in _SETTABLE:
+            raise InvalidTransition(f"a counsellor cannot be set to {target}")
+        if c.state is CounsellorState.TALKING:
+            c.after_wrapup = target
+            return
+        if c.state is CounsellorState.RINGING:
+            assert c.call is not None
+            self._cancel_ring(c.call, "counsellor_" + target, requeue=True, to=target)
+            return
+        if c.state is CounsellorState.WRAPUP:
+            self._end_wrapup(c, target, "wrapup_ended_early")
+            return
+        if c.state is target:
+            return
+        if target is CounsellorState.AVAILABLE:
+            c.missed = 0
+        self._set_idle_state(c, target, "requested")
+
+    # timers ------------------------------------------------------------------------------------
+    def next_timer_at(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    def advance(self, until: float | None = None) -> int:
+        """Fire every timer due at or before ``until`` (default: the clock's now), in order;
+        returns how many fired."""
+        try:
+            return self._advance(self._clock() if until is None else until)
+        finally:
+            self._flush()
+
+    def _advance(self, until: float) -> int:
+        fired = 0
+        timers = self._timers
+        while timers and timers[0][0] <= until:
+            due, _seq, kind, obj, token = heapq.heappop(timers)
+            if due > self._now:
+                self._now = due
+            if obj.token != token:
+                continue  # superseded
+            fired += 1
+            if kind is _Timer.STEP:
+                self._step_timeout(obj)
+            elif kind is _Timer.RING:
+                self._failed_offer(obj.id, missed=True, sync=False)
+            elif kind is _Timer.SKILL:
+                self._dispatch(self._hotlines[obj.steps[obj.step_index].hotline_id])
+            else:
+                self._end_wrapup(obj, obj.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
+        if until > self._now:
+            self._now = until
+        return fired
+
+    # queries -----------------------------------------------------------------------------------
+    def queue_position(self, call_id: str) -> QueueInfo | None:
+        """Position (1 = next) and expected wait of a waiting call; None once it is ringing."""
+        call = self._call(call_id)
+        if call.state is not CallState.WAITING:
+            return None
+        hl = self._hotlines[call.steps[call.step_index].hotline_id]
+        return self._queue_info(hl, call, hl.waiting.index(call) + 1)
+
+    def queue_snapshot(self, hotline_id: str) -> list[QueueInfo]:
+        hl = self._hotline(hotline_id)
+        return [self._queue_info(hl, call, i + 1) for i, call in enumerate(hl.waiting)]
+
+    def counsellor_state(self, counsellor_id: str) -> CounsellorState:
+        return self._counsellor(counsellor_id).state
+
+    def call_state(self, call_id: str) -> CallState:
+        return self._call(call_id).state
+
+    def active_call_ids(self) -> list[str]:
+        return list(self._calls)
+
+    def counsellor_ids(self, hotline_id: str | None = None) -> list[str]:
+        return [
+            cid
+            for cid, c in self._counsellors.items()
+            if hotline_id is None or c.info.hotline_id == hotline_id
+        ]
+
+    def staffed(self, hotline_id: str) -> int:
+        """How many of the hotline's counsellors are logged in and not on break."""
+        return self._hotline(hotline_id).staffed
+
+    def drain_records(self) -> list[CallRecord]:
+        records, self._records = self._records, []
+        return records
+
+    def check_invariants(self) -> None:
+        """Assert that every active call is in exactly one place (used by the property tests)."""
+        places: dict[str, int] = {}
+        for hl in self._hotlines.values():
+            for call in hl.waiting:
+                assert call.state is CallState.WAITING
+                assert call.steps[call.step_index].hotline_id == hl.info.id
+                places[call.id] = places.get(call.id, 0) + 1
+            for c in hl.available:
+                assert c.state is CounsellorState.AVAILABLE
+                assert c.info.hotline_id == hl.info.id
+            assert hl.staffed == sum(
+                1
+                for c in self._counsellors.values()
+                if c.info.hotline_id == hl.info.id and c.state in STAFFED
+            )
+        for c in self._counsellors.values():
+            if c.state in (CounsellorState.RINGING, CounsellorState.TALKING):
+                assert c.call is not None
+                assert c.call.counsellor is c
+                assert c.call.state.value == c.state.value
+                places[c.call.id] = places.get(c.call.id, 0) + 1
+            if c.state is CounsellorState.AVAILABLE:
+                assert c in self._hotlines[c.info.hotline_id].available
+        for cid, call in self._calls.items():
+            assert call.state is not CallState.ENDED
+            assert places.get(cid) == 1, f"call {cid} is in {places.get(cid, 0)} places"
+        assert set(places) == set(self._calls)
+
+    # internals ---------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        self._advance(self._clock())
+
+    def _emit(self, event: Event) -> None:
+        if self._listener is not None:
+            self._pending.append(event)
+
+    def _flush(self) -> None:
+        # Events go out only once the engine's state is consistent again, so a listener may call
+        # back into the engine (its events join the same queue).
+        if self._flushing or self._listener is None:
+            return
+        self._flushing = True
+        try:
+            while self._pending:
+                self._listener(self._pending.popleft())
+        finally:
+            self._flushing = False
+
+    def _call(self, call_id: str) -> _Call:
+        call = self._calls.get(call_id)
+        if call is None:
+            raise UnknownCall(f"no active call {call_id!r}")
+        return call
+
+    def _counsellor(self, counsellor_id: str) -> _Counsellor:
+        c = self._counsellors.get(counsellor_id)
+        if c is None:
+            raise UnknownCounsellor(f"no counsellor {counsellor_id!r}")
+        return c
+
+    def _hotline(self, hotline_id: str) -> _Hotline:
+        hl = self._hotlines.get(hotline_id)
+        if hl is None:
+            raise EngineError(f"no hotline {hotline_id!r}")
+        return hl
+
+    def _timer(self, due: float, kind: _Timer, obj: _Call | _Counsellor) -> None:
+        heapq.heappush(self._timers, (due, next(self._seq), kind, obj, obj.token))
+
+    def _queue_info(self, hl: _Hotline, call: _Call, position: int) -> QueueInfo:
+        # Each staffed seat clears one call per average handling time (talk + wrap-up).
+        expected = position * hl.handle_s / max(1, hl.staffed)
+        if hl.available:
+            expected = 0.0 if position <= len(hl.available) else expected
+        return QueueInfo(call.id, hl.info.id, position, round(expected, 1))
+
+    def _leave_step(self, call: _Call, result: StepResult) -> None:
+        attempt = call.attempts[-1] if call.attempts else None
+        if attempt is not None and attempt.left_at is None:
+            attempt.left_at = self._now
+            attempt.result = result
+
+    def _enter_next_step(self, call: _Call, prev: str | None, reason: str) -> None:
+        # Steps whose hotline has nobody logged in are passed over at once, except the last one,
+        # which waits its timeout in case someone logs in.
+        while True:
+            call.step_index += 1
+            call.token += 1
+            if call.step_index >= len(call.steps):
+                call.last_resort = True
+                self._emit(RolledOver(self._now, call.id, prev, None, reason))
+                self._finish(call, Outcome.NO_ANSWER)
+                return
+            step = call.steps[call.step_index]
+            hl = self._hotlines[step.hotline_id]
+            if prev is not None or reason != "start":
+                self._emit(RolledOver(self._now, call.id, prev, step.hotline_id, reason))
+            call.attempts.append(Attempt(step.hotline_id, step.rule, step.level, self._now))
+            last = call.step_index == len(call.steps) - 1
+            if self.settings.leave_when_unstaffed and hl.staffed == 0 and not last:
+                self._leave_step(call, StepResult.UNSTAFFED)
+                prev, reason = step.hotline_id, "unstaffed"
+                continue
+            break
+        call.state = CallState.WAITING
+        call.step_entered_at = self._now
+        self._timer(self._now + step.timeout_s, _Timer.STEP, call)
+        if call.skill is not None:
+            self._timer(self._now + self.settings.skill_wait_s, _Timer.SKILL, call)
+        insort(hl.waiting, call, key=_Call.sort_key)
+        self._dispatch(hl)
+        if call.state is CallState.WAITING:
+            info = self._queue_info(hl, call, hl.waiting.index(call) + 1)
+            self._emit(Queued(self._now, call.id, hl.info.id, info.position, info.expected_wait_s))
+
+    def _step_timeout(self, call: _Call) -> None:
+        if call.state is CallState.RINGING:
+            self._cancel_ring(call, "step_timeout", requeue=False)
+        elif call.state is CallState.WAITING:
+            self._hotlines[call.steps[call.step_index].hotline_id].waiting.remove(call)
+        else:  # pragma: no cover - a talking call's token moved on
+            return
+        self._leave_step(call, StepResult.TIMEOUT)
+        self._enter_next_step(call, call.steps[call.step_index].hotline_id, "timeout")
+
+    def _dispatch(self, hl: _Hotline) -> None:
+        if not hl.available or not hl.waiting:
+            return
+        for call in list(hl.waiting):
+            if not hl.available:
+                return
+            counsellor = self._pick(hl, call)
+            if counsellor is not None:
+                hl.waiting.remove(call)
+                self._ring(call, counsellor)
+
+    def _pick(self, hl: _Hotline, call: _Call) -> _Counsellor | None:
+        # hl.available is sorted longest-idle first.
+        if call.skill is not None and self._now - call.step_entered_at < self.settings.skill_wait_s:
+            for c in hl.available:
+                if call.skill in c.info.skills:
+                    return c
+            return None
+        if call.crisis:
+            for c in hl.available:
+                if CRISIS_SKILL in c.info.skills:
+                    return c
+        return hl.available[0]
+
+    def _ring(self, call: _Call, c: _Counsellor) -> None:
+        hl = self._hotlines[c.info.hotline_id]
+        hl.available.remove(c)
+        c.state = CounsellorState.RINGING
+        c.call = call
+        c.token += 1
+        call.state = CallState.RINGING
+        call.counsellor = c
+        call.offers += 1
+        # The ring timer hangs off the call's token: any later move of the call voids it.
+        due = self._now + self.settings.offer_timeout_s
+        heapq.heappush(self._timers, (due, next(self._seq), _Timer.RING, call, call.token))
+        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
+        self._emit(Ring(self._now, call.id, c.info.id, hl.info.id))
+
+    def _cancel_ring(
+        self,
+        call: _Call,
+        reason: str,
+        *,
+        requeue: bool,
+        to: CounsellorState = CounsellorState.AVAILABLE,
+    ) -> None:
+        c = call.counsellor
+        assert c is not None
+        call.counsellor = None
+        c.call = None
+        self._emit(CancelRing(self._now, call.id, c.info.id, reason))
+        # Not the counsellor's fault: they keep their place in the longest-idle order.
+        self._set_idle_state(c, to, reason, keep_idle=True)
+        if requeue:
+            self._requeue(call)
+
+    def _requeue(self, call: _Call) -> None:
+        call.state = CallState.WAITING
+        call.token += 1
+        hl = self._hotlines[call.steps[call.step_index].hotline_id]
+        last = call.step_index == len(call.steps) - 1
+        if self.settings.leave_when_unstaffed and hl.staffed == 0 and not last:
+            self._leave_step(call, StepResult.UNSTAFFED)
+            self._enter_next_step(call, hl.info.id, "unstaffed")
+            return
+        insort(hl.waiting, call, key=_Call.sort_key)
+        # The step timer was voided by the token change: re-arm it for the time left.
+        step = call.steps[call.step_index]
+        self._timer(max(self._now, call.step_entered_at + step.timeout_s), _Timer.STEP, call)
+        if call.skill is not None:
+            self._timer(call.step_entered_at + self.settings.skill_wait_s, _Timer.SKILL, call)
+        self._dispatch(hl)
+
+    def _failed_offer(self, call_id: str, *, missed: bool, sync: bool = True) -> None:
+        if sync:
+            self._sync()
+        call = self._call(call_id)
+        if call.state is not CallState.RINGING or call.counsellor is None:
+            raise InvalidTransition(f"call {call_id!r} is {call.state}, not ringing")
+        c = call.counsellor
+        call.counsellor = None
+        c.call = None
+        self._emit(CancelRing(self._now, call.id, c.info.id, "no_answer" if missed else "rejected"))
+        if missed:
+            c.missed += 1
+        if c.missed >= self.settings.max_no_answer:
+            c.missed = 0
+            self._set_idle_state(c, CounsellorState.BREAK, "max_no_answer")
+        else:
+            reason = "no_answer" if missed else "rejected"
+            self._set_idle_state(c, CounsellorState.AVAILABLE, reason)
+        self._requeue(call)
+
+    def _end_talk(self, call: _Call) -> None:
+        c = call.counsellor
+        assert c is not None
+        self._finish(call, Outcome.ANSWERED, record=False)
+        c.state = CounsellorState.WRAPUP
+        c.token += 1
+        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "call_ended"))
+        if self.settings.wrapup_s <= 0:
+            self._end_wrapup(c, c.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
+        else:
+            self._timer(self._now + self.settings.wrapup_s, _Timer.WRAPUP, c)
+
+    def _end_wrapup(self, c: _Counsellor, target: CounsellorState, reason: str) -> None:
+        call = c.call
+        assert call is not None
+        assert call.ended_at is not None
+        c.call = None
+        c.after_wrapup = None
+        record = self._record(call, wrapup_s=self._now - call.ended_at)
+        hl = self._hotlines[c.info.hotline_id]
+        # Moving average of the handling time, for expected-wait announcements.
+        hl.handle_s = 0.9 * hl.handle_s + 0.1 * (record.talk_s + record.wrapup_s)
+        self._store(record)
+        self._set_idle_state(c, target, reason)
+
+    def _set_idle_state(
+        self, c: _Counsellor, target: CounsellorState, reason: str, *, keep_idle: bool = False
+    ) -> None:
+        hl = self._hotlines[c.info.hotline_id]
+        was_staffed = c.state in STAFFED
+        if c.state is CounsellorState.AVAILABLE and target is not CounsellorState.AVAILABLE:
+            hl.available.remove(c)
+        c.token += 1
+        c.state = target
+        if target is CounsellorState.AVAILABLE:
+            if not keep_idle:
+                c.idle_since = self._now
+            insort(hl.available, c, key=_Counsellor.idle_key)
+        hl.staffed += (target in STAFFED) - was_staffed
+        self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
+        if target is CounsellorState.AVAILABLE:
+            self._dispatch(hl)
+        elif hl.staffed == 0 and self.settings.leave_when_unstaffed:
+            self._evacuate(hl)
+
+    def _evacuate(self, hl: _Hotline) -> None:
+        # Nobody is left at this hotline: calls with later steps move on at once.
+        for call in list(hl.waiting):
+            if call.step_index < len(call.steps) - 1:
+                hl.waiting.remove(call)
+                self._leave_step(call, StepResult.UNSTAFFED)
+                self._enter_next_step(call, hl.info.id, "unstaffed")
+
+    def _finish(self, call: _Call, outcome: Outcome, *, record: bool = True) -> None:
+        call.state = CallState.ENDED
+        call.token += 1
+        call.ended_at = self._now
+        call.outcome = outcome
+        del self._calls[call.id]
+        self._emit(CallEnded(self._now, call.id, outcome, call.last_resort))
+        if record:
+            self._store(self._record(call, wrapup_s=0.0))
+
+    def _record(self, call: _Call, *, wrapup_s: float) -> CallRecord:
+        assert call.ended_at is not None
+        assert call.outcome is not None
+        answered = call.answered_at
+        c = call.counsellor
+        return CallRecord(
+            call_id=call.id,
+            tag=call.tag,
+            arrived_at=call.arrived_at,
+            ended_at=call.ended_at,
+            outcome=call.outcome,
+            crisis=call.crisis,
+            skill=call.skill,
+            last_resort=call.last_resort,
+            attempts=call.attempts,
+            hotline_id=c.info.hotline_id if (c and answered is not None) else None,
+            counsellor_id=c.info.id if (c and answered is not None) else None,
+            answered_at=answered,
+            wait_s=(answered if answered is not None else call.ended_at) - call.arrived_at,
+            talk_s=call.ended_at - answered if answered is not None else 0.0,
+            wrapup_s=wrapup_s,
+            offers=call.offers,
+        )
+
+    def _store(self, record: CallRecord) -> None:
+        if self._keep_records:
+            self._records.append(record)
+        self._emit(Recorded(self._now, record))

@@ -1,0 +1,68 @@
+"""Refusals of the hotline system.
+
+Hierarchy::
+
+    DomainError
+    ├── NotFound
+    │   ├── HotlineNotFound
+    │   ├── CounsellorNotFound
+    │   ├── CallNotFound
+    │   └── FollowUpNotFound
+    ├── Conflict
+    │   ├── DuplicateHotline
+    │   ├── OverlappingRegions       two hotlines of one level claim the same region
+    │   └── CounsellorOnTwoHotlines
+    └── InvalidInput
+        ├── InvalidNumber            a caller number that is not a phone number at all
+        ├── InvalidHours             an impossible opening-hours string
+        ├── InvalidHotline           any other bad hotline field
+        └── InvalidImport            a bad import file; ``extra["problems"]`` lists every row
+"""
+
+from __future__ import annotations
+
+from minsheng.core.errors import Conflict, InvalidInput, NotFound
+
+
+class HotlineNotFound(NotFound):
+    pass
+
+
+class CounsellorNotFound(NotFound):
+    pass
+
+
+class CallNotFound(NotFound):
+    pass
+
+
+class FollowUpNotFound(NotFound):
+    pass
+
+
+class DuplicateHotline(Conflict):
+    pass
+
+
+class OverlappingRegions(Conflict):
+    pass
+
+
+class CounsellorOnTwoHotlines(Conflict):
+    pass
+
+
+class InvalidNumber(InvalidInput):
+    pass
+
+
+class InvalidHours(InvalidInput):
+    pass
+
+
+class InvalidHotline(InvalidInput):
+    pass
+
+
+class InvalidImport(InvalidInput):
+    pass

@@ -1,0 +1,504 @@
+"""The 12356 routing and compliance rules, pure (no database, no web, no I/O).
+
+Sources (also in docs/hotline.md):
+
+- 国家卫生健康委《关于推进"12356"全国统一心理援助热线建设的通知》 (December 2024,
+  nhc.gov.cn/yzygj/c100068/202412/49a1a65386cd4be582d4702fd0926ee8.shtml): every existing local
+  hotline connected to 12356 "于2025年5月1日0时前"; every 设区的市 runs at least one hotline with
+  "至少设置2个坐席" open "每日提供不少于18小时"; "暂不具备设置条件的，可以由省级热线承担";
+  "原有热线号码和'12356'均可接通".
+- 《心理援助热线技术指南（试行）》国卫办疾控函〔2021〕15号: at least 2 seats per line.
+- Peer practice (988 in the US, reference notes §3): local centre by the caller's area, then
+  in-state backup, then a national backup; a person in crisis is never turned away.
+
+Every decision names its rule (``RULES`` below) and ``RULES_VERSION``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import geocoder
+
+from minsheng.core.regions import Region, RegionTable
+from minsheng.hotline.errors import InvalidHours, InvalidNumber
+from minsheng.hotline.snapshot import WEEKDAYS, HotlineInfo, Level, Step
+
+RULES_VERSION = "12356-routing/2025-05-01.v1"
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving time
+CONNECT_DEADLINE = datetime(2025, 5, 1, 0, 0, tzinfo=BEIJING)
+MIN_SEATS = 2
+MIN_HOURS_PER_DAY = 18.0
+NON_MAINLAND = frozenset({"71", "81", "82"})  # 台湾, 香港, 澳门: outside the 12356 network
+
+RULES: dict[str, str] = {
+    "legacy_number": "原有热线号码和'12356'均可接通: a dialled legacy number reaches its own line",
+    "city_line": "每个设区的市至少开通1条心理援助热线: the caller's city line first",
+    "province_line": "省级热线: the caller's provincial line after the city line",
+    "province_for_city": "暂不具备设置条件的，可以由省级热线承担: the city has no line of its own",
+    "national_backup": "a person in crisis is never turned away: the national backup last",
+}
+
+
+class LocationSource(StrEnum):
+    CARRIER = "carrier"
+    NUMBER = "number"
+    LEGACY_NUMBER = "legacy_number"
+    UNKNOWN = "unknown"
+
+
+# opening hours ---------------------------------------------------------------------------------
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Minutes from the day's midnight; ``end`` above 1440 crosses into the next day."""
+
+    start: int
+    end: int
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start) / 60
+
+
+def parse_span(text: str, *, field_name: str = "hours") -> Span | None:
+    """``"08:00-20:00"``, ``"08:00-02:00"`` (crosses midnight), ``"00:00-24:00"``; ``""`` or
+    ``"closed"`` is closed all day (None). Anything else raises InvalidHours naming the field."""
+    raw = text.strip().lower()
+    if raw in ("", "closed"):
+        return None
+    m = _SPAN.match(raw)
+    if m is None:
+        raise InvalidHours(f"{text!r} is not HH:MM-HH:MM", field=field_name)
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+        raise InvalidHours(f"{text!r} names an impossible time of day", field=field_name)
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if end == start:
+        raise InvalidHours(f"{text!r} opens and closes at the same time", field=field_name)
+    if end < start:
+        end += 24 * 60
+    return Span(start, end)
+
+
+def normalise_hours(value: str | dict[str, str], *, field_name: str = "hours") -> dict[str, str]:
+    """One string for every day, or an object keyed ``mon``..``sun`` (all seven required)."""
+    if isinstance(value, str):
+        days = dict.fromkeys(WEEKDAYS, value)
+    elif isinstance(value, dict):
+        unknown = sorted(set(value) - set(WEEKDAYS))
+        if unknown:
+            raise InvalidHours(f"unknown weekday keys {unknown}", field=field_name)
+        missing = [d for d in WEEKDAYS if d not in value]
+        if missing:
+            raise InvalidHours(f"missing weekdays {missing}", field=field_name)
+        days = {d: value[d] for d in WEEKDAYS}
+    else:
+        raise InvalidHours("hours must be a string or an object keyed mon..sun", field=field_name)
+    out: dict[str, str] = {}
+    for day, text in days.items():
+        if not isinstance(text, str):
+            raise InvalidHours(f"{day}: hours must be a string", field=f"{field_name}.{day}")
+        span = parse_span(text, field_name=f"{field_name}.{day}")
+        out[day] = "" if span is None else text.strip()
+    return out
+
+
+def is_open(hours: dict[str, str], at: datetime) -> bool:
+    """Whether a line with these hours is open at ``at`` (any zone; judged in Beijing time)."""
+    local = at.astimezone(BEIJING)
+    minute = local.hour * 60 + local.minute
+    today = WEEKDAYS[local.weekday()]
+    yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
+    span = parse_span(hours.get(today, ""))
+    if span is not None and span.start <= minute < span.end:
+        return True
+    before = parse_span(hours.get(yesterday, ""))
+    return before is not None and minute + 24 * 60 < before.end
+
+
+def describe_hours(hours: dict[str, str]) -> str:
+    values = set(hours.values())
+    if len(values) == 1:
+        return next(iter(values)) or "closed"
+    return ", ".join(f"{d} {hours[d] or 'closed'}" for d in WEEKDAYS)
+
+
+# caller numbers and location -------------------------------------------------------------------
+_NUMBER_CHARS = re.compile(r"^\+?[\d\s\-()]{3,24}$")
+
+
+@dataclass(frozen=True)
+class CallerNumber:
+    """A caller number normalised to national digits (``13800138000``, ``075583001234``)."""
+
+    raw: str
+    digits: str
+    valid: bool
+    region_code: str | None  # phonenumbers' ISO region ("CN", "HK"...)
+
+
+_CN_FORM = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))?(1\d{10}|0\d{9,11})$")
+
+
+def parse_caller(raw: str) -> CallerNumber:
+    """Parse mobile, landline, ``+86`` and ``0086`` forms. Never raises: a withheld or garbled
+    caller ID still gets routed (as ``unknown``)."""
+    text = re.sub(r"[\s\-()]", "", raw)
+    m = _CN_FORM.match(text)
+    if m is not None:
+        national = m.group(1)
+        valid, _ = _geo(national)
+        return CallerNumber(raw, national, valid, "CN")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return CallerNumber(raw, re.sub(r"\D", "", raw), False, None)
+    region = phonenumbers.region_code_for_number(parsed)
+    national = str(parsed.national_number)
+    if parsed.country_code == 86 and not (len(national) == 11 and national.startswith("1")):
+        national = "0" + national  # landlines keep their trunk prefix: 0755…
+    if parsed.country_code != 86:
+        national = f"+{parsed.country_code}{national}"
+    return CallerNumber(raw, national, phonenumbers.is_valid_number(parsed), region)
+
+
+def _geo(national: str) -> tuple[bool, str]:
+    """Validity and Chinese home-location description of a mainland number, national form."""
+    return _geo_prefix(national[:8], len(national), national)
+
+
+_GEO_CACHE: dict[tuple[str, int], tuple[bool, str]] = {}
+
+
+def _geo_prefix(prefix: str, length: int, national: str) -> tuple[bool, str]:
+    # phonenumbers' Chinese geocoding data keys mobiles by their first 7 digits and landlines by
+    # at most 6 digits after the trunk 0, and validity by prefix and length: numbers sharing the
+    # first 8 national digits and the length share both answers, so we cache on that key.
+    key = (prefix, length)
+    hit = _GEO_CACHE.get(key)
+    if hit is None:
+        parsed = phonenumbers.parse(national, "CN")
+        hit = (
+            phonenumbers.is_valid_number(parsed),
+            geocoder.description_for_number(parsed, "zh"),
+        )
+        if len(_GEO_CACHE) < 200_000:
+            _GEO_CACHE[key] = hit
+    return hit
+
+
+def check_number_syntax(raw: str, *, field_name: str = "number") -> None:
+    """Refuse input that is not a phone number at all (letters, wrong length) at the boundary."""
+    if not _NUMBER_CHARS.match(raw.strip()) or not 3 <= len(re.sub(r"\D", "", raw)) <= 20:
+        raise InvalidNumber(
+            f"{raw!r} is not a phone number (digits, optional +, 3 to 20 digits)", field=field_name
+        )
+
+
+@dataclass(frozen=True)
+class Location:
+    source: LocationSource
+    province: Region | None
+    city: Region | None
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "location_source": self.source.value,
+            "province": self.province.brief() if self.province else None,
+            "city": self.city.brief() if self.city else None,
+            "location_detail": self.detail,
+        }
+
+
+def _regions_from_description(table: RegionTable, text: str) -> tuple[Region, Region | None] | None:
+    if not text or text == "中国":
+        return None
+    return _description_regions(table, text)
+
+
+@lru_cache(maxsize=4096)
+def _description_regions(table: RegionTable, text: str) -> tuple[Region, Region | None] | None:
+    found = [r for r in table.lookup_all(text) if r.current]
+    if not found:
+        return None
+    province = table.province_of(found[0])
+    if province is None or province.code[:2] in NON_MAINLAND:
+        return None
+    cities = {c.code for r in found if (c := table.city_of(r)) is not None}
+    # "海南省海口市、三亚市" names two cities: only the province is certain.
+    city = table.city_of(found[0]) if len(cities) == 1 else None
+    return province, city
+
+
+def area_code_location(table: RegionTable, area: str) -> tuple[Region, Region | None] | None:
+    """An area code (``0755``, ``755``) through phonenumbers' geocoding of a landline in it."""
+    digits = area.lstrip("0")
+    for tail in ("6123456", "61234567"):
+        try:
+            parsed = phonenumbers.parse("0" + digits + tail, "CN")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            text = geocoder.description_for_number(parsed, "zh")
+            return _regions_from_description(table, text)
+    return None
+
+
+def origin_location(table: RegionTable, origin: str) -> tuple[Region, Region | None] | None:
+    """The carrier's origin: a 6-digit GB/T 2260 region code or a 3-4 digit area code."""
+    text = origin.strip()
+    if re.fullmatch(r"\d{6}", text):
+        region = table.get(text)
+        if region is None:
+            return None
+        province = table.province_of(region)
+        if province is None or province.code[:2] in NON_MAINLAND:
+            return None
+        return province, table.city_of(region)
+    if re.fullmatch(r"0?\d{2,3}", text):
+        return area_code_location(table, text)
+    return None
+
+
+def locate(
+    table: RegionTable,
+    caller: CallerNumber,
+    *,
+    origin: str | None = None,
+    legacy: HotlineInfo | None = None,
+) -> Location:
+    """Where the caller is, in order: the dialled legacy number's own area, the carrier's origin
+    area, the number's home location (phonenumbers, Chinese descriptions), else ``unknown``.
+    A mobile's home city is not where the caller is: the number source is the weakest."""
+    if legacy is not None and legacy.regions:
+        region = table.get(legacy.regions[0])
+        if region is not None:
+            prov = table.province_of(region)
+            city = table.city_of(region) if legacy.level is Level.CITY else None
+            return Location(LocationSource.LEGACY_NUMBER, prov, city, f"dialled {legacy.id}")
+    if origin:
+        found = origin_location(table, origin)
+        if found is not None:
+            return Location(LocationSource.CARRIER, found[0], found[1], f"carrier origin {origin}")
+    if caller.valid and caller.region_code == "CN":
+        _, text = _geo(caller.digits)
+        found = _regions_from_description(table, text)
+        if found is not None:
+            return Location(LocationSource.NUMBER, found[0], found[1], f"number home {text}")
+        return Location(LocationSource.UNKNOWN, None, None, f"number geocoded only as {text!r}")
+    reason = "invalid or withheld number" if not caller.valid else "number outside the mainland"
+    return Location(LocationSource.UNKNOWN, None, None, reason)
+
+
+# routing ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RouteSettings:
+    step_timeout_s: int = 30
+    backup_timeout_s: int = 300
+
+
+@dataclass(frozen=True)
+class Skipped:
+    hotline_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    location: Location
+    steps: tuple[Step, ...]
+    skipped: tuple[Skipped, ...]
+    notes: tuple[str, ...]
+    version: str = RULES_VERSION
+
+
+@dataclass
+class DirectoryIndex:
+    """The directory arranged for routing: lines by city, by province, national, by old number."""
+
+    hotlines: dict[str, HotlineInfo] = field(default_factory=dict)
+    by_city: dict[str, list[HotlineInfo]] = field(default_factory=dict)
+    by_province: dict[str, list[HotlineInfo]] = field(default_factory=dict)
+    national: list[HotlineInfo] = field(default_factory=list)
+    legacy: dict[str, HotlineInfo] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, hotlines: list[HotlineInfo] | tuple[HotlineInfo, ...]) -> DirectoryIndex:
+        index = cls()
+        for h in sorted(hotlines, key=lambda h: h.id):
+            index.hotlines[h.id] = h
+            if h.level is Level.NATIONAL:
+                index.national.append(h)
+            for code in h.regions:
+                target = index.by_city if h.level is Level.CITY else index.by_province
+                target.setdefault(code, []).append(h)
+            for number in h.legacy_numbers:
+                index.legacy[legacy_key(number)] = h
+        return index
+
+
+def legacy_key(number: str) -> str:
+    """Legacy numbers compare by digits without a +86/0086 prefix (``400-161-9995``)."""
+    digits = re.sub(r"\D", "", number)
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) > len(prefix) + 7:
+            return digits[len(prefix) :]
+    return digits
+
+
+def is_connected(h: HotlineInfo, at: datetime) -> bool:
+    return h.connected_at is not None and h.connected_at <= at
+
+
+def plan_route(
+    index: DirectoryIndex,
+    location: Location,
+    at: datetime,
+    settings: RouteSettings,
+    *,
+    legacy: HotlineInfo | None = None,
+) -> RoutePlan:
+    """The ordered hotlines to try: legacy line (when dialled), city line, province line, then the
+    national backup, each open line with its ring timeout; closed or unconnected lines are skipped
+    with the reason. The national backup is always the last step when one exists, open or not, so
+    no call is refused."""
+    steps: list[Step] = []
+    skipped: list[Skipped] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+
+    def consider(h: HotlineInfo, rule: str, *, needs_connection: bool = True) -> None:
+        if h.id in seen:
+            return
+        seen.add(h.id)
+        if needs_connection and not is_connected(h, at):
+            skipped.append(Skipped(h.id, "not yet connected to 12356"))
+        elif not is_open(h.hours, at):
+            local = at.astimezone(BEIJING).strftime("%a %H:%M")
+            skipped.append(Skipped(h.id, f"closed at {local} (hours {describe_hours(h.hours)})"))
+        else:
+            steps.append(Step(h.id, settings.step_timeout_s, rule, h.level))
+
+    if legacy is not None:
+        consider(legacy, "legacy_number", needs_connection=False)
+    city_rule_province = "province_line"
+    if location.city is not None:
+        lines = index.by_city.get(location.city.code, [])
+        if not lines:
+            notes.append(f"{location.city.name} has no city line: served by the province line")
+            city_rule_province = "province_for_city"
+        for h in lines:
+            consider(h, "city_line")
+    if location.province is not None:
+        lines = index.by_province.get(location.province.code, [])
+        if not lines:
+            notes.append(f"{location.province.name} has no provincial line")
+        for h in lines:
+            consider(h, city_rule_province)
+    if not index.national:
+        notes.append("no national backup in the directory: unanswered calls go to the last resort")
+    for h in index.national:
+        if h.id in seen:
+            continue
+        seen.add(h.id)
+        if not is_open(h.hours, at):
+            notes.append(f"national backup {h.id} is outside its hours but kept as the last step")
+        steps.append(Step(h.id, settings.backup_timeout_s, "national_backup", h.level))
+    return RoutePlan(location, tuple(steps), tuple(skipped), tuple(notes))
+
+
+def route_call(
+    index: DirectoryIndex,
+    table: RegionTable,
+    number: str,
+    *,
+    at: datetime,
+    settings: RouteSettings,
+    origin: str | None = None,
+    dialled: str | None = None,
+) -> tuple[CallerNumber, RoutePlan]:
+    """Locate the caller and plan the route in one go (what the SIP front and the bench call)."""
+    caller = parse_caller(number)
+    legacy = index.legacy.get(legacy_key(dialled)) if dialled else None
+    location = locate(table, caller, origin=origin, legacy=legacy)
+    return caller, plan_route(index, location, at, settings, legacy=legacy)
+
+
+# compliance ------------------------------------------------------------------------------------
+def hotline_problems(h: HotlineInfo) -> list[str]:
+    """What a line lacks against the official minimums (notice of December 2024)."""
+    problems: list[str] = []
+    if h.seats < MIN_SEATS:
+        problems.append(f"{h.seats} seat(s): at least {MIN_SEATS} required")
+    for day in WEEKDAYS:
+        span = parse_span(h.hours.get(day, ""))
+        hours = 0.0 if span is None else span.hours
+        if hours < MIN_HOURS_PER_DAY:
+            problems.append(f"{day}: open {hours:g} h, at least {MIN_HOURS_PER_DAY:g} h required")
+    if h.connected_at is None:
+        problems.append("not connected to 12356")
+    elif h.connected_at >= CONNECT_DEADLINE:
+        when = h.connected_at.astimezone(BEIJING).isoformat()
+        problems.append(f"connected {when}, after the deadline 2025-05-01T00:00+08:00")
+    return problems
+
+
+def city_served_by(index: DirectoryIndex, city: Region) -> str:
+    """``city`` when the city runs its own line, ``province`` when only the provincial line serves
+    it (allowed: 暂不具备设置条件的，可以由省级热线承担), else ``none``."""
+    if index.by_city.get(city.code):
+        return "city"
+    if index.by_province.get(city.province_code):
+        return "province"
+    return "none"
+
+
+# crisis risk -----------------------------------------------------------------------------------
+class RiskLevel(StrEnum):
+    """Four-point rating used for both scales (无/轻/中/重)."""
+
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+_RANK = {RiskLevel.NONE: 0, RiskLevel.MILD: 1, RiskLevel.MODERATE: 2, RiskLevel.SEVERE: 3}
+RISK_RULES_VERSION = "12356-risk/2021-15.v1"
+FOLLOW_UP_HOURS = {"high": 24, "medium": 72}
+
+
+def assess_risk(ideation: RiskLevel, hopelessness: RiskLevel) -> tuple[str, str]:
+    """Overall suicide risk from the two ratings the 2021 technical guideline asks counsellors to
+    make on a suicide-risk call (自杀意念强度 and 无望感程度; 国卫办疾控函〔2021〕15号).
+
+    The guideline names the two ratings but no formula; this combination is the project's, kept
+    conservative: ``high`` when ideation is severe, or both are at least moderate; ``medium`` when
+    ideation is at least mild or hopelessness is severe; else ``low``. Returns ``(risk, rule)``.
+    High and medium risk call for a follow-up within ``FOLLOW_UP_HOURS``.
+    """
+    i, h = _RANK[ideation], _RANK[hopelessness]
+    if i == 3:
+        return "high", "risk.severe_ideation"
+    if i >= 2 and h >= 2:
+        return "high", "risk.ideation_and_hopelessness"
+    if i >= 1:
+        return "medium", "risk.some_ideation"
+    if h == 3:
+        return "medium", "risk.severe_hopelessness"
+    return "low", "risk.low"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

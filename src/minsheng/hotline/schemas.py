@@ -1,0 +1,98 @@
+"""Request and response shapes of the hotline API and the import file (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from minsheng.hotline.rules import RiskLevel
+
+SLUG = r"^[a-z0-9][a-z0-9\-_.]{0,63}$"
+
+
+class HotlineIn(BaseModel):
+    """One row of ``minsheng hotline import FILE.json`` (and of ``export``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SLUG, description="Slug, e.g. gd-shenzhen")
+    name: str = Field(min_length=1, max_length=200)
+    level: Literal["city", "province", "national"]
+    regions: list[str] = Field(default_factory=list, description="GB/T 2260 codes served")
+    legacy_numbers: list[str] = Field(default_factory=list)
+    hours: str | dict[str, str] = Field(
+        description='"08:00-02:00" for every day, or an object keyed mon..sun (Asia/Shanghai)'
+    )
+    seats: int = Field(ge=0, le=10_000)
+    sip_uri: str | None = Field(default=None, max_length=300)
+    connected_at: datetime | None = Field(
+        default=None, description="ISO date-time; without a zone it is read as Beijing time"
+    )
+
+
+class HotlineRead(BaseModel):
+    id: str
+    name: str
+    level: str
+    regions: list[str]
+    legacy_numbers: list[str]
+    hours: dict[str, str]
+    seats: int
+    sip_uri: str | None
+    connected_at: datetime | None
+    demo: bool
+
+
+class CounsellorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1, max_length=100)
+    hotline_id: str
+    skills: list[str] = Field(default_factory=list)
+    qualification: str = Field(default="", max_length=200)
+
+
+class CounsellorRead(BaseModel):
+    id: str
+    name: str
+    hotline_id: str
+    skills: list[str]
+    qualification: str
+    state: str
+
+
+class CounsellorStateUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: Literal["offline", "available", "break"]
+
+
+class AssessmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counsellor_id: str
+    suicidal_ideation: RiskLevel
+    hopelessness: RiskLevel
+    handover_to: Literal["110", "119", "120"] | None = None
+    handover_at: datetime | None = None
+    notes: str = Field(default="", max_length=2000)
+    follow_up_due: datetime | None = Field(
+        default=None, description="Due time of the follow-up task; defaulted for high risk"
+    )
+    follow_up_task: str = Field(default="回访 follow-up call", max_length=300)
+
+
+class FollowUpDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000)
+
+
+class RoutePreviewQuery(BaseModel):
+    number: str
+    origin: str | None = None
+    at: datetime | None = None
+    dialled: str | None = None
