@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     hotline_sip_control: str = Field(
         "127.0.0.1:5070", description="SIP server's staff HTTP endpoint; empty turns it off"
     )
-    hotline_sip_directory: str = Field("", description="Directory JSON for the SIP server")
-    hotline_sip_records: str = Field("", description="Call-record file; empty: var/sip-calls.jsonl")
+    hotline_sip_details: str = Field(
+        "", description="SIP detail records; empty: var/sip-details.jsonl"
+    )
     hotline_sip_no_reply_s: float = Field(2.0, gt=0, description="Seat silent → unreachable")
     hotline_sip_origin_header: str = Field("X-Origin-Area", description="Carrier origin area")
     hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from minsheng.core.config import Settings
+from minsheng.core.db import session_scope
+from minsheng.hotline import service
+from minsheng.hotline.models import Call
+from minsheng.hotline.schemas import CounsellorCreate
+from minsheng.hotline.sip.records import read_jsonl
 from tests.conftest import TEST_SECRET
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -30,11 +38,13 @@ SIPP = shutil.which("sipp")
 # Short timers so that rollovers and ring-outs happen within a second or two.
 FAST_ENV = {
     "MINSHENG_HOTLINE_STEP_TIMEOUT_S": "2",
+    "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "2",
     "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "1",
     "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "0.5",
     "MINSHENG_HOTLINE_WRAPUP_S": "0",
     "MINSHENG_HOTLINE_MAX_NO_ANSWER": "3",
 }
+CONNECTED = "2025-04-30T00:00:00+08:00"
 
 
 def free_port() -> int:
@@ -51,9 +61,26 @@ def free_port() -> int:
         return port
 
 
-def directory(hotlines: list[dict[str, Any]], counsellors: list[dict[str, Any]]) -> dict[str, Any]:
-    rows = [{"legacy_numbers": [], "regions": [], "name": h["id"], **h} for h in hotlines]
-    return {"hotlines": rows, "counsellors": counsellors}
+def hotline(hid: str, level: str, regions: list[str] | None = None, **kw: Any) -> dict[str, Any]:
+    """A directory row as ``minsheng hotline import`` takes it: open round the clock."""
+    return {
+        "id": hid,
+        "name": f"{hid} 心理援助热线",
+        "level": level,
+        "regions": regions or [],
+        "legacy_numbers": [],
+        "hours": "00:00-24:00",
+        "seats": 2,
+        "connected_at": CONNECTED,
+        **kw,
+    }
+
+
+NATIONAL = hotline("national", "national")
+
+
+def static_seat(cid: str, port: int) -> dict[str, Any]:
+    return {"counsellor_id": cid, "contact": f"sip:{cid}@127.0.0.1:{port}"}
 
 
 @dataclass
@@ -61,24 +88,30 @@ class SipServer:
     """A running ``minsheng hotline sip serve``."""
 
     port: int
-    records_path: Path
     process: subprocess.Popen[str]
+    sessions: sessionmaker[Session]
+    details_path: Path
     control_port: int | None = None
     stderr: str | None = None
 
     def records(self) -> list[dict[str, Any]]:
-        if not self.records_path.exists():
-            return []
-        lines = self.records_path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        """The hotline's call records in the database, oldest first, with offers and number."""
+        with self.sessions() as session:
+            calls = session.scalars(select(Call).order_by(Call.id)).all()
+            return [
+                {**service.call_dict(c), "offers": c.offers, "dialled": c.dialled} for c in calls
+            ]
+
+    def details(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.details_path)
 
     def wait_records(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Records are written by a thread in batches: wait until ``count`` are on disk."""
+        """Records are written by a thread in batches: wait until ``count`` are stored."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.records()
-            if len(found) >= count:
-                return found
+            with self.sessions() as session:
+                if service.count_calls(session) >= count:
+                    break
             time.sleep(0.05)
         return self.records()
 
@@ -89,7 +122,7 @@ class SipServer:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            _out, err = self.process.communicate(timeout=15)
+            _out, err = self.process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             _out, err = self.process.communicate()
@@ -98,28 +131,50 @@ class SipServer:
 
 
 class ServerFactory:
-    def __init__(self, tmp_path: Path) -> None:
+    """Loads a directory into the test database and starts SIP servers on it."""
+
+    def __init__(self, tmp_path: Path, settings: Settings, sessions: sessionmaker[Session]) -> None:
         self.tmp_path = tmp_path
+        self.settings = settings
+        self.sessions = sessions
         self.servers: list[SipServer] = []
+
+    def load(self, hotlines: list[dict[str, Any]], counsellors: list[dict[str, Any]]) -> None:
+        with session_scope(self.sessions) as session:
+            service.import_hotlines(session, hotlines, actor="test")
+            for c in counsellors:
+                data = CounsellorCreate(name=f"咨询员{c['id']}", **c)
+                service.create_counsellor(session, data, actor="test")
 
     def __call__(
         self,
-        directory_data: dict[str, Any],
+        hotlines: list[dict[str, Any]],
+        counsellors: list[dict[str, Any]],
+        seats: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> SipServer:
+        self.load(hotlines, counsellors)
+        return self.start(seats, **kwargs)
+
+    def start(
+        self,
+        seats: list[dict[str, Any]],
         *,
         env: dict[str, str] | None = None,
         control: bool = False,
-        records: Path | None = None,
         port: int | None = None,
     ) -> SipServer:
-        path = self.tmp_path / "directory.json"
-        path.write_text(json.dumps(directory_data, ensure_ascii=False), encoding="utf-8")
+        path = self.tmp_path / "seats.json"
+        path.write_text(json.dumps(seats, ensure_ascii=False), encoding="utf-8")
         port = port or free_port()
         control_port = free_port() if control else None
-        records = records or self.tmp_path / "calls.jsonl"
+        details = self.tmp_path / "sip-details.jsonl"
         full_env = {
             **os.environ,
+            "MINSHENG_DATABASE_URL": self.settings.effective_database_url,
             "MINSHENG_SECRET_KEY": TEST_SECRET,
-            "MINSHENG_VAR_DIR": str(self.tmp_path / "var"),
+            "MINSHENG_VAR_DIR": str(self.settings.var_dir),
+            "MINSHENG_HOTLINE_SIP_DETAILS": str(details),
             **FAST_ENV,
             **(env or {}),
         }
@@ -127,8 +182,7 @@ class ServerFactory:
             sys.executable, "-c", "from minsheng.cli import main; main()",
             "hotline", "sip", "serve",
             "--listen", f"127.0.0.1:{port}",
-            "--directory", str(path),
-            "--records", str(records),
+            "--seats", str(path),
             "--control", f"127.0.0.1:{control_port}" if control_port else "off",
         ]  # fmt: skip
         process = subprocess.Popen(
@@ -140,7 +194,7 @@ class ServerFactory:
             process.kill()
             _out, err = process.communicate()
             raise AssertionError(f"the SIP server did not start: {line}{err}")
-        server = SipServer(port, records, process, control_port)
+        server = SipServer(port, process, self.sessions, details, control_port)
         self.servers.append(server)
         return server
 
@@ -150,10 +204,12 @@ class ServerFactory:
 
 
 @pytest.fixture
-def sip_server(tmp_path: Path) -> Iterator[ServerFactory]:
+def sip_server(
+    tmp_path: Path, settings: Settings, session_factory: sessionmaker[Session]
+) -> Iterator[ServerFactory]:
     if SIPP is None:
         pytest.fail("sipp is not installed (Debian package sip-tester; .ci/provision.d/sip.sh)")
-    factory = ServerFactory(tmp_path)
+    factory = ServerFactory(tmp_path, settings, session_factory)
     yield factory
     factory.close()
 
@@ -210,7 +266,7 @@ class SippFactory:
             "-sf", str(SCENARIOS / f"{scenario}.xml"),
             "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port()), "-cp", str(free_port()),
             "-m", str(calls), "-d", str(hold_ms), "-s", service,
-            "-nostdin", "-trace_err", "-timeout", "60s", "-timeout_error",
+            "-nostdin", "-trace_err", "-timeout", "120s", "-timeout_error",
         ]  # fmt: skip
         if rate is not None:
             args += ["-r", str(rate)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +96,7 @@ class _Call:
     answered: bool = False
     ended: bool = False
     legs_ignored: set[int] = field(default_factory=set)
+    seats: list[dict[str, Any]] = field(default_factory=list)  # for the SIP detail record
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -109,8 +111,11 @@ class _Call:
             return
         if isinstance(event, (CCEventDisconnect, CCEventFail)):
             if self.ua_o is not None and id(self.ua_o) not in self.legs_ignored:
+                if not self.answered:
+                    self.seat_result("cancelled", None)
                 self.legs_ignored.add(id(self.ua_o))
                 self.ua_o.recvEvent(CCEventDisconnect(rtime=event.rtime))
+                self.ua_o = None
             self.finish(Party.CALLER)
             return
         if self.answered and self.ua_o is not None:
@@ -136,16 +141,24 @@ class _Call:
         control = self.b2b.control
         seat_id = self.seat_id or ""
         if isinstance(event, CCEventRing):
-            code = event.getData()[0] if event.getData() else 180
-            if code <= 100:
+            ring_code = event.getData()[0] if event.getData() else 180
+            if ring_code <= 100:
                 return
             self.ua_a.recvEvent(event)
             control.seat_ringing(self.call_id, seat_id)
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            if not control.seat_answered(self.call_id, seat_id):
+                # too late: the call moved on; hang up on this seat, the caller keeps waiting
+                self.legs_ignored.add(id(ua))
+                self.ua_o = None
+                self.seat_id = None
+                self.seat_result("late_answer", 200)
+                ua.recvEvent(CCEventDisconnect(rtime=event.rtime))
+                return
             self.answered = True
+            self.seat_result("answered", 200)
             self.ua_a.recvEvent(event)
-            control.seat_answered(self.call_id, seat_id)
             return
         if isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
             if self.answered:
@@ -156,32 +169,52 @@ class _Call:
             self.legs_ignored.add(id(ua))
             self.ua_o = None
             self.seat_id = None
+            code: int | None = None
             if isinstance(event, CCEventFail):
-                outcome = _seat_outcome(int(event.getData()[0]))
+                code = int(event.getData()[0])
+                outcome = _seat_outcome(code)
             elif isinstance(event, CCEventRedirect):
+                code = int(event.getData()[0])
                 outcome = SeatOutcome.FAILED
             elif ua.p100_ts is None and ua.p1xx_ts is None:
                 outcome = SeatOutcome.UNREACHABLE
             else:
                 outcome = SeatOutcome.NO_ANSWER
+            self.seat_result(str(outcome), code)
             control.seat_failed(self.call_id, seat_id, outcome)
             return
         if self.answered:
             self.ua_a.recvEvent(event)
 
+    def seat_result(self, outcome: str, code: int | None) -> None:
+        if self.seats and "outcome" not in self.seats[-1]:
+            self.seats[-1]["outcome"] = outcome
+            if code is not None:
+                self.seats[-1]["sip_code"] = code
+
     def finish(self, by: Party) -> None:
         if self.ended:
             return
         self.ended = True
+        if self.ua_o is not None and not self.answered:
+            self.seat_result("cancelled", None)
+        self.b2b.detail(self, by)
         self.b2b.control.call_ended(self.call_id, by)
 
 
 class B2BUA:
     """The SIP side of the hotline. Create, then :meth:`start` on the SIP thread."""
 
-    def __init__(self, control: CallControl, config: B2BUAConfig) -> None:
+    def __init__(
+        self,
+        control: CallControl,
+        config: B2BUAConfig,
+        *,
+        details: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.control = control
         self.config = config
+        self.details = details
         self.calls: dict[str, _Call] = {}
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
@@ -203,14 +236,16 @@ class B2BUA:
         self.control.tick()
 
     def shutdown(self) -> None:
-        """Stop timers and the transport (on the SIP thread), then flush the control's records."""
+        """Stop the timers, let the control end every call and flush its records, close the port."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        # the control ends the calls still up first, so their BYEs and 503s leave before the
+        # transport closes (the sender drains its queue on shutdown)
+        self.control.close()
         tm = self.global_config.get("_sip_tm")
         if tm is not None:
             tm.shutdown()
-        self.control.close()
 
     # requests ------------------------------------------------------------------------------
     def recv_request(self, req: Any, sip_t: Any) -> Any:
@@ -296,6 +331,25 @@ class B2BUA:
             call.ended = True
             call.ua_a.recvEvent(CCEventFail((admission.code, admission.reason)))
 
+    def detail(self, call: _Call, by: Party, final_code: int | None = None) -> None:
+        """Hand the SIP detail record of a finished call to ``details`` (no caller number)."""
+        if self.details is None or call.inbound is None:
+            return
+        self.details(
+            {
+                "sip_call_id": call.call_id,
+                "arrived_at": call.inbound.arrived_at.isoformat(),
+                "ended_at": datetime.now(UTC).isoformat(),
+                "called": call.inbound.called,
+                "origin_area": call.inbound.origin_area,
+                "crisis_header": call.inbound.crisis,
+                "answered": call.answered,
+                "ended_by": str(by),
+                "final_code": final_code,
+                "seats": call.seats,
+            }
+        )
+
     def forget(self, call: _Call) -> None:
         if self.calls.get(call.call_id) is call:
             del self.calls[call.call_id]
@@ -311,6 +365,9 @@ class B2BUA:
             raise RuntimeError(f"cannot ring a seat for call {call_id}")
         call.attempt += 1
         call.seat_id = seat.counsellor_id
+        call.seats.append(
+            {"counsellor_id": seat.counsellor_id, "at": datetime.now(UTC).isoformat()}
+        )
         ua_o = UA(
             self.global_config,
             event_cb=call.event_o,
@@ -340,6 +397,7 @@ class B2BUA:
         call.legs_ignored.add(id(ua_o))
         call.ua_o = None
         call.seat_id = None
+        call.seat_result("no_answer", None)  # the engine's ring time ran out
         ua_o.recvEvent(CCEventDisconnect())
 
     def queued(self, call_id: str, info: QueueInfo) -> None:
@@ -364,8 +422,11 @@ class B2BUA:
             return
         call.ended = True
         if call.ua_o is not None:
+            if not call.answered:
+                call.seat_result("cancelled", None)
             call.legs_ignored.add(id(call.ua_o))
             call.ua_o.recvEvent(CCEventDisconnect())
+        self.detail(call, Party.SYSTEM, None if call.answered else code)
         if call.answered:
             call.ua_a.recvEvent(CCEventDisconnect())
         else:

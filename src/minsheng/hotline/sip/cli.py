@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -25,29 +26,25 @@ def _address(text: str, field: str) -> object:
 
 @sip_app.command("serve")
 def serve(
-    listen: str = typer.Option("", help="UDP address to listen on (default: setting)"),
-    directory: Path | None = typer.Option(  # noqa: B008
-        None, help="Directory JSON: hotlines, counsellors and their SIP users/contacts"
-    ),
-    records: Path | None = typer.Option(None, help="Call-record file (JSON lines)"),  # noqa: B008
-    control: str = typer.Option("", help="Staff HTTP endpoint host:port; 'off' disables"),
-    log: str = typer.Option("none", help="SIP message log: none, stderr, syslog or file"),
+    seats: Annotated[
+        Path,
+        typer.Option(help="Seats JSON: each counsellor's SIP user and password/HA1, or contact"),
+    ],
+    listen: Annotated[str, typer.Option(help="UDP host:port (default: setting)")] = "",
+    control: Annotated[
+        str, typer.Option(help="Staff HTTP endpoint host:port, or 'off' (default: setting)")
+    ] = "",
+    log: Annotated[str, typer.Option(help="SIP message log: none, stderr, syslog, file")] = "none",
 ) -> None:
-    """Answer 12356 (and legacy numbers) on SIP, queue, ring counsellor seats, write records."""
-    from minsheng.hotline.sip import directory as directory_mod
-    from minsheng.hotline.sip.server import ServeOptions, SipServer, records_path
+    """Answer 12356 and the legacy numbers on SIP: route, queue, ring seats, record every call.
+
+    The hotlines and counsellors are the directory in the database (``minsheng hotline import``,
+    ``minsheng hotline counsellor add``); call records go to the database as well.
+    """
+    from minsheng.hotline.sip.server import ServeOptions, SipServer
     from minsheng.hotline.sip.stack import ListenAddress
 
     settings = get_settings()
-    source = directory or (
-        Path(settings.hotline_sip_directory) if settings.hotline_sip_directory else None
-    )
-    if source is None:
-        raise InvalidInput(
-            "no directory: pass --directory or set MINSHENG_HOTLINE_SIP_DIRECTORY",
-            field="directory",
-        )
-    loaded = directory_mod.load_file(source)
     if log not in ("none", "stderr", "syslog", "file"):
         raise InvalidInput("log must be none, stderr, syslog or file", field="log")
     listen_at = _address(listen or settings.hotline_sip_listen, "listen")
@@ -55,37 +52,33 @@ def serve(
     control_at = None if control_text in ("off", "") else _address(control_text, "control")
     assert isinstance(listen_at, ListenAddress)
     assert control_at is None or isinstance(control_at, ListenAddress)
-    options = ServeOptions(
-        listen=listen_at,
-        control=control_at,
-        records=records or records_path(settings),
-        log=log,
-    )
-    server = SipServer(settings, loaded, options)
+    options = ServeOptions(listen=listen_at, control=control_at, log=log)
+    server = SipServer.from_database(settings, seats, options)
 
     def ready() -> None:
-        # One line on stdout when the port is bound: scripts and tests wait for it.
-        print(
-            f"listening on udp:{listen_at} (control: {control_at or 'off'}, "
-            f"records: {options.records})",
-            flush=True,
-        )
+        # One line on stdout once the port is bound: scripts and tests wait for it.
+        print(f"listening on udp:{listen_at} (staff endpoint: {control_at or 'off'})", flush=True)
 
     server.run(ready)
-    print(f"stopped; {server.writer.written} call records written", file=sys.stderr, flush=True)
+    print(
+        f"stopped; {server.writer.written} call records written, {server.writer.lost} lost",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
-@sip_app.command("records")
-def records_cmd(
-    records: Path | None = typer.Option(None, help="Call-record file (JSON lines)"),  # noqa: B008
-    last: int = typer.Option(20, min=1, help="How many of the newest records"),
+@sip_app.command("ha1")
+def ha1(
+    user: Annotated[str, typer.Argument(help="The softphone's SIP user")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
 ) -> None:
-    """Print the newest call records written by the SIP server (numbers masked)."""
-    from minsheng.hotline.sip.records import read_jsonl
-    from minsheng.hotline.sip.server import records_path
+    """Print the digest HA1 of a softphone password, to put in the seats file instead of it."""
+    from minsheng.hotline.sip.control import Credentials
 
-    path = records or records_path(get_settings())
-    echo_json(read_jsonl(path)[-last:])
+    realm = get_settings().hotline_sip_realm
+    echo_json(
+        {"sip_user": user, "realm": realm, "sip_ha1": Credentials.ha1_of(user, realm, password)}
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ monotonic clock of the process plus the wall-clock ``datetime`` for records.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -91,6 +92,19 @@ class QueueInfo:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What the registrar checks a digest response against: the password or its MD5 HA1."""
+
+    password: str | None = None
+    ha1: str | None = None
+
+    @staticmethod
+    def ha1_of(user: str, realm: str, password: str) -> str:
+        """HA1 = MD5(user:realm:password) (RFC 2617 §3.2.2.2); MD5 is what SIP digest uses."""
+        return hashlib.md5(f"{user}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
 class SipActions(Protocol):
     """What the call logic may ask of the B2BUA. Call only from the SIP thread."""
 
@@ -119,8 +133,9 @@ class CallControl(Protocol):
     def seat_ringing(self, call_id: str, counsellor_id: str) -> None:
         """The seat sent 180/183."""
 
-    def seat_answered(self, call_id: str, counsellor_id: str) -> None:
-        """The seat sent 200; the B2BUA has bridged it to the caller."""
+    def seat_answered(self, call_id: str, counsellor_id: str) -> bool:
+        """The seat sent 200. True: the B2BUA bridges it to the caller; False: the call has moved
+        on (e.g. its ring time ran out a moment earlier) and the B2BUA hangs up on the seat."""
 
     def seat_failed(self, call_id: str, counsellor_id: str, outcome: SeatOutcome) -> None:
         """Ringing the seat ended without an answer; the caller is still waiting."""
@@ -137,8 +152,8 @@ class CallControl(Protocol):
     def register_contact(self, user: str, seat: SeatTarget | None, expires_s: int) -> None:
         """A counsellor's softphone registered (``seat``) or unregistered (``None``)."""
 
-    def credentials(self, user: str) -> str | None:
-        """The SIP digest password of a counsellor's softphone user, or None if unknown."""
+    def credentials(self, user: str) -> Credentials | None:
+        """The digest credentials of a counsellor's softphone user, or None if unknown."""
 
     def close(self) -> None:
         """The server is stopping: flush every record of a finished call."""

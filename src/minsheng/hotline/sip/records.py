@@ -1,11 +1,12 @@
-"""Call records written by the SIP server, off the SIP thread, and never lost on a clean restart.
+"""Call records of the SIP server, written off the SIP thread and never lost on a clean restart.
 
-The SIP thread must not wait for a disk or a database, so finished calls go into a queue that a
-writer thread drains in batches. Stopping the server (SIGTERM/SIGINT) drains the queue before the
-process exits, so a restart loses no record of a finished call. Sinks:
-
-* :class:`JsonlRecordSink` — one JSON object per line, flushed and fsync'ed per batch;
-* any callable taking a batch (the hotline service, once it stores call records).
+Two kinds: the hotline's call records (the engine's, stored with ``service.save_records``, keyed by
+the SIP Call-ID) and the SIP detail records (one JSON line per call: who hung up, each seat rung
+and the SIP answer it gave). The SIP thread must not wait for a disk or a database, so both go
+into queues that writer threads drain in batches (one transaction a batch). Stopping the server
+(SIGTERM/SIGINT) ends the calls still up, then drains the queues before the process exits, so a
+restart loses no record of a finished call. A batch the database refuses is retried with a
+growing pause; only after the last try is it given up, and that is logged.
 """
 
 from __future__ import annotations
@@ -15,91 +16,36 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core.db import session_scope
+from minsheng.hotline import service
+from minsheng.hotline.engine import CallRecord
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class StepRecord:
-    """One hotline tried for a call."""
-
-    hotline_id: str
-    rule: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    result: str = ""  # answered | rolled_over | abandoned | no_answer
+T = TypeVar("T")
+RETRY_PAUSES_S = (0.2, 1.0, 5.0)
 
 
-@dataclass
-class SeatAttempt:
-    """One seat rung for a call."""
-
-    counsellor_id: str
-    hotline_id: str
-    started_at: datetime
-    outcome: str = ""  # answered | busy | declined | no_answer | unreachable | failed | cancelled
-
-
-@dataclass
-class SipCallRecord:
-    """Everything kept about one call that reached the SIP server."""
-
-    sip_call_id: str
-    arrived_at: datetime
-    caller_hash: str
-    caller_masked: str
-    called: str
-    location_source: str
-    province_code: str | None
-    city_code: str | None
-    crisis: bool
-    crisis_source: str | None = None  # header | staff
-    steps: list[StepRecord] = field(default_factory=list)
-    seats: list[SeatAttempt] = field(default_factory=list)
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    hotline_id: str | None = None
-    counsellor_id: str | None = None
-    outcome: str = ""  # answered | abandoned | no_answer
-    ended_by: str | None = None  # caller | counsellor | system
-    wait_s: float | None = None
-    talk_s: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        def convert(value: Any) -> Any:
-            if isinstance(value, datetime):
-                return value.isoformat()
-            if isinstance(value, dict):
-                return {k: convert(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [convert(v) for v in value]
-            return value
-
-        result: dict[str, Any] = convert(asdict(self))
-        return result
-
-
-BatchWriter = Callable[[Sequence[SipCallRecord]], None]
-
-
-class RecordWriter:
+class RecordWriter(Generic[T]):
     """A queue of finished calls drained by a writer thread into ``sink``."""
 
-    def __init__(self, sink: BatchWriter, *, batch: int = 200) -> None:
+    def __init__(self, sink: Callable[[Sequence[T]], None], *, batch: int = 500) -> None:
         self.sink = sink
         self.batch = batch
         self.written = 0
-        self.failed = 0
-        self._queue: queue.Queue[SipCallRecord | None] = queue.Queue()
+        self.lost = 0
+        self._queue: queue.Queue[T | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="sip-records", daemon=True)
         self._thread.start()
 
-    def put(self, record: SipCallRecord) -> None:
+    def put(self, record: T) -> None:
         self._queue.put(record)
 
     def close(self) -> None:
@@ -125,37 +71,50 @@ class RecordWriter:
                 pending.append(item)
             self._write(pending)
 
-    def _write(self, pending: list[SipCallRecord]) -> None:
-        try:
-            self.sink(pending)
-            self.written += len(pending)
-        except Exception:
-            # Keep serving calls; the failure is counted and logged (records carry no clear
-            # caller number, so the log does not leak one).
-            self.failed += len(pending)
-            log.exception("could not write %d call records", len(pending))
+    def _write(self, pending: list[T]) -> None:
+        for pause in (*RETRY_PAUSES_S, None):
+            try:
+                self.sink(pending)
+            except Exception:
+                if pause is None:
+                    # Records hold no clear caller number, so the log leaks none.
+                    self.lost += len(pending)
+                    log.exception("gave up writing %d call records", len(pending))
+                    return
+                log.warning("writing %d call records failed; retrying", len(pending))
+                time.sleep(pause)
+            else:
+                self.written += len(pending)
+                return
 
 
-class JsonlRecordSink:
-    """Append records to a JSON-lines file, flushed and fsync'ed after every batch."""
+def database_sink(sessions: sessionmaker[Session]) -> Callable[[Sequence[CallRecord]], None]:
+    """Persist a batch through the hotline service in one transaction."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def write(records: Sequence[CallRecord]) -> None:
+        with session_scope(sessions) as session:
+            service.save_records(session, records)
 
-    def __call__(self, records: Sequence[SipCallRecord]) -> None:
-        lines = "".join(
-            json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
-            for r in records
+    return write
+
+
+def jsonl_sink(path: Path) -> Callable[[Sequence[dict[str, Any]]], None]:
+    """Append JSON objects to a JSON-lines file, flushed and fsync'ed after every batch."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(rows: Sequence[dict[str, Any]]) -> None:
+        text = "".join(
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows
         )
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(lines)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
 
+    return write
+
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every record in a JSON-lines file (for the CLI and the tests)."""
     if not path.exists():
         return []
     with path.open(encoding="utf-8") as fh:

@@ -38,7 +38,7 @@ class Registrar:
             user = req.getHFBody("to").getUrl().username or ""
         except Exception:
             return req.genResponse(400, "Bad Request")
-        password = self.control.credentials(user) if user else None
+        credentials = self.control.credentials(user) if user else None
         if req.countHFs("authorization") == 0:
             resp = req.genResponse(401, "Unauthorized")
             challenge = SipWWWAuthenticate(realm=self.realm, algorithm="MD5")
@@ -47,10 +47,16 @@ class Registrar:
         auth = req.getHFBody("authorization")
         try:
             ok = (
-                password is not None
+                credentials is not None
                 and auth.username == user
                 and auth.realm == self.realm
-                and auth.verify(password, "REGISTER")
+                and (
+                    # a stored HA1 only fits plain MD5 (the -sess variants mix in the nonce)
+                    (auth.algorithm in (None, "MD5"))
+                    and auth.verifyHA1(credentials.ha1.encode(), "REGISTER", None)
+                    if credentials.ha1
+                    else auth.verify(credentials.password, "REGISTER")
+                )
             )
         except Exception:
             ok = False

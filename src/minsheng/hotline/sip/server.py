@@ -28,60 +28,89 @@ from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.core.errors import DomainError
+from minsheng.hotline import rules, service
+from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
-from minsheng.hotline.sip.acd import AcdSettings, DirectoryCallControl
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
-from minsheng.hotline.sip.directory import Directory
-from minsheng.hotline.sip.records import JsonlRecordSink, RecordWriter
+from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.records import RecordWriter, database_sink, jsonl_sink
+from minsheng.hotline.sip.seats import SeatBook
+from minsheng.hotline.snapshot import Directory
 
 log = logging.getLogger(__name__)
+
+HOTLINE_NUMBER = "12356"
 
 
 @dataclass(frozen=True)
 class ServeOptions:
     listen: stack.ListenAddress
     control: stack.ListenAddress | None
-    records: Path
     log: str = "none"
 
 
-def records_path(settings: Settings) -> Path:
-    if settings.hotline_sip_records:
-        return Path(settings.hotline_sip_records)
-    return settings.var_dir / "sip-calls.jsonl"
+def details_path(settings: Settings) -> Path:
+    if settings.hotline_sip_details:
+        return Path(settings.hotline_sip_details)
+    return settings.var_dir / "sip-details.jsonl"
+
+
+def hotline_numbers(directory: Directory) -> frozenset[str]:
+    """12356 and every legacy number of the directory (digits only)."""
+    numbers = {HOTLINE_NUMBER}
+    for h in directory.hotlines:
+        numbers.update(rules.legacy_key(n) for n in h.legacy_numbers)
+    return frozenset(numbers)
 
 
 class SipServer:
-    """One SIP server process: build with a directory, then :meth:`run` (blocks)."""
+    """One SIP server process: build, then :meth:`run` (blocks until SIGTERM/SIGINT)."""
 
-    def __init__(self, settings: Settings, directory: Directory, options: ServeOptions) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        directory: Directory,
+        seats: SeatBook,
+        options: ServeOptions,
+    ) -> None:
         stack.configure_sippy(log=options.log)
         self.settings = settings
         self.options = options
-        self.writer = RecordWriter(JsonlRecordSink(options.records))
-        self.control = DirectoryCallControl(
-            directory,
-            hmac_key=settings.hmac_key,
-            record=self.writer.put,
-            settings=AcdSettings(
-                step_timeout_s=settings.hotline_step_timeout_s,
-                seat_ring_s=settings.hotline_offer_timeout_s,
-                wrap_up_s=settings.hotline_wrapup_s,
-                max_no_answer=settings.hotline_max_no_answer,
-            ),
+        self.db = make_engine(settings)
+        self.sessions = make_sessionmaker(self.db)
+        self.writer = RecordWriter(database_sink(self.sessions))
+        self.details_path = details_path(settings)
+        self.details = RecordWriter(jsonl_sink(self.details_path))
+        self.control = EngineCallControl(
+            directory, seats, settings=settings, record=self.writer.put
         )
         self.b2bua = B2BUA(
             self.control,
             B2BUAConfig(
-                hotline_numbers=directory.numbers(),
+                hotline_numbers=hotline_numbers(directory),
                 origin_header=settings.hotline_sip_origin_header.lower(),
                 crisis_header=settings.hotline_sip_crisis_header.lower(),
                 skill_header=settings.hotline_sip_skill_header.lower(),
                 no_reply_s=settings.hotline_sip_no_reply_s,
                 realm=settings.hotline_sip_realm,
             ),
+            details=self.details.put,
         )
         self._http: ThreadingHTTPServer | None = None
+
+    @classmethod
+    def from_database(
+        cls, settings: Settings, seats_path: Path, options: ServeOptions
+    ) -> SipServer:
+        """The directory (hotlines, counsellors) from the database, the seats from their file."""
+        engine = make_engine(settings)
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                directory = service.directory_snapshot(session)
+        finally:
+            engine.dispose()
+        book = seats_mod.load_file(seats_path, {c.id for c in directory.counsellors})
+        return cls(settings, directory, book, options)
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
         from sippy.Core.EventDispatcher import ED2
@@ -100,12 +129,13 @@ class SipServer:
                 self._http.shutdown()
             self.b2bua.shutdown()
             self.writer.close()
+            self.details.close()
+            self.db.dispose()
 
     # staff endpoint --------------------------------------------------------------------------
     def _start_http(self, address: stack.ListenAddress) -> None:
         server = self
-        engine = make_engine(self.settings)
-        sessions = make_sessionmaker(engine)
+        sessions = self.sessions
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
@@ -182,9 +212,10 @@ class SipServer:
             return {
                 "waiting": self.control.waiting_calls(),
                 "seats": self.control.seat_states(),
-                "calls_in_progress": len(self.control.calls),
+                "calls_in_progress": self.control.active_calls,
                 "finished": self.control.finished,
                 "records_written": self.writer.written,
+                "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
             }
 
