@@ -106,6 +106,9 @@ class EngineCallControl:
         self.sip_ids: dict[str, str] = {}  # engine call id → SIP Call-ID, while SIP is up
         self.tags: dict[str, CallTag] = {}  # engine call id → tag, while the engine has the call
         self.crisis: set[str] = set()
+        self.ringing: dict[str, str] = {}  # engine call id → counsellor the engine is ringing
+        self.paused: dict[str, float] = {}  # counsellor → end of the pause after a 486/603
+        self.busy_pause_s = settings.hotline_sip_busy_pause_s
         self.finished = 0
 
     # CallControl: life cycle --------------------------------------------------------------------
@@ -119,6 +122,12 @@ class EngineCallControl:
 
     def tick(self) -> None:
         self.engine.advance()
+        if self.paused:
+            now = self.clock()
+            for cid in [c for c, until in self.paused.items() if until <= now]:
+                del self.paused[cid]
+                if self.engine.counsellor_state(cid) is CounsellorState.BREAK:
+                    self._quietly(self.engine.counsellor_login, cid)
 
     def close(self) -> None:
         """Stopping: end every call still up, end wrap-ups early, so every record goes out."""
@@ -166,16 +175,25 @@ class EngineCallControl:
 
     def seat_answered(self, call_id: str, counsellor_id: str) -> bool:
         ref = call_ref(call_id)
+        if self.ringing.get(ref) != counsellor_id:
+            return False  # the engine gave up on this seat (ring time over) a moment before
         try:
             self.engine.answer(ref)
         except EngineError:
-            # The engine moved the call on (its ring timer fired) a moment before the 200 came.
             return False
+        self.ringing.pop(ref, None)
         return True
 
     def seat_failed(self, call_id: str, counsellor_id: str, outcome: SeatOutcome) -> None:
         ref = call_ref(call_id)
-        if outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED):
+        if self.ringing.get(ref) != counsellor_id:
+            return  # stale: the engine already moved the call on
+        if outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED) and self.busy_pause_s > 0:
+            # A seat that says busy is busy (on another line): it rests for a while rather than
+            # being offered the same call again at once (FreeSWITCH's busy-delay-time).
+            self.paused[counsellor_id] = self.clock() + self.busy_pause_s
+            self._quietly(self.engine.set_state, counsellor_id, CounsellorState.BREAK)
+        elif outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED):
             self._quietly(self.engine.reject, ref)
         else:
             self._quietly(self.engine.no_answer, ref)
@@ -221,6 +239,13 @@ class EngineCallControl:
             # Registering (again) is how a softphone logs in, also back from a break.
             self._quietly(self.engine.counsellor_login, cid)
 
+    def set_seat_state(self, counsellor_id: str, state: str) -> str:
+        """Staff log a seat in or out, or put it on a break (e.g. a static seat after a break)."""
+        target = CounsellorState(state)
+        self.paused.pop(counsellor_id, None)
+        self.engine.set_state(counsellor_id, target)
+        return str(self.engine.counsellor_state(counsellor_id))
+
     # views --------------------------------------------------------------------------------------
     def waiting_calls(self) -> list[dict[str, object]]:
         now = self.clock()
@@ -252,8 +277,11 @@ class EngineCallControl:
     def _on_event(self, event: Event) -> None:
         assert self.actions is not None
         if isinstance(event, Ring):
+            self.ringing[event.call_id] = event.counsellor_id
             self._ring(event)
         elif isinstance(event, CancelRing):
+            if self.ringing.get(event.call_id) == event.counsellor_id:
+                del self.ringing[event.call_id]
             sip_id = self.sip_ids.get(event.call_id)
             if sip_id is not None:
                 self.actions.stop_ringing(sip_id)
@@ -298,6 +326,7 @@ class EngineCallControl:
             return None  # ended, its record waiting for the counsellor's wrap-up
 
     def _forget(self, ref: str) -> None:
+        self.ringing.pop(ref, None)
         self.tags.pop(ref, None)
         self.crisis.discard(ref)
         self.sip_ids.pop(ref, None)

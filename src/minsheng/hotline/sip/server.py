@@ -8,7 +8,9 @@ queued record of a finished call is written before the process exits.
 Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API):
 
 * ``GET /status`` — waiting calls (masked numbers), seat states, counters;
-* ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited).
+* ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited);
+* ``POST /counsellors/{id}/state`` ``{"state": "available"|"break"|"offline"}`` — log a seat in or
+  out of the queue, e.g. a static seat back from the automatic break (audited).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from urllib.parse import unquote
 from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.core.errors import DomainError
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from minsheng.hotline import rules, service
+from minsheng.hotline.engine import EngineError, UnknownCounsellor
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
@@ -177,20 +180,28 @@ class SipServer:
 
             def do_POST(self) -> None:
                 parts = self.path.strip("/").split("/")
-                if len(parts) != 3 or parts[0] != "calls" or parts[2] != "crisis":
+                if len(parts) == 3 and parts[0] == "calls" and parts[2] == "crisis":
+                    self._crisis(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
+                    self._seat_state(unquote(parts[1]))
+                else:
                     self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
-                    return
-                call_id = unquote(parts[1])
 
+            def _body(self) -> dict[str, Any]:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    data = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError as exc:
+                    raise InvalidInput("the body is not JSON", field="body") from exc
+                if not isinstance(data, dict):
+                    raise InvalidInput("the body is a JSON object", field="body")
+                return data
+
+            def _crisis(self, call_id: str) -> None:
                 def crisis(session: Any) -> tuple[int, dict[str, Any]]:
                     principal = self._principal(session)
-                    ok = server.mark_crisis(call_id)
-                    if not ok:
-                        return 404, {
-                            "error": "CallNotWaiting",
-                            "detail": "no waiting call with this SIP Call-ID",
-                            "field": "sip_call_id",
-                        }
+                    if not server.mark_crisis(call_id):
+                        raise NotFound("no waiting call with this SIP Call-ID", field="sip_call_id")
                     audit.record(
                         session,
                         actor=principal.actor,
@@ -201,6 +212,27 @@ class SipServer:
                     return 200, {"sip_call_id": call_id, "crisis": True}
 
                 self._handle(crisis)
+
+            def _seat_state(self, counsellor_id: str) -> None:
+                def change(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    state = self._body().get("state")
+                    if state not in ("available", "break", "offline"):
+                        raise InvalidInput(
+                            "state must be available, break or offline", field="state"
+                        )
+                    now = server.set_seat_state(counsellor_id, state)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.seat_state",
+                        table="hotline_counsellors",
+                        record_id=counsellor_id,
+                        detail={"state": state},
+                    )
+                    return 200, {"counsellor_id": counsellor_id, "state": now}
+
+                self._handle(change)
 
         self._http = ThreadingHTTPServer((address.host, address.port), Handler)
         threading.Thread(target=self._http.serve_forever, name="sip-staff", daemon=True).start()
@@ -221,6 +253,16 @@ class SipServer:
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
+
+    def set_seat_state(self, counsellor_id: str, state: str) -> str:
+        from sippy.Core.EventDispatcher import ED2
+
+        try:
+            return str(ED2.callFromThreadSync(self.control.set_seat_state, counsellor_id, state))
+        except UnknownCounsellor as exc:
+            raise NotFound(str(exc), field="counsellor_id") from exc
+        except EngineError as exc:
+            raise Conflict(str(exc), field="state") from exc
 
     def mark_crisis(self, call_id: str) -> bool:
         from sippy.Core.EventDispatcher import ED2
