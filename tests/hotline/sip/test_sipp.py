@@ -372,6 +372,7 @@ class TestLoad:
             env={
                 "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "20",
                 "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "60",
+                "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "2",
             },
         )
         seats = sipp("seat_answers", server, port=seat_port, calls=1000)
@@ -381,6 +382,7 @@ class TestLoad:
         records = server.wait_records(1000, timeout=20)
         assert len(records) == 1000
         assert {r["outcome"] for r in records} == {"answered"}
+        assert len(server.details()) == 1000
         assert len({r["call_ref"] for r in records}) == 1000
 
 
