@@ -86,11 +86,25 @@ class TestCounsellors:
         engine.counsellor_login("b")
         engine.set_state("b", CounsellorState.BREAK)
         call = engine.offer_call(ROUTE)
-        engine.advance(1_010)  # rings out once, offered again to a (the only one)
+        engine.advance(1_010)  # rings out once; a rests 10 s before the next offer
+        assert engine.counsellor_state("a") is CounsellorState.AVAILABLE
+        engine.advance(1_020)  # offered again to a (the only one)
         assert engine.counsellor_state("a") is CounsellorState.RINGING
         engine.no_answer(call)
         assert engine.counsellor_state("a") is CounsellorState.BREAK
         assert engine.call_state(call) is CallState.WAITING
+
+    def test_refusing_seat_does_not_spin_and_call_tries_others(self) -> None:
+        engine, _, events = make([c("a"), c("b")], offer_retry_delay_s=10)
+        engine.counsellor_login("a")
+        engine.counsellor_login("b")
+        call = engine.offer_call(ROUTE)
+        engine.reject(call)  # a is busy (486)
+        assert rings(events) == [(call, "a"), (call, "b")]
+        engine.reject(call)  # b too: nobody is offered the call for 10 s
+        assert len(rings(events)) == 2
+        engine.advance(1_010)
+        assert rings(events)[-1] == (call, "a")
 
     def test_wrong_transitions_raise_and_change_nothing(self) -> None:
         engine, _, _ = make([c("a")])
@@ -288,3 +302,54 @@ def test_no_call_is_ever_lost(script: list[tuple[Any, ...]]) -> None:
         assert (r.answered_at is not None) == (r.outcome is Outcome.ANSWERED)
         assert r.last_resort == (r.outcome is Outcome.NO_ANSWER)
         assert r.attempts[0].entered_at == r.arrived_at if r.attempts else r.last_resort
+
+
+class TestStates:
+    def test_logout_while_talking_waits_for_wrapup(self) -> None:
+        engine, clock, _ = make([c("a")], wrapup_s=30)
+        engine.counsellor_login("a")
+        call = engine.offer_call(ROUTE)
+        engine.answer(call)
+        engine.counsellor_logout("a")
+        assert engine.counsellor_state("a") is CounsellorState.TALKING
+        clock.set(1_100)
+        engine.call_ended(call)
+        assert engine.counsellor_state("a") is CounsellorState.WRAPUP
+        engine.advance(1_130)
+        assert engine.counsellor_state("a") is CounsellorState.OFFLINE
+        [rec] = engine.drain_records()
+        assert rec.wrapup_s == 30
+
+    def test_break_while_ringing_requeues_and_rolls_over(self) -> None:
+        engine, _, events = make([c("a"), c("p", "gd")])
+        engine.counsellor_login("a")
+        engine.counsellor_login("p")
+        call = engine.offer_call(ROUTE)
+        assert rings(events)[-1] == (call, "a")
+        engine.set_state("a", CounsellorState.BREAK)  # nobody left at the city line
+        assert rings(events)[-1] == (call, "p")
+        assert engine.status()["gd-sz"] == {"waiting": 0, "available": 0, "staffed": 0}
+
+    def test_expected_wait_grows_with_position(self) -> None:
+        engine, _, _ = make([c("n", "national")])
+        engine.counsellor_login("n")
+        calls = [engine.offer_call(ROUTE[2:]) for _ in range(4)]
+        infos = [engine.queue_position(x) for x in calls[1:]]
+        assert [i.position for i in infos if i] == [1, 2, 3]
+        waits = [i.expected_wait_s for i in infos if i]
+        assert waits == sorted(waits)
+        assert waits[0] > 0
+        assert engine.queue_position(calls[0]) is None  # ringing
+
+
+def test_open_intervals_merge_round_the_clock_days() -> None:
+    from datetime import datetime
+
+    from minsheng.hotline.rules import BEIJING
+    from minsheng.hotline.traffic import open_intervals
+
+    start = datetime(2025, 6, 2, tzinfo=BEIJING).timestamp()
+    assert open_intervals(NAT, start, 3) == [(start, start + 3 * 86400)]
+    night = HotlineInfo("x", "x", Level.CITY, hours=dict.fromkeys(CITY.hours, "08:00-02:00"))
+    spans = open_intervals(night, start, 2)
+    assert spans == [(start + 8 * 3600, start + 26 * 3600), (start + 32 * 3600, start + 50 * 3600)]

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     hotline_skill_wait_s: int = Field(60, ge=0, description="Wait for a skill before anyone")
     hotline_retention_days: int = Field(3 * 366, ge=1, description="Call-record retention")
     hotline_offer_timeout_s: int = Field(20, ge=1, description="Ring time per counsellor offer")
+    hotline_offer_retry_delay_s: int = Field(
+        10, ge=0, description="No new offer to a counsellor this soon after a refused one"
+    )
     hotline_backup_timeout_s: int = Field(
         300, ge=1, description="Wait at the national backup before the last resort"
     )

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import geocoder
+from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 from minsheng.core.regions import Region, RegionTable
 from minsheng.hotline.errors import InvalidHours, InvalidNumber
@@ -68,6 +70,7 @@ class Span:
         return (self.end - self.start) / 60
 
 
+@lru_cache(maxsize=4096)
 def parse_span(text: str, *, field_name: str = "hours") -> Span | None:
     """``"08:00-20:00"``, ``"08:00-02:00"`` (crosses midnight), ``"00:00-24:00"``; ``""`` or
     ``"closed"`` is closed all day (None). Anything else raises InvalidHours naming the field."""
@@ -114,13 +117,19 @@ def normalise_hours(value: str | dict[str, str], *, field_name: str = "hours") -
 def is_open(hours: dict[str, str], at: datetime) -> bool:
     """Whether a line with these hours is open at ``at`` (any zone; judged in Beijing time)."""
     local = at.astimezone(BEIJING)
-    minute = local.hour * 60 + local.minute
-    today = WEEKDAYS[local.weekday()]
-    yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
-    span = parse_span(hours.get(today, ""))
+    return open_at(hours, local.weekday(), local.hour * 60 + local.minute)
+
+
+def open_at(hours: dict[str, str], weekday: int, minute: int) -> bool:
+    """Whether open at ``minute`` past midnight of ``weekday`` (0 = Monday), Beijing time."""
+    return _open_spans(tuple(parse_span(hours.get(d, "")) for d in WEEKDAYS), weekday, minute)
+
+
+def _open_spans(spans: tuple[Span | None, ...], weekday: int, minute: int) -> bool:
+    span = spans[weekday]
     if span is not None and span.start <= minute < span.end:
         return True
-    before = parse_span(hours.get(yesterday, ""))
+    before = spans[weekday - 1]  # index -1 is Sunday, the day before Monday
     return before is not None and minute + 24 * 60 < before.end
 
 
@@ -135,28 +144,31 @@ def describe_hours(hours: dict[str, str]) -> str:
 _NUMBER_CHARS = re.compile(r"^\+?[\d\s\-()]{3,24}$")
 
 
-@dataclass(frozen=True)
-class CallerNumber:
-    """A caller number normalised to national digits (``13800138000``, ``075583001234``)."""
+class CallerNumber(NamedTuple):
+    """A caller number normalised to national digits (``13800138000``, ``075583001234``).
+    ``valid``: a plausible mainland mobile or landline (or, for other forms, valid according to
+    phonenumbers)."""
 
     raw: str
     digits: str
     valid: bool
     region_code: str | None  # phonenumbers' ISO region ("CN", "HK"...)
+    home: str = ""  # Chinese home-location description ("广东省深圳市"), "" when unknown
 
 
+_SEPARATORS = re.compile(r"[\s\-()]")
 _CN_FORM = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))?(1\d{10}|0\d{9,11})$")
 
 
 def parse_caller(raw: str) -> CallerNumber:
     """Parse mobile, landline, ``+86`` and ``0086`` forms. Never raises: a withheld or garbled
     caller ID still gets routed (as ``unknown``)."""
-    text = re.sub(r"[\s\-()]", "", raw)
+    text = _SEPARATORS.sub("", raw)
     m = _CN_FORM.match(text)
     if m is not None:
         national = m.group(1)
-        valid, _ = _geo(national)
-        return CallerNumber(raw, national, valid, "CN")
+        valid, home = _geo(national)
+        return CallerNumber(raw, national, valid, "CN", home)
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
@@ -169,32 +181,31 @@ def parse_caller(raw: str) -> CallerNumber:
         national = "0" + national  # landlines keep their trunk prefix: 0755…
     if parsed.country_code != 86:
         national = f"+{parsed.country_code}{national}"
-    return CallerNumber(raw, national, phonenumbers.is_valid_number(parsed), region)
+    valid = phonenumbers.is_valid_number(parsed)
+    home = _geo(national)[1] if region == "CN" else ""
+    return CallerNumber(raw, national, valid, region, home)
+
+
+_PLAUSIBLE = re.compile(r"^(?:1[3-9]\d{9}|0[1-9]\d{8,10})$")
 
 
 def _geo(national: str) -> tuple[bool, str]:
-    """Validity and Chinese home-location description of a mainland number, national form."""
-    return _geo_prefix(national[:8], len(national), national)
+    """Whether a mainland number (national form) is plausible, and its Chinese home-location
+    description from phonenumbers' geocoding data ("" when its range has none).
 
-
-_GEO_CACHE: dict[tuple[str, int], tuple[bool, str]] = {}
-
-
-def _geo_prefix(prefix: str, length: int, national: str) -> tuple[bool, str]:
-    # phonenumbers' Chinese geocoding data keys mobiles by their first 7 digits and landlines by
-    # at most 6 digits after the trunk 0, and validity by prefix and length: numbers sharing the
-    # first 8 national digits and the length share both answers, so we cache on that key.
-    key = (prefix, length)
-    hit = _GEO_CACHE.get(key)
-    if hit is None:
-        parsed = phonenumbers.parse(national, "CN")
-        hit = (
-            phonenumbers.is_valid_number(parsed),
-            geocoder.description_for_number(parsed, "zh"),
-        )
-        if len(_GEO_CACHE) < 200_000:
-            _GEO_CACHE[key] = hit
-    return hit
+    We read phonenumbers' prefix table directly (longest prefix first, as its geocoder does)
+    instead of parsing and type-checking every number, which costs ten times more; the result
+    is the same for every number phonenumbers calls valid, except that it answers "中国" where
+    we answer "" (both mean unknown). tests/hotline/test_rules.py checks this.
+    """
+    if not _PLAUSIBLE.match(national):
+        return False, ""
+    digits = "86" + (national[1:] if national[0] == "0" else national)
+    for n in range(min(len(digits), GEOCODE_LONGEST_PREFIX), 2, -1):
+        entry = GEOCODE_DATA.get(digits[:n])
+        if entry is not None and "zh" in entry:
+            return True, str(entry["zh"])
+    return True, ""
 
 
 def check_number_syntax(raw: str, *, field_name: str = "number") -> None:
@@ -205,8 +216,7 @@ def check_number_syntax(raw: str, *, field_name: str = "number") -> None:
         )
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     source: LocationSource
     province: Region | None
     city: Region | None
@@ -255,6 +265,7 @@ def area_code_location(table: RegionTable, area: str) -> tuple[Region, Region | 
     return None
 
 
+@lru_cache(maxsize=8192)
 def origin_location(table: RegionTable, origin: str) -> tuple[Region, Region | None] | None:
     """The carrier's origin: a 6-digit GB/T 2260 region code or a 3-4 digit area code."""
     text = origin.strip()
@@ -292,7 +303,7 @@ def locate(
         if found is not None:
             return Location(LocationSource.CARRIER, found[0], found[1], f"carrier origin {origin}")
     if caller.valid and caller.region_code == "CN":
-        _, text = _geo(caller.digits)
+        text = caller.home
         found = _regions_from_description(table, text)
         if found is not None:
             return Location(LocationSource.NUMBER, found[0], found[1], f"number home {text}")
@@ -308,14 +319,12 @@ class RouteSettings:
     backup_timeout_s: int = 300
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     hotline_id: str
     reason: str
 
 
-@dataclass(frozen=True)
-class RoutePlan:
+class RoutePlan(NamedTuple):
     location: Location
     steps: tuple[Step, ...]
     skipped: tuple[Skipped, ...]
@@ -332,12 +341,18 @@ class DirectoryIndex:
     by_province: dict[str, list[HotlineInfo]] = field(default_factory=dict)
     national: list[HotlineInfo] = field(default_factory=list)
     legacy: dict[str, HotlineInfo] = field(default_factory=dict)
+    spans: dict[str, tuple[Span | None, ...]] = field(default_factory=dict)
+    candidates: dict[
+        tuple[str | None, str | None, str | None],
+        tuple[tuple[tuple[HotlineInfo, str, bool], ...], tuple[str, ...]],
+    ] = field(default_factory=dict)
 
     @classmethod
     def build(cls, hotlines: list[HotlineInfo] | tuple[HotlineInfo, ...]) -> DirectoryIndex:
         index = cls()
         for h in sorted(hotlines, key=lambda h: h.id):
             index.hotlines[h.id] = h
+            index.spans[h.id] = tuple(parse_span(h.hours.get(d, "")) for d in WEEKDAYS)
             if h.level is Level.NATIONAL:
                 index.national.append(h)
             for code in h.regions:
@@ -377,45 +392,71 @@ def plan_route(
     skipped: list[Skipped] = []
     notes: list[str] = []
     seen: set[str] = set()
-
-    def consider(h: HotlineInfo, rule: str, *, needs_connection: bool = True) -> None:
+    local = at.astimezone(BEIJING)
+    weekday, minute = local.weekday(), local.hour * 60 + local.minute
+    timeout = settings.step_timeout_s
+    city, province = location.city, location.province
+    key = (
+        city.code if city else None,
+        province.code if province else None,
+        legacy.id if legacy else None,
+    )
+    cached = index.candidates.get(key)
+    if cached is None:
+        cached = index.candidates[key] = _candidates(index, location, legacy)
+    candidates, fixed_notes = cached
+    notes.extend(fixed_notes)
+    for h, rule, needs_connection in candidates:
         if h.id in seen:
-            return
+            continue
         seen.add(h.id)
-        if needs_connection and not is_connected(h, at):
+        if needs_connection and (h.connected_at is None or h.connected_at > at):
             skipped.append(Skipped(h.id, "not yet connected to 12356"))
-        elif not is_open(h.hours, at):
-            local = at.astimezone(BEIJING).strftime("%a %H:%M")
-            skipped.append(Skipped(h.id, f"closed at {local} (hours {describe_hours(h.hours)})"))
+        elif not _open_spans(index.spans[h.id], weekday, minute):
+            when = f"{_DAY_NAMES[weekday]} {minute // 60:02d}:{minute % 60:02d}"
+            skipped.append(Skipped(h.id, f"closed at {when} (hours {describe_hours(h.hours)})"))
         else:
-            steps.append(Step(h.id, settings.step_timeout_s, rule, h.level))
-
-    if legacy is not None:
-        consider(legacy, "legacy_number", needs_connection=False)
-    city_rule_province = "province_line"
-    if location.city is not None:
-        lines = index.by_city.get(location.city.code, [])
-        if not lines:
-            notes.append(f"{location.city.name} has no city line: served by the province line")
-            city_rule_province = "province_for_city"
-        for h in lines:
-            consider(h, "city_line")
-    if location.province is not None:
-        lines = index.by_province.get(location.province.code, [])
-        if not lines:
-            notes.append(f"{location.province.name} has no provincial line")
-        for h in lines:
-            consider(h, city_rule_province)
+            steps.append(Step(h.id, timeout, rule, h.level))
     if not index.national:
         notes.append("no national backup in the directory: unanswered calls go to the last resort")
     for h in index.national:
         if h.id in seen:
             continue
         seen.add(h.id)
-        if not is_open(h.hours, at):
+        if not _open_spans(index.spans[h.id], weekday, minute):
             notes.append(f"national backup {h.id} is outside its hours but kept as the last step")
         steps.append(Step(h.id, settings.backup_timeout_s, "national_backup", h.level))
     return RoutePlan(location, tuple(steps), tuple(skipped), tuple(notes))
+
+
+def _candidates(
+    index: DirectoryIndex, location: Location, legacy: HotlineInfo | None
+) -> tuple[tuple[tuple[HotlineInfo, str, bool], ...], tuple[str, ...]]:
+    """The lines a caller at ``location`` may reach, in order of preference, as (hotline, rule,
+    needs a 12356 connection), with notes; independent of the time, so cached per location."""
+    candidates: list[tuple[HotlineInfo, str, bool]] = []
+    notes: list[str] = []
+    if legacy is not None:
+        candidates.append((legacy, "legacy_number", False))
+    province_rule = "province_line"
+    city, province = location.city, location.province
+    if city is not None:
+        lines = index.by_city.get(city.code)
+        if lines:
+            candidates.extend((h, "city_line", True) for h in lines)
+        else:
+            notes.append(f"{city.name} has no city line: served by the province line")
+            province_rule = "province_for_city"
+    if province is not None:
+        lines = index.by_province.get(province.code)
+        if lines:
+            candidates.extend((h, province_rule, True) for h in lines)
+        else:
+            notes.append(f"{province.name} has no provincial line")
+    return tuple(candidates), tuple(notes)
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def route_call(
@@ -441,11 +482,15 @@ def hotline_problems(h: HotlineInfo) -> list[str]:
     problems: list[str] = []
     if h.seats < MIN_SEATS:
         problems.append(f"{h.seats} seat(s): at least {MIN_SEATS} required")
+    short: dict[float, list[str]] = {}
     for day in WEEKDAYS:
         span = parse_span(h.hours.get(day, ""))
         hours = 0.0 if span is None else span.hours
         if hours < MIN_HOURS_PER_DAY:
-            problems.append(f"{day}: open {hours:g} h, at least {MIN_HOURS_PER_DAY:g} h required")
+            short.setdefault(hours, []).append(day)
+    for hours, days in short.items():
+        which = "every day" if len(days) == 7 else ", ".join(days)
+        problems.append(f"open {hours:g} h on {which}: at least {MIN_HOURS_PER_DAY:g} h a day")
     if h.connected_at is None:
         problems.append("not connected to 12356")
     elif h.connected_at >= CONNECT_DEADLINE:

@@ -127,12 +127,15 @@ class TrafficDriver:
         self._seq = itertools.count()
         self._ringing: dict[str, str] = {}
         self._route: RouteFn | None = None
+        self._arrivals: list[Arrival] = []
+        self._next_arrival = 0
         self.now = engine.now
         self.offered = 0
         self.stale_actions = 0
+        self.events_handled = 0
         self.finished = 0
         self.outcomes: dict[str, int] = {}
-        engine.set_listener(self._on_event)
+        engine.set_listener(self._on_event, {Ring, CancelRing, Connected, Recorded})
 
     # scheduling --------------------------------------------------------------------------------
     def at(self, t: float, kind: str, payload: Any) -> None:
@@ -152,29 +155,37 @@ class TrafficDriver:
                 self.at(b, "state", (cid, CounsellorState.OFFLINE))
 
     def arrivals(self, items: Iterable[Arrival], route: RouteFn) -> None:
+        """Calls to come, in time order; kept outside the event heap (a day holds 100,000)."""
         self._route = route
-        for item in items:
-            self.at(item.at, "arrive", item.payload)
+        self._arrivals = sorted(items, key=lambda a: a.at)
+        self._next_arrival = 0
 
     # running -----------------------------------------------------------------------------------
     def run(self, until: float) -> None:
         engine = self.engine
         queue = self._queue
+        arrivals = self._arrivals
         inf = math.inf
         while True:
             nd = queue[0][0] if queue else inf
+            na = arrivals[self._next_arrival].at if self._next_arrival < len(arrivals) else inf
             nt = engine.next_timer_at()
             nt = inf if nt is None else nt
-            t = nd if nd < nt else nt
+            t = min(nd, na, nt)
             if t > until:
                 break
+            self.events_handled += 1
             if t > self.now:
                 self.now = t
                 self.set_clock(t)
-            if nt <= nd:
+            if nt <= nd and nt <= na:
                 engine.advance(t)
                 continue
-            _, _, kind, payload = heapq.heappop(queue)
+            if na < nd:
+                kind, payload = "arrive", arrivals[self._next_arrival].payload
+                self._next_arrival += 1
+            else:
+                _, _, kind, payload = heapq.heappop(queue)
             try:
                 self._do(kind, payload)
             except EngineError:

@@ -1,284 +1,48 @@
-"""The 12356 queueing engine (ACD): counsellor states, one queue per hotline, crisis priority,
-skill routing, step timeouts with rollover, and a finished-call record for every call.
-
-The engine is a pure, event-driven state machine: no I/O, no SIP, no database, no threads. Time
-comes from an injectable clock (``time.time`` by default, a :class:`VirtualClock` in the
-simulator), so the same code runs in real time behind the SIP front (issue 5) and in virtual time
-inside the simulator (issue 4). Drivers tell the engine what happened; the engine answers with
-events to a listener.
-
-API (all times are seconds on the clock's scale; the default clock gives Unix epoch seconds)::
-
-    engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
-                    listener=on_event)          # directory: snapshot.Directory
-    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
-    engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
-    engine.add_counsellor(CounsellorInfo(...))
-    engine.answer(call_id)                      # the ringing counsellor picked up
-    engine.reject(call_id) / engine.no_answer(call_id)   # the offer failed; the call waits on
-    engine.caller_hangup(call_id)               # the caller left (abandoned, or end of talk)
-    engine.call_ended(call_id)                  # a connected call ended (either side)
-    engine.mark_crisis(call_id)                 # jumps ahead of every ordinary call at once
-    engine.advance(until=None)                  # fire timers due up to ``until`` (default: now)
-    engine.next_timer_at()                      # when the next timer is due, or None
-    engine.queue_position(call_id)              # QueueInfo(hotline_id, position, expected_wait_s)
-    engine.drain_records()                      # finished CallRecords since the last drain
-
-Every public method first fires the timers that are already due, so a driver may call
-``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)
-raise :class:`EngineError` and change nothing.
-
-Events out (``listener(event)``): :class:`Ring` (ring counsellor X for call Y), :class:`CancelRing`,
-:class:`Queued`, :class:`RolledOver` (moved on to the next step, or to the last resort),
-:class:`Connected`, :class:`CallEnded` (outcome known; tear down the legs),
-:class:`CounsellorChanged`, and :class:`Recorded` (the finished :class:`CallRecord`, sent after the
-counsellor's wrap-up so that it holds the wrap-up time).
-
-Rules (after Asterisk app_queue and FreeSWITCH mod_callcenter, see docs/hotline.md):
-
-- the longest-idle available counsellor of the hotline gets the next call;
-- waiting calls are served crisis first, then by their *original* arrival time (a rolled-over call
-  keeps its place in time); marking a call crisis re-sorts it at once;
-- a call asking for a skill waits up to ``skill_wait_s`` at each hotline for a counsellor with that
-  skill, then takes anyone; a crisis call prefers a ``crisis``-skilled counsellor but never waits;
-- an offer rings ``offer_timeout_s`` at most; ``max_no_answer`` missed offers in a row put the
-  counsellor on break; after each call the counsellor is in wrap-up for ``wrapup_s``;
-- a step ends after its ``timeout_s`` (or at once when no counsellor of that hotline is logged
-  in and later steps exist) and the call moves to the next step; after the last step it is given
-  to the last resort (outcome ``no_answer``). No call is ever lost: every call ends ``answered``,
-  ``abandoned`` or ``no_answer`` and is recorded.
-"""
+"""The ACD state machine itself (``Engine``); see ``minsheng.hotline.engine`` for the API and
+the queueing rules."""
 
 from __future__ import annotations
 
 import functools
 import heapq
 import itertools
+import secrets
 import time
 from bisect import insort
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from enum import IntEnum
+from typing import Any, TypeVar, cast
 
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
-
-if TYPE_CHECKING:
-    from minsheng.core.config import Settings
-
-CRISIS_SKILL = "crisis"
-
-
-class EngineError(ValueError):
-    """A request the engine cannot honour in the current state; nothing was changed."""
-
-
-class UnknownCall(EngineError):
-    pass
-
-
-class UnknownCounsellor(EngineError):
-    pass
-
-
-class InvalidTransition(EngineError):
-    pass
-
-
-class CounsellorState(StrEnum):
-    OFFLINE = "offline"
-    AVAILABLE = "available"
-    RINGING = "ringing"
-    TALKING = "talking"
-    WRAPUP = "wrapup"
-    BREAK = "break"
-
-
-STAFFED = frozenset(
-    {
-        CounsellorState.AVAILABLE,
-        CounsellorState.RINGING,
-        CounsellorState.TALKING,
-        CounsellorState.WRAPUP,
-    }
+from minsheng.hotline.engine.types import (
+    _SETTABLE,
+    ALL_EVENTS,
+    CRISIS_SKILL,
+    STAFFED,
+    Attempt,
+    CallEnded,
+    CallRecord,
+    CallState,
+    CancelRing,
+    Connected,
+    CounsellorChanged,
+    CounsellorState,
+    EngineError,
+    EngineSettings,
+    Event,
+    InvalidTransition,
+    Outcome,
+    Queued,
+    QueueInfo,
+    Recorded,
+    Ring,
+    RolledOver,
+    StepResult,
+    UnknownCall,
+    UnknownCounsellor,
 )
-
-_SETTABLE = frozenset({CounsellorState.AVAILABLE, CounsellorState.BREAK, CounsellorState.OFFLINE})
-
-
-class CallState(StrEnum):
-    WAITING = "waiting"
-    RINGING = "ringing"
-    TALKING = "talking"
-    ENDED = "ended"
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    NO_ANSWER = "no_answer"
-
-
-class StepResult(StrEnum):
-    ANSWERED = "answered"
-    TIMEOUT = "timeout"
-    UNSTAFFED = "unstaffed"
-    ABANDONED = "abandoned"
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """The engine's knobs; ``from_settings`` reads the platform's ``hotline_*`` settings."""
-
-    wrapup_s: float = 60.0
-    max_no_answer: int = 3
-    skill_wait_s: float = 60.0
-    offer_timeout_s: float = 20.0
-    default_handle_s: float = 18 * 60.0  # average call length at a Shanghai site (reference §4)
-    leave_when_unstaffed: bool = True
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EngineSettings:
-        return cls(
-            wrapup_s=settings.hotline_wrapup_s,
-            max_no_answer=settings.hotline_max_no_answer,
-            skill_wait_s=settings.hotline_skill_wait_s,
-            offer_timeout_s=settings.hotline_offer_timeout_s,
-        )
-
-
-class VirtualClock:
-    """A clock the simulator sets by hand: ``clock.now = t`` or ``clock.set(t)``."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def set(self, t: float) -> None:
-        self.now = t
-
-
-# records -------------------------------------------------------------------------------------
-@dataclass
-class Attempt:
-    """One routing step as it happened."""
-
-    hotline_id: str
-    rule: str
-    level: Level
-    entered_at: float
-    left_at: float | None = None
-    result: StepResult | None = None
-
-
-@dataclass
-class CallRecord:
-    """The finished call, as ``service.save_records`` persists it."""
-
-    call_id: str
-    tag: Any
-    arrived_at: float
-    ended_at: float
-    outcome: Outcome
-    crisis: bool
-    skill: str | None
-    last_resort: bool
-    attempts: list[Attempt]
-    hotline_id: str | None = None
-    counsellor_id: str | None = None
-    answered_at: float | None = None
-    wait_s: float = 0.0
-    talk_s: float = 0.0
-    wrapup_s: float = 0.0
-    offers: int = 0
-
-    @property
-    def rollovers(self) -> int:
-        return max(0, len(self.attempts) - 1)
-
-
-@dataclass(frozen=True)
-class QueueInfo:
-    call_id: str
-    hotline_id: str
-    position: int
-    expected_wait_s: float
-
-
-# events ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Ring:
-    at: float
-    call_id: str
-    counsellor_id: str
-    hotline_id: str
-
-
-@dataclass(frozen=True)
-class CancelRing:
-    at: float
-    call_id: str
-    counsellor_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Queued:
-    at: float
-    call_id: str
-    hotline_id: str
-    position: int
-    expected_wait_s: float
-
-
-@dataclass(frozen=True)
-class RolledOver:
-    """The call left ``from_hotline_id``; ``to_hotline_id`` None means the last resort."""
-
-    at: float
-    call_id: str
-    from_hotline_id: str | None
-    to_hotline_id: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Connected:
-    at: float
-    call_id: str
-    counsellor_id: str
-    hotline_id: str
-
-
-@dataclass(frozen=True)
-class CallEnded:
-    at: float
-    call_id: str
-    outcome: Outcome
-    last_resort: bool
-
-
-@dataclass(frozen=True)
-class CounsellorChanged:
-    at: float
-    counsellor_id: str
-    state: CounsellorState
-    reason: str
-
-
-@dataclass(frozen=True)
-class Recorded:
-    at: float
-    record: CallRecord
-
-
-Event = (
-    Ring | CancelRing | Queued | RolledOver | Connected | CallEnded | CounsellorChanged | Recorded
-)
-
+from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Step
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -302,6 +66,7 @@ class _Timer(IntEnum):
     RING = 2
     SKILL = 3
     WRAPUP = 4
+    RETRY = 5
 
 
 @dataclass(eq=False)
@@ -339,6 +104,7 @@ class _Counsellor:
     call: _Call | None = None
     token: int = 0
     after_wrapup: CounsellorState | None = None
+    rest_until: float = 0.0  # no new offer before this, after a rejected or missed one
 
     def idle_key(self) -> tuple[float, int]:
         return (self.idle_since, self.seq)
@@ -364,11 +130,18 @@ class Engine:
         clock: Callable[[], float] = time.time,
         listener: Callable[[Event], None] | None = None,
         keep_records: bool = True,
+        call_id_prefix: str | None = None,
+        events: Iterable[type] | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
+        # Call ids must stay unique across engine runs (records are keyed by them): a random
+        # prefix per engine unless the driver gives one (or passes its own ids, e.g. SIP Call-IDs).
+        self._id_prefix = call_id_prefix if call_id_prefix is not None else secrets.token_hex(4)
         self._clock = clock
         self._listener = listener
         self._keep_records = keep_records
+        self._wanted: frozenset[type] = frozenset()
+        self.set_listener(listener, events)
         self._records: list[CallRecord] = []
         self._now = clock()
         self._seq = itertools.count(1)
@@ -403,9 +176,16 @@ class Engine:
     def now(self) -> float:
         return self._now
 
-    def set_listener(self, listener: Callable[[Event], None] | None) -> None:
-        """Replace the event listener (a driver built after the engine plugs itself in)."""
+    def set_listener(
+        self, listener: Callable[[Event], None] | None, events: Iterable[type] | None = None
+    ) -> None:
+        """Replace the event listener (a driver built after the engine plugs itself in);
+        ``events`` limits it to those event classes (the others are not even built)."""
         self._listener = listener
+        if listener is None:
+            self._wanted = frozenset()
+        else:
+            self._wanted = frozenset(events) if events is not None else ALL_EVENTS
 
     # calls -------------------------------------------------------------------------------------
     @_public
@@ -424,7 +204,7 @@ class Engine:
             if step.hotline_id not in self._hotlines:
                 raise EngineError(f"route names unknown hotline {step.hotline_id!r}")
         seq = next(self._seq)
-        cid = call_id if call_id is not None else f"call-{seq}"
+        cid = call_id if call_id is not None else f"{self._id_prefix}-{seq}"
         if cid in self._calls:
             raise EngineError(f"call {cid!r} is already active")
         call = _Call(cid, seq, tuple(steps), tag, self._now, crisis, skill)
@@ -459,7 +239,8 @@ class Engine:
         c.state = CounsellorState.TALKING
         c.missed = 0
         c.token += 1
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "answered"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "answered"))
         self._emit(Connected(self._now, call.id, c.info.id, c.info.hotline_id))
 
     @_public
@@ -524,6 +305,7 @@ class Engine:
             return
         if target is CounsellorState.AVAILABLE:
             c.missed = 0
+            c.rest_until = 0.0
         self._set_idle_state(c, target, "requested")
 
     # timers ------------------------------------------------------------------------------------
@@ -554,6 +336,8 @@ class Engine:
                 self._failed_offer(obj.id, missed=True, sync=False)
             elif kind is _Timer.SKILL:
                 self._dispatch(self._hotlines[obj.steps[obj.step_index].hotline_id])
+            elif kind is _Timer.RETRY:
+                self._dispatch(self._hotlines[obj.info.hotline_id])
             else:
                 self._end_wrapup(obj, obj.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
         if until > self._now:
@@ -588,6 +372,17 @@ class Engine:
             for cid, c in self._counsellors.items()
             if hotline_id is None or c.info.hotline_id == hotline_id
         ]
+
+    def status(self) -> dict[str, dict[str, int]]:
+        """Per hotline: calls waiting, counsellors available and staffed (for dashboards)."""
+        return {
+            hid: {
+                "waiting": len(hl.waiting),
+                "available": len(hl.available),
+                "staffed": hl.staffed,
+            }
+            for hid, hl in self._hotlines.items()
+        }
 
     def staffed(self, hotline_id: str) -> int:
         """How many of the hotline's counsellors are logged in and not on break."""
@@ -631,7 +426,7 @@ class Engine:
         self._advance(self._clock())
 
     def _emit(self, event: Event) -> None:
-        if self._listener is not None:
+        if self._listener is not None and type(event) in self._wanted:
             self._pending.append(event)
 
     def _flush(self) -> None:
@@ -688,12 +483,13 @@ class Engine:
             call.token += 1
             if call.step_index >= len(call.steps):
                 call.last_resort = True
-                self._emit(RolledOver(self._now, call.id, prev, None, reason))
+                if RolledOver in self._wanted:
+                    self._emit(RolledOver(self._now, call.id, prev, None, reason))
                 self._finish(call, Outcome.NO_ANSWER)
                 return
             step = call.steps[call.step_index]
             hl = self._hotlines[step.hotline_id]
-            if prev is not None or reason != "start":
+            if (prev is not None or reason != "start") and RolledOver in self._wanted:
                 self._emit(RolledOver(self._now, call.id, prev, step.hotline_id, reason))
             call.attempts.append(Attempt(step.hotline_id, step.rule, step.level, self._now))
             last = call.step_index == len(call.steps) - 1
@@ -709,7 +505,7 @@ class Engine:
             self._timer(self._now + self.settings.skill_wait_s, _Timer.SKILL, call)
         insort(hl.waiting, call, key=_Call.sort_key)
         self._dispatch(hl)
-        if call.state is CallState.WAITING:
+        if call.state is CallState.WAITING and Queued in self._wanted:
             info = self._queue_info(hl, call, hl.waiting.index(call) + 1)
             self._emit(Queued(self._now, call.id, hl.info.id, info.position, info.expected_wait_s))
 
@@ -735,17 +531,21 @@ class Engine:
                 self._ring(call, counsellor)
 
     def _pick(self, hl: _Hotline, call: _Call) -> _Counsellor | None:
-        # hl.available is sorted longest-idle first.
-        if call.skill is not None and self._now - call.step_entered_at < self.settings.skill_wait_s:
+        # hl.available is sorted longest-idle first; counsellors resting after a failed offer wait.
+        now = self._now
+        if call.skill is not None and now - call.step_entered_at < self.settings.skill_wait_s:
             for c in hl.available:
-                if call.skill in c.info.skills:
+                if call.skill in c.info.skills and c.rest_until <= now:
                     return c
             return None
-        if call.crisis:
-            for c in hl.available:
-                if CRISIS_SKILL in c.info.skills:
+        first = None
+        for c in hl.available:
+            if c.rest_until <= now:
+                if not call.crisis or CRISIS_SKILL in c.info.skills:
                     return c
-        return hl.available[0]
+                if first is None:
+                    first = c
+        return first
 
     def _ring(self, call: _Call, c: _Counsellor) -> None:
         hl = self._hotlines[c.info.hotline_id]
@@ -759,7 +559,8 @@ class Engine:
         # The ring timer hangs off the call's token: any later move of the call voids it.
         due = self._now + self.settings.offer_timeout_s
         heapq.heappush(self._timers, (due, next(self._seq), _Timer.RING, call, call.token))
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
         self._emit(Ring(self._now, call.id, c.info.id, hl.info.id))
 
     def _cancel_ring(
@@ -774,7 +575,8 @@ class Engine:
         assert c is not None
         call.counsellor = None
         c.call = None
-        self._emit(CancelRing(self._now, call.id, c.info.id, reason))
+        if CancelRing in self._wanted:
+            self._emit(CancelRing(self._now, call.id, c.info.id, reason))
         # Not the counsellor's fault: they keep their place in the longest-idle order.
         self._set_idle_state(c, to, reason, keep_idle=True)
         if requeue:
@@ -806,15 +608,24 @@ class Engine:
         c = call.counsellor
         call.counsellor = None
         c.call = None
-        self._emit(CancelRing(self._now, call.id, c.info.id, "no_answer" if missed else "rejected"))
+        if CancelRing in self._wanted:
+            self._emit(
+                CancelRing(self._now, call.id, c.info.id, "no_answer" if missed else "rejected")
+            )
         if missed:
             c.missed += 1
         if c.missed >= self.settings.max_no_answer:
             c.missed = 0
             self._set_idle_state(c, CounsellorState.BREAK, "max_no_answer")
         else:
+            # A seat that just refused (busy, 486) or rang out is not offered again at once, or a
+            # phone that always refuses would spin; meanwhile the call tries other counsellors.
+            delay = self.settings.offer_retry_delay_s
+            c.rest_until = self._now + delay
             reason = "no_answer" if missed else "rejected"
             self._set_idle_state(c, CounsellorState.AVAILABLE, reason)
+            if delay > 0:
+                self._timer(c.rest_until, _Timer.RETRY, c)
         self._requeue(call)
 
     def _end_talk(self, call: _Call) -> None:
@@ -823,7 +634,8 @@ class Engine:
         self._finish(call, Outcome.ANSWERED, record=False)
         c.state = CounsellorState.WRAPUP
         c.token += 1
-        self._emit(CounsellorChanged(self._now, c.info.id, c.state, "call_ended"))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, c.state, "call_ended"))
         if self.settings.wrapup_s <= 0:
             self._end_wrapup(c, c.after_wrapup or CounsellorState.AVAILABLE, "wrapup_done")
         else:
@@ -856,7 +668,8 @@ class Engine:
                 c.idle_since = self._now
             insort(hl.available, c, key=_Counsellor.idle_key)
         hl.staffed += (target in STAFFED) - was_staffed
-        self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
+        if CounsellorChanged in self._wanted:
+            self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
         if target is CounsellorState.AVAILABLE:
             self._dispatch(hl)
         elif hl.staffed == 0 and self.settings.leave_when_unstaffed:
@@ -876,7 +689,8 @@ class Engine:
         call.ended_at = self._now
         call.outcome = outcome
         del self._calls[call.id]
-        self._emit(CallEnded(self._now, call.id, outcome, call.last_resort))
+        if CallEnded in self._wanted:
+            self._emit(CallEnded(self._now, call.id, outcome, call.last_resort))
         if record:
             self._store(self._record(call, wrapup_s=0.0))
 

@@ -1,0 +1,141 @@
+"""Crisis follow-up: risk assessments, hand-overs to 110/119/120 and follow-up tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minsheng.core import audit
+from minsheng.core.db import utcnow
+from minsheng.core.privacy import redact
+from minsheng.hotline import rules
+from minsheng.hotline.errors import (
+    CounsellorNotFound,
+    FollowUpNotFound,
+    InvalidHotline,
+)
+from minsheng.hotline.models import Assessment, Call, Counsellor, FollowUp
+from minsheng.hotline.schemas import AssessmentCreate
+from minsheng.hotline.service.calls import get_call_or_raise
+
+
+# crisis follow-up ------------------------------------------------------------------------------
+def record_assessment(
+    session: Session,
+    call_ref: str,
+    data: AssessmentCreate,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a risk assessment of a call, any hand-over to 110/119/120, and the follow-up task
+    (due when given; for high and medium risk a default due time otherwise)."""
+    now = now or utcnow()
+    call = get_call_or_raise(session, call_ref)
+    if session.get(Counsellor, data.counsellor_id) is None:
+        raise CounsellorNotFound(f"no counsellor {data.counsellor_id!r}", field="counsellor_id")
+    if data.handover_at is not None and data.handover_to is None:
+        raise InvalidHotline("a hand-over time needs handover_to", field="handover_to")
+    for name in ("handover_at", "follow_up_due"):
+        value = getattr(data, name)
+        if value is not None and value.tzinfo is None:
+            raise InvalidHotline(f"{name} needs a time zone", field=name)
+    risk, rule = rules.assess_risk(data.suicidal_ideation, data.hopelessness)
+    a = Assessment(
+        call_id=call.id,
+        counsellor_id=data.counsellor_id,
+        assessed_at=now,
+        suicidal_ideation=data.suicidal_ideation.value,
+        hopelessness=data.hopelessness.value,
+        risk=risk,
+        risk_rule=rule,
+        handover_to=data.handover_to,
+        handover_at=data.handover_at or (now if data.handover_to else None),
+        notes=redact(data.notes),
+        detail={"rule_version": rules.RISK_RULES_VERSION},
+    )
+    session.add(a)
+    if risk in ("high", "medium"):
+        call.crisis = True
+    session.flush()
+    due = data.follow_up_due
+    if due is None and risk in rules.FOLLOW_UP_HOURS:
+        due = now + timedelta(hours=rules.FOLLOW_UP_HOURS[risk])
+    follow = None
+    if due is not None:
+        follow = FollowUp(
+            call_id=call.id,
+            assessment_id=a.id,
+            task=data.follow_up_task,
+            due_at=due,
+            created_by=actor,
+        )
+        session.add(follow)
+        session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="hotline.assessment",
+        table="hotline_assessments",
+        record_id=a.id,
+        detail={"call_ref": call.call_ref, "risk": risk},
+    )
+    return {
+        "assessment_id": a.id,
+        "call_ref": call.call_ref,
+        "risk": risk,
+        "rule": rule,
+        "rule_version": rules.RISK_RULES_VERSION,
+        "handover_to": a.handover_to,
+        "follow_up": followup_dict(follow, call.call_ref, now) if follow else None,
+    }
+
+
+def followup_dict(f: FollowUp, call_ref: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "call_ref": call_ref,
+        "task": f.task,
+        "due_at": f.due_at.isoformat(),
+        "done_at": f.done_at.isoformat() if f.done_at else None,
+        "overdue": f.done_at is None and f.due_at < now,
+    }
+
+
+def list_followups(
+    session: Session, *, overdue_only: bool = False, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    now = now or utcnow()
+    stmt = (
+        select(FollowUp, Call.call_ref)
+        .join(Call, Call.id == FollowUp.call_id)
+        .order_by(FollowUp.due_at)
+    )
+    if overdue_only:
+        stmt = stmt.where(FollowUp.done_at.is_(None), FollowUp.due_at < now)
+    return [followup_dict(f, ref, now) for f, ref in session.execute(stmt).all()]
+
+
+def complete_followup(
+    session: Session, followup_id: int, note: str, *, actor: str, now: datetime | None = None
+) -> dict[str, Any]:
+    now = now or utcnow()
+    f = session.get(FollowUp, followup_id)
+    if f is None:
+        raise FollowUpNotFound(f"no follow-up {followup_id}", field="followup_id")
+    if f.done_at is None:
+        f.done_at = now
+        f.done_note = redact(note)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="hotline.followup_done",
+            table="hotline_followups",
+            record_id=f.id,
+        )
+    ref = session.scalar(select(Call.call_ref).where(Call.id == f.call_id)) or ""
+    return followup_dict(f, ref, now)

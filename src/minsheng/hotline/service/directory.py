@@ -1,0 +1,327 @@
+"""The hotline directory: hotlines (import/export, all-or-nothing) and counsellors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minsheng.core import audit, regions
+from minsheng.core.db import utcnow
+from minsheng.hotline import rules
+from minsheng.hotline.errors import (
+    CounsellorNotFound,
+    CounsellorOnTwoHotlines,
+    HotlineNotFound,
+    InvalidHotline,
+    InvalidHours,
+    InvalidImport,
+    InvalidNumber,
+    OverlappingRegions,
+)
+from minsheng.hotline.models import Counsellor, Hotline
+from minsheng.hotline.schemas import CounsellorCreate, HotlineIn
+from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
+
+TABLE = "hotline_hotlines"
+
+
+# directory -------------------------------------------------------------------------------------
+def to_info(h: Hotline) -> HotlineInfo:
+    return HotlineInfo(
+        id=h.id,
+        name=h.name,
+        level=Level(h.level),
+        regions=tuple(h.regions),
+        legacy_numbers=tuple(h.legacy_numbers),
+        hours=dict(h.hours),
+        seats=h.seats,
+        sip_uri=h.sip_uri,
+        connected_at=h.connected_at,
+    )
+
+
+def hotline_dict(h: Hotline) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "name": h.name,
+        "level": h.level,
+        "regions": list(h.regions),
+        "legacy_numbers": list(h.legacy_numbers),
+        "hours": dict(h.hours),
+        "seats": h.seats,
+        "sip_uri": h.sip_uri,
+        "connected_at": h.connected_at.astimezone(rules.BEIJING).isoformat()
+        if h.connected_at
+        else None,
+        "demo": h.demo,
+    }
+
+
+def list_hotlines(
+    session: Session, *, level: str | None = None, region: str | None = None
+) -> list[Hotline]:
+    stmt = select(Hotline).order_by(Hotline.id)
+    if level:
+        stmt = stmt.where(Hotline.level == level)
+    found = list(session.scalars(stmt))
+    if region:
+        r = regions.table().lookup(region)
+        codes = {r.code, r.province_code, r.city_code or ""}
+        found = [h for h in found if codes & set(h.regions) or h.level == "national"]
+    return found
+
+
+def get_hotline_or_raise(session: Session, hotline_id: str) -> Hotline:
+    h = session.get(Hotline, hotline_id)
+    if h is None:
+        raise HotlineNotFound(f"no hotline {hotline_id!r}", field="hotline_id")
+    return h
+
+
+def directory_snapshot(session: Session) -> Directory:
+    hotlines = tuple(to_info(h) for h in session.scalars(select(Hotline).order_by(Hotline.id)))
+    counsellors = tuple(
+        CounsellorInfo(c.id, c.hotline_id, frozenset(c.skills), c.name)
+        for c in session.scalars(select(Counsellor).order_by(Counsellor.id))
+    )
+    return Directory(hotlines, counsellors)
+
+
+@dataclass
+class _Problem:
+    row: int
+    id: str | None
+    field: str
+    error: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "id": self.id, "field": self.field, "error": self.error}
+
+
+def _check_row(index: int, raw: Any) -> tuple[HotlineIn | None, dict[str, str], list[_Problem]]:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    rid = rid if isinstance(rid, str) else None
+    problems: list[_Problem] = []
+    try:
+        row = HotlineIn.model_validate(raw)
+    except ValidationError as exc:
+        for e in exc.errors():
+            loc = ".".join(str(p) for p in e["loc"]) or "row"
+            problems.append(_Problem(index, rid, loc, e["msg"]))
+        return None, {}, problems
+    hours: dict[str, str] = {}
+    try:
+        hours = rules.normalise_hours(row.hours)
+    except InvalidHours as exc:
+        problems.append(_Problem(index, row.id, exc.field or "hours", exc.detail))
+    table = regions.table()
+    if row.level == "national" and row.regions:
+        problems.append(_Problem(index, row.id, "regions", "the national backup serves no region"))
+    if row.level != "national" and not row.regions:
+        problems.append(_Problem(index, row.id, "regions", f"a {row.level} line needs regions"))
+    for i, code in enumerate(row.regions):
+        region = table.get(code)
+        want = "province" if row.level == "province" else "city"
+        if region is None or not region.current:
+            problems.append(
+                _Problem(index, row.id, f"regions.{i}", f"{code!r} is no GB/T 2260 code")
+            )
+        elif region.level != want:
+            problems.append(
+                _Problem(index, row.id, f"regions.{i}", f"{code} is a {region.level}, not a {want}")
+            )
+    for i, number in enumerate(row.legacy_numbers):
+        try:
+            rules.check_number_syntax(number, field_name=f"legacy_numbers.{i}")
+        except InvalidNumber as exc:
+            problems.append(_Problem(index, row.id, exc.field or "legacy_numbers", exc.detail))
+    if row.connected_at is not None and row.connected_at.tzinfo is None:
+        row.connected_at = row.connected_at.replace(tzinfo=rules.BEIJING)
+    return row, hours, problems
+
+
+def import_hotlines(session: Session, data: Any, *, actor: str) -> dict[str, Any]:
+    """Create or replace hotlines from a JSON list; all-or-nothing, naming every bad row/field."""
+    if not isinstance(data, list):
+        raise InvalidImport("the file must hold a JSON list of hotlines", field="file")
+    problems: list[_Problem] = []
+    rows: list[tuple[HotlineIn, dict[str, str]]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data):
+        row, hours, found = _check_row(index, raw)
+        problems.extend(found)
+        if row is None:
+            continue
+        if row.id in seen:
+            problems.append(_Problem(index, row.id, "id", f"duplicate of row {seen[row.id]}"))
+        seen[row.id] = index
+        rows.append((row, hours))
+    # Regions: no two lines of one level may claim a region (counting lines already stored).
+    claims: dict[tuple[str, str], str] = {}
+    imported = {row.id for row, _ in rows}
+    for h in session.scalars(select(Hotline)):
+        if h.id not in imported:
+            for code in h.regions:
+                claims[(h.level, code)] = h.id
+    overlaps: list[_Problem] = []
+    row_index = {row.id: seen[row.id] for row, _ in rows}
+    for row, _ in rows:
+        for code in row.regions:
+            other = claims.setdefault((row.level, code), row.id)
+            if other != row.id:
+                overlaps.append(
+                    _Problem(
+                        row_index[row.id],
+                        row.id,
+                        "regions",
+                        f"{row.level} lines {other!r} and {row.id!r} both claim region {code}",
+                    )
+                )
+    problems.extend(overlaps)
+    legacy: dict[str, str] = {}
+    for row, _ in rows:
+        for number in row.legacy_numbers:
+            key = rules.legacy_key(number)
+            if legacy.setdefault(key, row.id) != row.id:
+                problems.append(
+                    _Problem(
+                        row_index[row.id],
+                        row.id,
+                        "legacy_numbers",
+                        f"{number} also belongs to {legacy[key]!r}",
+                    )
+                )
+    if problems:
+        listed = [p.as_dict() for p in problems]
+        first = problems[0]
+        detail = "; ".join(f"row {p.row} ({p.id}) {p.field}: {p.error}" for p in problems[:20])
+        cls = OverlappingRegions if problems == overlaps else InvalidImport
+        raise cls(
+            f"import refused, nothing written: {detail}",
+            field=f"rows[{first.row}].{first.field}",
+            extra={"problems": listed},
+        )
+    created = updated = 0
+    for row, hours in rows:
+        stored = session.get(Hotline, row.id)
+        if stored is None:
+            h = Hotline(id=row.id, demo=False)
+            session.add(h)
+            created += 1
+        else:
+            h = stored
+            updated += 1
+        h.name = row.name
+        h.level = row.level
+        h.regions = list(row.regions)
+        h.legacy_numbers = list(row.legacy_numbers)
+        h.hours = hours
+        h.seats = row.seats
+        h.sip_uri = row.sip_uri
+        h.connected_at = row.connected_at
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="hotline.import",
+        table=TABLE,
+        record_id="*",
+        detail={"created": created, "updated": updated},
+    )
+    return {"created": created, "updated": updated, "total": len(rows)}
+
+
+def export_hotlines(session: Session) -> list[dict[str, Any]]:
+    """The directory in the import format (round-trips through ``import_hotlines``)."""
+    out = []
+    for h in list_hotlines(session):
+        d = hotline_dict(h)
+        del d["demo"]
+        values = set(d["hours"].values())
+        if len(values) == 1:
+            d["hours"] = next(iter(values))
+        out.append(d)
+    return out
+
+
+# counsellors -----------------------------------------------------------------------------------
+def counsellor_dict(c: Counsellor) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "hotline_id": c.hotline_id,
+        "skills": list(c.skills),
+        "qualification": c.qualification,
+        "state": c.state,
+    }
+
+
+def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -> Counsellor:
+    get_hotline_or_raise(session, data.hotline_id)
+    existing = session.get(Counsellor, data.id)
+    if existing is not None:
+        if existing.hotline_id != data.hotline_id:
+            raise CounsellorOnTwoHotlines(
+                f"counsellor {data.id!r} already answers for {existing.hotline_id!r}; "
+                "a counsellor belongs to one hotline",
+                field="hotline_id",
+            )
+        raise CounsellorOnTwoHotlines(f"counsellor {data.id!r} already exists", field="id")
+    skills = sorted({s.strip().lower() for s in data.skills if s.strip()})
+    c = Counsellor(
+        id=data.id,
+        name=data.name,
+        hotline_id=data.hotline_id,
+        skills=skills,
+        qualification=data.qualification,
+        state="offline",
+    )
+    session.add(c)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="counsellor.create",
+        table="hotline_counsellors",
+        record_id=c.id,
+        detail={"hotline_id": c.hotline_id},
+    )
+    return c
+
+
+def list_counsellors(session: Session, *, hotline_id: str | None = None) -> list[Counsellor]:
+    stmt = select(Counsellor).order_by(Counsellor.id)
+    if hotline_id:
+        stmt = stmt.where(Counsellor.hotline_id == hotline_id)
+    return list(session.scalars(stmt))
+
+
+def set_counsellor_state(
+    session: Session, counsellor_id: str, state: str, *, actor: str
+) -> Counsellor:
+    c = session.get(Counsellor, counsellor_id)
+    if c is None:
+        raise CounsellorNotFound(f"no counsellor {counsellor_id!r}", field="counsellor_id")
+    if state not in ("offline", "available", "break"):
+        raise InvalidHotline(f"state {state!r} cannot be set by hand", field="state")
+    c.state = state
+    c.state_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="counsellor.state",
+        table="hotline_counsellors",
+        record_id=c.id,
+        detail={"state": state},
+    )
+    return c
+
+
+def hotline_ids(session: Session) -> Sequence[str]:
+    return list(session.scalars(select(Hotline.id).order_by(Hotline.id)))
