@@ -151,12 +151,13 @@ class TestCalls:
         control.call_arrived(inbound("a", clock))
         control.seat_failed("a", "gd1", SeatOutcome.BUSY)
         assert [r[1] for r in fake.rings] == ["gd1", "gd2"]
-        assert control.seat_states()["gd1"] == "break"
         control.seat_failed("a", "gd1", SeatOutcome.BUSY)  # stale: ignored
         assert [r[1] for r in fake.rings] == ["gd1", "gd2"]
-        clock.set(START + 30)
+        control.seat_failed("a", "gd2", SeatOutcome.DECLINED)
+        assert [r[1] for r in fake.rings] == ["gd1", "gd2"]  # both rest, the call waits
+        clock.set(START + 10)  # hotline_offer_retry_delay_s
         control.tick()
-        assert control.seat_states()["gd1"] == "available"
+        assert [r[1] for r in fake.rings] == ["gd1", "gd2", "gd1"]
 
     def test_ring_out_is_the_engines_and_a_late_200_is_refused(self, world: World) -> None:
         control, fake, clock, _records = world
@@ -215,7 +216,9 @@ class TestCalls:
         assert [w["sip_call_id"] for w in control.waiting_calls()] == ["d", "c"]
         assert control.waiting_calls()[0]["crisis"] is True
         control.seat_failed("a", "gd1", SeatOutcome.NO_ANSWER)
-        assert fake.rings[-1][:2] == ("d", "gd1")  # ahead of a and c, who came earlier
+        clock.set(START + 10)  # gd1 rests, then takes d ahead of a and c, who came earlier
+        control.tick()
+        assert fake.rings[-1][:2] == ("d", "gd1")
 
     def test_close_ends_calls_and_flushes_every_record(self, tmp_path: Any) -> None:
         settings = Settings(secret_key=TEST_SECRET, var_dir=tmp_path, hotline_wrapup_s=600)

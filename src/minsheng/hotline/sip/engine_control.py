@@ -107,8 +107,6 @@ class EngineCallControl:
         self.tags: dict[str, CallTag] = {}  # engine call id → tag, while the engine has the call
         self.crisis: set[str] = set()
         self.ringing: dict[str, str] = {}  # engine call id → counsellor the engine is ringing
-        self.paused: dict[str, float] = {}  # counsellor → end of the pause after a 486/603
-        self.busy_pause_s = settings.hotline_sip_busy_pause_s
         self.finished = 0
 
     # CallControl: life cycle --------------------------------------------------------------------
@@ -122,12 +120,6 @@ class EngineCallControl:
 
     def tick(self) -> None:
         self.engine.advance()
-        if self.paused:
-            now = self.clock()
-            for cid in [c for c, until in self.paused.items() if until <= now]:
-                del self.paused[cid]
-                if self.engine.counsellor_state(cid) is CounsellorState.BREAK:
-                    self._quietly(self.engine.counsellor_login, cid)
 
     def close(self) -> None:
         """Stopping: end every call still up, end wrap-ups early, so every record goes out."""
@@ -188,12 +180,9 @@ class EngineCallControl:
         ref = call_ref(call_id)
         if self.ringing.get(ref) != counsellor_id:
             return  # stale: the engine already moved the call on
-        if outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED) and self.busy_pause_s > 0:
-            # A seat that says busy is busy (on another line): it rests for a while rather than
-            # being offered the same call again at once (FreeSWITCH's busy-delay-time).
-            self.paused[counsellor_id] = self.clock() + self.busy_pause_s
-            self._quietly(self.engine.set_state, counsellor_id, CounsellorState.BREAK)
-        elif outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED):
+        # Either way the engine lets the seat rest (offer_retry_delay_s) before offering it a
+        # call again, so a phone that always answers 486 cannot spin.
+        if outcome in (SeatOutcome.BUSY, SeatOutcome.DECLINED):
             self._quietly(self.engine.reject, ref)
         else:
             self._quietly(self.engine.no_answer, ref)
@@ -242,7 +231,6 @@ class EngineCallControl:
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         """Staff log a seat in or out, or put it on a break (e.g. a static seat after a break)."""
         target = CounsellorState(state)
-        self.paused.pop(counsellor_id, None)
         self.engine.set_state(counsellor_id, target)
         return str(self.engine.counsellor_state(counsellor_id))
 
