@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     hotline_sip_details: str = Field(
         "", description="SIP detail records; empty: var/sip-details.jsonl"
     )
+    hotline_sip_record_writer: str = Field(
+        "process",
+        pattern="^(process|thread)$",
+        description="Store call records from a child process (faster) or a thread",
+    )
     hotline_sip_no_reply_s: float = Field(2.0, gt=0, description="Seat silent → unreachable")
     hotline_sip_origin_header: str = Field("X-Origin-Area", description="Carrier origin area")
     hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")

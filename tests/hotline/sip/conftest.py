@@ -43,6 +43,9 @@ FAST_ENV = {
     "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "0.5",
     "MINSHENG_HOTLINE_WRAPUP_S": "0",
     "MINSHENG_HOTLINE_MAX_NO_ANSWER": "3",
+    # a writer thread starts faster than a writer process; the load and restart tests use the
+    # process, as production does
+    "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "thread",
 }
 CONNECTED = "2025-04-30T00:00:00+08:00"
 

@@ -340,14 +340,25 @@ class TestRobustness:
     ) -> None:
         seat_port = free_port()
         # a long wrap-up keeps finished calls' records in the engine until the stop flushes them
-        server = one_seat(sip_server, seat_port, env={"MINSHENG_HOTLINE_WRAPUP_S": "600"})
+        server = one_seat(
+            sip_server,
+            seat_port,
+            env={
+                "MINSHENG_HOTLINE_WRAPUP_S": "600",
+                "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "process",
+            },
+        )
         seat = sipp("seat_answers", server, port=seat_port)
         caller = sipp.caller(server, hold_ms=100)
         assert caller.wait() == 0, caller.errors()
         assert seat.wait() == 0, seat.errors()
         assert server.records() == []  # the counsellor is in wrap-up
         assert "1 call records written, 0 lost" in server.stop()
-        restarted = sip_server.start([static_seat("c1", seat_port)], port=server.port)
+        restarted = sip_server.start(
+            [static_seat("c1", seat_port)],
+            port=server.port,
+            env={"MINSHENG_HOTLINE_SIP_RECORD_WRITER": "process"},
+        )
         seat = sipp("seat_answers", restarted, port=seat_port)
         caller = sipp.caller(restarted, hold_ms=100)
         assert caller.wait() == 0, caller.errors()
@@ -373,6 +384,7 @@ class TestLoad:
                 "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "20",
                 "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "60",
                 "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "2",
+                "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "process",
             },
         )
         seats = sipp("seat_answers", server, port=seat_port, calls=1000)

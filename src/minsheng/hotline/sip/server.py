@@ -31,12 +31,17 @@ from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from minsheng.hotline import rules, service
-from minsheng.hotline.engine import EngineError, UnknownCounsellor
+from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.engine_control import EngineCallControl
-from minsheng.hotline.sip.records import RecordWriter, database_sink, jsonl_sink
+from minsheng.hotline.sip.records import (
+    ProcessRecordWriter,
+    RecordWriter,
+    database_sink,
+    jsonl_sink,
+)
 from minsheng.hotline.sip.seats import SeatBook
 from minsheng.hotline.snapshot import Directory
 
@@ -81,7 +86,11 @@ class SipServer:
         self.options = options
         self.db = make_engine(settings)
         self.sessions = make_sessionmaker(self.db)
-        self.writer = RecordWriter(database_sink(self.sessions))
+        self.writer: ProcessRecordWriter | RecordWriter[CallRecord]
+        if settings.hotline_sip_record_writer == "process":
+            self.writer = ProcessRecordWriter(settings.effective_database_url)
+        else:
+            self.writer = RecordWriter(database_sink(self.sessions))
         self.details_path = details_path(settings)
         self.details = RecordWriter(jsonl_sink(self.details_path))
         self.control = EngineCallControl(
