@@ -5,7 +5,7 @@ Both run on this machine in the same run, against the same sipp caller and the s
 
 * **minsheng** — ``minsheng hotline sip serve`` with routing (rules), queueing (the engine) and
   call records (SQLite, through the hotline service) and SIP detail records on: a national line
-  with 50 static seats that all point at the sipp seat;
+  with 1,000 static seats (never the limit) that all point at the sipp seat;
 * **baseline** — the same sippy set-up (one UDP worker, transport fix) with the
   ``sippy/b2bua_simple.py`` call controller: every INVITE goes to the sipp seat, nothing else.
 
@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "hotline" / "sip" / "scenarios"
 RATES = (50, 100, 150, 200, 300, 400, 600)
-SEATS = 50
+SEATS = 1000  # never the limit: a call is answered at once, as by the baseline's seat
 HOLD_MS = 500
 
 
@@ -107,11 +107,16 @@ class Server:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                print(f"  ({self.name} did not stop in 30 s: killed)", flush=True)
                 self.process.kill()
                 self.process.wait()
+            took = time.monotonic() - started
+            if took > 5:
+                print(f"  ({self.name} took {took:.0f} s to stop)", flush=True)
 
 
 def wait_listening(process: subprocess.Popen[str]) -> None:
@@ -271,6 +276,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 s trials, fewer rates")
     parser.add_argument("--seconds", type=float, default=None, help="length of one trial")
     parser.add_argument("--recv-timeout", type=int, default=5000, help="ms a call may wait")
+    parser.add_argument("--keep", type=Path, help="keep sipp logs and the database here")
+    parser.add_argument("--rates", help="comma-separated rates to step through")
+    parser.add_argument("--only", choices=("minsheng", "baseline"), help="measure one server")
     parser.add_argument("--baseline-server", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_server:
@@ -278,8 +286,11 @@ def main() -> None:
         return
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     rates = RATES[:5] if args.quick else RATES
+    if args.rates:
+        rates = tuple(int(r) for r in args.rates.split(","))
     with tempfile.TemporaryDirectory(prefix="sip-load-") as tmp:
-        workdir = Path(tmp)
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         seat_port = free_port()
         seat_dir = workdir / "seat"
         seat_dir.mkdir()
@@ -289,13 +300,16 @@ def main() -> None:
         )  # fmt: skip
         try:
             print(f"sipp seat on 127.0.0.1:{seat_port}; hold {HOLD_MS} ms; trials of {seconds:g}s")
-            factory = MinshengFactory(workdir, seat_port)
-            print("minsheng hotline sip serve (routing + engine + records):")
-            ours = highest_rate(factory.start, seconds, workdir, rates, args.recv_timeout)
-            print("plain sippy B2BUA, every call to one destination (baseline):")
-            base = highest_rate(
-                lambda: start_baseline(seat_port), seconds, workdir, rates, args.recv_timeout
-            )
+            ours = base = 0
+            if args.only != "baseline":
+                factory = MinshengFactory(workdir, seat_port)
+                print("minsheng hotline sip serve (routing + engine + records):")
+                ours = highest_rate(factory.start, seconds, workdir, rates, args.recv_timeout)
+            if args.only != "minsheng":
+                print("plain sippy B2BUA, every call to one destination (baseline):")
+                base = highest_rate(
+                    lambda: start_baseline(seat_port), seconds, workdir, rates, args.recv_timeout
+                )
         finally:
             seat.kill()
             seat.wait()
