@@ -89,6 +89,11 @@ def test_counsellors_and_followups(cli: Cli, tmp_path: Path) -> None:
     r = cli("hotline", "counsellor", "add", "c1", "--name", "张*", "--hotline", "gd")
     assert json.loads(r.stderr)["error"] == "CounsellorOnTwoHotlines"
     assert len(json.loads(cli("hotline", "counsellor", "list", "--hotline", "sz").stdout)) == 1
+    assert (
+        json.loads(cli("hotline", "counsellor", "state", "c1", "break").stdout)["state"] == "break"
+    )
+    r = cli("hotline", "counsellor", "state", "c1", "talking")
+    assert json.loads(r.stderr)["field"] == "state"
     r = cli(
         "hotline",
         "assess",

@@ -243,7 +243,7 @@ STAFF = [
     c("n1", "national"),
 ]
 ops = st.one_of(
-    st.tuples(st.just("offer"), st.integers(0, 2), st.booleans(), st.sampled_from([None, "youth"])),
+    st.tuples(st.just("offer"), st.integers(0, 3), st.booleans(), st.sampled_from([None, "youth"])),
     st.tuples(
         st.sampled_from(["answer", "reject", "no_answer", "hangup", "ended", "crisis"]),
         st.integers(0, 30),

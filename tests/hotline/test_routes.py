@@ -21,7 +21,9 @@ def test_directory_is_public(client: TestClient, staff_token: Token) -> None:
     r = client.get("/api/hotline/hotlines", params={"region": "广东省深圳市"})
     assert r.status_code == 200
     assert [h["id"] for h in r.json()] == ["gd", "national", "sz"]
-    assert client.get("/api/hotline/hotlines/sz").json()["hours"]["mon"] == "08:00-02:00"
+    sz = client.get("/api/hotline/hotlines/sz").json()
+    assert sz["hours"]["mon"] == "08:00-02:00"
+    assert "sip_uri" not in sz
     missing = client.get("/api/hotline/hotlines/nope")
     assert missing.status_code == 404
     assert missing.json() == {

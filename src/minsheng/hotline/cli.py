@@ -268,6 +268,17 @@ def counsellor_add(
         echo_json(service.counsellor_dict(service.create_counsellor(session, data, actor=_actor())))
 
 
+@counsellor_app.command("state")
+def counsellor_state(
+    counsellor_id: Annotated[str, typer.Argument()],
+    state: Annotated[str, typer.Argument(help="offline | available | break")],
+) -> None:
+    """Set a counsellor's state in the directory."""
+    with cli_session() as session:
+        c = service.set_counsellor_state(session, counsellor_id, state, actor=_actor())
+        echo_json(service.counsellor_dict(c))
+
+
 @counsellor_app.command("list")
 def counsellor_list(hotline: Annotated[str | None, typer.Option()] = None) -> None:
     """Counsellors (optionally of one hotline)."""

@@ -213,7 +213,7 @@ def load(
         h.demo = True
     counsellors = _counsellors(session, rng)
     records = simulate(session, settings, start=DEMO_START, days=days, calls_per_day=calls_per_day)
-    service.save_records(session, records, demo=True)
+    service.save_records_bulk(session, records, demo=True)
     end = DEMO_START + timedelta(days=days)
     return {
         "hotlines": imported["created"],

@@ -37,6 +37,13 @@ def _zoned(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BEIJING)
 
 
+def _public(h: Any) -> dict[str, Any]:
+    # The SIP address is operational detail for staff (export), not for the public directory.
+    d = service.hotline_dict(h)
+    del d["sip_uri"]
+    return d
+
+
 # public ----------------------------------------------------------------------------------------
 @router.get("/hotlines")
 def list_hotlines(
@@ -51,7 +58,7 @@ def list_hotlines(
 
 @router.get("/hotlines/{hotline_id}")
 def get_hotline(hotline_id: str, session: DbSession) -> dict[str, Any]:
-    return service.hotline_dict(service.get_hotline_or_raise(session, hotline_id))
+    return _public(service.get_hotline_or_raise(session, hotline_id))
 
 
 @router.get("/compliance")

@@ -163,7 +163,7 @@ _CN_FORM = re.compile(r"^(?:\+86|0086|86(?=1\d{10}$))?(1\d{10}|0\d{9,11})$")
 def parse_caller(raw: str) -> CallerNumber:
     """Parse mobile, landline, ``+86`` and ``0086`` forms. Never raises: a withheld or garbled
     caller ID still gets routed (as ``unknown``)."""
-    text = _SEPARATORS.sub("", raw)
+    text = raw if raw.isdigit() else _SEPARATORS.sub("", raw)
     m = _CN_FORM.match(text)
     if m is not None:
         national = m.group(1)

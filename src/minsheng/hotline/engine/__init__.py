@@ -12,7 +12,10 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
     engine = Engine(directory, EngineSettings.from_settings(settings), clock=clock,
                     listener=on_event,          # directory: snapshot.Directory
                     events={Ring, Recorded})    # optional: only these events are built
-    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything)
+    engine.set_listener(on_event, events=None)  # or plug a listener in later
+    # steps: the route from rules.route_call(...).steps; tag: e.g. a snapshot.CallTag that
+    # service.save_records needs; call_id: the driver's own id (a SIP Call-ID) or a generated one
+    call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything, call_id=None)
     engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)
     engine.add_counsellor(CounsellorInfo(...))
     engine.answer(call_id)                      # the ringing counsellor picked up
@@ -29,6 +32,10 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
 A lost BYE must not leave a counsellor talking for ever (a known failure of other ACDs): the SIP
 front's watchdog calls ``call_ended(call_id)`` (or ``caller_hangup``) when it tears a dialog down
 for any reason, which always frees the counsellor.
+
+Events are delivered after the method that caused them has finished, so a listener may call back
+into the engine (its events join the same queue). ``keep_records=False`` stops the engine from
+keeping records for ``drain_records`` (the ``Recorded`` event still carries each one).
 
 Every public method first fires the timers that are already due, so a driver may call
 ``advance`` lazily. Invalid requests (unknown call, answering a call that is not ringing...)

@@ -520,15 +520,17 @@ class Engine:
         self._enter_next_step(call, call.steps[call.step_index].hotline_id, "timeout")
 
     def _dispatch(self, hl: _Hotline) -> None:
-        if not hl.available or not hl.waiting:
-            return
-        for call in list(hl.waiting):
-            if not hl.available:
-                return
+        waiting, available = hl.waiting, hl.available
+        i = 0
+        # _ring only buffers events, so the lists change only here while we walk them.
+        while available and i < len(waiting):
+            call = waiting[i]
             counsellor = self._pick(hl, call)
-            if counsellor is not None:
-                hl.waiting.remove(call)
-                self._ring(call, counsellor)
+            if counsellor is None:
+                i += 1  # this call waits for a skill (or everyone free is resting)
+                continue
+            del waiting[i]
+            self._ring(call, counsellor)
 
     def _pick(self, hl: _Hotline, call: _Call) -> _Counsellor | None:
         # hl.available is sorted longest-idle first; counsellors resting after a failed offer wait.

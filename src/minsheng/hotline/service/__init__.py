@@ -22,6 +22,7 @@ from minsheng.hotline.service.calls import (
     route_preview,
     route_settings,
     save_records,
+    save_records_bulk,
 )
 from minsheng.hotline.service.crisis import (
     complete_followup,
@@ -74,6 +75,7 @@ __all__ = [
     "route_preview",
     "route_settings",
     "save_records",
+    "save_records_bulk",
     "set_counsellor_state",
     "to_info",
 ]

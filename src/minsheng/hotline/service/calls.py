@@ -4,11 +4,11 @@ retention purge."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from minsheng.core import audit, regions
@@ -113,61 +113,98 @@ def _ts(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def _call_row(r: CallRecord, provinces: dict[str, str | None], demo: bool) -> dict[str, Any]:
+    tag = r.tag
+    if not isinstance(tag, CallTag):
+        raise InvalidHotline(f"call {r.call_id} has no caller tag", field="tag")
+    return {
+        "call_ref": r.call_id,
+        "caller_hash": tag.caller_hash,
+        "caller_masked": tag.caller_masked,
+        "dialled": tag.dialled,
+        "arrived_at": _ts(r.arrived_at),
+        "ended_at": _ts(r.ended_at),
+        "location_source": tag.location_source,
+        "province_code": tag.province_code,
+        "city_code": tag.city_code,
+        "rule_version": tag.rule_version,
+        "outcome": r.outcome.value,
+        "crisis": r.crisis,
+        "skill": r.skill,
+        "last_resort": r.last_resort,
+        "hotline_id": r.hotline_id,
+        "hotline_province_code": provinces.get(r.hotline_id) if r.hotline_id else None,
+        "counsellor_id": r.counsellor_id,
+        "answered_at": _ts(r.answered_at) if r.answered_at is not None else None,
+        "wait_s": round(r.wait_s, 3),
+        "talk_s": round(r.talk_s, 3),
+        "wrapup_s": round(r.wrapup_s, 3),
+        "offers": r.offers,
+        "rollovers": r.rollovers,
+        "demo": demo,
+    }
+
+
+def _attempt_rows(r: CallRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": i,
+            "hotline_id": a.hotline_id,
+            "level": a.level.value,
+            "rule": a.rule,
+            "entered_at": _ts(a.entered_at),
+            "left_at": _ts(a.left_at) if a.left_at is not None else None,
+            "result": a.result.value if a.result else None,
+        }
+        for i, a in enumerate(r.attempts)
+    ]
+
+
+def _provinces(session: Session) -> dict[str, str | None]:
+    return {
+        h.id: (h.regions[0][:2] + "0000" if h.regions else None)
+        for h in session.scalars(select(Hotline))
+    }
+
+
 def save_records(
     session: Session, records: Iterable[CallRecord], *, demo: bool = False
 ) -> list[Call]:
     """Persist finished engine records (their ``tag`` must be a CallTag; times epoch seconds)."""
-    provinces = {
-        h.id: (h.regions[0][:2] + "0000" if h.regions else None)
-        for h in session.scalars(select(Hotline))
-    }
+    provinces = _provinces(session)
     saved = []
     for r in records:
-        tag = r.tag
-        if not isinstance(tag, CallTag):
-            raise InvalidHotline(f"call {r.call_id} has no caller tag", field="tag")
-        call = Call(
-            call_ref=r.call_id,
-            caller_hash=tag.caller_hash,
-            caller_masked=tag.caller_masked,
-            dialled=tag.dialled,
-            arrived_at=_ts(r.arrived_at),
-            ended_at=_ts(r.ended_at),
-            location_source=tag.location_source,
-            province_code=tag.province_code,
-            city_code=tag.city_code,
-            rule_version=tag.rule_version,
-            outcome=r.outcome.value,
-            crisis=r.crisis,
-            skill=r.skill,
-            last_resort=r.last_resort,
-            hotline_id=r.hotline_id,
-            hotline_province_code=provinces.get(r.hotline_id) if r.hotline_id else None,
-            counsellor_id=r.counsellor_id,
-            answered_at=_ts(r.answered_at) if r.answered_at is not None else None,
-            wait_s=round(r.wait_s, 3),
-            talk_s=round(r.talk_s, 3),
-            wrapup_s=round(r.wrapup_s, 3),
-            offers=r.offers,
-            rollovers=r.rollovers,
-            demo=demo,
-        )
-        call.attempts = [
-            CallAttempt(
-                seq=i,
-                hotline_id=a.hotline_id,
-                level=a.level.value,
-                rule=a.rule,
-                entered_at=_ts(a.entered_at),
-                left_at=_ts(a.left_at) if a.left_at is not None else None,
-                result=a.result.value if a.result else None,
-            )
-            for i, a in enumerate(r.attempts)
-        ]
+        call = Call(**_call_row(r, provinces, demo))
+        call.attempts = [CallAttempt(**row) for row in _attempt_rows(r)]
         session.add(call)
         saved.append(call)
     session.flush()
     return saved
+
+
+def save_records_bulk(
+    session: Session, records: Sequence[CallRecord], *, demo: bool = False, batch: int = 2000
+) -> int:
+    """``save_records`` for many records at once (demo data, simulations): Core inserts in
+    batches, several times faster than the ORM; returns how many calls were stored."""
+    provinces = _provinces(session)
+    for start in range(0, len(records), batch):
+        part = records[start : start + batch]
+        rows = [_call_row(r, provinces, demo) for r in part]
+        ids = (
+            session.execute(insert(Call).returning(Call.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
+        attempts = [
+            {"call_id": call_id, **row}
+            for call_id, r in zip(ids, part, strict=True)
+            for row in _attempt_rows(r)
+        ]
+        if attempts:
+            session.execute(insert(CallAttempt), attempts)
+    session.flush()
+    return len(records)
 
 
 def call_dict(c: Call, *, attempts: bool = True) -> dict[str, Any]:
