@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         pattern="^(process|thread)$",
         description="Store call records from a child process (faster) or a thread",
     )
+    hotline_sip_max_call_s: float = Field(
+        4 * 3600.0, gt=0, description="Watchdog: a call is torn down after this long"
+    )
     hotline_sip_no_reply_s: float = Field(2.0, gt=0, description="Seat silent → unreachable")
     hotline_sip_origin_header: str = Field("X-Origin-Area", description="Carrier origin area")
     hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")

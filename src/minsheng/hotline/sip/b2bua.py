@@ -46,6 +46,7 @@ class B2BUAConfig:
     crisis_header: str = "x-crisis"  # set by an IVR in front of the platform: "1"/"yes"/"true"
     skill_header: str = "x-skill"  # requested skill, e.g. youth
     no_reply_s: float = 2.0  # a seat that sends nothing at all in this time is unreachable
+    max_call_s: float = 4 * 3600.0  # watchdog: a dialog whose BYE was lost is torn down
     realm: str = "12356"
     user_agent: str = "minsheng-12356"
 
@@ -278,7 +279,14 @@ class B2BUA:
             self.stats["refused"] += 1
             return (req.genResponse(404, "Not Found"), None, None)
         call = _Call(self)
-        call.ua_a = UA(self.global_config, event_cb=call.event_a, dead_cbs=(call.a_dead,))
+        # credit_time: a connected call is torn down after max_call_s even if a BYE is lost, so a
+        # counsellor can never be stuck "talking" (a known failure of other ACDs)
+        call.ua_a = UA(
+            self.global_config,
+            event_cb=call.event_a,
+            dead_cbs=(call.a_dead,),
+            credit_time=self.config.max_call_s,
+        )
         call.ua_a.local_ua = self.config.user_agent
         call.inbound = self._inbound(req, ruri_user, from_user)
         return call.ua_a.recvRequest(req, sip_t)

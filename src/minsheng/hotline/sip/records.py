@@ -1,12 +1,14 @@
 """Call records of the SIP server, written off the SIP thread and never lost on a clean restart.
 
-Two kinds: the hotline's call records (the engine's, stored with ``service.save_records``, keyed by
-the SIP Call-ID) and the SIP detail records (one JSON line per call: who hung up, each seat rung
-and the SIP answer it gave). The SIP thread must not wait for a disk or a database, so both go
-into queues that writer threads drain in batches (one transaction a batch). Stopping the server
-(SIGTERM/SIGINT) ends the calls still up, then drains the queues before the process exits, so a
-restart loses no record of a finished call. A batch the database refuses is retried with a
-growing pause; only after the last try is it given up, and that is logged.
+Two kinds: the hotline's call records (the engine's, stored with ``service.save_records_bulk``,
+keyed by the SIP Call-ID) and the SIP detail records (one JSON line per call: who hung up, each
+seat rung and the SIP answer it gave). The SIP thread must not wait for a disk or a database, so
+both go into queues that writers drain in batches (one transaction a batch); the call records
+from a child process by default, so that their ORM work does not hold the interpreter lock the
+SIP thread needs. Stopping the server (SIGTERM/SIGINT) ends the calls still up, then drains the
+queues before the process exits, so a restart loses no record of a finished call. A batch the
+database refuses is retried with a growing pause; only after the last try is it given up, and
+that is logged.
 """
 
 from __future__ import annotations
@@ -174,7 +176,7 @@ def database_sink(sessions: sessionmaker[Session]) -> Callable[[Sequence[CallRec
 
     def write(records: Sequence[CallRecord]) -> None:
         with session_scope(sessions) as session:
-            service.save_records(session, records)
+            service.save_records_bulk(session, records)
 
     return write
 

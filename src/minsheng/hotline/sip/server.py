@@ -105,6 +105,7 @@ class SipServer:
                 crisis_header=settings.hotline_sip_crisis_header.lower(),
                 skill_header=settings.hotline_sip_skill_header.lower(),
                 no_reply_s=settings.hotline_sip_no_reply_s,
+                max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
             ),
             details=self.details.put,
