@@ -51,6 +51,26 @@ class Settings(BaseSettings):
         300, ge=1, description="Wait at the national backup before the last resort"
     )
     hotline_service_level_s: int = Field(30, ge=1, description="Service-level threshold T")
+    hotline_sip_listen: str = Field("127.0.0.1:5060", description="SIP B2BUA address (UDP)")
+    hotline_sip_control: str = Field(
+        "127.0.0.1:5070", description="SIP server's staff HTTP endpoint; empty turns it off"
+    )
+    hotline_sip_details: str = Field(
+        "", description="SIP detail records; empty: var/sip-details.jsonl"
+    )
+    hotline_sip_record_writer: str = Field(
+        "process",
+        pattern="^(process|thread)$",
+        description="Store call records from a child process (faster) or a thread",
+    )
+    hotline_sip_max_call_s: float = Field(
+        4 * 3600.0, gt=0, description="Watchdog: a call is torn down after this long"
+    )
+    hotline_sip_no_reply_s: float = Field(2.0, gt=0, description="Seat silent → unreachable")
+    hotline_sip_origin_header: str = Field("X-Origin-Area", description="Carrier origin area")
+    hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")
+    hotline_sip_skill_header: str = Field("X-Skill", description="Requested skill")
+    hotline_sip_realm: str = Field("12356", description="Digest realm for softphone REGISTER")
 
     # certification -------------------------------------------------------------------------
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")

@@ -1,0 +1,287 @@
+"""``minsheng hotline sip serve``: the B2BUA, its call control, its record writer, a staff endpoint.
+
+Threads: the SIP event loop runs on the main thread (sippy's dispatcher wants it there for its
+signals); the record writer and the staff HTTP endpoint run on their own threads and reach the
+call logic only through ``ED2.callFromThreadSync``. SIGTERM and SIGINT stop the loop, then every
+queued record of a finished call is written before the process exits.
+
+Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API):
+
+* ``GET /status`` — waiting calls (masked numbers), seat states, counters;
+* ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited);
+* ``POST /counsellors/{id}/state`` ``{"state": "available"|"break"|"offline"}`` — log a seat in or
+  out of the queue, e.g. a static seat back from the automatic break (audited).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from minsheng.core import audit, auth
+from minsheng.core.config import Settings
+from minsheng.core.db import make_engine, make_sessionmaker, session_scope
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from minsheng.hotline import rules, service
+from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
+from minsheng.hotline.sip import seats as seats_mod
+from minsheng.hotline.sip import stack
+from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
+from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.records import (
+    ProcessRecordWriter,
+    RecordWriter,
+    database_sink,
+    jsonl_sink,
+)
+from minsheng.hotline.sip.seats import SeatBook
+from minsheng.hotline.snapshot import Directory
+
+log = logging.getLogger(__name__)
+
+HOTLINE_NUMBER = "12356"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    listen: stack.ListenAddress
+    control: stack.ListenAddress | None
+    log: str = "none"
+
+
+def details_path(settings: Settings) -> Path:
+    if settings.hotline_sip_details:
+        return Path(settings.hotline_sip_details)
+    return settings.var_dir / "sip-details.jsonl"
+
+
+def hotline_numbers(directory: Directory) -> frozenset[str]:
+    """12356 and every legacy number of the directory (digits only)."""
+    numbers = {HOTLINE_NUMBER}
+    for h in directory.hotlines:
+        numbers.update(rules.legacy_key(n) for n in h.legacy_numbers)
+    return frozenset(numbers)
+
+
+class SipServer:
+    """One SIP server process: build, then :meth:`run` (blocks until SIGTERM/SIGINT)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        directory: Directory,
+        seats: SeatBook,
+        options: ServeOptions,
+    ) -> None:
+        stack.configure_sippy(log=options.log)
+        self.settings = settings
+        self.options = options
+        self.db = make_engine(settings)
+        self.sessions = make_sessionmaker(self.db)
+        self.writer: ProcessRecordWriter | RecordWriter[CallRecord]
+        if settings.hotline_sip_record_writer == "process":
+            self.writer = ProcessRecordWriter(settings.effective_database_url)
+        else:
+            self.writer = RecordWriter(database_sink(self.sessions))
+        self.details_path = details_path(settings)
+        self.details = RecordWriter(jsonl_sink(self.details_path))
+        self.control = EngineCallControl(
+            directory, seats, settings=settings, record=self.writer.put
+        )
+        self.b2bua = B2BUA(
+            self.control,
+            B2BUAConfig(
+                hotline_numbers=hotline_numbers(directory),
+                origin_header=settings.hotline_sip_origin_header.lower(),
+                crisis_header=settings.hotline_sip_crisis_header.lower(),
+                skill_header=settings.hotline_sip_skill_header.lower(),
+                no_reply_s=settings.hotline_sip_no_reply_s,
+                max_call_s=settings.hotline_sip_max_call_s,
+                realm=settings.hotline_sip_realm,
+            ),
+            details=self.details.put,
+        )
+        self._http: ThreadingHTTPServer | None = None
+
+    @classmethod
+    def from_database(
+        cls, settings: Settings, seats_path: Path, options: ServeOptions
+    ) -> SipServer:
+        """The directory (hotlines, counsellors) from the database, the seats from their file."""
+        engine = make_engine(settings)
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                directory = service.directory_snapshot(session)
+        finally:
+            engine.dispose()
+        book = seats_mod.load_file(seats_path, {c.id for c in directory.counsellors})
+        return cls(settings, directory, book, options)
+
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        from sippy.Core.EventDispatcher import ED2
+
+        self.b2bua.start(self.options.listen)
+        # Everything loaded so far lives as long as the process: keep it out of the collector's
+        # scans, and collect the young generation less often (sippy makes many short-lived
+        # objects per message), so that collections do not stall the signalling.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            ED2.regSignal(signum, stack.stop_loop)
+        if self.options.control is not None:
+            self._start_http(self.options.control)
+        if ready is not None:
+            ready()
+        try:
+            stack.run_loop()
+        finally:
+            if self._http is not None:
+                self._http.shutdown()
+            self.b2bua.shutdown()
+            self.writer.close()
+            self.details.close()
+            self.db.dispose()
+
+    # staff endpoint --------------------------------------------------------------------------
+    def _start_http(self, address: stack.ListenAddress) -> None:
+        server = self
+        sessions = self.sessions
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _principal(self, session: Any) -> auth.Principal:
+                header = self.headers.get("Authorization", "")
+                token = header[7:].strip() if header.lower().startswith("bearer ") else None
+                principal = auth.authenticate(session, token)
+                auth.check_role(principal, (auth.Role.HOTLINE, auth.Role.ADMIN))
+                return principal
+
+            def _handle(self, fn: Callable[[Any], tuple[int, dict[str, Any]]]) -> None:
+                try:
+                    with session_scope(sessions) as session:
+                        status, body = fn(session)
+                except DomainError as exc:
+                    status, body = exc.status_code, exc.to_dict()
+                self._send(status, body)
+
+            def do_GET(self) -> None:
+                if self.path != "/status":
+                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+                    return
+
+                def status(session: Any) -> tuple[int, dict[str, Any]]:
+                    self._principal(session)
+                    return 200, server.status()
+
+                self._handle(status)
+
+            def do_POST(self) -> None:
+                parts = self.path.strip("/").split("/")
+                if len(parts) == 3 and parts[0] == "calls" and parts[2] == "crisis":
+                    self._crisis(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
+                    self._seat_state(unquote(parts[1]))
+                else:
+                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+
+            def _body(self) -> dict[str, Any]:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    data = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError as exc:
+                    raise InvalidInput("the body is not JSON", field="body") from exc
+                if not isinstance(data, dict):
+                    raise InvalidInput("the body is a JSON object", field="body")
+                return data
+
+            def _crisis(self, call_id: str) -> None:
+                def crisis(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    if not server.mark_crisis(call_id):
+                        raise NotFound("no waiting call with this SIP Call-ID", field="sip_call_id")
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.crisis",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                    )
+                    return 200, {"sip_call_id": call_id, "crisis": True}
+
+                self._handle(crisis)
+
+            def _seat_state(self, counsellor_id: str) -> None:
+                def change(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    state = self._body().get("state")
+                    if state not in ("available", "break", "offline"):
+                        raise InvalidInput(
+                            "state must be available, break or offline", field="state"
+                        )
+                    now = server.set_seat_state(counsellor_id, state)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.seat_state",
+                        table="hotline_counsellors",
+                        record_id=counsellor_id,
+                        detail={"state": state},
+                    )
+                    return 200, {"counsellor_id": counsellor_id, "state": now}
+
+                self._handle(change)
+
+        self._http = ThreadingHTTPServer((address.host, address.port), Handler)
+        threading.Thread(target=self._http.serve_forever, name="sip-staff", daemon=True).start()
+
+    def status(self) -> dict[str, Any]:
+        from sippy.Core.EventDispatcher import ED2
+
+        def snapshot() -> dict[str, Any]:
+            return {
+                "waiting": self.control.waiting_calls(),
+                "seats": self.control.seat_states(),
+                "calls_in_progress": self.control.active_calls,
+                "finished": self.control.finished,
+                "records_written": self.writer.written,
+                "records_lost": self.writer.lost,
+                "sip": dict(self.b2bua.stats),
+            }
+
+        result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
+        return result
+
+    def set_seat_state(self, counsellor_id: str, state: str) -> str:
+        from sippy.Core.EventDispatcher import ED2
+
+        try:
+            return str(ED2.callFromThreadSync(self.control.set_seat_state, counsellor_id, state))
+        except UnknownCounsellor as exc:
+            raise NotFound(str(exc), field="counsellor_id") from exc
+        except EngineError as exc:
+            raise Conflict(str(exc), field="state") from exc
+
+    def mark_crisis(self, call_id: str) -> bool:
+        from sippy.Core.EventDispatcher import ED2
+
+        return bool(ED2.callFromThreadSync(self.control.mark_crisis, call_id))

@@ -1,0 +1,308 @@
+"""Harness for the SIP tests: the real ``minsheng hotline sip serve`` in a subprocess, and sipp.
+
+Every server and every sipp instance gets its own free ports on 127.0.0.1 (SIP ``-p``, media
+``-mp`` and control ``-cp`` for sipp), so tests never collide with each other or with other
+processes on the machine. Timers are shortened through the settings' environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core.config import Settings
+from minsheng.core.db import session_scope
+from minsheng.hotline import service
+from minsheng.hotline.models import Call
+from minsheng.hotline.schemas import CounsellorCreate
+from minsheng.hotline.sip.records import read_jsonl
+from tests.conftest import TEST_SECRET
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+SIPP = shutil.which("sipp")
+
+# Short timers so that rollovers and ring-outs happen within a second or two.
+FAST_ENV = {
+    "MINSHENG_HOTLINE_STEP_TIMEOUT_S": "2",
+    "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "2",
+    "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "1",
+    "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "0.5",
+    "MINSHENG_HOTLINE_WRAPUP_S": "0",
+    "MINSHENG_HOTLINE_MAX_NO_ANSWER": "3",
+    # a writer thread starts faster than a writer process; the load and restart tests use the
+    # process, as production does
+    "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "thread",
+}
+CONNECTED = "2025-04-30T00:00:00+08:00"
+
+
+def free_port() -> int:
+    """A port free for UDP and TCP on 127.0.0.1 (sipp's control port is UDP, media UDP)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+def hotline(hid: str, level: str, regions: list[str] | None = None, **kw: Any) -> dict[str, Any]:
+    """A directory row as ``minsheng hotline import`` takes it: open round the clock."""
+    return {
+        "id": hid,
+        "name": f"{hid} 心理援助热线",
+        "level": level,
+        "regions": regions or [],
+        "legacy_numbers": [],
+        "hours": "00:00-24:00",
+        "seats": 2,
+        "connected_at": CONNECTED,
+        **kw,
+    }
+
+
+NATIONAL = hotline("national", "national")
+
+
+def static_seat(cid: str, port: int) -> dict[str, Any]:
+    return {"counsellor_id": cid, "contact": f"sip:{cid}@127.0.0.1:{port}"}
+
+
+@dataclass
+class SipServer:
+    """A running ``minsheng hotline sip serve``."""
+
+    port: int
+    process: subprocess.Popen[str]
+    sessions: sessionmaker[Session]
+    details_path: Path
+    control_port: int | None = None
+    stderr: str | None = None
+
+    def records(self) -> list[dict[str, Any]]:
+        """The hotline's call records in the database, oldest first, with offers and number."""
+        with self.sessions() as session:
+            calls = session.scalars(select(Call).order_by(Call.id)).all()
+            return [
+                {**service.call_dict(c), "offers": c.offers, "dialled": c.dialled} for c in calls
+            ]
+
+    def details(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.details_path)
+
+    def wait_records(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Records are written by a thread in batches: wait until ``count`` are stored."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.sessions() as session:
+                if service.count_calls(session) >= count:
+                    break
+            time.sleep(0.05)
+        return self.records()
+
+    def stop(self) -> str:
+        """SIGTERM, wait, and return what the server printed on stderr."""
+        if self.stderr is not None:
+            return self.stderr
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            _out, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _out, err = self.process.communicate()
+        self.stderr = err
+        return err
+
+
+class ServerFactory:
+    """Loads a directory into the test database and starts SIP servers on it."""
+
+    def __init__(self, tmp_path: Path, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.tmp_path = tmp_path
+        self.settings = settings
+        self.sessions = sessions
+        self.servers: list[SipServer] = []
+
+    def load(self, hotlines: list[dict[str, Any]], counsellors: list[dict[str, Any]]) -> None:
+        with session_scope(self.sessions) as session:
+            service.import_hotlines(session, hotlines, actor="test")
+            for c in counsellors:
+                data = CounsellorCreate(name=f"咨询员{c['id']}", **c)
+                service.create_counsellor(session, data, actor="test")
+
+    def __call__(
+        self,
+        hotlines: list[dict[str, Any]],
+        counsellors: list[dict[str, Any]],
+        seats: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> SipServer:
+        self.load(hotlines, counsellors)
+        return self.start(seats, **kwargs)
+
+    def start(
+        self,
+        seats: list[dict[str, Any]],
+        *,
+        env: dict[str, str] | None = None,
+        control: bool = False,
+        port: int | None = None,
+    ) -> SipServer:
+        path = self.tmp_path / "seats.json"
+        path.write_text(json.dumps(seats, ensure_ascii=False), encoding="utf-8")
+        port = port or free_port()
+        control_port = free_port() if control else None
+        details = self.tmp_path / "sip-details.jsonl"
+        full_env = {
+            **os.environ,
+            "MINSHENG_DATABASE_URL": self.settings.effective_database_url,
+            "MINSHENG_SECRET_KEY": TEST_SECRET,
+            "MINSHENG_VAR_DIR": str(self.settings.var_dir),
+            "MINSHENG_HOTLINE_SIP_DETAILS": str(details),
+            **FAST_ENV,
+            **(env or {}),
+        }
+        args = [
+            sys.executable, "-c", "from minsheng.cli import main; main()",
+            "hotline", "sip", "serve",
+            "--listen", f"127.0.0.1:{port}",
+            "--seats", str(path),
+            "--control", f"127.0.0.1:{control_port}" if control_port else "off",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            args, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if "listening" not in line:
+            process.kill()
+            _out, err = process.communicate()
+            raise AssertionError(f"the SIP server did not start: {line}{err}")
+        server = SipServer(port, process, self.sessions, details, control_port)
+        self.servers.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+@pytest.fixture
+def sip_server(
+    tmp_path: Path, settings: Settings, session_factory: sessionmaker[Session]
+) -> Iterator[ServerFactory]:
+    if SIPP is None:
+        pytest.fail("sipp is not installed (Debian package sip-tester; .ci/provision.d/sip.sh)")
+    factory = ServerFactory(tmp_path, settings, session_factory)
+    yield factory
+    factory.close()
+
+
+@dataclass
+class Sipp:
+    """One sipp instance with its own ports."""
+
+    scenario: str
+    port: int
+    process: subprocess.Popen[str]
+    workdir: Path
+
+    def wait(self, timeout: float = 30.0) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"sipp {self.scenario} did not finish in {timeout}s") from None
+
+    def errors(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.workdir.glob("*errors.log"))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class SippFactory:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.instances: list[Sipp] = []
+
+    def __call__(
+        self,
+        scenario: str,
+        target: SipServer,
+        *,
+        calls: int = 1,
+        rate: float | None = None,
+        hold_ms: int = 0,
+        service: str = "12356",
+        keys: dict[str, str] | None = None,
+        port: int | None = None,
+        extra: list[str] | None = None,
+    ) -> Sipp:
+        port = port or free_port()
+        workdir = self.tmp_path / f"sipp{len(self.instances)}-{scenario}-{port}"
+        workdir.mkdir()
+        args = [
+            str(SIPP), f"127.0.0.1:{target.port}",
+            "-sf", str(SCENARIOS / f"{scenario}.xml"),
+            "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port()), "-cp", str(free_port()),
+            "-m", str(calls), "-d", str(hold_ms), "-s", service,
+            "-nostdin", "-trace_err", "-timeout", "120s", "-timeout_error",
+        ]  # fmt: skip
+        if rate is not None:
+            args += ["-r", str(rate)]
+        for name, value in (keys or {}).items():
+            args += ["-key", name, value]
+        args += extra or []
+        process = subprocess.Popen(
+            args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
+        )
+        sipp = Sipp(scenario, port, process, workdir)
+        self.instances.append(sipp)
+        return sipp
+
+    def caller(
+        self,
+        target: SipServer,
+        scenario: str = "caller",
+        *,
+        number: str = "13800138000",
+        origin: str = "",
+        crisis: bool = False,
+        **kwargs: Any,
+    ) -> Sipp:
+        keys = {"caller": number, "origin": origin, "crisis": "1" if crisis else "0"}
+        return self(scenario, target, keys=keys, **kwargs)
+
+    def close(self) -> None:
+        for sipp in self.instances:
+            sipp.kill()
+
+
+@pytest.fixture
+def sipp(tmp_path: Path) -> Iterator[SippFactory]:
+    factory = SippFactory(tmp_path)
+    yield factory
+    factory.close()
