@@ -41,7 +41,14 @@ class TestReference:
     def test_catalogue_counts(self, session: Session) -> None:
         ref.load_reference(session)
         occupations = list(session.scalars(select(Occupation)))
-        assert len(occupations) == 1640
+        # The final 2022 edition: 1,639 occupations (8 major / 79 medium / 450 small groups; the
+        # group levels are not shipped, see PROVENANCE.md).
+        assert len(occupations) == 1639
+        codes = {o.code for o in occupations}
+        added = {"4-04-05-09", "4-04-05-10", "4-04-05-11", "6-04-06-07", "6-09-03-05"}
+        added |= {"2-02-32-00", "4-05-02-00", "7-01-00-00", "7-04-00-00", "8-00-00-00"}
+        assert added <= codes
+        assert not {"2-02-32-01", "2-02-32-02", "4-05-02-01", "4-05-02-02", "6-20-03-00"} & codes
         assert {o.major_group for o in occupations} == set(range(1, 9))
         assert sum(o.green for o in occupations) == 134
         assert sum(o.digital for o in occupations) == 95  # official 97: see PROVENANCE.md
@@ -323,14 +330,47 @@ class TestVerification:
         service_verify.verify(
             session, settings, id_number=f.make_id(), name="张伟", number=None, client="1.2.3.4"
         )
+        # Written behind the request: nothing yet, then one row once the buffer is flushed.
+        assert session.scalars(select(VerificationLog)).all() == []
+        assert service_verify.flush_log(session) == 1
         (row,) = session.scalars(select(VerificationLog)).all()
         dumped = " ".join(str(v) for v in vars(row).values())
         assert f.make_id() not in dumped and "张伟" not in dumped and "1.2.3.4" not in dumped
         assert row.fields == "id_number+name" and row.found
 
-    def test_rate_limits(self, session: Session, settings: Settings, cert: Certificate) -> None:
+    def test_log_in_the_request_when_write_behind_is_off(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        sync = settings.model_copy(update={"cert_verify_log_flush_s": 0})
+        service_verify.verify(
+            session, sync, id_number=None, name="张伟", number=cert.number, client="c"
+        )
+        assert session.scalar(select(func.count()).select_from(VerificationLog)) == 1
+        assert service_verify.flush_log(session) == 0
+
+    def test_a_long_buffer_is_written_by_the_request(
+        self, session: Session, settings: Settings, cert: Certificate
+    ) -> None:
+        session.commit()  # the request's own writer needs the certificate committed on SQLite
+        small = settings.model_copy(update={"cert_verify_log_batch": 1})
+        for _ in range(10):
+            service_verify.verify(
+                session, small, id_number=None, name="张伟", number=cert.number, client="c"
+            )
+        session.rollback()
+        # Ten waiting rows (ten batches of one) are written by the tenth lookup itself.
+        assert session.scalar(select(func.count()).select_from(VerificationLog)) == 10
+
+    @pytest.mark.parametrize("store", ["memory", "database"])
+    def test_rate_limits(
+        self, session: Session, settings: Settings, cert: Certificate, store: str
+    ) -> None:
         limited = settings.model_copy(
-            update={"cert_verify_rate_per_client": 3, "cert_verify_rate_per_subject": 2}
+            update={
+                "cert_verify_rate_per_client": 3,
+                "cert_verify_rate_per_subject": 2,
+                "cert_verify_rate_store": store,
+            }
         )
         for _ in range(2):
             service_verify.verify(
@@ -351,9 +391,11 @@ class TestVerification:
     def test_purge_keeps_recent_lookups(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
+        shared = settings.model_copy(update={"cert_verify_rate_store": "database"})
         service_verify.verify(
-            session, settings, id_number=None, name="张伟", number=cert.number, client="a"
+            session, shared, id_number=None, name="张伟", number=cert.number, client="a"
         )
+        service_verify.flush_log(session)
         assert service_verify.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
         later = utcnow() + timedelta(days=settings.cert_verify_log_retention_days + 1)
         assert service_verify.purge(session, settings, now=later) == {

@@ -193,7 +193,11 @@ def verify(
     del json_out
     if len(rules.verification_fields(id_number, name, number)) < 2:
         raise typer.BadParameter("give any two of --id, --name and --number")
-    settings = get_settings()
+    # One lookup per process: per-process counters and a write-behind log would mean nothing
+    # here, so the CLI counts in the database and logs in its own transaction.
+    settings = get_settings().model_copy(
+        update={"cert_verify_rate_store": "database", "cert_verify_log_flush_s": 0}
+    )
     with cli_session(settings) as session:
         echo_json(
             service_verify.verify(

