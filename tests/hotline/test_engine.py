@@ -12,6 +12,7 @@ from minsheng.hotline.engine import (
     CallEnded,
     CallState,
     CounsellorState,
+    EndedBy,
     Engine,
     EngineError,
     EngineSettings,
@@ -302,6 +303,71 @@ def test_no_call_is_ever_lost(script: list[tuple[Any, ...]]) -> None:
         assert (r.answered_at is not None) == (r.outcome is Outcome.ANSWERED)
         assert r.last_resort == (r.outcome is Outcome.NO_ANSWER)
         assert r.attempts[0].entered_at == r.arrived_at if r.attempts else r.last_resort
+
+
+class TestEndedBy:
+    """Each record says who ended the call; the SIP front tells the engine."""
+
+    def talking(self) -> tuple[Engine, VirtualClock, str]:
+        engine, clock, _ = make([c("a")], wrapup_s=0)
+        engine.counsellor_login("a")
+        call = engine.offer_call(ROUTE)
+        engine.answer(call)
+        return engine, clock, call
+
+    @pytest.mark.parametrize("by", list(EndedBy))
+    def test_call_ended_says_who(self, by: EndedBy) -> None:
+        engine, _, call = self.talking()
+        engine.call_ended(call, by=by)
+        [rec] = engine.drain_records()
+        assert (rec.outcome, rec.ended_by) == (Outcome.ANSWERED, by)
+
+    def test_call_ended_without_saying_who_records_none(self) -> None:
+        engine, _, call = self.talking()
+        engine.call_ended(call)
+        [rec] = engine.drain_records()
+        assert rec.ended_by is None
+
+    def test_call_ended_rejects_an_unknown_party(self) -> None:
+        engine, _, call = self.talking()
+        with pytest.raises(ValueError):
+            engine.call_ended(call, by="nobody")
+        assert engine.call_state(call) is CallState.TALKING  # nothing changed
+
+    def test_caller_hangup_talking_waiting_ringing(self) -> None:
+        engine, _, call = self.talking()
+        engine.caller_hangup(call)
+        waiting = engine.offer_call(ROUTE)  # "a" is busy until the records drain: it waits
+        engine.caller_hangup(waiting)
+        recs = engine.drain_records()
+        assert [(r.outcome, r.ended_by) for r in recs] == [
+            (Outcome.ANSWERED, EndedBy.CALLER),
+            (Outcome.ABANDONED, EndedBy.CALLER),
+        ]
+
+    def test_system_hangup_in_any_state(self) -> None:
+        engine, _, talking = self.talking()
+        waiting = engine.offer_call(ROUTE)
+        engine.system_hangup(talking)  # "a" is free at once (no wrap-up): rings the waiting one
+        assert engine.call_state(waiting) is CallState.RINGING
+        engine.system_hangup(waiting)
+        assert engine.counsellor_state("a") is CounsellorState.AVAILABLE
+        recs = engine.drain_records()
+        assert [(r.outcome, r.ended_by) for r in recs] == [
+            (Outcome.ANSWERED, EndedBy.SYSTEM),
+            (Outcome.ABANDONED, EndedBy.SYSTEM),
+        ]
+
+    def test_last_resort_is_ended_by_the_system(self) -> None:
+        engine, _, _ = make()
+        engine.offer_call(ROUTE)
+        engine.advance(1_300)
+        [rec] = engine.drain_records()
+        assert (rec.outcome, rec.last_resort, rec.ended_by) == (
+            Outcome.NO_ANSWER,
+            True,
+            EndedBy.SYSTEM,
+        )
 
 
 class TestStates:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
 from minsheng.hotline import demo, rules, service
-from minsheng.hotline.engine import Engine, VirtualClock
+from minsheng.hotline.engine import EndedBy, Engine, VirtualClock
 from minsheng.hotline.errors import (
     CounsellorOnTwoHotlines,
     InvalidImport,
@@ -138,7 +138,7 @@ def run_calls(session: Session, settings: Settings) -> None:
     engine.caller_hangup(b)
     offer("19912345678")  # unknown -> national; nobody there -> last resort
     clock.set(clock.now + 600)
-    engine.call_ended(a)
+    engine.call_ended(a, by=EndedBy.COUNSELLOR)
     engine.advance(clock.now + 3600)
     service.save_records(session, engine.drain_records())
 
@@ -156,6 +156,11 @@ class TestRecordsAndKpis:
         assert (answered.talk_s, answered.wrapup_s) == (640, 60)
         assert answered.hotline_province_code == "440000"
         assert [a.rule for a in answered.attempts] == ["city_line"]
+
+    def test_records_say_who_ended_the_call(self, session: Session, settings: Settings) -> None:
+        run_calls(session, settings)
+        ended = {c.outcome: service.call_dict(c)["ended_by"] for c in service.list_calls(session)}
+        assert ended == {"answered": "counsellor", "abandoned": "caller", "no_answer": "system"}
 
     def test_kpis(self, session: Session, settings: Settings) -> None:
         run_calls(session, settings)

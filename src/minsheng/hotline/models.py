@@ -82,6 +82,8 @@ class Call(Base):
     city_code: Mapped[str | None] = mapped_column(String(6))
     rule_version: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16), index=True)
+    # who hung up: caller | counsellor | system; NULL when the front did not say (simulations)
+    ended_by: Mapped[str | None] = mapped_column(String(16))
     crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     skill: Mapped[str | None] = mapped_column(String(32))
     last_resort: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -240,6 +240,23 @@ class TestCalls:
         control.close()
         assert sorted(r.call_id for r in records) == ["done", "talking", "waiting"]
         assert ("talking", 503) in fake.ended and ("waiting", 503) in fake.ended
+        # the counsellor's BYE, then the shutdown's teardown of the calls still up
+        assert {r.call_id: str(r.ended_by) for r in records} == {
+            "done": "counsellor",
+            "talking": "system",
+            "waiting": "system",
+        }
+
+    def test_who_hung_up_reaches_the_record(self, world: World) -> None:
+        control, _fake, clock, records = world
+        control.call_arrived(inbound("by-caller", clock))
+        control.call_ended("by-caller", Party.CALLER)  # CANCEL while the seat rings
+        control.call_arrived(inbound("by-watchdog", clock))
+        assert control.seat_answered("by-watchdog", control.ringing["by-watchdog"])
+        control.call_ended("by-watchdog", Party.SYSTEM)
+        ended = {r.call_id: (str(r.outcome), str(r.ended_by)) for r in records}
+        assert ended["by-caller"] == ("abandoned", "caller")
+        assert ended["by-watchdog"] == ("answered", "system")
 
     def test_long_call_ids_are_hashed_for_the_record(self) -> None:
         long_id = "x" * 150 + "@host"

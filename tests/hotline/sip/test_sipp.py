@@ -60,6 +60,7 @@ class TestAnsweredCall:
         assert record["location_source"] == "number"
         assert record["dialled"] == "12356"
         assert record["talk_s"] >= 0.25
+        assert record["ended_by"] == "caller"  # the caller's BYE, in the database
         assert "13800138000" not in json.dumps(record)
         (detail,) = server.details()
         assert detail["sip_call_id"] == "answered-1@127.0.0.1"
@@ -76,6 +77,7 @@ class TestAnsweredCall:
         (record,) = server.wait_records(1)
         assert record["outcome"] == "answered"
         assert record["talk_s"] >= 0.25
+        assert record["ended_by"] == "counsellor"  # the seat's BYE, in the database
         assert server.details()[0]["ended_by"] == "counsellor"
 
 
@@ -88,6 +90,7 @@ class TestCallerGivesUp:
         assert record["outcome"] == "abandoned"
         assert record["offers"] == 0
         assert record["attempts"][0]["result"] == "abandoned"
+        assert record["ended_by"] == "caller"  # the CANCEL, in the database
         assert server.details()[0]["ended_by"] == "caller"
 
     def test_cancel_while_a_seat_rings(self, sip_server: ServerFactory, sipp: SippFactory) -> None:
@@ -99,7 +102,11 @@ class TestCallerGivesUp:
         # the B2BUA CANCELs the seat's leg, which the seat scenario requires
         assert seat.wait() == 0, seat.errors()
         (record,) = server.wait_records(1)
-        assert (record["outcome"], record["offers"]) == ("abandoned", 1)
+        assert (record["outcome"], record["offers"], record["ended_by"]) == (
+            "abandoned",
+            1,
+            "caller",
+        )
         assert [s["outcome"] for s in server.details()[0]["seats"]] == ["cancelled"]
 
 
@@ -204,6 +211,7 @@ class TestRollover:
         assert caller.wait() == 0, caller.errors()
         (record,) = server.wait_records(1)
         assert (record["outcome"], record["last_resort"]) == ("no_answer", True)
+        assert record["ended_by"] == "system"
         (detail,) = server.details()
         assert (detail["ended_by"], detail["final_code"]) == ("system", 480)
 

@@ -21,7 +21,8 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
     engine.answer(call_id)                      # the ringing counsellor picked up
     engine.reject(call_id) / engine.no_answer(call_id)   # the offer failed; the call waits on
     engine.caller_hangup(call_id)               # the caller left (abandoned, or end of talk)
-    engine.call_ended(call_id)                  # a connected call ended (either side)
+    engine.call_ended(call_id, by=EndedBy.COUNSELLOR)   # a connected call ended; by: who hung up
+    engine.system_hangup(call_id)               # the platform tore it down (any state)
     engine.mark_crisis(call_id)                 # jumps ahead of every ordinary call at once
     engine.advance(until=None)                  # fire timers due up to ``until`` (default: now)
     engine.next_timer_at()                      # when the next timer is due, or None
@@ -30,8 +31,9 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
     engine.status()                             # per hotline: waiting, available, staffed
 
 A lost BYE must not leave a counsellor talking for ever (a known failure of other ACDs): the SIP
-front's watchdog calls ``call_ended(call_id)`` (or ``caller_hangup``) when it tears a dialog down
-for any reason, which always frees the counsellor.
+front's watchdog calls ``system_hangup(call_id)`` (or ``caller_hangup``) when it tears a dialog
+down for any reason, which always frees the counsellor. Each record says who ended the call
+(``CallRecord.ended_by``: caller, counsellor, system, or None when the driver did not say).
 
 Events are delivered after the method that caused them has finished, so a listener may call back
 into the engine (its events join the same queue). ``keep_records=False`` stops the engine from
@@ -78,6 +80,7 @@ from minsheng.hotline.engine.types import (
     Connected,
     CounsellorChanged,
     CounsellorState,
+    EndedBy,
     EngineError,
     EngineSettings,
     Event,
@@ -106,6 +109,7 @@ __all__ = [
     "Connected",
     "CounsellorChanged",
     "CounsellorState",
+    "EndedBy",
     "Engine",
     "EngineError",
     "EngineSettings",

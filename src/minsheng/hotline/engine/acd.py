@@ -28,6 +28,7 @@ from minsheng.hotline.engine.types import (
     Connected,
     CounsellorChanged,
     CounsellorState,
+    EndedBy,
     EngineError,
     EngineSettings,
     Event,
@@ -89,6 +90,7 @@ class _Call:
     ended_at: float | None = None
     outcome: Outcome | None = None
     last_resort: bool = False
+    ended_by: EndedBy | None = None
 
     def sort_key(self) -> tuple[int, float, int]:
         return (0 if self.crisis else 1, self.arrived_at, self.seq)
@@ -255,8 +257,18 @@ class Engine:
 
     @_public
     def caller_hangup(self, call_id: str) -> None:
+        """The caller left: abandoned while waiting or ringing, or the end of the talk."""
+        self._hang_up(call_id, EndedBy.CALLER)
+
+    @_public
+    def system_hangup(self, call_id: str) -> None:
+        """The platform tore the call down (watchdog, shutdown), in whatever state it is."""
+        self._hang_up(call_id, EndedBy.SYSTEM)
+
+    def _hang_up(self, call_id: str, by: EndedBy) -> None:
         self._sync()
         call = self._call(call_id)
+        call.ended_by = by
         if call.state is CallState.TALKING:
             self._end_talk(call)
             return
@@ -268,11 +280,13 @@ class Engine:
         self._finish(call, Outcome.ABANDONED)
 
     @_public
-    def call_ended(self, call_id: str) -> None:
+    def call_ended(self, call_id: str, by: EndedBy | str | None = None) -> None:
+        """A connected call ended; ``by`` says who hung up (None: not known)."""
         self._sync()
         call = self._call(call_id)
         if call.state is not CallState.TALKING:
             raise InvalidTransition(f"call {call_id!r} is {call.state}, not connected")
+        call.ended_by = EndedBy(by) if by is not None else None
         self._end_talk(call)
 
     # counsellors -------------------------------------------------------------------------------
@@ -483,6 +497,7 @@ class Engine:
             call.token += 1
             if call.step_index >= len(call.steps):
                 call.last_resort = True
+                call.ended_by = EndedBy.SYSTEM
                 if RolledOver in self._wanted:
                     self._emit(RolledOver(self._now, call.id, prev, None, reason))
                 self._finish(call, Outcome.NO_ANSWER)
@@ -718,6 +733,7 @@ class Engine:
             talk_s=call.ended_at - answered if answered is not None else 0.0,
             wrapup_s=wrapup_s,
             offers=call.offers,
+            ended_by=call.ended_by,
         )
 
     def _store(self, record: CallRecord) -> None:

@@ -65,6 +65,15 @@ class Outcome(StrEnum):
     NO_ANSWER = "no_answer"
 
 
+class EndedBy(StrEnum):
+    """Who ended a call: the caller hung up (or gave up while queued or ringing), the
+    counsellor hung up, or the platform tore it down (last resort, watchdog, shutdown)."""
+
+    CALLER = "caller"
+    COUNSELLOR = "counsellor"
+    SYSTEM = "system"
+
+
 class StepResult(StrEnum):
     ANSWERED = "answered"
     TIMEOUT = "timeout"
@@ -141,6 +150,7 @@ class CallRecord:
     talk_s: float = 0.0
     wrapup_s: float = 0.0
     offers: int = 0
+    ended_by: EndedBy | None = None  # None: the front did not say (e.g. a simulation)
 
     @property
     def rollovers(self) -> int:

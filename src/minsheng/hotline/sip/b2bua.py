@@ -117,7 +117,10 @@ class _Call:
                 self.legs_ignored.add(id(self.ua_o))
                 self.ua_o.recvEvent(CCEventDisconnect(rtime=event.rtime))
                 self.ua_o = None
-            self.finish(Party.CALLER)
+            # A disconnect with no origin comes from the UA itself, not from a BYE or CANCEL of
+            # the caller: the max_call_s watchdog (sippy's credit timer) or no ACK for our 200.
+            local = isinstance(event, CCEventDisconnect) and event.origin is None
+            self.finish(Party.SYSTEM if local else Party.CALLER)
             return
         if self.answered and self.ua_o is not None:
             # re-INVITE, INFO and the like travel to the seat once the call is bridged

@@ -11,8 +11,9 @@ INVITE to 12356 / legacy no.    ``rules.route_call`` → ``Engine.offer_call(ste
 seat 200                        ``answer``
 seat 486/600/603                ``reject`` (not counted as a missed offer)
 seat rang out / unreachable     ``no_answer`` (counts towards the automatic break)
-caller CANCEL or BYE            ``caller_hangup``
-counsellor BYE                  ``call_ended``
+caller CANCEL or BYE            ``caller_hangup`` (record: ended_by caller)
+counsellor BYE                  ``call_ended(by=counsellor)`` (ended_by counsellor)
+watchdog / shutdown teardown    ``system_hangup`` (ended_by system; also the last resort)
 REGISTER / unREGISTER           ``counsellor_login`` / ``counsellor_logout``
 staff crisis mark               ``mark_crisis``
 ==============================  ===========================================================
@@ -40,6 +41,7 @@ from minsheng.hotline.engine import (
     CallState,
     CancelRing,
     CounsellorState,
+    EndedBy,
     Engine,
     EngineError,
     EngineSettings,
@@ -128,7 +130,7 @@ class EngineCallControl:
             sip_id = self.sip_ids.pop(ref, None)
             if sip_id is not None:
                 self.actions.end(sip_id, 503, "Service Unavailable")
-            self._quietly(self.engine.caller_hangup, ref)
+            self._quietly(self.engine.system_hangup, ref)
         for cid in self.engine.counsellor_ids():
             if self.engine.counsellor_state(cid) is CounsellorState.WRAPUP:
                 self._quietly(self.engine.set_state, cid, CounsellorState.OFFLINE)
@@ -194,7 +196,9 @@ class EngineCallControl:
         if state is None:
             return  # the engine had already ended it (e.g. the last resort)
         if by is Party.COUNSELLOR and state is CallState.TALKING:
-            self._quietly(self.engine.call_ended, ref)
+            self._quietly(self.engine.call_ended, ref, EndedBy.COUNSELLOR)
+        elif by is Party.SYSTEM:
+            self._quietly(self.engine.system_hangup, ref)
         else:
             self._quietly(self.engine.caller_hangup, ref)
 

@@ -38,6 +38,7 @@ from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.engine_control import EngineCallControl
 from minsheng.hotline.sip.records import (
+    Batcher,
     ProcessRecordWriter,
     RecordWriter,
     database_sink,
@@ -94,8 +95,12 @@ class SipServer:
             self.writer = RecordWriter(database_sink(self.sessions))
         self.details_path = details_path(settings)
         self.details = RecordWriter(jsonl_sink(self.details_path))
+        # The SIP thread hands records over in lists, a few times a second (see records.py).
+        self.record_batch: Batcher[CallRecord] = Batcher(self.writer.put_many)
+        self.detail_batch: Batcher[dict[str, Any]] = Batcher(self.details.put_many)
+        self._flusher: Any = None
         self.control = EngineCallControl(
-            directory, seats, settings=settings, record=self.writer.put
+            directory, seats, settings=settings, record=self.record_batch.put
         )
         self.b2bua = B2BUA(
             self.control,
@@ -108,7 +113,7 @@ class SipServer:
                 max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
             ),
-            details=self.details.put,
+            details=self.detail_batch.put,
         )
         self._http: ThreadingHTTPServer | None = None
 
@@ -130,6 +135,7 @@ class SipServer:
         from sippy.Core.EventDispatcher import ED2
 
         self.b2bua.start(self.options.listen)
+        self._flusher = stack.call_every(0.1, self._flush_batches)
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # scans, and collect the young generation less often (sippy makes many short-lived
         # objects per message), so that collections do not stall the signalling.
@@ -148,9 +154,16 @@ class SipServer:
             if self._http is not None:
                 self._http.shutdown()
             self.b2bua.shutdown()
+            if self._flusher is not None:
+                self._flusher.cancel()
+            self._flush_batches()  # the records of the calls the shutdown ended
             self.writer.close()
             self.details.close()
             self.db.dispose()
+
+    def _flush_batches(self) -> None:
+        self.detail_batch.flush()
+        self.record_batch.flush()
 
     # staff endpoint --------------------------------------------------------------------------
     def _start_http(self, address: stack.ListenAddress) -> None:
