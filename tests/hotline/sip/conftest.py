@@ -243,6 +243,30 @@ class Sipp:
             self.process.wait()
 
 
+def _udp_port_bound(port: int) -> bool:
+    """Whether a process has bound UDP ``port`` (read from /proc; a probe bind would race)."""
+    suffix = f":{port:04X}"
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as fh:
+                next(fh, None)
+                if any(line.split()[1].endswith(suffix) for line in fh if line.strip()):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def _wait_until_bound(port: int, process: subprocess.Popen[str], timeout: float = 10.0) -> None:
+    # A seat's sipp must be listening before a caller dials, or the first INVITE to it is lost
+    # and the call rolls on (seen as a rare 480 on a loaded machine).
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if _udp_port_bound(port):
+            return
+        time.sleep(0.02)
+
+
 class SippFactory:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
@@ -281,6 +305,7 @@ class SippFactory:
         )
         sipp = Sipp(scenario, port, process, workdir)
         self.instances.append(sipp)
+        _wait_until_bound(port, process)
         return sipp
 
     def caller(
