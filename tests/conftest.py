@@ -167,3 +167,18 @@ class Cli:
 @pytest.fixture
 def cli(settings: Settings) -> Cli:
     return Cli(settings)
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_lookup_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The certificate lookup log is written only when a test flushes it (or synchronously).
+
+    Its background writer would write another test's buffered rows at a random moment (on
+    PostgreSQL, into the next test's emptied tables) and open connections on engines a test has
+    already disposed; every test (certification, web, ...) therefore runs without it.
+    """
+    from minsheng.certification import service_verify
+
+    monkeypatch.setattr(service_verify, "background_flush", False)
+    yield
+    service_verify.discard_pending_log()
