@@ -541,3 +541,57 @@ def evaluate(
     if patience_s is None:
         return evaluate_c(seats, load, target_s)
     return evaluate_a(seats, load, target_s, patience_s)
+
+
+def answer(
+    *,
+    calls: float,
+    interval_s: float,
+    aht_s: float,
+    target_s: float,
+    service_level: float,
+    shrinkage: float = 0.0,
+    max_occupancy: float = 1.0,
+    patience_s: float | None = None,
+    max_abandon: float | None = None,
+    seats: int | None = None,
+) -> tuple[Staffing, dict[str, Any]]:
+    """The sizing of one interval as the CLI and the API print it, and optionally how ``seats``
+    seats perform against the same target (``evaluated``)."""
+    result = staff(
+        calls=calls,
+        interval_s=interval_s,
+        aht_s=aht_s,
+        target_s=target_s,
+        service_level=service_level,
+        shrinkage=shrinkage,
+        max_occupancy=max_occupancy,
+        patience_s=patience_s,
+        max_abandon=max_abandon,
+    )
+    out = result.to_dict()
+    if seats is not None:
+        perf = evaluate(
+            seats=seats,
+            calls=calls,
+            interval_s=interval_s,
+            aht_s=aht_s,
+            target_s=target_s,
+            patience_s=patience_s,
+        )
+        target = Target(
+            target_s=target_s,
+            service_level=service_level,
+            max_occupancy=max_occupancy,
+            max_abandon=max_abandon,
+        )
+        out["evaluated"] = {
+            "seats": perf.seats,
+            "service_level": perf.service_level,
+            "p_wait": perf.p_wait,
+            "asa_s": perf.asa_s,
+            "occupancy": perf.occupancy,
+            "abandon_rate": perf.abandon_rate,
+            "meets_target": meets(perf, target),
+        }
+    return result, out

@@ -45,7 +45,7 @@ def _erlang_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Seats needed for one interval (Erlang C, or Erlang A with --patience-s)."""
-    result = erlang.staff(
+    result, out = erlang.answer(
         calls=calls,
         interval_s=interval_s,
         aht_s=aht_s,
@@ -55,34 +55,9 @@ def _erlang_command(
         max_occupancy=max_occupancy,
         patience_s=patience_s,
         max_abandon=max_abandon,
+        seats=seats,
     )
-    out = result.to_dict()
-    if seats is not None:
-        perf = erlang.evaluate(
-            seats=seats,
-            calls=calls,
-            interval_s=interval_s,
-            aht_s=aht_s,
-            target_s=target_s,
-            patience_s=patience_s,
-        )
-        out["evaluated"] = {
-            "seats": perf.seats,
-            "service_level": perf.service_level,
-            "p_wait": perf.p_wait,
-            "asa_s": perf.asa_s,
-            "occupancy": perf.occupancy,
-            "abandon_rate": perf.abandon_rate,
-            "meets_target": erlang.meets(
-                perf,
-                erlang.Target(
-                    target_s=target_s,
-                    service_level=service_level,
-                    max_occupancy=max_occupancy,
-                    max_abandon=max_abandon,
-                ),
-            ),
-        }
+
     if as_json:
         echo_json(out)
         return

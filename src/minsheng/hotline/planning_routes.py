@@ -35,7 +35,7 @@ def size_interval(
     seats: Annotated[int | None, Query(description="Evaluate this many seats too")] = None,
 ) -> dict[str, Any]:
     """Seats needed for one interval, and optionally how a given number of seats performs."""
-    result = erlang.staff(
+    _result, out = erlang.answer(
         calls=calls,
         interval_s=interval_s,
         aht_s=aht_s,
@@ -45,25 +45,9 @@ def size_interval(
         max_occupancy=max_occupancy,
         patience_s=patience_s,
         max_abandon=max_abandon,
+        seats=seats,
     )
-    out = result.to_dict()
-    if seats is not None:
-        perf = erlang.evaluate(
-            seats=seats,
-            calls=calls,
-            interval_s=interval_s,
-            aht_s=aht_s,
-            target_s=target_s,
-            patience_s=patience_s,
-        )
-        out["evaluated"] = {
-            "seats": perf.seats,
-            "service_level": perf.service_level,
-            "p_wait": perf.p_wait,
-            "asa_s": perf.asa_s,
-            "occupancy": perf.occupancy,
-            "abandon_rate": perf.abandon_rate,
-        }
+
     return out
 
 
