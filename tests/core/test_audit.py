@@ -51,3 +51,12 @@ def test_audit_is_append_only(session: Session) -> None:
     session.delete(entry)
     with pytest.raises(RuntimeError, match="append-only"):
         session.flush()
+
+
+def test_add_and_record_audits_the_new_row(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        user = User(name="zhao", role="hotline", token_hash="x" * 64)
+        audit.add_and_record(session, user, actor=audit.cli_actor(), action="create")
+        entry = audit.list_entries(session, table="core_users", limit=1)[0]
+        assert entry.record_id == str(user.id)
+        assert entry.actor.startswith("cli:")

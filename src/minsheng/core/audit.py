@@ -4,10 +4,16 @@ An audit row is added to the *same* session as the change it records, so it comm
 change and vanishes with its rollback. Rows hold no personal data in clear: record ids and short
 non-personal details only. The request id comes from a context variable that the HTTP middleware
 and the CLI set.
+
+Actors are written one way everywhere: ``<channel>:<name>`` — ``user:<name>`` for a staff user
+signed in to the API or the pages (``Principal.actor``), ``cli:<os user>`` for the command line
+(:func:`cli_actor`), ``system:<component>`` for the platform itself (demo loader, SIP server).
+An officer named on a case step is data of the case, not the audit actor.
 """
 
 from __future__ import annotations
 
+import getpass
 import uuid
 from contextvars import ContextVar
 from datetime import datetime
@@ -46,6 +52,16 @@ def _refuse_delete(*_args: Any) -> None:
     raise RuntimeError("the audit log is append-only")
 
 
+def cli_actor() -> str:
+    """The audit actor of a command-line change: ``cli:<operating-system user>``."""
+    return f"cli:{getpass.getuser()}"
+
+
+def system_actor(component: str) -> str:
+    """The audit actor of a change the platform makes by itself, e.g. ``system:demo``."""
+    return f"system:{component}"
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 
@@ -71,6 +87,31 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_and_record(
+    session: Session,
+    row: Any,
+    *,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> Any:
+    """Add ``row`` (a mapped object), flush so it has its id, and audit it in the same transaction.
+
+    The audit row names the row's table and primary key; returns ``row`` for chaining.
+    """
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action=action,
+        table=row.__tablename__,
+        record_id=row.id,
+        detail=detail,
+    )
+    return row
 
 
 def list_entries(

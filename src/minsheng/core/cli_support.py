@@ -7,16 +7,19 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from minsheng.core import audit
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.core.errors import DomainError
+from minsheng.core.errors import DomainError, InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorRenderingGroup(TyperGroup):
@@ -56,6 +59,22 @@ def read_input(path: str) -> str:
         with open(path, encoding="utf-8") as fh:
             return fh.read()
     except OSError as exc:
-        from minsheng.core.errors import InvalidInput
-
         raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from None
+
+
+def parse_model(
+    model: type[M], data: str | dict[str, Any], *, error: type[DomainError] = InvalidInput
+) -> M:
+    """A schema object from JSON text or a dict of option values, validated like the API does.
+
+    The first failure becomes ``error`` (``InvalidInput`` unless a system passes its own) naming
+    the field, so the CLI says what the API would say.
+    """
+    try:
+        if isinstance(data, str):
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise error(f"{loc}: {first['msg']}" if loc else first["msg"], field=loc or None) from None
