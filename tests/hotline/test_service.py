@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
-from minsheng.hotline import demo, rules, service
+from minsheng.core.timeutil import BEIJING
+from minsheng.hotline import demo, service
 from minsheng.hotline.engine import EndedBy, Engine, VirtualClock
 from minsheng.hotline.errors import (
     CounsellorOnTwoHotlines,
@@ -19,10 +20,10 @@ from minsheng.hotline.errors import (
     OverlappingRegions,
 )
 from minsheng.hotline.models import Call, Counsellor, Hotline
+from minsheng.hotline.rules import routing
 from minsheng.hotline.schemas import AssessmentCreate, CounsellorCreate
 from tests.hotline.factories import hotline_row, small_directory
 
-BEIJING = rules.BEIJING
 DAY = datetime(2025, 6, 4, tzinfo=BEIJING)
 
 
@@ -100,7 +101,7 @@ class TestRoutePreview:
         assert out["caller"]["masked"] == "075*****1234"
         assert out["caller"]["city"] == {"code": "440300", "name": "深圳市"}
         assert [s["hotline_id"] for s in out["steps"]] == ["sz", "gd", "national"]
-        assert out["rule_version"] == rules.RULES_VERSION
+        assert out["rule_version"] == routing.RULES_VERSION
 
     def test_malformed_refused(self, session: Session, settings: Settings) -> None:
         with pytest.raises(InvalidNumber):
@@ -116,7 +117,7 @@ def run_calls(session: Session, settings: Settings) -> None:
     session.add(Counsellor(id="sz-1", name="a", hotline_id="sz", skills=[]))
     session.flush()
     snapshot = service.directory_snapshot(session)
-    index = rules.DirectoryIndex.build(snapshot.hotlines)
+    index = routing.DirectoryIndex.build(snapshot.hotlines)
     from minsheng.core import regions
 
     clock = VirtualClock(DAY.replace(hour=12).timestamp())
@@ -125,7 +126,7 @@ def run_calls(session: Session, settings: Settings) -> None:
 
     def offer(number: str) -> str:
         when = datetime.fromtimestamp(clock.now, BEIJING)
-        caller, plan = rules.route_call(
+        caller, plan = routing.route_call(
             index, regions.table(), number, at=when, settings=service.route_settings(settings)
         )
         return engine.offer_call(plan.steps, tag=service.call_tag(settings, caller, plan))
@@ -215,7 +216,7 @@ class TestRecordsAndKpis:
         assert overdue["call_ref"] == ref
         service.complete_followup(session, overdue["id"], "回访完成", actor="t", now=later)
         assert service.list_followups(session, overdue_only=True, now=later) == []
-        assert session.get(Call, service.get_call_or_raise(session, ref).id).crisis  # type: ignore[union-attr]
+        assert session.get(Call, service.get_call(session, ref).id).crisis  # type: ignore[union-attr]
         from minsheng.hotline.models import Assessment
 
         note = session.scalar(select(Assessment.notes))

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minsheng.hotline.rules import RiskLevel
+from minsheng.hotline.rules.risk import RiskLevel
 
 SLUG = r"^[a-z0-9][a-z0-9\-_.]{0,63}$"
 
