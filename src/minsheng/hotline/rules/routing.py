@@ -192,7 +192,7 @@ def _geo(national: str) -> tuple[bool, str]:
     We read phonenumbers' prefix table directly (longest prefix first, as its geocoder does)
     instead of parsing and type-checking every number, which costs ten times more; the result
     is the same for every number phonenumbers calls valid, except that it answers "中国" where
-    we answer "" (both mean unknown). tests/hotline/test_rules.py checks this.
+    we answer "" (both mean unknown). tests/hotline/rules/test_routing.py checks this.
     """
     if not _PLAUSIBLE.match(national):
         return False, ""

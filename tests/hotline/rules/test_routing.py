@@ -1,4 +1,4 @@
-"""Pure routing and compliance rules: hours, caller location, route plans, risk."""
+"""Pure routing rules: opening hours, caller location, route plans."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 from minsheng.core import regions
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import InvalidHours, InvalidNumber
-from minsheng.hotline.rules import compliance, risk, routing
-from minsheng.hotline.rules.risk import RiskLevel
+from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.routing import LocationSource, RouteSettings
-from tests.hotline.factories import hotline_row, index, info
+from tests.hotline.factories import hotline_row, index
 
 T = regions.table()
 SETTINGS = RouteSettings(step_timeout_s=30, backup_timeout_s=300)
@@ -178,47 +177,6 @@ class TestRoutePlan:
         assert plan.steps
         assert plan.steps[-1].hotline_id == "national"
         assert len({s.hotline_id for s in plan.steps}) == len(plan.steps)
-
-
-class TestCompliance:
-    def test_minimums(self) -> None:
-        ok = info(hotline_row("ok", hours="06:00-24:00"))
-        assert compliance.hotline_problems(ok) == []
-        bad = info(
-            hotline_row(
-                "bad", seats=1, hours="08:00-22:00", connected_at="2025-05-01T00:00:00+08:00"
-            )
-        )
-        problems = compliance.hotline_problems(bad)
-        assert any("1 seat" in p for p in problems)
-        assert "open 14 h on every day: at least 18 h a day" in problems
-        assert any("after the deadline" in p for p in problems)
-
-    def test_city_coverage(self) -> None:
-        idx = index()
-        assert compliance.city_served_by(idx, T.by_code("440300")) == "city"
-        assert compliance.city_served_by(idx, T.by_code("440100")) == "province"
-        assert compliance.city_served_by(idx, T.by_code("320400")) == "none"
-
-
-class TestRisk:
-    def test_levels(self) -> None:
-        assert risk.assess_risk(RiskLevel.SEVERE, RiskLevel.NONE)[0] == "high"
-        assert risk.assess_risk(RiskLevel.MODERATE, RiskLevel.MODERATE)[0] == "high"
-        assert risk.assess_risk(RiskLevel.MILD, RiskLevel.NONE)[0] == "medium"
-        assert risk.assess_risk(RiskLevel.NONE, RiskLevel.SEVERE)[0] == "medium"
-        assert risk.assess_risk(RiskLevel.NONE, RiskLevel.MILD) == ("low", "risk.low")
-
-    @given(
-        st.sampled_from(list(RiskLevel)),
-        st.sampled_from(list(RiskLevel)),
-        st.sampled_from(list(RiskLevel)),
-    )
-    def test_monotone(self, a: RiskLevel, b: RiskLevel, h: RiskLevel) -> None:
-        order = {"low": 0, "medium": 1, "high": 2}
-        rank = list(RiskLevel)
-        lo, hi = sorted((a, b), key=rank.index)
-        assert order[risk.assess_risk(lo, h)[0]] <= order[risk.assess_risk(hi, h)[0]]
 
 
 def test_prefix_geocoding_agrees_with_phonenumbers() -> None:
