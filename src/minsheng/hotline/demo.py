@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.core import regions
+from minsheng.core import audit, regions
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline import service
@@ -210,7 +210,9 @@ def load(
         return {"skipped": "a hotline directory is already present"}
     settings = settings or get_settings()
     rng = random.Random(2025)  # noqa: S311 - reproducible synthetic data, not secrets
-    imported = service.import_hotlines(session, directory_rows(rng), actor="demo")
+    imported = service.import_hotlines(
+        session, directory_rows(rng), actor=audit.system_actor("demo")
+    )
     for h in session.scalars(select(Hotline)):
         h.demo = True
     counsellors = _counsellors(session, rng)

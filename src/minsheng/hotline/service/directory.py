@@ -283,15 +283,8 @@ def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -
         qualification=data.qualification,
         state="offline",
     )
-    session.add(c)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="counsellor.create",
-        table="hotline_counsellors",
-        record_id=c.id,
-        detail={"hotline_id": c.hotline_id},
+    audit.add_and_record(
+        session, c, actor=actor, action="counsellor.create", detail={"hotline_id": c.hotline_id}
     )
     return c
 
