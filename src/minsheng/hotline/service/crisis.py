@@ -57,10 +57,15 @@ def record_assessment(
         notes=redact(data.notes),
         detail={"rule_version": risk_rules.RISK_RULES_VERSION},
     )
-    session.add(a)
     if risk in ("high", "medium"):
         call.crisis = True
-    session.flush()
+    audit.add_and_record(
+        session,
+        a,
+        actor=actor,
+        action="hotline.assessment",
+        detail={"call_ref": call.call_ref, "risk": risk},
+    )
     due = data.follow_up_due
     if due is None and risk in risk_rules.FOLLOW_UP_HOURS:
         due = now + timedelta(hours=risk_rules.FOLLOW_UP_HOURS[risk])
@@ -75,14 +80,6 @@ def record_assessment(
         )
         session.add(follow)
         session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="hotline.assessment",
-        table="hotline_assessments",
-        record_id=a.id,
-        detail={"call_ref": call.call_ref, "risk": risk},
-    )
     return {
         "assessment_id": a.id,
         "call_ref": call.call_ref,
