@@ -49,10 +49,10 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return self.name
+        """The audit actor of this staff user's changes (see ``core.audit``)."""
+        return f"user:{self.name}"
 
 
-CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
 
 
 def hash_token(token: str) -> str:
