@@ -53,8 +53,6 @@ class Principal:
         return f"user:{self.name}"
 
 
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
