@@ -196,14 +196,20 @@ class _Arrivals:
         return None
 
 
-def _handle_time(variant: Variant, rng: random.Random) -> float:
+def _handle_time(variant: Variant) -> Callable[[random.Random], float]:
+    """The variant's handling-time draw (its parameters worked out once, not once a call)."""
     h = variant.handling
+    mean_s = h.mean_s
     if h.distribution == "fixed":
-        return h.mean_s
+        return lambda rng: mean_s
     if h.distribution == "exponential":
-        return rng.expovariate(1.0 / h.mean_s)
+        rate = 1.0 / mean_s
+        return lambda rng: rng.expovariate(rate)
     sigma2 = math.log(1.0 + h.cv * h.cv)
-    return rng.lognormvariate(math.log(h.mean_s) - sigma2 / 2.0, math.sqrt(sigma2))
+    mu, sigma = math.log(mean_s) - sigma2 / 2.0, math.sqrt(sigma2)
+    exp = math.exp
+    # random.lognormvariate(mu, sigma) is exp(normalvariate(mu, sigma)): the same draw.
+    return lambda rng: exp(rng.normalvariate(mu, sigma))
 
 
 def _plan_seats(
@@ -360,6 +366,7 @@ class _Simulation:
 
         for t, hid, n in self.roster_events:
             self._push(t, _ROSTER, (hid, n))
+        self.handle_time = _handle_time(variant)
         self.streams: list[random.Random] = []
         self.arrivals: list[_Arrivals] = []
         for i, o in enumerate(self.origins):
@@ -430,7 +437,7 @@ class _Simulation:
         rng = self.streams[i]
         v = self.variant
         # Fixed draw order per caller, so that every variant sees the same callers.
-        handle = _handle_time(v, rng)
+        handle = self.handle_time(rng)
         patience_draw = rng.expovariate(1.0)
         crisis = rng.random() < v.crisis_share
         nxt = self.arrivals[i].next(t, rng)
@@ -473,18 +480,19 @@ class _Simulation:
         """Play every event out (calls still in progress at the horizon finish); returns the
         number of calls and of events (outside-world events plus engine timers fired)."""
         engine, heap, clock = self.engine, self.heap, self.clock
+        next_timer_at, advance, heappop = engine.next_timer_at, engine.advance, heapq.heappop
         events = fired = 0
         next_report = 0.0
         while True:
             t_sim = heap[0][0] if heap else math.inf
-            t_eng = engine.next_timer_at()
+            t_eng = next_timer_at()
             if t_eng is not None and t_eng < t_sim:
                 clock.now = t_eng
-                fired += engine.advance(t_eng)
+                fired += advance(t_eng)
                 continue
             if not heap:
                 break
-            t, _, kind, data = heapq.heappop(heap)
+            t, _, kind, data = heappop(heap)
             clock.now = t
             events += 1
             if progress is not None and next_report <= t < self.horizon:
