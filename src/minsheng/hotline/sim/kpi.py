@@ -37,7 +37,9 @@ class KpiBook:
         tag = record.tag
         province: str | None = getattr(tag, "province_code", None)
         hour: int = getattr(tag, "hour", 0)
-        outcome = record.outcome.value
+        # Outcomes and step results are StrEnums: equal to their values as they are (reading
+        # ``.value`` goes through a Python-level property, once or twice a call).
+        outcome: str = record.outcome
         answered = outcome == "answered"
         home_known = province is not None
         in_province = (
@@ -60,7 +62,7 @@ class KpiBook:
         last = len(attempts) - 1
         hotlines = self.hotlines
         for i, a in enumerate(attempts):
-            result = a.result.value if a.result is not None else ""
+            result: str = a.result if a.result is not None else ""
             if result in ("answered", "abandoned"):
                 step_outcome = result
             elif i == last and outcome == "no_answer":

@@ -19,6 +19,7 @@ numbers), which keeps comparisons between variants sharp.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 import time
@@ -27,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from heapq import heappush
 from typing import Any
 
 from minsheng.core import regions
@@ -336,7 +338,7 @@ class _Simulation:
         self.clock = VirtualClock(0.0)
         self.book = KpiBook(hotlines, scenario.service_level_s)
         self.heap: list[tuple[float, int, int, Any]] = []
-        self.seq = 0
+        self.seq = itertools.count(1)  # ties in time keep the order of pushing
         self.active: set[str] = set()
         self.talking: set[str] = set()
         self.ringing: dict[str, tuple[str, int]] = {}  # call -> (counsellor, ring number)
@@ -391,8 +393,7 @@ class _Simulation:
         return sorted(set(out))
 
     def _push(self, t: float, kind: int, data: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (t, self.seq, kind, data))
+        heappush(self.heap, (t, next(self.seq), kind, data))
 
     # engine events ---------------------------------------------------------------------------
     def _listen(self, ev: Event) -> None:
@@ -404,7 +405,10 @@ class _Simulation:
         # The ring number makes a late pickup of an earlier, cancelled ring harmless.
         self.rings += 1
         self.ringing[ev.call_id] = (ev.counsellor_id, self.rings)
-        self._push(ev.at + self.variant.pickup_s, _ANSWER, (ev.call_id, self.rings))
+        heappush(
+            self.heap,
+            (ev.at + self.variant.pickup_s, next(self.seq), _ANSWER, (ev.call_id, self.rings)),
+        )
 
     def _on_cancel(self, ev: Any) -> None:
         self.ringing.pop(ev.call_id, None)
@@ -442,7 +446,7 @@ class _Simulation:
         crisis = rng.random() < v.crisis_share
         nxt = self.arrivals[i].next(t, rng)
         if nxt is not None:
-            self._push(nxt, _ARRIVAL, i)
+            heappush(self.heap, (nxt, next(self.seq), _ARRIVAL, i))
         patience = patience_draw * v.patience.mean_s if v.patience.distribution != "none" else None
         hour = int(((t + self.offset) // 3600) % 24)
         province = o.province.code if o.province else None
@@ -454,7 +458,7 @@ class _Simulation:
         self.tags[cid] = tag
         self.engine.offer_call(self._route(i, t), crisis=crisis, tag=tag, call_id=cid)
         if patience is not None and cid in self.active:
-            self._push(t + patience, _ABANDON, cid)
+            heappush(self.heap, (t + patience, next(self.seq), _ABANDON, cid))
 
     def _answer(self, t: float, cid: str, ring: int) -> None:
         current = self.ringing.get(cid)
@@ -462,7 +466,7 @@ class _Simulation:
             del self.ringing[cid]
             self.engine.answer(cid)
             self.talking.add(cid)
-            self._push(t + self.tags[cid].handle_s, _END, cid)
+            heappush(self.heap, (t + self.tags[cid].handle_s, next(self.seq), _END, cid))
 
     def _roster(self, hid: str, n: int) -> None:
         duty = self.on_duty[hid]
