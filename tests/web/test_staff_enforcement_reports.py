@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from minsheng.core import creditcode
 from minsheng.core.config import Settings
-from minsheng.enforcement import creditcode, service, supervision
+from minsheng.enforcement import schemas, service
 
 
 def firm_code(n: int) -> str:
@@ -25,29 +26,27 @@ def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[in
     ids = []
     with session_factory() as s:
         for code in ("QS-T-01", "QS-T-02", "QS-T-03"):
-            supervision.add_inspector(s, code=code, name=f"检查员{code[-2:]}", actor="test")
+            inspector = schemas.InspectorCreate(code=code, name=f"检查员{code[-2:]}")
+            service.add_inspector(s, inspector, actor="test")
         for n in range(6):
-            party = service.create_party(
-                s,
+            firm = schemas.PartyCreate(
                 kind="organisation",
                 category="construction_firm",
                 name=f"海南测试建设工程有限公司{n}",
-                key=settings.hmac_key,
-                actor="test",
                 credit_code=firm_code(n),
                 registered_on=date(2020, 1, 1),
             )
+            party = service.create_party(s, firm, key=settings.hmac_key, actor="test")
             ids.append(party.id)
             for k in range(3):
-                supervision.record_inspection(
-                    s,
+                inspection = schemas.InspectionCreate(
                     party_id=party.id,
                     inspected_on=date(2024, 3 + k, 10),
                     passed=k >= n % 4,
                     items=["GC-01"],
                     inspectors=["QS-T-01", "QS-T-02"],
-                    actor="test",
                 )
+                service.record_inspection(s, inspection, actor="test")
         s.commit()
     return ids
 

@@ -1,7 +1,9 @@
 """``minsheng enforcement …``: the enforcement system's commands.
 
-Staff steps take ``--officer`` (recorded on the case step and in the audit log). Rule commands
-(``items``, ``decide``, ``grade explain``) need no database.
+Case steps and commitments take ``--officer`` (the officer named on the case step, as case data);
+the audit log names the operating-system user (``cli:<user>``). Options are validated by the same
+schemas as the API (``parse_model``). Rule commands (``items``, ``decide``, ``grade explain``)
+need no database.
 """
 
 from __future__ import annotations
@@ -13,20 +15,17 @@ from typing import Annotated, Any
 
 import typer
 
-from minsheng.core.cli_support import cli_session, echo_json, read_input
+from minsheng.core.audit import cli_actor
+from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_input
 from minsheng.core.config import get_settings
 from minsheng.core.errors import InvalidInput
-from minsheng.enforcement import (
-    catalog,
-    rules,
-    rules_base,
-    rules_grading,
-    rules_input,
-    service,
-    stats,
-    supervision,
-)
+from minsheng.enforcement import schemas, service
 from minsheng.enforcement.errors import InvalidDate
+from minsheng.enforcement.rules import base as rules_base
+from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules import grading as rules_grading
+from minsheng.enforcement.rules import inputs as rules_input
+from minsheng.enforcement.service import catalog
 
 HELP = (
     "Credit-commitment enforcement (承诺+执法): parties, commitments, cases, first- "
@@ -49,7 +48,9 @@ app.add_typer(records_app, name="records")
 app.add_typer(grade_app, name="grade")
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
-Officer = Annotated[str, typer.Option("--officer", help="The officer doing this step")]
+Officer = Annotated[
+    str, typer.Option("--officer", help="The officer doing this step (recorded on the case)")
+]
 
 
 def parse_date(value: str | None, field_name: str) -> date | None:
@@ -59,12 +60,6 @@ def parse_date(value: str | None, field_name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidDate(f"{value!r} is not a YYYY-MM-DD date", field=field_name) from None
-
-
-def required_date(value: str, field_name: str) -> date:
-    parsed = parse_date(value, field_name)
-    assert parsed is not None
-    return parsed
 
 
 def read_json(path: str) -> Any:
@@ -138,22 +133,22 @@ def parties_add(
     ] = None,
     id_number: Annotated[str | None, typer.Option(help="Resident ID number (persons)")] = None,
     registered_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
-    officer: Officer = "cli",
 ) -> None:
     """Register a party; a person's ID number is kept only as a keyed hash and a mask."""
+    data = parse_model(
+        schemas.PartyCreate,
+        {
+            "kind": kind,
+            "category": category,
+            "name": name,
+            "credit_code": credit_code,
+            "id_number": id_number,
+            "registered_on": parse_date(registered_on, "registered_on"),
+        },
+    )
     settings = get_settings()
     with cli_session(settings) as session:
-        party = service.create_party(
-            session,
-            kind=kind,
-            category=category,
-            name=name,
-            key=settings.hmac_key,
-            actor=officer,
-            credit_code=credit_code,
-            id_number=id_number,
-            registered_on=parse_date(registered_on, "registered_on"),
-        )
+        party = service.create_party(session, data, key=settings.hmac_key, actor=cli_actor())
         echo_json(service.party_dict(party))
 
 
@@ -172,7 +167,7 @@ def parties_find(
     """Find a party by credit code or ID number (matched by keyed hash)."""
     settings = get_settings()
     with cli_session(settings) as session:
-        party = service.find_party(
+        party = service.get_party_by_identifier(
             session, key=settings.hmac_key, credit_code=credit_code, id_number=id_number
         )
         echo_json(service.party_dict(party))
@@ -193,18 +188,25 @@ def commitments_sign(
     ] = True,
 ) -> None:
     """Record a signed credit commitment with the four standard promises."""
+    data = parse_model(
+        schemas.CommitmentCreate,
+        {
+            "party_id": party,
+            "domain": domain,
+            "item": item,
+            "signed_on": parse_date(signed_on, "signed_on"),
+            "valid_until": parse_date(valid_until, "valid_until"),
+            "consent_publish": publish,
+        },
+    )
     settings = get_settings()
     with cli_session(settings) as session:
         c = service.sign_commitment(
             session,
-            party_id=party,
-            domain=domain,
-            item_id=item,
+            data,
             officer=officer,
+            actor=cli_actor(),
             valid_days=settings.enf_commitment_valid_days,
-            signed_on=parse_date(signed_on, "signed_on"),
-            valid_until=parse_date(valid_until, "valid_until"),
-            consent_publish=publish,
         )
         echo_json(service.commitment_dict(c))
 
@@ -235,19 +237,21 @@ def cases_open(
     site: Annotated[int | None, typer.Option(help="Site id")] = None,
 ) -> None:
     """Open a case on discovery."""
+    data = parse_model(
+        schemas.CaseOpen,
+        {
+            "party_id": party,
+            "item": item,
+            "discovery": discovery,
+            "occurred_on": parse_date(occurred_on, "occurred_on"),
+            "discovered_on": parse_date(discovered_on, "discovered_on"),
+            "ended_on": parse_date(ended_on, "ended_on"),
+            "facts": facts,
+            "site_id": site,
+        },
+    )
     with cli_session() as session:
-        case = service.open_case(
-            session,
-            party_id=party,
-            item_id=item,
-            discovery=discovery,
-            occurred_on=required_date(occurred_on, "occurred_on"),
-            discovered_on=required_date(discovered_on, "discovered_on"),
-            ended_on=parse_date(ended_on, "ended_on"),
-            facts=facts,
-            site_id=site,
-            officer=officer,
-        )
+        case = service.open_case(session, data, officer=officer, actor=cli_actor())
         echo_json(
             {"id": case.id, "party_id": case.party_id, "item": case.item_id, "status": case.status}
         )
@@ -273,10 +277,11 @@ def cases_evidence(
             filename=file.name,
             content=content,
             officer=officer,
+            actor=cli_actor(),
             max_bytes=settings.enf_evidence_max_bytes,
             note=note,
         )
-        echo_json({"id": ev.id, "case_id": case_id, "sha256": ev.sha256, "filename": ev.filename})
+        echo_json(service.evidence_dict(ev))
 
 
 @cases_app.command("facts")
@@ -299,28 +304,20 @@ def cases_facts(
     facts: Annotated[str | None, typer.Option(help="Replace the facts text")] = None,
 ) -> None:
     """Record the established facts (harm, correction, factors)."""
+    data = parse_model(
+        schemas.CaseFacts,
+        {
+            "harm": harm,
+            "corrected_in_time": corrected,
+            "aggravating": aggravating or [],
+            "mitigating": mitigating or [],
+            "endangers_safety": endangers_safety,
+            "facts": facts,
+        },
+    )
     with cli_session() as session:
-        case = service.record_facts(
-            session,
-            case_id,
-            harm=harm,
-            corrected_in_time=corrected,
-            aggravating=aggravating or [],
-            mitigating=mitigating or [],
-            endangers_safety=endangers_safety,
-            facts=facts,
-            officer=officer,
-        )
-        echo_json(
-            {
-                "case_id": case.id,
-                "status": case.status,
-                "harm": case.harm,
-                "corrected_in_time": case.corrected_in_time,
-                "aggravating": case.aggravating,
-                "mitigating": case.mitigating,
-            }
-        )
+        case = service.record_facts(session, case_id, data, officer=officer, actor=cli_actor())
+        echo_json(service.facts_dict(case))
 
 
 @cases_app.command("decide")
@@ -332,31 +329,33 @@ def cases_decide(
     decided_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
 ) -> None:
     """Decide the case with the rules (首违免罚 / 再犯必罚 / time limit)."""
+    data = parse_model(
+        schemas.CaseDecide,
+        {
+            "sign_commitment": sign_commitment,
+            "fine_yuan": fine,
+            "decided_on": parse_date(decided_on, "decided_on"),
+        },
+    )
     settings = get_settings()
     with cli_session(settings) as session:
         result = service.decide_case(
             session,
             case_id,
+            data,
             officer=officer,
+            actor=cli_actor(),
             lookback_days=settings.enf_lookback_days,
             valid_days=settings.enf_commitment_valid_days,
-            signs_commitment=sign_commitment,
-            fine_yuan=fine,
-            decided_on=parse_date(decided_on, "decided_on"),
         )
-        out = service.decision_dict(result.decision)
-        out["case_id"] = case_id
-        out["commitment"] = (
-            service.commitment_dict(result.commitment) if result.commitment else None
-        )
-        echo_json(out)
+        echo_json(result.to_dict())
 
 
 @cases_app.command("notify")
 def cases_notify(case_id: Annotated[int, typer.Argument()], officer: Officer) -> None:
     """Serve the notice: decision, reasons and the party's rights."""
     with cli_session() as session:
-        echo_json(service.notify(session, case_id, officer=officer))
+        echo_json(service.notify(session, case_id, officer=officer, actor=cli_actor()))
 
 
 @cases_app.command("rectify")
@@ -366,11 +365,12 @@ def cases_rectify(
     officer: Officer,
 ) -> None:
     """Order rectification by a deadline."""
+    data = parse_model(schemas.Rectification, {"rectify_by": parse_date(by, "rectify_by")})
     with cli_session() as session:
         case = service.order_rectification(
-            session, case_id, rectify_by=required_date(by, "rectify_by"), officer=officer
+            session, case_id, data, officer=officer, actor=cli_actor()
         )
-        echo_json({"case_id": case.id, "status": case.status, "rectify_by": by})
+        echo_json(service.rectification_dict(case))
 
 
 @cases_app.command("check")
@@ -381,23 +381,23 @@ def cases_check(
     checked_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
 ) -> None:
     """Record the rectification check."""
+    data = parse_model(
+        schemas.RectificationCheck,
+        {"rectified": rectified, "checked_on": parse_date(checked_on, "checked_on")},
+    )
     with cli_session() as session:
         case = service.check_rectification(
-            session,
-            case_id,
-            rectified=rectified,
-            officer=officer,
-            checked_on=parse_date(checked_on, "checked_on"),
+            session, case_id, data, officer=officer, actor=cli_actor()
         )
-        echo_json({"case_id": case.id, "status": case.status, "rectified": case.rectified})
+        echo_json(service.check_dict(case))
 
 
 @cases_app.command("close")
 def cases_close(case_id: Annotated[int, typer.Argument()], officer: Officer) -> None:
     """Close the case."""
     with cli_session() as session:
-        case = service.close_case(session, case_id, officer=officer)
-        echo_json({"case_id": case.id, "status": case.status})
+        case = service.close_case(session, case_id, officer=officer, actor=cli_actor())
+        echo_json(service.status_dict(case))
 
 
 @cases_app.command("list")
@@ -427,12 +427,11 @@ def cases_show(case_id: Annotated[int, typer.Argument()]) -> None:
 def inspectors_add(
     code: Annotated[str, typer.Argument()],
     name: Annotated[str, typer.Argument()],
-    officer: Officer = "cli",
 ) -> None:
     """Add an inspector to the roster."""
+    data = parse_model(schemas.InspectorCreate, {"code": code, "name": name})
     with cli_session() as session:
-        i = supervision.add_inspector(session, code=code, name=name, actor=officer)
-        echo_json({"id": i.id, "code": i.code, "name": i.name})
+        echo_json(service.inspector_dict(service.add_inspector(session, data, actor=cli_actor())))
 
 
 @inspectors_app.command("conflict")
@@ -440,14 +439,14 @@ def inspectors_conflict(
     code: Annotated[str, typer.Argument(help="Inspector code")],
     party: Annotated[int, typer.Option(help="Party id")],
     reason: Annotated[str, typer.Option(help="Why (回避事由)")],
-    officer: Officer = "cli",
 ) -> None:
     """Record a conflict of interest: the inspector is never drawn for that party."""
+    data = parse_model(
+        schemas.ConflictCreate, {"inspector": code, "party_id": party, "reason": reason}
+    )
     with cli_session() as session:
-        c = supervision.add_conflict(
-            session, inspector_code=code, party_id=party, reason=reason, actor=officer
-        )
-        echo_json({"id": c.id, "inspector": code, "party_id": party, "reason": c.reason})
+        c = service.add_conflict(session, data, actor=cli_actor())
+        echo_json(service.conflict_dict(c, code))
 
 
 @records_app.command("inspection")
@@ -458,21 +457,22 @@ def records_inspection(
     item: Annotated[list[str], typer.Option(help="Item checked (repeatable)")],
     passed: Annotated[bool, typer.Option("--passed/--failed")] = True,
     kind: Annotated[str, typer.Option(help="routine, case or campaign")] = "routine",
-    officer: Officer = "cli",
 ) -> None:
     """Record a carried-out inspection and its result."""
+    data = parse_model(
+        schemas.InspectionCreate,
+        {
+            "party_id": party,
+            "inspected_on": parse_date(on, "inspected_on"),
+            "passed": passed,
+            "items": item,
+            "inspectors": inspector,
+            "kind": kind,
+        },
+    )
     with cli_session() as session:
-        row = supervision.record_inspection(
-            session,
-            party_id=party,
-            inspected_on=required_date(on, "inspected_on"),
-            passed=passed,
-            items=item,
-            inspectors=inspector,
-            kind=kind,
-            actor=officer,
-        )
-        echo_json({"id": row.id, "party_id": party, "passed": row.passed})
+        row = service.record_inspection(session, data, actor=cli_actor())
+        echo_json(service.inspection_dict(row))
 
 
 @records_app.command("industry")
@@ -481,19 +481,20 @@ def records_industry(
     kind: Annotated[str, typer.Option(help="Record kind (see grade points table)")],
     on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD")],
     note: Annotated[str, typer.Option()] = "",
-    officer: Officer = "cli",
 ) -> None:
     """Record an industry supervision record (good or bad)."""
+    data = parse_model(
+        schemas.IndustryRecordCreate,
+        {
+            "party_id": party,
+            "kind": kind,
+            "recorded_on": parse_date(on, "recorded_on"),
+            "note": note,
+        },
+    )
     with cli_session() as session:
-        row = supervision.add_industry_record(
-            session,
-            party_id=party,
-            kind=kind,
-            recorded_on=required_date(on, "recorded_on"),
-            note=note,
-            actor=officer,
-        )
-        echo_json({"id": row.id, "party_id": party, "kind": row.kind})
+        row = service.add_industry_record(session, data, actor=cli_actor())
+        echo_json(service.industry_record_dict(row))
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,7 +506,6 @@ def grade(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(help="Grade all firms for this year")] = None,
     as_json: Json = False,
-    officer: Officer = "cli",
 ) -> None:
     """Grade every construction-site firm for --year from the previous year's records."""
     if ctx.invoked_subcommand is not None:
@@ -513,7 +513,7 @@ def grade(
     if year is None:
         raise InvalidInput("give --year (or a sub-command: explain, show, table)", field="year")
     with cli_session() as session:
-        result = supervision.grade_year(session, year, actor=officer)
+        result = service.grade_year(session, year, actor=cli_actor())
     if as_json:
         echo_json(result)
         return
@@ -542,7 +542,7 @@ def grade_show(
 ) -> None:
     """A firm's stored grade with its breakdown."""
     with cli_session() as session:
-        echo_json(supervision.grade_of(session, party, year))
+        echo_json(service.grade_of(session, party, year))
 
 
 @grade_app.command("table")
@@ -562,7 +562,7 @@ def plan(
     if month is not None and not 1 <= month <= 12:
         raise InvalidInput("month must be 1 to 12", field="month")
     with cli_session() as session:
-        result = supervision.plan(session, year=year, seed=seed)
+        result = service.plan(session, year=year, seed=seed)
     data = result.to_dict(month)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
@@ -587,7 +587,9 @@ def stats_command(
 ) -> None:
     """Outcome statistics computed from the records."""
     with cli_session() as session:
-        data = stats.compute(session, start=parse_date(from_, "from"), end=parse_date(to, "to"))
+        data = service.compute_stats(
+            session, start=parse_date(from_, "from"), end=parse_date(to, "to")
+        )
     if as_json:
         echo_json(data)
         return

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, privacy
+from minsheng.core import audit, creditcode, privacy
 from minsheng.core.config import get_settings
 from minsheng.core.idnumber import check_character
-from minsheng.enforcement import catalog, creditcode, rules, supervision
+from minsheng.enforcement import service
 from minsheng.enforcement.models import (
     Case,
     CaseEvent,
@@ -44,12 +44,14 @@ from minsheng.enforcement.models import (
     Party,
     Site,
 )
-from minsheng.enforcement.rules_base import Harm, Outcome, PartyKind
-from minsheng.enforcement.service import ID_PURPOSE, STANDARD_PROMISES, Status
+from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules.base import STANDARD_PROMISES, Harm, Outcome, PartyKind, Status
+from minsheng.enforcement.service import ID_PURPOSE, catalog
 
 AS_OF = date(2024, 12, 20)  # the article's date: figures are "截至目前"
 SEED = 20241220
-OFFICER = "demo-officer"
+OFFICER = "demo-officer"  # the officer named on the demo cases (case data)
+ACTOR = audit.system_actor("demo")  # who the audit log says loaded them
 CST = timezone(timedelta(hours=8))
 VALID_DAYS = 730
 
@@ -491,9 +493,9 @@ def load(session: Session) -> dict[str, Any]:
             )
     session.execute(insert(Inspection), inspection_rows)
     session.flush()
-    supervision.grade_year(session, 2024, actor=OFFICER)
+    service.grade_year(session, 2024, actor=ACTOR)
     # 2024: the visits of the real 双随机 plan up to the demo date, with their results.
-    plan_2024 = supervision.plan(session, year=2024, seed=SEED)
+    plan_2024 = service.plan(session, year=2024, seed=SEED)
     visits_2024 = [
         {
             "party_id": v.target,
@@ -524,10 +526,10 @@ def load(session: Session) -> dict[str, Any]:
     if record_rows:
         session.execute(insert(IndustryRecord), record_rows)
     session.flush()
-    graded = supervision.grade_year(session, 2025, actor=OFFICER)
+    graded = service.grade_year(session, 2025, actor=ACTOR)
     audit.record(
         session,
-        actor=OFFICER,
+        actor=ACTOR,
         action="demo.load",
         table=Party.__tablename__,
         record_id="demo",

@@ -308,6 +308,33 @@ def rollback_on_error(session: Session) -> None:
     session.rollback()
 
 
+def form_action(
+    session: Session,
+    form: Form,
+    run: Callable[[], str],
+    on_error: Callable[[Form, int], Response],
+) -> Response:
+    """The one way a staff form is handled: ``run`` validates the typed values into the request
+    schema and calls the service, returning where to go next (a 303 redirect there). A schema
+    failure puts each message beside its field (422); a ``DomainError`` rolls the session back
+    and puts the error beside the field it names, with the error's own status. Either way
+    ``on_error(form, status)`` re-renders the page with the form and what was typed.
+
+    Check the CSRF token before calling this (a forged form gets the 403 page, not the form).
+    """
+    try:
+        target = run()
+    except ValidationError as exc:
+        rollback_on_error(session)
+        form.add_validation(exc)
+        return on_error(form, 422)
+    except DomainError as exc:
+        rollback_on_error(session)
+        form.add_domain(exc)
+        return on_error(form, exc.status_code)
+    return RedirectResponse(target, status_code=303)
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only local paths may follow a login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//"):
