@@ -20,6 +20,7 @@ from minsheng.enforcement.errors import (
     DuplicateInspector,
     DuplicateParty,
     FineOutOfRange,
+    GradeNotFound,
     InvalidDate,
     UnknownItem,
 )
@@ -340,11 +341,14 @@ class TestSupervision:
             service.add_industry_record(session, record, actor="x")
         result = service.grade_year(session, 2026, actor="x")
         assert result["firms"] == 6
-        assert service.grade_of(session, firms[1].id, 2026)["grade"] == "A"
-        assert service.grade_of(session, firms[2].id, 2026)["grade"] == "D"
-        assert service.grade_of(session, firms[3].id, 2026)["grade"] == "B"
+        assert service.get_grade(session, firms[1].id, 2026).grade == "A"
+        assert service.get_grade(session, firms[2].id, 2026).grade == "D"
+        assert service.get_grade(session, firms[3].id, 2026).grade == "B"
         service.grade_year(session, 2026, actor="x")  # regrading replaces
         assert count(session, Grade) == 6
+        assert service.grade_dict(service.get_grade(session, firms[1].id, 2026))["breakdown"]
+        with pytest.raises(GradeNotFound):
+            service.get_grade(session, firms[1].id, 2030)
         assert service.grade_years(session) == [2026]
         counts = service.count_grades(session, 2026)
         assert sum(counts.values()) == 6

@@ -74,7 +74,7 @@ def test_grade_a_year_then_read_the_distribution_and_an_explanation(
     grade = re.search(r'id="grade">([ABCD])<', explained.text)
     assert grade
     assert "inspection_failure_rate" in explained.text
-    assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 422
+    assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 404
 
 
 def test_the_plan_is_a_calendar_and_the_same_for_the_same_seed(

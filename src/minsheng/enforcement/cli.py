@@ -542,7 +542,7 @@ def grade_show(
 ) -> None:
     """A firm's stored grade with its breakdown."""
     with cli_session() as session:
-        echo_json(service.grade_of(session, party, year))
+        echo_json(service.grade_dict(service.get_grade(session, party, year)))
 
 
 @grade_app.command("table")

@@ -4,7 +4,8 @@ Hierarchy (all under ``minsheng.core.errors``)::
 
     DomainError
     ├── NotFound (404)
-    │   ├── PartyNotFound, CaseNotFound, CommitmentNotFound, InspectorNotFound
+    │   ├── PartyNotFound, CaseNotFound, CommitmentNotFound, InspectorNotFound,
+    │   │   GradeNotFound
     │   └── UnknownItem              ── a rule item id that no rule version knows
     ├── Conflict (409)
     │   ├── DuplicateParty           ── same credit code or ID number registered twice
@@ -40,6 +41,10 @@ class CommitmentNotFound(NotFound):
 
 
 class InspectorNotFound(NotFound):
+    pass
+
+
+class GradeNotFound(NotFound):
     pass
 
 

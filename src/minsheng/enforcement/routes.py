@@ -222,7 +222,7 @@ def grade_year(year: int, session: DbSession, user: Staff) -> dict[str, Any]:
 
 @router.get("/grades/{year}/{party_id}")
 def grade_of(year: int, party_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.grade_of(session, party_id, year)
+    return service.grade_dict(service.get_grade(session, party_id, year))
 
 
 @router.post("/grade/explain")

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
@@ -117,7 +116,7 @@ def _checked(value: str) -> bool:
 
 
 def _index_page(
-    request: Request, session: Session, status_code: int = 200, **forms: Any
+    request: Request, session: DbSession, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
@@ -135,7 +134,7 @@ def _index_page(
 
 
 def _rerender_index(
-    request: Request, session: Session, name: str
+    request: Request, session: DbSession, name: str
 ) -> Callable[[r.Form, int], Response]:
     return lambda form, status: _index_page(request, session, status, **{name: form})
 
@@ -197,7 +196,7 @@ def create_party(
 
 
 def _party_page(
-    request: Request, session: Session, party_id: int, status_code: int = 200, **forms: Any
+    request: Request, session: DbSession, party_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     party = enf.get_party(session, party_id)
     ctx: dict[str, Any] = {
@@ -297,7 +296,7 @@ def open_case(
 
 
 def _case_page(
-    request: Request, session: Session, case_id: int, status_code: int = 200, **forms: Any
+    request: Request, session: DbSession, case_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     case = enf.get_case(session, case_id)
     data = enf.case_dict(session, case)
@@ -336,7 +335,7 @@ def case_page(request: Request, case_id: int, session: DbSession, user: Staff) -
 
 def _case_step(
     request: Request,
-    session: Session,
+    session: DbSession,
     case_id: int,
     form_name: str,
     form: r.Form,

@@ -90,7 +90,7 @@ def grade_year(
 def grade_explained(
     request: Request, year: int, party_id: int, session: DbSession, user: Staff
 ) -> HTMLResponse:
-    result = enf.grade_of(session, party_id, year)
+    result = enf.grade_dict(enf.get_grade(session, party_id, year))
     party = enf.party_dict(enf.get_party(session, party_id))
     return r.render(
         request,

@@ -46,7 +46,8 @@ from minsheng.enforcement.service.decisions import (
 from minsheng.enforcement.service.evidence import add_evidence, evidence_dict, get_evidence
 from minsheng.enforcement.service.grading import (
     count_grades,
-    grade_of,
+    get_grade,
+    grade_dict,
     grade_year,
     grade_years,
     grades_of_party,
@@ -107,10 +108,11 @@ __all__ = [
     "find_decision",
     "get_case",
     "get_evidence",
+    "get_grade",
     "get_inspector_by_code",
     "get_party",
     "get_party_by_identifier",
-    "grade_of",
+    "grade_dict",
     "grade_year",
     "grade_years",
     "grades_of_party",

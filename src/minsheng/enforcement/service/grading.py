@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit
 from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
+from minsheng.enforcement.errors import GradeNotFound
 from minsheng.enforcement.models import Case, Decision, Grade, IndustryRecord, Inspection, Party
 from minsheng.enforcement.rules import grading as rules_grading
 from minsheng.enforcement.rules.base import Category, Outcome
@@ -147,14 +148,20 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     }
 
 
-def grade_of(session: Session, party_id: int, year: int) -> dict[str, Any]:
+def get_grade(session: Session, party_id: int, year: int) -> Grade:
+    """A firm's stored grade for ``year``, or ``GradeNotFound``."""
     get_party(session, party_id)
     row = session.scalar(select(Grade).where(Grade.party_id == party_id, Grade.year == year))
     if row is None:
-        raise InvalidInput(f"party {party_id} has no grade for {year}", field="year")
+        raise GradeNotFound(f"party {party_id} has no grade for {year}", field="year")
+    return row
+
+
+def grade_dict(row: Grade) -> dict[str, Any]:
+    """A stored grade with its item-by-item breakdown (API, CLI and staff page)."""
     return {
-        "party_id": party_id,
-        "year": year,
+        "party_id": row.party_id,
+        "year": row.year,
         "grade": row.grade,
         "points": row.points,
         "breakdown": json.loads(row.breakdown),
