@@ -40,6 +40,8 @@ def test_core_imports_no_system() -> None:
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_rules_are_pure(system: str) -> None:
-    for path in (SRC / system).rglob("rules*.py"):
+    modules = {*(SRC / system).rglob("rules*.py"), *(SRC / system).glob("rules/**/*.py")}
+    assert modules, f"no rules modules found in {system}"
+    for path in sorted(modules):
         for name in imports_of(path):
             assert not name.startswith(IMPURE), f"{path} imports {name}"

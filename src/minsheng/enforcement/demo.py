@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit, creditcode, privacy
 from minsheng.core.config import get_settings
 from minsheng.core.idnumber import check_character
+from minsheng.core.timeutil import BEIJING
 from minsheng.enforcement import service
 from minsheng.enforcement.models import (
     Case,
@@ -52,7 +53,6 @@ AS_OF = date(2024, 12, 20)  # the article's date: figures are "截至目前"
 SEED = 20241220
 OFFICER = "demo-officer"  # the officer named on the demo cases (case data)
 ACTOR = audit.system_actor("demo")  # who the audit log says loaded them
-CST = timezone(timedelta(hours=8))
 VALID_DAYS = 730
 
 # domain, category, party kind, item of first violations, commitments, breaches, share of
@@ -87,7 +87,7 @@ SHOPS = ("便利店", "水果店", "五金店", "小吃店", "粉店", "茶店",
 
 
 def _at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=CST).astimezone(UTC)
+    return datetime.combine(day, time(hour), tzinfo=BEIJING).astimezone(UTC)
 
 
 def _person_id(rng: random.Random, used: set[str]) -> str:
@@ -325,7 +325,7 @@ def load(session: Session) -> dict[str, Any]:
                     ("check", case_row["rectify_by"], {"rectified": case_row["rectified"]})
                 )
         if case_row["status"] == Status.CLOSED.value:
-            steps.append(("close", case_row["closed_at"].astimezone(CST).date(), {}))
+            steps.append(("close", case_row["closed_at"].astimezone(BEIJING).date(), {}))
         for hour, (step, day, detail) in enumerate(steps, start=9):
             event_rows.append(
                 {

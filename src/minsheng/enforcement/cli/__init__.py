@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import typer
 
-from minsheng.enforcement.cli import cases, grading, parties, rules, supervision
+from minsheng.enforcement.cli import cases, decisions, grading, parties, supervision
 
 HELP = (
     "Credit-commitment enforcement (承诺+执法): parties, commitments, cases, first- "
     "violation exemption, repeat penalties, grading, inspection plans and statistics."
 )
 app = typer.Typer(help=HELP, no_args_is_help=True)
-app.command("items")(rules.items)
-app.command("decide")(rules.decide)
+app.command("items")(decisions.items)
+app.command("decide")(decisions.decide)
 app.add_typer(parties.parties_app, name="parties")
 app.add_typer(parties.commitments_app, name="commitments")
 app.add_typer(cases.cases_app, name="cases")
