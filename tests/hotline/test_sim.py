@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from minsheng.hotline import erlang
 from minsheng.hotline.engine import CallRecord, Outcome
+from minsheng.hotline.rules import erlang
 from minsheng.hotline.sim import report, runner
 from minsheng.hotline.sim import scenario as sc
 from tests.conftest import Cli

@@ -26,8 +26,8 @@ from minsheng.certification import service_reference as cert_ref
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
 from minsheng.core import regions
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
+from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import DbSession, client_id
-from minsheng.hotline import rules as hotline_rules
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -258,47 +258,21 @@ WEEKDAY_LABEL = {
     "sun": "周日",
 }
 LEVEL_LABEL = {"city": "市级热线", "province": "省级热线", "national": "国家备份热线"}
-LEVEL_ORDER = {"city": 0, "province": 1, "national": 2}
-
-
-def _find_city(query: str) -> regions.Region:
-    """A city by name or code, or by a landline area code such as ``0755``."""
-    table = regions.table()
-    if query.isdigit() and query.startswith("0") and len(query) in (3, 4):
-        found = hotline_rules.area_code_location(table, query)
-        if found is None:
-            raise NotFound(f"no city has the area code {query}", field="city")
-        province, city = found
-        return city or province
-    try:
-        return table.lookup(query)
-    except DomainError as exc:  # the core names its own field; the form's field is "city"
-        raise NotFound(exc.detail, field="city") from None
 
 
 @router.get("/hotline", response_class=HTMLResponse)
 def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTMLResponse:
     query = city.strip()[:40]
     form = r.Form(values={"city": query}, fields=("city",))
-    region = None
-    lines: list[dict[str, Any]] = []
+    found: dict[str, Any] = {"region": None, "lines": []}
     status = 200
-    now = datetime.now(hotline_rules.BEIJING)
+    now = datetime.now(BEIJING)
     if query:
         try:
-            region = _find_city(query)
+            found = hotline_service.lines_for_place(session, query, at=now)
         except DomainError as exc:
             form.add_domain(exc)
             status = exc.status_code
-    if region is not None:
-        for h in hotline_service.list_hotlines(session, region=region.code):
-            d = hotline_service.hotline_dict(h)
-            hours = hotline_rules.normalise_hours(d["hours"])
-            d["hours"] = hours
-            d["open_now"] = hotline_rules.is_open(hours, now)
-            d["connected"] = hotline_rules.is_connected(hotline_service.to_info(h), now)
-            lines.append(d)
-        lines.sort(key=lambda d: (LEVEL_ORDER.get(d["level"], 9), d["id"]))
     cities = [c.name for c in regions.table().cities()]
     return r.render(
         request,
@@ -306,8 +280,8 @@ def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTML
         {
             "title": "12356 心理援助热线",
             "form": form,
-            "region": regions.describe(region) if region else None,
-            "lines": lines,
+            "region": found["region"],
+            "lines": found["lines"],
             "now": now,
             "cities": sorted(set(cities)),
             "weekdays": WEEKDAY_LABEL,

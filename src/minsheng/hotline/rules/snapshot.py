@@ -1,6 +1,6 @@
 """Plain, immutable snapshots of the hotline directory, shared by the pure layers.
 
-The routing rules (``rules.py``), the queueing engine (``engine.py``), the simulator and the SIP
+The routing rules (``routing.py``), the queueing engine (``engine.py``), the simulator and the SIP
 front all work on these dataclasses instead of database rows, so they run without a database and
 in virtual or real time alike. ``service.directory_snapshot(session)`` builds them from the
 database.
@@ -54,7 +54,7 @@ class CounsellorInfo:
 
 class Step(NamedTuple):
     """One step of a call's route: ring ``hotline_id`` for up to ``timeout_s``; ``rule`` names the
-    routing rule that put the step there (see ``rules.py``). A named tuple: the router makes
+    routing rule that put the step there (see ``routing.py``). A named tuple: the router makes
     tens of thousands a second."""
 
     hotline_id: str

@@ -10,8 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.hotline import planning_service, rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.models import Call, CallAttempt, Hotline
+from minsheng.hotline.rules import routing
+from minsheng.hotline.service import planning as planning_service
 from tests.conftest import Cli
 
 MONDAY = date(2026, 11, 2)
@@ -27,15 +29,15 @@ def add_hotline(
             level="city",
             regions=["110100"] if hid == "bj" else ["440300"],
             legacy_numbers=[],
-            hours=hours or dict.fromkeys(rules.WEEKDAYS, "00:00-24:00"),
+            hours=hours or dict.fromkeys(routing.WEEKDAYS, "00:00-24:00"),
             seats=seats,
-            connected_at=datetime(2025, 4, 1, tzinfo=rules.BEIJING),
+            connected_at=datetime(2025, 4, 1, tzinfo=BEIJING),
         )
     )
 
 
 def add_call(session: Session, n: int, hid: str, local: datetime, *, first: bool = True) -> None:
-    at = local.replace(tzinfo=rules.BEIJING)
+    at = local.replace(tzinfo=BEIJING)
     call = Call(
         call_ref=f"t{n}",
         caller_hash="x" * 64,
@@ -45,7 +47,7 @@ def add_call(session: Session, n: int, hid: str, local: datetime, *, first: bool
         location_source="number",
         province_code="110000",
         city_code="110100",
-        rule_version=rules.RULES_VERSION,
+        rule_version=routing.RULES_VERSION,
         outcome="answered",
         hotline_id=hid,
         wait_s=5.0,

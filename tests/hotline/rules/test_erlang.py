@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsheng.hotline import erlang
-from minsheng.hotline.erlang import Load, Target
+from minsheng.hotline.rules import erlang
+from minsheng.hotline.rules.erlang import Load, Target
 from tests.conftest import Cli
 
 REF = {"calls": 100, "interval_s": 1800, "aht_s": 180, "target_s": 20}

@@ -1,7 +1,7 @@
 """Seat planning from the database: demand read from the call records, plans for the directory.
 
-The arithmetic lives in ``planning.py`` (pure); this module only reads. A hotline's demand is the
-calls whose *first* routing step was that hotline (its own callers: the calls it is meant to
+The arithmetic lives in ``rules/planning.py`` (pure); this module only reads. A hotline's demand is
+the calls whose *first* routing step was that hotline (its own callers: the calls it is meant to
 answer), counted by Beijing weekday and half hour of arrival.
 """
 
@@ -13,17 +13,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.hotline import planning, rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import HotlineNotFound
 from minsheng.hotline.models import Call, CallAttempt, Hotline
-from minsheng.hotline.snapshot import WEEKDAYS
+from minsheng.hotline.rules import planning, routing
+from minsheng.hotline.rules.snapshot import WEEKDAYS
 
 
 def open_slots(hours: dict[str, str]) -> set[tuple[int, int]]:
     """The half hours a line with these opening hours is open, Monday to Sunday."""
     spans: dict[str, tuple[int, int] | None] = {}
     for day in WEEKDAYS:
-        span = rules.parse_span(hours.get(day, ""))
+        span = routing.parse_span(hours.get(day, ""))
         spans[day] = None if span is None else (span.start, span.end)
     return planning.open_slots_from_spans(spans)
 
@@ -32,16 +33,16 @@ def default_as_of(session: Session) -> date:
     """The day after the newest call record (Beijing), or today when there is none."""
     newest = session.scalar(select(Call.arrived_at).order_by(Call.arrived_at.desc()).limit(1))
     if newest is None:
-        return datetime.now(rules.BEIJING).date()
+        return datetime.now(BEIJING).date()
     if newest.tzinfo is None:  # SQLite returns naive UTC through some drivers
         newest = newest.replace(tzinfo=UTC)
-    return newest.astimezone(rules.BEIJING).date() + timedelta(days=1)
+    return newest.astimezone(BEIJING).date() + timedelta(days=1)
 
 
 def arrivals(session: Session, hotline_id: str, *, start: date, end: date) -> list[datetime]:
     """Beijing-local arrival times of the calls first offered to ``hotline_id`` in [start, end)."""
-    lo = datetime.combine(start, time(0), tzinfo=rules.BEIJING)
-    hi = datetime.combine(end, time(0), tzinfo=rules.BEIJING)
+    lo = datetime.combine(start, time(0), tzinfo=BEIJING)
+    hi = datetime.combine(end, time(0), tzinfo=BEIJING)
     rows = session.scalars(
         select(Call.arrived_at)
         .join(CallAttempt, CallAttempt.call_id == Call.id)
@@ -52,7 +53,7 @@ def arrivals(session: Session, hotline_id: str, *, start: date, end: date) -> li
             Call.arrived_at < hi,
         )
     ).all()
-    return [_utc(t).astimezone(rules.BEIJING).replace(tzinfo=None) for t in rows]
+    return [_utc(t).astimezone(BEIJING).replace(tzinfo=None) for t in rows]
 
 
 def _utc(t: datetime) -> datetime:

@@ -1,13 +1,12 @@
-"""The 12356 routing and compliance rules, pure (no database, no web, no I/O).
+"""Where a 12356 call goes: opening hours, the caller's location, the ordered route. Pure (no
+database, no web, no clock, no I/O: the time of the call is an argument).
 
 Sources (also in docs/hotline.md):
 
 - 国家卫生健康委《关于推进"12356"全国统一心理援助热线建设的通知》 (December 2024,
-  nhc.gov.cn/yzygj/c100068/202412/49a1a65386cd4be582d4702fd0926ee8.shtml): every existing local
-  hotline connected to 12356 "于2025年5月1日0时前"; every 设区的市 runs at least one hotline with
-  "至少设置2个坐席" open "每日提供不少于18小时"; "暂不具备设置条件的，可以由省级热线承担";
-  "原有热线号码和'12356'均可接通".
-- 《心理援助热线技术指南（试行）》国卫办疾控函〔2021〕15号: at least 2 seats per line.
+  nhc.gov.cn/yzygj/c100068/202412/49a1a65386cd4be582d4702fd0926ee8.shtml): every 设区的市 runs at
+  least one hotline; "暂不具备设置条件的，可以由省级热线承担"; "原有热线号码和'12356'均可接通".
+  The minimums a line must meet are in :mod:`minsheng.hotline.rules.compliance`.
 - Peer practice (988 in the US, reference notes §3): local centre by the caller's area, then
   in-state backup, then a national backup; a person in crisis is never turned away.
 
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
@@ -28,14 +27,11 @@ from phonenumbers import geocoder
 from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 from minsheng.core.regions import Region, RegionTable
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import InvalidHours, InvalidNumber
-from minsheng.hotline.snapshot import WEEKDAYS, HotlineInfo, Level, Step
+from minsheng.hotline.rules.snapshot import WEEKDAYS, HotlineInfo, Level, Step
 
 RULES_VERSION = "12356-routing/2025-05-01.v1"
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China keeps no daylight saving time
-CONNECT_DEADLINE = datetime(2025, 5, 1, 0, 0, tzinfo=BEIJING)
-MIN_SEATS = 2
-MIN_HOURS_PER_DAY = 18.0
 NON_MAINLAND = frozenset({"71", "81", "82"})  # 台湾, 香港, 澳门: outside the 12356 network
 
 RULES: dict[str, str] = {
@@ -196,7 +192,7 @@ def _geo(national: str) -> tuple[bool, str]:
     We read phonenumbers' prefix table directly (longest prefix first, as its geocoder does)
     instead of parsing and type-checking every number, which costs ten times more; the result
     is the same for every number phonenumbers calls valid, except that it answers "中国" where
-    we answer "" (both mean unknown). tests/hotline/test_rules.py checks this.
+    we answer "" (both mean unknown). tests/hotline/rules/test_routing.py checks this.
     """
     if not _PLAUSIBLE.match(national):
         return False, ""
@@ -474,76 +470,3 @@ def route_call(
     legacy = index.legacy.get(legacy_key(dialled)) if dialled else None
     location = locate(table, caller, origin=origin, legacy=legacy)
     return caller, plan_route(index, location, at, settings, legacy=legacy)
-
-
-# compliance ------------------------------------------------------------------------------------
-def hotline_problems(h: HotlineInfo) -> list[str]:
-    """What a line lacks against the official minimums (notice of December 2024)."""
-    problems: list[str] = []
-    if h.seats < MIN_SEATS:
-        problems.append(f"{h.seats} seat(s): at least {MIN_SEATS} required")
-    short: dict[float, list[str]] = {}
-    for day in WEEKDAYS:
-        span = parse_span(h.hours.get(day, ""))
-        hours = 0.0 if span is None else span.hours
-        if hours < MIN_HOURS_PER_DAY:
-            short.setdefault(hours, []).append(day)
-    for hours, days in short.items():
-        which = "every day" if len(days) == 7 else ", ".join(days)
-        problems.append(f"open {hours:g} h on {which}: at least {MIN_HOURS_PER_DAY:g} h a day")
-    if h.connected_at is None:
-        problems.append("not connected to 12356")
-    elif h.connected_at >= CONNECT_DEADLINE:
-        when = h.connected_at.astimezone(BEIJING).isoformat()
-        problems.append(f"connected {when}, after the deadline 2025-05-01T00:00+08:00")
-    return problems
-
-
-def city_served_by(index: DirectoryIndex, city: Region) -> str:
-    """``city`` when the city runs its own line, ``province`` when only the provincial line serves
-    it (allowed: 暂不具备设置条件的，可以由省级热线承担), else ``none``."""
-    if index.by_city.get(city.code):
-        return "city"
-    if index.by_province.get(city.province_code):
-        return "province"
-    return "none"
-
-
-# crisis risk -----------------------------------------------------------------------------------
-class RiskLevel(StrEnum):
-    """Four-point rating used for both scales (无/轻/中/重)."""
-
-    NONE = "none"
-    MILD = "mild"
-    MODERATE = "moderate"
-    SEVERE = "severe"
-
-
-_RANK = {RiskLevel.NONE: 0, RiskLevel.MILD: 1, RiskLevel.MODERATE: 2, RiskLevel.SEVERE: 3}
-RISK_RULES_VERSION = "12356-risk/2021-15.v1"
-FOLLOW_UP_HOURS = {"high": 24, "medium": 72}
-
-
-def assess_risk(ideation: RiskLevel, hopelessness: RiskLevel) -> tuple[str, str]:
-    """Overall suicide risk from the two ratings the 2021 technical guideline asks counsellors to
-    make on a suicide-risk call (自杀意念强度 and 无望感程度; 国卫办疾控函〔2021〕15号).
-
-    The guideline names the two ratings but no formula; this combination is the project's, kept
-    conservative: ``high`` when ideation is severe, or both are at least moderate; ``medium`` when
-    ideation is at least mild or hopelessness is severe; else ``low``. Returns ``(risk, rule)``.
-    High and medium risk call for a follow-up within ``FOLLOW_UP_HOURS``.
-    """
-    i, h = _RANK[ideation], _RANK[hopelessness]
-    if i == 3:
-        return "high", "risk.severe_ideation"
-    if i >= 2 and h >= 2:
-        return "high", "risk.ideation_and_hopelessness"
-    if i >= 1:
-        return "medium", "risk.some_ideation"
-    if h == 3:
-        return "medium", "risk.severe_hopelessness"
-    return "low", "risk.low"
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""Pure routing and compliance rules: hours, caller location, route plans, risk."""
+"""Pure routing rules: opening hours, caller location, route plans."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minsheng.core import regions
-from minsheng.hotline import rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import InvalidHours, InvalidNumber
-from minsheng.hotline.rules import BEIJING, LocationSource, RiskLevel, RouteSettings
-from tests.hotline.factories import hotline_row, index, info
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.routing import LocationSource, RouteSettings
+from tests.hotline.factories import hotline_row, index
 
 T = regions.table()
 SETTINGS = RouteSettings(step_timeout_s=30, backup_timeout_s=300)
@@ -21,7 +22,7 @@ NIGHT = datetime(2025, 6, 4, 3, 0, tzinfo=BEIJING)
 
 
 def route(number: str, at: datetime = NOON, **kw: str) -> dict[str, object]:
-    caller, plan = rules.route_call(index(), T, number, at=at, settings=SETTINGS, **kw)
+    caller, plan = routing.route_call(index(), T, number, at=at, settings=SETTINGS, **kw)
     return {
         "source": plan.location.source,
         "city": plan.location.city.code if plan.location.city else None,
@@ -35,14 +36,14 @@ def route(number: str, at: datetime = NOON, **kw: str) -> dict[str, object]:
 
 class TestHours:
     def test_cross_midnight(self) -> None:
-        hours = rules.normalise_hours("08:00-02:00")
-        assert rules.is_open(hours, datetime(2025, 6, 4, 23, 59, tzinfo=BEIJING))
-        assert rules.is_open(hours, datetime(2025, 6, 5, 1, 30, tzinfo=BEIJING))
-        assert not rules.is_open(hours, datetime(2025, 6, 5, 2, 0, tzinfo=BEIJING))
-        assert not rules.is_open(hours, datetime(2025, 6, 5, 7, 59, tzinfo=BEIJING))
+        hours = routing.normalise_hours("08:00-02:00")
+        assert routing.is_open(hours, datetime(2025, 6, 4, 23, 59, tzinfo=BEIJING))
+        assert routing.is_open(hours, datetime(2025, 6, 5, 1, 30, tzinfo=BEIJING))
+        assert not routing.is_open(hours, datetime(2025, 6, 5, 2, 0, tzinfo=BEIJING))
+        assert not routing.is_open(hours, datetime(2025, 6, 5, 7, 59, tzinfo=BEIJING))
 
     def test_round_the_clock_and_per_day(self) -> None:
-        hours = rules.normalise_hours(
+        hours = routing.normalise_hours(
             {
                 "mon": "00:00-24:00",
                 "tue": "",
@@ -53,21 +54,21 @@ class TestHours:
                 "sun": "00:00-24:00",
             }
         )
-        assert rules.is_open(hours, datetime(2025, 6, 2, 23, 0, tzinfo=BEIJING))  # Monday
-        assert not rules.is_open(hours, datetime(2025, 6, 3, 12, 0, tzinfo=BEIJING))  # Tuesday
-        assert rules.parse_span("00:00-24:00") == rules.Span(0, 1440)
+        assert routing.is_open(hours, datetime(2025, 6, 2, 23, 0, tzinfo=BEIJING))  # Monday
+        assert not routing.is_open(hours, datetime(2025, 6, 3, 12, 0, tzinfo=BEIJING))  # Tuesday
+        assert routing.parse_span("00:00-24:00") == routing.Span(0, 1440)
 
     @pytest.mark.parametrize(
         "bad", ["25:00-26:00", "08:00-08:00", "8-20", "08:60-09:00", "24:00-02:00", "08:00-24:30"]
     )
     def test_impossible_hours_refused(self, bad: str) -> None:
         with pytest.raises(InvalidHours) as exc:
-            rules.normalise_hours({**dict.fromkeys(rules.WEEKDAYS, "00:00-24:00"), "tue": bad})
+            routing.normalise_hours({**dict.fromkeys(routing.WEEKDAYS, "00:00-24:00"), "tue": bad})
         assert exc.value.field == "hours.tue"
 
     def test_missing_weekday_refused(self) -> None:
         with pytest.raises(InvalidHours, match="missing weekdays"):
-            rules.normalise_hours({"mon": "00:00-24:00"})
+            routing.normalise_hours({"mon": "00:00-24:00"})
 
     @given(st.integers(0, 23), st.integers(0, 59), st.integers(1, 1439))
     def test_span_hours_match_is_open(self, h: int, m: int, length: int) -> None:
@@ -76,11 +77,11 @@ class TestHours:
         text = f"{h:02d}:{m:02d}-{end // 60:02d}:{end % 60:02d}"
         if end == start:
             return
-        span = rules.parse_span(text)
+        span = routing.parse_span(text)
         assert span is not None
-        hours = dict.fromkeys(rules.WEEKDAYS, text)
+        hours = dict.fromkeys(routing.WEEKDAYS, text)
         minutes_open = sum(
-            rules.is_open(hours, datetime(2025, 6, 4, hh, mm, tzinfo=BEIJING))
+            routing.is_open(hours, datetime(2025, 6, 4, hh, mm, tzinfo=BEIJING))
             for hh in range(24)
             for mm in range(0, 60, 15)
         )
@@ -99,7 +100,7 @@ class TestLocation:
         ],
     )
     def test_number_forms(self, number: str, digits: str) -> None:
-        assert rules.parse_caller(number).digits == digits
+        assert routing.parse_caller(number).digits == digits
 
     def test_mobile_home_city(self) -> None:
         r = route("+8613912345678")
@@ -133,9 +134,9 @@ class TestLocation:
 
     def test_check_number_syntax(self) -> None:
         with pytest.raises(InvalidNumber) as exc:
-            rules.check_number_syntax("call me")
+            routing.check_number_syntax("call me")
         assert exc.value.field == "number"
-        rules.check_number_syntax("+86 138-0013-8000")
+        routing.check_number_syntax("+86 138-0013-8000")
 
 
 class TestRoutePlan:
@@ -146,10 +147,10 @@ class TestRoutePlan:
             ("gd", "province_line", 30),
             ("national", "national_backup", 300),
         ]
-        assert r["version"] == rules.RULES_VERSION
+        assert r["version"] == routing.RULES_VERSION
 
     def test_closed_city_line_is_skipped_with_reason(self) -> None:
-        _caller, plan = rules.route_call(index(), T, "0755-83001234", at=NIGHT, settings=SETTINGS)
+        _caller, plan = routing.route_call(index(), T, "0755-83001234", at=NIGHT, settings=SETTINGS)
         assert [s.hotline_id for s in plan.steps] == ["gd", "national"]
         assert plan.skipped[0].hotline_id == "sz"
         assert "closed at Wed 03:00" in plan.skipped[0].reason
@@ -163,7 +164,7 @@ class TestRoutePlan:
             hotline_row("sz", "city", ["440300"], connected_at=None),
             hotline_row("national", "national", []),
         ]
-        _caller, plan = rules.route_call(
+        _caller, plan = routing.route_call(
             index(rows), T, "0755-83001234", at=NOON, settings=SETTINGS
         )
         assert plan.skipped[0].reason == "not yet connected to 12356"
@@ -172,51 +173,10 @@ class TestRoutePlan:
     @given(st.text(alphabet="0123456789+- ", max_size=16), st.integers(0, 7 * 24 - 1))
     def test_every_number_gets_a_route_ending_at_national(self, number: str, hour: int) -> None:
         at = datetime(2025, 6, 2, tzinfo=BEIJING).replace(hour=hour % 24, day=2 + hour // 24)
-        _, plan = rules.route_call(index(), T, number, at=at, settings=SETTINGS)
+        _, plan = routing.route_call(index(), T, number, at=at, settings=SETTINGS)
         assert plan.steps
         assert plan.steps[-1].hotline_id == "national"
         assert len({s.hotline_id for s in plan.steps}) == len(plan.steps)
-
-
-class TestCompliance:
-    def test_minimums(self) -> None:
-        ok = info(hotline_row("ok", hours="06:00-24:00"))
-        assert rules.hotline_problems(ok) == []
-        bad = info(
-            hotline_row(
-                "bad", seats=1, hours="08:00-22:00", connected_at="2025-05-01T00:00:00+08:00"
-            )
-        )
-        problems = rules.hotline_problems(bad)
-        assert any("1 seat" in p for p in problems)
-        assert "open 14 h on every day: at least 18 h a day" in problems
-        assert any("after the deadline" in p for p in problems)
-
-    def test_city_coverage(self) -> None:
-        idx = index()
-        assert rules.city_served_by(idx, T.by_code("440300")) == "city"
-        assert rules.city_served_by(idx, T.by_code("440100")) == "province"
-        assert rules.city_served_by(idx, T.by_code("320400")) == "none"
-
-
-class TestRisk:
-    def test_levels(self) -> None:
-        assert rules.assess_risk(RiskLevel.SEVERE, RiskLevel.NONE)[0] == "high"
-        assert rules.assess_risk(RiskLevel.MODERATE, RiskLevel.MODERATE)[0] == "high"
-        assert rules.assess_risk(RiskLevel.MILD, RiskLevel.NONE)[0] == "medium"
-        assert rules.assess_risk(RiskLevel.NONE, RiskLevel.SEVERE)[0] == "medium"
-        assert rules.assess_risk(RiskLevel.NONE, RiskLevel.MILD) == ("low", "risk.low")
-
-    @given(
-        st.sampled_from(list(RiskLevel)),
-        st.sampled_from(list(RiskLevel)),
-        st.sampled_from(list(RiskLevel)),
-    )
-    def test_monotone(self, a: RiskLevel, b: RiskLevel, h: RiskLevel) -> None:
-        order = {"low": 0, "medium": 1, "high": 2}
-        rank = list(RiskLevel)
-        lo, hi = sorted((a, b), key=rank.index)
-        assert order[rules.assess_risk(lo, h)[0]] <= order[rules.assess_risk(hi, h)[0]]
 
 
 def test_prefix_geocoding_agrees_with_phonenumbers() -> None:
@@ -239,5 +199,5 @@ def test_prefix_geocoding_agrees_with_phonenumbers() -> None:
             continue
         checked += 1
         expected = geocoder.description_for_number(parsed, "zh")
-        assert rules._geo(number) == (True, "" if expected == "中国" else expected), number
+        assert routing._geo(number) == (True, "" if expected == "中国" else expected), number
     assert checked > 1000

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import (
     CallRecord,
     CallState,
@@ -33,8 +34,8 @@ from minsheng.hotline.engine import (
     Recorded,
     Ring,
 )
-from minsheng.hotline.rules import BEIJING, parse_span
-from minsheng.hotline.snapshot import WEEKDAYS, HotlineInfo, Step
+from minsheng.hotline.rules.routing import parse_span
+from minsheng.hotline.rules.snapshot import WEEKDAYS, HotlineInfo, Step
 
 # Share of a day's calls in each hour (Beijing time): quiet early morning, evening peak.
 HOURLY_WEIGHTS = (

@@ -8,13 +8,13 @@ records and each hotline's hours and seats; the CLI and the API print what they 
   before ``as_of`` (Beijing dates; default 4 weeks). Weeks before the hotline's first record are
   not counted, so a new line is not diluted by weeks when it did not exist; a day inside the window
   with no record counts as zero calls.
-* **Sizing** (rule ``erlang-a-sizing``, :mod:`minsheng.hotline.erlang`): each open half hour
+* **Sizing** (rule ``erlang-a-sizing``, :mod:`minsheng.hotline.rules.erlang`): each open half hour
   gets the fewest seats for the target (default 80% answered within 30 s and abandonment at most
   5%, Erlang A with an 18-minute handling time and a mean patience that is a planning
   assumption), never fewer than the official minimum.
-* **Official minimum** (rule ``official-minimum``): 国家卫生健康委 12356 notice (December 2024):
-  "每条…至少设置2个…坐席…每日提供不少于18小时" — at least 2 seats whenever open, and at least 18
-  hours open each day; 《心理援助热线技术指南（试行）》(2021) also asks for at least 2 seats.
+* **Official minimum** (rule ``official-minimum``): at least ``MIN_SEATS`` seats whenever open and
+  ``MIN_HOURS_PER_DAY`` hours open each day, as defined (with their sources) in
+  :mod:`minsheng.hotline.rules.compliance`.
 * **Advice**: half hours with the same shortfall are joined into ranges, and ranges shared by
   several weekdays are said once ("add 2 seats 18:00–22:00 on weekdays").
 """
@@ -22,21 +22,19 @@ records and each hotline's hours and seats; the CLI and the API print what they 
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from minsheng.hotline import erlang
+from minsheng.hotline.rules import erlang
+from minsheng.hotline.rules.compliance import MIN_HOURS_PER_DAY, MIN_SEATS
+from minsheng.hotline.rules.snapshot import WEEKDAYS
 
 PLANNING_VERSION = "12356-planning/2026.1"
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLOTS_PER_DAY = 48
 SLOT_S = 1800
-MIN_SEATS = 2
-MIN_OPEN_HOURS = 18.0
 
 RULES: dict[str, str] = {
     "forecast-same-slot-mean": (
@@ -149,13 +147,12 @@ class ForecastResult:
                 "from": self.window_start.isoformat() if self.window_start else None,
                 "to": self.window_end.isoformat(),
             },
-            "days_per_weekday": dict(zip(WEEKDAY_NAMES, self.days_per_weekday, strict=True)),
+            "days_per_weekday": dict(zip(WEEKDAYS, self.days_per_weekday, strict=True)),
             "calls_per_day": {
-                d: round(t, 3) for d, t in zip(WEEKDAY_NAMES, self.daily_totals(), strict=True)
+                d: round(t, 3) for d, t in zip(WEEKDAYS, self.daily_totals(), strict=True)
             },
             "calls": {
-                d: [round(x, 4) for x in day]
-                for d, day in zip(WEEKDAY_NAMES, self.calls, strict=True)
+                d: [round(x, 4) for x in day] for d, day in zip(WEEKDAYS, self.calls, strict=True)
             },
         }
 
@@ -235,7 +232,7 @@ def open_slots_from_spans(spans: Mapping[str, tuple[int, int] | None]) -> set[tu
     day). A half hour counts as open when the line is open at its start.
     """
     open_: set[tuple[int, int]] = set()
-    for wd, name in enumerate(WEEKDAY_NAMES):
+    for wd, name in enumerate(WEEKDAYS):
         span = spans.get(name)
         if span is None:
             continue
@@ -277,7 +274,7 @@ class SlotNeed:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "day": WEEKDAY_NAMES[self.weekday],
+            "day": WEEKDAYS[self.weekday],
             "from": slot_label(self.slot),
             "open": self.open,
             "calls": round(self.calls, 3),
@@ -341,8 +338,7 @@ class HotlinePlan:
             "summary": [a.text for a in self.advice]
             or [f"{self.seats} seats meet the target in every open half hour"],
             "calls_per_day": {
-                d: round(t, 2)
-                for d, t in zip(WEEKDAY_NAMES, self.forecast.daily_totals(), strict=True)
+                d: round(t, 2) for d, t in zip(WEEKDAYS, self.forecast.daily_totals(), strict=True)
             },
             "notes": self.notes,
             "target": self.target.to_dict(),
@@ -411,7 +407,7 @@ def size_slots(
 def describe_days(days: Iterable[int]) -> str:
     """``on weekdays``, ``at weekends``, ``every day``, ``on Mon–Wed``, ``on Mon, Thu``."""
     ds = sorted(set(days))
-    names = [WEEKDAY_NAMES[d].capitalize() for d in ds]
+    names = [WEEKDAYS[d].capitalize() for d in ds]
     if ds == list(range(7)):
         return "every day"
     if ds == [0, 1, 2, 3, 4]:
@@ -529,7 +525,7 @@ def advise(slots: list[SlotNeed], open_slots: set[tuple[int, int]]) -> list[Advi
         spans = [f"{slot_label(a)}–{slot_label(b)}" for a, b, _ in ranges]
         text = f"add {short} {seat_word} {_join(spans)} {describe_days(days)}"
         if rule == "official-minimum":
-            text += " (official minimum of 2 seats)"
+            text += f" (official minimum of {MIN_SEATS} seats)"
         advice.append(
             Advice(
                 action="add_seats",
@@ -537,12 +533,12 @@ def advise(slots: list[SlotNeed], open_slots: set[tuple[int, int]]) -> list[Advi
                 rule=rule,
                 seats=short,
                 ranges=tuple((slot_label(a), slot_label(b)) for a, b, _ in ranges),
-                days=tuple(WEEKDAY_NAMES[d] for d in days),
+                days=tuple(WEEKDAYS[d] for d in days),
                 peak_calls=max(p for _, _, p in ranges),
             )
         )
     hours = open_hours_per_day(open_slots)
-    short_days = [wd for wd in range(7) if hours[wd] < MIN_OPEN_HOURS]
+    short_days = [wd for wd in range(7) if hours[wd] < MIN_HOURS_PER_DAY]
     by_hours: dict[float, list[int]] = defaultdict(list)
     for wd in short_days:
         by_hours[hours[wd]].append(wd)
@@ -551,11 +547,11 @@ def advise(slots: list[SlotNeed], open_slots: set[tuple[int, int]]) -> list[Advi
             Advice(
                 action="extend_hours",
                 text=(
-                    f"open at least {MIN_OPEN_HOURS:g} hours {describe_days(short_on)} "
+                    f"open at least {MIN_HOURS_PER_DAY:g} hours {describe_days(short_on)} "
                     f"(now {h:g} h; official minimum)"
                 ),
                 rule="official-minimum",
-                days=tuple(WEEKDAY_NAMES[d] for d in short_on),
+                days=tuple(WEEKDAYS[d] for d in short_on),
             )
         )
     return advice
@@ -592,8 +588,3 @@ def plan_hotline(
         peak_needed=peak,
         notes=notes,
     )
-
-
-def positions_for(seats: int, shrinkage: float) -> int:
-    """People to roster so that ``seats`` are staffed, given the shrinkage."""
-    return math.ceil(seats / (1.0 - shrinkage) - 1e-9)

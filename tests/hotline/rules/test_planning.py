@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsheng.hotline import erlang, planning
-from minsheng.hotline.planning import PlanTarget
+from minsheng.hotline.rules import erlang, planning
+from minsheng.hotline.rules.planning import PlanTarget
 
-ALL_DAY = {d: (0, 1440) for d in planning.WEEKDAY_NAMES}
+ALL_DAY = {d: (0, 1440) for d in planning.WEEKDAYS}
 
 
 def flat(calls_per_slot: float) -> list[list[float]]:
@@ -176,7 +176,7 @@ class TestAdvice:
         assert plan.advice[0].rule == "official-minimum"
 
     def test_short_hours_are_flagged(self) -> None:
-        spans: dict[str, tuple[int, int] | None] = {d: (480, 1320) for d in planning.WEEKDAY_NAMES}
+        spans: dict[str, tuple[int, int] | None] = {d: (480, 1320) for d in planning.WEEKDAYS}
         open_ = planning.open_slots_from_spans(spans)  # 08:00-22:00: 14 hours
         plan = planning.plan_hotline("x", seats=4, open_slots=open_, demand=demand(flat(0.2)))
         hours = [a for a in plan.advice if a.action == "extend_hours"]
@@ -214,7 +214,7 @@ class TestAdvice:
         calls = flat(0.3)
         for s in (36, 38, 41):  # 18:00, 19:00 and 20:30: gaps of at most one hour
             calls[2][s] = 3.0
-        spans: dict[str, tuple[int, int] | None] = {d: (480, 1320) for d in planning.WEEKDAY_NAMES}
+        spans: dict[str, tuple[int, int] | None] = {d: (480, 1320) for d in planning.WEEKDAYS}
         open_ = planning.open_slots_from_spans(spans)  # closes at 22:00
         plan = planning.plan_hotline("x", seats=2, open_slots=open_, demand=demand(calls))
         adds = [a for a in plan.advice if a.action == "add_seats"]
@@ -233,7 +233,7 @@ class TestAdvice:
         added = [[0] * 48 for _ in range(7)]
         for a in plan.advice:
             for name in a.days:
-                wd = planning.WEEKDAY_NAMES.index(name)
+                wd = planning.WEEKDAYS.index(name)
                 for start, end in a.ranges:
                     a0 = int(start[:2]) * 2 + int(start[3:]) // 30
                     b0 = int(end[:2]) * 2 + int(end[3:]) // 30
