@@ -23,7 +23,6 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,7 +30,7 @@ from minsheng.core.auth import Principal, Role, authenticate
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
-from minsheng.core.web import bearer_token
+from minsheng.core.web import DbSession, bearer_token
 
 log = logging.getLogger("minsheng.web.pages")
 
@@ -303,13 +302,13 @@ def blank_to_none(values: Mapping[str, str]) -> dict[str, str | None]:
     return {k: (v.strip() or None) for k, v in values.items()}
 
 
-def rollback_on_error(session: Session) -> None:
+def rollback_on_error(session: DbSession) -> None:
     """A refused form changes nothing, exactly as a refused API call rolls back."""
     session.rollback()
 
 
 def form_action(
-    session: Session,
+    session: DbSession,
     form: Form,
     run: Callable[[], str],
     on_error: Callable[[Form, int], Response],
