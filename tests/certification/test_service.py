@@ -8,15 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import (
-    demo,
-    service,
-    service_adscan,
-    service_import,
-    service_subsidy,
-    service_verify,
-)
-from minsheng.certification import service_reference as ref
+from minsheng.certification import demo, service
 from minsheng.certification.errors import (
     AdTooLarge,
     DuplicateBody,
@@ -28,6 +20,12 @@ from minsheng.certification.errors import (
     VerificationRateLimited,
 )
 from minsheng.certification.models import Certificate, Occupation, VerificationLog
+from minsheng.certification.schemas import (
+    BodyStatusChange,
+    CertificateStatusChange,
+    VerifyRequest,
+)
+from minsheng.certification.service import registry
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
@@ -39,7 +37,7 @@ from tests.certification import factories as f
 
 class TestReference:
     def test_catalogue_counts(self, session: Session) -> None:
-        ref.load_reference(session)
+        service.load_reference(session)
         occupations = list(session.scalars(select(Occupation)))
         # The final 2022 edition: 1,639 occupations (8 major / 79 medium / 450 small groups; the
         # group levels are not shipped, see PROVENANCE.md).
@@ -53,34 +51,34 @@ class TestReference:
         assert sum(o.green for o in occupations) == 134
         assert sum(o.digital for o in occupations) == 95  # official 97: see PROVENANCE.md
         assert sum(o.green and o.digital for o in occupations) == 23
-        catalogue = ref.catalogue(session)
+        catalogue = service.list_qualifications(session)
         assert len(catalogue) == 72
-        professional = [q for q in catalogue if q.category == "professional"]
+        professional = [q for q in catalogue if q["category"] == "professional"]
         assert len(professional) == 59
-        assert sum(q.kind == "access" for q in professional) == 33
+        assert sum(q["type"] == "access" for q in professional) == 33
         # idempotent
-        assert ref.load_reference(session) == {"occupations": 0, "qualifications": 0}
+        assert service.load_reference(session) == {"occupations": 0, "qualifications": 0}
 
     def test_occupation_view(self, session: Session) -> None:
         f.reference(session)
-        twin = ref.get_occupation(session, "4-04-05-10").to_dict()
+        twin = service.get_occupation(session, "4-04-05-10").to_dict()
         assert twin["name"] == "数字孪生应用技术员" and twin["major_group"] == 4
         assert twin["skill_certificate_eligible"] is True
-        carbon = ref.get_occupation(session, f.CARBON).to_dict()
+        carbon = service.get_occupation(session, f.CARBON).to_dict()
         assert carbon["green"] is True and carbon["digital"] is False
         assert carbon["definition"]
-        welder = ref.get_occupation(session, "6-18-02-04").to_dict()
+        welder = service.get_occupation(session, "6-18-02-04").to_dict()
         assert welder["access_qualification"] == "焊工"
         assert welder["skill_certificate_eligible"] is False
         assert any("access-type" in r for r in welder["reasons"])
-        assert ref.get_occupation(session, "4-13-01-05").to_dict()["digital"] is True
+        assert service.get_occupation(session, "4-13-01-05").to_dict()["digital"] is True
         with pytest.raises(OccupationNotFound):
-            ref.get_occupation(session, "4-99-99-99")
+            service.get_occupation(session, "4-99-99-99")
         with pytest.raises(InvalidOccupationCode):
-            ref.get_occupation(session, "abc")
+            service.get_occupation(session, "abc")
 
     def test_catalogue_grows(self, session: Session) -> None:
-        ref.add_occupation(
+        service.add_occupation(
             session,
             code="4-04-05-13",
             name="生成式人工智能系统应用员",
@@ -91,27 +89,27 @@ class TestReference:
             source="MOHRSS announcement (test)",
             actor="test",
         )
-        view = ref.get_occupation(session, "4-04-05-13").to_dict()
+        view = service.get_occupation(session, "4-04-05-13").to_dict()
         assert view["added_on"] == "2024-07-31" and view["edition"] == "2024"
 
     def test_standards_import_is_all_or_nothing(self, session: Session) -> None:
-        ref.load_reference(session)
+        service.load_reference(session)
         text = (
             "code,occupation_code,name,issue_number,issued_on,levels\n"
             "S1,4-03-02-10,调饮师,2021-1,2021-01-01,5;4;3\n"
             "S2,9-99-99-99,x,1,2021-13-01,7\n"
         )
         with pytest.raises(ImportRejected) as err:
-            ref.import_standards(session, text, actor="t")
+            service.import_standards(session, text, actor="t")
         fields = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert fields == {(3, "occupation_code"), (3, "issued_on"), (3, "levels")}
-        assert ref.list_standards(session) == []
+        assert service.list_standards(session) == []
 
 
 def test_prefixed_hmac_equals_the_core_keyed_hash() -> None:
     from minsheng.core.privacy import keyed_hash
 
-    digest = service.prefixed_hmac(b"k", service.ID_PURPOSE)
+    digest = registry.prefixed_hmac(b"k", service.ID_PURPOSE)
     for value in ("11010519491231002X", "", "张伟"):
         assert digest(value) == keyed_hash(value, b"k", purpose=service.ID_PURPOSE)
 
@@ -134,9 +132,9 @@ class TestBodies:
         with pytest.raises(InvalidInput) as err:
             f.body(session, scope=[{"occupation_code": "4-99-99-99", "levels": [5]}])
         assert err.value.field == "scope.0.occupation_code"
-        assert [b.filing_no for b in service.search_bodies(session, "Y0123")] == ["Y0123"]
-        assert len(service.search_bodies(session, f.CARBON)) == 3
-        assert [b.name for b in service.search_bodies(session, "有限公司")] == ["民生测试有限公司"]
+        assert [b.filing_no for b in service.list_bodies(session, "Y0123")] == ["Y0123"]
+        assert len(service.list_bodies(session, f.CARBON)) == 3
+        assert [b.name for b in service.list_bodies(session, "有限公司")] == ["民生测试有限公司"]
 
     def test_demo_load_is_idempotent(self, session: Session, settings: Settings) -> None:
         first = demo.load(session, settings)
@@ -149,8 +147,10 @@ class TestIssuance:
     def test_issue_generates_sequential_numbers(self, session: Session, settings: Settings) -> None:
         f.reference(session)
         b = f.body(session)
-        first = service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
-        second = service.issue(
+        first = service.issue_certificate(
+            session, f.issue_request(b.filing_no), settings, actor="t"
+        )
+        second = service.issue_certificate(
             session, f.issue_request(b.filing_no, name="李四"), settings, actor="t"
         )
         assert first.number == "S000046460100244000001"
@@ -168,7 +168,7 @@ class TestIssuance:
         b = f.body(session)
         req = f.issue_request(b.filing_no, level=1, id_number="110105199003071230")
         with pytest.raises(IssuanceRefused) as err:
-            service.issue(session, req, settings, actor="t")
+            service.issue_certificate(session, req, settings, actor="t")
         rules_failed = {x["rule"] for x in err.value.extra["failures"]}
         assert {"body.scope", "holder.id_number"} <= rules_failed
         assert session.scalar(select(func.count()).select_from(Certificate)) == 0
@@ -176,9 +176,14 @@ class TestIssuance:
     def test_suspended_body_cannot_issue(self, session: Session, settings: Settings) -> None:
         f.reference(session)
         b = f.body(session)
-        service.set_body_status(session, b.filing_no, "suspended", "audit finding", actor="t")
+        service.update_body_status(
+            session,
+            b.filing_no,
+            BodyStatusChange(status="suspended", reason="audit finding"),
+            actor="t",
+        )
         with pytest.raises(IssuanceRefused) as err:
-            service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+            service.issue_certificate(session, f.issue_request(b.filing_no), settings, actor="t")
         assert [x["rule"] for x in err.value.extra["failures"]] == ["body.active"]
 
     def test_import_moves_the_serial_counter(self, session: Session, settings: Settings) -> None:
@@ -188,10 +193,10 @@ class TestIssuance:
             "number,name,id_number,occupation_code,level,body_code,issued_on\n"
             f"S000046460100244000041,赵六,{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n"
         )
-        assert service_import.import_certificates(session, csv_text, settings, actor="t") == {
+        assert service.import_certificates(session, csv_text, settings, actor="t") == {
             "imported": 1
         }
-        cert = service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+        cert = service.issue_certificate(session, f.issue_request(b.filing_no), settings, actor="t")
         assert cert.number.endswith("000042")
 
     def test_import_reports_every_bad_row(self, session: Session, settings: Settings) -> None:
@@ -205,7 +210,7 @@ class TestIssuance:
             f"S000046460100244000002,乙,123,{f.CARBON},3,NOPE,2031-01-02,lost\n"
         )
         with pytest.raises(ImportRejected) as err:
-            service_import.import_certificates(session, csv_text, settings, actor="t")
+            service.import_certificates(session, csv_text, settings, actor="t")
         got = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert got == {
             (3, "number"),
@@ -230,7 +235,7 @@ class TestIssuance:
             "2024-01-02\n"
             f"S000046460100244000002,李四,{idn},{f.CARBON},4,{b.filing_no},20240103\n"
         )
-        result = service_import.import_certificates(session, csv_text, settings, actor="t")
+        result = service.import_certificates(session, csv_text, settings, actor="t")
         assert result == {"imported": 2}
         certs = {c.number: c for c in session.scalars(select(Certificate))}
         first = certs["S000046460100244000001"]
@@ -252,7 +257,7 @@ class TestIssuance:
             f'S000046460100244000001,"王\t伟",{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n'
         )
         with pytest.raises(ImportRejected) as err:
-            service_import.import_certificates(session, csv_text, settings, actor="t")
+            service.import_certificates(session, csv_text, settings, actor="t")
         assert [(r["line"], r["field"]) for r in err.value.extra["rows"]] == [(2, "name")]
 
 
@@ -261,7 +266,7 @@ class TestVerification:
     def cert(self, session: Session, settings: Settings) -> Certificate:
         f.reference(session)
         b = f.body(session)
-        return service.issue(session, f.issue_request(b.filing_no), settings, actor="t")
+        return service.issue_certificate(session, f.issue_request(b.filing_no), settings, actor="t")
 
     @pytest.mark.parametrize(
         "fields", [("id_number", "name"), ("id_number", "number"), ("name", "number")]
@@ -271,7 +276,7 @@ class TestVerification:
     ) -> None:
         given = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
         args = {k: (given[k] if k in fields else None) for k in given}
-        result = service_verify.verify(session, settings, client="c1", **args)
+        result = service.verify_certificate(session, settings, VerifyRequest(**args), client="c1")
         assert result["found"] is True
         (c,) = result["certificates"]
         assert c["name_masked"] == "张*" and c["id_masked"] == "110105********1234"[:6] + (
@@ -283,22 +288,33 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         args = {"id_number": f.make_id(), "name": "张伟", "number": cert.number}
-        assert service_verify.verify(session, settings, client="c", **args)["found"] is True
+        assert (
+            service.verify_certificate(session, settings, VerifyRequest(**args), client="c")[
+                "found"
+            ]
+            is True
+        )
         args["name"] = "张伟伟"
-        assert service_verify.verify(session, settings, client="c", **args)["found"] is False
+        assert (
+            service.verify_certificate(session, settings, VerifyRequest(**args), client="c")[
+                "found"
+            ]
+            is False
+        )
 
     def test_misses_are_identical(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        wrong_name = service_verify.verify(
-            session, settings, id_number=None, name="李四", number=cert.number, client="c"
-        )
-        unknown = service_verify.verify(
+        wrong_name = service.verify_certificate(
             session,
             settings,
-            id_number=f.make_id("44030519920101002"),
-            name="张伟",
-            number=None,
+            VerifyRequest(id_number=None, name="李四", number=cert.number),
+            client="c",
+        )
+        unknown = service.verify_certificate(
+            session,
+            settings,
+            VerifyRequest(id_number=f.make_id("44030519920101002"), name="张伟", number=None),
             client="c",
         )
         assert wrong_name == unknown == {"found": False, "certificates": []}
@@ -306,9 +322,17 @@ class TestVerification:
     def test_revoked_is_revoked_not_missing(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        service.set_certificate_status(session, cert.number, "revoked", "fraud", actor="t")
-        result = service_verify.verify(
-            session, settings, id_number=None, name="张伟", number=cert.number, client="c"
+        service.update_certificate_status(
+            session,
+            cert.number,
+            CertificateStatusChange(status="revoked", reason="fraud"),
+            actor="t",
+        )
+        result = service.verify_certificate(
+            session,
+            settings,
+            VerifyRequest(id_number=None, name="张伟", number=cert.number),
+            client="c",
         )
         assert result["found"] and result["certificates"][0]["status"] == "revoked"
 
@@ -316,23 +340,32 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         with pytest.raises(VerificationNeedsTwoFields):
-            service_verify.verify(
-                session, settings, id_number=None, name="张伟", number=" ", client="c"
+            service.verify_certificate(
+                session,
+                settings,
+                VerifyRequest(id_number=None, name="张伟", number=" "),
+                client="c",
             )
         with pytest.raises(InvalidIdNumber):
-            service_verify.verify(
-                session, settings, id_number="123", name="张伟", number=None, client="c"
+            service.verify_certificate(
+                session,
+                settings,
+                VerifyRequest(id_number="123", name="张伟", number=None),
+                client="c",
             )
 
     def test_log_has_no_clear_personal_data(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
-        service_verify.verify(
-            session, settings, id_number=f.make_id(), name="张伟", number=None, client="1.2.3.4"
+        service.verify_certificate(
+            session,
+            settings,
+            VerifyRequest(id_number=f.make_id(), name="张伟", number=None),
+            client="1.2.3.4",
         )
         # Written behind the request: nothing yet, then one row once the buffer is flushed.
         assert session.scalars(select(VerificationLog)).all() == []
-        assert service_verify.flush_log(session) == 1
+        assert service.flush_log(session) == 1
         (row,) = session.scalars(select(VerificationLog)).all()
         dumped = " ".join(str(v) for v in vars(row).values())
         assert f.make_id() not in dumped and "张伟" not in dumped and "1.2.3.4" not in dumped
@@ -342,11 +375,14 @@ class TestVerification:
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         sync = settings.model_copy(update={"cert_verify_log_flush_s": 0})
-        service_verify.verify(
-            session, sync, id_number=None, name="张伟", number=cert.number, client="c"
+        service.verify_certificate(
+            session,
+            sync,
+            VerifyRequest(id_number=None, name="张伟", number=cert.number),
+            client="c",
         )
         assert session.scalar(select(func.count()).select_from(VerificationLog)) == 1
-        assert service_verify.flush_log(session) == 0
+        assert service.flush_log(session) == 0
 
     def test_a_long_buffer_is_written_by_the_request(
         self, session: Session, settings: Settings, cert: Certificate
@@ -354,8 +390,11 @@ class TestVerification:
         session.commit()  # the request's own writer needs the certificate committed on SQLite
         small = settings.model_copy(update={"cert_verify_log_batch": 1})
         for _ in range(10):
-            service_verify.verify(
-                session, small, id_number=None, name="张伟", number=cert.number, client="c"
+            service.verify_certificate(
+                session,
+                small,
+                VerifyRequest(id_number=None, name="张伟", number=cert.number),
+                client="c",
             )
         session.rollback()
         # Ten waiting rows (ten batches of one) are written by the tenth lookup itself.
@@ -373,39 +412,53 @@ class TestVerification:
             }
         )
         for _ in range(2):
-            service_verify.verify(
-                session, limited, id_number=None, name="张伟", number=cert.number, client="a"
+            service.verify_certificate(
+                session,
+                limited,
+                VerifyRequest(id_number=None, name="张伟", number=cert.number),
+                client="a",
             )
         with pytest.raises(VerificationRateLimited) as err:  # same person, other client
-            service_verify.verify(
-                session, limited, id_number=None, name="张伟", number=cert.number, client="b"
+            service.verify_certificate(
+                session,
+                limited,
+                VerifyRequest(id_number=None, name="张伟", number=cert.number),
+                client="b",
             )
         assert 1 <= err.value.retry_after_s <= 61
         other = "S000046460100244000099"
-        service_verify.verify(session, limited, id_number=None, name="x", number=other, client="a")
+        service.verify_certificate(
+            session, limited, VerifyRequest(id_number=None, name="x", number=other), client="a"
+        )
         with pytest.raises(VerificationRateLimited):  # fourth lookup of client a
-            service_verify.verify(
-                session, limited, id_number=None, name="y", number=other, client="a"
+            service.verify_certificate(
+                session, limited, VerifyRequest(id_number=None, name="y", number=other), client="a"
             )
 
     def test_purge_keeps_recent_lookups(
         self, session: Session, settings: Settings, cert: Certificate
     ) -> None:
         shared = settings.model_copy(update={"cert_verify_rate_store": "database"})
-        service_verify.verify(
-            session, shared, id_number=None, name="张伟", number=cert.number, client="a"
+        service.verify_certificate(
+            session,
+            shared,
+            VerifyRequest(id_number=None, name="张伟", number=cert.number),
+            client="a",
         )
-        service_verify.flush_log(session)
-        assert service_verify.purge(session, settings) == {"verification_log": 0, "rate_windows": 0}
+        service.flush_log(session)
+        assert service.purge_verification_log(session, settings) == {
+            "verification_log": 0,
+            "rate_windows": 0,
+        }
         later = utcnow() + timedelta(days=settings.cert_verify_log_retention_days + 1)
-        assert service_verify.purge(session, settings, now=later) == {
+        assert service.purge_verification_log(session, settings, now=later) == {
             "verification_log": 1,
             "rate_windows": 2,
         }
 
     def test_token_link(self, session: Session, cert: Certificate) -> None:
-        assert service_verify.verify_token(session, cert.verify_token)["found"] is True
-        assert service_verify.verify_token(session, "0" * 32) == {
+        assert service.verify_token(session, cert.verify_token)["found"] is True
+        assert service.verify_token(session, "0" * 32) == {
             "found": False,
             "certificates": [],
         }
@@ -418,16 +471,16 @@ class TestAdsAndSubsidy:
             "海南民生职业技能评价中心（演示）开展碳排放管理员职业技能等级认定（四级），"
             "合格者由海南民生职业技能评价中心（演示）颁发证书，可在技能人才评价工作网查询。"
         )
-        assert service_adscan.scan_ad(session, honest)["risk"] in ("none", "low")
-        scam = service_adscan.scan_ad(session, "由中华职业技能鉴定中心颁发，包过")
+        assert service.scan_ad(session, honest)["risk"] in ("none", "low")
+        scam = service.scan_ad(session, "由中华职业技能鉴定中心颁发，包过")
         assert "claim.body_not_filed" in {h["rule"] for h in scam["hits"]}
 
     def test_a_megabyte_ad_is_refused(self, session: Session) -> None:
         with pytest.raises(AdTooLarge):
-            service_adscan.scan_ad(session, "包过" * 500_000)
+            service.scan_ad(session, "包过" * 500_000)
 
     def test_statistics(self, session: Session, settings: Settings) -> None:
         demo.load(session, settings)
-        stats = service_subsidy.statistics(session, start=date(2024, 1, 1), end=date(2025, 12, 31))
+        stats = service.subsidy_statistics(session, start=date(2024, 1, 1), end=date(2025, 12, 31))
         assert stats["people"] == 3 and stats["yuan"] == 800 + 1200 + 2000
         assert {p["province_code"] for p in stats["provinces"]} == {"44", "46"}
