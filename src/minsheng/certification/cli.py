@@ -15,6 +15,7 @@ from minsheng.certification.schemas import (
     BodyStatusChange,
     CertificateIssue,
     CertificateStatusChange,
+    OccupationCreate,
     SubsidyRequest,
     VerifyRequest,
 )
@@ -82,22 +83,20 @@ def add_occupation(
     digital: bool = False,
 ) -> None:
     """Add an occupation published after the 2022 edition."""
-    try:
-        day = date.fromisoformat(added_on)
-    except ValueError:
-        raise InvalidInput("added_on: not a date YYYY-MM-DD", field="added_on") from None
+    data = parse_model(
+        OccupationCreate,
+        {
+            "code": code,
+            "name": name,
+            "definition": definition,
+            "green": green,
+            "digital": digital,
+            "added_on": added_on,
+            "source": source,
+        },
+    )
     with cli_session() as session:
-        occ = service.add_occupation(
-            session,
-            code=code,
-            name=name,
-            definition=definition,
-            green=green,
-            digital=digital,
-            added_on=day,
-            source=source,
-            actor=cli_actor(),
-        )
+        occ = service.add_occupation(session, data, actor=cli_actor())
         echo_json(service.get_occupation(session, occ.code).to_dict())
 
 

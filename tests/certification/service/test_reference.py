@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from minsheng.certification import service
 from minsheng.certification.errors import (
+    DuplicateOccupation,
     ImportRejected,
     InvalidOccupationCode,
     OccupationNotFound,
 )
 from minsheng.certification.models import Occupation
+from minsheng.certification.schemas import OccupationCreate
 from tests.certification import factories as f
 
 
@@ -61,17 +63,16 @@ class TestReference:
             service.get_occupation(session, "abc")
 
     def test_catalogue_grows(self, session: Session) -> None:
-        service.add_occupation(
-            session,
+        data = OccupationCreate(
             code="4-04-05-13",
             name="生成式人工智能系统应用员",
-            definition="",
-            green=False,
             digital=True,
             added_on=date(2024, 7, 31),
             source="MOHRSS announcement (test)",
-            actor="test",
         )
+        service.add_occupation(session, data, actor="test")
+        with pytest.raises(DuplicateOccupation):
+            service.add_occupation(session, data, actor="test")
         view = service.get_occupation(session, "4-04-05-13").to_dict()
         assert view["added_on"] == "2024-07-31" and view["edition"] == "2024"
 

@@ -5,6 +5,7 @@ never commit. Callers write ``from minsheng.certification import service`` and t
 - ``reference`` — occupations, the qualification catalogue, skill standards (the shipped data)
 - ``bodies`` — filed evaluation bodies and the public registry
 - ``registry`` — issuance, status changes and the masked view of certificates
+- ``status`` — the status change (with reason and audit) shared by bodies and certificates
 - ``imports`` — bulk import of existing records
 - ``verify`` — public two-of-three verification, the QR token link, the lookup log
 - ``adscan`` — the scam-ad scanner over the registry

@@ -15,6 +15,7 @@ from minsheng.certification.rules.issuance import OCCUPATION_CODE_RE, BodyFacts
 from minsheng.certification.rules.numbering import LEVELS, PROVINCE_CODES
 from minsheng.certification.schemas import BodyCreate, BodyStatusChange
 from minsheng.certification.service.reference import load_reference, occupation_names
+from minsheng.certification.service.status import change_status
 from minsheng.core import audit
 from minsheng.core.errors import InvalidInput
 
@@ -137,18 +138,7 @@ def update_body_status(
 ) -> Body:
     """Suspend, revoke or reactivate a body (audited with the old status and the reason)."""
     body = get_body(session, filing_no)
-    old = body.status
-    body.status = data.status
-    body.status_reason = data.reason
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=f"body.{data.status}",
-        table=Body.__tablename__,
-        record_id=body.id,
-        detail={"from": old, "reason": data.reason},
-    )
+    change_status(session, body, data, actor=actor, kind="body")
     return body
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from minsheng.certification.errors import (
+    DuplicateOccupation,
     ImportRejected,
     InvalidOccupationCode,
     OccupationNotFound,
@@ -23,6 +24,7 @@ from minsheng.certification.errors import (
 from minsheng.certification.models import Occupation, Qualification, SkillStandard
 from minsheng.certification.rules import issuance
 from minsheng.certification.rules.numbering import LEVELS
+from minsheng.certification.schemas import OccupationCreate
 from minsheng.core import audit
 
 CATALOGUE_EDITION = "2021"
@@ -179,39 +181,30 @@ def occupation_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {code: name for code, name in session.execute(stmt)}
 
 
-def add_occupation(
-    session: Session,
-    *,
-    code: str,
-    name: str,
-    definition: str,
-    green: bool,
-    digital: bool,
-    added_on: date,
-    source: str,
-    actor: str,
-) -> Occupation:
+def add_occupation(session: Session, data: OccupationCreate, *, actor: str) -> Occupation:
     """Add an occupation published after the 2022 edition (the catalogue grows)."""
-    if not issuance.OCCUPATION_CODE_RE.match(code):
-        raise InvalidOccupationCode(f"{code!r} is not an occupation code", field="code")
     load_reference(session)
-    if session.get(Occupation, code) is not None:
-        raise InvalidOccupationCode(f"occupation {code} already exists", field="code")
+    if session.get(Occupation, data.code) is not None:
+        raise DuplicateOccupation(f"occupation {data.code} already exists", field="code")
     occ = Occupation(
-        code=code,
-        name=name.strip(),
-        major_group=int(code[0]),
-        definition=definition,
-        green=green,
-        digital=digital,
-        edition=str(added_on.year),
-        added_on=added_on,
-        source=source[:300],
+        code=data.code,
+        name=data.name.strip(),
+        major_group=int(data.code[0]),
+        definition=data.definition,
+        green=data.green,
+        digital=data.digital,
+        edition=str(data.added_on.year),
+        added_on=data.added_on,
+        source=data.source[:300],
     )
     session.add(occ)
     session.flush()
     audit.record(
-        session, actor=actor, action="occupation.add", table="cert_occupations", record_id=code
+        session,
+        actor=actor,
+        action="occupation.add",
+        table=Occupation.__tablename__,
+        record_id=occ.code,
     )
     return occ
 

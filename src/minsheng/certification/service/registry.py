@@ -22,6 +22,7 @@ from minsheng.certification.rules import issuance, numbering
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
 from minsheng.certification.service.bodies import body_facts, find_body
 from minsheng.certification.service.reference import find_occupation, load_reference
+from minsheng.certification.service.status import change_status
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash, mask_id, mask_name
@@ -140,18 +141,7 @@ def update_certificate_status(
 ) -> Certificate:
     """Suspend, revoke or reinstate a certificate (audited with the old status and the reason)."""
     cert = get_certificate(session, number)
-    old = cert.status
-    cert.status = data.status
-    cert.status_reason = data.reason
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=f"certificate.{data.status}",
-        table=Certificate.__tablename__,
-        record_id=cert.id,
-        detail={"from": old, "reason": data.reason},
-    )
+    change_status(session, cert, data, actor=actor, kind="certificate")
     return cert
 
 
