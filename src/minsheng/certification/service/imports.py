@@ -16,7 +16,7 @@ import hmac
 import io
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter, mul
 from typing import Any
 
@@ -30,6 +30,7 @@ from minsheng.certification.service.reference import load_reference
 from minsheng.certification.service.registry import ID_PURPOSE, new_token
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
+from minsheng.core.timeutil import BEIJING
 
 IMPORT_FIELDS = (
     "number",
@@ -142,7 +143,7 @@ def import_certificates(
 ) -> dict[str, Any]:
     """Import existing records; formats are checked (not issuance rules); all or nothing."""
     load_reference(session)
-    today = today or date.today()
+    today = today or datetime.now(BEIJING).date()  # the date in China, whatever the host's zone
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
     missing = [f for f in IMPORT_FIELDS if f not in header]
