@@ -177,7 +177,7 @@ def _deterministic_lookup_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     PostgreSQL, into the next test's emptied tables) and open connections on engines a test has
     already disposed; every test (certification, web, ...) therefore runs without it.
     """
-    from minsheng.certification import service_verify
+    from minsheng.certification.service import verify as service_verify
 
     monkeypatch.setattr(service_verify, "background_flush", False)
     yield
