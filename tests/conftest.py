@@ -9,9 +9,12 @@ database through its URL, as they do in production.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,77 @@ from minsheng.core.db import make_engine, make_sessionmaker
 
 TEST_SECRET = "test-secret-key-not-for-production"
 PG_URL = os.environ.get("MINSHENG_TEST_DATABASE_URL", "")
+REPO = Path(__file__).resolve().parents[1]
+
+
+# System tools ----------------------------------------------------------------------------------
+# .ci/tools names each system tool, its Debian package and the tests that need it. Those tests are
+# marked ``server`` (they start a real server, and the database does not matter to them: CI runs
+# them once, in the SQLite pass); a run that selected one of them while its tool is missing stops
+# before any test runs, with one line saying what to install.
+
+
+class Tool:
+    def __init__(self, line: str) -> None:
+        fields = line.split()
+        self.name, self.package, self.tests = fields[0], fields[-2], fields[-1]
+        self.check = " ".join(fields[1:-2])
+        override = os.environ.get("MINSHENG_" + self.name.upper().replace("-", "_"))
+        if override:
+            self.check = override
+
+    def present(self) -> bool:
+        if self.check.startswith("font:"):
+            try:
+                fonts = subprocess.run(
+                    ["fc-list"], capture_output=True, text=True, check=False
+                ).stdout
+            except FileNotFoundError:
+                return False
+            return re.search(self.check.removeprefix("font:"), fonts, re.IGNORECASE) is not None
+        if self.check.startswith("/"):
+            return os.access(self.check, os.X_OK)
+        return shutil.which(self.check) is not None
+
+    def needed_by(self, item: pytest.Item) -> bool:
+        return item.path.resolve().as_posix().startswith((REPO / self.tests).as_posix())
+
+
+def system_tools() -> list[Tool]:
+    lines = (REPO / ".ci" / "tools").read_text(encoding="utf-8").splitlines()
+    return [Tool(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "server: needs a system tool from .ci/tools; runs once in CI (SQLite pass)"
+    )
+    # Nothing a test runs may touch the developer's own data directory.
+    os.environ["MINSHENG_VAR_DIR"] = str(REPO / "test-output" / "var")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tools = system_tools()
+    for item in items:
+        if any(tool.needed_by(item) for tool in tools):
+            item.add_marker(pytest.mark.server)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop before the first test when a selected test needs a tool that is not installed."""
+    missing = [
+        tool
+        for tool in system_tools()
+        if any(tool.needed_by(item) for item in session.items) and not tool.present()
+    ]
+    if missing:
+        names = ", ".join(t.name for t in missing)
+        packages = " ".join(dict.fromkeys(t.package for t in missing))
+        pytest.exit(
+            f"missing: {names} — run `sudo make provision` or `sudo apt-get install {packages}`",
+            returncode=4,
+        )
 
 
 def is_postgres() -> bool:
@@ -51,6 +125,23 @@ def drop_scratch_pg(scratch_url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     admin.dispose()
+
+
+# Clock -----------------------------------------------------------------------------------------
+# MINSHENG_TEST_NOW=2026-12-31T23:59:30+08:00 starts every test at that moment (the clock then
+# ticks on): CI runs the suite so at awkward times, to prove that no test depends on the wall clock.
+FROZEN_AT = os.environ.get("MINSHENG_TEST_NOW", "")
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    if not FROZEN_AT:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(FROZEN_AT), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

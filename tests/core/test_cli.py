@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tests.conftest import Cli
+import pytest
+from typer.testing import CliRunner
+
+from minsheng.cli import app
+from minsheng.core.config import Settings
+from tests.conftest import TEST_SECRET, Cli
 
 
 def test_region_json(cli: Cli) -> None:
@@ -61,3 +67,39 @@ def test_demo_load_is_idempotent(cli: Cli) -> None:
     assert first.exit_code == 0, first.output
     second = cli("demo", "load")
     assert second.exit_code == 0, second.output
+
+
+def test_command_before_db_upgrade_says_to_upgrade(tmp_path: Path) -> None:
+    env = {
+        "MINSHENG_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "MINSHENG_SECRET_KEY": TEST_SECRET,
+    }
+    r = CliRunner().invoke(app, ["users", "create", "li", "--role", "hotline"], env=env)
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.output
+    err = json.loads(lines[0])
+    assert err["error"] == "DatabaseNotMigrated"
+    assert "run `minsheng db upgrade`" in err["detail"]
+
+
+def test_db_upgrade_prints_the_database_it_migrated(tmp_path: Path) -> None:
+    env = {"MINSHENG_VAR_DIR": str(tmp_path / "home"), "MINSHENG_DATABASE_URL": ""}
+    r = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert r.exit_code == 0, r.output
+    path = (tmp_path / "home" / "minsheng.db").resolve()
+    assert r.stdout.strip() == f"database sqlite:///{path.as_posix()} at heads"
+    assert path.exists()
+
+
+def test_default_var_dir_does_not_depend_on_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MINSHENG_VAR_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    first = Settings().effective_database_url
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert Settings().effective_database_url == first
+    assert first == f"sqlite:///{(tmp_path / 'data' / 'minsheng' / 'minsheng.db').as_posix()}"
