@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -73,6 +75,10 @@ def system_tools() -> list[Tool]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "demo(system): the test's database starts as a copy of that system's demo data",
+    )
     config.addinivalue_line(
         "markers", "server: needs a system tool from .ci/tools; runs once in CI (SQLite pass)"
     )
@@ -133,14 +139,21 @@ def drop_scratch_pg(scratch_url: str) -> None:
 FROZEN_AT = os.environ.get("MINSHENG_TEST_NOW", "")
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[None]:
+@contextmanager
+def frozen_clock() -> Iterator[None]:
+    """The clock CI asked for (``MINSHENG_TEST_NOW``), or the real one."""
     if not FROZEN_AT:
         yield
         return
     import time_machine
 
     with time_machine.travel(datetime.fromisoformat(FROZEN_AT), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with frozen_clock():
         yield
 
 
@@ -177,14 +190,71 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_templates(
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], str]]:
+    """``demo_templates("enforcement")`` → a migrated database holding that system's demo data,
+    loaded by ``minsheng demo load enforcement`` once per session (a SQLite file or a PostgreSQL
+    URL); tests get a copy of it through ``@pytest.mark.demo("enforcement")``."""
+    built: dict[str, str] = {}
+
+    def get(system: str) -> str:
+        if system in built:
+            return built[system]
+        var_dir = tmp_path_factory.mktemp(f"demo-{system}")
+        if is_postgres():
+            url = create_scratch_pg(PG_URL, f"demo_{system[:4]}")
+            migrate.upgrade(Settings(database_url=url, secret_key=TEST_SECRET))
+        else:
+            path = var_dir / "demo.db"
+            shutil.copyfile(migrated_template, path)
+            url = f"sqlite:///{path}"
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, var_dir=var_dir)
+        with frozen_clock():
+            result = Cli(settings)("demo", "load", system)
+        assert result.exit_code == 0, result.output
+        built[system] = url if is_postgres() else str(path)
+        return built[system]
+
+    yield get
+    if is_postgres():
+        for url in built.values():
+            drop_scratch_pg(url)
+
+
+def copy_pg_database(template_url: str, label: str) -> str:
+    """A new PostgreSQL database copied from ``template_url``'s (no one may be connected to it)."""
+    url = make_url(template_url)
+    name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, migrated_template: str, tmp_path: Path
+) -> Iterator[str]:
+    """The test's own database: empty (migrated), or with ``@pytest.mark.demo(system)`` a copy
+    of that system's demo data."""
+    marker = request.node.get_closest_marker("demo")
+    template = migrated_template
+    if marker is not None:
+        template = request.getfixturevalue("demo_templates")(marker.args[0])
+        if is_postgres():
+            url = copy_pg_database(template, "d")
+            yield url
+            drop_scratch_pg(url)
+            return
     if is_postgres():
         yield migrated_template
         _truncate_all(migrated_template)
         return
     path = tmp_path / "test.db"
-    shutil.copyfile(migrated_template, path)
+    shutil.copyfile(template, path)
     yield f"sqlite:///{path}"
 
 
@@ -236,6 +306,36 @@ def staff_token(session_factory: sessionmaker[Session]) -> Callable[[str], dict[
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the database (for "changed nothing" assertions)."""
+    with engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        return {
+            name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in names
+        }
+
+
+def count(session: Session, model: type) -> int:
+    """Rows of one model's table, as ``session`` sees them."""
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 right now (for a test's own server: SIP
+    and its control and media ports use UDP, HTTP uses TCP)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 class Cli:

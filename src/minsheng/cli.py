@@ -70,12 +70,17 @@ def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load demo data for every system (safe to run again)."""
+def demo_load(
+    systems: Annotated[
+        list[str] | None,
+        typer.Argument(help="hotline, certification, enforcement (default: all three)"),
+    ] = None,
+) -> None:
+    """Load demo data (safe to run again: data already there is left alone)."""
     from minsheng.demo import load_all
 
     with cli_session() as session:
-        echo_json(load_all(session))
+        echo_json(load_all(session, systems or ()))
 
 
 @users_app.command("create")

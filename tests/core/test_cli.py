@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from minsheng.cli import app
 from minsheng.core.config import Settings
-from tests.conftest import TEST_SECRET, Cli
+from tests.conftest import TEST_SECRET, Cli, table_counts
 
 
 def test_region_json(cli: Cli) -> None:
@@ -62,11 +63,25 @@ def test_users_create_bad_role(cli: Cli) -> None:
     assert err["error"] == "InvalidRole" and err["field"] == "role"
 
 
-def test_demo_load_is_idempotent(cli: Cli) -> None:
-    first = cli("demo", "load")
-    assert first.exit_code == 0, first.output
-    second = cli("demo", "load")
-    assert second.exit_code == 0, second.output
+@pytest.mark.parametrize(
+    "system",
+    [
+        pytest.param(s, marks=pytest.mark.demo(s))
+        for s in ("hotline", "certification", "enforcement")
+    ],
+)
+def test_demo_load_again_changes_nothing(cli: Cli, engine: Engine, system: str) -> None:
+    before = table_counts(engine)
+    prefix = {"hotline": "hotline_", "certification": "cert_", "enforcement": "enf_"}[system]
+    assert sum(n for table, n in before.items() if table.startswith(prefix)) > 0
+    again = cli("demo", "load", system)
+    assert again.exit_code == 0, again.output
+    assert table_counts(engine) == before
+
+
+def test_demo_load_refuses_an_unknown_system(cli: Cli) -> None:
+    r = cli("demo", "load", "weather")
+    assert r.exit_code == 1 and json.loads(r.stderr)["error"] == "InvalidInput"
 
 
 def test_command_before_db_upgrade_says_to_upgrade(tmp_path: Path) -> None:

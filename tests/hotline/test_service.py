@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
@@ -20,14 +20,11 @@ from minsheng.hotline.errors import (
 )
 from minsheng.hotline.models import Call, Counsellor, Hotline
 from minsheng.hotline.schemas import AssessmentCreate, CounsellorCreate
+from tests.conftest import count
 from tests.hotline.factories import hotline_row, small_directory
 
 BEIJING = rules.BEIJING
 DAY = datetime(2025, 6, 4, tzinfo=BEIJING)
-
-
-def count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def load_small(session: Session) -> None:
