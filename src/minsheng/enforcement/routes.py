@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
 from minsheng.core.web import AppSettings, DbSession, require_role
@@ -38,7 +39,7 @@ def list_items(domain: str | None = None) -> list[dict[str, Any]]:
 def try_decision(body: dict[str, Any], settings: AppSettings, _user: Staff) -> dict[str, Any]:
     """Try the decision rules on one violation without a case (same JSON as the CLI)."""
     inp = rules_input.parse_decision_input(body, lookback_days=settings.enf_lookback_days)
-    return rules.decide(catalog.rulebase(), inp, today=date.today()).to_dict()
+    return rules.decide(catalog.rulebase(), inp, today=timeutil.today()).to_dict()
 
 
 @router.post("/parties", status_code=201)

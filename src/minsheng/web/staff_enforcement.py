@@ -9,12 +9,12 @@ and domain labels come from the rule base (``data/rulebase.json``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
 from minsheng.core.web import DbSession, require_role
@@ -125,7 +125,7 @@ def _index_page(
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
             fields=CASE_FIELDS,
-            values={"discovery": "patrol", "discovered_on": date.today().isoformat()},
+            values={"discovery": "patrol", "discovered_on": timeutil.today().isoformat()},
         ),
         **_labels(),
     }
@@ -301,7 +301,7 @@ def _case_page(
     case = enf.get_case(session, case_id)
     data = enf.case_dict(session, case)
     item = enf.catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
-    today = date.today().isoformat()
+    today = timeutil.today().isoformat()
     ctx: dict[str, Any] = {
         "title": f"案件 {case_id}",
         "case": data,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
+from minsheng.core import timeutil
 from minsheng.core.cli_support import echo_json
 from minsheng.core.config import get_settings
 from minsheng.enforcement.cli.common import Json, read_json
@@ -42,7 +42,7 @@ def decide(
     inp = rules_input.parse_decision_input(
         read_json(file), lookback_days=settings.enf_lookback_days
     )
-    result = rules.decide(catalog.rulebase(), inp, today=date.today())
+    result = rules.decide(catalog.rulebase(), inp, today=timeutil.today())
     if as_json:
         echo_json(result.to_dict())
         return

@@ -14,13 +14,13 @@ Case workflow (each step timestamped with its officer)::
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, privacy
+from minsheng.core import audit, privacy, timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import CaseNotFound, CaseStepOutOfOrder, InvalidDate
 from minsheng.enforcement.models import Case, CaseEvent, Decision, Evidence, Party, Site
@@ -221,7 +221,7 @@ def status_dict(case: Case) -> dict[str, Any]:
 def open_case(
     session: Session, data: CaseOpen, *, officer: str, actor: str, today: date | None = None
 ) -> Case:
-    today = today or date.today()
+    today = today or timeutil.today()
     party = get_party(session, data.party_id)
     item = catalog.rulebase().require_item(data.item, field_name="item")
     if party.kind not in item.statutory:
@@ -351,7 +351,7 @@ def check_rectification(
     actor: str,
     today: date | None = None,
 ) -> Case:
-    today = today or date.today()
+    today = today or timeutil.today()
     case = get_case(session, case_id)
     require_status(case, "check", Status.RECTIFICATION_ORDERED)
     checked_on = data.checked_on or today
@@ -388,7 +388,7 @@ def close_case(session: Session, case_id: int, *, officer: str, actor: str) -> C
             field="status",
         )
     case.status = Status.CLOSED.value
-    case.closed_at = datetime.now(UTC)
+    case.closed_at = timeutil.now()
     session.flush()
     record_step(session, case, "close", officer=officer, actor=actor, detail={})
     return case

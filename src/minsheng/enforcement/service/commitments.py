@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit
+from minsheng.core import audit, timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InvalidDate
 from minsheng.enforcement.models import Commitment
@@ -50,7 +50,7 @@ def sign_commitment(
     today: date | None = None,
 ) -> Commitment:
     """Record a signed 信用承诺书 for one item (or a whole domain)."""
-    today = today or date.today()
+    today = today or timeutil.today()
     rulebase = catalog.rulebase()
     get_party(session, data.party_id)
     domain, item_id = data.domain, data.item

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.core import timeutil
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules.base import Harm, Outcome, PartyKind, Status
@@ -110,7 +111,7 @@ def decide_case(
     today: date | None = None,
 ) -> DecideResult:
     """Run the decision rules on a case; an exemption that needs a commitment records it."""
-    today = today or date.today()
+    today = today or timeutil.today()
     case = get_case(session, case_id)
     require_status(case, "decide", Status.FACTS_RECORDED)
     decided_on = data.decided_on or today

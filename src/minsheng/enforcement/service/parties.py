@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, creditcode, idnumber, privacy
+from minsheng.core import audit, creditcode, idnumber, privacy, timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import DuplicateParty, PartyNotFound
 from minsheng.enforcement.models import Party
@@ -36,7 +36,7 @@ def create_party(
     session: Session, data: PartyCreate, *, key: bytes, actor: str, today: date | None = None
 ) -> Party:
     """Register a person (by resident ID number) or an organisation (by credit code)."""
-    today = today or date.today()
+    today = today or timeutil.today()
     party_kind = parse_enum(PartyKind, data.kind, "kind")
     cat = parse_enum(Category, data.category, "category")
     name = data.name.strip()

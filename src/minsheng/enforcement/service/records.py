@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit
+from minsheng.core import audit, timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InspectorNotFound
 from minsheng.enforcement.models import Conflict, IndustryRecord, Inspection, Inspector
@@ -31,7 +31,7 @@ def record_inspection(
     session: Session, data: InspectionCreate, *, actor: str, today: date | None = None
 ) -> Inspection:
     """Record a carried-out inspection (at least two inspectors, none with a conflict)."""
-    today = today or date.today()
+    today = today or timeutil.today()
     party_id, inspected_on, kind = data.party_id, data.inspected_on, data.kind
     items, inspectors, passed = data.items, data.inspectors, data.passed
     get_party(session, party_id)
@@ -79,7 +79,7 @@ def add_industry_record(
     session: Session, data: IndustryRecordCreate, *, actor: str, today: date | None = None
 ) -> IndustryRecord:
     """Record an industry supervision record (good or bad) that the yearly grade counts."""
-    today = today or date.today()
+    today = today or timeutil.today()
     party_id, kind, recorded_on, note = data.party_id, data.kind, data.recorded_on, data.note
     get_party(session, party_id)
     table = catalog.grading_table()

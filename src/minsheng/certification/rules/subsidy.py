@@ -1,6 +1,8 @@
 """Pure rules of the skill-upgrade subsidy (技能提升补贴) as date-versioned rule sets.
 
-A rule set is in force from ``valid_from`` to ``valid_to`` (inclusive) for the whole country
+The rule sets themselves — national and provincial, each with its documents — are data
+(``data/subsidy_rule_sets.json``, loaded by ``service.subsidy``); this module holds the logic. A
+rule set is in force from ``valid_from`` to ``valid_to`` (inclusive) for the whole country
 (``province=None``) or for one province, which overrides the national set in force on the same
 date. The set in force on the application date decides; every decision names it and gives the
 reason for each rule checked.
@@ -19,7 +21,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-SKILL_CAPS_2017 = {5: 1000, 4: 1500, 3: 2000}
+
+@dataclass(frozen=True)
+class SubsidyDocument:
+    """A policy document a rule set rests on: its number (文号) and date where known."""
+
+    number: str | None
+    issued_on: date | None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "issued_on": self.issued_on.isoformat() if self.issued_on else None,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -36,73 +52,11 @@ class SubsidyRuleSet:
     max_claims_per_year: int | None
     no_lower_after_higher: bool
     source: str
+    documents: tuple[SubsidyDocument, ...] = ()
     demo: bool = False
 
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
-
-
-NATIONAL_RULE_SETS: tuple[SubsidyRuleSet, ...] = (
-    SubsidyRuleSet(
-        name="national-2017",
-        valid_from=date(2017, 1, 1),
-        valid_to=date(2018, 12, 31),
-        province=None,
-        min_insured_months=36,
-        benefit_recipients_eligible=False,
-        caps_yuan=SKILL_CAPS_2017,
-        apply_within_months=12,
-        certificates_from=date(2017, 1, 1),
-        max_claims_per_year=None,
-        no_lower_after_higher=False,
-        source="国发〔2017〕28号; 人社部发〔2017〕40号",
-    ),
-    SubsidyRuleSet(
-        name="national-2019",
-        valid_from=date(2019, 1, 1),
-        valid_to=date(2022, 4, 24),
-        province=None,
-        min_insured_months=12,
-        benefit_recipients_eligible=False,
-        caps_yuan=SKILL_CAPS_2017,
-        apply_within_months=12,
-        certificates_from=date(2017, 1, 1),
-        max_claims_per_year=None,
-        no_lower_after_higher=False,
-        source="国办发〔2019〕24号 (attribution unverified): insured ≥12 months from 2019",
-    ),
-    SubsidyRuleSet(
-        name="national-2022",
-        valid_from=date(2022, 4, 25),
-        valid_to=date(2023, 12, 31),
-        province=None,
-        min_insured_months=12,
-        benefit_recipients_eligible=True,
-        caps_yuan=SKILL_CAPS_2017,
-        apply_within_months=12,
-        certificates_from=date(2017, 1, 1),
-        max_claims_per_year=None,
-        no_lower_after_higher=False,
-        source="人社部发〔2022〕23号 (2022-04-25): adds people receiving unemployment benefit",
-    ),
-    SubsidyRuleSet(
-        name="national-2024",
-        valid_from=date(2024, 1, 1),
-        # The 2024 guidance ran to 2024-12-31; that it was extended is not verified, so the set
-        # stays open-ended until a newer national set (or a province) replaces it.
-        valid_to=None,
-        province=None,
-        min_insured_months=12,
-        benefit_recipients_eligible=True,
-        caps_yuan=SKILL_CAPS_2017,
-        apply_within_months=12,
-        certificates_from=date(2017, 1, 1),
-        max_claims_per_year=3,
-        no_lower_after_higher=True,
-        source="MOHRSS 2024 guidance: ≤3 claims per person per year; no lower level after a "
-        "higher one of the same occupation",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -164,9 +118,7 @@ def select_rule_set(
     return max(pool, key=lambda r: r.valid_from) if pool else None
 
 
-def decide(
-    app: SubsidyApplication, rule_sets: tuple[SubsidyRuleSet, ...] = NATIONAL_RULE_SETS
-) -> SubsidyDecision:
+def decide(app: SubsidyApplication, rule_sets: tuple[SubsidyRuleSet, ...]) -> SubsidyDecision:
     """Decide one application; every rule checked appears in ``reasons`` with ``ok``."""
     rs = select_rule_set(app.applied_on, app.province_code, rule_sets)
     if rs is None:

@@ -16,20 +16,21 @@ import hmac
 import io
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter, mul
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import rules
 from minsheng.certification.errors import ImportRejected
 from minsheng.certification.models import Body, Certificate, Occupation, SerialCounter
-from minsheng.certification.service import ID_PURPOSE, new_token
-from minsheng.certification.service_reference import load_reference
+from minsheng.certification.rules import numbering
+from minsheng.certification.service.reference import load_reference
+from minsheng.certification.service.registry import ID_PURPOSE, new_token
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
+from minsheng.core.timeutil import BEIJING
 
 IMPORT_FIELDS = (
     "number",
@@ -47,7 +48,7 @@ COLUMNS = (
     "issued_on", "status", "status_reason", "verify_token", "imported",
 )  # fmt: skip
 # Fast path of a certificate number (人社鉴发〔2019〕2号): type, body, province, site, year, level,
-# serial. Anything it rejects goes to rules.decode_number for the precise message.
+# serial. Anything it rejects goes to numbering.decode_number for the precise message.
 FAST_NUMBER = re.compile(r"([YS])(\d{4})(\d{2})\d{6}(\d{2})([1-5])(\d{6})").fullmatch
 FAST_ID = re.compile(r"\d{17}[\dX]").fullmatch
 WEIGHTS = idnumber.WEIGHTS
@@ -93,8 +94,8 @@ class _Checker:
     def errors(self, fields: list[str], seen: dict[str, int]) -> list[tuple[str, str]]:
         c = self.cols
         errs: list[tuple[str, str]] = []
-        number = rules.normalize_number(fields[c["number"]])
-        dec = rules.decode_number(number)
+        number = numbering.normalize_number(fields[c["number"]])
+        dec = numbering.decode_number(number)
         if not dec.valid:
             errs.append(("number", "; ".join(dec.errors)))
         elif number in seen:
@@ -112,7 +113,7 @@ class _Checker:
             errs.append(("occupation_code", f"{occ!r} is not in the classification"))
         level_text = fields[c["level"]].strip()
         level = int(level_text) if level_text.isdigit() else 0
-        if level not in rules.LEVELS:
+        if level not in numbering.LEVELS:
             errs.append(("level", "level must be 1–5"))
         elif dec.valid and dec.level != level:
             errs.append(("level", f"level {level} differs from the number's level {dec.level}"))
@@ -142,7 +143,7 @@ def import_certificates(
 ) -> dict[str, Any]:
     """Import existing records; formats are checked (not issuance rules); all or nothing."""
     load_reference(session)
-    today = today or date.today()
+    today = today or datetime.now(BEIJING).date()  # the date in China, whatever the host's zone
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
     missing = [f for f in IMPORT_FIELDS if f not in header]
@@ -165,7 +166,7 @@ def import_certificates(
         )
     }
     checker = _Checker(col, occupations, bodies, today)
-    provinces = rules.PROVINCE_CODES
+    provinces = numbering.PROVINCE_CODES
     sequences = SEQUENCE_SUMS
     key = settings.hmac_key
     id_prefix = f"{ID_PURPOSE}:"

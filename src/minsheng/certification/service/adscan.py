@@ -1,5 +1,5 @@
 """The scam-ad scanner backed by the registry: occupation names, skill standards and filed
-bodies come from the database; the matching itself is the pure ``rules_adscan``."""
+bodies come from the database; the matching itself is the pure ``rules.adscan``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import rules_adscan
 from minsheng.certification.errors import AdTooLarge
 from minsheng.certification.models import Body, Occupation, SkillStandard
-from minsheng.certification.service_reference import load_reference
+from minsheng.certification.rules import adscan as rules_adscan
+from minsheng.certification.service.reference import load_reference
 
 
 class DbRegistry:

@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from minsheng.certification import rules
 from minsheng.certification.errors import (
     InvalidCertificateNumber,
     VerificationNeedsTwoFields,
@@ -42,7 +41,10 @@ from minsheng.certification.models import (
     RateWindow,
     VerificationLog,
 )
-from minsheng.certification.service import ID_PURPOSE, present
+from minsheng.certification.rules.numbering import decode_number, normalize_number
+from minsheng.certification.rules.verification import verification_fields
+from minsheng.certification.schemas import VerifyRequest
+from minsheng.certification.service.registry import ID_PURPOSE, present
 from minsheng.core import idnumber
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
@@ -269,13 +271,11 @@ def _log_lookup(session: Session, settings: Settings, row: dict[str, Any]) -> No
         _wake.set()
 
 
-def verify(
+def verify_certificate(
     session: Session,
     settings: Settings,
+    data: VerifyRequest,
     *,
-    id_number: str | None,
-    name: str | None,
-    number: str | None,
     client: str,
     channel: str = "api",
 ) -> dict[str, Any]:
@@ -285,7 +285,8 @@ def verify(
     a hit; the lookup is logged with keyed hashes only; limits are per client and per subject
     (a refused lookup raises and counts for nothing, so refusals never extend a block).
     """
-    fields = tuple(rules.verification_fields(id_number, name, number))
+    id_number, name, number = data.id_number, data.name, data.number
+    fields = tuple(verification_fields(id_number, name, number))
     if len(fields) < 2:
         raise VerificationNeedsTwoFields(
             "give any two of id_number, name and number", field="+".join(fields) or None
@@ -298,8 +299,8 @@ def verify(
             raise idnumber.InvalidIdNumber("; ".join(idc.errors), field="id_number")
         params["id_hash"] = keyed_hash(idc.normalized, key, purpose=ID_PURPOSE)
     if "number" in fields:
-        params["number"] = rules.normalize_number(number or "")
-        dec = rules.decode_number(params["number"])
+        params["number"] = normalize_number(number or "")
+        dec = decode_number(params["number"])
         if not dec.valid:
             raise InvalidCertificateNumber("; ".join(dec.errors), field="number")
     if "name" in fields:
@@ -349,7 +350,9 @@ def verify(
     return {"found": bool(found), "certificates": found}
 
 
-def purge(session: Session, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
+def purge_verification_log(
+    session: Session, settings: Settings, *, now: datetime | None = None
+) -> dict[str, int]:
     """Delete lookup-log rows past their retention and rate windows older than an hour."""
     now = now or utcnow()
     cutoff = now - timedelta(days=settings.cert_verify_log_retention_days)

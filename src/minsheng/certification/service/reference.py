@@ -15,13 +15,16 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import rules
 from minsheng.certification.errors import (
+    DuplicateOccupation,
     ImportRejected,
     InvalidOccupationCode,
     OccupationNotFound,
 )
 from minsheng.certification.models import Occupation, Qualification, SkillStandard
+from minsheng.certification.rules import issuance
+from minsheng.certification.rules.numbering import LEVELS
+from minsheng.certification.schemas import OccupationCreate
 from minsheng.core import audit
 
 CATALOGUE_EDITION = "2021"
@@ -83,9 +86,9 @@ class OccupationView:
     access_qualification: str | None
     standard_levels: frozenset[int]
 
-    def facts(self) -> rules.OccupationFacts:
+    def facts(self) -> issuance.OccupationFacts:
         o = self.occupation
-        return rules.OccupationFacts(
+        return issuance.OccupationFacts(
             code=o.code,
             name=o.name,
             major_group=o.major_group,
@@ -106,10 +109,10 @@ class OccupationView:
             "added_on": o.added_on.isoformat() if o.added_on else None,
             "access_qualification": self.access_qualification,
             "standard_levels": sorted(self.standard_levels),
-            "skill_certificate_eligible": rules.certificate_eligible(
+            "skill_certificate_eligible": issuance.certificate_eligible(
                 o.major_group, self.access_qualification, self.standard_levels
             ),
-            "reasons": rules.eligibility_reasons(
+            "reasons": issuance.eligibility_reasons(
                 o.major_group, self.access_qualification, self.standard_levels
             ),
             "source": o.source,
@@ -134,7 +137,7 @@ def standard_levels(session: Session, code: str) -> frozenset[int]:
     return frozenset(levels)
 
 
-def occupation_view(session: Session, code: str) -> OccupationView | None:
+def find_occupation(session: Session, code: str) -> OccupationView | None:
     occ = session.get(Occupation, code)
     if occ is None:
         return None
@@ -147,56 +150,61 @@ def occupation_view(session: Session, code: str) -> OccupationView | None:
 
 def get_occupation(session: Session, code: str) -> OccupationView:
     code = code.strip()
-    if not rules.OCCUPATION_CODE_RE.match(code):
+    if not issuance.OCCUPATION_CODE_RE.match(code):
         raise InvalidOccupationCode(
             f"{code!r} is not an occupation code like 4-04-05-10", field="code"
         )
     load_reference(session)
-    view = occupation_view(session, code)
+    view = find_occupation(session, code)
     if view is None:
         raise OccupationNotFound(f"occupation {code} is not in the classification", field="code")
     return view
 
 
-def search_occupations(session: Session, query: str, limit: int = 50) -> list[Occupation]:
+def list_occupations(session: Session, query: str, limit: int = 50) -> list[Occupation]:
+    """Occupations whose name contains ``query``, by code."""
     load_reference(session)
     stmt = select(Occupation).where(Occupation.name.contains(query.strip())).limit(limit)
     return list(session.scalars(stmt.order_by(Occupation.code)))
 
 
-def add_occupation(
-    session: Session,
-    *,
-    code: str,
-    name: str,
-    definition: str,
-    green: bool,
-    digital: bool,
-    added_on: date,
-    source: str,
-    actor: str,
-) -> Occupation:
+def occupation_summary(occ: Occupation) -> dict[str, Any]:
+    """One line of an occupation search (API and CLI)."""
+    return {"code": occ.code, "name": occ.name, "green": occ.green, "digital": occ.digital}
+
+
+def occupation_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """code → name for the given occupation codes (unknown codes are left out)."""
+    if not codes:
+        return {}
+    stmt = select(Occupation.code, Occupation.name).where(Occupation.code.in_(sorted(codes)))
+    return {code: name for code, name in session.execute(stmt)}
+
+
+def add_occupation(session: Session, data: OccupationCreate, *, actor: str) -> Occupation:
     """Add an occupation published after the 2022 edition (the catalogue grows)."""
-    if not rules.OCCUPATION_CODE_RE.match(code):
-        raise InvalidOccupationCode(f"{code!r} is not an occupation code", field="code")
     load_reference(session)
-    if session.get(Occupation, code) is not None:
-        raise InvalidOccupationCode(f"occupation {code} already exists", field="code")
+    if session.get(Occupation, data.code) is not None:
+        raise DuplicateOccupation(f"occupation {data.code} already exists", field="code")
     occ = Occupation(
-        code=code,
-        name=name.strip(),
-        major_group=int(code[0]),
-        definition=definition,
-        green=green,
-        digital=digital,
-        edition=str(added_on.year),
-        added_on=added_on,
-        source=source[:300],
+        code=data.code,
+        name=data.name.strip(),
+        major_group=int(data.code[0]),
+        definition=data.definition,
+        green=data.green,
+        digital=data.digital,
+        edition=str(data.added_on.year),
+        added_on=data.added_on,
+        source=data.source[:300],
     )
     session.add(occ)
     session.flush()
     audit.record(
-        session, actor=actor, action="occupation.add", table="cert_occupations", record_id=code
+        session,
+        actor=actor,
+        action="occupation.add",
+        table=Occupation.__tablename__,
+        record_id=occ.code,
     )
     return occ
 
@@ -237,7 +245,7 @@ def import_standards(session: Session, text: str, *, actor: str) -> int:
             levels = sorted({int(v) for v in (r.get("levels") or "").split(";") if v.strip()})
         except ValueError:
             levels = []
-        if not levels or any(v not in rules.LEVELS for v in levels):
+        if not levels or any(v not in LEVELS for v in levels):
             errs.append(("levels", "levels must be 1–5 separated by ';'"))
         for fld, reason in errs:
             bad.append({"line": line, "field": fld, "reason": reason})
@@ -270,13 +278,36 @@ def import_standards(session: Session, text: str, *, actor: str) -> int:
     return len(rows)
 
 
-def list_standards(session: Session, occupation_code: str | None = None) -> list[SkillStandard]:
+def list_standards(session: Session, occupation_code: str | None = None) -> list[dict[str, Any]]:
+    """The national skill standards on file (all, or one occupation's), by code."""
     stmt = select(SkillStandard).order_by(SkillStandard.code)
     if occupation_code:
         stmt = stmt.where(SkillStandard.occupation_code == occupation_code)
-    return list(session.scalars(stmt))
+    return [
+        {
+            "code": s.code,
+            "occupation_code": s.occupation_code,
+            "name": s.name,
+            "issue_number": s.issue_number,
+            "issued_on": s.issued_on.isoformat(),
+            "levels": s.levels,
+            "demo": s.demo,
+        }
+        for s in session.scalars(stmt)
+    ]
 
 
-def catalogue(session: Session) -> list[Qualification]:
+def list_qualifications(session: Session) -> list[dict[str, Any]]:
+    """The National Vocational Qualification Catalogue (2021), in its order."""
     load_reference(session)
-    return list(session.scalars(select(Qualification).order_by(Qualification.seq)))
+    return [
+        {
+            "seq": q.seq,
+            "category": q.category,
+            "name": q.name,
+            "type": q.kind,
+            "authority": q.authority,
+            "occupation_codes": q.occupation_codes,
+        }
+        for q in session.scalars(select(Qualification).order_by(Qualification.seq))
+    ]

@@ -1,6 +1,6 @@
-"""The skill-upgrade subsidy: decisions under the date-versioned national rule sets and the
-provincial overrides shipped in ``data/subsidy_rule_sets.json``, recording of decided claims,
-and statistics by period and province (people, yuan)."""
+"""The skill-upgrade subsidy: decisions under the date-versioned rule sets, national and
+provincial, shipped in ``data/subsidy_rule_sets.json``, recording of decided claims, and
+statistics by period and province (people, yuan)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import rules_subsidy as rs
 from minsheng.certification.errors import InvalidDate
 from minsheng.certification.models import SubsidyClaim
+from minsheng.certification.rules import subsidy as rs
 from minsheng.certification.schemas import SubsidyRequest
-from minsheng.certification.service_reference import data_text
+from minsheng.certification.service.reference import data_text
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash
@@ -36,14 +36,37 @@ def _parse_set(raw: dict[str, Any]) -> rs.SubsidyRuleSet:
         max_claims_per_year=raw.get("max_claims_per_year"),
         no_lower_after_higher=bool(raw.get("no_lower_after_higher", False)),
         source=raw["source"],
+        documents=tuple(
+            rs.SubsidyDocument(
+                number=d.get("number"),
+                issued_on=date.fromisoformat(d["issued_on"]) if d.get("issued_on") else None,
+                note=d.get("note", ""),
+            )
+            for d in raw.get("documents", [])
+        ),
         demo=bool(raw.get("demo", False)),
     )
 
 
 @lru_cache(maxsize=1)
-def rule_sets() -> tuple[rs.SubsidyRuleSet, ...]:
-    provincial = json.loads(data_text("subsidy_rule_sets.json"))["provincial"]
-    return rs.NATIONAL_RULE_SETS + tuple(_parse_set(r) for r in provincial)
+def subsidy_rule_sets() -> tuple[rs.SubsidyRuleSet, ...]:
+    """Every rule set shipped, national (``province`` None) and provincial."""
+    raw = json.loads(data_text("subsidy_rule_sets.json"))["rule_sets"]
+    return tuple(_parse_set(r) for r in raw)
+
+
+def rule_set_to_dict(r: rs.SubsidyRuleSet) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "province": r.province,
+        "valid_from": r.valid_from.isoformat(),
+        "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+        "min_insured_months": r.min_insured_months,
+        "caps_yuan": r.caps_yuan,
+        "source": r.source,
+        "documents": [d.to_dict() for d in r.documents],
+        "demo": r.demo,
+    }
 
 
 def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
@@ -61,11 +84,12 @@ def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
     )
 
 
-def decide(req: SubsidyRequest) -> dict[str, Any]:
-    return rs.decide(to_application(req), rule_sets()).to_dict()
+def decide_subsidy(req: SubsidyRequest) -> dict[str, Any]:
+    """The decision under the rule set in force on the application date (nothing stored)."""
+    return rs.decide(to_application(req), subsidy_rule_sets()).to_dict()
 
 
-def record(
+def record_subsidy_claim(
     session: Session, req: SubsidyRequest, settings: Settings, *, actor: str, demo: bool = False
 ) -> dict[str, Any]:
     """Decide and keep the decision for the statistics (needs the applicant's ID number)."""
@@ -74,7 +98,7 @@ def record(
             "recording a claim needs applicant.id_number", field="applicant.id_number"
         )
     number = idnumber.validate(req.applicant.id_number, field_name="applicant.id_number")
-    decision = decide(req)
+    decision = decide_subsidy(req)
     claim = SubsidyClaim(
         person_hash=keyed_hash(number, settings.hmac_key, purpose="cert-subsidy"),
         province_code=req.applicant.province_code,
@@ -87,20 +111,13 @@ def record(
         reasons=decision["reasons"],
         demo=demo,
     )
-    session.add(claim)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="subsidy.decide",
-        table="cert_subsidy_claims",
-        record_id=claim.id,
-        detail={"eligible": claim.eligible},
+    audit.add_and_record(
+        session, claim, actor=actor, action="subsidy.decide", detail={"eligible": claim.eligible}
     )
     return decision | {"claim_id": claim.id}
 
 
-def statistics(
+def subsidy_statistics(
     session: Session, *, start: date, end: date, by_province: bool = True
 ) -> dict[str, Any]:
     """People paid and yuan paid in a period (by application date), overall and by province."""
