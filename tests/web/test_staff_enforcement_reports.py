@@ -71,6 +71,11 @@ def test_grade_a_year_then_read_the_distribution_and_an_explanation(
     assert grade
     assert "inspection_failure_rate" in explained.text
     assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 404
+    refused = client.post("/staff/enforcement/grades", data={"csrf_token": csrf, "year": "19"})
+    assert refused.status_code == 422
+    error = re.search(r'<p id="e-grade-year" class="error" >(.*?)</p>', refused.text, re.S)
+    assert error and "19" in error.group(1)
+    assert 'id="f-grade-year" name="year" type="number" value="19"' in refused.text
 
 
 def test_the_plan_is_a_calendar_and_the_same_for_the_same_seed(

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
@@ -41,9 +41,13 @@ def _year(value: str, default: int) -> int:
 # Grades ------------------------------------------------------------------------------------------
 
 
-@router.get("/grades", response_class=HTMLResponse)
-def grades(
-    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
+def _grades_page(
+    request: Request,
+    session: DbSession,
+    year: str,
+    grade: str,
+    status_code: int = 200,
+    grade_form: r.Form | None = None,
 ) -> HTMLResponse:
     years = enf.grade_years(session)
     chosen = _year(year, years[0] if years else timeutil.today().year)
@@ -69,8 +73,17 @@ def grades(
             "chart": chart,
             "rows": rows,
             "grades": GRADES,
+            "grade_form": grade_form or r.Form(values={"year": chosen}, fields=("year",)),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/grades", response_class=HTMLResponse)
+def grades(
+    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
+) -> HTMLResponse:
+    return _grades_page(request, session, year, grade)
 
 
 @router.post("/grades", response_model=None)
@@ -82,9 +95,17 @@ def grade_year(
     year: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    chosen = _year(year, timeutil.today().year)
-    enf.grade_year(session, chosen, actor=user.actor)
-    return RedirectResponse(f"/staff/enforcement/grades?year={chosen}", status_code=303)
+    form = r.Form(values={"year": year}, fields=("year",))
+
+    def run() -> str:
+        chosen = _year(year, timeutil.today().year)
+        enf.grade_year(session, chosen, actor=user.actor)
+        return f"/staff/enforcement/grades?year={chosen}"
+
+    def on_error(failed: r.Form, status: int) -> Response:
+        return _grades_page(request, session, "", "", status, grade_form=failed)
+
+    return r.form_action(session, form, run, on_error)
 
 
 @router.get("/grades/{year}/{party_id}", response_class=HTMLResponse)
