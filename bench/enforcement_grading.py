@@ -202,6 +202,12 @@ def main() -> None:
         f"{'met' if end_to_end <= 10 * firms / 200_000 else 'NOT met'} on wall time, "
         f"{'met' if cpu <= 10 * firms / 200_000 else 'NOT met'} on CPU time"
     )
+    print(
+        f"| Grading {firms:,} firms (grade_year) | {end_to_end:.2f} s wall, {cpu:.2f} s CPU | "
+        f"records → summaries only: {baseline:.2f} s wall, {baseline_cpu:.2f} s CPU | "
+        f"{end_to_end / baseline:.1f}x the baseline's wall (target <= 10 s wall idle) | "
+        f"{load_before} |"
+    )
 
 
 if __name__ == "__main__":

@@ -101,6 +101,13 @@ def main() -> None:
             f"the speed of pyworkforce on CPU time ({r_wall:.2f}x on wall time)"
         )
 
+    r_cpu = best["theirs"][1] / best["ours"][1]
+    print(
+        f"| Erlang C: {n:,} single sizings (size_c) | {best['ours'][1]:.3f} s CPU, "
+        f"{best['ours'][0]:.3f} s wall | pyworkforce ErlangC: {best['theirs'][1]:.3f} s CPU, "
+        f"{best['theirs'][0]:.3f} s wall | {r_cpu:.2f}x (target >= 3x) | {load_before} |"
+    )
+
     ours_seats, theirs_seats = seats["ours"], seats["theirs"]
     same = sum(a == b for a, b in zip(ours_seats, theirs_seats, strict=True))
     print(f"same seat count on {same} of {n} inputs")
