@@ -61,6 +61,9 @@ _new_tuple = tuple.__new__
 # 1.0, 2.0, ... as floats: the Erlang B recurrence adds them to floats (the same sums as with ints).
 _ONE_TO_LEN = 4096
 _ONE_TO = tuple(float(k) for k in range(1, _ONE_TO_LEN))
+# Its first n terms for the short recurrences of hotline-sized loads, ready-made (260 kB).
+_SHORT = 256
+_PREFIXES = tuple(_ONE_TO[:n] for n in range(_SHORT))
 
 Model = Literal["C", "A"]
 
@@ -345,7 +348,7 @@ def size_c(load: Load, target: Target) -> Staffing:
             n = by_occupancy
             forced = True
     b = 1.0
-    for k in _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1):
+    for k in _PREFIXES[n] if n < _SHORT else _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1):
         ab = a * b
         b = ab / (k + ab)
     scale = target_s / aht_s
@@ -408,7 +411,9 @@ def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Ta
         a = c * aht_s / interval_s
         n = max(_floor(a) + 1, _ceil(a / max_occ - _EPS))
         b = 1.0
-        for k in _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1):
+        for k in (
+            _PREFIXES[n] if n < _SHORT else _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1)
+        ):
             ab = a * b
             b = ab / (k + ab)
         nf = float(n)
