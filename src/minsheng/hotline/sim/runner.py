@@ -369,6 +369,10 @@ class _Simulation:
         for t, hid, n in self.roster_events:
             self._push(t, _ROSTER, (hid, n))
         self.handle_time = _handle_time(variant)
+        self.crisis_share = variant.crisis_share
+        self.patience_s = (
+            variant.patience.mean_s if variant.patience.distribution != "none" else None
+        )
         self.streams: list[random.Random] = []
         self.arrivals: list[_Arrivals] = []
         for i, o in enumerate(self.origins):
@@ -439,15 +443,14 @@ class _Simulation:
     def _arrival(self, t: float, i: int) -> None:
         o = self.origins[i]
         rng = self.streams[i]
-        v = self.variant
         # Fixed draw order per caller, so that every variant sees the same callers.
         handle = self.handle_time(rng)
         patience_draw = rng.expovariate(1.0)
-        crisis = rng.random() < v.crisis_share
+        crisis = rng.random() < self.crisis_share
         nxt = self.arrivals[i].next(t, rng)
         if nxt is not None:
             heappush(self.heap, (nxt, next(self.seq), _ARRIVAL, i))
-        patience = patience_draw * v.patience.mean_s if v.patience.distribution != "none" else None
+        patience = patience_draw * self.patience_s if self.patience_s is not None else None
         hour = int(((t + self.offset) // 3600) % 24)
         province = o.province.code if o.province else None
         tag = SimCall(i, o.home, province, hour, handle, patience, crisis)
