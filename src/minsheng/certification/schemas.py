@@ -74,7 +74,9 @@ class VerifyRequest(BaseModel):
 class VerifiedCertificate(BaseModel):
     number: str
     name_masked: str
-    id_masked: str
+    id_masked: str | None = Field(
+        None, description="first and last character only, and only when the query gave the ID"
+    )
     occupation_code: str
     occupation: str
     level: int
