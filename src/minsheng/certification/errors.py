@@ -19,13 +19,14 @@ Hierarchy (all ``minsheng.core.errors.DomainError``)::
     └── AdTooLarge
     TooManyRequests (429)
     └── VerificationRateLimited
+    AdScanOverBudget (503)            (the scan ran past its time budget)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from minsheng.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 
 
 class OccupationNotFound(NotFound):
@@ -92,3 +93,10 @@ class AdTooLarge(InvalidInput):
 
 class VerificationRateLimited(TooManyRequests):
     pass
+
+
+class AdScanOverBudget(DomainError):
+    """The scan took longer than ``cert_adscan_budget_s`` (a loaded server, never the input:
+    every pattern is linear) and was stopped."""
+
+    status_code = 503

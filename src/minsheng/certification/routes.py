@@ -119,8 +119,8 @@ def verify_link(token: str, session: DbSession) -> dict[str, Any]:
 
 
 @router.post("/scan-ad")
-def scan_ad(data: AdScanRequest, session: DbSession) -> dict[str, Any]:
-    return service.scan_ad(session, data.text)
+def scan_ad(data: AdScanRequest, session: DbSession, settings: AppSettings) -> dict[str, Any]:
+    return service.scan_ad(session, data.text, budget_s=settings.cert_adscan_budget_s)
 
 
 @router.post("/subsidy/decide")

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Lookup-log write-behind delay; 0 writes in the request"
     )
     cert_verify_log_batch: int = Field(500, ge=1, description="Lookup-log rows per flush")
+    cert_adscan_budget_s: float = Field(
+        2.0, gt=0, description="An ad scan is stopped (503) after this many seconds"
+    )
 
     # enforcement ---------------------------------------------------------------------------
     enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")
