@@ -107,11 +107,27 @@ def test_scan_and_subsidy(
     decision = client.post(
         f"{API}/subsidy/decide",
         json={
+            "applicant": {
+                "insured_months": 12,
+                "category": "enterprise_employee",
+                "province_code": "44",
+            },
+            "certificate": {"occupation_code": f.CARBON, "level": 3, "issued_on": "2024-03-01"},
+            "applied_on": "2024-04-01",
+            "training_subsidy_same_training": False,
+        },
+    ).json()
+    assert decision["eligible"] and decision["max_amount_yuan"] == 2000
+    assert decision["rule_version"] == "subsidy-2026-12"
+    assert decision["rule_set_status"] == "official"
+    missing = client.post(
+        f"{API}/subsidy/decide",
+        json={
             "applicant": {"insured_months": 12, "province_code": "44"},
             "certificate": {"occupation_code": f.CARBON, "level": 3, "issued_on": "2024-03-01"},
             "applied_on": "2024-04-01",
         },
-    ).json()
-    assert decision["eligible"] and decision["max_amount_yuan"] == 2000
+    )
+    assert missing.status_code == 422  # category and the training-subsidy answer are required
     bodies = client.get(f"{API}/bodies", params={"q": f.CARBON}).json()
     assert bodies[0]["name"] == "海南民生职业技能评价中心（演示）"

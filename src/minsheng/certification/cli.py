@@ -219,10 +219,10 @@ def subsidy_decide(
     """Decide a skill-upgrade subsidy application given as JSON."""
     del json_out
     req = parse_model(SubsidyRequest, read_input(file))
-    if not record:
-        echo_json(service.decide_subsidy(req))
-        return
     settings = get_settings()
+    if not record:
+        echo_json(service.decide_subsidy(req, settings))
+        return
     with cli_session(settings) as session:
         echo_json(service.record_subsidy_claim(session, req, settings, actor=cli_actor()))
 

@@ -124,8 +124,8 @@ def scan_ad(data: AdScanRequest, session: DbSession, settings: AppSettings) -> d
 
 
 @router.post("/subsidy/decide")
-def subsidy_decide(data: SubsidyRequest) -> dict[str, Any]:
-    return service.decide_subsidy(data)
+def subsidy_decide(data: SubsidyRequest, settings: AppSettings) -> dict[str, Any]:
+    return service.decide_subsidy(data, settings)
 
 
 @router.get("/subsidy/stats")
