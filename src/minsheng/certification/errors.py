@@ -16,6 +16,11 @@ Hierarchy (all ``minsheng.core.errors.DomainError``)::
     ├── InvalidDate
     ├── VerificationNeedsTwoFields
     ├── ImportRejected               (every bad row with line and field in ``rows``)
+    ├── ImportEncodingUnknown        (neither UTF-8, with or without BOM, nor GBK/GB18030)
+    ├── ImportMalformed              (CSV the reader cannot split; names the line)
+    ├── ImportFieldTooLong           (names the line and the column)
+    ├── ImportTooLarge (413)
+    ├── ImplausibleDate              (outside 1949-10-01 … 2100-12-31)
     └── AdTooLarge
     TooManyRequests (429)
     └── VerificationRateLimited
@@ -85,6 +90,27 @@ class ImportRejected(InvalidInput):
             field=first["field"],
             extra={"rows": rows[:1000], "problems": len(rows), "bad_rows": lines},
         )
+
+
+class ImportEncodingUnknown(InvalidInput):
+    pass
+
+
+class ImportMalformed(InvalidInput):
+    def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
+        super().__init__(message, field=field, extra={"line": line})
+
+
+class ImportFieldTooLong(ImportMalformed):
+    pass
+
+
+class ImportTooLarge(InvalidInput):
+    status_code = 413
+
+
+class ImplausibleDate(InvalidDate):
+    pass
 
 
 class AdTooLarge(InvalidInput):

@@ -97,9 +97,11 @@ def import_certificates(
     session: DbSession,
     settings: AppSettings,
     user: Staff,
-    csv_text: Annotated[str, Body(media_type="text/csv")],
+    csv_bytes: Annotated[bytes, Body(media_type="text/csv")],
 ) -> dict[str, Any]:
-    return service.import_certificates(session, csv_text, settings, actor=user.actor)
+    """The CSV's bytes: UTF-8 (with or without BOM) or GBK/GB18030, any line ends, English or
+    Chinese column headers (``service.imports``)."""
+    return service.import_certificates(session, csv_bytes, settings, actor=user.actor)
 
 
 @router.post("/verify", response_model=VerifyResponse)
