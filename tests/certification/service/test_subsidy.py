@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from minsheng.certification import demo, service
+from minsheng.certification.errors import ImplausibleDate
 from minsheng.certification.models import SubsidyClaim
 from minsheng.certification.schemas import SubsidyRequest
 from minsheng.core.config import Settings
@@ -134,3 +135,23 @@ class TestDemoRules:
         assert {r["name"]: r["status"] for r in listed if r["status"] == "demo"} == {
             "demo-46-2024": "demo"
         }
+
+
+class TestImplausibleSubsidyDates:
+    @pytest.mark.parametrize(
+        ("where", "value"),
+        [("issued_on", "9999-11-30"), ("applied_on", "0001-01-01"), ("paid_on", "9999-12-31")],
+    )
+    def test_refused_by_name(self, where: str, value: str) -> None:
+        req = hainan_request()
+        data = req.model_dump(mode="json")
+        if where == "issued_on":
+            data["certificate"]["issued_on"] = value
+        elif where == "applied_on":
+            data["applied_on"] = value
+        else:
+            data["previous_claims"] = [
+                {"occupation_code": "4-09-07-04", "level": 5, "paid_on": value}
+            ]
+        with pytest.raises(ImplausibleDate):
+            service.decide_subsidy(SubsidyRequest.model_validate(data), Settings())

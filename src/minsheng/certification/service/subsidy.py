@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import InvalidDate
+from minsheng.certification.errors import ImplausibleDate, InvalidDate
 from minsheng.certification.models import SubsidyClaim
+from minsheng.certification.rules import dates
 from minsheng.certification.rules import subsidy as rs
 from minsheng.certification.schemas import SubsidyRequest
 from minsheng.certification.service.reference import data_text
@@ -89,9 +90,23 @@ def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
     )
 
 
+def check_dates(req: SubsidyRequest) -> None:
+    """Refuse implausible dates (``ImplausibleDate``) before any rule or date arithmetic."""
+    given = [
+        ("certificate.issued_on", req.certificate.issued_on),
+        ("applied_on", req.applied_on),
+        *((f"previous_claims.{i}.paid_on", c.paid_on) for i, c in enumerate(req.previous_claims)),
+    ]
+    for name, value in given:
+        problem = dates.date_problem(value, earliest=dates.SUBSIDY_FROM)
+        if problem:
+            raise ImplausibleDate(problem, field=name)
+
+
 def decide_subsidy(req: SubsidyRequest, settings: Settings) -> dict[str, Any]:
     """The decision under the rule set in force on the application date (nothing stored); demo
     rule sets take part only when ``settings.allow_demo_rules``."""
+    check_dates(req)
     decision = rs.decide(
         to_application(req), subsidy_rule_sets(), allow_demo=settings.allow_demo_rules
     )
