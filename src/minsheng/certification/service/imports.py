@@ -24,7 +24,7 @@ import hmac
 import io
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter, mul
 from typing import Any
 
@@ -42,9 +42,8 @@ from minsheng.certification.models import Body, Certificate, Occupation, SerialC
 from minsheng.certification.rules import numbering
 from minsheng.certification.service.reference import load_reference
 from minsheng.certification.service.registry import ID_PURPOSE, new_token
-from minsheng.core import audit, idnumber
+from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
-from minsheng.core.timeutil import BEIJING
 
 IMPORT_FIELDS = (
     "number",
@@ -249,7 +248,7 @@ def import_certificates(
     """Import existing records; formats are checked (not issuance rules); all or nothing.
     ``text`` is the file's bytes (any accepted encoding) or its decoded text."""
     load_reference(session)
-    today = today or datetime.now(BEIJING).date()  # the date in China, whatever the host's zone
+    today = today or timeutil.today()
     if isinstance(text, bytes):
         text = decode_csv(text)[0]
     elif len(text) > MAX_IMPORT_BYTES:
