@@ -19,6 +19,7 @@ from minsheng.certification import service
 from minsheng.certification.errors import VerificationRateLimited
 from minsheng.certification.models import Certificate
 from minsheng.certification.schemas import VerifyRequest
+from minsheng.certification.service.ratelimit import DAY, MINUTE, Limit, MemoryRateStore
 from minsheng.core.config import Settings
 from minsheng.core.idnumber import check_character
 from tests.certification import factories as f
@@ -213,3 +214,32 @@ class TestIdRecoveryAttack:
             now=NOW + timedelta(minutes=1),
         )
         assert later["found"] is False
+
+
+class TestMemoryRateStore:
+    def test_ended_windows_are_swept_and_sweeps_stay_amortised(self) -> None:
+        store = MemoryRateStore(sweep_at=4)
+        now = int(NOW.timestamp())
+        for i in range(4):
+            assert store.take([Limit(f"m{i}", MINUTE, 1, "x")], now) is None
+        assert store.sweeps == 1 and len(store) == 4  # all four still live
+        for i in range(4):  # live day keys: no sweep again until the table has doubled
+            assert store.take([Limit(f"d{i}", DAY, 1, "x")], now) is None
+        assert store.sweeps == 2 and len(store) == 8
+        later = now + 2 * MINUTE
+        for i in range(8):
+            store.take([Limit(f"e{i}", DAY, 1, "x")], later)
+        # The minute keys ended and were swept; the day keys live on and still count.
+        assert store.sweeps == 3 and len(store) == 16 - 4
+        assert store.take([Limit("d0", DAY, 1, "x")], later) is not None
+
+    def test_all_or_nothing(self) -> None:
+        store = MemoryRateStore()
+        now = int(NOW.timestamp())
+        full = Limit("full", MINUTE, 1, "number")
+        assert store.take([full], now) is None
+        other = Limit("other", MINUTE, 5, "client")
+        assert store.take([other, full], now) == full
+        for _ in range(5):  # the refused take counted nothing against "other"
+            assert store.take([other], now) is None
+        assert store.take([other], now) == other

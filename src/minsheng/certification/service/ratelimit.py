@@ -63,13 +63,16 @@ class RateStore(Protocol):
 
 
 class MemoryRateStore:
-    """Counters in this process. Memory: one entry per key seen in its current window; entries
-    of ended windows are dropped once the table holds ``sweep_at`` keys."""
+    """Counters in this process. Memory: one entry per key seen in its current window (about
+    200 bytes); entries of ended windows are dropped when the table reaches ``sweep_at`` keys, and
+    the next sweep waits until it has doubled, so sweeping stays amortised O(1) a request even
+    when most keys are live (day windows)."""
 
     def __init__(self, sweep_at: int = 100_000) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, int, int]] = {}  # key → (window start, length, n)
-        self._sweep_at = sweep_at
+        self._min_sweep = self._sweep_at = sweep_at
+        self.sweeps = 0
 
     def _current(self, limit: Limit, now_s: int) -> int:
         entry = self._counts.get(limit.key)
@@ -86,6 +89,8 @@ class MemoryRateStore:
                 self._counts[lim.key] = (start, lim.window_s, self._current(lim, now_s) + 1)
             if len(self._counts) >= self._sweep_at:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] + v[1] > now_s}
+                self._sweep_at = max(self._min_sweep, 2 * len(self._counts))
+                self.sweeps += 1
         return None
 
     def __len__(self) -> int:
