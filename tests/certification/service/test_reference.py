@@ -58,11 +58,19 @@ class TestReference:
         assert welder["skill_certificate_eligible"] is False
         assert any("access-type" in r for r in welder["reasons"])
         assert service.get_occupation(session, "4-13-01-05").to_dict()["digital"] is True
-        # A 水平评价类 skill entry kept in the 2021 catalogue (应急救援员, 3-02-03-08).
-        rescuer = service.get_occupation(session, "3-02-03-08").to_dict()
-        assert rescuer["level_qualification"] == "应急救援员"
-        assert rescuer["access_qualification"] is None
-        assert rescuer["skill_certificate_eligible"] is False
+        # Every occupation under a 水平评价类 skill entry kept in the 2021 catalogue (应急救援员,
+        # 3-02-03-08, among them) is named and not eligible for a skill-level certificate.
+        level_skill = [
+            (q["name"], code)
+            for q in service.list_qualifications(session)
+            if q["category"] == "skill" and q["type"] == "level"
+            for code in q["occupation_codes"]
+        ]
+        assert ("应急救援员", "3-02-03-08") in level_skill
+        for name, code in level_skill:
+            view = service.get_occupation(session, code).to_dict()
+            assert view["level_qualification"] == name
+            assert view["skill_certificate_eligible"] is False
         with pytest.raises(OccupationNotFound):
             service.get_occupation(session, "4-99-99-99")
         with pytest.raises(InvalidOccupationCode):
