@@ -98,7 +98,7 @@ class MemoryRateStore:
 
 
 # One statement, the same on SQLite (≥ 3.35) and PostgreSQL: count one event for a key in its
-# current window (a new window starts again at one).
+# current window (a new window starts again at one); run once for all keys (executemany).
 UPSERT_SQL = text(
     "INSERT INTO cert_rate_windows (key, window_start, count) VALUES (:key, :window, 1) "
     "ON CONFLICT (key) DO UPDATE SET "
@@ -110,7 +110,7 @@ UPSERT_SQL = text(
 
 class DatabaseRateStore:
     """Counters in ``cert_rate_windows``, in the caller's transaction (one SELECT for all keys,
-    then one upsert per key when none is full)."""
+    then one executemany of the upsert when none is full)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -126,8 +126,8 @@ class DatabaseRateStore:
             start, count = stored.get(lim.key, (-1, 0))
             if start == window_start(now_s, lim.window_s) and count >= lim.limit:
                 return lim
-        for lim in limits:
-            self.conn.execute(
-                UPSERT_SQL, {"key": lim.key, "window": window_start(now_s, lim.window_s)}
-            )
+        self.conn.execute(
+            UPSERT_SQL,
+            [{"key": lim.key, "window": window_start(now_s, lim.window_s)} for lim in limits],
+        )
         return None
