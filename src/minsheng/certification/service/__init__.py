@@ -23,7 +23,13 @@ from minsheng.certification.service.bodies import (
     list_body_views,
     update_body_status,
 )
-from minsheng.certification.service.imports import IMPORT_FIELDS, STATUSES, import_certificates
+from minsheng.certification.service.imports import (
+    IMPORT_FIELDS,
+    STATUSES,
+    decode_csv,
+    import_certificates,
+    template_csv,
+)
 from minsheng.certification.service.reference import (
     OccupationView,
     add_occupation,
@@ -71,6 +77,7 @@ __all__ = [
     "certificate_to_dict",
     "create_body",
     "decide_subsidy",
+    "decode_csv",
     "discard_pending_log",
     "find_body",
     "find_occupation",
@@ -96,6 +103,7 @@ __all__ = [
     "scan_ad",
     "subsidy_rule_sets",
     "subsidy_statistics",
+    "template_csv",
     "update_body_status",
     "update_certificate_status",
     "verify_certificate",
