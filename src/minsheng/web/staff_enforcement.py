@@ -79,8 +79,20 @@ EVIDENCE_FIELDS = ("file", "note")
 COMMIT_FIELDS = ("item", "signed_on", "valid_until")
 
 
+NO_PENALTY_LABEL = {
+    "ART33-1-FIRST": "首违免罚：不予行政处罚",
+    "ART33-1-MINOR": "违法行为轻微并及时改正，没有造成危害后果：不予行政处罚",
+    "ART30-UNDER-14": "不满十四周岁：不予行政处罚",
+    "ART31-INCAPABLE": "不能辨认或者不能控制自己行为：不予行政处罚",
+    "ART33-2-NO-FAULT": "有证据足以证明没有主观过错：不予行政处罚",
+    "ART37-NOT-PUNISHABLE": "行为时无处罚规定：不予行政处罚",
+}
+
+
 def outcome_label(decision: dict[str, Any]) -> str:
     if decision["outcome"] == "no_penalty":
+        if decision.get("rule_id") in NO_PENALTY_LABEL:
+            return NO_PENALTY_LABEL[decision["rule_id"]]
         return "首违免罚：不予行政处罚" if decision["tier"] == "exempt" else "不予行政处罚"
     if decision["outcome"] == "time_barred":
         return "超过追责时效：不再给予行政处罚"

@@ -120,8 +120,15 @@ def stats_command(
         f"street shops: {s['commitments']} commitments, penalised again {again['count']}"
         f" = {again['percent']}"
     )
+    vendors = data["street_vendors"]
     typer.echo(
-        f"property companies with commitments: {data['property_companies_with_commitments']}"
+        f"street vendors (counted apart): {vendors['commitments']} commitments, "
+        f"{vendors['vending_points']} vending points"
+    )
+    managers = data["compound_property_managers"]
+    typer.echo(
+        f"compound property managers with commitments: {managers['with_commitments']} "
+        f"({managers['compounds_managed']} compounds)"
     )
     typer.echo(
         f"garbage-sorting rooms {sites['garbage_sorting_rooms']}, model compounds "
@@ -130,7 +137,7 @@ def stats_command(
     )
     d = data["decisions"]
     typer.echo(
-        f"decisions: {d['exemptions']} exemptions, {d['penalties']} penalties "
+        f"decisions: {d['exemptions']} not punished, {d['penalties']} penalties "
         f"({d['repeat_penalties']} repeats); fines {data['fines']['total_yuan']} yuan; "
         f"rectification {data['rectification']['percent']}"
     )
