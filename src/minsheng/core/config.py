@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sql_echo: bool = False
+    allow_demo_rules: bool = Field(
+        False,
+        description=(
+            "Allow rule data marked demo (placeholders, not law) to decide; every result "
+            "it decides is labelled demo. MINSHENG_ALLOW_DEMO_RULES=1"
+        ),
+    )
 
     # hotline -------------------------------------------------------------------------------
     hotline_step_timeout_s: int = Field(30, ge=1, description="Ring time per routing step")
