@@ -51,5 +51,10 @@ def decide(
         f"{result.outcome.value} ({result.tier.value if result.tier else '-'}"
         f"{f', {fine[0]}–{fine[1]} yuan' if fine else ''}) by {result.item} {result.rule_version}"
     )
+    status = result.rule_set.get("status")
+    typer.echo(
+        f"rule {result.rule_id}: {rules.RULES.get(result.rule_id, '')}\n"
+        f"rule set: {result.rule_set.get('label')} ({status}) {result.rule_set.get('name')}"
+    )
     for reason in result.reasons:
         typer.echo(f"  - {reason}")
