@@ -304,7 +304,6 @@ class RuleBase:
             "status": self.status.value,
             "label": "演示规则（非正式执法依据）" if self.demo else "正式规则",
             "source": self.source,
-            "note": self.status_note,
         }
 
     def in_force(self, on: date) -> RuleVersion | None:
