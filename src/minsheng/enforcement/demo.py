@@ -470,6 +470,7 @@ def load(session: Session) -> dict[str, Any]:
                         domain=None if c["item_id"] else domain,
                         ref=str(commitment_ids[cidx]),
                         after_violation=c["kind"] != "proactive",
+                        violation_item=first["item_id"] if first else None,
                     ),
                 ),
                 decided_on=decided_on,
@@ -481,7 +482,9 @@ def load(session: Session) -> dict[str, Any]:
         result = decide(case_row, case_id, inp)
         assert result.outcome is Outcome.PENALTY, result.reasons
         # 再犯 only after an earlier violation (the case the commitment was signed in).
-        assert result.repeat is (inp.history != ()), result.reasons
+        assert result.repeat is any(h.item == inp.violation.item for h in inp.history), (
+            result.reasons
+        )
     session.execute(insert(Decision), decision_rows)
     session.execute(insert(CaseEvent), event_rows)
 

@@ -148,18 +148,19 @@ class TestRepeat:
         )
 
     def test_domain_commitment_covers_every_item_of_the_domain(self) -> None:
-        data = decide_json(
-            item="GC-02",
-            commitments=[
-                {
-                    "domain": "construction",
-                    "signed_on": "2024-06-01",
-                    "valid_until": "2026-06-01",
-                    "kind": "repair",
-                }
-            ],
-        )
-        assert run(data).repeat
+        commitment = {
+            "domain": "construction",
+            "signed_on": "2024-06-01",
+            "valid_until": "2026-06-01",
+            "kind": "repair",
+            "violation_item": "GC-02",
+        }
+        d = run(decide_json(item="GC-02", commitments=[commitment]))
+        assert d.repeat and d.breached_commitment
+        # Breaking it with another item is a breach, but no earlier violation of that item.
+        other = run(decide_json(item="GC-03", commitments=[commitment]))
+        assert other.breached_commitment and not other.repeat
+        assert any("not 再犯" in r for r in other.reasons)
 
     def test_expired_commitment_is_not_a_breach(self) -> None:
         data = decide_json(

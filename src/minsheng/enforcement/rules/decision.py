@@ -139,7 +139,9 @@ class CommitmentRef:
     """A signed commitment covering one item, or a whole domain when ``item`` is None.
 
     ``after_violation``: signed in a case or to repair credit (so an earlier violation exists);
-    False for one signed in advance (a campaign): breaking it is not by itself a 再犯."""
+    False for one signed in advance (a campaign): breaking it is not by itself a 再犯.
+    ``violation_item``: the item of that earlier violation (default: the committed item); only a
+    breach of the same item is a 再犯 ("same type" = same item, as for the history)."""
 
     signed_on: date
     valid_until: date
@@ -147,6 +149,10 @@ class CommitmentRef:
     domain: str | None = None
     ref: str | None = None  # e.g. the commitment's database id, echoed in the reasons
     after_violation: bool = False
+    violation_item: str | None = None
+
+    def records_earlier_violation_of(self, item: Item) -> bool:
+        return self.after_violation and (self.violation_item or self.item) == item.id
 
     def covers(self, item: Item) -> bool:
         if self.item is not None:
@@ -354,11 +360,16 @@ def decide_under(
             for c in inp.commitments
             if c.covers(item) and c.signed_on < v.occurred_on <= c.valid_until
         ),
-        key=lambda c: (not c.after_violation, c.signed_on, c.valid_until, c.ref or ""),
+        key=lambda c: (
+            not c.records_earlier_violation_of(item),
+            c.signed_on,
+            c.valid_until,
+            c.ref or "",
+        ),
     )
     # 再犯 needs an earlier violation: one in the window, or the one a breached case/repair
     # commitment was signed for.
-    repeat_breaches = [c for c in breached if c.after_violation]
+    repeat_breaches = [c for c in breached if c.records_earlier_violation_of(item)]
     repeat = bool(priors or repeat_breaches)
     earlier = max(len(priors), 1 if repeat_breaches else 0)
     has_commitment = inp.signs_commitment_now or any(
@@ -415,8 +426,9 @@ def decide_under(
     if breached and not repeat_breaches:
         c = breached[0]
         reasons.append(
-            f"credit commitment signed in advance on {c.signed_on.isoformat()} (no earlier "
-            "violation) was breached: recorded, but a first violation is not 再犯"
+            f"credit commitment signed on {c.signed_on.isoformat()} was breached, but it records "
+            f"no earlier violation of {item.id} (signed in advance, or after another item): "
+            "recorded, but a first violation is not 再犯"
         )
 
     # Mandatory articles first: they hold on every path, whatever the history.

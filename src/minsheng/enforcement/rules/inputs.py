@@ -150,6 +150,7 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
                 ref=str(c["id"]) if c.get("id") is not None else None,
                 after_violation=_enum(CommitmentKind, c.get("kind", "proactive"), f"{where}kind")
                 is not CommitmentKind.PROACTIVE,
+                violation_item=str(c["violation_item"]) if c.get("violation_item") else None,
             )
         )
     return DecisionInput(

@@ -50,6 +50,12 @@ def decision_input(
     commitments = session.scalars(
         select(Commitment).where(Commitment.party_id == case.party_id).order_by(Commitment.id)
     ).all()
+    answered = {c.case_id for c in commitments if c.case_id is not None}
+    case_items = (
+        dict(session.execute(select(Case.id, Case.item_id).where(Case.id.in_(answered))).all())
+        if answered
+        else {}
+    )
     assert case.harm is not None
     return rules.DecisionInput(
         party_kind=PartyKind(party.kind),
@@ -81,6 +87,7 @@ def decision_input(
                 ref=str(c.id),
                 # Signed in a case or to repair credit: an earlier violation exists (再犯).
                 after_violation=c.kind != "proactive",
+                violation_item=case_items.get(c.case_id) if c.case_id else None,
             )
             for c in commitments
         ),
