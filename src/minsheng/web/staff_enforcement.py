@@ -71,7 +71,22 @@ FACTOR_LABEL = {
 
 PARTY_FIELDS = ("kind", "category", "name", "credit_code", "id_number", "registered_on")
 CASE_FIELDS = ("party_id", "item", "discovery", "occurred_on", "discovered_on", "ended_on", "facts")
-FACT_FIELDS = ("harm", "corrected_in_time", "aggravating", "mitigating", "facts")
+FACT_FIELDS = (
+    "harm",
+    "corrected_in_time",
+    "aggravating",
+    "mitigating",
+    "mitigating_basis",
+    "no_fault_proven",
+    "mental_state",
+    "fine_base_yuan",
+    "facts",
+)
+MENTAL_STATE_LABEL = {
+    "normal": "能够辨认和控制自己的行为（含间歇性精神病人在精神正常时）",
+    "limited": "尚未完全丧失辨认或者控制自己行为能力（第三十一条：可以从轻或者减轻）",
+    "incapable": "不能辨认或者不能控制自己行为（第三十一条：不予行政处罚）",
+}
 DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on")
 RECTIFY_FIELDS = ("rectify_by",)
 CHECK_FIELDS = ("rectified", "checked_on")
@@ -108,6 +123,7 @@ def _labels() -> dict[str, Any]:
         "category_label": CATEGORY_LABEL,
         "discovery_label": DISCOVERY_LABEL,
         "harm_label": HARM_LABEL,
+        "mental_state_label": MENTAL_STATE_LABEL,
         "status_label": STATUS_LABEL,
         "step_label": STEP_LABEL,
         "tier_label": rulebase.tier_labels,
@@ -378,6 +394,10 @@ def record_facts(
     corrected_in_time: Annotated[str, Form()] = "",
     aggravating: Annotated[list[str] | None, Form()] = None,
     mitigating: Annotated[list[str] | None, Form()] = None,
+    mitigating_basis: Annotated[str, Form()] = "",
+    no_fault_proven: Annotated[str, Form()] = "",
+    mental_state: Annotated[str, Form()] = "normal",
+    fine_base_yuan: Annotated[str, Form()] = "",
     facts: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
@@ -386,12 +406,21 @@ def record_facts(
         "corrected_in_time": _checked(corrected_in_time),
         "aggravating": aggravating or [],
         "mitigating": mitigating or [],
+        "mitigating_basis": mitigating_basis,
+        "no_fault_proven": _checked(no_fault_proven),
+        "mental_state": mental_state or "normal",
+        "fine_base_yuan": fine_base_yuan,
         "facts": facts,
     }
     form = r.Form(values=values, fields=FACT_FIELDS)
 
     def step() -> object:
-        data = schemas.CaseFacts.model_validate(values)
+        typed = {
+            **values,
+            "mitigating_basis": [x.strip() for x in mitigating_basis.splitlines() if x.strip()],
+            "fine_base_yuan": fine_base_yuan.strip() or None,
+        }
+        data = schemas.CaseFacts.model_validate(typed)
         return enf.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
 
     return _case_step(request, session, case_id, "facts_form", form, step, "#step")
