@@ -56,6 +56,16 @@ def test_decide_text_names_the_rule_and_the_demo_rule_set(cli: Cli) -> None:
     assert json.loads(r.stdout)["rule_id"] == "ART30-UNDER-14"
 
 
+def test_items_say_the_rule_set_is_demo(cli: Cli) -> None:
+    text = cli("enforcement", "items", "--domain", "farmland").stdout
+    assert text.splitlines()[0].startswith("演示规则")
+    items = json.loads(cli("enforcement", "items", "--json").stdout)
+    assert {i["rule_set"]["status"] for i in items} == {"demo"}
+    gd01 = next(i for i in items if i["id"] == "GD-01")
+    assert gd01["fine_multiple"]["of"] == "占用基本农田的耕地开垦费"
+    assert "未核实" in gd01["legal_basis"]
+
+
 def test_decide_errors_are_one_json_line(cli: Cli) -> None:
     r = cli("enforcement", "decide", "-", input=json.dumps(decide_json(item="XX")))
     assert r.exit_code == 1
@@ -79,6 +89,7 @@ def test_grade_explain(cli: Cli) -> None:
     out = json.loads(r.stdout)
     assert out["grade"] == "D"
     assert out["rule_version"]
+    assert out["rule_set"]["status"] == "demo"
     assert out["breakdown"][0]["item"] == "base"
 
 

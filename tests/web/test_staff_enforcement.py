@@ -184,6 +184,7 @@ def test_mandatory_articles_on_the_facts_form_and_the_rule_set_shown(
     base = f"/staff/enforcement/cases/{case_id}"
     page = client.get(base).text
     assert 'name="no_fault_proven"' in page and 'name="mental_state"' in page
+    assert re.search(r'id="item-rule-set">演示规则', page)
     bad = {
         "csrf_token": csrf,
         "harm": "general",

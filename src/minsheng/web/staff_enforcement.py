@@ -130,6 +130,7 @@ def _labels() -> dict[str, Any]:
         "factor_label": FACTOR_LABEL,
         "domains": rulebase.domains,
         "items": [i.to_dict() for i in items_of(rulebase, None)],
+        "rule_set": rulebase.status_dict(),
         "aggravating": rulebase.aggravating,
         "mitigating": MITIGATING_FACTORS,
         "outcome_label": outcome_label,

@@ -44,11 +44,14 @@ def grade_explain(
 ) -> None:
     """Grade one summary and explain it item by item."""
     summary = rules_grading.parse_summary(read_json(file))
-    result = rules_grading.grade(catalog.grading_table(), summary)
+    table = catalog.grading_table()
+    result = rules_grading.grade(table, summary)
+    status = table.status_dict()
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "rule_set": status})
         return
     typer.echo(f"grade {result.grade} ({result.points} points, {result.rule_version})")
+    typer.echo(f"rule set: {status['label']} ({status['status']})")
     for line in result.breakdown:
         typer.echo(f"  {line['points']:+4d}  {line['item']}: {line['note']}")
 
