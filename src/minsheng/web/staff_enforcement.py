@@ -32,7 +32,7 @@ CATEGORY_LABEL = {
     "street_vendor": "流动商贩",
     "shop": "沿街商户",
     "farmer": "农户",
-    "property_company": "物业服务企业",
+    "property_company": "物业服务企业（小区物业）",
     "construction_firm": "建筑施工企业",
     "other": "其他",
 }
