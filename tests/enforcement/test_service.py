@@ -454,6 +454,18 @@ class TestMandatoryArticlesThroughCases:
         assert (d.outcome, d.repeat, d.rule_id) == ("no_penalty", False, "ART33-1-FIRST")
         assert d.breached_commitment_id is not None
 
+    def test_notice_marks_demo_values_and_names_the_rule(self, session: Session) -> None:
+        firm = f.organisation(session, category="construction_firm")
+        case = first_case(session, firm, item="GC-01")
+        facts(session, case, harm="serious", corrected_in_time=False)
+        decide(session, case, fine_yuan=100000)
+        notice = service.notify(session, case.id, officer="x", actor=ACTOR)
+        assert notice["rule_id"] == "PENALTY-FIRST"
+        assert notice["rule_set"]["status"] == "demo"
+        statement = next(r for r in notice["rights"] if r.startswith("陈述"))
+        hearing = next(r for r in notice["rights"] if r.startswith("听证"))
+        assert "演示值" in statement and "演示/未核实" in hearing
+
     def test_facts_refusals_name_their_field(self, session: Session) -> None:
         farmer = f.person(session, category="farmer")
         case = first_case(session, farmer, item="GD-01")
