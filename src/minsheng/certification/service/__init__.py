@@ -50,6 +50,7 @@ from minsheng.certification.service.registry import (
     issue_certificate,
     update_certificate_status,
 )
+from minsheng.certification.service.ruledata import rule_data_status
 from minsheng.certification.service.subsidy import (
     decide_subsidy,
     record_subsidy_claim,
@@ -99,6 +100,7 @@ __all__ = [
     "occupation_summary",
     "purge_verification_log",
     "record_subsidy_claim",
+    "rule_data_status",
     "rule_set_to_dict",
     "scan_ad",
     "subsidy_rule_sets",
