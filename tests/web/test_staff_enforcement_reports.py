@@ -54,7 +54,9 @@ def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[in
 
 @pytest.fixture
 def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
-    client.post("/staff/login", data={"token": login_token("enforcement")})
+    token = login_token("enforcement")
+    client.post("/staff/login", data={"token": token})
+    client.headers["Authorization"] = f"Bearer {token}"  # the JSON API takes bearer tokens only
     html = client.get("/staff/enforcement/grades").text
     csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
     assert csrf
