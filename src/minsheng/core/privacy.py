@@ -51,14 +51,18 @@ def mask_name(name: str) -> str:
     return text[0] + "*" * (len(text) - 2) + text[-1]
 
 
-_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+_OLD_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{3})(?!\d)")  # 15-digit IDs before 1999
+# A mobile number, also with +86 / 0086 / 86 in front and with spaces or dashes inside.
+_PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
 
 
 def redact(text: str) -> str:
     """Mask anything that looks like an ID or mobile number inside free text."""
+    # Phones first: a 0086-prefixed mobile number is as long as an old 15-digit ID.
+    text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
-    return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    return _OLD_ID_RE.sub(lambda m: m.group(1) + "******" + m.group(2), text)
 
 
 def redact_record(record: logging.LogRecord) -> None:
