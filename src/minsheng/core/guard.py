@@ -168,8 +168,12 @@ class SecurityHeadersMiddleware:
                     (v.decode("latin-1").lower() for n, v in headers if n == b"content-type"),
                     "",
                 )
-                inline = content_type.startswith(INLINE_TYPES) or (
-                    content_type.startswith(INLINE_SCRIPTS) and path.startswith("/static/")
+                inline = (
+                    content_type.startswith(INLINE_TYPES)
+                    and not content_type.startswith("image/svg")  # SVG can carry script
+                ) or (
+                    content_type.startswith((*INLINE_SCRIPTS, "image/svg"))
+                    and path.startswith("/static/")
                 )
                 if not inline:
                     extra["content-disposition"] = "attachment"
