@@ -101,3 +101,23 @@ def test_an_unexpected_error_is_a_500_with_the_standard_body(
     assert "ZeroDivisionError" not in reply.text  # no internals to the client
     assert reply.headers["x-content-type-options"] == "nosniff"
     assert "ZeroDivisionError" in caplog.text  # the log has it
+
+
+def test_a_browser_gets_an_error_page_for_an_unexpected_page_error(settings: Any) -> None:
+    from minsheng.app import create_app
+
+    app = create_app(settings)
+
+    @app.get("/test/page-boom")
+    def page_boom() -> None:
+        raise ZeroDivisionError("page failed")
+
+    with TestClient(app) as client:
+        reply = client.get(
+            "/test/page-boom", headers={"Accept": "text/html", "X-Request-ID": "rid<1>"}
+        )
+    app.state.engine.dispose()
+    assert reply.status_code == 500
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "服务器出错" in reply.text and "rid&lt;1&gt;" in reply.text
+    assert "ZeroDivisionError" not in reply.text

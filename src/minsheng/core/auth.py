@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from minsheng.core import audit
@@ -87,6 +87,7 @@ class Principal:
 
 CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
 DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+SESSION_KEEP_AFTER_END = timedelta(days=30)
 
 
 def hash_token(token: str) -> str:
@@ -238,6 +239,8 @@ def start_web_session(
     now = now or utcnow()
     principal = authenticate(session, token, now=now)
     user = get_user_or_raise(session, principal.name)
+    # Ended sessions are kept a while for the audit trail's sake, then dropped.
+    session.execute(delete(WebSession).where(WebSession.expires_at < now - SESSION_KEEP_AFTER_END))
     session_id = secrets.token_urlsafe(32)
     row = WebSession(
         id_hash=hash_token(session_id),

@@ -8,6 +8,7 @@ Order, outermost first: ``CatchAllMiddleware`` → ``SecurityHeadersMiddleware``
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -208,7 +209,7 @@ class CatchAllMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            rid = audit.current_request_id.get() or audit.new_request_id()
+            rid = _request_id(scope)
             log.exception(
                 "unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), rid
             )
@@ -219,12 +220,46 @@ class CatchAllMiddleware:
                 f"an unexpected error occurred; it has been logged as request {rid}",
             )
             body["request_id"] = rid
-            await send_json(
-                send,
-                500,
-                body,
-                [(b"x-request-id", rid.encode()), *_security_headers(scope.get("path", ""))],
-            )
+            headers = [(b"x-request-id", rid.encode()), *_security_headers(scope.get("path", ""))]
+            if _wants_page(scope):
+                page = ERROR_PAGE.format(rid=html.escape(rid)).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(page)).encode()),
+                            *headers,
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": page})
+                return
+            await send_json(send, 500, body, headers)
+
+
+ERROR_PAGE = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>服务器出错 · 民生</title>'
+    '<link rel="stylesheet" href="/static/app.css"><main><h1>服务器出错</h1>'
+    "<p>处理您的请求时发生了意外错误，我们已记录（编号 {rid}）。请稍后再试。</p>"
+    '<p><a href="/">返回首页</a></p></main></html>'
+)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id" and value:
+            return str(value.decode("latin-1"))[:64]
+    return audit.new_request_id()
+
+
+def _wants_page(scope: Scope) -> bool:
+    """A browser asking for a page (not the API) gets an HTML error page."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        return False
+    accept = b"".join(v for n, v in scope.get("headers", ()) if n == b"accept")
+    return b"text/html" in accept
 
 
 def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
