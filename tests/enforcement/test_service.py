@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
@@ -30,13 +30,10 @@ from minsheng.enforcement.models import (
     Grade,
     Party,
 )
+from tests.conftest import count
 from tests.enforcement import factories as f
 
 TODAY = date(2026, 11, 27)
-
-
-def count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 class TestParties:

@@ -1,10 +1,12 @@
 """Issue item 7, second half: what held 9 GB during the schemathesis run.
 
-Found by replaying generated requests under tracemalloc: the Erlang A queue law
-(``hotline.erlang._queue_distribution``) grew its list of queue states until patience thinned the
-queue; with a patience of 10¹² seconds that never happened, and the list (and the server) grew
-without bound while one request ran. Times are now capped at one week and the queue law at
-``MAX_QUEUE_STATES``: such a request is a named 422 at once, and the server's memory stays put.
+A replay of generated requests under tracemalloc stalled on slow operations, so the loops whose
+length depends on input were measured one by one: the Erlang A queue law
+(``hotline.rules.erlang._queue_distribution``) grows its list of queue states until caller
+patience thins the queue; with ``patience_s=1e12`` that takes millions of states (the process
+passed 380 MB in seconds and kept computing), and larger loads grow it without bound. Times are
+now capped at one week and the queue law at ``MAX_QUEUE_STATES``: such a request is a named 422
+at once, and the server's memory stays put.
 """
 
 from __future__ import annotations

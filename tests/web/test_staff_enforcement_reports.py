@@ -4,7 +4,6 @@ inspection plan calendar, and the statistics computed from the records."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core.config import Settings
 from minsheng.enforcement import creditcode, service, supervision
+from tests.web.conftest import StaffLogin
 
 
 def firm_code(n: int) -> str:
@@ -53,14 +53,8 @@ def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[in
 
 
 @pytest.fixture
-def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
-    token = login_token("enforcement")
-    client.post("/staff/login", data={"token": token})
-    client.headers["Authorization"] = f"Bearer {token}"  # the JSON API takes bearer tokens only
-    html = client.get("/staff/enforcement/grades").text
-    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert csrf
-    return client, csrf.group(1)
+def officer(staff_login: StaffLogin) -> tuple[TestClient, str]:
+    return staff_login("enforcement", "/staff/enforcement/grades")
 
 
 def test_grade_a_year_then_read_the_distribution_and_an_explanation(

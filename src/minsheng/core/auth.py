@@ -82,10 +82,10 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return self.name
+        """The audit actor of this staff user's changes (see ``core.audit``)."""
+        return f"user:{self.name}"
 
 
-CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
 DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 SESSION_KEEP_AFTER_END = timedelta(days=30)
 
@@ -296,7 +296,7 @@ def end_web_session(session: Session, session_id: str, *, now: datetime | None =
         web_session.revoked_at = now
         audit.record(
             session,
-            actor=user.name,
+            actor=_principal(user).actor,
             action="session.logout",
             table=WebSession.__tablename__,
             record_id=web_session.id,

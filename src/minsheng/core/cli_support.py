@@ -11,20 +11,21 @@ from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from minsheng.core import audit
 from minsheng.core.config import Settings, get_settings
-from minsheng.core.db import make_engine, make_sessionmaker, session_scope
+from minsheng.core.db import make_engine, make_sessionmaker, not_migrated, session_scope
 from minsheng.core.errors import DomainError, InvalidInput, error_body
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorRenderingGroup(TyperGroup):
-    """The root command group: turns a DomainError anywhere below it into one stderr line."""
+    """The root command group: turns a DomainError anywhere below it into one stderr line, and
+    a database without its tables into the ``DatabaseNotMigrated`` line (not a traceback)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -32,7 +33,13 @@ class ErrorRenderingGroup(TyperGroup):
         except DomainError as exc:
             typer.echo(exc.to_line(), err=True)
             raise typer.Exit(1) from None
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            missing = not_migrated(exc, get_settings())
+            if missing is not None:
+                typer.echo(missing.to_line(), err=True)
+                raise typer.Exit(1) from None
+            if not isinstance(exc, OperationalError):
+                raise
             # The API's 503 body, as one line: a lock wait that ran out or a lost database.
             text = str(exc.orig).lower()
             busy = "locked" in text or "busy" in text

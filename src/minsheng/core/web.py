@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,7 +32,7 @@ from minsheng.core.auth import (
     session_principal,
 )
 from minsheng.core.config import Settings
-from minsheng.core.db import session_scope, utcnow
+from minsheng.core.db import not_migrated, session_scope, utcnow
 from minsheng.core.errors import DomainError, TooManyRequests, Unauthorized, error_body
 from minsheng.core.guard import (
     BodyLimitMiddleware,
@@ -193,6 +193,37 @@ def install(app: FastAPI, settings: Settings) -> None:
             headers["Retry-After"] = str(exc.retry_after_s)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        missing = not_migrated(exc, request.app.state.settings)
+        if missing is not None:
+            log.error("%s", missing.detail)
+            return JSONResponse(missing.to_dict(), status_code=missing.status_code)
+        if isinstance(exc, OperationalError):
+            # A lock wait that ran out (SQLite) or a lost connection: the request changed
+            # nothing (its transaction rolled back) and may be sent again.
+            text = str(exc.orig).lower()
+            busy = "locked" in text or "busy" in text
+            state = "busy" if busy else "unavailable"
+            log.warning("database %s: %s", state, type(exc.orig).__name__)
+            name = "DatabaseBusy" if busy else "DatabaseUnavailable"
+            detail = (
+                "the database is busy; nothing was changed, please try again"
+                if busy
+                else "the database is unavailable; nothing was changed, please try again later"
+            )
+            return JSONResponse(
+                error_body(name, detail), status_code=503, headers={"Retry-After": "1"}
+            )
+        if isinstance(exc, IntegrityError):
+            # Two requests raced past a uniqueness check; never echo the values (PII).
+            log.warning("integrity conflict: %s", type(exc.orig).__name__)
+            return JSONResponse(
+                error_body("Conflict", "the change conflicts with data saved meanwhile; reload"),
+                status_code=409,
+            )
+        raise exc  # the catch-all (core.guard) answers 500 with the standard body
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -208,30 +239,6 @@ def install(app: FastAPI, settings: Settings) -> None:
             for e in errors
         ]
         return JSONResponse(body, status_code=422)
-
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
-        # A lock wait that ran out (SQLite) or a lost connection: the request changed nothing
-        # (its transaction rolled back) and may be sent again.
-        text = str(exc.orig).lower()
-        busy = "locked" in text or "busy" in text
-        log.warning("database %s: %s", "busy" if busy else "unavailable", type(exc.orig).__name__)
-        name = "DatabaseBusy" if busy else "DatabaseUnavailable"
-        detail = (
-            "the database is busy; nothing was changed, please try again"
-            if busy
-            else "the database is unavailable; nothing was changed, please try again later"
-        )
-        return JSONResponse(error_body(name, detail), status_code=503, headers={"Retry-After": "1"})
-
-    @app.exception_handler(IntegrityError)
-    async def integrity_conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
-        # Two requests raced past a uniqueness check; never echo the statement's values (PII).
-        log.warning("integrity conflict: %s", type(exc.orig).__name__)
-        return JSONResponse(
-            error_body("Conflict", "the change conflicts with data saved meanwhile; reload"),
-            status_code=409,
-        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

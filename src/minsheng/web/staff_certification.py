@@ -10,10 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from minsheng.certification import rules as cert_rules
 from minsheng.certification import service as cert_service
-from minsheng.certification import service_import
 from minsheng.certification.errors import ImportRejected, IssuanceRefused
+from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError
@@ -53,8 +52,8 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLRespo
         "import_rows": [],
         "failures": [],
         "rule_set": "",
-        "levels": cert_rules.LEVELS,
-        "import_columns": ",".join(service_import.IMPORT_FIELDS) + "[,status]",
+        "levels": LEVELS,
+        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
     }
     ctx.update(context)
     return r.render(request, "staff/certification.html", ctx, status_code=status_code)
@@ -105,7 +104,9 @@ def issue_certificate(
         form.add_validation(exc)
         return _page(request, 422, issue_form=form)
     try:
-        cert = cert_service.issue(session, data, request.app.state.settings, actor=user.actor)
+        cert = cert_service.issue_certificate(
+            session, data, request.app.state.settings, actor=user.actor
+        )
     except IssuanceRefused as exc:
         r.rollback_on_error(session)
         failures = exc.extra.get("failures", [])
@@ -144,9 +145,7 @@ def change_status(
         if not number.strip():
             form.add("number", "请填写证书编号 (number is required)")
             return _page(request, 422, status_form=form)
-        cert = cert_service.set_certificate_status(
-            session, number, data.status, data.reason, actor=user.actor
-        )
+        cert = cert_service.update_certificate_status(session, number, data, actor=user.actor)
     except ValidationError as exc:
         form.add_validation(exc)
         return _page(request, 422, status_form=form)
@@ -183,7 +182,7 @@ def import_csv(
         form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
         return _page(request, 422, import_form=form)
     try:
-        result = service_import.import_certificates(
+        result = cert_service.import_certificates(
             session, text, request.app.state.settings, actor=user.actor
         )
     except ImportRejected as exc:

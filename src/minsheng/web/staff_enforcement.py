@@ -8,7 +8,6 @@ the system's models directly (read-only); every change goes through ``enforcemen
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError
 from minsheng.core.web import DbSession, require_role
@@ -147,7 +147,7 @@ def _index_page(
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
             fields=CASE_FIELDS,
-            values={"discovery": "patrol", "discovered_on": date.today().isoformat()},
+            values={"discovery": "patrol", "discovered_on": timeutil.today().isoformat()},
         ),
         **_labels(),
     }
@@ -361,7 +361,7 @@ def _case_page(
         if decision is not None:
             notice = enf.notice(case, decision, data["party"]["kind"])
     item = catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
-    today = date.today().isoformat()
+    today = timeutil.today().isoformat()
     ctx: dict[str, Any] = {
         "title": f"案件 {case_id}",
         "case": data,

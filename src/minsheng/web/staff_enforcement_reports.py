@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.web import DbSession, require_role
@@ -53,7 +54,7 @@ def grades(
     request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
 ) -> HTMLResponse:
     years = list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
-    chosen = _year(year, years[0] if years else date.today().year)
+    chosen = _year(year, years[0] if years else timeutil.today().year)
     counts = dict(
         session.execute(
             select(Grade.grade, func.count()).where(Grade.year == chosen).group_by(Grade.grade)
@@ -101,7 +102,7 @@ def grade_year(
     year: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    chosen = _year(year, date.today().year)
+    chosen = _year(year, timeutil.today().year)
     supervision.grade_year(session, chosen, actor=user.actor)
     return RedirectResponse(f"/staff/enforcement/grades?year={chosen}", status_code=303)
 
@@ -136,7 +137,7 @@ def plan(
         values={"year": year, "month": month, "seed": seed}, fields=("year", "month", "seed")
     )
     try:
-        chosen = _year(year, years[0] if years else date.today().year)
+        chosen = _year(year, years[0] if years else timeutil.today().year)
         m = int(month) if month.strip() else 1
         if not 1 <= m <= 12:
             raise InvalidInput("month must be 1–12", field="month")
