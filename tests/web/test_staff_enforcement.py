@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from minsheng.enforcement import creditcode
+from minsheng.core import creditcode
 from tests.web.conftest import StaffLogin
 
 

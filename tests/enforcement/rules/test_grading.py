@@ -7,8 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minsheng.core.errors import InvalidInput
-from minsheng.enforcement import catalog
-from minsheng.enforcement.rules_grading import (
+from minsheng.enforcement.rules.grading import (
     GRADES,
     IndustryRecord,
     Penalty,
@@ -16,6 +15,7 @@ from minsheng.enforcement.rules_grading import (
     grade,
     parse_summary,
 )
+from minsheng.enforcement.service import catalog
 
 TABLE = catalog.grading_table()
 

@@ -1,6 +1,6 @@
 """The shipped reference data (``data/*.json``), read once per process.
 
-Kept apart from the rules so that ``rules*.py`` stay pure: this module does the file I/O and hands
+Kept apart from the rules so that ``rules/`` stays pure: this module does the file I/O and hands
 parsed, checked objects to them.
 """
 
@@ -11,7 +11,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from minsheng.enforcement import rules_base, rules_grading, rules_planning
+from minsheng.enforcement.rules import base as rules_base
+from minsheng.enforcement.rules import grading as rules_grading
+from minsheng.enforcement.rules import planning as rules_planning
 
 
 def read_json(name: str) -> Any:

@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minsheng.core.errors import InvalidInput
-from minsheng.enforcement import catalog
 from minsheng.enforcement.models import (
     Case,
     Commitment,
@@ -34,7 +33,8 @@ from minsheng.enforcement.models import (
     Party,
     Site,
 )
-from minsheng.enforcement.rules_base import Outcome
+from minsheng.enforcement.rules.base import Outcome
+from minsheng.enforcement.service import catalog
 
 
 def _rate(part: int, whole: int) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _in(day: date, start: date | None, end: date | None) -> bool:
     return (start is None or day >= start) and (end is None or day <= end)
 
 
-def compute(
+def compute_stats(
     session: Session, *, start: date | None = None, end: date | None = None
 ) -> dict[str, Any]:
     if start and end and end < start:

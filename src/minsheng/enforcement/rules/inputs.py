@@ -12,8 +12,13 @@ from typing import Any, TypeVar
 
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InvalidDate
-from minsheng.enforcement.rules import CommitmentRef, DecisionInput, PriorViolation, Violation
-from minsheng.enforcement.rules_base import Harm, PartyKind
+from minsheng.enforcement.rules.base import Harm, PartyKind
+from minsheng.enforcement.rules.decision import (
+    CommitmentRef,
+    DecisionInput,
+    PriorViolation,
+    Violation,
+)
 
 StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 

@@ -3,7 +3,7 @@ lighter-law selection over a rule base versioned by date.
 
 Pure: plain dataclasses in, a ``Decision`` out that names the item, the rule version, the tier,
 the fine range and every reason. No database, no I/O; the rule base is parsed from a dict that the
-caller has read (``catalog.py`` reads the shipped JSON).
+caller has read (``service/catalog.py`` reads the shipped JSON).
 
 Legal sources (see ``data/PROVENANCE.md``):
 
@@ -34,7 +34,7 @@ from typing import Any
 
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import FineOutOfRange, InvalidDate, ItemNotApplicable
-from minsheng.enforcement.rules_base import (
+from minsheng.enforcement.rules.base import (
     MITIGATING_FACTORS,
     TIER_ORDER,
     TIER_RANK,

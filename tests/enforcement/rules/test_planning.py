@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsheng.enforcement import catalog
 from minsheng.enforcement.errors import InsufficientInspectors
-from minsheng.enforcement.rules_planning import Inspector, Target, plan_year
+from minsheng.enforcement.rules.planning import Inspector, Target, plan_year
+from minsheng.enforcement.service import catalog
 
 POLICY = catalog.planning_policy()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from minsheng.enforcement import creditcode
-from minsheng.enforcement.errors import InvalidCreditCode
+from minsheng.core import creditcode
+from minsheng.core.creditcode import InvalidCreditCode
 
 
 def test_valid_codes() -> None:

@@ -3,8 +3,10 @@ conditions and discretion tiers (不予/减轻/从轻/一般/从重) with fine b
 versions dated by the day they take effect (《行政处罚法》第三十七条 needs the version in force on
 the day of the violation, and any lighter later one).
 
-Pure: parsed from a dict (``catalog.py`` reads ``data/rulebase.json``); parsing refuses bands
-outside the statutory range (过罚相当).
+Pure: parsed from a dict (``service/catalog.py`` reads ``data/rulebase.json``); parsing refuses
+bands outside the statutory range (过罚相当). The enums of the system (party kinds and categories,
+how a case was found, its status, harm, outcome, tier) live here, the one place models, services,
+pages and the CLI import them from.
 """
 
 from __future__ import annotations
@@ -23,6 +25,34 @@ from minsheng.enforcement.errors import InvalidRuleBase, UnknownItem
 class PartyKind(StrEnum):
     PERSON = "person"
     ORGANISATION = "organisation"
+
+
+class Category(StrEnum):
+    STREET_VENDOR = "street_vendor"
+    SHOP = "shop"
+    FARMER = "farmer"
+    PROPERTY_COMPANY = "property_company"
+    CONSTRUCTION_FIRM = "construction_firm"
+    OTHER = "other"
+
+
+class Discovery(StrEnum):
+    PATROL = "patrol"
+    COMPLAINT = "complaint"
+    INSPECTION = "inspection"
+
+
+class Status(StrEnum):
+    """A case's step: open → facts_recorded → decided → notified → rectification_ordered →
+    checked → closed (a time-barred case closes after its decision or notice)."""
+
+    OPEN = "open"
+    FACTS_RECORDED = "facts_recorded"
+    DECIDED = "decided"
+    NOTIFIED = "notified"
+    RECTIFICATION_ORDERED = "rectification_ordered"
+    CHECKED = "checked"
+    CLOSED = "closed"
 
 
 class Harm(StrEnum):
@@ -55,6 +85,14 @@ TIER_ORDER: tuple[Tier, ...] = (
 )
 TIER_RANK = {t: i for i, t in enumerate(TIER_ORDER)}
 PENALTY_TIERS = (Tier.LIGHTER, Tier.STANDARD, Tier.HEAVIER)
+
+# The four standard promises of a 信用承诺书 (Zhuhai sample letter; 《经营主体信用承诺实施指南》).
+STANDARD_PROMISES = {
+    "materials_true": "所提供的材料真实、准确、完整",
+    "obey_law_accept_inspection": "严格遵守法律法规，自觉接受行政执法部门的监督检查",
+    "accept_liability": "违反承诺的，自愿承担相应法律责任并接受惩戒",
+    "accept_public_supervision": "自愿接受社会监督",
+}
 
 MITIGATING_FACTORS = {
     "eliminated_harm": "主动消除或者减轻违法行为危害后果（第三十二条第一项）",

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minsheng.core.errors import InvalidInput
-from minsheng.enforcement import catalog, rules, rules_input
 from minsheng.enforcement.errors import (
     FineOutOfRange,
     InvalidDate,
@@ -19,7 +18,9 @@ from minsheng.enforcement.errors import (
     ItemNotApplicable,
     UnknownItem,
 )
-from minsheng.enforcement.rules_base import (
+from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules import inputs as rules_input
+from minsheng.enforcement.rules.base import (
     TIER_RANK,
     Harm,
     Outcome,
@@ -27,6 +28,7 @@ from minsheng.enforcement.rules_base import (
     Tier,
     parse_rulebase,
 )
+from minsheng.enforcement.service import catalog
 from tests.enforcement.factories import decide_json
 
 TODAY = date(2026, 11, 27)

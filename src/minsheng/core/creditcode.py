@@ -13,7 +13,12 @@ from __future__ import annotations
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
-from minsheng.enforcement.errors import InvalidCreditCode
+from minsheng.core.errors import InvalidInput
+
+
+class InvalidCreditCode(InvalidInput):
+    """A credit code that fails GB 32100-2015 (format or check character)."""
+
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 LETTER_AUTHORITIES = "ANY"
