@@ -96,3 +96,10 @@ def test_binary_downloads_are_attachments(settings: Settings) -> None:
             assert response.headers["content-disposition"].startswith("attachment"), path
             assert_secured(response)
     app.state.engine.dispose()
+
+
+def test_redirects_and_pages_are_not_made_downloads(client: TestClient) -> None:
+    redirect = client.get("/staff", follow_redirects=False)
+    assert redirect.status_code == 303
+    assert "content-disposition" not in redirect.headers
+    assert "content-disposition" not in client.get("/").headers

@@ -176,7 +176,8 @@ class SecurityHeadersMiddleware:
                     content_type.startswith((*INLINE_SCRIPTS, "image/svg"))
                     and path.startswith("/static/")
                 )
-                if not inline:
+                # Only a response that carries content can be "opened"; redirects and 204s not.
+                if not inline and message.get("status") in (200, 206):
                     extra["content-disposition"] = "attachment"
                 for name, value in extra.items():
                     if name.encode() not in present:
