@@ -35,6 +35,13 @@ def serve(
         str, typer.Option(help="Staff HTTP endpoint host:port, or 'off' (default: setting)")
     ] = "",
     log: Annotated[str, typer.Option(help="SIP message log: none, stderr, syslog, file")] = "none",
+    rtpengine: Annotated[
+        str,
+        typer.Option(help="rtpengine ng host:port anchoring media, or 'off' (default: setting)"),
+    ] = "",
+    dtmf_listen: Annotated[
+        str, typer.Option(help="UDP host:port of rtpengine's dtmf-log-dest (default: setting)")
+    ] = "",
 ) -> None:
     """Answer 12356 and the legacy numbers on SIP: route, queue, ring seats, record every call.
 
@@ -52,12 +59,27 @@ def serve(
     control_at = None if control_text in ("off", "") else _address(control_text, "control")
     assert isinstance(listen_at, ListenAddress)
     assert control_at is None or isinstance(control_at, ListenAddress)
-    options = ServeOptions(listen=listen_at, control=control_at, log=log)
+    rtp_text = rtpengine or settings.hotline_sip_rtpengine
+    rtp_at = None if rtp_text in ("off", "") else _address(rtp_text, "rtpengine")
+    dtmf_text = dtmf_listen or settings.hotline_sip_dtmf_listen
+    dtmf_at = None if dtmf_text in ("off", "") else _address(dtmf_text, "dtmf_listen")
+    assert rtp_at is None or isinstance(rtp_at, ListenAddress)
+    assert dtmf_at is None or isinstance(dtmf_at, ListenAddress)
+    options = ServeOptions(
+        listen=listen_at, control=control_at, log=log, rtpengine=rtp_at, dtmf_listen=dtmf_at
+    )
     server = SipServer.from_database(settings, seats, options)
+    warning = server.media_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
 
     def ready() -> None:
         # One line on stdout once the port is bound: scripts and tests wait for it.
-        print(f"listening on udp:{listen_at} (staff endpoint: {control_at or 'off'})", flush=True)
+        media = f"; media: rtpengine {rtp_at}" if rtp_at else ""
+        print(
+            f"listening on udp:{listen_at} (staff endpoint: {control_at or 'off'}{media})",
+            flush=True,
+        )
 
     server.run(ready)
     print(
@@ -81,6 +103,51 @@ def ha1(
     )
 
 
+prompts_app = typer.Typer(
+    help="What callers hear: the prompt files (default/ and one folder per hotline).",
+    no_args_is_help=True,
+)
+
+
+@prompts_app.command("build")
+def prompts_build(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Prompts folder (default: setting, var/prompts)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Regenerate files that exist")] = False,
+) -> None:
+    """Generate the national default prompts (Mandarin, espeak-ng + sox) into DIR/default."""
+    from minsheng.hotline.sip.prompts import build_defaults
+    from minsheng.hotline.sip.server import prompts_dir
+
+    root = directory or prompts_dir(get_settings())
+    try:
+        written = build_defaults(root, force=force)
+    except RuntimeError as exc:
+        raise InvalidInput(str(exc), field="tools") from exc
+    echo_json({"dir": str(root / "default"), "written": [p.name for p in written]})
+
+
+@prompts_app.command("list")
+def prompts_list(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Prompts folder (default: setting, var/prompts)")
+    ] = None,
+    hotline: Annotated[str | None, typer.Option(help="A hotline's id: which file it plays")] = None,
+) -> None:
+    """Each prompt with its text and the file played for it (a hotline's own, else the default)."""
+    from minsheng.hotline.sip.prompts import COMFORT, TEXTS, PromptSet
+    from minsheng.hotline.sip.server import prompts_dir
+
+    prompts = PromptSet(directory or prompts_dir(get_settings()))
+    rows = [
+        {"name": name, "text": text, "file": str(prompts.path(name, hotline) or "")}
+        for name, text in {**TEXTS, COMFORT: "(舒缓提示音)"}.items()
+    ]
+    echo_json(rows)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``sip`` sub-group to the ``hotline`` group."""
+    """Add the ``sip`` and ``prompts`` sub-groups to the ``hotline`` group."""
     app.add_typer(sip_app, name="sip")
+    app.add_typer(prompts_app, name="prompts")

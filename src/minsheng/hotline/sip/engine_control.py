@@ -55,6 +55,7 @@ from minsheng.hotline.sip.control import (
     Credentials,
     InboundCall,
     Party,
+    Preview,
     QueueInfo,
     SeatOutcome,
     SeatTarget,
@@ -136,11 +137,8 @@ class EngineCallControl:
                 self._quietly(self.engine.set_state, cid, CounsellorState.OFFLINE)
 
     # CallControl: calls -------------------------------------------------------------------------
-    def call_arrived(self, call: InboundCall) -> Admission:
-        ref = call_ref(call.call_id)
-        if ref in self.sip_ids:
-            return Admission.refuse(482, "Loop Detected")
-        caller, plan = rules.route_call(
+    def _route(self, call: InboundCall) -> tuple[rules.CallerNumber, rules.RoutePlan]:
+        return rules.route_call(
             self.index,
             regions.table(),
             call.caller,
@@ -149,6 +147,27 @@ class EngineCallControl:
             origin=call.origin_area,
             dialled=call.called,
         )
+
+    def preview(self, call: InboundCall) -> Preview:
+        _caller, plan = self._route(call)
+        first = plan.steps[0].hotline_id if plan.steps else None
+        closed = any(s.reason.startswith("closed") for s in plan.skipped)
+        return Preview(first, closed)
+
+    def queue_info(self, call_id: str) -> QueueInfo | None:
+        try:
+            info = self.engine.queue_position(call_ref(call_id))
+        except EngineError:
+            return None
+        if info is None:
+            return None
+        return QueueInfo(info.hotline_id, info.position, round(info.expected_wait_s))
+
+    def call_arrived(self, call: InboundCall) -> Admission:
+        ref = call_ref(call.call_id)
+        if ref in self.sip_ids:
+            return Admission.refuse(482, "Loop Detected")
+        caller, plan = self._route(call)
         tag = service.call_tag(self.settings, caller, plan, call.called)
         self.sip_ids[ref] = call.call_id
         self.tags[ref] = tag

@@ -19,6 +19,7 @@ import gc
 import json
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.media import MediaRelay
+from minsheng.hotline.sip.prompts import PromptSet
 from minsheng.hotline.sip.records import (
     Batcher,
     ProcessRecordWriter,
@@ -57,6 +60,14 @@ class ServeOptions:
     listen: stack.ListenAddress
     control: stack.ListenAddress | None
     log: str = "none"
+    rtpengine: stack.ListenAddress | None = None  # ng address; None: signalling only
+    dtmf_listen: stack.ListenAddress | None = None  # where rtpengine sends its DTMF log
+
+
+def prompts_dir(settings: Settings) -> Path:
+    if settings.hotline_prompts_dir:
+        return Path(settings.hotline_prompts_dir)
+    return settings.var_dir / "prompts"
 
 
 def details_path(settings: Settings) -> Path:
@@ -102,6 +113,12 @@ class SipServer:
         self.control = EngineCallControl(
             directory, seats, settings=settings, record=self.record_batch.put
         )
+        self.media: MediaRelay | None = None
+        self.prompts: PromptSet | None = None
+        if options.rtpengine is not None:
+            self.media = MediaRelay.connect(str(options.rtpengine))
+            self.prompts = PromptSet(prompts_dir(settings))
+        self._dtmf_sock: socket.socket | None = None
         self.b2bua = B2BUA(
             self.control,
             B2BUAConfig(
@@ -112,8 +129,12 @@ class SipServer:
                 no_reply_s=settings.hotline_sip_no_reply_s,
                 max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
+                announce_interval_s=settings.hotline_announce_interval_s,
+                recording_notice=settings.hotline_recording_notice,
             ),
             details=self.detail_batch.put,
+            media=self.media,
+            prompts=self.prompts,
         )
         self._http: ThreadingHTTPServer | None = None
 
@@ -146,6 +167,8 @@ class SipServer:
             ED2.regSignal(signum, stack.stop_loop)
         if self.options.control is not None:
             self._start_http(self.options.control)
+        if self.options.dtmf_listen is not None:
+            self._start_dtmf(self.options.dtmf_listen)
         if ready is not None:
             ready()
         try:
@@ -153,13 +176,54 @@ class SipServer:
         finally:
             if self._http is not None:
                 self._http.shutdown()
+            if self._dtmf_sock is not None:
+                self._dtmf_sock.close()
             self.b2bua.shutdown()
             if self._flusher is not None:
                 self._flusher.cancel()
             self._flush_batches()  # the records of the calls the shutdown ended
             self.writer.close()
             self.details.close()
+            if self.media is not None:
+                self.media.close()
             self.db.dispose()
+
+    def media_warning(self) -> str | None:
+        """A line for the operator when rtpengine or the prompts are missing (calls still work)."""
+        if self.media is None:
+            return None
+        problems = []
+        if not self.media.client.ping():
+            problems.append(f"rtpengine at {self.options.rtpengine} does not answer ng ping")
+        if self.prompts is not None and not self.prompts.available():
+            problems.append(
+                f"no prompts in {self.prompts.root} (run: minsheng hotline prompts build)"
+            )
+        return "; ".join(problems) or None
+
+    # rtpengine's DTMF log --------------------------------------------------------------------
+    def _start_dtmf(self, address: stack.ListenAddress) -> None:
+        """Receive rtpengine's DTMF log (one JSON object per UDP datagram, ``dtmf-log-dest``)."""
+        sock = socket.socket(socket.AF_INET6 if ":" in address.host else socket.AF_INET,
+                             socket.SOCK_DGRAM)  # fmt: skip
+        sock.bind((address.host, address.port))
+        self._dtmf_sock = sock
+        b2bua = self.b2bua
+
+        def receive() -> None:
+            while True:
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    return  # closed at shutdown
+                try:
+                    event = json.loads(data)
+                    call_id, tag, digit = event["callid"], event["source_tag"], int(event["event"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                stack.call_soon(b2bua.dtmf, str(call_id), str(tag), digit)
+
+        threading.Thread(target=receive, name="sip-dtmf", daemon=True).start()
 
     def _flush_batches(self) -> None:
         self.detail_batch.flush()
@@ -279,10 +343,19 @@ class SipServer:
                 "records_written": self.writer.written,
                 "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
+                **({"media": self.media_status()} if self.media is not None else {}),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
+
+    def media_status(self) -> dict[str, int]:
+        assert self.media is not None
+        return {
+            "sessions": len(self.media.live),
+            "ng_errors": self.media.errors,
+            **self.b2bua.media_stats,
+        }
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         from sippy.Core.EventDispatcher import ED2
