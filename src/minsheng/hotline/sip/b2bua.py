@@ -562,6 +562,10 @@ class B2BUA:
             if found is None:
                 return 0.0  # no such prompt (a hotline without prompts): nothing to hear
             path = str(found)
+        if time.monotonic() < call.playing_until:
+            # a second ``play media`` over a running one is not heard: stop the first
+            with contextlib.suppress(NgError):
+                self.media.stop(call.call_id)
         try:
             duration = self.media.play(call.call_id, path)
         except NgError as exc:
