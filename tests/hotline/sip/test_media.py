@@ -9,7 +9,9 @@ sipp callers and seats, each on its own ports of 127.0.0.1, and asks rtpengine i
 from __future__ import annotations
 
 import json
+import urllib.request
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +206,13 @@ class TestNgClient:
             nobody.close()
 
 
+def _status(server: Any, token: str) -> dict[str, Any]:
+    request = urllib.request.Request(f"http://127.0.0.1:{server.control_port}/status")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return dict(json.loads(response.read()))
+
+
 def media_server(
     sip_server: ServerFactory,
     engine: Rtpengine,
@@ -324,6 +333,30 @@ class TestNoSessionLeft:
         rtpengine.start()  # rtpengine comes back: new calls work again
         seat = sipp("seat_answers", server, port=seat_port)
         caller = sipp.caller(server, hold_ms=200)
+        assert caller.wait() == 0, caller.errors()
+        assert seat.wait() == 0, seat.errors()
+        assert wait_for(lambda: rtpengine.calls() == [])
+
+    def test_rtpengine_restart_ends_calls_in_progress_and_new_calls_work(
+        self,
+        sip_server: ServerFactory,
+        sipp: SippFactory,
+        rtpengine: Rtpengine,
+        staff_token: Callable[[str], dict[str, str]],
+    ) -> None:
+        seat_port = free_port()
+        server = media_server(sip_server, rtpengine, [seat_port], control=True)
+        token = staff_token("hotline")["Authorization"].removeprefix("Bearer ")
+        seat = sipp("seat_answers", server, port=seat_port, calls=2)
+        talking = sipp.caller(server, "caller_hears_bye")
+        assert wait_for(lambda: _status(server, token)["seats"]["c0"] == "talking")
+        rtpengine.stop()
+        rtpengine.start()  # a new rtpengine knows nothing of the call: its audio is gone
+        assert talking.wait(timeout=20) == 0, talking.errors()  # ended with BYE by the platform
+        (record,) = server.wait_records(1)
+        assert (record["outcome"], record["ended_by"]) == ("answered", "system")
+        assert _status(server, token)["media"]["media_lost"] == 1
+        caller = sipp.caller(server, hold_ms=200)  # new calls work again
         assert caller.wait() == 0, caller.errors()
         assert seat.wait() == 0, seat.errors()
         assert wait_for(lambda: rtpengine.calls() == [])

@@ -233,6 +233,8 @@ class _Call:
 
     def finish(self, by: Party) -> None:
         if self.ended:
+            # e.g. the caller hung up during the last-resort message: nothing more to play
+            self.b2b.release_media(self)
             return
         self.ended = True
         if self.ua_o is not None and not self.answered:
@@ -264,8 +266,15 @@ class B2BUA:
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
         self.stats = {"invites": 0, "refused": 0, "bad_requests": 0}
-        self.media_stats = {"media_failed": 0, "prompts_played": 0, "dtmf_crisis": 0}
+        self.media_stats = {
+            "media_failed": 0,
+            "media_lost": 0,
+            "prompts_played": 0,
+            "dtmf_crisis": 0,
+        }
         self._ticker: Any = None
+        self.media_check_s = 5.0
+        self._next_media_check = 0.0
 
     # life cycle ----------------------------------------------------------------------------
     def start(self, listen: stack.ListenAddress) -> None:
@@ -280,6 +289,11 @@ class B2BUA:
     def _tick(self) -> None:
         self.registrar.expire()
         self.control.tick()
+        if self.media is not None:
+            now = time.monotonic()
+            if now >= self._next_media_check:
+                self._next_media_check = now + self.media_check_s
+                self.check_media()
 
     def shutdown(self) -> None:
         """Stop the timers, let the control end every call and flush its records, close the port."""
@@ -293,6 +307,11 @@ class B2BUA:
         # the control ends the calls still up first, so their BYEs and 503s leave before the
         # transport closes (the sender drains its queue on shutdown)
         self.control.close()
+        # callers hearing the last-resort message: hang up now, the timer will not run
+        for call in list(self.calls.values()):
+            if call.ended and call.timer is not None:
+                self._stop_program(call)
+                self._hang_up(call)
         tm = self.global_config.get("_sip_tm")
         if tm is not None:
             tm.shutdown()
@@ -654,6 +673,31 @@ class B2BUA:
         except NgError as exc:
             self.media_stats["media_failed"] += 1
             log.warning("rtpengine did not take the seat's answer: %s", exc)
+
+    def check_media(self) -> None:
+        """Calls whose rtpengine session is gone (rtpengine restarted) are lost: end them.
+
+        Their audio stopped with the old rtpengine; ending them (BYE both ways, ``ended_by``
+        system) frees the counsellor and the record says so, instead of silence until someone
+        hangs up.
+        """
+        assert self.media is not None
+        if not self.media.live:
+            return
+        try:
+            listed = set(self.media.list_calls(limit=len(self.media.live) + 100))
+        except NgError:
+            return  # down right now: nothing can be told until it answers again
+        for call_id in sorted(self.media.live - listed):
+            call = self.calls.get(call_id)
+            self.media.live.discard(call_id)
+            if call is None or call.ended:
+                continue
+            self.media_stats["media_lost"] += 1
+            admitted = call.admitted
+            self.end(call_id, 503, "Service Unavailable")
+            if admitted:
+                self.control.call_ended(call_id, Party.SYSTEM)
 
     def release_media(self, call: _Call) -> None:
         """Stop the prompts and delete the rtpengine session (once per call)."""

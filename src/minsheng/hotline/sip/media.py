@@ -171,5 +171,7 @@ class MediaRelay:
                 return False
         return True
 
-    def list_calls(self) -> list[str]:
-        return [str(c) for c in self.client.request("list").get("calls", [])]
+    def list_calls(self, limit: int = 32) -> list[str]:
+        """The call ids rtpengine holds (ng ``list`` answers at most ``limit``)."""
+        answer = self.client.request("list", limit=limit)
+        return [str(c) for c in answer.get("calls", [])]
