@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sip_load  # the sibling benchmark: servers, sipp and trials
 
 STEPS = (100, 250, 500, 750, 1000, 1500)
-RATES = (50, 100, 150, 200, 300)
+RATES = (50, 100, 150, 200, 300, 400, 600)
 
 
 class Rtpengine:

@@ -84,8 +84,18 @@ class Settings(BaseSettings):
     hotline_announce_interval_s: float = Field(
         30.0, gt=0, description="Queue position spoken to a waiting caller at most this often"
     )
-    hotline_recording_notice: bool = Field(
-        True, description="Play the recording notice after the greeting"
+    hotline_recording: bool = Field(
+        False,
+        description="Record answered calls (media mode; the recording notice is played first)",
+    )
+    hotline_recording_key: str = Field(
+        "", description="AES-256 key of the recordings (hex or base64; recording keygen)"
+    )
+    hotline_recording_spool: str = Field(
+        "", description="rtpengine's recording-dir (recording-method = pcap)"
+    )
+    hotline_recordings_dir: str = Field(
+        "", description="Encrypted recordings; empty: var/recordings"
     )
 
     # certification -------------------------------------------------------------------------

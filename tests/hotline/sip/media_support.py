@@ -36,6 +36,7 @@ class Rtpengine:
     port_max: int
     config: Path
     log: Path
+    spool: Path  # recording-dir: pcaps of recorded calls
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,6 +48,7 @@ class Rtpengine:
 
     def start(self) -> None:
         assert RTPENGINE is not None
+        self.spool.mkdir(exist_ok=True)
         self.config.write_text(
             "[rtpengine]\n"
             "table = -1\n"
@@ -55,7 +57,8 @@ class Rtpengine:
             f"port-min = {self.port_min}\nport-max = {self.port_max}\n"
             "foreground = true\nlog-stderr = true\nlog-level = 5\n"
             "delete-delay = 0\n"
-            f"dtmf-log-dest = 127.0.0.1:{self.dtmf_port}\n",
+            f"dtmf-log-dest = 127.0.0.1:{self.dtmf_port}\n"
+            f"recording-dir = {self.spool}\nrecording-method = pcap\n",
             encoding="utf-8",
         )
         with self.log.open("ab") as log:  # the child keeps its own descriptor
@@ -109,6 +112,7 @@ def running_rtpengine(tmp_path: Path) -> Iterator[Rtpengine]:
         port_max=base + 1999,
         config=tmp_path / "rtpengine.conf",
         log=tmp_path / "rtpengine.log",
+        spool=tmp_path / "rtpengine-spool",
     )
     engine.start()
     yield engine
@@ -130,6 +134,7 @@ def media_env(engine: Rtpengine, prompts: Path | None) -> dict[str, str]:
     env = {
         "MINSHENG_HOTLINE_SIP_RTPENGINE": engine.ng_address,
         "MINSHENG_HOTLINE_SIP_DTMF_LISTEN": f"127.0.0.1:{engine.dtmf_port}",
+        "MINSHENG_HOTLINE_RECORDING_SPOOL": str(engine.spool),
     }
     env["MINSHENG_HOTLINE_PROMPTS_DIR"] = str(prompts) if prompts else "/nonexistent-prompts"
     return env

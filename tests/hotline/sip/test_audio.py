@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+import wave
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,8 +20,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from minsheng.core import audit
 from minsheng.hotline.sip.prompts import DEFAULT_FOLDER, _run
+from minsheng.hotline.sip.recording import file_name, new_key
+from tests.conftest import Cli
 from tests.hotline.sip.conftest import (
     NATIONAL,
     ServerFactory,
@@ -29,7 +34,7 @@ from tests.hotline.sip.conftest import (
     free_port,
     static_seat,
 )
-from tests.hotline.sip.media_support import Rtpengine, media_env
+from tests.hotline.sip.media_support import Rtpengine, media_env, wait_for
 from tests.hotline.sip.phones import (
     BARESIP,
     Phone,
@@ -124,7 +129,6 @@ def start_server(
         [static_seat("c1", seat_port)],
         env={
             **media_env(rtpengine, prompts),
-            "MINSHENG_HOTLINE_RECORDING_NOTICE": "false",
             "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "120",
             "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "5",
             "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "2",
@@ -194,13 +198,15 @@ class TestWhatTheCallerHears:
 
 
 class TestConversation:
-    def test_seat_and_caller_hear_each_other(
+    def test_seat_and_caller_hear_each_other_and_the_call_is_recorded(
         self,
         sip_server: ServerFactory,
         rtpengine: Rtpengine,
         prompts: Path,
         phones: Callable[..., Phone],
         tmp_path: Path,
+        cli: Cli,
+        session_factory: sessionmaker[Session],
     ) -> None:
         caller_says = speak(tmp_path / "a.wav", "我最近睡不着，想找人聊聊。")
         counsellor_says = speak(tmp_path / "b.wav", "你好，我是心理咨询员，请慢慢说。")
@@ -212,14 +218,25 @@ class TestConversation:
             port=seat_port,
         )
         seat.start()
-        server = start_server(sip_server, rtpengine, prompts, seat_port)
+        key = new_key()
+        recordings = tmp_path / "recordings"
+        server = start_server(
+            sip_server,
+            rtpengine,
+            prompts,
+            seat_port,
+            MINSHENG_HOTLINE_RECORDING="true",
+            MINSHENG_HOTLINE_RECORDING_KEY=key,
+            MINSHENG_HOTLINE_RECORDINGS_DIR=str(recordings),
+        )
+        # greeting, recording notice and crisis key prompt come first (about 12 s)
         caller = phones(
             "caller",
-            np.concatenate([silence(11), caller_says, silence(1.5)]),
+            np.concatenate([silence(16), caller_says, silence(1.5)]),
             caller_account("13912345678"),
         )
         caller.start(f"/dial sip:12356@127.0.0.1:{server.port}")
-        caller.wait_hangup(timeout=40)
+        caller.wait_hangup(timeout=45)
         seat.wait_hangup(timeout=10)
         (record,) = server.wait_records(1, timeout=15)
         assert (record["outcome"], record["counsellor_id"]) == ("answered", "c1")
@@ -235,8 +252,46 @@ class TestConversation:
         greeting = read_wav(prompts / "national" / "greeting.wav")
         score_g, at_g = match(caller_heard, greeting)
         assert score_g > HEARD
-        assert at_g < at_b  # the greeting came first
+        score_n, at_n = match(caller_heard, piece(prompts, "recording_notice"))
+        assert score_n > HEARD
+        assert at_g < at_n < at_b  # greeting, recording notice, then the counsellor
         assert rtpengine.calls() == []
+
+        # the recording: encrypted at rest, both voices in it, played back with an audit entry
+        stored = recordings / file_name(record["call_ref"])
+        assert wait_for(stored.is_file, timeout=15)
+        blob = stored.read_bytes()
+        assert b"RIFF" not in blob[:64]
+        assert not list((rtpengine.spool / "pcaps").glob("*.pcap"))  # no clear audio left
+        out = tmp_path / "played.wav"
+        env = {
+            "MINSHENG_HOTLINE_RECORDING_KEY": key,
+            "MINSHENG_HOTLINE_RECORDINGS_DIR": str(recordings),
+        }
+        cli.env.update(env)
+        result = cli(
+            "hotline", "recording", "play", record["call_ref"], "--out", str(out),
+            "--reason", "督导复核",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        with wave.open(str(out), "rb") as w:
+            assert (w.getnchannels(), w.getframerate()) == (2, 8000)
+            frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float)
+        left, right = frames[0::2], frames[1::2]
+        assert match(left, caller_says)[0] > HEARD  # the caller, on the left
+        assert match(right, counsellor_says)[0] > HEARD  # the counsellor, on the right
+        assert match(left, counsellor_says)[0] < NOT_HEARD  # control
+        assert match(right, piece(prompts, "crisis_key"))[0] < NOT_HEARD  # prompts not recorded
+        with session_factory() as session:
+            entries = audit.list_entries(session, table="hotline_calls")
+        plays = [e for e in entries if e.action == "hotline.recording.play"]
+        assert [e.record_id for e in plays] == [record["call_ref"]]
+        cli.env["MINSHENG_HOTLINE_RECORDING_KEY"] = new_key()
+        wrong = cli(
+            "hotline", "recording", "play", record["call_ref"], "--out", str(out),
+            "--reason", "x",
+        )  # fmt: skip
+        assert wrong.exit_code != 0  # another key does not open it
 
 
 class TestCrisisKey:

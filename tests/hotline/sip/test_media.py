@@ -9,9 +9,13 @@ sipp callers and seats, each on its own ports of 127.0.0.1, and asks rtpengine i
 from __future__ import annotations
 
 import json
+import os
+import struct
 import urllib.request
 import wave
 from collections.abc import Callable
+from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,17 @@ from minsheng.hotline.sip.prompts import (
     number_pieces,
     position_pieces,
 )
+from minsheng.hotline.sip.recording import (
+    ALAW,
+    ULAW,
+    decrypt,
+    encrypt,
+    new_key,
+    parse_key,
+    pcap_to_wav,
+    purge,
+)
+from tests.conftest import Cli
 from tests.hotline.sip.conftest import NATIONAL, ServerFactory, SippFactory, free_port, static_seat
 from tests.hotline.sip.media_support import Rtpengine, media_env, wait_for
 
@@ -387,3 +402,69 @@ class TestNoSessionLeft:
         assert len(records) == 1000
         assert {r["outcome"] for r in records} == {"answered"}
         assert wait_for(lambda: rtpengine.calls() == [])
+
+
+def _pcap(packets: list[tuple[float, int, int, int, int, int, bytes]]) -> bytes:
+    """A pcap like rtpengine's (link type 101, raw IPv4): (time, src, dst, pt, ts, ssrc, data)."""
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+    for seq, (at, src, dst, pt, ts, ssrc, data) in enumerate(packets):
+        rtp = struct.pack("!BBHII", 0x80, pt, seq, ts, ssrc) + data
+        udp = struct.pack("!HHHH", src, dst, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                         b"\x7f\0\0\x01", b"\x7f\0\0\x01") + udp  # fmt: skip
+        sec, usec = int(at), round((at - int(at)) * 1e6)
+        out += struct.pack("<IIII", sec, usec, len(ip), len(ip)) + ip
+    return bytes(out)
+
+
+class TestRecording:
+    def test_g711_tables(self) -> None:
+        assert (ULAW[0xFF], ULAW[0x7F], ULAW[0x00], ULAW[0x80]) == (0, 0, -32124, 32124)
+        assert (ALAW[0xD5], ALAW[0x55], ALAW[0xAA], ALAW[0x2A]) == (8, -8, 32256, -32256)
+
+    def test_pcap_to_stereo_wav_by_direction_and_timestamp(self, tmp_path: Path) -> None:
+        caller_port = 30010  # rtpengine's port facing the caller
+        packets = []
+        for i in range(10):  # caller: 0x80 (loud) from t=0; counsellor: 0x00 from t=0.1 s
+            at = 100 + i * 0.02
+            packets.append((at, 40000, caller_port, 0, 1000 + 160 * i, 1, b"\x80" * 160))
+            packets.append((at + 0.1, 41000, 30000, 0, 5000 + 160 * i, 2, b"\x00" * 160))
+        packets.append((100.3, 40000, caller_port, 101, 0, 1, b"\x01\x0a\x00\xa0"))  # DTMF: skip
+        path = tmp_path / "call.pcap"
+        path.write_bytes(_pcap(packets))
+        wav, seconds = pcap_to_wav(path, caller_port)
+        with wave.open(BytesIO(wav), "rb") as w:
+            assert (w.getnchannels(), w.getframerate(), w.getsampwidth()) == (2, 8000, 2)
+            frames = w.readframes(w.getnframes())
+        samples = struct.unpack(f"<{len(frames) // 2}h", frames)
+        left, right = samples[0::2], samples[1::2]
+        assert seconds == pytest.approx(0.3, abs=0.001)
+        assert set(left[:1600]) == {32124} and set(left[1600:]) == {0}
+        assert set(right[:800]) == {0} and set(right[800:2400]) == {-32124}
+
+    def test_encryption_binds_key_and_call(self) -> None:
+        key = parse_key(new_key())
+        blob = encrypt(b"RIFF audio", key, "call-1@host")
+        assert b"RIFF" not in blob
+        assert decrypt(blob, key, "call-1@host") == b"RIFF audio"
+        with pytest.raises(ValueError, match="another key"):
+            decrypt(blob, parse_key(new_key()), "call-1@host")
+        with pytest.raises(ValueError, match="does not belong"):
+            decrypt(blob, key, "call-2@host")  # a file renamed to another call
+        with pytest.raises(ValueError, match="32 bytes"):
+            parse_key("abcd")
+        assert parse_key("00" * 32) == bytes(32)
+
+    def test_purge_keeps_recent_files(self, tmp_path: Path) -> None:
+        old, new = tmp_path / "a.wav.enc", tmp_path / "b.wav.enc"
+        old.write_bytes(b"x")
+        new.write_bytes(b"y")
+        os.utime(old, (946_684_800, 946_684_800))  # 2000-01-01
+        os.utime(new, (1_600_000_000, 1_600_000_000))  # 2020-09-13
+        assert purge(tmp_path, datetime(2010, 1, 1, tzinfo=UTC)) == [old]
+        assert new.exists()
+
+    def test_purge_refuses_to_cut_into_three_years(self, cli: Cli) -> None:
+        result = cli("hotline", "recording", "purge", "--before", "2999-01-01")
+        assert result.exit_code != 0
+        assert "3 years" in result.output

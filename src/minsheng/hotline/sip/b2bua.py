@@ -65,7 +65,7 @@ class B2BUAConfig:
     realm: str = "12356"
     user_agent: str = "minsheng-12356"
     announce_interval_s: float = 30.0  # media: queue position spoken at most this often
-    recording_notice: bool = True  # media: the recording notice follows the greeting
+    record: bool = False  # media: answered calls are recorded (the notice follows the greeting)
     crisis_digit: int = 1  # media: the DTMF key that marks a waiting call crisis
 
 
@@ -126,6 +126,7 @@ class _Call:
     heard: list[str] = field(default_factory=list)  # prompts played, for the detail record
     playing_until: float = 0.0  # monotonic end of the prompt being played
     dtmf_crisis: bool = False  # the caller pressed the crisis key
+    recording: bool = False  # rtpengine records the conversation
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -256,12 +257,14 @@ class B2BUA:
         details: Callable[[dict[str, Any]], None] | None = None,
         media: MediaRelay | None = None,
         prompts: PromptSet | None = None,
+        recorded: Callable[[str, int], None] | None = None,
     ) -> None:
         self.control = control
         self.config = config
         self.details = details
         self.media = media
         self.prompts = prompts
+        self.recorded = recorded  # (SIP Call-ID, rtpengine's caller-side port) of a recorded call
         self.calls: dict[str, _Call] = {}
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
@@ -432,6 +435,7 @@ class B2BUA:
                             "admitted": call.admitted,
                             "heard": call.heard,
                             "dtmf_crisis": call.dtmf_crisis,
+                            "recorded": call.recording,
                         }
                     }
                     if call.media is not None
@@ -565,7 +569,7 @@ class B2BUA:
             return
         call.prompt_hotline = preview.hotline_id
         names = ["greeting"]
-        if self.config.recording_notice:
+        if self.config.record:
             names.append("recording_notice")
         if preview.local_closed:
             names.append("closed")
@@ -673,6 +677,13 @@ class B2BUA:
         except NgError as exc:
             self.media_stats["media_failed"] += 1
             log.warning("rtpengine did not take the seat's answer: %s", exc)
+        if self.config.record:
+            try:
+                self.media.start_recording(call.call_id)
+                call.recording = True
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not start recording: %s", exc)
 
     def check_media(self) -> None:
         """Calls whose rtpengine session is gone (rtpengine restarted) are lost: end them.
@@ -703,7 +714,10 @@ class B2BUA:
         """Stop the prompts and delete the rtpengine session (once per call)."""
         self._stop_program(call)
         if call.media is not None and self.media is not None and call.call_id in self.media.live:
-            self.media.delete(call.call_id)
+            deleted = self.media.delete(call.call_id)
+            if call.recording and deleted and self.recorded is not None:
+                # the delete closes rtpengine's pcap: convert and encrypt it (off this thread)
+                self.recorded(call.call_id, call.media.caller_port)
 
     def _hang_up(self, call: _Call) -> None:
         from sippy.CCEvents import CCEventDisconnect

@@ -147,7 +147,98 @@ def prompts_list(
     echo_json(rows)
 
 
+recording_app = typer.Typer(
+    help="Call recordings: encrypted at rest, every playback audited.", no_args_is_help=True
+)
+
+
+@recording_app.command("keygen")
+def recording_keygen() -> None:
+    """Print a new 256-bit key for MINSHENG_HOTLINE_RECORDING_KEY (never commit it)."""
+    from minsheng.hotline.sip.recording import new_key
+
+    print(new_key())
+
+
+@recording_app.command("play")
+def recording_play(
+    call_ref: Annotated[str, typer.Argument(help="The call record's reference (SIP Call-ID)")],
+    out: Annotated[Path, typer.Option(help="Write the decrypted WAV here")],
+    reason: Annotated[str, typer.Option(help="Why it is played (goes to the audit log)")],
+) -> None:
+    """Decrypt a call's recording to a WAV file (left: caller, right: counsellor); audited."""
+    from minsheng.core import audit
+    from minsheng.core.cli_support import cli_session
+    from minsheng.core.errors import NotFound
+    from minsheng.hotline.sip.recording import decrypt, file_name
+    from minsheng.hotline.sip.server import recording_key, recordings_dir
+
+    settings = get_settings()
+    key = recording_key(settings)
+    path = recordings_dir(settings) / file_name(call_ref)
+    if not path.is_file():
+        raise NotFound("no recording for this call", field="call_ref")
+    if not reason.strip():
+        raise InvalidInput("say why the recording is played", field="reason")
+    try:
+        wav = decrypt(path.read_bytes(), key, call_ref)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="call_ref") from exc
+    with cli_session() as session:
+        audit.record(
+            session,
+            actor=audit.cli_actor(),
+            action="hotline.recording.play",
+            table="hotline_calls",
+            record_id=call_ref,
+            detail={"reason": reason.strip(), "out": str(out)},
+        )
+    out.write_bytes(wav)
+    echo_json({"call_ref": call_ref, "out": str(out), "bytes": len(wav)})
+
+
+@recording_app.command("purge")
+def recording_purge(
+    before: Annotated[
+        str, typer.Option(help="Delete recordings written before this date (default: retention)")
+    ] = "",
+) -> None:
+    """Delete recordings older than the retention (HOTLINE_RETENTION_DAYS, at least 3 years)."""
+    from datetime import UTC, datetime, timedelta
+
+    from minsheng.core import audit
+    from minsheng.core.cli_support import cli_session
+    from minsheng.hotline.sip.recording import purge
+    from minsheng.hotline.sip.server import recordings_dir
+
+    settings = get_settings()
+    if before:
+        try:
+            limit = datetime.fromisoformat(before)
+        except ValueError as exc:
+            raise InvalidInput("before must be an ISO date", field="before") from exc
+        if limit.tzinfo is None:
+            limit = limit.replace(tzinfo=UTC)
+    else:
+        limit = datetime.now(UTC) - timedelta(days=settings.hotline_retention_days)
+    retention_start = datetime.now(UTC) - timedelta(days=3 * 365)
+    if limit > retention_start:
+        raise InvalidInput("recordings are kept at least 3 years", field="before")
+    removed = purge(recordings_dir(settings), limit)
+    with cli_session() as session:
+        audit.record(
+            session,
+            actor=audit.cli_actor(),
+            action="hotline.recording.purge",
+            table="hotline_calls",
+            record_id="recordings",
+            detail={"before": limit.isoformat(), "removed": len(removed)},
+        )
+    echo_json({"before": limit.isoformat(), "removed": len(removed)})
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``sip`` and ``prompts`` sub-groups to the ``hotline`` group."""
+    """Add the ``sip``, ``prompts`` and ``recording`` sub-groups to the ``hotline`` group."""
     app.add_typer(sip_app, name="sip")
     app.add_typer(prompts_app, name="prompts")
+    app.add_typer(recording_app, name="recording")

@@ -90,6 +90,12 @@ class CallerMedia:
     caller_sdp: str
     seat_sdp: str
 
+    @property
+    def caller_port(self) -> int:
+        """rtpengine's RTP port facing the caller (in its SDP for the caller)."""
+        match = re.search(r"^m=audio\s+(\d+)", self.caller_sdp, re.MULTILINE)
+        return int(match.group(1)) if match else 0
+
 
 class MediaRelay:
     """The B2BUA's use of one rtpengine (call from the SIP thread)."""
@@ -154,6 +160,10 @@ class MediaRelay:
         """Play a WAV file to the caller; returns its duration in seconds."""
         answer = self.client.request("play media", call_id=call_id, from_tag=CALLER_TAG, file=path)
         return float(answer.get("duration", 0)) / 1000.0
+
+    def start_recording(self, call_id: str) -> None:
+        """rtpengine writes what both sides send to its recording-dir until the delete."""
+        self.client.request("start recording", call_id=call_id)
 
     def stop(self, call_id: str) -> None:
         self.client.request("stop media", call_id=call_id, from_tag=CALLER_TAG)

@@ -37,9 +37,10 @@ from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
-from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
 from minsheng.hotline.sip.media import MediaRelay
 from minsheng.hotline.sip.prompts import PromptSet
+from minsheng.hotline.sip.recording import Job, Recorder, parse_key
 from minsheng.hotline.sip.records import (
     Batcher,
     ProcessRecordWriter,
@@ -62,6 +63,24 @@ class ServeOptions:
     log: str = "none"
     rtpengine: stack.ListenAddress | None = None  # ng address; None: signalling only
     dtmf_listen: stack.ListenAddress | None = None  # where rtpengine sends its DTMF log
+
+
+def recordings_dir(settings: Settings) -> Path:
+    if settings.hotline_recordings_dir:
+        return Path(settings.hotline_recordings_dir)
+    return settings.var_dir / "recordings"
+
+
+def recording_key(settings: Settings) -> bytes:
+    if not settings.hotline_recording_key:
+        raise InvalidInput(
+            "recording needs MINSHENG_HOTLINE_RECORDING_KEY (minsheng hotline recording keygen)",
+            field="hotline_recording_key",
+        )
+    try:
+        return parse_key(settings.hotline_recording_key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="hotline_recording_key") from exc
 
 
 def prompts_dir(settings: Settings) -> Path:
@@ -115,9 +134,22 @@ class SipServer:
         )
         self.media: MediaRelay | None = None
         self.prompts: PromptSet | None = None
+        self.recorder: Recorder | None = None
         if options.rtpengine is not None:
             self.media = MediaRelay.connect(str(options.rtpengine))
             self.prompts = PromptSet(prompts_dir(settings))
+            if settings.hotline_recording:
+                if not settings.hotline_recording_spool:
+                    raise InvalidInput(
+                        "recording needs MINSHENG_HOTLINE_RECORDING_SPOOL (rtpengine's "
+                        "recording-dir, recording-method = pcap)",
+                        field="hotline_recording_spool",
+                    )
+                self.recorder = Recorder(
+                    Path(settings.hotline_recording_spool),
+                    recordings_dir(settings),
+                    recording_key(settings),
+                )
         self._dtmf_sock: socket.socket | None = None
         self.b2bua = B2BUA(
             self.control,
@@ -130,11 +162,12 @@ class SipServer:
                 max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
                 announce_interval_s=settings.hotline_announce_interval_s,
-                recording_notice=settings.hotline_recording_notice,
+                record=self.recorder is not None,
             ),
             details=self.detail_batch.put,
             media=self.media,
             prompts=self.prompts,
+            recorded=self._recorded if self.recorder is not None else None,
         )
         self._http: ThreadingHTTPServer | None = None
 
@@ -186,7 +219,13 @@ class SipServer:
             self.details.close()
             if self.media is not None:
                 self.media.close()
+            if self.recorder is not None:
+                self.recorder.close()
             self.db.dispose()
+
+    def _recorded(self, sip_call_id: str, caller_port: int) -> None:
+        assert self.recorder is not None
+        self.recorder.put(Job(sip_call_id, call_ref(sip_call_id), caller_port))
 
     def media_warning(self) -> str | None:
         """A line for the operator when rtpengine or the prompts are missing (calls still work)."""
@@ -351,10 +390,16 @@ class SipServer:
 
     def media_status(self) -> dict[str, int]:
         assert self.media is not None
+        recorder = self.recorder
         return {
             "sessions": len(self.media.live),
             "ng_errors": self.media.errors,
             **self.b2bua.media_stats,
+            **(
+                {"recordings_stored": recorder.stored, "recordings_failed": recorder.failed}
+                if recorder is not None
+                else {}
+            ),
         }
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
