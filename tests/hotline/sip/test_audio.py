@@ -229,10 +229,10 @@ class TestConversation:
             MINSHENG_HOTLINE_RECORDING_KEY=key,
             MINSHENG_HOTLINE_RECORDINGS_DIR=str(recordings),
         )
-        # greeting, recording notice and crisis key prompt come first (about 12 s)
+        # greeting, recording notice and crisis key prompt come first (about 16 s)
         caller = phones(
             "caller",
-            np.concatenate([silence(16), caller_says, silence(1.5)]),
+            np.concatenate([silence(22), caller_says, silence(1.5)]),
             caller_account("13912345678"),
         )
         caller.start(f"/dial sip:12356@127.0.0.1:{server.port}")
