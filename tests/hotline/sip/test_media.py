@@ -41,8 +41,11 @@ from minsheng.hotline.sip.prompts import (
 from minsheng.hotline.sip.recording import (
     ALAW,
     ULAW,
+    Job,
+    Recorder,
     decrypt,
     encrypt,
+    file_name,
     new_key,
     parse_key,
     pcap_to_wav,
@@ -468,3 +471,26 @@ class TestRecording:
         result = cli("hotline", "recording", "purge", "--before", "2999-01-01")
         assert result.exit_code != 0
         assert "3 years" in result.output
+
+    def test_recorder_finds_escaped_names_encrypts_and_removes_the_pcap(
+        self, tmp_path: Path
+    ) -> None:
+        spool, folder = tmp_path / "spool", tmp_path / "recordings"
+        (spool / "pcaps").mkdir(parents=True)
+        (spool / "metadata").mkdir()
+        # rtpengine %-escapes the call id in the file name
+        pcap = spool / "pcaps" / "7-1%40127.0.0.1-0123abcd.pcap"
+        pcap.write_bytes(_pcap([(1.0, 40000, 30010, 0, 0, 9, b"\x80" * 160)]))
+        meta = spool / "metadata" / "rtpengine-meta-7-1%40127.0.0.1-0123abcd.txt"
+        meta.write_text(str(pcap))
+        key = parse_key(new_key())
+        recorder = Recorder(spool, folder, key, wait_s=0.1)
+        try:
+            stored = recorder.store(Job("7-1@127.0.0.1", "7-1@127.0.0.1", 30010))
+        finally:
+            recorder.close()
+        assert stored == folder / file_name("7-1@127.0.0.1")
+        wav = decrypt(stored.read_bytes(), key, "7-1@127.0.0.1")
+        with wave.open(BytesIO(wav), "rb") as w:
+            assert w.getnframes() == 160
+        assert not pcap.exists() and not meta.exists()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import unquote
 
 log = logging.getLogger(__name__)
 
@@ -270,11 +271,13 @@ class Recorder:
                 log.exception("recording of a call could not be stored")
 
     def _pcaps(self, call_id: str) -> list[Path]:
+        # rtpengine names the file <call-id>-<random>.pcap with the call id %-escaped
+        # ("1-2@host" → "1-2%40host-….pcap", measured)
         prefix = f"{call_id}-"
         folder = self.spool / "pcaps"
         if not folder.is_dir():
             return []
-        return [p for p in folder.glob("*.pcap") if p.name.startswith(prefix)]
+        return [p for p in folder.glob("*.pcap") if unquote(p.name).startswith(prefix)]
 
     def store(self, job: Job) -> Path:
         import time
