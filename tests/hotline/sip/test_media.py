@@ -337,7 +337,12 @@ class TestNoSessionLeft:
         assert caller.wait() == 0, caller.errors()
         assert wait_for(lambda: len(server.details()) == 1)
         (detail,) = server.details()
-        assert detail["media"] == {"admitted": False, "heard": ["greeting"], "dtmf_crisis": False}
+        assert detail["media"] == {
+            "admitted": False,
+            "heard": ["greeting"],
+            "dtmf_crisis": False,
+            "recorded": False,
+        }
         assert wait_for(lambda: rtpengine.calls() == [])
 
     def test_rtpengine_down_refuses_with_503_and_recovers(
