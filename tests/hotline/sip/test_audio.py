@@ -60,12 +60,13 @@ def speak(path: Path, text: str) -> np.ndarray:
 
 @pytest.fixture
 def prompts(tmp_path: Path, default_prompts: Path) -> Path:
-    """The national defaults, and the national line's own (shorter) greeting over them."""
+    """The national defaults, and the national line's own (shorter) greeting and notice."""
     root = tmp_path / "prompts"
     root.mkdir()
     (root / DEFAULT_FOLDER).symlink_to(default_prompts / DEFAULT_FOLDER)
     (root / "national").mkdir()
     speak(root / "national" / "greeting.wav", "您好，这里是心理援助热线。")
+    speak(root / "national" / "recording_notice.wav", "本次通话将被录音。")
     return root
 
 
@@ -229,10 +230,10 @@ class TestConversation:
             MINSHENG_HOTLINE_RECORDING_KEY=key,
             MINSHENG_HOTLINE_RECORDINGS_DIR=str(recordings),
         )
-        # greeting, recording notice and crisis key prompt come first (about 16 s)
+        # greeting, recording notice and crisis key prompt come first (about 11 s)
         caller = phones(
             "caller",
-            np.concatenate([silence(22), caller_says, silence(1.5)]),
+            np.concatenate([silence(17), caller_says, silence(1.5)]),
             caller_account("13912345678"),
         )
         caller.start(f"/dial sip:12356@127.0.0.1:{server.port}")
@@ -252,7 +253,8 @@ class TestConversation:
         greeting = read_wav(prompts / "national" / "greeting.wav")
         score_g, at_g = match(caller_heard, greeting)
         assert score_g > HEARD
-        score_n, at_n = match(caller_heard, piece(prompts, "recording_notice"))
+        notice = read_wav(prompts / "national" / "recording_notice.wav")
+        score_n, at_n = match(caller_heard, notice)
         assert score_n > HEARD
         assert at_g < at_n < at_b  # greeting, recording notice, then the counsellor
         assert rtpengine.calls() == []
