@@ -103,7 +103,7 @@ class Rtpengine:
 def running_rtpengine(tmp_path: Path) -> Iterator[Rtpengine]:
     """The ``rtpengine`` fixture (conftest): started before the test, stopped by pid after."""
     if RTPENGINE is None:
-        pytest.fail("rtpengine not installed (Debian rtpengine-daemon; .ci/provision.d/media.sh)")
+        pytest.fail("rtpengine not installed (Debian rtpengine-daemon; sudo make provision)")
     base = random.randrange(20000, 58000, 2)
     engine = Rtpengine(
         ng_port=free_port(),
@@ -123,7 +123,7 @@ def built_prompts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``default_prompts`` fixture (conftest): generated once per session (espeak-ng, sox)."""
     missing = missing_tools()
     if missing:
-        pytest.fail(f"{', '.join(missing)} not installed (.ci/provision.d/media.sh)")
+        pytest.fail(f"{', '.join(missing)} not installed (sudo make provision)")
     root = tmp_path_factory.mktemp("prompts")
     build_defaults(root)
     return root

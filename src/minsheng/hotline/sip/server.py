@@ -32,8 +32,10 @@ from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from minsheng.hotline import rules, service
+from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
@@ -49,7 +51,6 @@ from minsheng.hotline.sip.records import (
     jsonl_sink,
 )
 from minsheng.hotline.sip.seats import SeatBook
-from minsheng.hotline.snapshot import Directory
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def hotline_numbers(directory: Directory) -> frozenset[str]:
     """12356 and every legacy number of the directory (digits only)."""
     numbers = {HOTLINE_NUMBER}
     for h in directory.hotlines:
-        numbers.update(rules.legacy_key(n) for n in h.legacy_numbers)
+        numbers.update(routing.legacy_key(n) for n in h.legacy_numbers)
     return frozenset(numbers)
 
 
