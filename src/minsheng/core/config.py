@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     hotline_recording_spool: str = Field(
         "", description="rtpengine's recording-dir (recording-method = pcap)"
     )
+    hotline_emergency_gateways: str = Field(
+        "", description="Emergency gateways (JSON): region code or * → {110|119|120: SIP address}"
+    )
     hotline_recordings_dir: str = Field(
         "", description="Encrypted recordings; empty: var/recordings"
     )

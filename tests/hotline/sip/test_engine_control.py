@@ -352,3 +352,11 @@ class TestMediaViews:
         assert d is not None and d.position == 1  # moved up when c hung up
         assert control.queue_info("nope") is None
         assert len(fake.rings) == 2
+
+    def test_handover_facts_give_the_region_and_the_crisis_mark(self, world: World) -> None:
+        control, _fake, clock, _records = world
+        control.call_arrived(inbound("a", clock, crisis=True))  # origin 0755: Shenzhen
+        facts = control.handover_facts("a")
+        assert facts is not None
+        assert (facts.city_code, facts.province_code, facts.crisis) == ("440300", "440000", True)
+        assert control.handover_facts("nope") is None

@@ -127,6 +127,8 @@ class _Call:
     playing_until: float = 0.0  # monotonic end of the prompt being played
     dtmf_crisis: bool = False  # the caller pressed the crisis key
     recording: bool = False  # rtpengine records the conversation
+    ua_t: Any = None  # the emergency service being rung for a hand-over
+    transfer: dict[str, Any] | None = None  # the hand-over, for the SIP detail record
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -140,6 +142,11 @@ class _Call:
             self.b2b.start_call(self, event)
             return
         if isinstance(event, (CCEventDisconnect, CCEventFail)):
+            if self.ua_t is not None:  # a hand-over under way: the emergency service's leg too
+                self.ua_t.recvEvent(CCEventDisconnect(rtime=event.rtime))
+                self.ua_t = None
+                if self.transfer is not None:
+                    self.transfer["connected"] = False
             if self.ua_o is not None and id(self.ua_o) not in self.legs_ignored:
                 if not self.answered:
                     self.seat_result("cancelled", None)
@@ -225,6 +232,30 @@ class _Call:
             return
         if self.answered:
             self.ua_a.recvEvent(event)
+
+    # leg T (an emergency service taking the caller over) --------------------------------------
+    def event_t(self, event: Any, ua: Any) -> None:
+        from sippy.CCEvents import (
+            CCEventConnect,
+            CCEventDisconnect,
+            CCEventFail,
+            CCEventPreConnect,
+            CCEventRedirect,
+        )
+
+        if ua is self.ua_o:
+            self.event_o(event, ua)  # handed over: the emergency service is the other side now
+            return
+        if ua is not self.ua_t or self.ended or self.transfer is None:
+            return
+        if isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            self.b2b.handed_over(self, ua, event)
+        elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
+            code = None
+            if isinstance(event, (CCEventFail, CCEventRedirect)):
+                code = int(event.getData()[0])
+            self.transfer.update(connected=False, sip_code=code)
+            self.ua_t = None  # the counsellor is still with the caller
 
     def seat_result(self, outcome: str, code: int | None) -> None:
         if self.seats and "outcome" not in self.seats[-1]:
@@ -429,6 +460,7 @@ class B2BUA:
                 "ended_by": str(by),
                 "final_code": final_code,
                 "seats": call.seats,
+                **({"transfer": call.transfer} if call.transfer is not None else {}),
                 **(
                     {
                         "media": {
@@ -519,6 +551,9 @@ class B2BUA:
         if call is None or call.ended:
             return
         call.ended = True
+        if call.ua_t is not None:
+            call.ua_t.recvEvent(CCEventDisconnect())
+            call.ua_t = None
         if call.ua_o is not None:
             if not call.answered:
                 call.seat_result("cancelled", None)
@@ -536,6 +571,76 @@ class B2BUA:
             call.ua_a.recvEvent(CCEventDisconnect())
         else:
             call.ua_a.recvEvent(CCEventFail((code, reason)))
+
+    # hand-over to 110/119/120 --------------------------------------------------------------------
+    def transfer(
+        self, call_id: str, number: str, target: SeatTarget, headers: dict[str, str], by: str
+    ) -> None:
+        """Ring the emergency service for a call in conversation; when it answers, the caller is
+        bridged to it and the counsellor's leg ends (the counsellor stays on until then)."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.SipHeader import SipHeader
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None:
+            raise ValueError("a hand-over needs the media relay (rtpengine)")
+        if call.ua_t is not None:
+            raise ValueError("a hand-over of this call is under way")
+        extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
+        ua_t = UA(
+            self.global_config,
+            event_cb=call.event_t,
+            nh_address=(target.host, target.port),
+            expire_time=60.0,
+            nh_transport=target.transport,
+            extra_headers=extra,
+        )
+        ua_t.local_ua = self.config.user_agent
+        ua_t.no_reply_time = self.config.no_reply_s * 2
+        call.ua_t = ua_t
+        call.transfer = {
+            "to": number,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "connected": None,
+            "sip_code": None,
+        }
+        c_id = call.e_try.getData()[0]
+        leg_id = SipCallId(f"{c_id}-handover")
+        ua_t.recvEvent(
+            CCEventTry((leg_id, "12356", target.user, MsgBody(call.media.seat_sdp), None, "12356"))
+        )
+
+    def handed_over(self, call: _Call, ua: Any, event: Any) -> None:
+        """The emergency service answered: point rtpengine's seat side at it, end the
+        counsellor's leg; the caller now talks to the emergency service."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        assert self.media is not None
+        assert call.transfer is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        if body is not None:
+            try:
+                self.media.seat_answered(call.call_id, str(body))
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the emergency service's answer: %s", exc)
+        old = call.ua_o
+        if old is not None:
+            call.legs_ignored.add(id(old))
+            old.recvEvent(CCEventDisconnect())
+        call.ua_o = ua
+        call.ua_t = None
+        call.transfer.update(
+            connected=True, sip_code=200, connected_at=datetime.now(UTC).isoformat()
+        )
+        # the counsellor's part of the call ends here (record, wrap-up); the caller stays on
+        self.control.call_ended(call.call_id, Party.COUNSELLOR)
 
     # media mode ----------------------------------------------------------------------------
     def _answer_with_media(self, call: _Call, event: Any) -> None:

@@ -80,6 +80,15 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class HandoverFacts:
+    """What an emergency service is told about a handed-over caller."""
+
+    city_code: str | None
+    province_code: str | None
+    crisis: bool
+
+
+@dataclass(frozen=True)
 class SeatTarget:
     """Where to ring a counsellor: a SIP contact (registered binding or static directory entry)."""
 
@@ -159,6 +168,9 @@ class CallControl(Protocol):
 
     def queue_info(self, call_id: str) -> QueueInfo | None:
         """The call's place in its queue now, or None when it is not waiting (e.g. ringing)."""
+
+    def handover_facts(self, call_id: str) -> HandoverFacts | None:
+        """Where the caller was located and whether the call is crisis; None if no such call."""
 
     def tick(self) -> None:
         """Called about every 100 ms on the SIP thread: timeouts, rollovers, dispatch."""

@@ -55,6 +55,7 @@ from minsheng.hotline.rules.snapshot import CallTag, Directory
 from minsheng.hotline.sip.control import (
     Admission,
     Credentials,
+    HandoverFacts,
     InboundCall,
     Party,
     Preview,
@@ -163,6 +164,13 @@ class EngineCallControl:
         if info is None:
             return None
         return QueueInfo(info.hotline_id, info.position, round(info.expected_wait_s))
+
+    def handover_facts(self, call_id: str) -> HandoverFacts | None:
+        ref = call_ref(call_id)
+        tag = self.tags.get(ref)
+        if tag is None:
+            return None
+        return HandoverFacts(tag.city_code, tag.province_code, ref in self.crisis)
 
     def call_arrived(self, call: InboundCall) -> Admission:
         ref = call_ref(call.call_id)

@@ -51,6 +51,7 @@ from minsheng.hotline.sip.records import (
     jsonl_sink,
 )
 from minsheng.hotline.sip.seats import SeatBook
+from minsheng.hotline.sip.transfer import EMERGENCY_NUMBERS, Gateways
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,10 @@ class SipServer:
                     recording_key(settings),
                 )
         self._dtmf_sock: socket.socket | None = None
+        try:
+            self.gateways = Gateways.parse(settings.hotline_emergency_gateways)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="hotline_emergency_gateways") from exc
         self.b2bua = B2BUA(
             self.control,
             B2BUAConfig(
@@ -316,6 +321,8 @@ class SipServer:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[0] == "calls" and parts[2] == "crisis":
                     self._crisis(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
+                    self._transfer(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
                 else:
@@ -346,6 +353,25 @@ class SipServer:
                     return 200, {"sip_call_id": call_id, "crisis": True}
 
                 self._handle(crisis)
+
+            def _transfer(self, call_id: str) -> None:
+                def transfer(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    to = str(self._body().get("to", ""))
+                    if to not in EMERGENCY_NUMBERS:
+                        raise InvalidInput("to must be 110, 119 or 120", field="to")
+                    result = server.transfer(call_id, to, principal.actor)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.transfer",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail=result,
+                    )
+                    return 200, result
+
+                self._handle(transfer)
 
             def _seat_state(self, counsellor_id: str) -> None:
                 def change(session: Any) -> tuple[int, dict[str, Any]]:
@@ -387,6 +413,30 @@ class SipServer:
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
+        return result
+
+    def transfer(self, call_id: str, to: str, actor: str) -> dict[str, Any]:
+        """Start handing a call in conversation over to 110/119/120 (the region's gateway)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def start() -> dict[str, Any]:
+            facts = self.control.handover_facts(call_id)
+            if facts is None:
+                raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+            target = self.gateways.lookup(to, facts.city_code, facts.province_code)
+            if target is None:
+                raise Conflict(f"no gateway for {to} in the caller's region", field="to")
+            location = facts.city_code or facts.province_code or ""
+            headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
+            try:
+                self.b2bua.transfer(call_id, to, target, headers, actor)
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+            return {"sip_call_id": call_id, "to": to, "location": location, "ringing": True}
+
+        result: dict[str, Any] = ED2.callFromThreadSync(start)
         return result
 
     def media_status(self) -> dict[str, int]:
