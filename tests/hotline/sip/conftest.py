@@ -323,3 +323,20 @@ def sipp(tmp_path: Path) -> Iterator[SippFactory]:
     factory = SippFactory(tmp_path)
     yield factory
     factory.close()
+
+
+# media (rtpengine, prompts): helpers in media_support.py ------------------------------------------
+@pytest.fixture
+def rtpengine(tmp_path: Path) -> Iterator[Any]:
+    """A real rtpengine (userspace) on free ports of 127.0.0.1, stopped by pid after the test."""
+    from tests.hotline.sip.media_support import running_rtpengine
+
+    yield from running_rtpengine(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_prompts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The national default prompts, generated once per test session with espeak-ng and sox."""
+    from tests.hotline.sip.media_support import built_prompts
+
+    return built_prompts(tmp_path_factory)

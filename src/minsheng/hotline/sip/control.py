@@ -72,6 +72,23 @@ class Admission:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """Where a call will go first, for what the caller hears before it joins a queue."""
+
+    hotline_id: str | None  # the first hotline of the routing plan (its prompt folder)
+    local_closed: bool = False  # a line nearer the caller was skipped as closed at this hour
+
+
+@dataclass(frozen=True)
+class HandoverFacts:
+    """What an emergency service is told about a handed-over caller."""
+
+    city_code: str | None
+    province_code: str | None
+    crisis: bool
+
+
+@dataclass(frozen=True)
 class SeatTarget:
     """Where to ring a counsellor: a SIP contact (registered binding or static directory entry)."""
 
@@ -145,6 +162,15 @@ class CallControl(Protocol):
 
     def mark_crisis(self, call_id: str) -> bool:
         """Staff mark a waiting call as crisis; False when no such waiting call."""
+
+    def preview(self, call: InboundCall) -> Preview:
+        """Where the call would go, before it is offered (media mode: which prompts to play)."""
+
+    def queue_info(self, call_id: str) -> QueueInfo | None:
+        """The call's place in its queue now, or None when it is not waiting (e.g. ringing)."""
+
+    def handover_facts(self, call_id: str) -> HandoverFacts | None:
+        """Where the caller was located and whether the call is crisis; None if no such call."""
 
     def tick(self) -> None:
         """Called about every 100 ms on the SIP thread: timeouts, rollovers, dispatch."""

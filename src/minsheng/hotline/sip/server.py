@@ -19,6 +19,7 @@ import gc
 import json
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,10 @@ from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
-from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
+from minsheng.hotline.sip.media import MediaRelay
+from minsheng.hotline.sip.prompts import PromptSet
+from minsheng.hotline.sip.recording import Job, Recorder, parse_key
 from minsheng.hotline.sip.records import (
     Batcher,
     ProcessRecordWriter,
@@ -47,6 +51,7 @@ from minsheng.hotline.sip.records import (
     jsonl_sink,
 )
 from minsheng.hotline.sip.seats import SeatBook
+from minsheng.hotline.sip.transfer import EMERGENCY_NUMBERS, Gateways
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,32 @@ class ServeOptions:
     listen: stack.ListenAddress
     control: stack.ListenAddress | None
     log: str = "none"
+    rtpengine: stack.ListenAddress | None = None  # ng address; None: signalling only
+    dtmf_listen: stack.ListenAddress | None = None  # where rtpengine sends its DTMF log
+
+
+def recordings_dir(settings: Settings) -> Path:
+    if settings.hotline_recordings_dir:
+        return Path(settings.hotline_recordings_dir)
+    return settings.var_dir / "recordings"
+
+
+def recording_key(settings: Settings) -> bytes:
+    if not settings.hotline_recording_key:
+        raise InvalidInput(
+            "recording needs MINSHENG_HOTLINE_RECORDING_KEY (minsheng hotline recording keygen)",
+            field="hotline_recording_key",
+        )
+    try:
+        return parse_key(settings.hotline_recording_key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="hotline_recording_key") from exc
+
+
+def prompts_dir(settings: Settings) -> Path:
+    if settings.hotline_prompts_dir:
+        return Path(settings.hotline_prompts_dir)
+    return settings.var_dir / "prompts"
 
 
 def details_path(settings: Settings) -> Path:
@@ -103,6 +134,29 @@ class SipServer:
         self.control = EngineCallControl(
             directory, seats, settings=settings, record=self.record_batch.put
         )
+        self.media: MediaRelay | None = None
+        self.prompts: PromptSet | None = None
+        self.recorder: Recorder | None = None
+        if options.rtpengine is not None:
+            self.media = MediaRelay.connect(str(options.rtpengine))
+            self.prompts = PromptSet(prompts_dir(settings))
+            if settings.hotline_recording:
+                if not settings.hotline_recording_spool:
+                    raise InvalidInput(
+                        "recording needs MINSHENG_HOTLINE_RECORDING_SPOOL (rtpengine's "
+                        "recording-dir, recording-method = pcap)",
+                        field="hotline_recording_spool",
+                    )
+                self.recorder = Recorder(
+                    Path(settings.hotline_recording_spool),
+                    recordings_dir(settings),
+                    recording_key(settings),
+                )
+        self._dtmf_sock: socket.socket | None = None
+        try:
+            self.gateways = Gateways.parse(settings.hotline_emergency_gateways)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="hotline_emergency_gateways") from exc
         self.b2bua = B2BUA(
             self.control,
             B2BUAConfig(
@@ -113,8 +167,13 @@ class SipServer:
                 no_reply_s=settings.hotline_sip_no_reply_s,
                 max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
+                announce_interval_s=settings.hotline_announce_interval_s,
+                record=self.recorder is not None,
             ),
             details=self.detail_batch.put,
+            media=self.media,
+            prompts=self.prompts,
+            recorded=self._recorded if self.recorder is not None else None,
         )
         self._http: ThreadingHTTPServer | None = None
 
@@ -147,6 +206,8 @@ class SipServer:
             ED2.regSignal(signum, stack.stop_loop)
         if self.options.control is not None:
             self._start_http(self.options.control)
+        if self.options.dtmf_listen is not None:
+            self._start_dtmf(self.options.dtmf_listen)
         if ready is not None:
             ready()
         try:
@@ -154,13 +215,60 @@ class SipServer:
         finally:
             if self._http is not None:
                 self._http.shutdown()
+            if self._dtmf_sock is not None:
+                self._dtmf_sock.close()
             self.b2bua.shutdown()
             if self._flusher is not None:
                 self._flusher.cancel()
             self._flush_batches()  # the records of the calls the shutdown ended
             self.writer.close()
             self.details.close()
+            if self.media is not None:
+                self.media.close()
+            if self.recorder is not None:
+                self.recorder.close()
             self.db.dispose()
+
+    def _recorded(self, sip_call_id: str, caller_port: int) -> None:
+        assert self.recorder is not None
+        self.recorder.put(Job(sip_call_id, call_ref(sip_call_id), caller_port))
+
+    def media_warning(self) -> str | None:
+        """A line for the operator when rtpengine or the prompts are missing (calls still work)."""
+        if self.media is None:
+            return None
+        problems = []
+        if not self.media.client.ping():
+            problems.append(f"rtpengine at {self.options.rtpengine} does not answer ng ping")
+        if self.prompts is not None and not self.prompts.available():
+            problems.append(
+                f"no prompts in {self.prompts.root} (run: minsheng hotline prompts build)"
+            )
+        return "; ".join(problems) or None
+
+    # rtpengine's DTMF log --------------------------------------------------------------------
+    def _start_dtmf(self, address: stack.ListenAddress) -> None:
+        """Receive rtpengine's DTMF log (one JSON object per UDP datagram, ``dtmf-log-dest``)."""
+        sock = socket.socket(socket.AF_INET6 if ":" in address.host else socket.AF_INET,
+                             socket.SOCK_DGRAM)  # fmt: skip
+        sock.bind((address.host, address.port))
+        self._dtmf_sock = sock
+        b2bua = self.b2bua
+
+        def receive() -> None:
+            while True:
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    return  # closed at shutdown
+                try:
+                    event = json.loads(data)
+                    call_id, tag, digit = event["callid"], event["source_tag"], int(event["event"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                stack.call_soon(b2bua.dtmf, str(call_id), str(tag), digit)
+
+        threading.Thread(target=receive, name="sip-dtmf", daemon=True).start()
 
     def _flush_batches(self) -> None:
         self.detail_batch.flush()
@@ -213,6 +321,8 @@ class SipServer:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[0] == "calls" and parts[2] == "crisis":
                     self._crisis(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
+                    self._transfer(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
                 else:
@@ -243,6 +353,25 @@ class SipServer:
                     return 200, {"sip_call_id": call_id, "crisis": True}
 
                 self._handle(crisis)
+
+            def _transfer(self, call_id: str) -> None:
+                def transfer(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    to = str(self._body().get("to", ""))
+                    if to not in EMERGENCY_NUMBERS:
+                        raise InvalidInput("to must be 110, 119 or 120", field="to")
+                    result = server.transfer(call_id, to, principal.actor)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.transfer",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail=result,
+                    )
+                    return 200, result
+
+                self._handle(transfer)
 
             def _seat_state(self, counsellor_id: str) -> None:
                 def change(session: Any) -> tuple[int, dict[str, Any]]:
@@ -280,10 +409,49 @@ class SipServer:
                 "records_written": self.writer.written,
                 "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
+                **({"media": self.media_status()} if self.media is not None else {}),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
+
+    def transfer(self, call_id: str, to: str, actor: str) -> dict[str, Any]:
+        """Start handing a call in conversation over to 110/119/120 (the region's gateway)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def start() -> dict[str, Any]:
+            facts = self.control.handover_facts(call_id)
+            if facts is None:
+                raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+            target = self.gateways.lookup(to, facts.city_code, facts.province_code)
+            if target is None:
+                raise Conflict(f"no gateway for {to} in the caller's region", field="to")
+            location = facts.city_code or facts.province_code or ""
+            headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
+            try:
+                self.b2bua.transfer(call_id, to, target, headers, actor)
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+            return {"sip_call_id": call_id, "to": to, "location": location, "ringing": True}
+
+        result: dict[str, Any] = ED2.callFromThreadSync(start)
+        return result
+
+    def media_status(self) -> dict[str, int]:
+        assert self.media is not None
+        recorder = self.recorder
+        return {
+            "sessions": len(self.media.live),
+            "ng_errors": self.media.errors,
+            **self.b2bua.media_stats,
+            **(
+                {"recordings_stored": recorder.stored, "recordings_failed": recorder.failed}
+                if recorder is not None
+                else {}
+            ),
+        }
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         from sippy.Core.EventDispatcher import ED2
