@@ -49,6 +49,8 @@ class B2BUAConfig:
     max_call_s: float = 4 * 3600.0  # watchdog: a dialog whose BYE was lost is torn down
     realm: str = "12356"
     user_agent: str = "minsheng-12356"
+    partition_header: str = "x-partition"  # set by the Kamailio front (sip/kamailio.py)
+    handover_header: str = "x-handover"  # a call handed on by another node (sip/nodestate.py)
 
 
 def _seat_outcome(code: int) -> SeatOutcome:
@@ -223,6 +225,8 @@ class B2BUA:
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
         self.stats = {"invites": 0, "refused": 0, "bad_requests": 0}
+        # A draining node answers the front's OPTIONS probes 503, so Kamailio sends it no new call.
+        self.options_code = (200, "OK")
         self._ticker: Any = None
 
     # life cycle ----------------------------------------------------------------------------
@@ -262,7 +266,7 @@ class B2BUA:
         if method == "REGISTER":
             return (self.registrar.handle(req), None, None)
         if method == "OPTIONS":
-            return (req.genResponse(200, "OK"), None, None)
+            return (req.genResponse(*self.options_code), None, None)
         if method in ("ACK", "CANCEL"):
             return None
         return (req.genResponse(501, "Not Implemented"), None, None)
@@ -322,6 +326,8 @@ class B2BUA:
             crisis=crisis_value in ("1", "yes", "true", "crisis"),
             skill=self._header(req, self.config.skill_header) or None,
             arrived_at=datetime.now(UTC),
+            partition=self._header(req, self.config.partition_header) or None,
+            handover=self._header(req, self.config.handover_header) or None,
         )
 
     def start_call(self, call: _Call, event: Any) -> None:
@@ -338,9 +344,16 @@ class B2BUA:
             log.exception("call control failed on a new call")
             admission = Admission.refuse(500, "Server Internal Error")
         if not admission.accepted:
+            from sippy.SipHeader import SipHeader
+
             self.stats["refused"] += 1
             call.ended = True
-            call.ua_a.recvEvent(CCEventFail((admission.code, admission.reason)))
+            fail = CCEventFail((admission.code, admission.reason))
+            if admission.headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=n.lower(), bodys=v) for n, v in admission.headers
+                )
+            call.ua_a.recvEvent(fail)
 
     def detail(self, call: _Call, by: Party, final_code: int | None = None) -> None:
         """Hand the SIP detail record of a finished call to ``details`` (no caller number)."""
@@ -425,8 +438,11 @@ class B2BUA:
         event.extra_headers = (SipHeader(name="x-queue", bodys=value),)
         call.ua_a.recvEvent(event)
 
-    def end(self, call_id: str, code: int, reason: str) -> None:
+    def end(
+        self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
         from sippy.CCEvents import CCEventDisconnect, CCEventFail
+        from sippy.SipHeader import SipHeader
 
         call = self.calls.get(call_id)
         if call is None or call.ended:
@@ -441,4 +457,9 @@ class B2BUA:
         if call.answered:
             call.ua_a.recvEvent(CCEventDisconnect())
         else:
-            call.ua_a.recvEvent(CCEventFail((code, reason)))
+            fail = CCEventFail((code, reason))
+            if headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=name.lower(), bodys=value) for name, value in headers.items()
+                )
+            call.ua_a.recvEvent(fail)

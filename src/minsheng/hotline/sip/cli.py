@@ -35,6 +35,16 @@ def serve(
         str, typer.Option(help="Staff HTTP endpoint host:port, or 'off' (default: setting)")
     ] = "",
     log: Annotated[str, typer.Option(help="SIP message log: none, stderr, syslog, file")] = "none",
+    node: Annotated[
+        str, typer.Option(help="Run as this node of the SIP cluster (docs/hotline-scale.md)")
+    ] = "",
+    kamailio_db: Annotated[
+        str,
+        typer.Option(
+            envvar="MINSHENG_HOTLINE_SIP_KAMAILIO_DB",
+            help="Cluster node: SQLAlchemy URL of Kamailio's database (registrations)",
+        ),
+    ] = "",
 ) -> None:
     """Answer 12356 and the legacy numbers on SIP: route, queue, ring seats, record every call.
 
@@ -52,7 +62,13 @@ def serve(
     control_at = None if control_text in ("off", "") else _address(control_text, "control")
     assert isinstance(listen_at, ListenAddress)
     assert control_at is None or isinstance(control_at, ListenAddress)
-    options = ServeOptions(listen=listen_at, control=control_at, log=log)
+    options = ServeOptions(
+        listen=listen_at,
+        control=control_at,
+        log=log,
+        node=node or None,
+        kamailio_db=kamailio_db or None,
+    )
     server = SipServer.from_database(settings, seats, options)
 
     def ready() -> None:
@@ -83,4 +99,7 @@ def ha1(
 
 def register(app: typer.Typer) -> None:
     """Add the ``sip`` sub-group to the ``hotline`` group."""
+    from minsheng.hotline.sip import cluster_cli
+
+    cluster_cli.register(sip_app)
     app.add_typer(sip_app, name="sip")
