@@ -22,6 +22,7 @@ from minsheng.hotline.schemas import (
     CounsellorStateUpdate,
     FollowUpDone,
 )
+from minsheng.hotline.service.cluster import forward_seat_state as cluster_forward_seat_state
 
 router = APIRouter(prefix="/api/hotline", tags=["hotline"])
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
@@ -110,10 +111,18 @@ def create_counsellor(data: CounsellorCreate, session: DbSession, user: Staff) -
 
 @router.put("/counsellors/{counsellor_id}/state")
 def set_counsellor_state(
-    counsellor_id: str, data: CounsellorStateUpdate, session: DbSession, user: Staff
+    counsellor_id: str,
+    data: CounsellorStateUpdate,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
 ) -> dict[str, Any]:
     c = service.set_counsellor_state(session, counsellor_id, data.state, actor=_actor(user))
-    return service.counsellor_dict(c)
+    # in a SIP cluster the node serving the seat's partition applies it (and publishes it)
+    forwarded = cluster_forward_seat_state(
+        session, counsellor_id, data.state, secret=settings.secret_key, actor=_actor(user)
+    )
+    return service.counsellor_dict(c) | ({"node": forwarded["node"]} if forwarded else {})
 
 
 @router.get("/calls")
@@ -187,3 +196,9 @@ def purge(session: DbSession, settings: AppSettings, user: Staff) -> dict[str, A
 from minsheng.hotline.planning_routes import router as planning_router  # noqa: E402
 
 router.include_router(planning_router)
+
+
+# the SIP cluster's live view (routes_cluster.py)
+from minsheng.hotline.routes_cluster import router as _cluster_router  # noqa: E402
+
+router.include_router(_cluster_router)

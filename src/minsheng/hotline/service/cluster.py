@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit
 from minsheng.core.db import utcnow
-from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.core.errors import DomainError, InvalidInput, NotFound
 from minsheng.hotline.models import (
     Call,
     CallAttempt,
@@ -203,22 +203,14 @@ def publish(
     now: datetime,
     counters: dict[str, Any],
     active_partitions: list[str],
-    calls: list[dict[str, Any]],
     seats: dict[str, str],
 ) -> bool:
-    """One second of a node's state: heartbeat and counters, its live calls (replacing the
-    previous second's), and the seat states of the partitions it serves. Returns whether the
-    node is asked to drain."""
+    """One second of a node's state: heartbeat and counters, and the seat states of the
+    partitions it serves. Returns whether the node is asked to drain."""
     node = get_node(session, node_id)
     node.heartbeat_at = now
     node.counters = counters
     node.active_partitions = active_partitions
-    session.execute(delete(SipLiveCall).where(SipLiveCall.node_id == node_id))
-    if calls:
-        session.execute(
-            insert(SipLiveCall),
-            [{**c, "node_id": node_id, "updated_at": now} for c in calls],
-        )
     for state, ids in _group(seats).items():
         session.execute(
             update(Counsellor)
@@ -227,6 +219,50 @@ def publish(
         )
     session.flush()
     return node.draining
+
+
+def publish_calls(
+    session: Session,
+    node_id: str,
+    *,
+    now: datetime,
+    changed: list[dict[str, Any]],
+    gone: list[str],
+    force: Iterable[str] = (),
+) -> list[str]:
+    """The node's live calls that changed (new, another state or queue position) since its last
+    publication, and those it no longer holds. A call's row stays until its record is stored
+    (the record writer removes it in the same transaction), so that a node dying leaves no call
+    unaccounted; rows in ``force`` go regardless (their record is not this node's to write).
+    Returns the gone calls whose rows are still there."""
+    refs = [c["call_ref"] for c in changed]
+    stored: set[str] = set()
+    if gone:
+        stored = set(session.scalars(select(Call.call_ref).where(Call.call_ref.in_(gone))))
+    drop = refs + [r for r in gone if r in stored] + list(force)
+    if drop:
+        session.execute(
+            delete(SipLiveCall).where(
+                SipLiveCall.node_id == node_id, SipLiveCall.call_ref.in_(drop)
+            )
+        )
+    if changed:
+        recorded = set(session.scalars(select(Call.call_ref).where(Call.call_ref.in_(refs))))
+        rows = [
+            {**c, "node_id": node_id, "updated_at": now}
+            for c in changed
+            if c["call_ref"] not in recorded
+        ]
+        if rows:
+            session.execute(insert(SipLiveCall), rows)
+    session.flush()
+    return [r for r in gone if r not in stored]
+
+
+def forget_live_calls(session: Session, call_refs: list[str]) -> None:
+    """The records of these calls are stored: their live rows go (whichever node wrote them)."""
+    if call_refs:
+        session.execute(delete(SipLiveCall).where(SipLiveCall.call_ref.in_(call_refs)))
 
 
 def _group(seats: dict[str, str]) -> dict[str, list[str]]:
@@ -255,19 +291,22 @@ def mark_lost(
     rows = list(session.scalars(stmt))
     if not rows:
         return 0
+    node = session.get(SipNode, node_id)
+    last_sign = node.heartbeat_at if node is not None else None
     existing = set(
         session.scalars(select(Call.call_ref).where(Call.call_ref.in_([r.call_ref for r in rows])))
     )
     for r in rows:
         if r.call_ref not in existing:
-            wait_end = r.answered_at or r.updated_at
+            ended = max(r.updated_at, last_sign) if last_sign is not None else r.updated_at
+            wait_end = r.answered_at or ended
             call = Call(
                 call_ref=r.call_ref,
                 caller_hash=r.caller_hash,
                 caller_masked=r.caller_masked,
                 dialled=r.dialled,
                 arrived_at=r.arrived_at,
-                ended_at=r.updated_at,
+                ended_at=ended,
                 location_source=r.location_source,
                 province_code=r.province_code,
                 city_code=r.city_code,
@@ -282,9 +321,7 @@ def mark_lost(
                 answered_at=r.answered_at,
                 wait_s=max(0.0, (wait_end - r.arrived_at).total_seconds()),
                 talk_s=(
-                    max(0.0, (r.updated_at - r.answered_at).total_seconds())
-                    if r.answered_at
-                    else 0.0
+                    max(0.0, (ended - r.answered_at).total_seconds()) if r.answered_at else 0.0
                 ),
                 wrapup_s=0.0,
                 offers=1 if r.state in ("ringing", "talking") else 0,
@@ -297,7 +334,7 @@ def mark_lost(
                     level="",
                     rule=f"lost_with_node:{node_id}:{r.state}",
                     entered_at=r.arrived_at,
-                    left_at=r.updated_at,
+                    left_at=ended,
                     result=LOST,
                 )
             ]
@@ -324,11 +361,11 @@ def live_calls(
     fresh_s: float = 5.0,
     now: datetime | None = None,
 ) -> list[SipLiveCall]:
-    """Calls up on the nodes (as published in the last ``fresh_s`` seconds), oldest first."""
+    """Calls up on the nodes alive (heartbeat in the last ``fresh_s`` seconds), crisis calls
+    first, then oldest first."""
     now = now or utcnow()
-    stmt = select(SipLiveCall).where(
-        SipLiveCall.state.in_(states), SipLiveCall.updated_at >= now - timedelta(seconds=fresh_s)
-    )
+    alive = select(SipNode.id).where(SipNode.heartbeat_at >= now - timedelta(seconds=fresh_s))
+    stmt = select(SipLiveCall).where(SipLiveCall.state.in_(states), SipLiveCall.node_id.in_(alive))
     if province_code:
         stmt = stmt.where(SipLiveCall.province_code == province_code)
     if hotline_id:
@@ -378,3 +415,71 @@ def node_of_counsellor(session: Session, counsellor_id: str) -> SipNode | None:
         if pid in (n.active_partitions or []) and node_dict(n, now)["alive"]:
             return n
     return None
+
+
+# staff actions on the node that holds the call or the seat ------------------------------------
+class NodeUnreachable(DomainError):
+    status_code = 502
+
+
+def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, Any] | None) -> Any:
+    """POST a staff action to a node's staff endpoint, signed for ``actor`` (see nodestate)."""
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    from minsheng.hotline.sip.nodestate import FORWARD_HEADER, sign_forward
+
+    if not node.control_address:
+        raise NodeUnreachable(f"node {node.id} has no staff endpoint", field="node")
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(
+        f"http://{node.control_address}{path}",
+        data=data,
+        method="POST",
+        headers={
+            FORWARD_HEADER: sign_forward(secret, actor, "POST", path, data, time.time()),
+            "Content-Type": "application/json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 (our node)
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:300]
+        if exc.code == 404:
+            raise NotFound(f"node {node.id}: {detail}", field="sip_call_id") from None
+        raise NodeUnreachable(
+            f"node {node.id} answered {exc.code}: {detail}", field="node"
+        ) from None
+    except OSError as exc:
+        raise NodeUnreachable(f"node {node.id} not reachable: {exc}", field="node") from None
+
+
+def forward_crisis(
+    session: Session, sip_call_id: str, *, secret: str, actor: str
+) -> dict[str, Any]:
+    """Mark a call waiting on any node as crisis: the node that holds it does it."""
+    from urllib.parse import quote
+
+    live = find_live_call(session, sip_call_id)
+    if live is None:
+        raise NotFound("no call with this SIP Call-ID waits on any node", field="sip_call_id")
+    node = get_node(session, live.node_id)
+    answer = _forward(node, secret, actor, f"/calls/{quote(sip_call_id, safe='')}/crisis", None)
+    return {"node": node.id, **answer}
+
+
+def forward_seat_state(
+    session: Session, counsellor_id: str, state: str, *, secret: str, actor: str
+) -> dict[str, Any] | None:
+    """Change a seat's state on the node serving its partition; None when no node serves it
+    (then the state is only stored)."""
+    from urllib.parse import quote
+
+    node = node_of_counsellor(session, counsellor_id)
+    if node is None:
+        return None
+    path = f"/counsellors/{quote(counsellor_id, safe='')}/state"
+    return {"node": node.id, **_forward(node, secret, actor, path, {"state": state})}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -50,8 +51,10 @@ from minsheng.hotline.snapshot import Directory, Level, Step
 
 log = logging.getLogger(__name__)
 
-PUBLISH_EVERY_S = 1.0
+PUBLISH_EVERY_S = 1.0  # heartbeat, counters, seat states, registrations
+CALLS_EVERY_S = 0.02  # live calls: looked at this often, written when something changed
 DEAD_AFTER_S = 3.0
+GONE_FOR_S = 60.0
 
 
 @dataclass
@@ -168,6 +171,8 @@ class NodeCallControl(EngineCallControl):
         self.handover_to: dict[str, str] = {}  # call → partition it goes on to after its steps
         self.prior: dict[str, Handover] = {}  # call → its earlier part on another node
         self.handovers = 0
+        self.changes = 0  # bumped on the SIP thread whenever a live call changes
+        self.handed_over: list[str] = []
         self.registered: dict[str, SeatTarget] = {}  # counsellor → contact from `location`
         self.stored_states: dict[str, str] = {}  # counsellor → state in the database
         self.takeovers = 0
@@ -202,7 +207,9 @@ class NodeCallControl(EngineCallControl):
         try:
             return super().call_arrived(call)
         except _NothingHere as nothing:
-            self._forget(call_ref(call.call_id))
+            ref = call_ref(call.call_id)
+            self._forget(ref)
+            self.handed_over.append(ref)
             if nothing.target is None:
                 return Admission.refuse(480, "Temporarily Unavailable")
             self.handovers += 1
@@ -223,11 +230,16 @@ class NodeCallControl(EngineCallControl):
             raise _NothingHere(target, handover)
         partition = prior.partition if prior else call.partition
         self.live[ref] = _Live(partition, call.arrived_at)
+        self.changes += 1
         if target is not None:
             self.handover_to[ref] = target
         if prior is not None:
             self.prior[ref] = prior
         return mine
+
+    def mark_crisis(self, call_id: str) -> bool:
+        self.changes += 1
+        return super().mark_crisis(call_id)
 
     def seat_answered(self, call_id: str, counsellor_id: str) -> bool:
         ok = super().seat_answered(call_id, counsellor_id)
@@ -235,9 +247,11 @@ class NodeCallControl(EngineCallControl):
         if ok and live is not None:
             live.counsellor_id = counsellor_id
             live.answered_at = self.clock()
+            self.changes += 1
         return ok
 
     def _on_event(self, event: Event) -> None:
+        self.changes += 1
         if isinstance(event, Ring):
             live = self.live.get(event.call_id)
             if live is not None:
@@ -266,12 +280,14 @@ class NodeCallControl(EngineCallControl):
         header = Handover(target, self.node_id, whole.arrived_at, tuple(whole.attempts)).format()
         sip_id = self.sip_ids.get(ref)
         self._forget(ref)
+        self.handed_over.append(ref)
         self.handovers += 1
         if sip_id is not None:
             self.actions.end(sip_id, 302, "Moved Temporarily", {"X-Handover": header})
 
     def _forget(self, ref: str) -> None:
         super()._forget(ref)
+        self.changes += 1
         self.live.pop(ref, None)
         self.handover_to.pop(ref, None)
         self.prior.pop(ref, None)
@@ -282,6 +298,13 @@ class NodeCallControl(EngineCallControl):
         log.warning("node %s takes partition %s over", self.node_id, partition)
         self.active.add(partition)
         self.takeovers += 1
+        for cid, part in self.partition_of_counsellor.items():
+            static = self.seats.by_counsellor.get(cid)
+            if part == partition and static is not None and static.contact is not None:
+                self.contacts[cid] = static.contact
+                self._quietly(self.engine.counsellor_login, cid)
+                if self.stored_states.get(cid) == "break":
+                    self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
         self._sync_seats()
 
     def release_idle(self, primary_alive: dict[str, bool]) -> None:
@@ -334,7 +357,27 @@ class NodeCallControl(EngineCallControl):
 
     # what the agent publishes ------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """Live calls and seat states (called on the SIP thread)."""
+        """Seat states, active partitions, counters (called on the SIP thread)."""
+        seats = {
+            cid: str(self.engine.counsellor_state(cid))
+            for cid, part in self.partition_of_counsellor.items()
+            if part in self.active
+        }
+        return {
+            "seats": seats,
+            "active": sorted(self.active),
+            "takeovers": self.takeovers,
+            "handovers": self.handovers,
+        }
+
+    def live_calls_and_handovers(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The live calls, and the calls handed on since the last time (their record is the
+        next node's to write)."""
+        handed, self.handed_over = self.handed_over, []
+        return self.live_calls(), handed
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        """The calls up here: waiting, ringing or talking (called on the SIP thread)."""
         waiting = {}
         for hotline in self.index.hotlines:
             for info in self.engine.queue_snapshot(hotline):
@@ -342,17 +385,19 @@ class NodeCallControl(EngineCallControl):
         calls = []
         for ref, live in self.live.items():
             tag = self.tags.get(ref)
+            if tag is None:
+                continue
             state = self._state(ref)
-            if tag is None or state is None:
-                continue
             queued = waiting.get(ref)
-            label = {
-                CallState.WAITING: "waiting",
-                CallState.RINGING: "ringing",
-                CallState.TALKING: "talking",
-            }.get(state)
-            if label is None:
-                continue
+            label = (
+                {
+                    CallState.WAITING: "waiting",
+                    CallState.RINGING: "ringing",
+                    CallState.TALKING: "talking",
+                }.get(state, "ended")
+                if state is not None
+                else "ended"
+            )
             calls.append(
                 {
                     "call_ref": ref,
@@ -376,18 +421,7 @@ class NodeCallControl(EngineCallControl):
                     "answered_at": _dt(live.answered_at) if live.answered_at else None,
                 }
             )
-        seats = {
-            cid: str(self.engine.counsellor_state(cid))
-            for cid, part in self.partition_of_counsellor.items()
-            if part in self.active
-        }
-        return {
-            "calls": calls,
-            "seats": seats,
-            "active": sorted(self.active),
-            "takeovers": self.takeovers,
-            "handovers": self.handovers,
-        }
+        return calls
 
 
 def _dt(epoch: float) -> datetime:
@@ -426,30 +460,75 @@ class NodeAgent:
         self.interval_s = interval_s
         self.kamailio = create_engine(kamailio_url, pool_size=1) if kamailio_url else None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.lost_marked = 0
         self.errors = 0
         self._direct = False
+        self._published: dict[str, dict[str, Any]] = {}
+        self._gone: dict[str, float] = {}  # ended calls whose record is not stored yet
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="sip-node-agent", daemon=True)
-        self._thread.start()
+        for name, target in (("sip-node-agent", self._run), ("sip-node-calls", self._run_calls)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
         if self.kamailio is not None:
             self.kamailio.dispose()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stop.wait(self.interval_s):
             try:
                 self.step()
-            except Exception:  # a database hiccup must not stop the node: try again next second
+            except Exception:  # a database hiccup must not stop the node: try again
                 self.errors += 1
                 log.exception("node agent step failed")
-            self._stop.wait(self.interval_s)
+
+    def _run_calls(self) -> None:
+        # A call's row is written within a few hundredths of a second of its arrival, answer or
+        # end, so that a node dying leaves as few calls unaccounted as possible. The SIP thread
+        # only bumps a counter (no lock, no wake-up); this thread looks at it.
+        seen = -1
+        while not self._stop.wait(CALLS_EVERY_S):
+            changes = self.control.changes
+            if changes == seen:
+                continue
+            try:
+                self.publish_calls()
+                seen = changes
+            except Exception:
+                self.errors += 1
+                log.exception("publishing live calls failed")
+
+    def publish_calls(self) -> None:
+        from minsheng.hotline.service import cluster as cluster_service
+
+        calls, handed_over = self._on_sip_thread(self.control.live_calls_and_handovers)
+        current = {c["call_ref"]: c for c in calls}
+        changed = [c for ref, c in current.items() if self._published.get(ref) != c]
+        now = time.monotonic()
+        for ref in self._published:
+            if ref not in current:
+                self._gone.setdefault(ref, now)
+        # a call whose record never comes (the writer gave up) does not stay listed for ever
+        force = set(handed_over) | {r for r, t in self._gone.items() if now - t > GONE_FOR_S}
+        gone = [r for r in self._gone if r not in current]
+        if changed or gone or force:
+            with session_scope(self.sessions) as session:
+                left = cluster_service.publish_calls(
+                    session,
+                    self.node_id,
+                    now=datetime.now(UTC),
+                    changed=changed,
+                    gone=gone,
+                    force=force,
+                )
+            self._gone = {r: self._gone[r] for r in left if r not in force}
+        self._published = current
 
     def _on_sip_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._direct:  # the first step, on the SIP thread before its loop runs
@@ -463,6 +542,7 @@ class NodeAgent:
         states are in place before the first call."""
         self._direct = True
         try:
+            self.publish_calls()
             self.step()
         finally:
             self._direct = False
@@ -507,7 +587,6 @@ class NodeAgent:
                 now=now,
                 counters=counters,
                 active_partitions=snap["active"],
-                calls=snap["calls"],
                 seats=snap["seats"],
             )
             alive: dict[str, bool] = {}
