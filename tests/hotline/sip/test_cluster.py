@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -541,9 +542,30 @@ class TestCluster:
             assert {calls["wgd-1@t"]["node"], calls["wbj-1@t"]["node"]} == {"n1", "n2"}
             only_gd = client.get("/api/hotline/live/calls?province=440000", headers=headers)
             assert [c["sip_call_id"] for c in only_gd.json()] == ["wgd-1@t"]
-            marked = client.post("/api/hotline/live/calls/wgd-1@t/crisis", headers=headers)
+            # the staff live board (the page) lists both and marks the Guangdong call crisis
+            from minsheng.core.auth import create_user
+
+            with cluster.sessions() as s:
+                _user, token = create_user(s, name="board-staff", role="hotline")
+                s.commit()
+            client.post("/staff/login", data={"token": token})
+            page = client.get("/staff/hotline/live", params={"province": ""})
+            assert page.status_code == 200
+            assert page.text.count("138****8000") == 2
+            assert ">n1<" in page.text and ">n2<" in page.text
+            csrf = re.search(
+                r'name="csrf_token" value="([0-9a-f]+)"', client.get("/staff/hotline").text
+            )
+            assert csrf
+            marked = client.post(
+                "/staff/hotline/calls/wgd-1@t/crisis",
+                data={"csrf_token": csrf.group(1), "hotline": "", "province": ""},
+                headers={"HX-Request": "true"},
+            )
             assert marked.status_code == 200, marked.text
-            assert marked.json()["node"] == "n1"
+            api_mark = client.post("/api/hotline/live/calls/wgd-1@t/crisis", headers=headers)
+            assert api_mark.status_code == 200, api_mark.text
+            assert api_mark.json()["node"] == "n1"
         app.state.engine.dispose()
         wait_for(
             lambda: any(c.crisis for c in cluster.live("n1")), what="n1 publishing the crisis mark"
