@@ -105,7 +105,7 @@ def partition_map(cluster: ClusterInfo, table: RegionTable) -> list[MapRow]:
         found = rules._regions_from_description(table, str(entry["zh"]))
         partition = cluster.partition_of_province(found[0].code).id if found else national
         digits = key[2:]
-        if digits.startswith("1"):
+        if digits[0] == "1" and digits[1] != "0":  # 13x-19x mobiles; 10 is Beijing's area code
             mobile[digits] = partition
         else:
             area["0" + digits] = partition
