@@ -52,7 +52,7 @@ from minsheng.hotline.snapshot import Directory, Level, Step
 log = logging.getLogger(__name__)
 
 PUBLISH_EVERY_S = 1.0  # heartbeat, counters, seat states, registrations
-CALLS_EVERY_S = 0.02  # live calls: looked at this often, written when something changed
+CALLS_EVERY_S = 0.05  # live calls: looked at this often, written when something changed
 DEAD_AFTER_S = 3.0
 GONE_FOR_S = 60.0
 
