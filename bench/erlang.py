@@ -14,7 +14,7 @@ import random
 import sys
 import time
 
-from minsheng.hotline.erlang import Load, Target, seats_c_many, size_c
+from minsheng.hotline.rules.erlang import Load, Target, seats_c_many, size_c
 
 # Share of a day's calls per hour, shaped on Beijing's report (peak 18:00-22:00, >60% at night).
 HOURLY = [3, 2, 1.5, 1, 1, 1, 1.5, 2, 3, 3.5, 4, 4, 4, 4, 4.5, 5, 5.5, 6, 8, 9, 9, 8, 6, 4]

@@ -1,6 +1,6 @@
 """Benchmark of the 12356 router and queueing engine (issue 3).
 
-1. Routing decisions per second (target ≥ 50,000/s): ``rules.route_call`` (parse the number,
+1. Routing decisions per second (target ≥ 50,000/s): ``routing.route_call`` (parse the number,
    locate the caller, plan city → province → national with opening hours) over a mix of mobile,
    landline, carrier-origin, unknown (199…) and legacy-number calls against a 500-hotline
    directory. Baseline in the same run: phonenumbers' own parse + Chinese geocoding per number
@@ -30,12 +30,12 @@ import phonenumbers
 from phonenumbers import geocoder
 
 from minsheng.core import regions
-from minsheng.hotline import rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import Engine, EngineSettings, Outcome, VirtualClock
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
-from minsheng.hotline.traffic import Arrival, TrafficDriver, arrival_times
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
+from minsheng.hotline.sim.traffic import Arrival, TrafficDriver, arrival_times
 
-BEIJING = rules.BEIJING
 DAY = datetime(2025, 6, 4, tzinfo=BEIJING)
 PREFIXES = ("130", "133", "135", "136", "138", "139", "150", "152", "158", "177", "186", "189")
 
@@ -47,11 +47,11 @@ def rss_mb() -> float:
 def directory(n_hotlines: int) -> tuple[list[HotlineInfo], list[CounsellorInfo]]:
     """31 provincial lines, city lines up to ``n_hotlines - 32``, one national backup."""
     table = regions.table()
-    provinces = [p for p in table.provinces() if p.code[:2] not in rules.NON_MAINLAND]
-    cities = [c for c in table.cities() if c.code[:2] not in rules.NON_MAINLAND]
+    provinces = [p for p in table.provinces() if p.code[:2] not in routing.NON_MAINLAND]
+    cities = [c for c in table.cities() if c.code[:2] not in routing.NON_MAINLAND]
     connected = datetime(2025, 4, 1, tzinfo=BEIJING)
-    hours = dict.fromkeys(rules.WEEKDAYS, "00:00-24:00")
-    night = dict.fromkeys(rules.WEEKDAYS, "08:00-02:00")
+    hours = dict.fromkeys(routing.WEEKDAYS, "00:00-24:00")
+    night = dict.fromkeys(routing.WEEKDAYS, "08:00-02:00")
     lines = [
         HotlineInfo(
             f"prov-{p.code[:2]}",
@@ -132,11 +132,11 @@ def callers(
 def bench_routing(n: int, lines: list[HotlineInfo]) -> dict[str, float]:
     rng = random.Random(1)
     table = regions.table()
-    index = rules.DirectoryIndex.build(lines)
+    index = routing.DirectoryIndex.build(lines)
     city_codes = [h.regions[0] for h in lines if h.level is Level.CITY and h.regions]
     legacy = [n for h in lines for n in h.legacy_numbers]
     calls = callers(rng, n, city_codes, legacy)
-    settings = rules.RouteSettings()
+    settings = routing.RouteSettings()
     times = [DAY + timedelta(seconds=rng.randrange(86400)) for _ in range(n)]
     # Baseline: phonenumbers parse + Chinese geocoding for every number, nothing else.
     sample = calls[: max(1, n // 5)]
@@ -152,7 +152,7 @@ def bench_routing(n: int, lines: list[HotlineInfo]) -> dict[str, float]:
     cpu = time.process_time()
     steps = 0
     for (number, origin, dialled), at in zip(calls, times, strict=True):
-        _, plan = rules.route_call(
+        _, plan = routing.route_call(
             index, table, number, at=at, settings=settings, origin=origin, dialled=dialled
         )
         steps += len(plan.steps)
@@ -172,16 +172,16 @@ def bench_engine(
 ) -> dict[str, Any]:
     rng = random.Random(2)
     table = regions.table()
-    index = rules.DirectoryIndex.build(lines)
+    index = routing.DirectoryIndex.build(lines)
     city_codes = [h.regions[0] for h in lines if h.level is Level.CITY and h.regions]
     t0 = DAY.timestamp()
     arrivals = arrival_times(rng, n_calls, t0, 1)
     legacy = [n for h in lines for n in h.legacy_numbers]
     people = callers(rng, n_calls, city_codes, legacy)
-    settings = rules.RouteSettings()
+    settings = routing.RouteSettings()
     routes: list[tuple[Step, ...]] = []
     for (number, origin, dialled), at in zip(people, arrivals, strict=True):
-        _, plan = rules.route_call(
+        _, plan = routing.route_call(
             index,
             table,
             number,

@@ -19,9 +19,9 @@ import time
 import tracemalloc
 from dataclasses import replace
 
+from minsheng.hotline.rules.snapshot import HotlineInfo, Level
 from minsheng.hotline.sim import runner
 from minsheng.hotline.sim import scenario as sc
-from minsheng.hotline.snapshot import HotlineInfo, Level
 
 
 def national(calls: int, lines: int, seed: int) -> tuple[sc.Scenario, tuple[HotlineInfo, ...]]:

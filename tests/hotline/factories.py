@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from minsheng.hotline.rules import DirectoryIndex
-from minsheng.hotline.snapshot import HotlineInfo, Level
+from minsheng.hotline.rules.routing import DirectoryIndex
+from minsheng.hotline.rules.snapshot import HotlineInfo, Level
 
 
 def hotline_row(
@@ -42,7 +42,7 @@ def small_directory() -> list[dict[str, Any]]:
 def info(row: dict[str, Any]) -> HotlineInfo:
     from datetime import datetime
 
-    from minsheng.hotline.rules import normalise_hours
+    from minsheng.hotline.rules.routing import normalise_hours
 
     return HotlineInfo(
         id=row["id"],

@@ -24,7 +24,7 @@ from minsheng.hotline.engine import (
     StepResult,
     VirtualClock,
 )
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
 
 CITY = HotlineInfo("gd-sz", "深圳市心理援助热线", Level.CITY, regions=("440300",))
 PROV = HotlineInfo("gd", "广东省心理援助热线", Level.PROVINCE, regions=("440000",))
@@ -411,8 +411,8 @@ class TestStates:
 def test_open_intervals_merge_round_the_clock_days() -> None:
     from datetime import datetime
 
-    from minsheng.hotline.rules import BEIJING
-    from minsheng.hotline.traffic import open_intervals
+    from minsheng.core.timeutil import BEIJING
+    from minsheng.hotline.sim.traffic import open_intervals
 
     start = datetime(2025, 6, 2, tzinfo=BEIJING).timestamp()
     assert open_intervals(NAT, start, 3) == [(start, start + 3 * 86400)]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
-from minsheng.hotline import demo, rules, service
+from minsheng.core.errors import NotFound
+from minsheng.core.timeutil import BEIJING
+from minsheng.hotline import demo, service
 from minsheng.hotline.engine import EndedBy, Engine, VirtualClock
 from minsheng.hotline.errors import (
     CounsellorOnTwoHotlines,
@@ -19,15 +22,13 @@ from minsheng.hotline.errors import (
     OverlappingRegions,
 )
 from minsheng.hotline.models import Call, Counsellor, Hotline
+from minsheng.hotline.rules import routing
 from minsheng.hotline.schemas import AssessmentCreate, CounsellorCreate
+from minsheng.hotline.sim.scenario import ScenarioError
+from tests.conftest import count
 from tests.hotline.factories import hotline_row, small_directory
 
-BEIJING = rules.BEIJING
 DAY = datetime(2025, 6, 4, tzinfo=BEIJING)
-
-
-def count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def load_small(session: Session) -> None:
@@ -100,7 +101,7 @@ class TestRoutePreview:
         assert out["caller"]["masked"] == "075*****1234"
         assert out["caller"]["city"] == {"code": "440300", "name": "深圳市"}
         assert [s["hotline_id"] for s in out["steps"]] == ["sz", "gd", "national"]
-        assert out["rule_version"] == rules.RULES_VERSION
+        assert out["rule_version"] == routing.RULES_VERSION
 
     def test_malformed_refused(self, session: Session, settings: Settings) -> None:
         with pytest.raises(InvalidNumber):
@@ -116,7 +117,7 @@ def run_calls(session: Session, settings: Settings) -> None:
     session.add(Counsellor(id="sz-1", name="a", hotline_id="sz", skills=[]))
     session.flush()
     snapshot = service.directory_snapshot(session)
-    index = rules.DirectoryIndex.build(snapshot.hotlines)
+    index = routing.DirectoryIndex.build(snapshot.hotlines)
     from minsheng.core import regions
 
     clock = VirtualClock(DAY.replace(hour=12).timestamp())
@@ -125,7 +126,7 @@ def run_calls(session: Session, settings: Settings) -> None:
 
     def offer(number: str) -> str:
         when = datetime.fromtimestamp(clock.now, BEIJING)
-        caller, plan = rules.route_call(
+        caller, plan = routing.route_call(
             index, regions.table(), number, at=when, settings=service.route_settings(settings)
         )
         return engine.offer_call(plan.steps, tag=service.call_tag(settings, caller, plan))
@@ -215,7 +216,7 @@ class TestRecordsAndKpis:
         assert overdue["call_ref"] == ref
         service.complete_followup(session, overdue["id"], "回访完成", actor="t", now=later)
         assert service.list_followups(session, overdue_only=True, now=later) == []
-        assert session.get(Call, service.get_call_or_raise(session, ref).id).crisis  # type: ignore[union-attr]
+        assert session.get(Call, service.get_call(session, ref).id).crisis  # type: ignore[union-attr]
         from minsheng.hotline.models import Assessment
 
         note = session.scalar(select(Assessment.notes))
@@ -252,3 +253,69 @@ class TestDemo:
         assert 0 < report["summary"]["hotlines_ok"] < report["summary"]["hotlines"]
         tags = {c.location_source for c in service.list_calls(session, limit=1000)}
         assert {"carrier", "number", "unknown"} <= tags
+
+
+class TestLinesForPlace:
+    def test_city_lines_in_order_with_hours_judged_at_the_given_time(
+        self, session: Session
+    ) -> None:
+        load_small(session)
+        noon = service.lines_for_place(session, "深圳市", at=DAY.replace(hour=12))
+        assert noon["region"]["code"] == "440300"
+        assert [d["id"] for d in noon["lines"]] == ["sz", "gd", "national"]
+        assert all(d["open_now"] and d["connected"] for d in noon["lines"])
+        assert noon["lines"][0]["hours"]["mon"] == "08:00-02:00"
+        early = service.lines_for_place(session, "深圳市", at=DAY.replace(hour=5))
+        assert [d["open_now"] for d in early["lines"]] == [False, True, True]
+        before = service.lines_for_place(session, "深圳市", at=datetime(2025, 3, 1, tzinfo=BEIJING))
+        assert not any(d["connected"] for d in before["lines"])
+
+    def test_area_code_and_unknown_place(self, session: Session) -> None:
+        load_small(session)
+        by_code = service.lines_for_place(session, "0755", at=DAY)
+        assert by_code["region"]["code"] == "440300"
+        with pytest.raises(NotFound) as exc:
+            service.lines_for_place(session, "0111", at=DAY)
+        assert exc.value.field == "city"
+        with pytest.raises(NotFound) as exc:
+            service.lines_for_place(session, "没有这个地方", at=DAY)
+        assert exc.value.field == "city"
+
+
+SCENARIO = """
+name: tiny
+start: "2026-11-30T00:00:00+08:00"
+duration_h: 1
+seed: 7
+demand: {sz: 1200}
+variants:
+  - name: more-seats
+    extra_seats: {sz: 1}
+"""
+
+
+class TestSimulate:
+    def test_empty_directory_is_refused(self, session: Session, tmp_path: Path) -> None:
+        path = tmp_path / "tiny.yaml"
+        path.write_text(SCENARIO, encoding="utf-8")
+        with pytest.raises(ScenarioError) as exc:
+            service.simulate(session, path)
+        assert exc.value.field == "hotlines"
+        assert "directory is empty" in exc.value.detail
+
+    def test_runs_on_the_database_directory(self, session: Session, tmp_path: Path) -> None:
+        load_small(session)
+        path = tmp_path / "tiny.yaml"
+        path.write_text(SCENARIO, encoding="utf-8")
+        run = service.simulate(session, path, seed=8)
+        assert run.scenario.seed == 8
+        assert [r.name for r in run.results] == [run.scenario.variants[0].name, "more-seats"]
+        assert [row["variant"] for row in run.comparison_rows()] == [r.name for r in run.results]
+        assert run.to_dict()["comparison"] == run.comparison_rows()
+        assert run.results[0].calls > 0
+
+    def test_scenario_path(self, tmp_path: Path) -> None:
+        assert service.scenario_path("one_hotline") == service.shipped_scenarios()["one_hotline"]
+        with pytest.raises(ScenarioError) as exc:
+            service.scenario_path(str(tmp_path / "missing.yaml"))
+        assert "one_hotline" in exc.value.detail

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from minsheng.hotline import erlang
 from minsheng.hotline.engine import CallRecord, Outcome
+from minsheng.hotline.rules import erlang
 from minsheng.hotline.sim import report, runner
 from minsheng.hotline.sim import scenario as sc
 from tests.conftest import Cli
@@ -140,6 +140,7 @@ class TestRun:
         [base] = run({**SMALL, "variants": []})
         nat = next(h for h in base.kpis["hotlines"] if h["key"] == "nat")
         assert nat["offered"] > 0
+        assert base.kpis["national"]["rollovers"] > 0
 
     def test_plan_seats_variant_adds_seat_hours(self) -> None:
         raw = {**SMALL, "variants": [{"name": "plan", "extra_seats": "plan"}]}

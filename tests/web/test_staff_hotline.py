@@ -145,3 +145,11 @@ def test_a_simulator_run_compares_its_variants(staff: TestClient) -> None:
     bad = staff.get("/staff/hotline/simulate", params={"scenario": "../../etc/passwd"})
     assert bad.status_code == 422
     assert re.search(r'id="e-scenario" class="error" >[^<]*no shipped scenario', bad.text)
+
+
+def test_a_simulator_run_on_an_empty_directory_says_what_to_do(staff: TestClient) -> None:
+    # national_day runs on the database's directory: with none loaded, the page says so (the
+    # same check as `minsheng hotline simulate`) instead of simulating nothing.
+    page = staff.get("/staff/hotline/simulate", params={"scenario": "national_day"})
+    assert page.status_code == 422
+    assert "the directory is empty: run `minsheng demo load`" in page.text.replace("&#96;", "`")

@@ -49,10 +49,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return self.name
-
-
-CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
+        """The audit actor of this staff user's changes (see ``core.audit``)."""
+        return f"user:{self.name}"
 
 
 def hash_token(token: str) -> str:

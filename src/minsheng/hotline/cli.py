@@ -1,21 +1,28 @@
-"""``minsheng hotline …``: the hotline system's commands."""
+"""``minsheng hotline …``: the hotline system's commands: directory, routing, records and KPIs,
+crisis follow-up, seat planning and the simulator (the SIP front registers its own from ``sip/``).
+"""
 
 from __future__ import annotations
 
-import getpass
 import json
-from datetime import datetime
+import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from minsheng.core.cli_support import cli_session, echo_json, read_input
+from minsheng.core import audit
+from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_input
 from minsheng.core.config import get_settings
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline import service
 from minsheng.hotline.errors import InvalidHotline, InvalidImport
-from minsheng.hotline.rules import BEIJING
+from minsheng.hotline.rules import erlang
+from minsheng.hotline.rules.planning import PlanningError, PlanTarget
 from minsheng.hotline.schemas import AssessmentCreate, CounsellorCreate
+from minsheng.hotline.sim import report as sim_report
+from minsheng.hotline.sip import cli as sip_cli
 
 HELP = (
     "The 12356 psychological assistance hotline: directory, routing, queues, call "
@@ -26,10 +33,6 @@ counsellor_app = typer.Typer(help="Counsellors of the hotlines.", no_args_is_hel
 followup_app = typer.Typer(help="Crisis follow-up tasks.", no_args_is_help=True)
 app.add_typer(counsellor_app, name="counsellor")
 app.add_typer(followup_app, name="followup")
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def _when(value: str | None, name: str) -> datetime | None:
@@ -55,7 +58,7 @@ def import_(
     except json.JSONDecodeError as exc:
         raise InvalidImport(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from None
     with cli_session() as session:
-        echo_json(service.import_hotlines(session, data, actor=_actor()))
+        echo_json(service.import_hotlines(session, data, actor=audit.cli_actor()))
 
 
 @app.command("export")
@@ -194,7 +197,7 @@ def purge() -> None:
     """Delete call records older than the retention (MINSHENG_HOTLINE_RETENTION_DAYS)."""
     settings = get_settings()
     with cli_session(settings) as session:
-        echo_json(service.purge(session, settings, actor=_actor()))
+        echo_json(service.purge(session, settings, actor=audit.cli_actor()))
 
 
 # crisis follow-up ------------------------------------------------------------------------------
@@ -209,7 +212,7 @@ def assess(
     notes: Annotated[str, typer.Option(help="Notes (numbers are masked)")] = "",
 ) -> None:
     """Record a risk assessment, a hand-over and a follow-up task for a call."""
-    data = _validated(
+    data = parse_model(
         AssessmentCreate,
         {
             "counsellor_id": counsellor,
@@ -219,9 +222,10 @@ def assess(
             "follow_up_due": _when(due, "due"),
             "notes": notes,
         },
+        error=InvalidHotline,
     )
     with cli_session() as session:
-        echo_json(service.record_assessment(session, call_ref, data, actor=_actor()))
+        echo_json(service.record_assessment(session, call_ref, data, actor=audit.cli_actor()))
 
 
 @followup_app.command("list")
@@ -240,7 +244,7 @@ def followup_done(
 ) -> None:
     """Mark a follow-up task done."""
     with cli_session() as session:
-        echo_json(service.complete_followup(session, followup_id, note, actor=_actor()))
+        echo_json(service.complete_followup(session, followup_id, note, actor=audit.cli_actor()))
 
 
 @counsellor_app.command("add")
@@ -254,7 +258,7 @@ def counsellor_add(
     qualification: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Add a counsellor to a hotline."""
-    data = _validated(
+    data = parse_model(
         CounsellorCreate,
         {
             "id": counsellor_id,
@@ -263,9 +267,14 @@ def counsellor_add(
             "skills": skill or [],
             "qualification": qualification,
         },
+        error=InvalidHotline,
     )
     with cli_session() as session:
-        echo_json(service.counsellor_dict(service.create_counsellor(session, data, actor=_actor())))
+        echo_json(
+            service.counsellor_dict(
+                service.create_counsellor(session, data, actor=audit.cli_actor())
+            )
+        )
 
 
 @counsellor_app.command("state")
@@ -275,7 +284,7 @@ def counsellor_state(
 ) -> None:
     """Set a counsellor's state in the directory."""
     with cli_session() as session:
-        c = service.set_counsellor_state(session, counsellor_id, state, actor=_actor())
+        c = service.set_counsellor_state(session, counsellor_id, state, actor=audit.cli_actor())
         echo_json(service.counsellor_dict(c))
 
 
@@ -291,24 +300,190 @@ def counsellor_list(hotline: Annotated[str | None, typer.Option()] = None) -> No
         )
 
 
-def _validated(model: Any, values: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
+# seat planning and simulation -------------------------------------------------------------
+def _erlang_command(
+    calls: Annotated[float, typer.Option("--calls", help="Calls offered in the interval")],
+    interval_s: Annotated[float, typer.Option("--interval-s", help="Interval length, seconds")],
+    aht_s: Annotated[float, typer.Option("--aht-s", help="Average handling time, seconds")],
+    target_s: Annotated[float, typer.Option("--target-s", help="Answer within this, seconds")],
+    service_level: Annotated[
+        float, typer.Option("--service-level", help="Share answered within target, in (0, 1)")
+    ],
+    shrinkage: Annotated[
+        float, typer.Option("--shrinkage", help="Share of paid time off the phones, [0, 1)")
+    ] = 0.0,
+    max_occupancy: Annotated[
+        float, typer.Option("--max-occupancy", help="Highest share of time busy, (0, 1]")
+    ] = 1.0,
+    patience_s: Annotated[
+        float | None,
+        typer.Option("--patience-s", help="Mean caller patience, seconds (selects Erlang A)"),
+    ] = None,
+    max_abandon: Annotated[
+        float | None,
+        typer.Option("--max-abandon", help="Highest share hanging up (Erlang A only)"),
+    ] = None,
+    seats: Annotated[
+        int | None,
+        typer.Option("--seats", help="Evaluate this many seats instead of sizing"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Seats needed for one interval (Erlang C, or Erlang A with --patience-s)."""
+    result, out = erlang.answer(
+        calls=calls,
+        interval_s=interval_s,
+        aht_s=aht_s,
+        target_s=target_s,
+        service_level=service_level,
+        shrinkage=shrinkage,
+        max_occupancy=max_occupancy,
+        patience_s=patience_s,
+        max_abandon=max_abandon,
+        seats=seats,
+    )
 
+    if as_json:
+        echo_json(out)
+        return
+    model = "Erlang A" if result.model == "A" else "Erlang C"
+    lines = [
+        f"{model}: {result.traffic_erlangs:.3f} Erlangs offered",
+        f"seats needed: {result.seats} ({result.positions} positions after shrinkage)",
+        f"service level: {result.service_level:.5f} within {target_s:g} s",
+        f"probability of waiting: {result.p_wait:.5f}",
+        f"average speed of answer: {result.asa_s:.2f} s",
+        f"occupancy: {result.occupancy:.4f}",
+    ]
+    if result.abandon_rate is not None:
+        lines.append(f"abandonment: {result.abandon_rate:.4%}")
+    if "evaluated" in out:
+        ev = out["evaluated"]
+        lines.append(
+            f"with {ev['seats']} seats: service level {ev['service_level']:.5f}, "
+            f"ASA {ev['asa_s']:.2f} s"
+        )
+    typer.echo("\n".join(lines))
+
+
+def _parse_date(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
     try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidHotline(f"{field}: {err['msg']}", field=field) from None
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PlanningError(
+            f"{field} must be a date YYYY-MM-DD, got {text!r}", field=field
+        ) from None
 
 
-def _register_subcommands() -> None:
-    # Seat planning and SIP live in their own modules; they add their commands here.
-    from minsheng.hotline import planning_cli
-    from minsheng.hotline.sip import cli as sip_cli
+def _plan_command(
+    hotline: Annotated[
+        str | None, typer.Option("--hotline", help="Plan this hotline only (its id)")
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks", help="Weeks of records to average")] = 4,
+    smooth: Annotated[
+        int, typer.Option("--smooth", help="Average each half hour with N neighbours a side")
+    ] = 1,
+    pool_weekdays: Annotated[
+        bool,
+        typer.Option("--pool-weekdays", help="Average Mon-Fri together and Sat-Sun together"),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Forecast from the weeks before this date (YYYY-MM-DD)"),
+    ] = None,
+    target_s: Annotated[float, typer.Option("--target-s", help="Answer within, seconds")] = 30.0,
+    service_level: Annotated[
+        float, typer.Option("--service-level", help="Share answered within target")
+    ] = 0.8,
+    max_abandon: Annotated[
+        float, typer.Option("--max-abandon", help="Highest share of callers hanging up")
+    ] = 0.05,
+    aht_s: Annotated[float, typer.Option("--aht-s", help="Average handling time, s")] = 1080.0,
+    patience_s: Annotated[
+        float, typer.Option("--patience-s", help="Mean caller patience, seconds")
+    ] = 180.0,
+    detail: Annotated[bool, typer.Option("--detail", help="Include every half hour")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Seats each hotline needs per half hour, from its call records, as plain advice."""
 
-    planning_cli.register(app)
-    sip_cli.register(app)
+    target = PlanTarget(
+        target_s=target_s,
+        service_level=service_level,
+        max_abandon=max_abandon,
+        aht_s=aht_s,
+        patience_s=patience_s,
+    )
+    with cli_session() as session:
+        result = service.plan(
+            session,
+            hotline_id=hotline,
+            as_of=_parse_date(as_of, "as_of"),
+            weeks=weeks,
+            smooth=smooth,
+            pool_weekdays=pool_weekdays,
+            target=target,
+            detail=detail,
+        )
+    if as_json:
+        echo_json(result)
+        return
+    typer.echo(
+        f"plan from {result['weeks']} weeks of records before {result['as_of']}: "
+        f"{result['hotlines_short_of_seats']} of {result['hotlines_planned']} hotlines short"
+    )
+    for p in result["hotlines"]:
+        typer.echo(
+            f"{p['hotline_id']} ({p['name']}): {p['seats']} seats, "
+            f"up to {p['peak_seats_needed']} needed"
+        )
+        for line in p["summary"]:
+            typer.echo(f"  - {line}")
 
 
-_register_subcommands()
+def _simulate_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or a shipped scenario name")],
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (overrides)")] = None,
+    variant: Annotated[
+        list[str] | None, typer.Option("--variant", help="Run only these variants (repeat)")
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Write an SVG chart of answer rate by hour")
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: tty)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Simulate a scenario on the real routing and queueing engine; compare its variants."""
+    show = sys.stderr.isatty() if progress is None else progress
+    with cli_session() as session:
+        run = service.simulate(
+            session,
+            service.scenario_path(scenario),
+            seed=seed,
+            variants=variant,
+            progress=sim_report.ProgressBar() if show else None,
+        )
+    parsed = run.scenario
+    if chart is not None:
+        chart.write_text(
+            sim_report.svg_chart(run.results, f"{parsed.name}: answer rate by hour"),
+            encoding="utf-8",
+        )
+    if as_json:
+        echo_json(run.to_dict(chart=chart))
+        return
+    typer.echo(f"{parsed.name} (seed {parsed.seed}, {parsed.duration_s / 3600:g} h)")
+    typer.echo(sim_report.table(run.results))
+    if chart is not None:
+        typer.echo(f"chart: {chart}")
+
+
+app.command("erlang")(_erlang_command)
+app.command("plan")(_plan_command)
+app.command("simulate")(_simulate_command)
+sip_cli.register(app)  # the SIP front's commands live with it, under sip/

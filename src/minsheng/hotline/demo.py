@@ -17,17 +17,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.core import regions
+from minsheng.core import audit, regions
 from minsheng.core.config import Settings, get_settings
-from minsheng.hotline import rules, service
+from minsheng.core.timeutil import BEIJING
+from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, Engine, EngineSettings, VirtualClock
 from minsheng.hotline.models import Counsellor, Hotline
-from minsheng.hotline.snapshot import WEEKDAYS, Step
-from minsheng.hotline.traffic import Arrival, TrafficDriver, arrival_times
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import WEEKDAYS, Step
+from minsheng.hotline.sim.traffic import Arrival, TrafficDriver, arrival_times
 
 CITY_PROVINCES = ("440000", "330000")  # Guangdong, Zhejiang: every prefecture city has a line
 NATIONAL_ID = "national-backup"
-DEMO_START = datetime(2025, 6, 2, tzinfo=rules.BEIJING)  # a Monday after the 2025-05-01 launch
+DEMO_START = datetime(2025, 6, 2, tzinfo=BEIJING)  # a Monday after the 2025-05-01 launch
 LEGACY = {
     "110100": ("010-82951332",),  # 北京心理危机研究与干预中心
     "310100": ("962525",),  # 上海市心理援助热线 (reference notes §4)
@@ -49,7 +51,7 @@ def directory_rows(rng: random.Random) -> list[dict[str, Any]]:
     """The demo directory in the import format."""
     table = regions.table()
     rows: list[dict[str, Any]] = []
-    provinces = [p for p in table.provinces() if p.code[:2] not in rules.NON_MAINLAND]
+    provinces = [p for p in table.provinces() if p.code[:2] not in routing.NON_MAINLAND]
     for i, p in enumerate(provinces):
         seats = 17 if p.code == "110000" else rng.choice((4, 5, 6, 8))
         hours: str | dict[str, str] = "00:00-24:00"
@@ -167,7 +169,7 @@ def simulate(
     """Run synthetic callers through the router and the engine; returns the finished records."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
     snapshot = service.directory_snapshot(session)
-    index = rules.DirectoryIndex.build(snapshot.hotlines)
+    index = routing.DirectoryIndex.build(snapshot.hotlines)
     table = regions.table()
     route_settings = service.route_settings(settings)
     t0 = start.timestamp()
@@ -177,14 +179,14 @@ def simulate(
     driver = TrafficDriver(engine, clock.set, rng, on_record=records.append)
     by_id = {h.id: h for h in snapshot.hotlines}
     driver.shifts(((c.id, by_id[c.hotline_id]) for c in snapshot.counsellors), t0, days + 1)
-    cities = [c.code for c in table.cities() if c.code[:2] not in rules.NON_MAINLAND]
+    cities = [c.code for c in table.cities() if c.code[:2] not in routing.NON_MAINLAND]
     focus = [c for c in cities if c[:2] + "0000" in CITY_PROVINCES]
     hotlines = list(session.scalars(select(Hotline)))
 
     def route(payload: tuple[str, str | None, str | None], now: float) -> tuple[list[Step], Any]:
         number, origin, dialled = payload
-        when = datetime.fromtimestamp(now, rules.BEIJING)
-        caller, plan = rules.route_call(
+        when = datetime.fromtimestamp(now, BEIJING)
+        caller, plan = routing.route_call(
             index, table, number, at=when, settings=route_settings, origin=origin, dialled=dialled
         )
         return list(plan.steps), service.call_tag(settings, caller, plan, dialled)
@@ -208,7 +210,9 @@ def load(
         return {"skipped": "a hotline directory is already present"}
     settings = settings or get_settings()
     rng = random.Random(2025)  # noqa: S311 - reproducible synthetic data, not secrets
-    imported = service.import_hotlines(session, directory_rows(rng), actor="demo")
+    imported = service.import_hotlines(
+        session, directory_rows(rng), actor=audit.system_actor("demo")
+    )
     for h in session.scalars(select(Hotline)):
         h.demo = True
     counsellors = _counsellors(session, rng)

@@ -2,47 +2,40 @@
 
 Public: the directory (list, one hotline, which lines serve a region) and the compliance report.
 Role ``hotline`` (or admin): route preview, import/export, counsellors, call records, KPIs,
-assessments and follow-ups, purge.
+assessments and follow-ups, purge, and seat planning under ``/planning`` (``/erlang`` sizes one
+interval, Erlang C or Erlang A with ``patience_s``; ``/plan`` is the "add N seats" plan of one
+hotline or the whole directory from its call records; neither changes any data).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from minsheng.core.auth import Principal, Role
+from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service
-from minsheng.hotline.rules import BEIJING
+from minsheng.hotline.rules import erlang
+from minsheng.hotline.rules.planning import PlanTarget
 from minsheng.hotline.schemas import (
     AssessmentCreate,
     CounsellorCreate,
     CounsellorStateUpdate,
     FollowUpDone,
 )
-from minsheng.hotline.service.cluster import forward_seat_state as cluster_forward_seat_state
+from minsheng.hotline.service import cluster as cluster_service
 
 router = APIRouter(prefix="/api/hotline", tags=["hotline"])
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
-
-
-def _actor(user: Principal) -> str:
-    return f"user:{user.name}"
 
 
 def _zoned(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=BEIJING)
-
-
-def _public(h: Any) -> dict[str, Any]:
-    # The SIP address is operational detail for staff (export), not for the public directory.
-    d = service.hotline_dict(h)
-    del d["sip_uri"]
-    return d
 
 
 # public ----------------------------------------------------------------------------------------
@@ -53,13 +46,14 @@ def list_hotlines(
     region: str | None = Query(None, description="Region code or name served"),
 ) -> list[dict[str, Any]]:
     return [
-        service.hotline_dict(h) for h in service.list_hotlines(session, level=level, region=region)
+        service.public_hotline_view(h)
+        for h in service.list_hotlines(session, level=level, region=region)
     ]
 
 
 @router.get("/hotlines/{hotline_id}")
 def get_hotline(hotline_id: str, session: DbSession) -> dict[str, Any]:
-    return _public(service.get_hotline_or_raise(session, hotline_id))
+    return service.public_hotline_view(service.get_hotline(session, hotline_id))
 
 
 @router.get("/compliance")
@@ -87,7 +81,7 @@ def route_preview(
 def import_hotlines(
     session: DbSession, user: Staff, rows: Annotated[Any, Body(description="JSON list of hotlines")]
 ) -> dict[str, Any]:
-    return service.import_hotlines(session, rows, actor=_actor(user))
+    return service.import_hotlines(session, rows, actor=user.actor)
 
 
 @router.get("/export")
@@ -106,7 +100,7 @@ def list_counsellors(
 
 @router.post("/counsellors", status_code=201)
 def create_counsellor(data: CounsellorCreate, session: DbSession, user: Staff) -> dict[str, Any]:
-    return service.counsellor_dict(service.create_counsellor(session, data, actor=_actor(user)))
+    return service.counsellor_dict(service.create_counsellor(session, data, actor=user.actor))
 
 
 @router.put("/counsellors/{counsellor_id}/state")
@@ -117,10 +111,10 @@ def set_counsellor_state(
     settings: AppSettings,
     user: Staff,
 ) -> dict[str, Any]:
-    c = service.set_counsellor_state(session, counsellor_id, data.state, actor=_actor(user))
+    c = service.set_counsellor_state(session, counsellor_id, data.state, actor=user.actor)
     # in a SIP cluster the node serving the seat's partition applies it (and publishes it)
-    forwarded = cluster_forward_seat_state(
-        session, counsellor_id, data.state, secret=settings.secret_key, actor=_actor(user)
+    forwarded = cluster_service.forward_seat_state(
+        session, counsellor_id, data.state, secret=settings.secret_key, actor=user.actor
     )
     return service.counsellor_dict(c) | ({"node": forwarded["node"]} if forwarded else {})
 
@@ -150,7 +144,7 @@ def list_calls(
 
 @router.get("/calls/{call_ref}")
 def get_call(call_ref: str, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.call_dict(service.get_call_or_raise(session, call_ref))
+    return service.call_dict(service.get_call(session, call_ref))
 
 
 @router.get("/kpi")
@@ -173,7 +167,7 @@ def kpi(
 def assess(
     call_ref: str, data: AssessmentCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.record_assessment(session, call_ref, data, actor=_actor(user))
+    return service.record_assessment(session, call_ref, data, actor=user.actor)
 
 
 @router.get("/followups")
@@ -185,20 +179,99 @@ def followups(session: DbSession, _user: Staff, overdue: bool = False) -> list[d
 def followup_done(
     followup_id: int, data: FollowUpDone, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.complete_followup(session, followup_id, data.note, actor=_actor(user))
+    return service.complete_followup(session, followup_id, data.note, actor=user.actor)
 
 
 @router.post("/purge")
 def purge(session: DbSession, settings: AppSettings, user: Staff) -> dict[str, Any]:
-    return service.purge(session, settings, actor=_actor(user))
+    return service.purge(session, settings, actor=user.actor)
 
 
-from minsheng.hotline.planning_routes import router as planning_router  # noqa: E402
+# seat planning ---------------------------------------------------------------------------------
+@router.get("/planning/erlang", tags=["hotline planning"])
+def size_interval(
+    _user: Staff,
+    calls: Annotated[float, Query(description="Calls offered in the interval")],
+    interval_s: Annotated[float, Query(description="Interval length, seconds")],
+    aht_s: Annotated[float, Query(description="Average handling time, seconds")],
+    target_s: Annotated[float, Query(description="Answer within, seconds")],
+    service_level: Annotated[float, Query(description="Share answered within target")],
+    shrinkage: float = 0.0,
+    max_occupancy: float = 1.0,
+    patience_s: float | None = None,
+    max_abandon: float | None = None,
+    seats: Annotated[int | None, Query(description="Evaluate this many seats too")] = None,
+) -> dict[str, Any]:
+    """Seats needed for one interval, and optionally how a given number of seats performs."""
+    _result, out = erlang.answer(
+        calls=calls,
+        interval_s=interval_s,
+        aht_s=aht_s,
+        target_s=target_s,
+        service_level=service_level,
+        shrinkage=shrinkage,
+        max_occupancy=max_occupancy,
+        patience_s=patience_s,
+        max_abandon=max_abandon,
+        seats=seats,
+    )
+    return out
 
-router.include_router(planning_router)
+
+@router.get("/planning/plan", tags=["hotline planning"])
+def plan(
+    session: DbSession,
+    _user: Staff,
+    hotline_id: str | None = None,
+    weeks: int = 4,
+    smooth: int = 1,
+    pool_weekdays: bool = False,
+    as_of: date | None = None,
+    target_s: float = 30.0,
+    service_level: float = 0.8,
+    max_abandon: float = 0.05,
+    aht_s: float = 1080.0,
+    patience_s: float = 180.0,
+    detail: bool = False,
+) -> dict[str, Any]:
+    """The seats plan of one hotline (``hotline_id``) or of all, from the last ``weeks`` weeks."""
+    target = PlanTarget(
+        target_s=target_s,
+        service_level=service_level,
+        max_abandon=max_abandon,
+        aht_s=aht_s,
+        patience_s=patience_s,
+    )
+    return service.plan(
+        session,
+        hotline_id=hotline_id,
+        as_of=as_of,
+        weeks=weeks,
+        smooth=smooth,
+        pool_weekdays=pool_weekdays,
+        target=target,
+        detail=detail,
+    )
 
 
-# the SIP cluster's live view (routes_cluster.py)
-from minsheng.hotline.routes_cluster import router as _cluster_router  # noqa: E402
+# live view across the SIP cluster's nodes (docs/hotline-scale.md) ----------------------------
+@router.get("/live/calls")
+def live_calls(
+    session: DbSession,
+    _user: Staff,
+    province: str | None = None,
+    hotline_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Calls waiting, ringing or talking on every SIP node alive, crisis calls first."""
+    rows = cluster_service.live_calls(session, province_code=province, hotline_id=hotline_id)
+    return [cluster_service.live_call_dict(c) for c in rows]
 
-router.include_router(_cluster_router)
+
+@router.post("/live/calls/{sip_call_id}/crisis")
+def mark_live_crisis(
+    sip_call_id: str, session: DbSession, settings: AppSettings, user: Staff
+) -> dict[str, Any]:
+    """Mark a waiting call as crisis on the SIP node that holds it (which audits it)."""
+    return cluster_service.forward_crisis(
+        session, sip_call_id, secret=settings.secret_key, actor=user.actor
+    )

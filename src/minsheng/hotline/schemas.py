@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minsheng.hotline.rules import RiskLevel
+from minsheng.hotline.rules.risk import RiskLevel
 
 SLUG = r"^[a-z0-9][a-z0-9\-_.]{0,63}$"
 
@@ -32,19 +32,6 @@ class HotlineIn(BaseModel):
     )
 
 
-class HotlineRead(BaseModel):
-    id: str
-    name: str
-    level: str
-    regions: list[str]
-    legacy_numbers: list[str]
-    hours: dict[str, str]
-    seats: int
-    sip_uri: str | None
-    connected_at: datetime | None
-    demo: bool
-
-
 class CounsellorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -53,15 +40,6 @@ class CounsellorCreate(BaseModel):
     hotline_id: str
     skills: list[str] = Field(default_factory=list)
     qualification: str = Field(default="", max_length=200)
-
-
-class CounsellorRead(BaseModel):
-    id: str
-    name: str
-    hotline_id: str
-    skills: list[str]
-    qualification: str
-    state: str
 
 
 class CounsellorStateUpdate(BaseModel):
@@ -89,10 +67,3 @@ class FollowUpDone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=2000)
-
-
-class RoutePreviewQuery(BaseModel):
-    number: str
-    origin: str | None = None
-    at: datetime | None = None
-    dialled: str | None = None

@@ -12,7 +12,6 @@ import io
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 import segno
@@ -21,13 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from minsheng.certification import service as cert_service
-from minsheng.certification import service_adscan, service_verify
-from minsheng.certification import service_reference as cert_ref
+from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
-from minsheng.core import regions
+from minsheng.core import regions, timeutil
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
 from minsheng.core.web import DbSession, client_id
-from minsheng.hotline import rules as hotline_rules
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -36,13 +33,6 @@ router = APIRouter(route_class=PageRoute)
 
 VERIFY_FIELDS = ("id_number", "name", "number")
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-LEVEL_NAMES = {
-    1: "一级/高级技师",
-    2: "二级/技师",
-    3: "三级/高级工",
-    4: "四级/中级工",
-    5: "五级/初级工",
-}
 RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
 
 
@@ -95,14 +85,8 @@ def verify(
         form.add_validation(exc)
         return _verify_page(request, form, status_code=422)
     try:
-        result = service_verify.verify(
-            session,
-            request.app.state.settings,
-            id_number=data.id_number,
-            name=data.name,
-            number=data.number,
-            client=client_id(request),
-            channel="web",
+        result = cert_service.verify_certificate(
+            session, request.app.state.settings, data, client=client_id(request), channel="web"
         )
     except TooManyRequests as exc:
         r.rollback_on_error(session)
@@ -125,7 +109,7 @@ def verify(
 def certificate_link(request: Request, token: str, session: DbSession) -> HTMLResponse:
     """The page a certificate's QR code opens: the same masked answer, by random token."""
     found = TOKEN_RE.match(token) is not None
-    result = service_verify.verify_token(session, token) if found else {"found": False}
+    result = cert_service.verify_token(session, token) if found else {"found": False}
     link = str(request.url_for("certificate_link", token=token))
     return r.render(
         request,
@@ -139,7 +123,7 @@ def certificate_link(request: Request, token: str, session: DbSession) -> HTMLRe
 @router.get("/certificates/v/{token}/qr.png")
 def certificate_qr(request: Request, token: str, session: DbSession) -> Response:
     """A QR code of the certificate's verification link (only for a certificate that exists)."""
-    if not TOKEN_RE.match(token) or not service_verify.verify_token(session, token)["found"]:
+    if not TOKEN_RE.match(token) or not cert_service.verify_token(session, token)["found"]:
         raise NotFound("没有这个核验链接 (no such verification link)", field="token")
     link = str(request.url_for("certificate_link", token=token))
     buffer = io.BytesIO()
@@ -154,19 +138,7 @@ def certificate_qr(request: Request, token: str, session: DbSession) -> Response
 def bodies(request: Request, session: DbSession, q: str = "") -> HTMLResponse:
     query = q.strip()[:100]
     form = r.Form(values={"q": query}, fields=("q",))
-    rows: list[dict[str, Any]] | None = None
-    if query:
-        rows = []
-        names: dict[str, str] = {}
-        for body in cert_service.search_bodies(session, query):
-            row = cert_service.body_to_dict(session, body)
-            for item in row["scope"]:
-                code = item["occupation_code"]
-                if code not in names:
-                    view = cert_ref.occupation_view(session, code)
-                    names[code] = view.occupation.name if view else ""
-                item["occupation"] = names[code]
-            rows.append(row)
+    rows = cert_service.list_body_views(session, query) if query else None
     return r.render(
         request,
         "public/bodies.html",
@@ -226,7 +198,7 @@ def ad_check(
     else:
         try:
             data = AdScanRequest(text=text)
-            result = service_adscan.scan_ad(session, data.text)
+            result = cert_service.scan_ad(session, data.text)
             segments = highlight(text, result["hits"])
         except DomainError as exc:
             r.rollback_on_error(session)
@@ -258,47 +230,21 @@ WEEKDAY_LABEL = {
     "sun": "周日",
 }
 LEVEL_LABEL = {"city": "市级热线", "province": "省级热线", "national": "国家备份热线"}
-LEVEL_ORDER = {"city": 0, "province": 1, "national": 2}
-
-
-def _find_city(query: str) -> regions.Region:
-    """A city by name or code, or by a landline area code such as ``0755``."""
-    table = regions.table()
-    if query.isdigit() and query.startswith("0") and len(query) in (3, 4):
-        found = hotline_rules.area_code_location(table, query)
-        if found is None:
-            raise NotFound(f"no city has the area code {query}", field="city")
-        province, city = found
-        return city or province
-    try:
-        return table.lookup(query)
-    except DomainError as exc:  # the core names its own field; the form's field is "city"
-        raise NotFound(exc.detail, field="city") from None
 
 
 @router.get("/hotline", response_class=HTMLResponse)
 def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTMLResponse:
     query = city.strip()[:40]
     form = r.Form(values={"city": query}, fields=("city",))
-    region = None
-    lines: list[dict[str, Any]] = []
+    found: dict[str, Any] = {"region": None, "lines": []}
     status = 200
-    now = datetime.now(hotline_rules.BEIJING)
+    now = timeutil.now()
     if query:
         try:
-            region = _find_city(query)
+            found = hotline_service.lines_for_place(session, query, at=now)
         except DomainError as exc:
             form.add_domain(exc)
             status = exc.status_code
-    if region is not None:
-        for h in hotline_service.list_hotlines(session, region=region.code):
-            d = hotline_service.hotline_dict(h)
-            hours = hotline_rules.normalise_hours(d["hours"])
-            d["hours"] = hours
-            d["open_now"] = hotline_rules.is_open(hours, now)
-            d["connected"] = hotline_rules.is_connected(hotline_service.to_info(h), now)
-            lines.append(d)
-        lines.sort(key=lambda d: (LEVEL_ORDER.get(d["level"], 9), d["id"]))
     cities = [c.name for c in regions.table().cities()]
     return r.render(
         request,
@@ -306,8 +252,8 @@ def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTML
         {
             "title": "12356 心理援助热线",
             "form": form,
-            "region": regions.describe(region) if region else None,
-            "lines": lines,
+            "region": found["region"],
+            "lines": found["lines"],
             "now": now,
             "cities": sorted(set(cities)),
             "weekdays": WEEKDAY_LABEL,

@@ -3,31 +3,26 @@ the newest calls (refreshed in place by htmx polling), the KPIs of a period with
 rate, average speed of answer and abandonment by hour; calls by day), the compliance report and
 the seat recommendations of the planner, and a simulator run's comparison of its variants.
 
-Every number comes from ``hotline.service`` / ``hotline.planning_service``, the same functions
-behind ``GET /api/hotline/kpi``, ``/compliance`` and ``/planning/plan``.
+Every number comes from ``hotline.service``, the same functions behind ``GET /api/hotline/kpi``,
+``/compliance`` and ``/planning/plan`` and the ``hotline simulate`` command.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import AppSettings, DbSession, require_role
-from minsheng.hotline import planning_service
-from minsheng.hotline import rules as hotline_rules
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
-from minsheng.hotline.sim import report as sim_report
-from minsheng.hotline.sim import runner as sim_runner
-from minsheng.hotline.sim import scenario as sim_scenario
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent, seconds
 from minsheng.web.render import PageRoute
@@ -89,7 +84,7 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
         "state_label": STATE_LABEL,
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
-        "updated": datetime.now(hotline_rules.BEIJING).strftime("%H:%M:%S"),
+        "updated": timeutil.now().strftime("%H:%M:%S"),
     }
 
 
@@ -168,7 +163,7 @@ def mark_crisis(
 def _period(start: str, end: str, session: DbSession) -> tuple[date, date]:
     """The period's first and last day (inclusive); default: the last 7 days with records."""
     if not start and not end:
-        last = planning_service.default_as_of(session) - timedelta(days=1)
+        last = hotline_service.default_as_of(session) - timedelta(days=1)
         return last - timedelta(days=6), last
     try:
         first = date.fromisoformat(start)
@@ -203,8 +198,8 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             status_code=exc.status_code,
         )
     form.values = {"from": first.isoformat(), "to": last.isoformat()}
-    lo = datetime.combine(first, time(0), tzinfo=hotline_rules.BEIJING)
-    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=hotline_rules.BEIJING)
+    lo = datetime.combine(first, time(0), tzinfo=BEIJING)
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=BEIJING)
     by_hour = hotline_service.kpis(session, settings, start=lo, end=hi, by="hour")
     by_day = hotline_service.kpis(session, settings, start=lo, end=hi, by="day")
     by_line = hotline_service.kpis(session, settings, start=lo, end=hi, by="hotline")
@@ -299,7 +294,7 @@ def compliance(request: Request, session: DbSession, user: Staff) -> HTMLRespons
 def seat_planning(
     request: Request, session: DbSession, user: Staff, hotline: str = ""
 ) -> HTMLResponse:
-    result = planning_service.plan(session, hotline_id=hotline.strip() or None)
+    result = hotline_service.plan(session, hotline_id=hotline.strip() or None)
     lines = sorted(result["hotlines"], key=lambda h: (h["enough"], h["hotline_id"]))
     short = [h for h in lines if not h["enough"]][:30]
     chart = bar_chart(
@@ -321,22 +316,12 @@ def seat_planning(
 # Simulator comparison -----------------------------------------------------------------------------
 
 
-def shipped_scenarios() -> dict[str, Path]:
-    """The scenarios shipped with the simulator (a page runs only these, never a path)."""
-    folder = resources.files("minsheng.hotline.sim") / "scenarios"
-    return {
-        p.name.rsplit(".", 1)[0]: Path(str(p))
-        for p in folder.iterdir()
-        if p.is_file() and p.name.endswith((".yaml", ".yml", ".json"))
-    }
-
-
 @router.get("/simulate", response_class=HTMLResponse)
 def simulate(
     request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
 ) -> HTMLResponse:
     """Run a shipped scenario on the real routing rules and engine; compare its variants."""
-    available = shipped_scenarios()
+    available = hotline_service.shipped_scenarios()
     form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
     ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
     if not scenario:
@@ -346,12 +331,9 @@ def simulate(
             raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
         if seed.strip() and not seed.strip().isdigit():
             raise InvalidInput("the seed is a whole number", field="seed")
-        raw = sim_scenario.load_file(available[scenario])
-        raw = sim_scenario.with_overrides(raw, seed=int(seed) if seed.strip() else None)
-        parsed = sim_scenario.parse(raw)
-        hotlines = parsed.hotlines or hotline_service.directory_snapshot(session).hotlines
-        sim_scenario.check_against(parsed, hotlines)
-        results = sim_runner.run(parsed, hotlines)
+        run = hotline_service.simulate(
+            session, available[scenario], seed=int(seed) if seed.strip() else None
+        )
     except DomainError as exc:
         form.add_domain(exc)
         return r.render(
@@ -362,7 +344,8 @@ def simulate(
         )
     labels = [f"{h:02d}" for h in range(24)]
     series = []
-    for res in results:
+    parsed = run.scenario
+    for res in run.results:
         by_hour = {f"{int(g['hour']):02d}": g for g in res.kpis["by_hour"]}
         series.append(
             Series(res.name, [by_hour[h]["answer_rate"] if h in by_hour else None for h in labels])
@@ -385,7 +368,7 @@ def simulate(
                 "name": parsed.name,
                 "seed": parsed.seed,
                 "hours": parsed.duration_s / 3600,
-                "rows": sim_report.comparison_rows(results),
+                "rows": run.comparison_rows(),
             },
             "chart": chart,
         },

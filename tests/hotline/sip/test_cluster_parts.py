@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 from minsheng.core import regions
 from minsheng.core.audit import AuditEntry
 from minsheng.core.errors import InvalidInput
-from minsheng.hotline import rules, service
+from minsheng.hotline import service
 from minsheng.hotline.engine import Attempt, CallRecord, Outcome, StepResult
 from minsheng.hotline.models import Call
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import Level, Step
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import kamailio
 from minsheng.hotline.sip.cluster import ClusterInfo, NodeInfo, PartitionInfo, check, local_steps
 from minsheng.hotline.sip.nodestate import Handover, sign_forward, verify_forward
-from minsheng.hotline.snapshot import Level, Step
 from tests.conftest import Cli
 
 LAYOUT: dict[str, Any] = {
@@ -111,14 +112,14 @@ class TestPartitionMap:
         rng = random.Random(12356)
         for _ in range(3000):
             mobile = "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9))
-            location = rules.locate(table, rules.parse_caller(mobile))
+            location = routing.locate(table, routing.parse_caller(mobile))
             code = location.province.code if location.province else None
             assert longest(trees["mobile"], mobile) == c.partition_of_province(code).id, mobile
         areas = {"0755": "south", "020": "south", "0771": "south", "010": "north",
                  "021": "national", "0871": "national"}  # fmt: skip
         for area, expected in areas.items():
             assert longest(trees["area"], area) == expected, area
-            found = rules.origin_location(table, area)
+            found = routing.origin_location(table, area)
             assert found is not None
             assert c.partition_of_province(found[0].code).id == expected
         assert trees["region"] == {"44": "south", "45": "south", "11": "north"}

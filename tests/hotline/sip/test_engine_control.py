@@ -11,6 +11,7 @@ import pytest
 from minsheng.core.config import Settings
 from minsheng.core.errors import InvalidInput
 from minsheng.hotline.engine import CallRecord, VirtualClock
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip.b2bua import split_called
 from minsheng.hotline.sip.control import (
@@ -23,7 +24,6 @@ from minsheng.hotline.sip.control import (
 )
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
 from minsheng.hotline.sip.server import hotline_numbers
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 from tests.conftest import TEST_SECRET
 
 CONNECTED = datetime(2025, 4, 1, tzinfo=UTC)

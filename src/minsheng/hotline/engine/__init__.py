@@ -13,7 +13,7 @@ API (all times are seconds on the clock's scale; the default clock gives Unix ep
                     listener=on_event,          # directory: snapshot.Directory
                     events={Ring, Recorded})    # optional: only these events are built
     engine.set_listener(on_event, events=None)  # or plug a listener in later
-    # steps: the route from rules.route_call(...).steps; tag: e.g. a snapshot.CallTag that
+    # steps: the route from routing.route_call(...).steps; tag: e.g. a snapshot.CallTag that
     # service.save_records needs; call_id: the driver's own id (a SIP Call-ID) or a generated one
     call_id = engine.offer_call(steps, crisis=False, skill=None, tag=anything, call_id=None)
     engine.counsellor_login(cid) / counsellor_logout(cid) / set_state(cid, CounsellorState.BREAK)

@@ -43,7 +43,7 @@ from minsheng.hotline.engine.types import (
     UnknownCall,
     UnknownCounsellor,
 )
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Step
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Step
 
 F = TypeVar("F", bound=Callable[..., Any])
 

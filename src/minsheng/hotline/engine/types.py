@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from minsheng.hotline.snapshot import Level
+from minsheng.hotline.rules.snapshot import Level
 
 if TYPE_CHECKING:
     from minsheng.core.config import Settings

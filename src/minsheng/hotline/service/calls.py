@@ -15,7 +15,7 @@ from minsheng.core import audit, regions
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import keyed_hash, mask_phone
-from minsheng.hotline import rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import CallRecord
 from minsheng.hotline.errors import (
     CallNotFound,
@@ -23,15 +23,16 @@ from minsheng.hotline.errors import (
     InvalidNumber,
 )
 from minsheng.hotline.models import Assessment, Call, CallAttempt, FollowUp, Hotline
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import CallTag
 from minsheng.hotline.service.directory import to_info
-from minsheng.hotline.snapshot import CallTag
 
 PHONE_PURPOSE = "hotline-caller"
 
 
 # routing ---------------------------------------------------------------------------------------
-def route_settings(settings: Settings) -> rules.RouteSettings:
-    return rules.RouteSettings(settings.hotline_step_timeout_s, settings.hotline_backup_timeout_s)
+def route_settings(settings: Settings) -> routing.RouteSettings:
+    return routing.RouteSettings(settings.hotline_step_timeout_s, settings.hotline_backup_timeout_s)
 
 
 def route_preview(
@@ -44,18 +45,18 @@ def route_preview(
     dialled: str | None = None,
 ) -> dict[str, Any]:
     """Where a call from ``number`` would go at ``at`` (default now); the number only masked."""
-    rules.check_number_syntax(number)
+    routing.check_number_syntax(number)
     if dialled:
-        rules.check_number_syntax(dialled, field_name="dialled")
+        routing.check_number_syntax(dialled, field_name="dialled")
     if origin is not None and not re.fullmatch(r"\d{2,6}", origin.strip()):
         raise InvalidNumber(
             f"origin {origin!r} is neither an area code nor a GB/T 2260 code", field="origin"
         )
     when = at or utcnow()
     if when.tzinfo is None:
-        when = when.replace(tzinfo=rules.BEIJING)
-    index = rules.DirectoryIndex.build([to_info(h) for h in session.scalars(select(Hotline))])
-    caller, plan = rules.route_call(
+        when = when.replace(tzinfo=BEIJING)
+    index = routing.DirectoryIndex.build([to_info(h) for h in session.scalars(select(Hotline))])
+    caller, plan = routing.route_call(
         index,
         regions.table(),
         number,
@@ -67,11 +68,13 @@ def route_preview(
     return plan_dict(caller, plan, when)
 
 
-def plan_dict(caller: rules.CallerNumber, plan: rules.RoutePlan, at: datetime) -> dict[str, Any]:
+def plan_dict(
+    caller: routing.CallerNumber, plan: routing.RoutePlan, at: datetime
+) -> dict[str, Any]:
     loc = plan.location.to_dict()
     return {
         "caller": {"masked": mask_phone(caller.digits), "valid": caller.valid, **loc},
-        "at": at.astimezone(rules.BEIJING).isoformat(),
+        "at": at.astimezone(BEIJING).isoformat(),
         "steps": [
             {
                 "hotline_id": s.hotline_id,
@@ -89,8 +92,8 @@ def plan_dict(caller: rules.CallerNumber, plan: rules.RoutePlan, at: datetime) -
 
 def call_tag(
     settings: Settings,
-    caller: rules.CallerNumber,
-    plan: rules.RoutePlan,
+    caller: routing.CallerNumber,
+    plan: routing.RoutePlan,
     dialled: str | None = None,
 ) -> CallTag:
     """The engine tag of a routed call: the caller only as a keyed hash and a masked form."""
@@ -244,7 +247,7 @@ def call_dict(c: Call, *, attempts: bool = True) -> dict[str, Any]:
     return d
 
 
-def get_call_or_raise(session: Session, call_ref: str) -> Call:
+def get_call(session: Session, call_ref: str) -> Call:
     c = session.scalar(select(Call).where(Call.call_ref == call_ref))
     if c is None:
         raise CallNotFound(f"no call {call_ref!r}", field="call_ref")

@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import redact
-from minsheng.hotline import rules
 from minsheng.hotline.errors import (
     CounsellorNotFound,
     FollowUpNotFound,
     InvalidHotline,
 )
 from minsheng.hotline.models import Assessment, Call, Counsellor, FollowUp
+from minsheng.hotline.rules import risk as risk_rules
 from minsheng.hotline.schemas import AssessmentCreate
-from minsheng.hotline.service.calls import get_call_or_raise
+from minsheng.hotline.service.calls import get_call
 
 
 # crisis follow-up ------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ def record_assessment(
     """Record a risk assessment of a call, any hand-over to 110/119/120, and the follow-up task
     (due when given; for high and medium risk a default due time otherwise)."""
     now = now or utcnow()
-    call = get_call_or_raise(session, call_ref)
+    call = get_call(session, call_ref)
     if session.get(Counsellor, data.counsellor_id) is None:
         raise CounsellorNotFound(f"no counsellor {data.counsellor_id!r}", field="counsellor_id")
     if data.handover_at is not None and data.handover_to is None:
@@ -43,7 +43,7 @@ def record_assessment(
         value = getattr(data, name)
         if value is not None and value.tzinfo is None:
             raise InvalidHotline(f"{name} needs a time zone", field=name)
-    risk, rule = rules.assess_risk(data.suicidal_ideation, data.hopelessness)
+    risk, rule = risk_rules.assess_risk(data.suicidal_ideation, data.hopelessness)
     a = Assessment(
         call_id=call.id,
         counsellor_id=data.counsellor_id,
@@ -55,15 +55,20 @@ def record_assessment(
         handover_to=data.handover_to,
         handover_at=data.handover_at or (now if data.handover_to else None),
         notes=redact(data.notes),
-        detail={"rule_version": rules.RISK_RULES_VERSION},
+        detail={"rule_version": risk_rules.RISK_RULES_VERSION},
     )
-    session.add(a)
     if risk in ("high", "medium"):
         call.crisis = True
-    session.flush()
+    audit.add_and_record(
+        session,
+        a,
+        actor=actor,
+        action="hotline.assessment",
+        detail={"call_ref": call.call_ref, "risk": risk},
+    )
     due = data.follow_up_due
-    if due is None and risk in rules.FOLLOW_UP_HOURS:
-        due = now + timedelta(hours=rules.FOLLOW_UP_HOURS[risk])
+    if due is None and risk in risk_rules.FOLLOW_UP_HOURS:
+        due = now + timedelta(hours=risk_rules.FOLLOW_UP_HOURS[risk])
     follow = None
     if due is not None:
         follow = FollowUp(
@@ -75,20 +80,12 @@ def record_assessment(
         )
         session.add(follow)
         session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="hotline.assessment",
-        table="hotline_assessments",
-        record_id=a.id,
-        detail={"call_ref": call.call_ref, "risk": risk},
-    )
     return {
         "assessment_id": a.id,
         "call_ref": call.call_ref,
         "risk": risk,
         "rule": rule,
-        "rule_version": rules.RISK_RULES_VERSION,
+        "rule_version": risk_rules.RISK_RULES_VERSION,
         "handover_to": a.handover_to,
         "follow_up": followup_dict(follow, call.call_ref, now) if follow else None,
     }

@@ -1,9 +1,11 @@
-"""The hotline directory: hotlines (import/export, all-or-nothing) and counsellors."""
+"""The hotline directory: hotlines (import/export, all-or-nothing), counsellors, and which lines
+serve a place (the public 12356 finder)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, regions
 from minsheng.core.db import utcnow
-from minsheng.hotline import rules
+from minsheng.core.errors import DomainError, NotFound
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
     CounsellorNotFound,
     CounsellorOnTwoHotlines,
@@ -24,8 +27,9 @@ from minsheng.hotline.errors import (
     OverlappingRegions,
 )
 from minsheng.hotline.models import Counsellor, Hotline
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 from minsheng.hotline.schemas import CounsellorCreate, HotlineIn
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 
 TABLE = "hotline_hotlines"
 
@@ -55,11 +59,23 @@ def hotline_dict(h: Hotline) -> dict[str, Any]:
         "hours": dict(h.hours),
         "seats": h.seats,
         "sip_uri": h.sip_uri,
-        "connected_at": h.connected_at.astimezone(rules.BEIJING).isoformat()
-        if h.connected_at
-        else None,
+        "connected_at": h.connected_at.astimezone(BEIJING).isoformat() if h.connected_at else None,
         "demo": h.demo,
     }
+
+
+PRIVATE_FIELDS = ("sip_uri",)
+
+
+def public_hotline_view(h: Hotline) -> dict[str, Any]:
+    """The one public view of a hotline, used by every public route and page.
+
+    The SIP address is internal addressing for staff (export, the SIP server), never public.
+    """
+    d = hotline_dict(h)
+    for name in PRIVATE_FIELDS:
+        del d[name]
+    return d
 
 
 def list_hotlines(
@@ -76,7 +92,7 @@ def list_hotlines(
     return found
 
 
-def get_hotline_or_raise(session: Session, hotline_id: str) -> Hotline:
+def get_hotline(session: Session, hotline_id: str) -> Hotline:
     h = session.get(Hotline, hotline_id)
     if h is None:
         raise HotlineNotFound(f"no hotline {hotline_id!r}", field="hotline_id")
@@ -116,7 +132,7 @@ def _check_row(index: int, raw: Any) -> tuple[HotlineIn | None, dict[str, str], 
         return None, {}, problems
     hours: dict[str, str] = {}
     try:
-        hours = rules.normalise_hours(row.hours)
+        hours = routing.normalise_hours(row.hours)
     except InvalidHours as exc:
         problems.append(_Problem(index, row.id, exc.field or "hours", exc.detail))
     table = regions.table()
@@ -137,11 +153,11 @@ def _check_row(index: int, raw: Any) -> tuple[HotlineIn | None, dict[str, str], 
             )
     for i, number in enumerate(row.legacy_numbers):
         try:
-            rules.check_number_syntax(number, field_name=f"legacy_numbers.{i}")
+            routing.check_number_syntax(number, field_name=f"legacy_numbers.{i}")
         except InvalidNumber as exc:
             problems.append(_Problem(index, row.id, exc.field or "legacy_numbers", exc.detail))
     if row.connected_at is not None and row.connected_at.tzinfo is None:
-        row.connected_at = row.connected_at.replace(tzinfo=rules.BEIJING)
+        row.connected_at = row.connected_at.replace(tzinfo=BEIJING)
     return row, hours, problems
 
 
@@ -186,7 +202,7 @@ def import_hotlines(session: Session, data: Any, *, actor: str) -> dict[str, Any
     legacy: dict[str, str] = {}
     for row, _ in rows:
         for number in row.legacy_numbers:
-            key = rules.legacy_key(number)
+            key = routing.legacy_key(number)
             if legacy.setdefault(key, row.id) != row.id:
                 problems.append(
                     _Problem(
@@ -262,7 +278,7 @@ def counsellor_dict(c: Counsellor) -> dict[str, Any]:
 
 
 def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -> Counsellor:
-    get_hotline_or_raise(session, data.hotline_id)
+    get_hotline(session, data.hotline_id)
     existing = session.get(Counsellor, data.id)
     if existing is not None:
         if existing.hotline_id != data.hotline_id:
@@ -281,15 +297,8 @@ def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -
         qualification=data.qualification,
         state="offline",
     )
-    session.add(c)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="counsellor.create",
-        table="hotline_counsellors",
-        record_id=c.id,
-        detail={"hotline_id": c.hotline_id},
+    audit.add_and_record(
+        session, c, actor=actor, action="counsellor.create", detail={"hotline_id": c.hotline_id}
     )
     return c
 
@@ -325,3 +334,42 @@ def set_counsellor_state(
 
 def hotline_ids(session: Session) -> Sequence[str]:
     return list(session.scalars(select(Hotline.id).order_by(Hotline.id)))
+
+
+# which line serves a place ---------------------------------------------------------------------
+LEVEL_ORDER = {"city": 0, "province": 1, "national": 2}
+
+
+def find_place(query: str) -> regions.Region:
+    """A city (or province) by name or code, or by a landline area code such as ``0755``; raises
+    NotFound naming the field ``city`` (the public finder's field)."""
+    table = regions.table()
+    if query.isdigit() and query.startswith("0") and len(query) in (3, 4):
+        found = routing.area_code_location(table, query)
+        if found is None:
+            raise NotFound(f"no city has the area code {query}", field="city")
+        province, city = found
+        return city or province
+    try:
+        return table.lookup(query)
+    except DomainError as exc:  # the core names its own field; the form's field is "city"
+        raise NotFound(exc.detail, field="city") from None
+
+
+def lines_for_place(session: Session, query: str, *, at: datetime) -> dict[str, Any]:
+    """The 12356 lines serving a place (city line, then province line, then national backup),
+    each with its hours normalised and whether it is open and connected to 12356 at ``at``.
+
+    Returns ``{"region": <regions.describe>, "lines": [...]}``; an unknown place raises NotFound.
+    """
+    region = find_place(query)
+    lines: list[dict[str, Any]] = []
+    for h in list_hotlines(session, region=region.code):
+        d = public_hotline_view(h)
+        hours = routing.normalise_hours(d["hours"])
+        d["hours"] = hours
+        d["open_now"] = routing.is_open(hours, at)
+        d["connected"] = routing.is_connected(to_info(h), at)
+        lines.append(d)
+    lines.sort(key=lambda d: (LEVEL_ORDER.get(d["level"], 9), d["id"]))
+    return {"region": regions.describe(region), "lines": lines}

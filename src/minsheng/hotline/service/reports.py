@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import regions
 from minsheng.core.config import Settings
-from minsheng.hotline import kpi as kpi_math
-from minsheng.hotline import rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
     InvalidHotline,
 )
 from minsheng.hotline.models import Call, CallAttempt
+from minsheng.hotline.rules import compliance as compliance_rules
+from minsheng.hotline.rules import kpi as kpi_math
+from minsheng.hotline.rules import routing
 from minsheng.hotline.service.directory import list_hotlines, to_info
 
 # KPIs ------------------------------------------------------------------------------------------
@@ -31,7 +33,7 @@ def kpis(
     by: str = "hotline",
     threshold_s: float | None = None,
 ) -> dict[str, Any]:
-    """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``kpi.py``)."""
+    """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``rules/kpi.py``)."""
     if end <= start:
         raise InvalidHotline("the period ends before it starts", field="to")
     if by not in GROUPINGS:
@@ -74,7 +76,7 @@ def kpis(
         facts.extend(_fact("(none)", c, c.outcome) for c in calls if c.id not in stepped)
     else:
         for c in calls:
-            local = c.arrived_at.astimezone(rules.BEIJING)
+            local = c.arrived_at.astimezone(BEIJING)
             key = {
                 "province": c.province_code or "unknown",
                 "day": local.date().isoformat(),
@@ -117,29 +119,33 @@ def _fact(group: str, c: Any, outcome: str, rollovers: int | None = None) -> kpi
 def compliance(session: Session) -> dict[str, Any]:
     """Every hotline against the official minimums and every prefecture city's coverage."""
     infos = [to_info(h) for h in list_hotlines(session)]
-    index = rules.DirectoryIndex.build(infos)
+    index = routing.DirectoryIndex.build(infos)
     hotlines = []
     for h in infos:
-        problems = rules.hotline_problems(h)
+        problems = compliance_rules.hotline_problems(h)
         hotlines.append(
             {"hotline_id": h.id, "level": h.level.value, "ok": not problems, "problems": problems}
         )
     cities = []
     for city in regions.table().cities():
-        if city.province_code[:2] in rules.NON_MAINLAND:
+        if city.province_code[:2] in routing.NON_MAINLAND:
             continue
         cities.append(
-            {"code": city.code, "name": city.name, "served_by": rules.city_served_by(index, city)}
+            {
+                "code": city.code,
+                "name": city.name,
+                "served_by": compliance_rules.city_served_by(index, city),
+            }
         )
     counts: dict[str, int] = {}
     for c in cities:
         counts[c["served_by"]] = counts.get(c["served_by"], 0) + 1
     return {
-        "rule_version": rules.RULES_VERSION,
+        "rule_version": routing.RULES_VERSION,
         "minimums": {
-            "seats": rules.MIN_SEATS,
-            "hours_per_day": rules.MIN_HOURS_PER_DAY,
-            "connected_before": rules.CONNECT_DEADLINE.isoformat(),
+            "seats": compliance_rules.MIN_SEATS,
+            "hours_per_day": compliance_rules.MIN_HOURS_PER_DAY,
+            "connected_before": compliance_rules.CONNECT_DEADLINE.isoformat(),
         },
         "summary": {
             "hotlines": len(hotlines),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from minsheng.core import regions
-from minsheng.hotline.snapshot import WEEKDAYS, HotlineInfo, Level
+from minsheng.hotline.rules.snapshot import WEEKDAYS, HotlineInfo, Level
 
 NON_MAINLAND = ("71", "81", "82")
 CONNECTED = datetime.fromisoformat("2025-04-30T00:00:00+08:00")

@@ -1,4 +1,4 @@
-"""KPIs of a simulated day, with the same definitions as the live KPIs (``hotline/kpi.py``).
+"""KPIs of a simulated day, with the same definitions as the live KPIs (``hotline/rules/kpi.py``).
 
 The simulator turns every finished engine record into the same call facts that the call-record
 KPIs use, grouped three ways: by hotline (every hotline a call reached, as in the live report), by
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.core import regions
-from minsheng.hotline import kpi as kpi_math
 from minsheng.hotline.engine import CallRecord
-from minsheng.hotline.snapshot import HotlineInfo, Level
+from minsheng.hotline.rules import kpi as kpi_math
+from minsheng.hotline.rules.snapshot import HotlineInfo, Level
 
 
 class KpiBook:

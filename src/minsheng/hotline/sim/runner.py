@@ -1,8 +1,8 @@
 """Run a scenario through the real routing rules and the real queueing engine, in virtual time.
 
-There is no second model of the queue here: every call is routed by ``rules.plan_route`` and queued,
-offered, answered, rolled over, abandoned or handed to the last resort by ``engine.Engine``, exactly
-as behind the SIP front. This module only plays the outside world in virtual time:
+There is no second model of the queue here: every call is routed by ``rules.routing.plan_route`` and
+queued, offered, answered, rolled over, abandoned or handed to the last resort by ``engine.Engine``,
+exactly as behind the SIP front. This module only plays the outside world in virtual time:
 
 * callers arrive as a non-homogeneous Poisson process whose rate follows the scenario's hourly
   profile (piecewise constant per Beijing hour; exact sampling by integrating the rate);
@@ -31,7 +31,7 @@ from typing import Any
 
 from minsheng.core import regions
 from minsheng.core.regions import Region
-from minsheng.hotline import planning, rules
+from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import (
     CallEnded,
     CallRecord,
@@ -44,16 +44,16 @@ from minsheng.hotline.engine import (
     Ring,
     VirtualClock,
 )
+from minsheng.hotline.rules import planning, routing
+from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
 from minsheng.hotline.sim.kpi import KpiBook
 from minsheng.hotline.sim.scenario import (
-    BEIJING,
     Scenario,
     ScenarioError,
     Shift,
     Variant,
     check_against,
 )
-from minsheng.hotline.snapshot import CounsellorInfo, Directory, HotlineInfo, Level, Step
 
 ProgressFn = Callable[[float], None]
 
@@ -128,7 +128,7 @@ class _Roster:
                 if s.start <= minute < s.end or s.start <= minute + 1440 < s.end
             )
         else:
-            base = self.hotline.seats if rules.is_open(self.hotline.hours, at) else 0
+            base = self.hotline.seats if routing.is_open(self.hotline.hours, at) else 0
         if base == 0:
             return 0
         if self.plan is not None:
@@ -250,8 +250,8 @@ class _Simulation:
         self.horizon = scenario.duration_s
         self.on_record = on_record
         self.origins, self.notes = build_origins(scenario, hotlines)
-        self.index = rules.DirectoryIndex.build(hotlines)
-        self.route_settings = rules.RouteSettings(
+        self.index = routing.DirectoryIndex.build(hotlines)
+        self.route_settings = routing.RouteSettings(
             step_timeout_s=int(variant.routing.step_timeout_s),
             backup_timeout_s=int(variant.routing.backup_timeout_s),
         )
@@ -269,7 +269,7 @@ class _Simulation:
                 if 0 < t < self.horizon:
                     self.joins.append(t)
             for text in h.hours.values():
-                span = rules.parse_span(text)
+                span = routing.parse_span(text)
                 if span is not None:
                     opening.update({span.start % 1440, span.end % 1440})
         roster_minutes = opening | set(range(0, 1440, 30))
@@ -282,8 +282,8 @@ class _Simulation:
         self.route_bounds = self._times_of(opening)
         self.route_cache: dict[tuple[int, int], tuple[Step, ...]] = {}
         self.locations = [
-            rules.Location(
-                rules.LocationSource.CARRIER if o.province else rules.LocationSource.UNKNOWN,
+            routing.Location(
+                routing.LocationSource.CARRIER if o.province else routing.LocationSource.UNKNOWN,
                 o.province,
                 o.city,
                 "simulated caller",
@@ -417,11 +417,11 @@ class _Simulation:
         steps = self.route_cache.get(key)
         if steps is None:
             at = self.start + timedelta(seconds=t)
-            steps = rules.plan_route(self.index, self.locations[i], at, self.route_settings).steps
-            routing = self.variant.routing
-            if routing.mode == "city_only" and steps:
+            steps = routing.plan_route(self.index, self.locations[i], at, self.route_settings).steps
+            policy = self.variant.routing
+            if policy.mode == "city_only" and steps:
                 first = steps[0]
-                steps = (Step(first.hotline_id, routing.city_only_wait_s, first.rule, first.level),)
+                steps = (Step(first.hotline_id, policy.city_only_wait_s, first.rule, first.level),)
             self.route_cache[key] = steps
         return steps
 

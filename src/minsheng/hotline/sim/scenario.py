@@ -13,16 +13,15 @@ import copy
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from minsheng.hotline.erlang import PlanningInputError
-from minsheng.hotline.snapshot import WEEKDAYS, HotlineInfo, Level
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+from minsheng.core.timeutil import BEIJING
+from minsheng.hotline.rules.erlang import PlanningInputError
+from minsheng.hotline.rules.snapshot import WEEKDAYS, HotlineInfo, Level
 
 # Share of a day's calls per hour, after Beijing's report (peak 18:00-22:00, over 60% at night:
 # People's Daily 2025-11-28, reference notes §4). Relative weights; normalised when used.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from minsheng.hotline.snapshot import Directory, HotlineInfo, Level, Step
+from minsheng.hotline.rules.snapshot import Directory, HotlineInfo, Level, Step
 
 PARTITION_RULES_VERSION = "sip-partitions-2026.12"
 

@@ -7,7 +7,7 @@ It translates, in both directions, between SIP happenings and the engine
 ==============================  ===========================================================
 SIP (from the B2BUA)            engine
 ==============================  ===========================================================
-INVITE to 12356 / legacy no.    ``rules.route_call`` → ``Engine.offer_call(steps, crisis)``
+INVITE to 12356 / legacy no.    ``routing.route_call`` → ``Engine.offer_call(steps, crisis)``
 seat 200                        ``answer``
 seat 486/600/603                ``reject`` (not counted as a missed offer)
 seat rang out / unreachable     ``no_answer`` (counts towards the automatic break)
@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 
 from minsheng.core import regions
 from minsheng.core.config import Settings
-from minsheng.hotline import rules, service
+from minsheng.hotline import service
 from minsheng.hotline.engine import (
     CallEnded,
     CallRecord,
@@ -50,6 +50,8 @@ from minsheng.hotline.engine import (
     Recorded,
     Ring,
 )
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import CallTag, Directory, Step
 from minsheng.hotline.sip.control import (
     Admission,
     Credentials,
@@ -61,7 +63,6 @@ from minsheng.hotline.sip.control import (
     SipActions,
 )
 from minsheng.hotline.sip.seats import SeatBook
-from minsheng.hotline.snapshot import CallTag, Directory, Step
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class EngineCallControl:
             listener=self._on_event,
             keep_records=False,
         )
-        self.index = rules.DirectoryIndex.build(directory.hotlines)
+        self.index = routing.DirectoryIndex.build(directory.hotlines)
         self.route_settings = service.route_settings(settings)
         self.actions: SipActions | None = None
         self.contacts: dict[str, SeatTarget] = {}
@@ -140,7 +141,7 @@ class EngineCallControl:
         ref = call_ref(call.call_id)
         if ref in self.sip_ids:
             return Admission.refuse(482, "Loop Detected")
-        caller, plan = rules.route_call(
+        caller, plan = routing.route_call(
             self.index,
             regions.table(),
             call.caller,

@@ -7,7 +7,7 @@ database: the schema from Debian's ``/usr/share/kamailio/postgres/*.sql`` (``ver
 map), the counsellors' digest credentials from the seats file, and the partition map.
 
 The partition map lets Kamailio send each INVITE to the node of the caller's partition without
-asking a node (see :mod:`minsheng.hotline.sip.cluster`), in the order of ``rules.locate``:
+asking a node (see :mod:`minsheng.hotline.sip.cluster`), in the order of ``routing.locate``:
 
 1. a dialled legacy number → the partition of its hotline (a ``switch`` in the script);
 2. ``X-Origin-Area``: a GB/T 2260 code → tree ``region`` (2-digit province prefix), an area code
@@ -32,9 +32,9 @@ from typing import Any
 from phonenumbers.geodata import GEOCODE_DATA
 
 from minsheng.core.regions import RegionTable
-from minsheng.hotline import rules
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.sip.cluster import PARTITION_RULES_VERSION, ClusterInfo
-from minsheng.hotline.snapshot import Directory
 
 KAMAILIO_SQL_DIR = Path("/usr/share/kamailio/postgres")
 KAMAILIO_SCHEMAS = ("standard", "usrloc", "auth_db", "mtree")
@@ -102,7 +102,7 @@ def partition_map(cluster: ClusterInfo, table: RegionTable) -> list[MapRow]:
     for key, entry in GEOCODE_DATA.items():
         if not key.startswith("86") or len(key) < 4 or "zh" not in entry:
             continue
-        found = rules._regions_from_description(table, str(entry["zh"]))
+        found = routing._regions_from_description(table, str(entry["zh"]))
         partition = cluster.partition_of_province(found[0].code).id if found else national
         digits = key[2:]
         if digits[0] == "1" and digits[1] != "0":  # 13x-19x mobiles; 10 is Beijing's area code
@@ -123,7 +123,7 @@ def legacy_map(directory: Directory, cluster: ClusterInfo) -> dict[str, str]:
     result: dict[str, str] = {}
     for h in directory.hotlines:
         for number in h.legacy_numbers:
-            result[rules.legacy_key(number)] = cluster.partition_of_hotline(h).id
+            result[routing.legacy_key(number)] = cluster.partition_of_hotline(h).id
     return result
 
 

@@ -43,11 +43,11 @@ from minsheng.hotline.engine import (
     Ring,
     StepResult,
 )
+from minsheng.hotline.rules.snapshot import Directory, Level, Step
 from minsheng.hotline.sip import cluster as cluster_rules
 from minsheng.hotline.sip.control import Admission, InboundCall, SeatTarget
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
 from minsheng.hotline.sip.seats import SeatBook, parse_contact
-from minsheng.hotline.snapshot import Directory, Level, Step
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,10 @@ from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthorized
-from minsheng.hotline import rules, service
+from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
@@ -55,11 +57,17 @@ from minsheng.hotline.sip.records import (
     jsonl_sink,
 )
 from minsheng.hotline.sip.seats import SeatBook
-from minsheng.hotline.snapshot import Directory
 
 log = logging.getLogger(__name__)
 
 HOTLINE_NUMBER = "12356"
+
+
+@dataclass(frozen=True)
+class _Forwarded:
+    """A staff user's action forwarded by the main app: audited under that user's actor."""
+
+    actor: str
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def hotline_numbers(directory: Directory) -> frozenset[str]:
     """12356 and every legacy number of the directory (digits only)."""
     numbers = {HOTLINE_NUMBER}
     for h in directory.hotlines:
-        numbers.update(rules.legacy_key(n) for n in h.legacy_numbers)
+        numbers.update(routing.legacy_key(n) for n in h.legacy_numbers)
     return frozenset(numbers)
 
 
@@ -224,7 +232,7 @@ class SipServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _principal(self, session: Any) -> auth.Principal:
+            def _principal(self, session: Any) -> auth.Principal | _Forwarded:
                 forwarded = self.headers.get(FORWARD_HEADER)
                 if forwarded:
                     # a staff action forwarded (and signed) by the main app
@@ -238,7 +246,7 @@ class SipServer:
                     )
                     if actor is None:
                         raise Unauthorized("bad or stale forwarding signature", field="forward")
-                    return auth.Principal(name=actor, role=auth.Role.HOTLINE)
+                    return _Forwarded(actor)
                 header = self.headers.get("Authorization", "")
                 token = header[7:].strip() if header.lower().startswith("bearer ") else None
                 principal = auth.authenticate(session, token)
