@@ -97,6 +97,7 @@ class Cluster:
     seat_ports: dict[str, int]
     kamailio: subprocess.Popen[str] | None = None
     sipps: list[subprocess.Popen[str]] = field(default_factory=list)
+    workdirs: dict[int, Path] = field(default_factory=dict)
     counter: int = 0
 
     # processes ---------------------------------------------------------------------------------
@@ -222,6 +223,7 @@ class Cluster:
             cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
         )
         self.sipps.append(process)
+        self.workdirs[process.pid] = workdir
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None and not _udp_port_bound(port):
             time.sleep(0.02)
@@ -253,6 +255,13 @@ class Cluster:
             "-key", "crisis", "0", "-m", str(calls), "-r", str(rate), "-d", str(hold_ms),
             "-cid_str", cid, *extra,
         )  # fmt: skip
+
+    def errors(self, process: subprocess.Popen[str]) -> str:
+        """What a sipp instance logged about its failed calls (for assertion messages)."""
+        workdir = self.workdirs.get(process.pid)
+        if workdir is None:
+            return ""
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in workdir.glob("*errors.log"))
 
     def close(self) -> None:
         for p in self.sipps:
@@ -483,9 +492,9 @@ class TestCluster:
         south = cluster.call("13800138000", origin="0755", calls=2, cid="gd-%u@t")
         north = cluster.call("13800138000", dialled="01012356", calls=2, cid="bj-%u@t")
         legacy = cluster.call("13900000000", dialled="02012345678", calls=1, cid="lg-%u@t")
-        assert south.wait(60) == 0
-        assert north.wait(60) == 0
-        assert legacy.wait(60) == 0
+        assert south.wait(60) == 0, cluster.errors(south)
+        assert north.wait(60) == 0, cluster.errors(north)
+        assert legacy.wait(60) == 0, cluster.errors(legacy)
         gd = cluster.wait_records("gd-", 2)
         bj = cluster.wait_records("bj-", 2)
         lg = cluster.wait_records("lg-", 1)
@@ -502,7 +511,7 @@ class TestCluster:
         # goes on to the national backup, held by n2; one record holds both steps
         cluster.restart_with_breaks(SOUTH, ("n1",))
         caller = cluster.call("13800138000", origin="0755", cid="ho-%u@t")
-        assert caller.wait(60) == 0
+        assert caller.wait(60) == 0, cluster.errors(caller)
         (record,) = cluster.wait_records("ho-", 1).values()
         assert (record.outcome, record.hotline_id) == ("answered", "national")
         assert record.counsellor_id in NATIONAL_SEATS
@@ -565,8 +574,8 @@ class TestCluster:
         wait_for(lambda: cluster.dispatcher_flags()[uri][0] == "I", what="n1 inactive")
         invites = cluster.node_row("n1").counters["invites"]
         new = cluster.call("13800138000", origin="0755", calls=10, rate=10, cid="new-%u@t")
-        assert new.wait(60) == 0
-        assert first.wait(60) == 0
+        assert new.wait(60) == 0, cluster.errors(new)
+        assert first.wait(60) == 0, cluster.errors(first)
         (old,) = cluster.wait_records("old-", 1).values()
         assert (old.outcome, old.ended_by) == ("answered", "caller")
         news = cluster.wait_records("new-", 10)
