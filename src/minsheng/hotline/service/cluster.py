@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit
 from minsheng.core.db import utcnow
-from minsheng.core.errors import DomainError, InvalidInput, NotFound
+from minsheng.core.errors import InvalidInput
+from minsheng.hotline.errors import LiveCallNotFound, NodeNotFound, NodeUnreachable
 from minsheng.hotline.models import (
     Call,
     CallAttempt,
@@ -28,10 +29,6 @@ from minsheng.hotline.sip import cluster as cluster_rules
 
 LOST = "lost"
 LIVE_STATES = ("waiting", "ringing", "talking")
-
-
-class NodeNotFound(NotFound):
-    pass
 
 
 def _address(text: Any, field: str) -> tuple[str, int]:
@@ -418,10 +415,6 @@ def node_of_counsellor(session: Session, counsellor_id: str) -> SipNode | None:
 
 
 # staff actions on the node that holds the call or the seat ------------------------------------
-class NodeUnreachable(DomainError):
-    status_code = 502
-
-
 def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, Any] | None) -> Any:
     """POST a staff action to a node's staff endpoint, signed for ``actor`` (see nodestate)."""
     import json
@@ -449,7 +442,7 @@ def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, 
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")[:300]
         if exc.code == 404:
-            raise NotFound(f"node {node.id}: {detail}", field="sip_call_id") from None
+            raise LiveCallNotFound(f"node {node.id}: {detail}", field="sip_call_id") from None
         raise NodeUnreachable(
             f"node {node.id} answered {exc.code}: {detail}", field="node"
         ) from None
@@ -465,7 +458,9 @@ def forward_crisis(
 
     live = find_live_call(session, sip_call_id)
     if live is None:
-        raise NotFound("no call with this SIP Call-ID waits on any node", field="sip_call_id")
+        raise LiveCallNotFound(
+            "no call with this SIP Call-ID waits on any node", field="sip_call_id"
+        )
     node = get_node(session, live.node_id)
     answer = _forward(node, secret, actor, f"/calls/{quote(sip_call_id, safe='')}/crisis", None)
     return {"node": node.id, **answer}
