@@ -67,6 +67,8 @@ class B2BUAConfig:
     announce_interval_s: float = 30.0  # media: queue position spoken at most this often
     record: bool = False  # media: answered calls are recorded (the notice follows the greeting)
     crisis_digit: int = 1  # media: the DTMF key that marks a waiting call crisis
+    partition_header: str = "x-partition"  # set by the Kamailio front (sip/kamailio.py)
+    handover_header: str = "x-handover"  # a call handed on by another node (sip/nodestate.py)
 
 
 def _seat_outcome(code: int) -> SeatOutcome:
@@ -306,6 +308,8 @@ class B2BUA:
             "prompts_played": 0,
             "dtmf_crisis": 0,
         }
+        # A draining node answers the front's OPTIONS probes 503, so Kamailio sends it no new call.
+        self.options_code = (200, "OK")
         self._ticker: Any = None
         self.media_check_s = 5.0
         self._next_media_check = 0.0
@@ -361,7 +365,7 @@ class B2BUA:
         if method == "REGISTER":
             return (self.registrar.handle(req), None, None)
         if method == "OPTIONS":
-            return (req.genResponse(200, "OK"), None, None)
+            return (req.genResponse(*self.options_code), None, None)
         if method in ("ACK", "CANCEL"):
             return None
         return (req.genResponse(501, "Not Implemented"), None, None)
@@ -421,6 +425,8 @@ class B2BUA:
             crisis=crisis_value in ("1", "yes", "true", "crisis"),
             skill=self._header(req, self.config.skill_header) or None,
             arrived_at=datetime.now(UTC),
+            partition=self._header(req, self.config.partition_header) or None,
+            handover=self._header(req, self.config.handover_header) or None,
         )
 
     def start_call(self, call: _Call, event: Any) -> None:
@@ -440,9 +446,16 @@ class B2BUA:
             log.exception("call control failed on a new call")
             admission = Admission.refuse(500, "Server Internal Error")
         if not admission.accepted:
+            from sippy.SipHeader import SipHeader
+
             self.stats["refused"] += 1
             call.ended = True
-            call.ua_a.recvEvent(CCEventFail((admission.code, admission.reason)))
+            fail = CCEventFail((admission.code, admission.reason))
+            if admission.headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=n.lower(), bodys=v) for n, v in admission.headers
+                )
+            call.ua_a.recvEvent(fail)
 
     def detail(self, call: _Call, by: Party, final_code: int | None = None) -> None:
         """Hand the SIP detail record of a finished call to ``details`` (no caller number)."""
@@ -544,8 +557,11 @@ class B2BUA:
         event.extra_headers = (SipHeader(name="x-queue", bodys=value),)
         call.ua_a.recvEvent(event)
 
-    def end(self, call_id: str, code: int, reason: str) -> None:
+    def end(
+        self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
         from sippy.CCEvents import CCEventDisconnect, CCEventFail
+        from sippy.SipHeader import SipHeader
 
         call = self.calls.get(call_id)
         if call is None or call.ended:
@@ -570,7 +586,12 @@ class B2BUA:
         if call.answered or call.connected:
             call.ua_a.recvEvent(CCEventDisconnect())
         else:
-            call.ua_a.recvEvent(CCEventFail((code, reason)))
+            fail = CCEventFail((code, reason))
+            if headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=name.lower(), bodys=value) for name, value in headers.items()
+                )
+            call.ua_a.recvEvent(fail)
 
     # hand-over to 110/119/120 --------------------------------------------------------------------
     def transfer(

@@ -42,6 +42,16 @@ def serve(
     dtmf_listen: Annotated[
         str, typer.Option(help="UDP host:port of rtpengine's dtmf-log-dest (default: setting)")
     ] = "",
+    node: Annotated[
+        str, typer.Option(help="Run as this node of the SIP cluster (docs/hotline-scale.md)")
+    ] = "",
+    kamailio_db: Annotated[
+        str,
+        typer.Option(
+            envvar="MINSHENG_HOTLINE_SIP_KAMAILIO_DB",
+            help="Cluster node: SQLAlchemy URL of Kamailio's database (registrations)",
+        ),
+    ] = "",
 ) -> None:
     """Answer 12356 and the legacy numbers on SIP: route, queue, ring seats, record every call.
 
@@ -66,7 +76,13 @@ def serve(
     assert rtp_at is None or isinstance(rtp_at, ListenAddress)
     assert dtmf_at is None or isinstance(dtmf_at, ListenAddress)
     options = ServeOptions(
-        listen=listen_at, control=control_at, log=log, rtpengine=rtp_at, dtmf_listen=dtmf_at
+        listen=listen_at,
+        control=control_at,
+        log=log,
+        rtpengine=rtp_at,
+        dtmf_listen=dtmf_at,
+        node=node or None,
+        kamailio_db=kamailio_db or None,
     )
     server = SipServer.from_database(settings, seats, options)
     warning = server.media_warning()
@@ -239,6 +255,9 @@ def recording_purge(
 
 def register(app: typer.Typer) -> None:
     """Add the ``sip``, ``prompts`` and ``recording`` sub-groups to the ``hotline`` group."""
+    from minsheng.hotline.sip import cluster_cli
+
+    cluster_cli.register(sip_app)
     app.add_typer(sip_app, name="sip")
     app.add_typer(prompts_app, name="prompts")
     app.add_typer(recording_app, name="recording")

@@ -52,6 +52,8 @@ class InboundCall:
     crisis: bool  # marked crisis by an IVR in front of the platform
     skill: str | None  # requested skill (e.g. youth), from a header
     arrived_at: datetime
+    partition: str | None = None  # X-Partition set by the Kamailio front (cluster mode)
+    handover: str | None = None  # X-Handover: the call comes on from another node's steps
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,15 @@ class Admission:
     accepted: bool
     code: int = 0
     reason: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # on the refusal (e.g. X-Handover on a 302)
 
     @classmethod
     def accept(cls) -> Admission:
         return cls(True)
 
     @classmethod
-    def refuse(cls, code: int, reason: str) -> Admission:
-        return cls(False, code, reason)
+    def refuse(cls, code: int, reason: str, headers: dict[str, str] | None = None) -> Admission:
+        return cls(False, code, reason, tuple((headers or {}).items()))
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,11 @@ class SipActions(Protocol):
     def queued(self, call_id: str, info: QueueInfo) -> None:
         """Tell the caller the call is waiting (182 Queued)."""
 
-    def end(self, call_id: str, code: int, reason: str) -> None:
-        """End the caller's leg (a final failure before answer, or BYE after it)."""
+    def end(
+        self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """End the caller's leg (a final failure before answer, or BYE after it); ``headers``
+        go on the final failure response."""
 
 
 class CallControl(Protocol):

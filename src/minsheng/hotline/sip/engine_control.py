@@ -51,7 +51,7 @@ from minsheng.hotline.engine import (
     Ring,
 )
 from minsheng.hotline.rules import routing
-from minsheng.hotline.rules.snapshot import CallTag, Directory
+from minsheng.hotline.rules.snapshot import CallTag, Directory, Step
 from minsheng.hotline.sip.control import (
     Admission,
     Credentials,
@@ -184,13 +184,21 @@ class EngineCallControl:
             self.crisis.add(ref)
         try:
             self.engine.offer_call(
-                plan.steps, crisis=call.crisis, skill=call.skill, tag=tag, call_id=ref
+                self.route_steps(call, ref, plan.steps),
+                crisis=call.crisis,
+                skill=call.skill,
+                tag=tag,
+                call_id=ref,
             )
         except EngineError:
             log.exception("the engine refused a call")
             self._forget(ref)
             return Admission.refuse(500, "Server Internal Error")
         return Admission.accept()
+
+    def route_steps(self, call: InboundCall, ref: str, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        """The steps this process queues the call through (a cluster node keeps its own)."""
+        return steps
 
     def seat_ringing(self, call_id: str, counsellor_id: str) -> None:
         return None

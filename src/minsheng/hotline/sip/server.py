@@ -21,8 +21,10 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,16 +33,24 @@ from urllib.parse import unquote
 from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthorized
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import Directory
+from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
+from minsheng.hotline.sip.cluster import ClusterInfo
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
 from minsheng.hotline.sip.media import MediaRelay
+from minsheng.hotline.sip.nodestate import (
+    FORWARD_HEADER,
+    NodeAgent,
+    NodeCallControl,
+    verify_forward,
+)
 from minsheng.hotline.sip.prompts import PromptSet
 from minsheng.hotline.sip.recording import Job, Recorder, parse_key
 from minsheng.hotline.sip.records import (
@@ -59,12 +69,21 @@ HOTLINE_NUMBER = "12356"
 
 
 @dataclass(frozen=True)
+class _Forwarded:
+    """A staff user's action forwarded by the main app: audited under that user's actor."""
+
+    actor: str
+
+
+@dataclass(frozen=True)
 class ServeOptions:
     listen: stack.ListenAddress
     control: stack.ListenAddress | None
     log: str = "none"
     rtpengine: stack.ListenAddress | None = None  # ng address; None: signalling only
     dtmf_listen: stack.ListenAddress | None = None  # where rtpengine sends its DTMF log
+    node: str | None = None  # cluster node id (docs/hotline-scale.md)
+    kamailio_db: str | None = None  # SQLAlchemy URL of Kamailio's database (usrloc)
 
 
 def recordings_dir(settings: Settings) -> Path:
@@ -114,6 +133,7 @@ class SipServer:
         directory: Directory,
         seats: SeatBook,
         options: ServeOptions,
+        cluster: ClusterInfo | None = None,
     ) -> None:
         stack.configure_sippy(log=options.log)
         self.settings = settings
@@ -131,9 +151,21 @@ class SipServer:
         self.record_batch: Batcher[CallRecord] = Batcher(self.writer.put_many)
         self.detail_batch: Batcher[dict[str, Any]] = Batcher(self.details.put_many)
         self._flusher: Any = None
-        self.control = EngineCallControl(
-            directory, seats, settings=settings, record=self.record_batch.put
-        )
+        self.control: EngineCallControl
+        self.agent: NodeAgent | None = None
+        if options.node is not None and cluster is not None:
+            self.control = NodeCallControl(
+                directory,
+                seats,
+                settings=settings,
+                record=self.record_batch.put,
+                cluster=cluster,
+                node_id=options.node,
+            )
+        else:
+            self.control = EngineCallControl(
+                directory, seats, settings=settings, record=self.record_batch.put
+            )
         self.media: MediaRelay | None = None
         self.prompts: PromptSet | None = None
         self.recorder: Recorder | None = None
@@ -183,13 +215,17 @@ class SipServer:
     ) -> SipServer:
         """The directory (hotlines, counsellors) from the database, the seats from their file."""
         engine = make_engine(settings)
+        cluster = None
         try:
             with session_scope(make_sessionmaker(engine)) as session:
                 directory = service.directory_snapshot(session)
+                if options.node is not None:
+                    cluster = cluster_service.cluster_info(session)
+                    cluster_service.node_started(session, options.node, datetime.now(UTC))
         finally:
             engine.dispose()
         book = seats_mod.load_file(seats_path, {c.id for c in directory.counsellors})
-        return cls(settings, directory, book, options)
+        return cls(settings, directory, book, options, cluster)
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
         from sippy.Core.EventDispatcher import ED2
@@ -208,11 +244,24 @@ class SipServer:
             self._start_http(self.options.control)
         if self.options.dtmf_listen is not None:
             self._start_dtmf(self.options.dtmf_listen)
+        if isinstance(self.control, NodeCallControl) and self.options.node is not None:
+            self.agent = NodeAgent(
+                node_id=self.options.node,
+                sessions=self.sessions,
+                kamailio_url=self.options.kamailio_db,
+                control=self.control,
+                counters=self._counters,
+                set_draining=self.set_draining,
+            )
+            self.agent.first_step()
+            self.agent.start()
         if ready is not None:
             ready()
         try:
             stack.run_loop()
         finally:
+            if self.agent is not None:
+                self.agent.stop()
             if self._http is not None:
                 self._http.shutdown()
             if self._dtmf_sock is not None:
@@ -291,7 +340,21 @@ class SipServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _principal(self, session: Any) -> auth.Principal:
+            def _principal(self, session: Any) -> auth.Principal | _Forwarded:
+                forwarded = self.headers.get(FORWARD_HEADER)
+                if forwarded:
+                    # a staff action forwarded (and signed) by the main app
+                    actor = verify_forward(
+                        server.settings.secret_key,
+                        forwarded,
+                        self.command,
+                        self.path,
+                        self._raw_body(),
+                        time.time(),
+                    )
+                    if actor is None:
+                        raise Unauthorized("bad or stale forwarding signature", field="forward")
+                    return _Forwarded(actor)
                 header = self.headers.get("Authorization", "")
                 token = header[7:].strip() if header.lower().startswith("bearer ") else None
                 principal = auth.authenticate(session, token)
@@ -325,13 +388,22 @@ class SipServer:
                     self._transfer(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
+                elif parts == ["drain"]:
+                    self._drain()
                 else:
                     self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
 
+            def _raw_body(self) -> bytes:
+                cached: bytes | None = getattr(self, "_raw", None)
+                if cached is None:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    cached = self.rfile.read(length) if length else b""
+                    self._raw = cached
+                return cached
+
             def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
                 try:
-                    data = json.loads(self.rfile.read(length) or b"{}")
+                    data = json.loads(self._raw_body() or b"{}")
                 except ValueError as exc:
                     raise InvalidInput("the body is not JSON", field="body") from exc
                 if not isinstance(data, dict):
@@ -373,6 +445,24 @@ class SipServer:
 
                 self._handle(transfer)
 
+            def _drain(self) -> None:
+                def drain(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    on = bool(self._body().get("drain", True))
+                    from sippy.Core.EventDispatcher import ED2
+
+                    ED2.callFromThreadSync(server.set_draining, on)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.drain" if on else "hotline.sip.undrain",
+                        table="hotline_sip_nodes",
+                        record_id=server.options.node or "-",
+                    )
+                    return 200, {"node": server.options.node, "draining": on}
+
+                self._handle(drain)
+
             def _seat_state(self, counsellor_id: str) -> None:
                 def change(session: Any) -> tuple[int, dict[str, Any]]:
                     principal = self._principal(session)
@@ -397,11 +487,32 @@ class SipServer:
         self._http = ThreadingHTTPServer((address.host, address.port), Handler)
         threading.Thread(target=self._http.serve_forever, name="sip-staff", daemon=True).start()
 
+    def _counters(self) -> dict[str, Any]:
+        """Counters published by a cluster node (called on the SIP thread)."""
+        return {
+            "calls_in_progress": self.control.active_calls,
+            "waiting": sum(
+                len(self.control.engine.queue_snapshot(h)) for h in self.control.index.hotlines
+            ),
+            "finished": self.control.finished,
+            "records_written": self.writer.written,
+            "records_lost": self.writer.lost,
+            "draining": self.b2bua.options_code[0] != 200,
+            **self.b2bua.stats,
+        }
+
+    def set_draining(self, draining: bool) -> None:
+        """Drain (answer the front's OPTIONS 503: Kamailio sends no new call) or serve again.
+        Calls already here go on to their end. Call on the SIP thread."""
+        self.b2bua.options_code = (503, "Draining") if draining else (200, "OK")
+
     def status(self) -> dict[str, Any]:
         from sippy.Core.EventDispatcher import ED2
 
         def snapshot() -> dict[str, Any]:
             return {
+                "node": self.options.node,
+                "draining": self.b2bua.options_code[0] != 200,
                 "waiting": self.control.waiting_calls(),
                 "seats": self.control.seat_states(),
                 "calls_in_progress": self.control.active_calls,
