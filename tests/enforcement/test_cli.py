@@ -91,6 +91,10 @@ def test_party_case_and_plan_commands(cli: Cli) -> None:
     party = json.loads(r.stdout)["id"]
     for code in ("Q1", "Q2", "Q3"):
         assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+    for n, code in enumerate(("Q1", "Q2")):
+        cert = {"inspector": code, "cert_no": f"4601000{n}", "valid_until": "2099-12-31"}
+        r = cli("enforcement", "officers", "cert", "--body", json.dumps(cert))
+        assert r.exit_code == 0, r.output
     r = cli(
         "enforcement",
         "cases",
@@ -107,9 +111,39 @@ def test_party_case_and_plan_commands(cli: Cli) -> None:
         "2026-02-01",
         "--officer",
         "王",
+        "--officers",
+        "Q1",
+        "--officers",
+        "Q3",
+    )
+    assert json.loads(r.stderr.strip())["error"] == "OfficerNotCertified"  # Q3 has no 执法证
+    r = cli(
+        "enforcement",
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "GC-02",
+        "--discovery",
+        "inspection",
+        "--occurred-on",
+        "2026-02-01",
+        "--discovered-on",
+        "2026-02-01",
+        "--filed-on",
+        "2026-02-02",
+        "--officer",
+        "王",
+        "--officers",
+        "Q1",
+        "--officers",
+        "Q2",
     )
     assert r.exit_code == 0, r.output
     case = json.loads(r.stdout)["id"]
+    r = cli("enforcement", "procedure", "show", str(case))
+    assert json.loads(r.stdout)["decision_due"] == "2026-05-03"  # 立案 + 90 days (Art. 60)
     r = cli("enforcement", "cases", "decide", str(case), "--officer", "王")
     assert json.loads(r.stderr.strip())["error"] == "CaseStepOutOfOrder"
     assert cli("enforcement", "grade", "--year", "2026").exit_code == 0
@@ -154,6 +188,10 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
     )
     assert r.exit_code == 0, r.output
     party = json.loads(r.stdout)["id"]
+    for n, code in enumerate(("R1", "R2")):
+        assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+        cert = {"inspector": code, "cert_no": f"4601001{n}", "valid_until": "2099-12-31"}
+        assert cli("enforcement", "officers", "cert", "--body", json.dumps(cert)).exit_code == 0
     r = cli(
         "enforcement",
         "cases",
@@ -170,6 +208,10 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
         "2026-02-01",
         "--officer",
         "王海",
+        "--officers",
+        "R1",
+        "--officers",
+        "R2",
     )
     assert r.exit_code == 0, r.output
     case = json.loads(r.stdout)["id"]

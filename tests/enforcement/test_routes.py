@@ -13,6 +13,24 @@ from tests.enforcement.factories import credit_code, decide_json, id_number
 API = "/api/enforcement"
 
 
+def certified_officers(client: TestClient, h: dict[str, str], n: int = 2) -> list[str]:
+    """Inspectors with a 执法证 (Art. 42), registered through the API."""
+    codes = []
+    for _ in range(n):
+        seq = credit_code()[-6:-1]
+        code = f"T{seq}"
+        r = client.post(f"{API}/inspectors", json={"code": code, "name": "执法员"}, headers=h)
+        assert r.status_code == 201, r.text
+        r = client.post(
+            f"{API}/officer-certs",
+            json={"inspector": code, "cert_no": f"C{seq}", "valid_until": "2099-12-31"},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        codes.append(code)
+    return codes
+
+
 def test_items_are_public(client: TestClient) -> None:
     r = client.get(f"{API}/items", params={"domain": "garbage"})
     assert r.status_code == 200
@@ -45,6 +63,7 @@ def test_case_workflow_over_http(
     )
     assert r.status_code == 201, r.text
     party = r.json()["id"]
+    officers = certified_officers(client, h)
     r = client.post(
         f"{API}/cases",
         json={
@@ -53,6 +72,8 @@ def test_case_workflow_over_http(
             "discovery": "complaint",
             "occurred_on": "2026-03-02",
             "discovered_on": "2026-03-02",
+            "filed_on": "2026-03-02",
+            "officers": officers,
         },
         headers=h,
     )
@@ -68,7 +89,9 @@ def test_case_workflow_over_http(
     assert digest == hashlib.sha256(content).hexdigest()
     assert client.get(f"{API}/evidence/{digest}", headers=h).content == content
     r = client.post(
-        f"{API}/cases/{case}/facts", json={"harm": "minor", "corrected_in_time": True}, headers=h
+        f"{API}/cases/{case}/facts",
+        json={"harm": "minor", "corrected_in_time": True, "officers": officers},
+        headers=h,
     )
     assert r.json()["status"] == "facts_recorded"
     r = client.post(
@@ -80,7 +103,8 @@ def test_case_workflow_over_http(
     body = r.json()
     assert body["outcome"] == "no_penalty"
     assert body["commitment"]["item"] == "ZD-01"
-    assert client.post(f"{API}/cases/{case}/notify", headers=h).json()["rights"]
+    r = client.post(f"{API}/cases/{case}/serve", json={"served_on": "2026-03-03"}, headers=h)
+    assert r.json()["served_on"] == "2026-03-03", r.text
     assert client.post(f"{API}/cases/{case}/close", headers=h).json()["status"] == "closed"
     listed = client.get(f"{API}/cases", params={"status": "closed"}, headers=h).json()
     assert [c["id"] for c in listed] == [case]
@@ -135,7 +159,7 @@ def test_errors_name_the_rule_and_field(
     assert (r.status_code, r.json()["error"]) == (404, "UnknownItem")
     r = client.post(f"{API}/decide", json=decide_json(occurred_on="2099-01-01"), headers=h)
     assert r.json()["error"] == "InvalidDate"
-    r = client.post(f"{API}/cases/999/notify", headers=h)
+    r = client.post(f"{API}/cases/999/serve", json={}, headers=h)
     assert r.json()["error"] == "CaseNotFound"
 
 

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import creditcode
+from minsheng.enforcement import schemas, service
 from tests.web.conftest import StaffLogin
 
 
@@ -19,8 +21,26 @@ def shop_code(n: int = 1) -> str:
     return creditcode.with_check("92460107" + creditcode.org_code(f"MA5W{n:04d}"))
 
 
+OFFICERS = "W1, W2"
+
+
+def certify(session_factory: sessionmaker[Session], codes: tuple[str, ...] = ("W1", "W2")) -> None:
+    """Inspectors with a 执法证 (Art. 42: two certified officers on every investigation step)."""
+    with session_factory() as s:
+        for n, code in enumerate(codes):
+            service.add_inspector(s, schemas.InspectorCreate(code=code, name=code), actor="test")
+            cert = schemas.OfficerCertCreate(
+                inspector=code, cert_no=f"4601990{n}", valid_until=date(2099, 12, 31)
+            )
+            service.register_cert(s, cert, actor="test")
+        s.commit()
+
+
 @pytest.fixture
-def officer(staff_login: StaffLogin) -> tuple[TestClient, str]:
+def officer(
+    staff_login: StaffLogin, session_factory: sessionmaker[Session]
+) -> tuple[TestClient, str]:
+    certify(session_factory)
     return staff_login("enforcement", "/staff/enforcement")
 
 
@@ -51,6 +71,7 @@ def open_case(client: TestClient, csrf: str, party_id: int, occurred: date) -> i
             "occurred_on": occurred.isoformat(),
             "discovered_on": occurred.isoformat(),
             "facts": "店外摆放桌椅占用人行道",
+            "officers": OFFICERS,
         },
         follow_redirects=False,
     )
@@ -62,7 +83,7 @@ def walk(
     client: TestClient, csrf: str, case_id: int, *, sign: bool, fine: str = "", status: int = 200
 ) -> str:
     base = f"/staff/enforcement/cases/{case_id}"
-    facts = {"csrf_token": csrf, "harm": "minor", "corrected_in_time": "on"}
+    facts = {"csrf_token": csrf, "harm": "minor", "corrected_in_time": "on", "officers": OFFICERS}
     assert client.post(f"{base}/facts", data=facts).status_code == 200
     decide = {"csrf_token": csrf, "fine_yuan": fine}
     if sign:
@@ -86,12 +107,14 @@ def test_a_first_violation_walks_to_an_exemption_and_closes(
     assert 'id="decision-factors"' in html and "已签信用承诺书" in html
     assert 'id="decision-education"' in html
     base = f"/staff/enforcement/cases/{case_id}"
-    page = client.post(f"{base}/notify", data={"csrf_token": csrf})
-    assert "陈述、申辩" in page.text
+    page = client.post(f"{base}/serve", data={"csrf_token": csrf})
+    assert "不予行政处罚决定书" in re.search(r'id="documents">.*?</ul>', page.text, re.S).group(0)  # type: ignore[union-attr]
     page = client.post(f"{base}/close", data={"csrf_token": csrf})
     assert '<span class="badge" id="case-status">已结案</span>' in page.text
     steps = re.findall(r"<li><strong>([^<]+)</strong>", page.text)
-    assert steps == ["发现、立案", "查明事实", "作出决定", "告知当事人权利", "结案"]
+    assert steps == ["发现、立案", "查明事实", "作出决定", "送达决定书", "结案"]
+    assert "（北京时间）" in page.text  # the timeline is in Beijing time, not UTC
+    assert " UTC " not in page.text
     party = client.get(f"/staff/enforcement/parties/{party_id}").text
     assert "尚未签署" not in party  # the commitment signed at the decision is listed
 

@@ -12,7 +12,7 @@ from minsheng.core.cli_support import cli_session, echo_json, parse_model
 from minsheng.core.config import get_settings
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement import schemas, service
-from minsheng.enforcement.cli.common import Officer, parse_date
+from minsheng.enforcement.cli.common import Officer, Officers, parse_date
 
 cases_app = typer.Typer(help="Cases from discovery to closure.", no_args_is_help=True)
 
@@ -28,8 +28,12 @@ def cases_open(
     ended_on: Annotated[str | None, typer.Option(help="Last day of a continuing violation")] = None,
     facts: Annotated[str, typer.Option(help="What was found")] = "",
     site: Annotated[int | None, typer.Option(help="Site id")] = None,
+    officers: Officers = None,
+    filed_on: Annotated[
+        str | None, typer.Option(help="立案 date YYYY-MM-DD (default today)")
+    ] = None,
 ) -> None:
-    """Open a case on discovery."""
+    """Open a case on discovery (立案), naming the two certified officers (Art. 42)."""
     data = parse_model(
         schemas.CaseOpen,
         {
@@ -41,6 +45,8 @@ def cases_open(
             "ended_on": parse_date(ended_on, "ended_on"),
             "facts": facts,
             "site_id": site,
+            "officers": officers or [],
+            "filed_on": parse_date(filed_on, "filed_on"),
         },
     )
     with cli_session() as session:
@@ -95,6 +101,7 @@ def cases_facts(
         bool, typer.Option(help="Life, health or financial safety harmed")
     ] = False,
     facts: Annotated[str | None, typer.Option(help="Replace the facts text")] = None,
+    officers: Officers = None,
 ) -> None:
     """Record the established facts (harm, correction, factors)."""
     data = parse_model(
@@ -106,6 +113,7 @@ def cases_facts(
             "mitigating": mitigating or [],
             "endangers_safety": endangers_safety,
             "facts": facts,
+            "officers": officers or [],
         },
     )
     with cli_session() as session:
@@ -120,14 +128,19 @@ def cases_decide(
     sign_commitment: Annotated[bool, typer.Option(help="The party signs a commitment now")] = False,
     fine: Annotated[int | None, typer.Option(help="Fine in yuan, inside the decided range")] = None,
     decided_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+    departure_reason: Annotated[
+        str | None, typer.Option(help="Why the fine departs from the engine's band")
+    ] = None,
 ) -> None:
-    """Decide the case with the rules (首违免罚 / 再犯必罚 / time limit)."""
+    """Run the rules (首违免罚 / 再犯必罚 / time limit): a penalty becomes the proposal to notify
+    (``procedure prior-notice``); 不予处罚 is decided at once with its 不予行政处罚决定书."""
     data = parse_model(
         schemas.CaseDecide,
         {
             "sign_commitment": sign_commitment,
             "fine_yuan": fine,
             "decided_on": parse_date(decided_on, "decided_on"),
+            "departure_reason": departure_reason,
         },
     )
     settings = get_settings()
@@ -142,13 +155,6 @@ def cases_decide(
             valid_days=settings.enf_commitment_valid_days,
         )
         echo_json(result.to_dict())
-
-
-@cases_app.command("notify")
-def cases_notify(case_id: Annotated[int, typer.Argument()], officer: Officer) -> None:
-    """Serve the notice: decision, reasons and the party's rights."""
-    with cli_session() as session:
-        echo_json(service.notify(session, case_id, officer=officer, actor=cli_actor()))
 
 
 @cases_app.command("rectify")
