@@ -37,13 +37,6 @@ def _zoned(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BEIJING)
 
 
-def _public(h: Any) -> dict[str, Any]:
-    # The SIP address is operational detail for staff (export), not for the public directory.
-    d = service.hotline_dict(h)
-    del d["sip_uri"]
-    return d
-
-
 # public ----------------------------------------------------------------------------------------
 @router.get("/hotlines")
 def list_hotlines(
@@ -52,13 +45,14 @@ def list_hotlines(
     region: str | None = Query(None, description="Region code or name served"),
 ) -> list[dict[str, Any]]:
     return [
-        service.hotline_dict(h) for h in service.list_hotlines(session, level=level, region=region)
+        service.public_hotline_view(h)
+        for h in service.list_hotlines(session, level=level, region=region)
     ]
 
 
 @router.get("/hotlines/{hotline_id}")
 def get_hotline(hotline_id: str, session: DbSession) -> dict[str, Any]:
-    return _public(service.get_hotline(session, hotline_id))
+    return service.public_hotline_view(service.get_hotline(session, hotline_id))
 
 
 @router.get("/compliance")

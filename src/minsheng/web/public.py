@@ -12,7 +12,6 @@ import io
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 import segno
@@ -23,9 +22,8 @@ from pydantic import ValidationError
 from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
-from minsheng.core import regions
+from minsheng.core import regions, timeutil
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
-from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import DbSession, client_id
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
@@ -240,7 +238,7 @@ def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTML
     form = r.Form(values={"city": query}, fields=("city",))
     found: dict[str, Any] = {"region": None, "lines": []}
     status = 200
-    now = datetime.now(BEIJING)
+    now = timeutil.now()
     if query:
         try:
             found = hotline_service.lines_for_place(session, query, at=now)

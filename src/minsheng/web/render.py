@@ -262,6 +262,7 @@ class Form:
     general: list[str] = field(default_factory=list)
     error_name: str = ""
     fields: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -285,6 +286,13 @@ class Form:
 
     def add_domain(self, exc: DomainError) -> None:
         self.error_name = exc.name
+        self.extra = dict(exc.extra)
+        failures = exc.extra.get("failures")
+        if isinstance(failures, list) and failures:
+            # A refusal naming every failed rule (e.g. issuance): each beside its own field.
+            for failure in failures:
+                self.add(failure.get("field"), f"{failure['reason']} ({failure['rule']})")
+            return
         self.add(exc.field, ERROR_HINT.get(exc.name, "") + exc.detail)
 
     def add_validation(self, exc: ValidationError, *, prefix: Iterable[str] = ()) -> None:
@@ -310,11 +318,12 @@ def rollback_on_error(session: DbSession) -> None:
 def form_action(
     session: DbSession,
     form: Form,
-    run: Callable[[], str],
+    run: Callable[[], str | Response],
     on_error: Callable[[Form, int], Response],
 ) -> Response:
     """The one way a staff form is handled: ``run`` validates the typed values into the request
-    schema and calls the service, returning where to go next (a 303 redirect there). A schema
+    schema and calls the service, returning where to go next (a 303 redirect there) or, for a
+    form whose answer is a page of its own (an issued certificate), that page. A schema
     failure puts each message beside its field (422); a ``DomainError`` rolls the session back
     and puts the error beside the field it names, with the error's own status. Either way
     ``on_error(form, status)`` re-renders the page with the form and what was typed.
@@ -331,6 +340,8 @@ def form_action(
         rollback_on_error(session)
         form.add_domain(exc)
         return on_error(form, exc.status_code)
+    if isinstance(target, Response):
+        return target
     return RedirectResponse(target, status_code=303)
 
 

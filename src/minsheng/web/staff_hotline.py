@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.timeutil import BEIJING
@@ -71,7 +72,7 @@ def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
         "state_label": STATE_LABEL,
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
-        "updated": datetime.now(BEIJING).strftime("%H:%M:%S"),
+        "updated": timeutil.now().strftime("%H:%M:%S"),
     }
 
 

@@ -16,7 +16,7 @@ import hmac
 import io
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter, mul
 from typing import Any
 
@@ -28,9 +28,8 @@ from minsheng.certification.models import Body, Certificate, Occupation, SerialC
 from minsheng.certification.rules import numbering
 from minsheng.certification.service.reference import load_reference
 from minsheng.certification.service.registry import ID_PURPOSE, new_token
-from minsheng.core import audit, idnumber
+from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
-from minsheng.core.timeutil import BEIJING
 
 IMPORT_FIELDS = (
     "number",
@@ -143,7 +142,7 @@ def import_certificates(
 ) -> dict[str, Any]:
     """Import existing records; formats are checked (not issuance rules); all or nothing."""
     load_reference(session)
-    today = today or datetime.now(BEIJING).date()  # the date in China, whatever the host's zone
+    today = today or timeutil.today()
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
     missing = [f for f in IMPORT_FIELDS if f not in header]

@@ -10,7 +10,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -23,10 +23,9 @@ from minsheng.certification.schemas import CertificateIssue, CertificateStatusCh
 from minsheng.certification.service.bodies import body_facts, find_body
 from minsheng.certification.service.reference import find_occupation, load_reference
 from minsheng.certification.service.status import change_status
-from minsheng.core import audit, idnumber
+from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash, mask_id, mask_name
-from minsheng.core.timeutil import BEIJING
 
 ID_PURPOSE = "cert-id"
 
@@ -76,7 +75,7 @@ def issue_certificate(
     today: date | None = None,
 ) -> Certificate:
     load_reference(session)
-    today = today or datetime.now(BEIJING).date()  # the date in China, whatever the host's zone
+    today = today or timeutil.today()
     view = find_occupation(session, data.occupation_code.strip())
     body = find_body(session, data.body)
     id_check = idnumber.check(data.id_number, today=today)

@@ -45,6 +45,7 @@ from minsheng.hotline.service.directory import (
     lines_for_place,
     list_counsellors,
     list_hotlines,
+    public_hotline_view,
     set_counsellor_state,
     to_info,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "open_slots",
     "plan",
     "plan_dict",
+    "public_hotline_view",
     "purge",
     "record_assessment",
     "route_preview",
