@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from minsheng.core import timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement import schemas
-from minsheng.enforcement.errors import CaseStepOutOfOrder, InvalidDate
+from minsheng.enforcement.errors import (
+    CaseStepOutOfOrder,
+    HearingPending,
+    InvalidDate,
+    PriorNoticeMissing,
+)
 from minsheng.enforcement.models import (
     Case,
     CaseProcedure,
@@ -27,7 +32,7 @@ from minsheng.enforcement.models import (
 )
 from minsheng.enforcement.rules import procedure as rules
 from minsheng.enforcement.rules import workdays as wd
-from minsheng.enforcement.rules.base import Outcome, Status
+from minsheng.enforcement.rules.base import MITIGATING_FACTORS, Outcome, Status
 from minsheng.enforcement.service import catalog, credit, documents
 from minsheng.enforcement.service.calendar import holiday_calendar
 from minsheng.enforcement.service.cases import (
@@ -82,7 +87,7 @@ def procedure_dict(session: Session, case: Case, *, today: date | None = None) -
         "investigators": p.investigators,
         "decision_due": due.isoformat(),
         "decision_due_cn": timeutil.date_cn(due),
-        "days_left": rules.days_left(p.filed_on, p.extension_days, today),
+        "days_left": None if decided else rules.days_left(p.filed_on, p.extension_days, today),
         "running_late": rules.running_late(p.filed_on, p.extension_days, today, decided),
         "extensions": p.extensions,
         "engine_range": p.engine_range,
@@ -175,6 +180,36 @@ def rule_status() -> str:
     return f"演示规则（{rb.name}），不作为正式法律依据" if rb.demo else f"正式规则：{rb.name}"
 
 
+def reasons_cn(case: Case, decision: Decision) -> list[str]:
+    """The grounds as a document prints them, in Chinese (the engine's reasons are kept in the
+    decision record; the document states the rule, the tier and the factors it weighed)."""
+    rb = catalog.rulebase()
+    item = rb.require_item(decision.item_id)
+    out = [f"适用事项：{item.id} {item.description}（规则版本 {decision.rule_version}）"]
+    if decision.outcome == Outcome.TIME_BARRED.value:
+        out.append(
+            "违法行为在法定期限内未被发现，不再给予行政处罚（《中华人民共和国行政处罚法》第三十六条）"
+        )
+        return out
+    if decision.outcome == Outcome.NO_PENALTY.value:
+        out.append("依据《中华人民共和国行政处罚法》第三十三条，不予行政处罚")
+        if item.exemption_conditions:
+            out.append(f"免罚条件：{item.exemption_conditions}")
+        return out
+    tier = rb.tier_labels.get(decision.tier or "", decision.tier or "")
+    if decision.fine_min is not None:
+        out.append(f"裁量档次：{tier}（{decision.fine_min}–{decision.fine_max}元）")
+    if decision.repeat:
+        out.append("再次违法（再犯必罚）")
+    if decision.breached_commitment_id:
+        out.append(f"违反信用承诺（信用承诺书 #{decision.breached_commitment_id}）")
+    for key in case.aggravating:
+        out.append(f"从重情节：{rb.aggravating.get(key, key)}")
+    for key in case.mitigating:
+        out.append(f"从轻、减轻情节：{MITIGATING_FACTORS.get(key, key)}")
+    return out
+
+
 def _remedy_targets() -> dict[str, str]:
     b = documents.bureau()
     return {"reconsideration_body": b["reconsideration_body"], "court": b["court"]}
@@ -221,7 +256,7 @@ def after_engine(
             "facts": case.facts,
             "evidence": evidence_lines(session, case.id),
             "legal_basis": decision.legal_basis,
-            "reasons": list(decision.reasons),
+            "reasons": reasons_cn(case, decision),
             "education": decision.education,
             "outcome": decision.outcome,
             "rule_version": decision.rule_version,
@@ -304,7 +339,7 @@ def pre_notify(
             "evidence": evidence_lines(session, case.id),
             "fine_yuan": proc.proposed_fine,
             "legal_basis": decision.legal_basis,
-            "reasons": list(decision.reasons),
+            "reasons": reasons_cn(case, decision),
             "rights": rights(case, party.kind, proc.proposed_fine, proc) + warnings,
             "rule_version": decision.rule_version,
             "rule_status": rule_status(),
@@ -550,6 +585,16 @@ def decide_final(
     (Art. 45); issued as the 行政处罚决定书 with every Art. 59 item."""
     today = today or timeutil.today()
     case = get_case(session, case_id)
+    if case.status == Status.PROPOSED:
+        raise PriorNoticeMissing(
+            f"case {case.id} is proposed: serve the 行政处罚事先告知书 first (第四十四条)",
+            field="status",
+        )
+    if case.status in (Status.HEARING_REQUESTED, Status.HEARING_SCHEDULED):
+        raise HearingPending(
+            f"case {case.id} is {case.status}: hold the hearing first (第六十三条至第六十五条)",
+            field="status",
+        )
     require_status(case, "decide", Status.PRE_NOTIFIED, Status.HEARD)
     proc = get_procedure(session, case.id)
     decision = _decision_of(session, case)
@@ -617,7 +662,7 @@ def decide_final(
             "evidence": evidence_lines(session, case.id),
             "fine_yuan": fine,
             "legal_basis": decision.legal_basis,
-            "reasons": list(decision.reasons),
+            "reasons": reasons_cn(case, decision),
             "statement": "；".join(statement_summary),
             "performance": (
                 f"罚款{fine:,}元，自收到本决定书之日起{payment_days}日内缴至指定银行或者通过电子支付"
