@@ -134,6 +134,52 @@ def test_a_repeat_is_penalised_and_a_fine_outside_the_range_is_named(
     outcome = re.search(r'id="decision-outcome">([^<]+)', html)
     assert outcome and outcome.group(1).startswith("再犯必罚")
     assert "500 元" in html
+    assert '<span class="badge" id="case-status">拟处罚（待告知）</span>' in html
+    # The procedure in the law's order: no decision before the 事先告知书 …
+    base = f"/staff/enforcement/cases/{second}"
+    early = client.post(f"{base}/decision", data={"csrf_token": csrf, "party_address": "x"})
+    assert early.status_code == 409
+    assert "PriorNoticeMissing" in early.text or "事先告知书" in early.text
+    page = client.post(f"{base}/prior-notice", data={"csrf_token": csrf})
+    assert "行政处罚事先告知书" in page.text
+    page = client.post(f"{base}/statement", data={"csrf_token": csrf, "waived": "on"})
+    assert page.status_code == 200, page.text
+    # … not heavier than notified, and not without the party's address (Art. 59(一)).
+    page = client.post(
+        f"{base}/decision", data={"csrf_token": csrf, "fine_yuan": "600", "party_address": "海口"}
+    )
+    assert page.status_code == 422
+    assert re.search(
+        r'id="e-fine_yuan" class="error" >[^<]*more than the 500 yuan notified', page.text
+    )
+    page = client.post(f"{base}/decision", data={"csrf_token": csrf})
+    assert re.search(r'id="e-party_address" class="error" >[^<]+', page.text)
+    page = client.post(
+        f"{base}/decision", data={"csrf_token": csrf, "party_address": "海口市琼山区府城街道1号"}
+    )
+    assert '<span class="badge" id="case-status">已决定</span>' in page.text
+    page = client.post(f"{base}/serve", data={"csrf_token": csrf})
+    docs = re.findall(r'<a href="/staff/enforcement/documents/(\d+)">([^<]+)</a>', page.text)
+    assert [title for _id, title in docs] == ["行政处罚事先告知书", "行政处罚决定书"]
+    decision_page = client.get(f"/staff/enforcement/documents/{docs[1][0]}").text
+    for needed in (
+        "行政处罚决定书",
+        "海口市琼山区府城街道1号",
+        "罚款500元",
+        "履行方式和期限",
+        "六十日内",
+        "六个月内",
+        "（印章）",
+        date.today().strftime("%Y年").lstrip("0"),
+    ):
+        assert needed in decision_page, needed
+    assert re.search(r"〔\d{4}〕\d+号", decision_page)
+    party = client.get(f"/staff/enforcement/parties/{party_id}").text
+    assert 'id="credit-records"' in party
+    # the credit-repair rules in force on the decision date name the record
+    assert re.search(
+        r"<td>《(信用修复管理办法|失信行为纠正后的信用信息修复管理办法（试行）)》", party
+    )
 
 
 def test_refusals_name_their_field(officer: tuple[TestClient, str]) -> None:

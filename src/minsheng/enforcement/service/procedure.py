@@ -48,21 +48,29 @@ from minsheng.enforcement.service.parties import get_party
 # Reads ------------------------------------------------------------------------------------------
 
 
+def _default_procedure(case: Case) -> CaseProcedure:
+    """The procedure of a case recorded before the procedure table (demo history)."""
+    return CaseProcedure(
+        case_id=case.id,
+        filed_on=timeutil.to_beijing(case.created_at).date()
+        if case.created_at
+        else case.discovered_on,
+        investigators=[],
+        extensions=[],
+        major_flags=[],
+        major_reasons=[],
+        extension_days=0,
+        hearing_available=False,
+        statement_waived=False,
+        major=False,
+    )
+
+
 def get_procedure(session: Session, case_id: int) -> CaseProcedure:
+    """The case's procedure row (created for an older case when a step first needs it)."""
     proc = session.get(CaseProcedure, case_id)
-    if proc is None:  # a case from before the procedure table (demo history): start it now
-        case = get_case(session, case_id)
-        proc = CaseProcedure(
-            case_id=case_id,
-            filed_on=timeutil.to_beijing(case.created_at).date()
-            if case.created_at
-            else case.discovered_on,
-            investigators=[],
-            extensions=[],
-            major_flags=[],
-            major_reasons=[],
-            extension_days=0,
-        )
+    if proc is None:
+        proc = _default_procedure(get_case(session, case_id))
         session.add(proc)
         session.flush()
     return proc
@@ -78,7 +86,7 @@ def _iso(d: date | None) -> str | None:
 
 def procedure_dict(session: Session, case: Case, *, today: date | None = None) -> dict[str, Any]:
     today = today or timeutil.today()
-    p = get_procedure(session, case.id)
+    p = session.get(CaseProcedure, case.id) or _default_procedure(case)  # reads write nothing
     decision = find_decision(session, case.id)
     decided = case.status not in _BEFORE_DECISION
     due = rules.decision_due(p.filed_on, p.extension_days)
