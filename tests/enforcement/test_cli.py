@@ -225,3 +225,90 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
     bad = cli("enforcement", "inspectors", "add", "X" * 21, "名")
     assert bad.exit_code == 1
     assert json.loads(bad.stderr.strip())["field"] == "code"
+
+
+def test_procedure_documents_and_credit_commands(cli: Cli, tmp_path: Path) -> None:
+    def ok(*args: str) -> object:
+        r = cli("enforcement", *args)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    party = ok(
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "shop",
+        "--name",
+        "琼山区测试五金店",
+        "--credit-code",
+        credit_code(),
+        "--registered-on",
+        "2020-01-01",
+        "--address",
+        "海口市琼山区红城湖路2号",
+    )["id"]  # type: ignore[index]
+    for n, code in enumerate(("P1", "P2")):
+        ok("inspectors", "add", code, code)
+        cert = {"inspector": code, "cert_no": f"4601002{n}", "valid_until": "2099-12-31"}
+        ok("officers", "cert", "--body", json.dumps(cert))
+    common = ["--officer", "王", "--officers", "P1", "--officers", "P2"]
+    case = ok(
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "ZD-01",
+        "--discovery",
+        "patrol",
+        "--occurred-on",
+        "2026-06-01",
+        "--discovered-on",
+        "2026-06-01",
+        "--filed-on",
+        "2026-06-01",
+        *common,
+    )["id"]  # type: ignore[index]
+    ok("cases", "facts", str(case), "--harm", "general", "--not-corrected", *common)
+    ok(
+        "cases",
+        "decide",
+        str(case),
+        "--fine",
+        "400",
+        "--decided-on",
+        "2026-06-01",
+        "--officer",
+        "王",
+    )
+    body = tmp_path / "notice.json"
+    body.write_text('{"notice_on": "2026-06-01"}', encoding="utf-8")
+    shown = ok("procedure", "prior-notice", str(case), "--officer", "王", "--body", f"@{body}")
+    assert shown["statement_due"] == "2026-06-04"  # type: ignore[index]
+    ok(
+        "procedure",
+        "statement",
+        str(case),
+        "--officer",
+        "王",
+        "--body",
+        '{"waived": true, "stated_on": "2026-06-01"}',
+    )
+    ok(
+        "procedure",
+        "decision",
+        str(case),
+        "--officer",
+        "王",
+        "--body",
+        '{"decided_on": "2026-06-02"}',
+    )
+    docs = ok("documents", "list", str(case))
+    assert [d["kind"] for d in docs] == ["prior_notice", "penalty_decision"]  # type: ignore[attr-defined]
+    credit = ok("credit", "show", str(party))
+    assert credit["records"][0]["rule_set"] == "ndrc-2025-36"  # type: ignore[index]
+    assert ok("credit", "expire") == {"expired": []}
+    r = cli("enforcement", "procedure", "serve", str(case), "--officer", "王", "--body", "{bad")
+    assert json.loads(r.stderr.strip())["error"] == "InvalidInput"

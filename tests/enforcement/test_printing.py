@@ -5,9 +5,11 @@ staff pages serve it."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.enforcement import schemas, service
 from minsheng.enforcement.models import Case, Document, Party
 from minsheng.enforcement.service import printing
+from tests.conftest import Cli
 from tests.enforcement import factories as f
 from tests.enforcement.test_procedure import (
     ACTOR,
@@ -94,3 +97,17 @@ def test_api_and_staff_page_serve_the_document(
     assert client.get("/api/enforcement/documents/999999", headers=h).json()["error"] == (
         "DocumentNotFound"
     )
+
+
+def test_cli_writes_the_pdf(
+    cli: Cli, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with session_factory() as s:
+        _firm, _case, doc = decided(s)
+        s.commit()
+        doc_id, number = doc.id, doc.number
+    out = tmp_path / "decision.pdf"
+    r = cli("enforcement", "documents", "pdf", str(doc_id), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["bytes"] == out.stat().st_size
+    assert number in pdf_text(out.read_bytes())

@@ -182,3 +182,78 @@ def test_grade_explain_and_plan(
     assert client.post(f"{API}/grades/2026", headers=h).json()["firms"] == 0
     r = client.get(f"{API}/plan", params={"year": 2026, "seed": 1, "month": 13}, headers=h)
     assert r.status_code == 422
+
+
+def test_penalty_procedure_credit_and_objection_over_http(
+    client: TestClient, staff_token: Callable[[str], dict[str, str]]
+) -> None:
+    h = staff_token("enforcement")
+    party = client.post(
+        f"{API}/parties",
+        json={
+            "kind": "organisation",
+            "category": "shop",
+            "name": "测试粮油店",
+            "credit_code": credit_code(),
+            "address": "海口市琼山区国兴大道1号",
+        },
+        headers=h,
+    ).json()["id"]
+    officers = certified_officers(client, h)
+    case = client.post(
+        f"{API}/cases",
+        json={
+            "party_id": party,
+            "item": "ZD-01",
+            "discovery": "patrol",
+            "occurred_on": "2026-06-01",
+            "discovered_on": "2026-06-01",
+            "filed_on": "2026-06-01",
+            "officers": officers,
+            "facts": "店外堆放货物",
+        },
+        headers=h,
+    ).json()["id"]
+    client.post(
+        f"{API}/cases/{case}/facts",
+        json={"harm": "general", "corrected_in_time": False, "officers": officers},
+        headers=h,
+    )
+    r = client.post(
+        f"{API}/cases/{case}/decide", json={"fine_yuan": 400, "decided_on": "2026-06-01"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-02"}, headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "PriorNoticeMissing")
+    r = client.post(f"{API}/cases/{case}/prior-notice", json={"notice_on": "2026-06-01"}, headers=h)
+    assert r.json()["statement_due"] == "2026-06-04"  # 3 working days (rule base), Mon→Thu
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-02"}, headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "StatementPeriodRunning")
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-05"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["fine_yuan"] == 400
+    r = client.post(f"{API}/cases/{case}/serve", json={"served_on": "2026-06-05"}, headers=h)
+    assert r.json()["service_due"] == "2026-06-16"  # 7 working days
+    credit = client.get(f"{API}/parties/{party}/credit", headers=h).json()
+    (record,) = credit["records"]
+    assert (record["severity"], record["status"]) == ("minor", "unpublished")
+    r = client.post(f"{API}/credit-records/{record['id']}/repair", headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "RepairNotAllowed")
+    obj = client.post(
+        f"{API}/objections",
+        json={
+            "party_id": party,
+            "target": "credit_record",
+            "target_id": record["id"],
+            "grounds": "货物为临时卸货",
+        },
+        headers=h,
+    ).json()
+    other = staff_token("enforcement")  # a reviewer other than the deciding officer
+    r = client.post(
+        f"{API}/objections/{obj['id']}/review",
+        json={"upheld": False, "outcome": "经复核，事实清楚，异议不成立"},
+        headers=other,
+    )
+    assert r.json()["status"] == "rejected", r.text
+    assert client.get(f"{API}/late-cases", headers=h).json() == []
