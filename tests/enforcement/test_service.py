@@ -354,6 +354,36 @@ class TestCommitments:
 
 
 class TestSupervision:
+    def test_summaries_count_the_years_routine_inspections_only(self, session: Session) -> None:
+        firm, quiet = (f.organisation(session, category="construction_firm") for _ in range(2))
+        service.add_inspector(session, schemas.InspectorCreate(code="B1", name="B1"), actor="x")
+        service.add_inspector(session, schemas.InspectorCreate(code="B2", name="B2"), actor="x")
+        visits = [
+            (date(2025, 1, 1), True, "routine"),
+            (date(2025, 12, 31), False, "routine"),
+            (date(2025, 7, 1), False, "campaign"),  # not routine: not counted
+            (date(2024, 12, 31), False, "routine"),  # the year before: not counted
+            (date(2026, 1, 1), False, "routine"),  # the grading year itself: not counted
+        ]
+        for day, passed, kind in visits:
+            data = schemas.InspectionCreate(
+                party_id=firm.id,
+                inspected_on=day,
+                passed=passed,
+                items=["GC-01"],
+                inspectors=["B1", "B2"],
+                kind=kind,
+            )
+            service.record_inspection(session, data, actor="x")
+        summaries = service.summaries_for_year(session, 2026)
+        assert (summaries[firm.id].inspections, summaries[firm.id].inspections_failed) == (2, 1)
+        assert (summaries[quiet.id].inspections, summaries[quiet.id].inspections_failed) == (0, 0)
+        service.grade_year(session, 2026, actor="x")
+        # Written through the driver on SQLite: read back like any other row.
+        graded = service.get_grade(session, firm.id, 2026)
+        assert graded.graded_at.tzinfo is not None
+        assert service.grade_dict(graded)["breakdown"]
+
     def test_grade_from_records_and_plan(self, session: Session) -> None:
         firms = [f.organisation(session, category="construction_firm") for _ in range(6)]
         for code in ("A1", "A2", "A3"):
