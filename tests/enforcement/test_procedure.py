@@ -319,6 +319,14 @@ class TestPenaltyProcedure:
         case = open_case(session, shop, team, "ZD-01", date(2026, 6, 1))
         with pytest.raises(TooFewOfficers):
             facts(session, case, [one], "minor")
+        evidence = {"filename": "p.jpg", "content": b"x", "officer": "x", "actor": ACTOR}
+        with pytest.raises(TooFewOfficers):  # collecting evidence is an investigation step
+            service.add_evidence(session, case.id, max_bytes=10, officers=[one], **evidence)
+        service.add_evidence(session, case.id, max_bytes=10, today=TODAY, **evidence)
+        event = service.case_dict(session, case)["events"][-1]
+        assert event["step"] == "evidence"
+        assert event["detail"]["officers"] == sorted(team)  # the investigators by default
+        assert len(event["detail"]["cert_nos"]) == 2
 
     def test_a_no_penalty_case_skips_the_penalty_steps_but_records_education(
         self, session: Session

@@ -123,6 +123,7 @@ def add_evidence(
         actor=user.actor,
         max_bytes=settings.enf_evidence_max_bytes,
         note=data.note,
+        officers=data.officers,
     )
     return service.evidence_dict(ev)
 

@@ -44,6 +44,7 @@ class EvidenceAdd(BaseModel):
     filename: str = Field(min_length=1, max_length=200)
     content_base64: str
     note: str = Field("", max_length=500)
+    officers: list[str] = []  # default: the case's investigators (Art. 42)
 
 
 class CaseFacts(BaseModel):

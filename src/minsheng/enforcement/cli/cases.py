@@ -62,8 +62,10 @@ def cases_evidence(
     file: Annotated[Path, typer.Argument(help="File to attach")],
     officer: Officer,
     note: Annotated[str, typer.Option()] = "",
+    officers: Officers = None,
 ) -> None:
-    """Attach an evidence file (stored once per SHA-256, in the database)."""
+    """Attach an evidence file (stored once per SHA-256, in the database); the officers collecting
+    it default to the case's investigators (Art. 42)."""
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -79,6 +81,7 @@ def cases_evidence(
             actor=cli_actor(),
             max_bytes=settings.enf_evidence_max_bytes,
             note=note,
+            officers=officers or [],
         )
         echo_json(service.evidence_dict(ev))
 
