@@ -242,3 +242,30 @@ def test_evidence_is_kept_by_content_hash(officer: tuple[TestClient, str]) -> No
     missing = client.post(f"/staff/enforcement/cases/{case_id}/evidence", data={"csrf_token": csrf})
     assert missing.status_code == 422
     assert 'id="e-file" class="error" >请选择文件' in missing.text
+
+
+def test_cases_undecided_after_ninety_days_are_flagged(
+    officer: tuple[TestClient, str], session_factory: sessionmaker[Session]
+) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf, 6)
+    filed = date.today() - timedelta(days=95)
+    with session_factory() as s:
+        data = schemas.CaseOpen(
+            party_id=party_id,
+            item="ZD-01",
+            discovery="patrol",
+            occurred_on=filed,
+            discovered_on=filed,
+            filed_on=filed,
+            officers=["W1", "W2"],
+        )
+        case = service.open_case(s, data, officer="王", actor="test")
+        s.commit()
+        case_id = case.id
+    index = client.get("/staff/enforcement").text
+    late = re.search(r'id="late-cases">.*?</section>', index, re.S)
+    assert late and f"案件 #{case_id}" in late.group(0)
+    assert "已超 5 日" in late.group(0)
+    page = client.get(f"/staff/enforcement/cases/{case_id}").text
+    assert 'id="late"' in page

@@ -154,6 +154,7 @@ def _index_page(
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
         "counts": enf.count_cases_by_status(session),
+        "late": enf.late_cases(session),
         "cases": enf.list_case_rows(session, limit=20),
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
