@@ -25,6 +25,7 @@ from minsheng.enforcement.errors import (
     LegalReviewRequired,
     ObjectionAlreadyReviewed,
     PresiderIsInvestigator,
+    PriorNoticeMissing,
     RepairNotAllowed,
     ReviewerNotQualified,
     StatementPeriodRunning,
@@ -278,7 +279,7 @@ class TestPenaltyProcedure:
         )
         with pytest.raises(HeavierPenaltyAfterStatement):
             final(session, case, date(2026, 6, 3), party_address=ADDRESS, fine_yuan=500)
-        # New facts found and recorded: a higher fine is possible (within the statutory range).
+        # New facts found and recorded: a higher fine is possible, but only after a new notice.
         step(
             service.record_statement,
             session,
@@ -289,8 +290,36 @@ class TestPenaltyProcedure:
                 new_facts="复查发现占道面积达 20 平方米",
             ),
         )
-        decision = final(session, case, date(2026, 6, 3), party_address=ADDRESS, fine_yuan=500)
+        with pytest.raises(PriorNoticeMissing):
+            final(session, case, date(2026, 6, 3), party_address=ADDRESS, fine_yuan=500)
+        with pytest.raises(InvalidInput):  # never above the statutory maximum
+            step(
+                service.pre_notify,
+                session,
+                case,
+                schemas.PriorNotice(notice_on=date(2026, 6, 3), fine_yuan=1001),
+            )
+        proc = step(
+            service.pre_notify,
+            session,
+            case,
+            schemas.PriorNotice(notice_on=date(2026, 6, 3), fine_yuan=500),
+        )
+        assert proc.proposed_fine == 500  # type: ignore[attr-defined]
+        with pytest.raises(StatementPeriodRunning):  # the party is heard again
+            final(session, case, date(2026, 6, 4), party_address=ADDRESS, fine_yuan=500)
+        step(
+            service.record_statement,
+            session,
+            case,
+            schemas.Statement(stated_on=date(2026, 6, 4), waived=True),
+        )
+        decision = final(session, case, date(2026, 6, 4), party_address=ADDRESS, fine_yuan=500)
         assert decision.fine_yuan == 500  # type: ignore[attr-defined]
+        notices = [
+            d for d in service.list_documents(session, case_id=case.id) if d.kind == "prior_notice"
+        ]
+        assert [d.content["fine_yuan"] for d in notices] == [400, 500]
 
     def test_a_statement_is_reviewed(self, session: Session) -> None:
         shop = f.organisation(session)

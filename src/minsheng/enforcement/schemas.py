@@ -70,6 +70,8 @@ class CaseDecide(BaseModel):
 class PriorNotice(BaseModel):
     notice_on: date | None = None
     major_flags: list[str] = []
+    # A new notice after new facts were recorded: the new proposed fine (Art. 44, 45).
+    fine_yuan: int | None = None
 
 
 class Statement(BaseModel):

@@ -121,15 +121,16 @@ class TestReadyToDecide:
 
 class TestNoHeavierPenalty:
     @given(proposed=st.integers(0, 10**6), final=st.integers(0, 10**6))
-    def test_never_above_the_notified_fine_without_new_facts(
-        self, proposed: int, final: int
-    ) -> None:
+    def test_never_above_the_notified_fine(self, proposed: int, final: int) -> None:
         if final > proposed:
             with pytest.raises(HeavierPenaltyAfterStatement):
                 p.check_final_fine(proposed, final, None)
-            p.check_final_fine(proposed, final, "听证中查明违法所得另有 2 万元")
+            # New facts may justify more, but only through a new notice (Art. 44).
+            with pytest.raises(PriorNoticeMissing):
+                p.check_final_fine(proposed, final, "听证中查明违法所得另有 2 万元")
         else:
             p.check_final_fine(proposed, final, None)
+            p.check_final_fine(proposed, final, "新事实")
 
 
 class TestHearing:

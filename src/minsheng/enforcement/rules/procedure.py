@@ -259,15 +259,22 @@ def check_ready_to_decide(state: ProcedureState, on: date) -> None:
 
 
 def check_final_fine(proposed: int, final: int, new_facts: str | None) -> None:
-    """Art. 45 para. 2: 行政机关不得因当事人陈述、申辩而给予更重的处罚 — the decided fine may
-    exceed the notified one only on new facts recorded (and then a new notice is due; the
-    service re-notifies)."""
-    if final > proposed and not (new_facts or "").strip():
-        raise HeavierPenaltyAfterStatement(
-            f"{final} yuan is more than the {proposed} yuan notified; without new facts the "
-            "penalty may not be raised (第四十五条第二款)",
+    """Art. 45 para. 2: 行政机关不得因当事人陈述、申辩而给予更重的处罚 — the decided fine is never
+    above the notified one. New facts recorded may justify a heavier penalty, but only through a
+    new 事先告知书 stating it (Art. 44): the decision itself still never exceeds the notice."""
+    if final <= proposed:
+        return
+    if (new_facts or "").strip():
+        raise PriorNoticeMissing(
+            f"{final} yuan is more than the {proposed} yuan notified: on the new facts, serve a "
+            "new 行政处罚事先告知书 with the heavier proposal first (第四十四条)",
             field="fine_yuan",
         )
+    raise HeavierPenaltyAfterStatement(
+        f"{final} yuan is more than the {proposed} yuan notified; without new facts the "
+        "penalty may not be raised (第四十五条第二款)",
+        field="fine_yuan",
+    )
 
 
 def decision_due(filed_on: date, extension_days: int) -> date:

@@ -308,10 +308,21 @@ def pre_notify(
     today: date | None = None,
 ) -> CaseProcedure:
     """Art. 44: serve the 行政处罚事先告知书 (proposed penalty, facts, reasons, basis, rights);
-    the statement and hearing-request periods start."""
+    the statement and hearing-request periods start. After new facts were recorded
+    (``record_statement(new_facts=…)``) a new notice may propose a different fine
+    (``fine_yuan``, within the statutory range); the periods then start again."""
     today = today or timeutil.today()
     case = get_case(session, case_id)
-    require_status(case, "pre_notify", Status.PROPOSED)
+    require_status(case, "pre_notify", Status.PROPOSED, Status.PRE_NOTIFIED, Status.HEARD)
+    renotice = case.status != Status.PROPOSED
+    if renotice and (data.fine_yuan is None or not get_procedure(session, case.id).new_facts):
+        raise CaseStepOutOfOrder(
+            f"case {case.id} was notified already; a new notice needs new facts recorded and the "
+            "new proposed fine",
+            field="status",
+        )
+    if not renotice and data.fine_yuan is not None:
+        raise InvalidInput("the first notice states the proposal as made", field="fine_yuan")
     for flag in data.major_flags:
         if flag not in rules.MAJOR_FLAGS:
             known = ", ".join(rules.MAJOR_FLAGS)
@@ -326,6 +337,23 @@ def pre_notify(
     cal = holiday_calendar()
     rb = catalog.rulebase()
     threshold = int(rb.procedure["hearing_threshold_yuan"][party.kind])
+    if renotice:
+        assert data.fine_yuan is not None
+        assert proc.notice_on is not None
+        if notice_on < proc.notice_on:
+            raise InvalidDate("a new notice cannot precede the first", field="notice_on")
+        statutory = rb.require_item(case.item_id).statutory[party.kind]
+        if not 0 <= data.fine_yuan <= statutory[1]:
+            raise InvalidInput(
+                f"fine {data.fine_yuan} yuan is outside the statutory range {list(statutory)}",
+                field="fine_yuan",
+            )
+        proc.proposed_fine = data.fine_yuan
+        decision.fine_yuan = data.fine_yuan
+        proc.statement_on = None
+        proc.statement = None
+        proc.statement_waived = False
+        proc.statement_review = None
     statement = rules.statement_due(cal, notice_on, int(rb.procedure["statement_days"]))
     proc.notice_on = notice_on
     proc.statement_due = statement.on
