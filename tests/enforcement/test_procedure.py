@@ -471,9 +471,9 @@ class TestCredit:
     def decided_case(self, session: Session, serious: bool = False) -> tuple[Party, Case]:
         shop = f.organisation(session)
         team = f.officers(session)
-        case = open_case(session, shop, team, "GD-01", date(2026, 6, 1))
+        case = open_case(session, shop, team, "GC-03", date(2026, 6, 1))
         facts(session, case, team, "general")
-        propose(session, case, 8000, date(2026, 6, 1))
+        propose(session, case, 20000, date(2026, 6, 1))
         step(service.pre_notify, session, case, schemas.PriorNotice(notice_on=date(2026, 6, 1)))
         step(
             service.record_statement,
@@ -487,7 +487,7 @@ class TestCredit:
             date(2026, 6, 2),
             party_address=ADDRESS,
             serious=serious,
-            serious_reason="非法占用耕地面积大" if serious else None,
+            serious_reason="扬尘污染致周边学校停课" if serious else None,
         )
         step(service.serve, session, case, schemas.Service(served_on=date(2026, 6, 2)))
         return shop, case
@@ -526,7 +526,7 @@ class TestCredit:
         )
         service.sign_commitment(
             session,
-            schemas.CommitmentCreate(party_id=shop.id, item="GD-01", signed_on=date(2026, 6, 9)),
+            schemas.CommitmentCreate(party_id=shop.id, item="GC-03", signed_on=date(2026, 6, 9)),
             officer="x",
             actor=ACTOR,
             valid_days=730,

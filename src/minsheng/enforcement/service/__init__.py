@@ -112,6 +112,7 @@ from minsheng.enforcement.service.records import (
     inspection_dict,
     record_inspection,
 )
+from minsheng.enforcement.service.ruledata import rule_data_status
 from minsheng.enforcement.service.stats import compute_stats
 
 __all__ = [
@@ -192,6 +193,7 @@ __all__ = [
     "repair",
     "request_hearing",
     "review_objection",
+    "rule_data_status",
     "schedule_hearing",
     "sections",
     "serve",

@@ -16,7 +16,7 @@ from minsheng.core import timeutil
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules import procedure as procedure_rules
-from minsheng.enforcement.rules.base import Harm, Outcome, PartyKind, Status
+from minsheng.enforcement.rules.base import Harm, MentalState, Outcome, PartyKind, Status
 from minsheng.enforcement.schemas import CaseDecide, CommitmentCreate
 from minsheng.enforcement.service import catalog, procedure
 from minsheng.enforcement.service.cases import (
@@ -52,6 +52,12 @@ def decision_input(
     commitments = session.scalars(
         select(Commitment).where(Commitment.party_id == case.party_id).order_by(Commitment.id)
     ).all()
+    answered = {c.case_id for c in commitments if c.case_id is not None}
+    case_items = (
+        dict(session.execute(select(Case.id, Case.item_id).where(Case.id.in_(answered))).all())
+        if answered
+        else {}
+    )
     assert case.harm is not None
     return rules.DecisionInput(
         party_kind=PartyKind(party.kind),
@@ -65,6 +71,10 @@ def decision_input(
             aggravating=tuple(case.aggravating),
             mitigating=tuple(case.mitigating),
             endangers_safety=case.endangers_safety,
+            no_fault_proven=case.no_fault_proven,
+            mental_state=MentalState(case.mental_state),
+            mitigating_basis=tuple(case.mitigating_basis or ()),
+            fine_base_yuan=case.fine_base_yuan,
         ),
         history=tuple(
             rules.PriorViolation(item=i, occurred_on=o, penalised=out == Outcome.PENALTY.value)
@@ -77,12 +87,16 @@ def decision_input(
                 item=c.item_id,
                 domain=None if c.item_id else c.domain,
                 ref=str(c.id),
+                # Signed in a case or to repair credit: an earlier violation exists (再犯).
+                after_violation=c.kind != "proactive",
+                violation_item=case_items.get(c.case_id) if c.case_id else None,
             )
             for c in commitments
         ),
         signs_commitment_now=signs_commitment_now,
         decided_on=decided_on,
         lookback_days=lookback_days,
+        party_birth_date=party.birth_date if party.kind == PartyKind.PERSON else None,
     )
 
 
@@ -129,7 +143,7 @@ def decide_case(
     fine: int | None
     if result.outcome is Outcome.PENALTY:
         party = get_party(session, case.party_id)
-        statutory = catalog.rulebase().require_item(case.item_id).statutory[party.kind]
+        statutory = procedure.statutory_range(case, party)
         fine, departed = procedure_rules.proposed_fine(
             result.fine_range_yuan, statutory, data.fine_yuan, data.departure_reason
         )
@@ -160,7 +174,9 @@ def decide_case(
         fine_max=result.fine_range_yuan[1] if result.fine_range_yuan else None,
         fine_yuan=fine,
         item_id=result.item,
+        rule_id=result.rule_id,
         rule_version=result.rule_version,
+        rule_set=dict(result.rule_set),
         legal_basis=result.legal_basis,
         repeat=result.repeat,
         breached_commitment_id=int(result.breached_commitment)
@@ -197,7 +213,9 @@ def decide_case(
             "fine_yuan": fine,
             "engine_range": list(result.fine_range_yuan) if result.fine_range_yuan else None,
             "departure_reason": data.departure_reason if departed else None,
+            "rule_id": result.rule_id,
             "rule_version": result.rule_version,
+            "rule_set": result.rule_set.get("status"),
             "commitment_id": commitment.id if commitment else None,
         },
     )

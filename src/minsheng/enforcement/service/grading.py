@@ -185,7 +185,15 @@ def grade_dict(row: Grade) -> dict[str, Any]:
         "points": row.points,
         "breakdown": json.loads(row.breakdown),
         "rule_version": row.rule_version,
+        "rule_set": _rule_set(row.rule_version),
     }
+
+
+def _rule_set(version: str) -> dict[str, Any]:
+    table = catalog.grading_table()
+    if table.version == version:
+        return table.status_dict()
+    return {"name": version, "status": "unknown", "label": "规则版本已不在本系统中", "source": ""}
 
 
 def grade_years(session: Session) -> list[int]:

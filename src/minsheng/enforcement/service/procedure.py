@@ -32,7 +32,7 @@ from minsheng.enforcement.models import (
 )
 from minsheng.enforcement.rules import procedure as rules
 from minsheng.enforcement.rules import workdays as wd
-from minsheng.enforcement.rules.base import MITIGATING_FACTORS, Outcome, Status
+from minsheng.enforcement.rules.base import MITIGATING_FACTORS, Outcome, PartyKind, Status
 from minsheng.enforcement.service import catalog, credit, documents
 from minsheng.enforcement.service.calendar import holiday_calendar
 from minsheng.enforcement.service.cases import (
@@ -183,9 +183,17 @@ def evidence_lines(session: Session, case_id: int) -> list[str]:
     return [f"{e.filename}（SHA-256 {e.sha256[:12]}…）{e.note}" for e in rows]
 
 
+def statutory_range(case: Case, party: Party) -> tuple[int, int]:
+    """The item's statutory fine range for this party (in yuan; a multiple of the case's base
+    amount where the item sets one, e.g. 耕地开垦费)."""
+    item = catalog.rulebase().require_item(case.item_id)
+    return item.statutory_for(PartyKind(party.kind), case.fine_base_yuan)
+
+
 def rule_status() -> str:
-    rb = catalog.rulebase()
-    return f"演示规则（{rb.name}），不作为正式法律依据" if rb.demo else f"正式规则：{rb.name}"
+    """The rule set's status as documents print it (official with its source, or demo)."""
+    status = catalog.rulebase().status_dict()
+    return f"{status['label']}：{status['name']}（{status['source']}）"
 
 
 def reasons_cn(case: Case, decision: Decision) -> list[str]:
@@ -268,6 +276,8 @@ def after_engine(
             "education": decision.education,
             "outcome": decision.outcome,
             "rule_version": decision.rule_version,
+            "rule_id": decision.rule_id,
+            "rule_set": decision.rule_set,
             "rule_status": rule_status(),
             **_remedy_targets(),
         },
@@ -283,14 +293,22 @@ def rights(case: Case, party_kind: str, fine: int | None, proc: CaseProcedure) -
     rb = catalog.rulebase()
     p = rb.procedure
     threshold = int(p["hearing_threshold_yuan"][party_kind])
+    # A value not from a cited rule in force says so where the party reads it (issue 13 item 9).
+    statement_mark = (
+        "期限为演示值，非法定期限"
+        if p.get("statement_days_status") not in (None, "official")
+        else "期限依本机关适用的规定"
+    )
+    threshold_status = (p.get("hearing_threshold_status") or {}).get(party_kind)
+    threshold_mark = "；数额为演示/未核实值" if threshold_status not in (None, "official") else ""
+    due = timeutil.date_cn(proc.statement_due) if proc.statement_due else ""
     out = [
-        f"陈述、申辩：可于{timeutil.date_cn(proc.statement_due) if proc.statement_due else ''}前"
-        f"（告知后{p['statement_days']}个工作日内；期限来源：{p.get('statement_days_source', '')}）"
+        f"陈述、申辩：可于{due}前（告知后{p['statement_days']}个工作日内，{statement_mark}）"
         "向本机关提出陈述、申辩；本机关不因当事人陈述、申辩而给予更重的处罚（《行政处罚法》第四十五条）。",
     ]
     if proc.hearing_available and proc.hearing_request_due:
         out.append(
-            f"听证：拟罚款{fine}元达到较大数额（{threshold}元起；{p['sources']['hearing_threshold']}），"
+            f"听证：拟罚款{fine}元达到较大数额（{threshold}元起{threshold_mark}），"
             f"可于{timeutil.date_cn(proc.hearing_request_due)}前（告知后五个工作日内）要求听证"
             "（《行政处罚法》第六十三条、第六十四条第一项、第八十五条）；听证不收费用。"
         )
@@ -342,7 +360,7 @@ def pre_notify(
         assert proc.notice_on is not None
         if notice_on < proc.notice_on:
             raise InvalidDate("a new notice cannot precede the first", field="notice_on")
-        statutory = rb.require_item(case.item_id).statutory[party.kind]
+        statutory = statutory_range(case, party)
         if not 0 <= data.fine_yuan <= statutory[1]:
             raise InvalidInput(
                 f"fine {data.fine_yuan} yuan is outside the statutory range {list(statutory)}",
@@ -378,6 +396,8 @@ def pre_notify(
             "reasons": reasons_cn(case, decision),
             "rights": rights(case, party.kind, proc.proposed_fine, proc) + warnings,
             "rule_version": decision.rule_version,
+            "rule_id": decision.rule_id,
+            "rule_set": decision.rule_set,
             "rule_status": rule_status(),
         },
         issued_on=notice_on,
@@ -640,7 +660,7 @@ def decide_final(
     fine = proc.proposed_fine if data.fine_yuan is None else data.fine_yuan
     rules.check_final_fine(proc.proposed_fine, fine, proc.new_facts)
     party = get_party(session, case.party_id)
-    statutory = catalog.rulebase().require_item(case.item_id).statutory[party.kind]
+    statutory = statutory_range(case, party)
     if fine < 0 or fine > statutory[1]:
         raise InvalidInput(
             f"{fine} yuan is outside the statutory range {list(statutory)}", field="fine_yuan"
@@ -705,6 +725,8 @@ def decide_final(
                 f"系统缴纳（{documents.settings()['payment_source']}）。"
             ),
             "rule_version": decision.rule_version,
+            "rule_id": decision.rule_id,
+            "rule_set": decision.rule_set,
             "rule_status": rule_status(),
             **_remedy_targets(),
         },

@@ -51,6 +51,7 @@ from minsheng.hotline.service.directory import (
 )
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots, plan
 from minsheng.hotline.service.reports import GROUPINGS, compliance, kpis
+from minsheng.hotline.service.ruledata import rule_data_status
 from minsheng.hotline.service.simulation import (
     SimulationRun,
     scenario_path,
@@ -94,6 +95,7 @@ __all__ = [
     "record_assessment",
     "route_preview",
     "route_settings",
+    "rule_data_status",
     "save_records",
     "save_records_bulk",
     "scenario_path",

@@ -2,12 +2,11 @@
 Art. 60 period), officers' 执法证, issued documents with their 文号 sequence per bureau and year,
 credit records (publication and repair) and objections; the party's address (Art. 59(一)).
 
-Generated with alembic autogenerate against the models, then reviewed. down_revision is the newest
-enforcement revision on main when this branch started (enforcement_0001); the lead re-chains it
-after enforcement_0002.
+Generated with alembic autogenerate against the models, then reviewed. Chained after
+enforcement_0002 (decision inputs), merged from main.
 
 Revision ID: enforcement_0003
-Revises: enforcement_0001
+Revises: enforcement_0002
 Create Date: 2026-12-01 23:17:34.248574
 """
 
@@ -21,7 +20,7 @@ from alembic import op
 import minsheng.core.db
 
 revision: str = "enforcement_0003"
-down_revision: str | Sequence[str] | None = "enforcement_0001"
+down_revision: str | Sequence[str] | None = "enforcement_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
