@@ -82,3 +82,26 @@ def decide_json(**kw: Any) -> dict[str, Any]:
         else:
             data[k] = v
     return data
+
+
+def officers(session: Session, n: int = 2, *, legal: bool = False, prefix: str = "E") -> list[str]:
+    """``n`` new inspectors with a 执法证 valid to 2099 (Art. 42); their codes."""
+    codes = []
+    for _ in range(n):
+        k = next(_counter)
+        code = f"{prefix}{k:03d}"
+        service.add_inspector(
+            session, schemas.InspectorCreate(code=code, name=f"执法员{k}"), actor="test"
+        )
+        service.register_cert(
+            session,
+            schemas.OfficerCertCreate(
+                inspector=code,
+                cert_no=f"46010{k:05d}",
+                valid_until=date(2099, 12, 31),
+                legal_qualified=legal,
+            ),
+            actor="test",
+        )
+        codes.append(code)
+    return codes

@@ -113,6 +113,10 @@ def test_party_case_and_plan_commands(cli: Cli) -> None:
     party = json.loads(r.stdout)["id"]
     for code in ("Q1", "Q2", "Q3"):
         assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+    for n, code in enumerate(("Q1", "Q2")):
+        cert = {"inspector": code, "cert_no": f"4601000{n}", "valid_until": "2099-12-31"}
+        r = cli("enforcement", "officers", "cert", "--body", json.dumps(cert))
+        assert r.exit_code == 0, r.output
     r = cli(
         "enforcement",
         "cases",
@@ -129,9 +133,39 @@ def test_party_case_and_plan_commands(cli: Cli) -> None:
         "2026-02-01",
         "--officer",
         "王",
+        "--officers",
+        "Q1",
+        "--officers",
+        "Q3",
+    )
+    assert json.loads(r.stderr.strip())["error"] == "OfficerNotCertified"  # Q3 has no 执法证
+    r = cli(
+        "enforcement",
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "GC-02",
+        "--discovery",
+        "inspection",
+        "--occurred-on",
+        "2026-02-01",
+        "--discovered-on",
+        "2026-02-01",
+        "--filed-on",
+        "2026-02-02",
+        "--officer",
+        "王",
+        "--officers",
+        "Q1",
+        "--officers",
+        "Q2",
     )
     assert r.exit_code == 0, r.output
     case = json.loads(r.stdout)["id"]
+    r = cli("enforcement", "procedure", "show", str(case))
+    assert json.loads(r.stdout)["decision_due"] == "2026-05-03"  # 立案 + 90 days (Art. 60)
     r = cli("enforcement", "cases", "decide", str(case), "--officer", "王")
     assert json.loads(r.stderr.strip())["error"] == "CaseStepOutOfOrder"
     assert cli("enforcement", "grade", "--year", "2026").exit_code == 0
@@ -176,6 +210,10 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
     )
     assert r.exit_code == 0, r.output
     party = json.loads(r.stdout)["id"]
+    for n, code in enumerate(("R1", "R2")):
+        assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+        cert = {"inspector": code, "cert_no": f"4601001{n}", "valid_until": "2099-12-31"}
+        assert cli("enforcement", "officers", "cert", "--body", json.dumps(cert)).exit_code == 0
     r = cli(
         "enforcement",
         "cases",
@@ -192,6 +230,10 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
         "2026-02-01",
         "--officer",
         "王海",
+        "--officers",
+        "R1",
+        "--officers",
+        "R2",
     )
     assert r.exit_code == 0, r.output
     case = json.loads(r.stdout)["id"]
@@ -207,6 +249,93 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
     assert json.loads(bad.stderr.strip())["field"] == "code"
 
 
+def test_procedure_documents_and_credit_commands(cli: Cli, tmp_path: Path) -> None:
+    def ok(*args: str) -> object:
+        r = cli("enforcement", *args)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    party = ok(
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "shop",
+        "--name",
+        "琼山区测试五金店",
+        "--credit-code",
+        credit_code(),
+        "--registered-on",
+        "2020-01-01",
+        "--address",
+        "海口市琼山区红城湖路2号",
+    )["id"]  # type: ignore[index]
+    for n, code in enumerate(("P1", "P2")):
+        ok("inspectors", "add", code, code)
+        cert = {"inspector": code, "cert_no": f"4601002{n}", "valid_until": "2099-12-31"}
+        ok("officers", "cert", "--body", json.dumps(cert))
+    common = ["--officer", "王", "--officers", "P1", "--officers", "P2"]
+    case = ok(
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "ZD-01",
+        "--discovery",
+        "patrol",
+        "--occurred-on",
+        "2026-06-01",
+        "--discovered-on",
+        "2026-06-01",
+        "--filed-on",
+        "2026-06-01",
+        *common,
+    )["id"]  # type: ignore[index]
+    ok("cases", "facts", str(case), "--harm", "general", "--not-corrected", *common)
+    ok(
+        "cases",
+        "decide",
+        str(case),
+        "--fine",
+        "400",
+        "--decided-on",
+        "2026-06-01",
+        "--officer",
+        "王",
+    )
+    body = tmp_path / "notice.json"
+    body.write_text('{"notice_on": "2026-06-01"}', encoding="utf-8")
+    shown = ok("procedure", "prior-notice", str(case), "--officer", "王", "--body", f"@{body}")
+    assert shown["statement_due"] == "2026-06-04"  # type: ignore[index]
+    ok(
+        "procedure",
+        "statement",
+        str(case),
+        "--officer",
+        "王",
+        "--body",
+        '{"waived": true, "stated_on": "2026-06-01"}',
+    )
+    ok(
+        "procedure",
+        "decision",
+        str(case),
+        "--officer",
+        "王",
+        "--body",
+        '{"decided_on": "2026-06-02"}',
+    )
+    docs = ok("documents", "list", str(case))
+    assert [d["kind"] for d in docs] == ["prior_notice", "penalty_decision"]  # type: ignore[attr-defined]
+    credit = ok("credit", "show", str(party))
+    assert credit["records"][0]["rule_set"] == "ndrc-2025-36"  # type: ignore[index]
+    assert ok("credit", "expire") == {"expired": []}
+    r = cli("enforcement", "procedure", "serve", str(case), "--officer", "王", "--body", "{bad")
+    assert json.loads(r.stderr.strip())["error"] == "InvalidInput"
+
+
 def test_case_facts_options_reach_the_decision(cli: Cli) -> None:
     r = cli(
         "enforcement", "parties", "add", "--kind", "person", "--category", "farmer",
@@ -214,15 +343,19 @@ def test_case_facts_options_reach_the_decision(cli: Cli) -> None:
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     party = json.loads(r.stdout)["id"]
+    for n, code in enumerate(("Z1", "Z2")):
+        assert cli("enforcement", "inspectors", "add", code, code).exit_code == 0
+        cert = {"inspector": code, "cert_no": f"4601003{n}", "valid_until": "2099-12-31"}
+        assert cli("enforcement", "officers", "cert", "--body", json.dumps(cert)).exit_code == 0
     r = cli(
         "enforcement", "cases", "open", "--party", str(party), "--item", "GD-01",
         "--discovery", "patrol", "--occurred-on", "2026-02-01", "--discovered-on", "2026-02-02",
-        "--officer", "王",
+        "--officer", "王", "--officers", "Z1", "--officers", "Z2",
     )  # fmt: skip
     case = json.loads(r.stdout)["id"]
     r = cli(
         "enforcement", "cases", "facts", str(case), "--harm", "general", "--officer", "王",
-        "--mental-state", "limited", "--fine-base", "10000",
+        "--mental-state", "limited", "--fine-base", "10000", "--officers", "Z1", "--officers", "Z2",
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["mental_state"] == "limited"

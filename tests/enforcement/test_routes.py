@@ -13,6 +13,24 @@ from tests.enforcement.factories import credit_code, decide_json, id_number
 API = "/api/enforcement"
 
 
+def certified_officers(client: TestClient, h: dict[str, str], n: int = 2) -> list[str]:
+    """Inspectors with a 执法证 (Art. 42), registered through the API."""
+    codes = []
+    for _ in range(n):
+        seq = credit_code()[-6:-1]
+        code = f"T{seq}"
+        r = client.post(f"{API}/inspectors", json={"code": code, "name": "执法员"}, headers=h)
+        assert r.status_code == 201, r.text
+        r = client.post(
+            f"{API}/officer-certs",
+            json={"inspector": code, "cert_no": f"C{seq}", "valid_until": "2099-12-31"},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        codes.append(code)
+    return codes
+
+
 def test_items_are_public(client: TestClient) -> None:
     r = client.get(f"{API}/items", params={"domain": "garbage"})
     assert r.status_code == 200
@@ -48,6 +66,7 @@ def test_case_workflow_over_http(
     )
     assert r.status_code == 201, r.text
     party = r.json()["id"]
+    officers = certified_officers(client, h)
     r = client.post(
         f"{API}/cases",
         json={
@@ -56,6 +75,8 @@ def test_case_workflow_over_http(
             "discovery": "complaint",
             "occurred_on": "2026-03-02",
             "discovered_on": "2026-03-02",
+            "filed_on": "2026-03-02",
+            "officers": officers,
         },
         headers=h,
     )
@@ -71,7 +92,9 @@ def test_case_workflow_over_http(
     assert digest == hashlib.sha256(content).hexdigest()
     assert client.get(f"{API}/evidence/{digest}", headers=h).content == content
     r = client.post(
-        f"{API}/cases/{case}/facts", json={"harm": "minor", "corrected_in_time": True}, headers=h
+        f"{API}/cases/{case}/facts",
+        json={"harm": "minor", "corrected_in_time": True, "officers": officers},
+        headers=h,
     )
     assert r.json()["status"] == "facts_recorded"
     r = client.post(
@@ -83,7 +106,8 @@ def test_case_workflow_over_http(
     body = r.json()
     assert body["outcome"] == "no_penalty"
     assert body["commitment"]["item"] == "ZD-01"
-    assert client.post(f"{API}/cases/{case}/notify", headers=h).json()["rights"]
+    r = client.post(f"{API}/cases/{case}/serve", json={"served_on": "2026-03-03"}, headers=h)
+    assert r.json()["served_on"] == "2026-03-03", r.text
     assert client.post(f"{API}/cases/{case}/close", headers=h).json()["status"] == "closed"
     listed = client.get(f"{API}/cases", params={"status": "closed"}, headers=h).json()
     assert [c["id"] for c in listed] == [case]
@@ -138,7 +162,7 @@ def test_errors_name_the_rule_and_field(
     assert (r.status_code, r.json()["error"]) == (404, "UnknownItem")
     r = client.post(f"{API}/decide", json=decide_json(occurred_on="2099-01-01"), headers=h)
     assert r.json()["error"] == "InvalidDate"
-    r = client.post(f"{API}/cases/999/notify", headers=h)
+    r = client.post(f"{API}/cases/999/serve", json={}, headers=h)
     assert r.json()["error"] == "CaseNotFound"
 
 
@@ -161,3 +185,78 @@ def test_grade_explain_and_plan(
     assert client.post(f"{API}/grades/2026", headers=h).json()["firms"] == 0
     r = client.get(f"{API}/plan", params={"year": 2026, "seed": 1, "month": 13}, headers=h)
     assert r.status_code == 422
+
+
+def test_penalty_procedure_credit_and_objection_over_http(
+    client: TestClient, staff_token: Callable[[str], dict[str, str]]
+) -> None:
+    h = staff_token("enforcement")
+    party = client.post(
+        f"{API}/parties",
+        json={
+            "kind": "organisation",
+            "category": "shop",
+            "name": "测试粮油店",
+            "credit_code": credit_code(),
+            "address": "海口市琼山区国兴大道1号",
+        },
+        headers=h,
+    ).json()["id"]
+    officers = certified_officers(client, h)
+    case = client.post(
+        f"{API}/cases",
+        json={
+            "party_id": party,
+            "item": "ZD-01",
+            "discovery": "patrol",
+            "occurred_on": "2026-06-01",
+            "discovered_on": "2026-06-01",
+            "filed_on": "2026-06-01",
+            "officers": officers,
+            "facts": "店外堆放货物",
+        },
+        headers=h,
+    ).json()["id"]
+    client.post(
+        f"{API}/cases/{case}/facts",
+        json={"harm": "general", "corrected_in_time": False, "officers": officers},
+        headers=h,
+    )
+    r = client.post(
+        f"{API}/cases/{case}/decide", json={"fine_yuan": 400, "decided_on": "2026-06-01"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-02"}, headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "PriorNoticeMissing")
+    r = client.post(f"{API}/cases/{case}/prior-notice", json={"notice_on": "2026-06-01"}, headers=h)
+    assert r.json()["statement_due"] == "2026-06-04"  # 3 working days (rule base), Mon→Thu
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-02"}, headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "StatementPeriodRunning")
+    r = client.post(f"{API}/cases/{case}/decision", json={"decided_on": "2026-06-05"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["fine_yuan"] == 400
+    r = client.post(f"{API}/cases/{case}/serve", json={"served_on": "2026-06-05"}, headers=h)
+    assert r.json()["service_due"] == "2026-06-16"  # 7 working days
+    credit = client.get(f"{API}/parties/{party}/credit", headers=h).json()
+    (record,) = credit["records"]
+    assert (record["severity"], record["status"]) == ("minor", "unpublished")
+    r = client.post(f"{API}/credit-records/{record['id']}/repair", headers=h)
+    assert (r.status_code, r.json()["error"]) == (409, "RepairNotAllowed")
+    obj = client.post(
+        f"{API}/objections",
+        json={
+            "party_id": party,
+            "target": "credit_record",
+            "target_id": record["id"],
+            "grounds": "货物为临时卸货",
+        },
+        headers=h,
+    ).json()
+    other = staff_token("enforcement")  # a reviewer other than the deciding officer
+    r = client.post(
+        f"{API}/objections/{obj['id']}/review",
+        json={"upheld": False, "outcome": "经复核，事实清楚，异议不成立"},
+        headers=other,
+    )
+    assert r.json()["status"] == "rejected", r.text
+    assert client.get(f"{API}/late-cases", headers=h).json() == []

@@ -16,6 +16,7 @@ from minsheng.core.idnumber import InvalidIdNumber
 from minsheng.enforcement import schemas, service
 from minsheng.enforcement.errors import (
     CaseStepOutOfOrder,
+    DepartureWithoutReason,
     DuplicateConflictOfInterest,
     DuplicateInspector,
     DuplicateParty,
@@ -84,11 +85,14 @@ def first_case(session: Session, party: Party, officer: str = "王执法", **kw:
         "facts": "货物摆出门外 2 米",
     }
     args.update(kw)
+    args.setdefault("filed_on", args["discovered_on"])
+    args.setdefault("officers", f.officers(session))
     data = schemas.CaseOpen.model_validate(args)
     return service.open_case(session, data, officer=officer, actor=ACTOR)
 
 
 def facts(session: Session, case: Case, officer: str = "x", **kw: object) -> Case:
+    kw.setdefault("officers", service.procedure_dict(session, case)["investigators"])
     data = schemas.CaseFacts.model_validate(kw)
     return service.record_facts(session, case.id, data, officer=officer, actor=ACTOR)
 
@@ -105,6 +109,41 @@ def decide(
         actor=ACTOR,
         lookback_days=730,
         valid_days=730,
+        today=TODAY,
+    )
+
+
+def serve(session: Session, case: Case, on: date | None = None) -> object:
+    data = schemas.Service(served_on=on)
+    return service.serve(session, case.id, data, officer="x", actor=ACTOR, today=TODAY)
+
+
+def to_decision(session: Session, case: Case, notice_on: date, fine: int | None = None) -> object:
+    """事先告知 → the party waives its statement → the penalty decision (address given)."""
+    service.pre_notify(
+        session,
+        case.id,
+        schemas.PriorNotice(notice_on=notice_on),
+        officer="x",
+        actor=ACTOR,
+        today=TODAY,
+    )
+    service.record_statement(
+        session,
+        case.id,
+        schemas.Statement(stated_on=notice_on, waived=True),
+        officer="x",
+        actor=ACTOR,
+        today=TODAY,
+    )
+    return service.decide_final(
+        session,
+        case.id,
+        schemas.FinalDecision(
+            decided_on=notice_on, fine_yuan=fine, party_address="海口市琼山区府城镇测试路1号"
+        ),
+        officer="x",
+        actor=ACTOR,
         today=TODAY,
     )
 
@@ -152,9 +191,9 @@ class TestCaseWorkflow:
         assert first.commitment is not None
         assert first.commitment.kind == "case"
         assert first.commitment.case_id == case.id
-        notice = service.notify(session, case.id, officer="王执法", actor=ACTOR)
-        assert any("陈述、申辩" in r for r in notice["rights"])
-        assert service.notice_of(session, case) == notice
+        serve(session, case, date(2026, 3, 3))
+        docs = service.list_documents(session, case_id=case.id)
+        assert [d.kind for d in docs] == ["commitment", "no_penalty_decision"]
         rectify(session, case, date(2026, 3, 5))
         check(session, case, True, date(2026, 3, 5))
         service.close_case(session, case.id, officer="王执法", actor=ACTOR)
@@ -164,7 +203,7 @@ class TestCaseWorkflow:
             "evidence",
             "facts",
             "decide",
-            "notify",
+            "serve",
             "rectify",
             "check",
             "close",
@@ -182,7 +221,7 @@ class TestCaseWorkflow:
             corrected_in_time=True,
             aggravating=["continued_after_order"],
         )
-        with pytest.raises(FineOutOfRange):
+        with pytest.raises(DepartureWithoutReason):
             decide(session, again, fine_yuan=100, decided_on=date(2026, 9, 2))
         second = decide(session, again, fine_yuan=800, decided_on=date(2026, 9, 2))
         d = second.decision
@@ -197,7 +236,8 @@ class TestCaseWorkflow:
         # The officer is case data; the audit row names who acted.
         assert set(session.scalars(select(AuditEntry.actor))) == {ACTOR, "test"}
         steps = {e["step"]: e["officer"] for e in service.case_dict(session, again)["events"]}
-        assert steps == {"open": "王执法", "facts": "李执法", "decide": "王执法"}
+        assert steps == {"open": "王执法", "facts": "李执法", "propose": "王执法"}
+        assert again.status == "proposed"
 
     def test_refused_decision_writes_nothing(self, session: Session) -> None:
         shop = f.organisation(session)
@@ -231,15 +271,16 @@ class TestCaseWorkflow:
         with pytest.raises(CaseStepOutOfOrder):
             decide(session, case)
         with pytest.raises(CaseStepOutOfOrder):
-            service.notify(session, case.id, officer="x", actor=ACTOR)
+            serve(session, case)
         with pytest.raises(CaseStepOutOfOrder):
             service.close_case(session, case.id, officer="x", actor=ACTOR)
 
     def test_failed_check_needs_a_new_deadline_before_closing(self, session: Session) -> None:
         case = first_case(session, f.organisation(session))
         facts(session, case, harm="general", corrected_in_time=False)
-        decide(session, case, fine_yuan=400)
-        service.notify(session, case.id, officer="x", actor=ACTOR)
+        decide(session, case, fine_yuan=400, decided_on=date(2026, 3, 3))
+        to_decision(session, case, date(2026, 3, 4))
+        serve(session, case, date(2026, 3, 4))
         rectify(session, case, date(2026, 3, 10))
         check(session, case, False)
         with pytest.raises(CaseStepOutOfOrder):
@@ -277,10 +318,19 @@ class TestCaseWorkflow:
         firm = f.organisation(session, category="construction_firm")
         case = first_case(session, firm, item="GC-01")
         facts(session, case, harm="serious", corrected_in_time=False)
-        decide(session, case, fine_yuan=100000)
-        notice = service.notify(session, case.id, officer="x", actor=ACTOR)
-        assert notice["hearing_available"]
-        assert any("听证" in r for r in notice["rights"])
+        decide(session, case, fine_yuan=100000, decided_on=date(2026, 3, 3))
+        proc = service.pre_notify(
+            session,
+            case.id,
+            schemas.PriorNotice(notice_on=date(2026, 3, 3)),
+            officer="x",
+            actor=ACTOR,
+            today=TODAY,
+        )
+        assert proc.hearing_available
+        (notice,) = service.list_documents(session, case_id=case.id)
+        rights = dict(service.sections(notice))["当事人的权利"]
+        assert "听证" in rights
 
 
 class TestCommitments:
@@ -488,12 +538,22 @@ class TestMandatoryArticlesThroughCases:
         firm = f.organisation(session, category="construction_firm")
         case = first_case(session, firm, item="GC-01")
         facts(session, case, harm="serious", corrected_in_time=False)
-        decide(session, case, fine_yuan=100000)
-        notice = service.notify(session, case.id, officer="x", actor=ACTOR)
-        assert notice["rule_id"] == "PENALTY-FIRST"
-        assert notice["rule_set"]["status"] == "demo"
-        statement = next(r for r in notice["rights"] if r.startswith("陈述"))
-        hearing = next(r for r in notice["rights"] if r.startswith("听证"))
+        decide(session, case, fine_yuan=100000, decided_on=date(2026, 3, 3))
+        service.pre_notify(
+            session,
+            case.id,
+            schemas.PriorNotice(notice_on=date(2026, 3, 3)),
+            officer="x",
+            actor=ACTOR,
+            today=TODAY,
+        )
+        (notice,) = service.list_documents(session, case_id=case.id)
+        assert notice.content["rule_id"] == "PENALTY-FIRST"
+        assert notice.content["rule_set"]["status"] == "demo"
+        printed = dict(service.sections(notice))
+        assert "演示规则" in printed["规则状态"]
+        statement, hearing = printed["当事人的权利"].split("\n")[:2]
+        assert statement.startswith("陈述") and hearing.startswith("听证")
         assert "演示值" in statement and "演示/未核实" in hearing
 
     def test_facts_refusals_name_their_field(self, session: Session) -> None:
@@ -540,4 +600,3 @@ class TestReads:
         assert rows[1]["outcome"] is None
         assert [r["id"] for r in service.list_case_rows(session, party_id=shop.id)] == [case.id - 1]
         assert service.party_names(session, {shop.id}) == {shop.id: "琼山区椰香水果店"}
-        assert service.notice_of(session, case) is None  # decided, not yet notified

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import creditcode
+from tests.web.test_staff_enforcement import certify
 
 Shot = Callable[[Page, str], Path]
 
@@ -72,8 +74,12 @@ def login(page: Page, token: str) -> None:
 
 
 def test_an_officer_walks_a_case_to_a_first_violation_exemption(
-    page: Page, login_token: Callable[[str], str], shot: Shot
+    page: Page,
+    login_token: Callable[[str], str],
+    shot: Shot,
+    session_factory: sessionmaker[Session],
 ) -> None:
+    certify(session_factory, ("B1", "B2"))
     page.set_viewport_size({"width": 1100, "height": 900})
     login(page, login_token("enforcement"))
     expect(page).to_have_title("承诺+执法 · 民生")
@@ -93,6 +99,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_label("违法行为发生日期").fill(day)
     page.get_by_label("发现日期").fill(day)
     page.get_by_label("现场情况").fill("店外摆放桌椅占用人行道，经劝导当场收回")
+    page.get_by_label("执法人员编号").fill("B1, B2")  # two certified officers (Art. 42)
     page.get_by_role("button", name="立案").click()
     expect(page.locator("#case-status")).to_have_text("已立案")
     # Facts: minor harm, corrected at once.
@@ -107,8 +114,9 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     expect(page.locator("#decision-reasons")).to_contain_text("首违免罚")
     expect(page.locator("#rule-version")).not_to_be_empty()
     expect(page.locator("#decision-factors")).to_contain_text("已签信用承诺书")
-    page.get_by_role("button", name="送达告知书").click()
-    expect(page.locator("#notice")).to_contain_text("陈述、申辩")
+    page.get_by_role("button", name="送达决定书").click()
+    expect(page.locator("#documents")).to_contain_text("不予行政处罚决定书")
+    expect(page.locator("#timeline")).to_contain_text("北京时间")
     page.get_by_role("button", name="结案").click()
     expect(page.locator("#case-status")).to_have_text("已结案")
     shot(page, "staff-enforcement-case")

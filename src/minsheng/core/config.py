@@ -97,7 +97,14 @@ class Settings(BaseSettings):
     hotline_wrapup_s: int = Field(60, ge=0, description="Wrap-up after each call")
     hotline_max_no_answer: int = Field(3, ge=1, description="Missed offers before auto-break")
     hotline_skill_wait_s: int = Field(60, ge=0, description="Wait for a skill before anyone")
-    hotline_retention_days: int = Field(3 * 366, ge=1, description="Call-record retention")
+    hotline_retention_days: int = Field(
+        3 * 366,
+        ge=3 * 365 + 1,
+        description=(
+            "Call-record retention in days: at least three years (《心理援助热线技术指南（试行）》"
+            "国卫办疾控函〔2021〕15号 keeps records ≥3 years), so a shorter value is refused"
+        ),
+    )
     hotline_offer_timeout_s: int = Field(20, ge=1, description="Ring time per counsellor offer")
     hotline_offer_retry_delay_s: int = Field(
         10, ge=0, description="No new offer to a counsellor this soon after a refused one"

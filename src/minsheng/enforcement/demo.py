@@ -48,6 +48,7 @@ from minsheng.enforcement.models import (
     IndustryRecord,
     Inspection,
     Inspector,
+    OfficerCert,
     Party,
     Site,
 )
@@ -499,6 +500,20 @@ def load(session: Session) -> dict[str, Any]:
     ]
     inspector_ids = _ids(session, Inspector, inspector_rows)
     codes = [r["code"] for r in inspector_rows]
+    # Their 执法证 (《行政处罚法》第四十二条), so that new cases can be opened by two of them; the
+    # first one also holds the 法律职业资格 (法制审核 reviewer, 第五十八条). Demo numbers.
+    session.execute(
+        insert(OfficerCert),
+        [
+            {
+                "inspector_id": inspector_id,
+                "cert_no": f"DEMO{n + 1:06d}",
+                "valid_until": date(2030, 12, 31),
+                "legal_qualified": n == 0,
+            }
+            for n, inspector_id in enumerate(inspector_ids)
+        ],
+    )
     con_start, con_count = groups[3]
     firms = party_ids[con_start : con_start + con_count]
     conflicts = {(rng.randrange(INSPECTORS), rng.choice(firms)) for _ in range(6)}

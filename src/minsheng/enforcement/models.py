@@ -41,6 +41,7 @@ class Party(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     id_masked: Mapped[str | None] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(300))  # 《行政处罚法》第五十九条第一项
     # Persons: the birth date of the ID number, for 《行政处罚法》第三十条 (age at the violation).
     birth_date: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date] = mapped_column(Date)
@@ -239,3 +240,128 @@ class Grade(Base):
     breakdown: Mapped[str] = mapped_column(Text)
     rule_version: Mapped[str] = mapped_column(String(30))
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OfficerCert(Base):
+    """An officer's 执法证 (Art. 42: only certified officers act, at least two on every step)
+    and, for 法制审核 reviewers, whether they hold the 法律职业资格 (Art. 58, last paragraph)."""
+
+    __tablename__ = "enf_officer_certs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("enf_inspectors.id"), unique=True)
+    cert_no: Mapped[str] = mapped_column(String(30), unique=True)  # 执法证号
+    valid_until: Mapped[date] = mapped_column(Date)
+    legal_qualified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseProcedure(Base):
+    """The 行政处罚 procedure of a case beside its status: 立案 date and the Art. 60 period, the
+    proposal (engine and officer), the 事先告知 and statement period, the hearing, 法制审核 and
+    service (送达). One row per case, created when the case is opened."""
+
+    __tablename__ = "enf_case_procedures"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), primary_key=True)
+    investigators: Mapped[list[str]] = mapped_column(JSON, default=list)  # inspector codes
+    major_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    filed_on: Mapped[date] = mapped_column(Date, index=True)  # 立案
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    engine_range: Mapped[list[int] | None] = mapped_column(JSON)
+    proposed_fine: Mapped[int | None] = mapped_column(Integer)
+    departure_reason: Mapped[str | None] = mapped_column(Text)
+    notice_on: Mapped[date | None] = mapped_column(Date)  # 事先告知书 served
+    statement_due: Mapped[date | None] = mapped_column(Date)
+    hearing_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    hearing_request_due: Mapped[date | None] = mapped_column(Date)
+    statement_on: Mapped[date | None] = mapped_column(Date)
+    statement: Mapped[str | None] = mapped_column(Text)
+    statement_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    statement_review: Mapped[str | None] = mapped_column(Text)  # 复核 (Art. 45)
+    new_facts: Mapped[str | None] = mapped_column(Text)
+    hearing_requested_on: Mapped[date | None] = mapped_column(Date)
+    hearing_notified_on: Mapped[date | None] = mapped_column(Date)
+    hearing_on: Mapped[date | None] = mapped_column(Date)
+    hearing_place: Mapped[str | None] = mapped_column(String(200))
+    hearing_presider: Mapped[str | None] = mapped_column(String(20))
+    hearing_result: Mapped[str | None] = mapped_column(String(20))  # held | abandoned
+    hearing_record: Mapped[str | None] = mapped_column(Text)
+    major: Mapped[bool] = mapped_column(Boolean, default=False)
+    major_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    review_passed: Mapped[bool | None] = mapped_column(Boolean)
+    reviewer: Mapped[str | None] = mapped_column(String(20))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    served_on: Mapped[date | None] = mapped_column(Date)
+    served_how: Mapped[str | None] = mapped_column(String(30))
+    service_due: Mapped[date | None] = mapped_column(Date)
+    fulfilled_on: Mapped[date | None] = mapped_column(Date)  # penalty performed (fine paid)
+
+
+class DocumentSequence(Base):
+    """The last 文号 sequence number used per bureau and year (allocated under a row lock)."""
+
+    __tablename__ = "enf_document_sequences"
+
+    bureau: Mapped[str] = mapped_column(String(30), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """A document the bureau issued, with its 文号 and the content it was printed from."""
+
+    __tablename__ = "enf_documents"
+    __table_args__ = (UniqueConstraint("bureau", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("enf_cases.id"), index=True)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("enf_commitments.id"))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    bureau: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    officer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditRecord(Base):
+    """A 行政处罚 record in the credit system: its severity, publication period under the
+    credit-repair rules in force on the decision date, and its repair or expiry."""
+
+    __tablename__ = "enf_credit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), unique=True)
+    severity: Mapped[str] = mapped_column(String(20))  # minor | general | serious
+    rule_set: Mapped[str] = mapped_column(String(40))
+    decided_on: Mapped[date] = mapped_column(Date)
+    published: Mapped[bool] = mapped_column(Boolean)
+    min_until: Mapped[date | None] = mapped_column(Date)
+    max_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Objection(Base):
+    """A party's objection (异议) to a grade or a credit record, and its review."""
+
+    __tablename__ = "enf_objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("enf_parties.id"), index=True)
+    target: Mapped[str] = mapped_column(String(20))  # grade | credit_record
+    target_id: Mapped[int] = mapped_column(Integer)
+    filed_on: Mapped[date] = mapped_column(Date)
+    grounds: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # filed | upheld | rejected
+    reviewer: Mapped[str | None] = mapped_column(String(100))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    revised_grade: Mapped[str | None] = mapped_column(String(1))

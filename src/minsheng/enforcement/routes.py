@@ -23,7 +23,7 @@ from minsheng.enforcement.rules import base as rules_base
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules import grading as rules_grading
 from minsheng.enforcement.rules import inputs as rules_input
-from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service import catalog, printing
 
 router = APIRouter(prefix="/api/enforcement", tags=["enforcement"])
 Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
@@ -126,6 +126,7 @@ def add_evidence(
         actor=user.actor,
         max_bytes=settings.enf_evidence_max_bytes,
         note=data.note,
+        officers=data.officers,
     )
     return service.evidence_dict(ev)
 
@@ -165,9 +166,167 @@ def decide_case(
     return result.to_dict()
 
 
-@router.post("/cases/{case_id}/notify")
-def notify(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
-    return service.notify(session, case_id, officer=user.name, actor=user.actor)
+def _proc(session: DbSession, case_id: int) -> dict[str, Any]:
+    return service.procedure_dict(session, service.get_case(session, case_id))
+
+
+@router.get("/late-cases")
+def late_cases(session: DbSession, _user: Staff) -> list[dict[str, Any]]:
+    """Cases still undecided after the 90 days of 《行政处罚法》第六十条 (plus extensions)."""
+    return service.late_cases(session)
+
+
+@router.get("/cases/{case_id}/procedure")
+def get_procedure(case_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/prior-notice")
+def pre_notify(
+    case_id: int, data: schemas.PriorNotice, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """Serve the 行政处罚事先告知书 (Art. 44)."""
+    service.pre_notify(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/statement")
+def record_statement(
+    case_id: int, data: schemas.Statement, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """The party's 陈述、申辩 (or waiver) and its 复核 (Art. 45)."""
+    service.record_statement(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/hearing/request")
+def request_hearing(
+    case_id: int, data: schemas.HearingRequest, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    service.request_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/hearing/schedule")
+def schedule_hearing(
+    case_id: int, data: schemas.HearingSchedule, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    service.schedule_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/hearing")
+def hold_hearing(
+    case_id: int, data: schemas.HearingHeld, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    service.hold_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/legal-review")
+def legal_review(
+    case_id: int, data: schemas.LegalReview, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """法制审核 (Art. 58)."""
+    service.legal_review(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/decision")
+def decide_final(
+    case_id: int, data: schemas.FinalDecision, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """The penalty decision and its 行政处罚决定书 (Arts. 57–59, 65)."""
+    decision = service.decide_final(session, case_id, data, officer=user.name, actor=user.actor)
+    return service.decision_dict(decision) | {"case_id": case_id}
+
+
+@router.post("/cases/{case_id}/serve")
+def serve(case_id: int, data: schemas.Service, session: DbSession, user: Staff) -> dict[str, Any]:
+    """送达 of the decision (Art. 61)."""
+    service.serve(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/extension")
+def extend(
+    case_id: int, data: schemas.Extension, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    service.extend(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.post("/cases/{case_id}/fulfilment")
+def record_fulfilment(
+    case_id: int, data: schemas.Fulfilment, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    service.record_fulfilment(session, case_id, data, officer=user.name, actor=user.actor)
+    return _proc(session, case_id)
+
+
+@router.get("/cases/{case_id}/documents")
+def list_documents(case_id: int, session: DbSession, _user: Staff) -> list[dict[str, Any]]:
+    service.get_case(session, case_id)
+    return [service.document_dict(d) for d in service.list_documents(session, case_id=case_id)]
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
+    return service.document_dict(service.get_document(session, document_id))
+
+
+@router.get("/documents/{document_id}/pdf")
+def document_pdf(document_id: int, session: DbSession, _user: Staff) -> Response:
+    doc = service.get_document(session, document_id)
+    return Response(
+        printing.document_pdf(doc),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="document-{doc.id}.pdf"'},
+    )
+
+
+@router.post("/officer-certs", status_code=201)
+def register_cert(
+    data: schemas.OfficerCertCreate, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """Record an officer's 执法证 (Art. 42) and 法律职业资格 (Art. 58)."""
+    return service.cert_dict(service.register_cert(session, data, actor=user.actor), data.inspector)
+
+
+@router.get("/parties/{party_id}/credit")
+def party_credit(party_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
+    """The party's credit records (publication, repair) and objections."""
+    service.get_party(session, party_id)
+    return service.credit_section(session, party_id)
+
+
+@router.post("/credit-records/{record_id}/repair")
+def repair(record_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    """信用修复: end publication early when every condition holds."""
+    return service.record_dict(service.repair(session, record_id, actor=user.actor))
+
+
+@router.post("/credit-records/expire")
+def expire(session: DbSession, user: Staff) -> dict[str, Any]:
+    """Record the automatic end of publication of records past their maximum period."""
+    return {"expired": service.expire_due(session, actor=user.actor)}
+
+
+@router.post("/objections", status_code=201)
+def file_objection(
+    data: schemas.ObjectionCreate, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    return service.objection_dict(service.file_objection(session, data, actor=user.actor))
+
+
+@router.post("/objections/{objection_id}/review")
+def review_objection(
+    objection_id: int, data: schemas.ObjectionReview, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    obj = service.review_objection(
+        session, objection_id, data, reviewer=user.name, actor=user.actor
+    )
+    return service.objection_dict(obj)
 
 
 @router.post("/cases/{case_id}/rectification")

@@ -21,6 +21,7 @@ from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import schemas
 from minsheng.enforcement import service as enf
 from minsheng.enforcement.rules.base import MITIGATING_FACTORS, items_of
+from minsheng.enforcement.service import printing
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
 
@@ -41,8 +42,13 @@ HARM_LABEL = {"none": "无危害后果", "minor": "轻微", "general": "一般",
 STATUS_LABEL = {
     "open": "已立案",
     "facts_recorded": "已查明事实",
+    "proposed": "拟处罚（待告知）",
+    "pre_notified": "已事先告知（陈述申辩期）",
+    "hearing_requested": "已申请听证",
+    "hearing_scheduled": "已通知听证",
+    "heard": "已听证",
     "decided": "已决定",
-    "notified": "已告知",
+    "notified": "已送达",
     "rectification_ordered": "已责令整改",
     "checked": "已复查",
     "closed": "已结案",
@@ -51,8 +57,18 @@ STEP_LABEL = {
     "open": "发现、立案",
     "evidence": "附证据",
     "facts": "查明事实",
+    "propose": "拟作出处罚（规则引擎建议）",
+    "pre_notify": "送达行政处罚事先告知书",
+    "statement": "陈述、申辩及复核",
+    "hearing_request": "当事人申请听证",
+    "hearing_schedule": "通知听证",
+    "hearing": "举行听证",
+    "legal_review": "法制审核",
     "decide": "作出决定",
+    "serve": "送达决定书",
     "notify": "告知当事人权利",
+    "extend": "延长办案期限",
+    "fulfil": "履行处罚",
     "rectify": "责令限期整改",
     "check": "整改复查",
     "close": "结案",
@@ -70,7 +86,16 @@ FACTOR_LABEL = {
 }
 
 PARTY_FIELDS = ("kind", "category", "name", "credit_code", "id_number", "registered_on")
-CASE_FIELDS = ("party_id", "item", "discovery", "occurred_on", "discovered_on", "ended_on", "facts")
+CASE_FIELDS = (
+    "party_id",
+    "item",
+    "discovery",
+    "occurred_on",
+    "discovered_on",
+    "ended_on",
+    "facts",
+    "officers",
+)
 FACT_FIELDS = (
     "harm",
     "corrected_in_time",
@@ -81,13 +106,17 @@ FACT_FIELDS = (
     "mental_state",
     "fine_base_yuan",
     "facts",
+    "officers",
 )
 MENTAL_STATE_LABEL = {
     "normal": "能够辨认和控制自己的行为（含间歇性精神病人在精神正常时）",
     "limited": "尚未完全丧失辨认或者控制自己行为能力（第三十一条：可以从轻或者减轻）",
     "incapable": "不能辨认或者不能控制自己行为（第三十一条：不予行政处罚）",
 }
-DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on")
+DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on", "departure_reason")
+STATEMENT_FIELDS = ("statement", "waived", "review", "new_facts")
+FINAL_FIELDS = ("fine_yuan", "decided_on", "party_address")
+REVIEW_FIELDS = ("reviewer", "passed", "note")
 RECTIFY_FIELDS = ("rectify_by",)
 CHECK_FIELDS = ("rectified", "checked_on")
 EVIDENCE_FIELDS = ("file", "note")
@@ -141,6 +170,11 @@ def _checked(value: str) -> bool:
     return value.lower() in ("on", "true", "1", "yes")
 
 
+def _codes(value: str) -> list[str]:
+    """Inspector codes typed as "E01, E02" (comma, 、 or space separated)."""
+    return [c for c in value.replace("、", ",").replace(" ", ",").split(",") if c]
+
+
 # Overview and parties -------------------------------------------------------------------------
 
 
@@ -150,6 +184,7 @@ def _index_page(
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
         "counts": enf.count_cases_by_status(session),
+        "late": enf.late_cases(session),
         "cases": enf.list_case_rows(session, limit=20),
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
@@ -236,6 +271,7 @@ def _party_page(
         ],
         "cases": enf.list_case_rows(session, party_id=party_id, limit=100),
         "grades": enf.grades_of_party(session, party_id),
+        "credit": enf.credit_section(session, party_id),
         "commit_form": r.Form(fields=COMMIT_FIELDS),
         **_labels(),
     }
@@ -303,9 +339,11 @@ def open_case(
     discovered_on: Annotated[str, Form()] = "",
     ended_on: Annotated[str, Form()] = "",
     facts: Annotated[str, Form()] = "",
+    officers: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
     typed = {
+        "officers": officers,
         "party_id": party_id,
         "item": item,
         "discovery": discovery,
@@ -317,7 +355,9 @@ def open_case(
     form = r.Form(values=typed, fields=CASE_FIELDS)
 
     def run() -> str:
-        data = schemas.CaseOpen.model_validate(r.blank_to_none(typed) | {"facts": facts})
+        data = schemas.CaseOpen.model_validate(
+            r.blank_to_none(typed) | {"facts": facts, "officers": _codes(officers)}
+        )
         case = enf.open_case(session, data, officer=user.name, actor=user.actor)
         return f"/staff/enforcement/cases/{case.id}"
 
@@ -329,13 +369,20 @@ def _case_page(
 ) -> HTMLResponse:
     case = enf.get_case(session, case_id)
     data = enf.case_dict(session, case)
+    proc = enf.procedure_dict(session, case)
     item = enf.catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
     today = timeutil.today().isoformat()
     ctx: dict[str, Any] = {
         "title": f"案件 {case_id}",
         "case": data,
         "item": item,
-        "notice": enf.notice_of(session, case),
+        "procedure": proc,
+        "statement_form": r.Form(fields=STATEMENT_FIELDS),
+        "final_form": r.Form(
+            fields=FINAL_FIELDS,
+            values={"decided_on": today, "party_address": data["party"].get("address") or ""},
+        ),
+        "review_form": r.Form(fields=REVIEW_FIELDS, values={"passed": "true"}),
         "facts_form": r.Form(
             fields=FACT_FIELDS,
             values={
@@ -344,6 +391,7 @@ def _case_page(
                 "aggravating": data["aggravating"],
                 "mitigating": [],
                 "facts": data["facts"],
+                "officers": ", ".join(proc["investigators"]),
             },
         ),
         "decide_form": r.Form(fields=DECIDE_FIELDS, values={"decided_on": today}),
@@ -400,9 +448,11 @@ def record_facts(
     mental_state: Annotated[str, Form()] = "normal",
     fine_base_yuan: Annotated[str, Form()] = "",
     facts: Annotated[str, Form()] = "",
+    officers: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    values = {
+    values: dict[str, Any] = {
+        "officers": officers,
         "harm": harm,
         "corrected_in_time": _checked(corrected_in_time),
         "aggravating": aggravating or [],
@@ -420,6 +470,7 @@ def record_facts(
             **values,
             "mitigating_basis": [x.strip() for x in mitigating_basis.splitlines() if x.strip()],
             "fine_base_yuan": fine_base_yuan.strip() or None,
+            "officers": _codes(officers),
         }
         data = schemas.CaseFacts.model_validate(typed)
         return enf.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
@@ -437,9 +488,11 @@ def decide(
     sign_commitment: Annotated[str, Form()] = "",
     fine_yuan: Annotated[str, Form()] = "",
     decided_on: Annotated[str, Form()] = "",
+    departure_reason: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
     values = {
+        "departure_reason": departure_reason.strip() or None,
         "sign_commitment": _checked(sign_commitment),
         "fine_yuan": fine_yuan.strip() or None,
         "decided_on": decided_on.strip() or None,
@@ -462,20 +515,141 @@ def decide(
     return _case_step(request, session, case_id, "decide_form", form, step, "#decision")
 
 
-@router.post("/cases/{case_id}/notify", response_model=None)
-def notify(
+def _simple_step(
+    request: Request,
+    session: DbSession,
+    case_id: int,
+    csrf_token: str,
+    step: Callable[[], object],
+    anchor: str = "#procedure",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    return _case_step(request, session, case_id, "step_form", r.Form(), step, anchor)
+
+
+@router.post("/cases/{case_id}/prior-notice", response_model=None)
+def prior_notice(
     request: Request,
     case_id: int,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    def step() -> object:
+        data = schemas.PriorNotice()
+        return enf.pre_notify(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _simple_step(request, session, case_id, csrf_token, step)
+
+
+@router.post("/cases/{case_id}/statement", response_model=None)
+def statement(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    statement: Annotated[str, Form()] = "",
+    waived: Annotated[str, Form()] = "",
+    review: Annotated[str, Form()] = "",
+    new_facts: Annotated[str, Form()] = "",
+) -> Response:
     r.check_csrf(request, csrf_token)
+    values = {
+        "statement": statement,
+        "waived": _checked(waived),
+        "review": review,
+        "new_facts": new_facts,
+    }
+    form = r.Form(values=values, fields=STATEMENT_FIELDS)
 
     def step() -> object:
-        return enf.notify(session, case_id, officer=user.name, actor=user.actor)
+        data = schemas.Statement.model_validate(
+            r.blank_to_none({"statement": statement, "review": review, "new_facts": new_facts})
+            | {"waived": _checked(waived)}
+        )
+        return enf.record_statement(session, case_id, data, officer=user.name, actor=user.actor)
 
-    return _case_step(request, session, case_id, "step_form", r.Form(), step, "#notice")
+    return _case_step(request, session, case_id, "statement_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/legal-review", response_model=None)
+def legal_review(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    reviewer: Annotated[str, Form()] = "",
+    passed: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"reviewer": reviewer, "passed": passed, "note": note}
+    form = r.Form(values=values, fields=REVIEW_FIELDS)
+
+    def step() -> object:
+        data = schemas.LegalReview.model_validate(values)
+        return enf.legal_review(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "review_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/decision", response_model=None)
+def final_decision(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    fine_yuan: Annotated[str, Form()] = "",
+    decided_on: Annotated[str, Form()] = "",
+    party_address: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"fine_yuan": fine_yuan, "decided_on": decided_on, "party_address": party_address}
+    form = r.Form(values=values, fields=FINAL_FIELDS)
+
+    def step() -> object:
+        data = schemas.FinalDecision.model_validate(r.blank_to_none(values))
+        return enf.decide_final(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "final_form", form, step, "#decision")
+
+
+@router.post("/cases/{case_id}/serve", response_model=None)
+def serve(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    def step() -> object:
+        data = schemas.Service()
+        return enf.serve(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _simple_step(request, session, case_id, csrf_token, step)
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+def document_page(
+    request: Request, document_id: int, session: DbSession, user: Staff
+) -> HTMLResponse:
+    """A document as the bureau prints it (print stylesheet; PDF beside it)."""
+    doc = enf.document_dict(enf.get_document(session, document_id))
+    ctx = {"title": f"{doc['title']} {doc['number']}", "doc": doc}
+    return r.render(request, "staff/enforcement/document.html", ctx)
+
+
+@router.get("/documents/{document_id}/pdf", response_model=None)
+def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
+    doc = enf.get_document(session, document_id)
+    return Response(
+        printing.document_pdf(doc),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="document-{doc.id}.pdf"'},
+    )
 
 
 @router.post("/cases/{case_id}/rectification", response_model=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from minsheng.enforcement.cli import cases, decisions, grading, parties, supervision
+from minsheng.enforcement.cli import cases, decisions, grading, parties, procedure, supervision
 
 HELP = (
     "Credit-commitment enforcement (承诺+执法): parties, commitments, cases, first- "
@@ -22,6 +22,11 @@ app.command("decide")(decisions.decide)
 app.add_typer(parties.parties_app, name="parties")
 app.add_typer(parties.commitments_app, name="commitments")
 app.add_typer(cases.cases_app, name="cases")
+app.add_typer(procedure.procedure_app, name="procedure")
+app.add_typer(procedure.documents_app, name="documents")
+app.add_typer(procedure.credit_app, name="credit")
+app.add_typer(procedure.objections_app, name="objections")
+app.add_typer(procedure.officers_app, name="officers")
 app.add_typer(supervision.inspectors_app, name="inspectors")
 app.add_typer(supervision.records_app, name="records")
 app.add_typer(grading.grade_app, name="grade")

@@ -12,7 +12,7 @@ from minsheng.core.cli_support import cli_session, echo_json, parse_model
 from minsheng.core.config import get_settings
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement import schemas, service
-from minsheng.enforcement.cli.common import Officer, parse_date
+from minsheng.enforcement.cli.common import Officer, Officers, parse_date
 
 cases_app = typer.Typer(help="Cases from discovery to closure.", no_args_is_help=True)
 
@@ -28,8 +28,12 @@ def cases_open(
     ended_on: Annotated[str | None, typer.Option(help="Last day of a continuing violation")] = None,
     facts: Annotated[str, typer.Option(help="What was found")] = "",
     site: Annotated[int | None, typer.Option(help="Site id")] = None,
+    officers: Officers = None,
+    filed_on: Annotated[
+        str | None, typer.Option(help="立案 date YYYY-MM-DD (default today)")
+    ] = None,
 ) -> None:
-    """Open a case on discovery."""
+    """Open a case on discovery (立案), naming the two certified officers (Art. 42)."""
     data = parse_model(
         schemas.CaseOpen,
         {
@@ -41,6 +45,8 @@ def cases_open(
             "ended_on": parse_date(ended_on, "ended_on"),
             "facts": facts,
             "site_id": site,
+            "officers": officers or [],
+            "filed_on": parse_date(filed_on, "filed_on"),
         },
     )
     with cli_session() as session:
@@ -56,8 +62,10 @@ def cases_evidence(
     file: Annotated[Path, typer.Argument(help="File to attach")],
     officer: Officer,
     note: Annotated[str, typer.Option()] = "",
+    officers: Officers = None,
 ) -> None:
-    """Attach an evidence file (stored once per SHA-256, in the database)."""
+    """Attach an evidence file (stored once per SHA-256, in the database); the officers collecting
+    it default to the case's investigators (Art. 42)."""
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -73,6 +81,7 @@ def cases_evidence(
             actor=cli_actor(),
             max_bytes=settings.enf_evidence_max_bytes,
             note=note,
+            officers=officers or [],
         )
         echo_json(service.evidence_dict(ev))
 
@@ -108,6 +117,7 @@ def cases_facts(
         int | None, typer.Option(help="Amount a multiple-based fine multiplies (e.g. 耕地开垦费)")
     ] = None,
     facts: Annotated[str | None, typer.Option(help="Replace the facts text")] = None,
+    officers: Officers = None,
 ) -> None:
     """Record the established facts (harm, correction, factors, Art. 31/32/33 inputs)."""
     data = parse_model(
@@ -123,6 +133,7 @@ def cases_facts(
             "mental_state": mental_state,
             "fine_base_yuan": fine_base,
             "facts": facts,
+            "officers": officers or [],
         },
     )
     with cli_session() as session:
@@ -137,14 +148,19 @@ def cases_decide(
     sign_commitment: Annotated[bool, typer.Option(help="The party signs a commitment now")] = False,
     fine: Annotated[int | None, typer.Option(help="Fine in yuan, inside the decided range")] = None,
     decided_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+    departure_reason: Annotated[
+        str | None, typer.Option(help="Why the fine departs from the engine's band")
+    ] = None,
 ) -> None:
-    """Decide the case with the rules (首违免罚 / 再犯必罚 / time limit)."""
+    """Run the rules (首违免罚 / 再犯必罚 / time limit): a penalty becomes the proposal to notify
+    (``procedure prior-notice``); 不予处罚 is decided at once with its 不予行政处罚决定书."""
     data = parse_model(
         schemas.CaseDecide,
         {
             "sign_commitment": sign_commitment,
             "fine_yuan": fine,
             "decided_on": parse_date(decided_on, "decided_on"),
+            "departure_reason": departure_reason,
         },
     )
     settings = get_settings()
@@ -159,13 +175,6 @@ def cases_decide(
             valid_days=settings.enf_commitment_valid_days,
         )
         echo_json(result.to_dict())
-
-
-@cases_app.command("notify")
-def cases_notify(case_id: Annotated[int, typer.Argument()], officer: Officer) -> None:
-    """Serve the notice: decision, reasons and the party's rights."""
-    with cli_session() as session:
-        echo_json(service.notify(session, case_id, officer=officer, actor=cli_actor()))
 
 
 @cases_app.command("rectify")

@@ -18,6 +18,14 @@ Officer = Annotated[
 ]
 
 
+Officers = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--officers", help="Inspector code of a certified officer on the step (at least two)"
+    ),
+]
+
+
 def parse_date(value: str | None, field_name: str) -> date | None:
     if value is None:
         return None

@@ -33,6 +33,9 @@ def parties_add(
     ] = None,
     id_number: Annotated[str | None, typer.Option(help="Resident ID number (persons)")] = None,
     registered_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Address (printed on the 行政处罚决定书, Art. 59)")
+    ] = None,
 ) -> None:
     """Register a party; a person's ID number is kept only as a keyed hash and a mask."""
     data = parse_model(
@@ -44,6 +47,7 @@ def parties_add(
             "credit_code": credit_code,
             "id_number": id_number,
             "registered_on": parse_date(registered_on, "registered_on"),
+            "address": address,
         },
     )
     settings = get_settings()

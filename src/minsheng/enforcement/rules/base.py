@@ -44,11 +44,18 @@ class Discovery(StrEnum):
 
 
 class Status(StrEnum):
-    """A case's step: open → facts_recorded → decided → notified → rectification_ordered →
-    checked → closed (a time-barred case closes after its decision or notice)."""
+    """A case's step in the 行政处罚法 order (``rules/procedure.py``): open → facts_recorded →
+    proposed → pre_notified (事先告知) [→ hearing_requested → hearing_scheduled → heard] →
+    decided → notified (送达) → rectification_ordered → checked → closed. A 不予处罚 or
+    time-barred case goes from facts_recorded straight to decided."""
 
     OPEN = "open"
     FACTS_RECORDED = "facts_recorded"
+    PROPOSED = "proposed"
+    PRE_NOTIFIED = "pre_notified"
+    HEARING_REQUESTED = "hearing_requested"
+    HEARING_SCHEDULED = "hearing_scheduled"
+    HEARD = "heard"
     DECIDED = "decided"
     NOTIFIED = "notified"
     RECTIFICATION_ORDERED = "rectification_ordered"

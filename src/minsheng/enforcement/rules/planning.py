@@ -16,12 +16,13 @@ collection is sorted before it is drawn from).
 * The burden is compared with planning without grades and without combining (the policy's
   ``ungraded`` line: every firm treated alike and one visit per item).
 
-Working days are Monday–Friday; public holidays are not modelled.
+* Visit dates are working days of the holiday calendar passed in (``rules.workdays``): public
+  holidays are skipped and 调休 weekend workdays count. A year the calendar does not cover falls
+  back to Monday–Friday and the plan carries a visible warning (``Plan.warnings``).
 """
 
 from __future__ import annotations
 
-import calendar
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import Any
 
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InsufficientInspectors, InvalidRuleBase
+from minsheng.enforcement.rules import workdays as wd
 
 GRADES = ("A", "B", "C", "D")
 
@@ -132,6 +134,8 @@ class Plan:
     policy_version: str
     visits: tuple[Visit, ...]
     burden: Mapping[str, Any]
+    warnings: tuple[str, ...] = ()
+    calendar: str = ""
 
     def to_dict(self, month: int | None = None) -> dict[str, Any]:
         visits = [v for v in self.visits if month is None or v.on.month == month]
@@ -143,12 +147,14 @@ class Plan:
             "visit_count": len(visits),
             "visits": [v.to_dict() for v in visits],
             "burden": dict(self.burden),
+            "calendar": self.calendar,
+            "warnings": list(self.warnings),
         }
 
 
-def workdays(year: int, month: int) -> list[date]:
-    days = calendar.monthrange(year, month)[1]
-    return [d for d in (date(year, month, i) for i in range(1, days + 1)) if d.weekday() < 5]
+def workdays(year: int, month: int, holidays: wd.HolidayCalendar = wd.WEEKENDS_ONLY) -> list[date]:
+    """The working days of a month under ``holidays`` (weekdays only without a calendar)."""
+    return wd.workdays_of_month(holidays, year, month)
 
 
 def _sample_size(share: float, n: int) -> int:
@@ -211,8 +217,10 @@ def plan_year(
     year: int,
     seed: int,
     previous: Mapping[int, frozenset[int]] | None = None,
+    holidays: wd.HolidayCalendar = wd.WEEKENDS_ONLY,
 ) -> Plan:
-    """The year's routine visits. ``previous`` maps a target to last year's inspector ids."""
+    """The year's routine visits. ``previous`` maps a target to last year's inspector ids;
+    ``holidays`` the public holidays and 调休 workdays (visits fall on working days only)."""
     if not 1900 <= year <= 9999:
         raise InvalidInput("year out of range", field="year")
     pool = sorted(inspectors, key=lambda i: i.id)
@@ -228,7 +236,7 @@ def plan_year(
             raise InvalidInput(f"target {t.id}: unknown grade {g!r}", field="grade")
         by_grade[g].append(t)
     rng = random.Random(seed)  # noqa: S311  (reproducibility is the point, not secrecy)
-    days = {m: workdays(year, m) for m in range(1, 13)}
+    days = {m: workdays(year, m, holidays) for m in range(1, 13)}
     previous = previous or {}
     visits: list[Visit] = []
     stats: dict[str, Any] = {"firms": {}, "selected": {}, "visits": {}}
@@ -301,5 +309,11 @@ def plan_year(
         "reduction_vs_ungraded": round(1 - planned / ungraded, 4) if ungraded else 0.0,
     }
     return Plan(
-        year=year, seed=seed, policy_version=policy.version, visits=tuple(visits), burden=burden
+        year=year,
+        seed=seed,
+        policy_version=policy.version,
+        visits=tuple(visits),
+        burden=burden,
+        warnings=wd.warnings_for(holidays, [date(year, 1, 1)]),
+        calendar=holidays.source,
     )

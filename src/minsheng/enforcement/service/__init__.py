@@ -1,8 +1,11 @@
 """The enforcement services: every query and change of 承诺+执法, one module per topic.
 
 ``parties``, ``commitments``, ``cases`` (the workflow and its reads), ``decisions`` (the rules
-applied to a case, the notice), ``evidence``, ``inspectors``, ``records`` (inspections and
-industry records), ``grading``, ``planning``, ``stats``; ``catalog`` reads the shipped data files.
+applied to a case), ``procedure`` (事先告知, statement, hearing, 法制审核, decision, 送达, the
+Art. 60 period), ``officers`` (执法证), ``documents`` (文号 and printed content), ``credit``
+(publication, repair, objections), ``calendar`` (holidays for working days), ``evidence``,
+``inspectors``, ``records`` (inspections and industry records), ``grading``, ``planning``,
+``stats``; ``catalog`` reads the shipped data files.
 Functions take a ``Session`` and flush, never commit; callers write
 ``from minsheng.enforcement import service`` and ``service.open_case(session, data, ...)``.
 Changes take the request schema (``schemas.CaseOpen`` …), the officer (case data) and the audit
@@ -35,13 +38,28 @@ from minsheng.enforcement.service.commitments import (
     list_commitments,
     sign_commitment,
 )
+from minsheng.enforcement.service.credit import (
+    credit_section,
+    expire_due,
+    file_objection,
+    get_objection,
+    get_record,
+    list_records,
+    objection_dict,
+    record_dict,
+    repair,
+    review_objection,
+)
 from minsheng.enforcement.service.decisions import (
     DecideResult,
     decide_case,
     decision_input,
-    notice,
-    notice_of,
-    notify,
+)
+from minsheng.enforcement.service.documents import (
+    document_dict,
+    get_document,
+    list_documents,
+    sections,
 )
 from minsheng.enforcement.service.evidence import add_evidence, evidence_dict, get_evidence
 from minsheng.enforcement.service.grading import (
@@ -61,6 +79,7 @@ from minsheng.enforcement.service.inspectors import (
     get_inspector_by_code,
     inspector_dict,
 )
+from minsheng.enforcement.service.officers import cert_dict, register_cert
 from minsheng.enforcement.service.parties import (
     ID_PURPOSE,
     count_parties,
@@ -72,6 +91,21 @@ from minsheng.enforcement.service.parties import (
     party_names,
 )
 from minsheng.enforcement.service.planning import plan
+from minsheng.enforcement.service.procedure import (
+    decide_final,
+    extend,
+    get_procedure,
+    hold_hearing,
+    late_cases,
+    legal_review,
+    pre_notify,
+    procedure_dict,
+    record_fulfilment,
+    record_statement,
+    request_hearing,
+    schedule_hearing,
+    serve,
+)
 from minsheng.enforcement.service.records import (
     add_industry_record,
     industry_record_dict,
@@ -91,6 +125,7 @@ __all__ = [
     "case_brief",
     "case_dict",
     "catalog",
+    "cert_dict",
     "check_dict",
     "check_rectification",
     "close_case",
@@ -101,42 +136,67 @@ __all__ = [
     "count_grades",
     "count_parties",
     "create_party",
+    "credit_section",
     "decide_case",
+    "decide_final",
     "decision_dict",
     "decision_input",
+    "document_dict",
     "evidence_dict",
+    "expire_due",
+    "extend",
     "facts_dict",
+    "file_objection",
     "find_decision",
     "get_case",
+    "get_document",
     "get_evidence",
     "get_grade",
     "get_inspector_by_code",
+    "get_objection",
     "get_party",
     "get_party_by_identifier",
+    "get_procedure",
+    "get_record",
     "grade_dict",
     "grade_year",
     "grade_years",
     "grades_of_party",
+    "hold_hearing",
     "industry_record_dict",
     "inspection_dict",
     "inspector_dict",
+    "late_cases",
+    "legal_review",
     "list_case_rows",
     "list_cases",
     "list_commitments",
+    "list_documents",
     "list_grades",
     "list_parties",
-    "notice",
-    "notice_of",
-    "notify",
+    "list_records",
+    "objection_dict",
     "open_case",
     "order_rectification",
     "party_dict",
     "party_names",
     "plan",
+    "pre_notify",
+    "procedure_dict",
+    "record_dict",
     "record_facts",
+    "record_fulfilment",
     "record_inspection",
+    "record_statement",
     "rectification_dict",
+    "register_cert",
+    "repair",
+    "request_hearing",
+    "review_objection",
     "rule_data_status",
+    "schedule_hearing",
+    "sections",
+    "serve",
     "sign_commitment",
     "status_dict",
     "summaries_for_year",

@@ -6,10 +6,15 @@ Functions take a ``Session`` and flush, never commit; every step writes a case e
 own timeline, naming the officer) and a ``core.audit`` row naming the actor, in the same
 transaction. Inputs are checked before anything is added, so a refused request writes nothing.
 
-Case workflow (each step timestamped with its officer)::
+Case workflow (each step timestamped with its officer; the 行政处罚法 procedure between the
+facts and the service is in ``procedure``)::
 
-    open → facts_recorded → decided → notified → rectification_ordered → checked → closed
-                                 └─ time_barred: decided → closed       notified → closed
+    open → facts_recorded → proposed → pre_notified [→ hearing_*] → decided → notified (送达)
+         → rectification_ordered → checked → closed
+    facts_recorded → decided (不予处罚 / time-barred) → notified → closed
+
+Opening a case (立案) and recording the facts (调查) name at least two officers with a valid
+执法证 (《行政处罚法》第四十二条); the 立案 date starts the 90 days of Art. 60.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit, privacy, timeutil
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import CaseNotFound, CaseStepOutOfOrder, InvalidDate
-from minsheng.enforcement.models import Case, CaseEvent, Decision, Evidence, Party, Site
+from minsheng.enforcement.models import (
+    Case,
+    CaseEvent,
+    CaseProcedure,
+    Decision,
+    Evidence,
+    Party,
+    Site,
+)
 from minsheng.enforcement.rules.base import (
     MITIGATING_FACTORS,
     MITIGATION_NEEDS_BASIS,
@@ -36,8 +49,9 @@ from minsheng.enforcement.rules.base import (
 )
 from minsheng.enforcement.rules.decision import RULES
 from minsheng.enforcement.schemas import CaseFacts, CaseOpen, Rectification, RectificationCheck
-from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service import catalog, documents
 from minsheng.enforcement.service.common import check_not_future, parse_enum
+from minsheng.enforcement.service.officers import check_officers
 from minsheng.enforcement.service.parties import get_party, party_dict
 
 
@@ -193,8 +207,24 @@ def case_dict(session: Session, case: Case) -> dict[str, Any]:
             for e in evidence
         ],
         "events": [
-            {"step": e.step, "at": e.at.isoformat(), "officer": e.officer, "detail": e.detail}
+            {
+                "step": e.step,
+                "at": e.at.isoformat(),
+                "at_cn": timeutil.datetime_cn(e.at),
+                "officer": e.officer,
+                "detail": e.detail,
+            }
             for e in events
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "title": d.content.get("title", d.kind),
+                "number": d.number,
+                "issued_on": d.issued_on.isoformat(),
+            }
+            for d in documents.list_documents(session, case_id=case.id)
         ],
     }
 
@@ -258,6 +288,11 @@ def open_case(
         raise InvalidDate("discovered before it happened", field="discovered_on")
     if data.site_id is not None and session.get(Site, data.site_id) is None:
         raise InvalidInput(f"no site {data.site_id}", field="site_id")
+    filed_on = data.filed_on or today
+    check_not_future(filed_on, "filed_on", today)
+    if filed_on < data.discovered_on:
+        raise InvalidDate("a case is filed (立案) after its discovery", field="filed_on")
+    team = check_officers(session, data.officers, filed_on)
     case = Case(
         party_id=data.party_id,
         site_id=data.site_id,
@@ -276,6 +311,17 @@ def open_case(
     )
     session.add(case)
     session.flush()
+    session.add(
+        CaseProcedure(
+            case_id=case.id,
+            filed_on=filed_on,
+            investigators=team["officers"],
+            extensions=[],
+            major_flags=[],
+            major_reasons=[],
+            extension_days=0,
+        )
+    )
     record_step(
         session,
         case,
@@ -286,17 +332,27 @@ def open_case(
             "item": item.id,
             "discovery": method.value,
             "discovered_on": data.discovered_on.isoformat(),
+            "filed_on": filed_on.isoformat(),
+            **team,
         },
     )
     return case
 
 
 def record_facts(
-    session: Session, case_id: int, data: CaseFacts, *, officer: str, actor: str
+    session: Session,
+    case_id: int,
+    data: CaseFacts,
+    *,
+    officer: str,
+    actor: str,
+    today: date | None = None,
 ) -> Case:
+    today = today or timeutil.today()
     case = get_case(session, case_id)
     require_status(case, "facts", Status.OPEN, Status.FACTS_RECORDED)
     level = parse_enum(Harm, data.harm, "harm")
+    team = check_officers(session, data.officers, today)
     rulebase = catalog.rulebase()
     for name in data.aggravating:
         if name not in rulebase.aggravating:
@@ -338,6 +394,9 @@ def record_facts(
     if data.facts is not None:
         case.facts = data.facts
     case.status = Status.FACTS_RECORDED.value
+    proc = session.get(CaseProcedure, case.id)
+    if proc is not None:
+        proc.investigators = sorted(set(proc.investigators) | set(team["officers"]))
     session.flush()
     record_step(
         session,
@@ -349,6 +408,7 @@ def record_facts(
             "harm": level.value,
             "corrected_in_time": data.corrected_in_time,
             "aggravating": case.aggravating,
+            **team,
             "mitigating": case.mitigating,
             "no_fault_proven": case.no_fault_proven,
             "mental_state": case.mental_state,
@@ -358,8 +418,16 @@ def record_facts(
 
 
 def order_rectification(
-    session: Session, case_id: int, data: Rectification, *, officer: str, actor: str
+    session: Session,
+    case_id: int,
+    data: Rectification,
+    *,
+    officer: str,
+    actor: str,
+    today: date | None = None,
 ) -> Case:
+    """Art. 28: 责令当事人改正或者限期改正违法行为, issued as the 责令改正通知书."""
+    today = today or timeutil.today()
     case = get_case(session, case_id)
     require_status(case, "rectify", Status.NOTIFIED, Status.CHECKED)
     if case.status == Status.CHECKED and case.rectified:
@@ -370,13 +438,35 @@ def order_rectification(
     case.rectified = None
     case.status = Status.RECTIFICATION_ORDERED.value
     session.flush()
+    party = get_party(session, case.party_id)
+    item = catalog.rulebase().require_item(case.item_id)
+    doc = documents.issue(
+        session,
+        "rectification",
+        content={
+            "party": {
+                "name": party.name,
+                "identifier": f"统一社会信用代码 {party.credit_code}"
+                if party.credit_code
+                else f"身份证号 {party.id_masked}",
+                "address": party.address,
+            },
+            "violation": f"{item.description}（{case.facts}）" if case.facts else item.description,
+            "rectify_by": data.rectify_by.isoformat(),
+            "rectify_by_cn": timeutil.date_cn(data.rectify_by),
+        },
+        issued_on=today,
+        officer=officer,
+        actor=actor,
+        case_id=case.id,
+    )
     record_step(
         session,
         case,
         "rectify",
         officer=officer,
         actor=actor,
-        detail={"rectify_by": data.rectify_by.isoformat()},
+        detail={"rectify_by": data.rectify_by.isoformat(), "document": doc.number},
     )
     return case
 

@@ -15,7 +15,7 @@ from minsheng.enforcement.errors import InvalidDate
 from minsheng.enforcement.models import Commitment
 from minsheng.enforcement.rules.base import STANDARD_PROMISES
 from minsheng.enforcement.schemas import CommitmentCreate
-from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service import catalog, documents
 from minsheng.enforcement.service.common import check_not_future
 from minsheng.enforcement.service.parties import get_party
 
@@ -85,6 +85,34 @@ def sign_commitment(
         actor=actor,
         action="commitment.sign",
         detail={"party_id": data.party_id, "domain": domain, "item": item_id, "case_id": case_id},
+    )
+    party = get_party(session, data.party_id)
+    documents.issue(
+        session,
+        "commitment",
+        content={
+            "party": {
+                "name": party.name,
+                "identifier": f"统一社会信用代码 {party.credit_code}"
+                if party.credit_code
+                else f"身份证号 {party.id_masked}",
+                "address": party.address,
+            },
+            "scope": (
+                f"{rulebase.require_item(item_id).description}（{item_id}）"
+                if item_id
+                else rulebase.domains[domain]
+            ),
+            "promises": [STANDARD_PROMISES[p] for p in commitment.promises],
+            "signed_on_cn": timeutil.date_cn(signed_on),
+            "valid_until_cn": timeutil.date_cn(valid_until),
+            "consent_publish": data.consent_publish,
+        },
+        issued_on=signed_on,
+        officer=officer,
+        actor=actor,
+        commitment_id=commitment.id,
+        case_id=case_id,
     )
     return commitment
 

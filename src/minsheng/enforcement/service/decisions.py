@@ -1,5 +1,7 @@
-"""Deciding a case with the pure rules (首违免罚 / 再犯必罚 / time limit) and serving the notice
-with the party's rights. Flush, never commit."""
+"""Running the pure decision rules (首违免罚 / 再犯必罚 / time limit) on a case: a 不予处罚 or
+time-barred outcome is the decision; a penalty is the proposal that the 行政处罚法 procedure
+(``procedure``: 事先告知, statement, hearing, 法制审核, decision, 送达) carries on. The officer may
+propose a fine outside the engine's band only with a recorded reason. Flush, never commit."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from sqlalchemy.orm import Session
 from minsheng.core import timeutil
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules import procedure as procedure_rules
 from minsheng.enforcement.rules.base import Harm, MentalState, Outcome, PartyKind, Status
 from minsheng.enforcement.schemas import CaseDecide, CommitmentCreate
-from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service import catalog, procedure
 from minsheng.enforcement.service.cases import (
     decision_dict,
-    find_decision,
     get_case,
     record_step,
     require_status,
@@ -137,7 +139,16 @@ def decide_case(
         lookback_days=lookback_days,
     )
     result = rules.decide(catalog.rulebase(), inp, today=today)
-    fine = rules.check_fine(result, data.fine_yuan)
+    departed = False
+    fine: int | None
+    if result.outcome is Outcome.PENALTY:
+        party = get_party(session, case.party_id)
+        statutory = procedure.statutory_range(case, party)
+        fine, departed = procedure_rules.proposed_fine(
+            result.fine_range_yuan, statutory, data.fine_yuan, data.departure_reason
+        )
+    else:
+        fine = rules.check_fine(result, data.fine_yuan)
     commitment = None
     if data.sign_commitment:
         commitment = sign_commitment(
@@ -178,18 +189,30 @@ def decide_case(
         officer=officer,
     )
     session.add(decision)
-    case.status = Status.DECIDED.value
+    session.flush()
+    procedure.after_engine(
+        session,
+        case,
+        decision,
+        engine_range=result.fine_range_yuan,
+        departure_reason=data.departure_reason,
+        departed=departed,
+        officer=officer,
+        actor=actor,
+    )
     session.flush()
     record_step(
         session,
         case,
-        "decide",
+        "propose" if case.status == Status.PROPOSED else "decide",
         officer=officer,
         actor=actor,
         detail={
             "outcome": result.outcome.value,
             "tier": decision.tier,
             "fine_yuan": fine,
+            "engine_range": list(result.fine_range_yuan) if result.fine_range_yuan else None,
+            "departure_reason": data.departure_reason if departed else None,
             "rule_id": result.rule_id,
             "rule_version": result.rule_version,
             "rule_set": result.rule_set.get("status"),
@@ -197,72 +220,3 @@ def decide_case(
         },
     )
     return DecideResult(case=case, decision=decision, commitment=commitment)
-
-
-def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
-    """The notice's content: the decision, its reasons and the party's rights."""
-    proc = catalog.rulebase().procedure
-    threshold = int(proc["hearing_threshold_yuan"][party_kind])
-    # A value that is not from a cited rule in force says so where the party reads it.
-    statement_mark = "（期限为演示值，非法定期限）" if proc.get("statement_days_status") else ""
-    threshold_status = (proc.get("hearing_threshold_status") or {}).get(party_kind)
-    threshold_mark = "（数额为演示/未核实值）" if threshold_status else ""
-    rights = [
-        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出{statement_mark}，申辩不会加重处罚"
-        f"（{proc['sources']['statement']}）",
-        f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内申请（《行政复议法》）",
-        f"行政诉讼：知道或者应当知道作出行政行为之日起{proc['lawsuit_months']}个月内提起"
-        "（《行政诉讼法》）",
-    ]
-    hearing = decision.outcome == Outcome.PENALTY.value and (decision.fine_yuan or 0) >= threshold
-    if hearing:
-        rights.insert(
-            1,
-            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元起{threshold_mark}），可在告知后"
-            f"{proc['hearing_request_days']}日内要求听证（{proc['sources']['hearing']}）",
-        )
-    return {
-        "case_id": case.id,
-        "outcome": decision.outcome,
-        "tier": decision.tier,
-        "fine_yuan": decision.fine_yuan,
-        "item": decision.item_id,
-        "legal_basis": decision.legal_basis,
-        "rule_id": decision.rule_id,
-        "rule_version": decision.rule_version,
-        "rule_set": decision.rule_set,
-        "reasons": decision.reasons,
-        "education": decision.education,
-        "hearing_available": hearing,
-        "rights": rights,
-    }
-
-
-def notice_of(session: Session, case: Case) -> dict[str, Any] | None:
-    """The notice a case has been served, or None before it is notified."""
-    if case.status in (Status.OPEN, Status.FACTS_RECORDED, Status.DECIDED):
-        return None
-    decision = find_decision(session, case.id)
-    if decision is None:
-        return None
-    return notice(case, decision, get_party(session, case.party_id).kind)
-
-
-def notify(session: Session, case_id: int, *, officer: str, actor: str) -> dict[str, Any]:
-    case = get_case(session, case_id)
-    require_status(case, "notify", Status.DECIDED)
-    decision = find_decision(session, case.id)
-    assert decision is not None
-    party = get_party(session, case.party_id)
-    content = notice(case, decision, party.kind)
-    case.status = Status.NOTIFIED.value
-    session.flush()
-    record_step(
-        session,
-        case,
-        "notify",
-        officer=officer,
-        actor=actor,
-        detail={"hearing_available": content["hearing_available"]},
-    )
-    return content

@@ -1,17 +1,24 @@
-"""Evidence files of a case, kept once per SHA-256 in the database. Flush, never commit."""
+"""Evidence files of a case, kept once per SHA-256 in the database. Collecting evidence is an
+investigation step: at least two officers with a valid 执法证 (《行政处罚法》第四十二条) — those
+named, or else the case's investigators recorded at 立案 — checked on the day and recorded on the
+step. Flush, never commit."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minsheng.core import timeutil
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.enforcement.errors import CaseStepOutOfOrder, EvidenceTooLarge
-from minsheng.enforcement.models import Evidence, EvidenceBlob
+from minsheng.enforcement.models import CaseProcedure, Evidence, EvidenceBlob
 from minsheng.enforcement.rules.base import Status
 from minsheng.enforcement.service.cases import get_case, record_step
+from minsheng.enforcement.service.officers import check_officers
 
 
 def evidence_dict(ev: Evidence) -> dict[str, Any]:
@@ -28,11 +35,16 @@ def add_evidence(
     actor: str,
     max_bytes: int,
     note: str = "",
+    officers: Sequence[str] = (),
+    today: date | None = None,
 ) -> Evidence:
     """Attach a file, kept once per SHA-256 in the database (commits with the step)."""
+    today = today or timeutil.today()
     case = get_case(session, case_id)
     if case.status == Status.CLOSED:
         raise CaseStepOutOfOrder(f"case {case.id} is closed", field="status")
+    proc = session.get(CaseProcedure, case.id)
+    team = check_officers(session, officers or (proc.investigators if proc else []), today)
     if len(content) > max_bytes:
         raise EvidenceTooLarge(f"{len(content)} bytes; the limit is {max_bytes}", field="file")
     if not content:
@@ -51,7 +63,7 @@ def add_evidence(
         "evidence",
         officer=officer,
         actor=actor,
-        detail={"sha256": digest, "filename": name},
+        detail={"sha256": digest, "filename": name, **team},
     )
     return evidence
 

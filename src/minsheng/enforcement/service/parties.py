@@ -29,6 +29,7 @@ def party_dict(p: Party) -> dict[str, Any]:
         "credit_code": p.credit_code,
         "id_number": p.id_masked,
         "registered_on": p.registered_on.isoformat(),
+        "address": p.address,
     }
 
 
@@ -76,6 +77,7 @@ def create_party(
         id_masked=id_masked,
         birth_date=birth_date,
         registered_on=registered_on,
+        address=data.address,
     )
     audit.add_and_record(
         session,

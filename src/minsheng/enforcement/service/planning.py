@@ -13,6 +13,7 @@ from minsheng.enforcement.models import Conflict, Grade, Inspection, Inspector, 
 from minsheng.enforcement.rules import planning as rules_planning
 from minsheng.enforcement.rules.base import Category
 from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service.calendar import holiday_calendar
 
 
 def plan(session: Session, *, year: int, seed: int) -> rules_planning.Plan:
@@ -53,4 +54,5 @@ def plan(session: Session, *, year: int, seed: int) -> rules_planning.Plan:
         year=year,
         seed=seed,
         previous={k: frozenset(v) for k, v in previous.items()},
+        holidays=holiday_calendar(),
     )

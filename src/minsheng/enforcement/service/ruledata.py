@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from minsheng.core.ruledata import Kind, RuleData
 from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service.credit import credit_rules
 
 
 def rule_data_status() -> list[RuleData]:
@@ -15,6 +16,8 @@ def rule_data_status() -> list[RuleData]:
     table = catalog.grading_table()
     policy = catalog.planning_policy()
     planning_raw = catalog.read_json("planning.json")
+    proc_settings = catalog.read_json("procedure.json")
+    credit = credit_rules()
     marked = [
         key
         for key in ("statement_days_status", "hearing_threshold_status")
@@ -54,5 +57,23 @@ def rule_data_status() -> list[RuleData]:
             kind=Kind.RULES,
             demo=bool(planning_raw.get("demo", True)),
             source=str(planning_raw.get("source", "")),
+        ),
+        RuleData(
+            system="enforcement",
+            name="bureau, documents and 重大 decisions (data/procedure.json)",
+            version=str(proc_settings["version"]),
+            kind=Kind.RULES,
+            demo="demo" in (proc_settings["bureau"]["status"], proc_settings["major"]["status"]),
+            source=str(proc_settings["bureau"]["source"]),
+            note=f"重大: {proc_settings['major']['source']}",
+        ),
+        RuleData(
+            system="enforcement",
+            name="credit publication and repair (data/credit.json)",
+            version=", ".join(s.id for s in credit.rule_sets),
+            kind=Kind.RULES,
+            demo=False,
+            source="; ".join(f"{s.title} {s.document} [{s.status}]" for s in credit.rule_sets),
+            note=f"severity classes: {credit.severity_source}",
         ),
     ]

@@ -22,7 +22,15 @@ class RiskLevel(StrEnum):
 
 _RANK = {RiskLevel.NONE: 0, RiskLevel.MILD: 1, RiskLevel.MODERATE: 2, RiskLevel.SEVERE: 3}
 RISK_RULES_VERSION = "12356-risk/2021-15.v1"
+# How soon a follow-up is due after a crisis assessment. The 2021 guideline asks for follow-up of
+# high-risk callers but sets no interval: 24 h / 72 h is a demo placeholder for the hotline's own
+# (local) policy, listed as demo rule data by ``service.rule_data_status``.
 FOLLOW_UP_HOURS = {"high": 24, "medium": 72}
+FOLLOW_UP_POLICY = {
+    "status": "demo",
+    "label": "演示规则（非正式依据）：随访时限应由本地热线规定",
+    "source": "placeholder; 国卫办疾控函〔2021〕15号 sets no follow-up interval",
+}
 
 
 def assess_risk(ideation: RiskLevel, hopelessness: RiskLevel) -> tuple[str, str]:

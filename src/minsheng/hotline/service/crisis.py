@@ -88,6 +88,10 @@ def record_assessment(
         "rule_version": risk_rules.RISK_RULES_VERSION,
         "handover_to": a.handover_to,
         "follow_up": followup_dict(follow, call.call_ref, now) if follow else None,
+        # A due time the platform set (not one the counsellor chose) comes from the demo policy.
+        "follow_up_policy": (
+            risk_rules.FOLLOW_UP_POLICY if data.follow_up_due is None and follow else None
+        ),
     }
 
 

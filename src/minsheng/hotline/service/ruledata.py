@@ -28,6 +28,15 @@ def rule_data_status() -> list[RuleData]:
         ),
         RuleData(
             system="hotline",
+            name="follow-up intervals after a crisis assessment (rules/risk.py FOLLOW_UP_HOURS)",
+            version=risk.RISK_RULES_VERSION,
+            kind=Kind.RULES,
+            demo=True,
+            source=str(risk.FOLLOW_UP_POLICY["source"]),
+            note="24 h high / 72 h medium risk: local policy placeholder",
+        ),
+        RuleData(
+            system="hotline",
             name="example hotline directory (data/example-directory.json)",
             version="example",
             kind=Kind.DATA,
