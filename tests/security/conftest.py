@@ -42,6 +42,8 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
             "MINSHENG_DATABASE_URL": settings.effective_database_url,
             "MINSHENG_SECRET_KEY": TEST_SECRET,
             "MINSHENG_VAR_DIR": str(settings.var_dir),
+            # The shipped enforcement rule base is demo data: serving it must be allowed.
+            "MINSHENG_ALLOW_DEMO_RULES": "1",
         }
     )
     env.update(extra)

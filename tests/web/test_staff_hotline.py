@@ -61,7 +61,7 @@ def test_the_live_board_polls_with_htmx(staff: TestClient, hotline_demo: dict[st
     page = staff.get("/staff/hotline")
     assert page.status_code == 200
     assert f'hx-trigger="every {LIVE_REFRESH_S}s"' in page.text
-    assert 'hx-get="/staff/hotline/live?hotline="' in page.text
+    assert 'hx-get="/staff/hotline/live?hotline=&amp;province="' in page.text
     fragment = staff.get("/staff/hotline/live")
     assert fragment.text.startswith('<div id="live"')
     assert "<html" not in fragment.text

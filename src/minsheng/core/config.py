@@ -126,6 +126,35 @@ class Settings(BaseSettings):
     hotline_sip_crisis_header: str = Field("X-Crisis", description="IVR crisis mark (1/yes/true)")
     hotline_sip_skill_header: str = Field("X-Skill", description="Requested skill")
     hotline_sip_realm: str = Field("12356", description="Digest realm for softphone REGISTER")
+    hotline_sip_rtpengine: str = Field(
+        "",
+        description="rtpengine ng address (host:port) anchoring the media; empty: signalling only",
+    )
+    hotline_sip_dtmf_listen: str = Field(
+        "", description="UDP host:port receiving rtpengine's DTMF log (its dtmf-log-dest)"
+    )
+    hotline_prompts_dir: str = Field(
+        "", description="Prompt folders (default/ and one per hotline); empty: var/prompts"
+    )
+    hotline_announce_interval_s: float = Field(
+        30.0, gt=0, description="Queue position spoken to a waiting caller at most this often"
+    )
+    hotline_recording: bool = Field(
+        False,
+        description="Record answered calls (media mode; the recording notice is played first)",
+    )
+    hotline_recording_key: str = Field(
+        "", description="AES-256 key of the recordings (hex or base64; recording keygen)"
+    )
+    hotline_recording_spool: str = Field(
+        "", description="rtpengine's recording-dir (recording-method = pcap)"
+    )
+    hotline_emergency_gateways: str = Field(
+        "", description="Emergency gateways (JSON): region code or * → {110|119|120: SIP address}"
+    )
+    hotline_recordings_dir: str = Field(
+        "", description="Encrypted recordings; empty: var/recordings"
+    )
 
     # certification -------------------------------------------------------------------------
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")

@@ -7,11 +7,14 @@ Hierarchy::
     │   ├── HotlineNotFound
     │   ├── CounsellorNotFound
     │   ├── CallNotFound
-    │   └── FollowUpNotFound
+    │   ├── FollowUpNotFound
+    │   ├── NodeNotFound             a SIP cluster node (hotline_sip_nodes)
+    │   └── LiveCallNotFound         no node holds a call with this SIP Call-ID
     ├── Conflict
     │   ├── DuplicateHotline
     │   ├── OverlappingRegions       two hotlines of one level claim the same region
     │   └── CounsellorOnTwoHotlines
+    ├── NodeUnreachable (502)    the SIP node that holds a call or seat did not answer
     └── InvalidInput
         ├── InvalidNumber            a caller number that is not a phone number at all
         ├── InvalidHours             an impossible opening-hours string
@@ -21,7 +24,7 @@ Hierarchy::
 
 from __future__ import annotations
 
-from minsheng.core.errors import Conflict, InvalidInput, NotFound
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
 class HotlineNotFound(NotFound):
@@ -38,6 +41,18 @@ class CallNotFound(NotFound):
 
 class FollowUpNotFound(NotFound):
     pass
+
+
+class NodeNotFound(NotFound):
+    pass
+
+
+class LiveCallNotFound(NotFound):
+    pass
+
+
+class NodeUnreachable(DomainError):
+    status_code = 502
 
 
 class DuplicateHotline(Conflict):

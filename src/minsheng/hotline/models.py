@@ -163,3 +163,66 @@ class FollowUp(Base):
     done_note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# SIP cluster (docs/hotline-scale.md): B2BUA nodes behind Kamailio, partitions of provinces, and
+# what every node publishes each second for the live view and for a standby taking over.
+class SipNode(Base):
+    """One ``minsheng hotline sip serve --node ID`` process: where it listens, its staff endpoint,
+    whether it is draining, and what it last published (heartbeat, counters)."""
+
+    __tablename__ = "hotline_sip_nodes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sip_address: Mapped[str] = mapped_column(String(100))  # host:port (UDP)
+    control_address: Mapped[str | None] = mapped_column(String(100))  # host:port (HTTP)
+    draining: Mapped[bool] = mapped_column(Boolean, default=False)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active_partitions: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SipPartition(Base):
+    """A set of provinces whose hotlines' queues live on one node (the primary), with a standby
+    that takes the partition's calls when the primary stops answering. The partition marked
+    ``national`` holds the national backup and every call Kamailio cannot place."""
+
+    __tablename__ = "hotline_sip_partitions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    provinces: Mapped[list[str]] = mapped_column(JSON, default=list)  # GB/T 2260 province codes
+    national: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_id: Mapped[int] = mapped_column(Integer, unique=True)  # Kamailio dispatcher set
+    primary_node_id: Mapped[str] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
+    standby_node_id: Mapped[str | None] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
+
+
+class SipLiveCall(Base):
+    """A call up on a node (waiting, ringing or talking), as the node last published it (every
+    second). When the node dies the standby turns its rows into ``lost`` call records."""
+
+    __tablename__ = "hotline_sip_live_calls"
+
+    call_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sip_call_id: Mapped[str] = mapped_column(String(300))
+    node_id: Mapped[str] = mapped_column(String(64), index=True)
+    partition_id: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    hotline_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    position: Mapped[int | None] = mapped_column(Integer)
+    expected_wait_s: Mapped[float | None] = mapped_column(Float)
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    skill: Mapped[str | None] = mapped_column(String(32))
+    counsellor_id: Mapped[str | None] = mapped_column(String(64))
+    caller_hash: Mapped[str] = mapped_column(String(64))
+    caller_masked: Mapped[str] = mapped_column(String(32))
+    location_source: Mapped[str] = mapped_column(String(16))
+    rule_version: Mapped[str] = mapped_column(String(64))
+    dialled: Mapped[str | None] = mapped_column(String(32))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -27,6 +27,7 @@ from minsheng.hotline.schemas import (
     CounsellorStateUpdate,
     FollowUpDone,
 )
+from minsheng.hotline.service import cluster as cluster_service
 
 router = APIRouter(prefix="/api/hotline", tags=["hotline"])
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
@@ -115,10 +116,18 @@ def create_counsellor(data: CounsellorCreate, session: DbSession, user: Staff) -
 
 @router.put("/counsellors/{counsellor_id}/state")
 def set_counsellor_state(
-    counsellor_id: CounsellorId, data: CounsellorStateUpdate, session: DbSession, user: Staff
+    counsellor_id: CounsellorId,
+    data: CounsellorStateUpdate,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
 ) -> dict[str, Any]:
     c = service.set_counsellor_state(session, counsellor_id, data.state, actor=user.actor)
-    return service.counsellor_dict(c)
+    # in a SIP cluster the node serving the seat's partition applies it (and publishes it)
+    forwarded = cluster_service.forward_seat_state(
+        session, counsellor_id, data.state, secret=settings.secret_key, actor=user.actor
+    )
+    return service.counsellor_dict(c) | ({"node": forwarded["node"]} if forwarded else {})
 
 
 @router.get("/calls")
@@ -255,4 +264,30 @@ def plan(
         pool_weekdays=pool_weekdays,
         target=target,
         detail=detail,
+    )
+
+
+# live view across the SIP cluster's nodes (docs/hotline-scale.md) ----------------------------
+@router.get("/live/calls")
+def live_calls(
+    session: DbSession,
+    _user: Staff,
+    province: Annotated[CleanText | None, Query(max_length=12)] = None,
+    hotline_id: FilterId = None,
+) -> list[dict[str, Any]]:
+    """Calls waiting, ringing or talking on every SIP node alive, crisis calls first."""
+    rows = cluster_service.live_calls(session, province_code=province, hotline_id=hotline_id)
+    return [cluster_service.live_call_dict(c) for c in rows]
+
+
+@router.post("/live/calls/{sip_call_id}/crisis")
+def mark_live_crisis(
+    sip_call_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+) -> dict[str, Any]:
+    """Mark a waiting call as crisis on the SIP node that holds it (which audits it)."""
+    return cluster_service.forward_crisis(
+        session, sip_call_id, secret=settings.secret_key, actor=user.actor
     )

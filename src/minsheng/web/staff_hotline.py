@@ -20,8 +20,9 @@ from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.timeutil import BEIJING
-from minsheng.core.web import DbSession, require_role
+from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
+from minsheng.hotline.service import cluster as cluster_service
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent, seconds
 from minsheng.web.render import PageRoute
@@ -39,14 +40,22 @@ STATE_LABEL = {
     "offline": "离线",
 }
 OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
+CALL_STATE_LABEL = {"waiting": "排队中", "ringing": "振铃", "talking": "通话中"}
 LIVE_REFRESH_S = 5
 
 
 # Live board -----------------------------------------------------------------------------------
 
 
-def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
+def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[str, Any]:
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+    # calls waiting (or ringing, talking) on every node of the SIP cluster, crisis calls first
+    waiting = [
+        cluster_service.live_call_dict(c)
+        for c in cluster_service.live_calls(
+            session, province_code=province or None, hotline_id=hotline or None
+        )
+    ]
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
     for c in hotline_service.list_counsellors(session, hotline_id=hotline or None):
@@ -63,6 +72,9 @@ def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
     ]
     return {
         "board": board,
+        "waiting": waiting,
+        "province": province,
+        "call_state_label": CALL_STATE_LABEL,
         "counsellors": counsellors,
         "calls": calls,
         "hotline": hotline,
@@ -77,17 +89,19 @@ def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def live(request: Request, session: DbSession, user: Staff, hotline: str = "") -> HTMLResponse:
-    ctx = _live_context(session, hotline.strip())
+def live(
+    request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
+) -> HTMLResponse:
+    ctx = _live_context(session, hotline.strip(), province.strip())
     return r.render(request, "staff/hotline/live.html", {"title": "热线实时看板", **ctx})
 
 
 @router.get("/live", response_class=HTMLResponse)
 def live_fragment(
-    request: Request, session: DbSession, user: Staff, hotline: str = ""
+    request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
 ) -> HTMLResponse:
     """The part of the board that htmx swaps in every few seconds."""
-    ctx = _live_context(session, hotline.strip())
+    ctx = _live_context(session, hotline.strip(), province.strip())
     return r.render(request, "staff/hotline/_live.html", ctx)
 
 
@@ -96,6 +110,7 @@ def set_state(
     request: Request,
     counsellor_id: str,
     session: DbSession,
+    settings: AppSettings,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
     state: Annotated[str, Form()] = "",
@@ -106,10 +121,39 @@ def set_state(
     error = ""
     try:
         hotline_service.set_counsellor_state(session, counsellor_id, state, actor=user.actor)
+        # in a SIP cluster, the node serving the seat's partition applies the change
+        cluster_service.forward_seat_state(
+            session, counsellor_id, state, secret=settings.secret_key, actor=user.actor
+        )
     except DomainError as exc:
         r.rollback_on_error(session)
         error = f"{exc.detail} ({exc.field})"
     ctx = _live_context(session, hotline.strip()) | {"error": error}
+    return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
+
+
+@router.post("/calls/{sip_call_id}/crisis", response_class=HTMLResponse)
+def mark_crisis(
+    request: Request,
+    sip_call_id: str,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    hotline: Annotated[str, Form()] = "",
+    province: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Mark a waiting call as crisis: the SIP node holding it puts it ahead of every other."""
+    r.check_csrf(request, csrf_token)
+    error = ""
+    try:
+        cluster_service.forward_crisis(
+            session, sip_call_id, secret=settings.secret_key, actor=user.actor
+        )
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        error = f"{exc.detail} ({exc.field})"
+    ctx = _live_context(session, hotline.strip(), province.strip()) | {"error": error}
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 
 

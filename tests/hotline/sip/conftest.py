@@ -90,8 +90,15 @@ class SipServer:
                 {**service.call_dict(c), "offers": c.offers, "dialled": c.dialled} for c in calls
             ]
 
-    def details(self) -> list[dict[str, Any]]:
-        return read_jsonl(self.details_path)
+    def details(self, count: int = 0, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The SIP detail records; with ``count``, wait until that many are written (a writer
+        thread appends them in batches, after the call records)."""
+        deadline = time.monotonic() + timeout
+        found = read_jsonl(self.details_path)
+        while len(found) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+            found = read_jsonl(self.details_path)
+        return found
 
     def wait_records(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Records are written by a thread in batches: wait until ``count`` are stored."""
@@ -316,3 +323,20 @@ def sipp(tmp_path: Path) -> Iterator[SippFactory]:
     factory = SippFactory(tmp_path)
     yield factory
     factory.close()
+
+
+# media (rtpengine, prompts): helpers in media_support.py ------------------------------------------
+@pytest.fixture
+def rtpengine(tmp_path: Path) -> Iterator[Any]:
+    """A real rtpengine (userspace) on free ports of 127.0.0.1, stopped by pid after the test."""
+    from tests.hotline.sip.media_support import running_rtpengine
+
+    yield from running_rtpengine(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_prompts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The national default prompts, generated once per test session with espeak-ng and sox."""
+    from tests.hotline.sip.media_support import built_prompts
+
+    return built_prompts(tmp_path_factory)

@@ -327,3 +327,36 @@ class TestSeatsFile:
         with pytest.raises(InvalidInput) as err:
             seats_mod.load(rows, {"c1", "c2"})
         assert err.value.field == field
+
+
+class TestMediaViews:
+    """What the media mode asks the control: the prompt folder and the spoken queue position."""
+
+    def test_preview_names_the_first_line_and_changes_nothing(self, world: World) -> None:
+        control, fake, clock, _records = world
+        preview = control.preview(inbound("a", clock))
+        assert (preview.hotline_id, preview.local_closed) == ("sz", False)
+        assert fake.rings == [] and control.active_calls == 0  # nothing offered yet
+
+    def test_queue_info_follows_the_queue(self, world: World) -> None:
+        control, fake, clock, _records = world
+        for cid in ("a", "b", "c", "d"):  # a and b ring gd1 and gd2; c and d wait at gd
+            control.call_arrived(inbound(cid, clock, origin_area=None, caller="02087654321"))
+        assert control.queue_info("a") is None  # ringing, not waiting
+        c, d = control.queue_info("c"), control.queue_info("d")
+        assert c is not None and d is not None
+        assert (c.hotline_id, c.position, d.position) == ("gd", 1, 2)
+        assert d.expected_wait_s is not None and d.expected_wait_s > 0
+        control.call_ended("c", Party.CALLER)
+        d = control.queue_info("d")
+        assert d is not None and d.position == 1  # moved up when c hung up
+        assert control.queue_info("nope") is None
+        assert len(fake.rings) == 2
+
+    def test_handover_facts_give_the_region_and_the_crisis_mark(self, world: World) -> None:
+        control, _fake, clock, _records = world
+        control.call_arrived(inbound("a", clock, crisis=True))  # origin 0755: Shenzhen
+        facts = control.handover_facts("a")
+        assert facts is not None
+        assert (facts.city_code, facts.province_code, facts.crisis) == ("440300", "440000", True)
+        assert control.handover_facts("nope") is None

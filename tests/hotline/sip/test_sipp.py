@@ -62,7 +62,7 @@ class TestAnsweredCall:
         assert record["talk_s"] >= 0.25
         assert record["ended_by"] == "caller"  # the caller's BYE, in the database
         assert "13800138000" not in json.dumps(record)
-        (detail,) = server.details()
+        (detail,) = server.details(1)
         assert detail["sip_call_id"] == "answered-1@127.0.0.1"
         assert detail["ended_by"] == "caller"
         assert [(s["counsellor_id"], s["outcome"]) for s in detail["seats"]] == [("c1", "answered")]
@@ -78,7 +78,7 @@ class TestAnsweredCall:
         assert record["outcome"] == "answered"
         assert record["talk_s"] >= 0.25
         assert record["ended_by"] == "counsellor"  # the seat's BYE, in the database
-        assert server.details()[0]["ended_by"] == "counsellor"
+        assert server.details(1)[0]["ended_by"] == "counsellor"
 
 
 class TestCallerGivesUp:
@@ -91,7 +91,7 @@ class TestCallerGivesUp:
         assert record["offers"] == 0
         assert record["attempts"][0]["result"] == "abandoned"
         assert record["ended_by"] == "caller"  # the CANCEL, in the database
-        assert server.details()[0]["ended_by"] == "caller"
+        assert server.details(1)[0]["ended_by"] == "caller"
 
     def test_cancel_while_a_seat_rings(self, sip_server: ServerFactory, sipp: SippFactory) -> None:
         seat_port = free_port()
@@ -107,7 +107,7 @@ class TestCallerGivesUp:
             1,
             "caller",
         )
-        assert [s["outcome"] for s in server.details()[0]["seats"]] == ["cancelled"]
+        assert [s["outcome"] for s in server.details(1)[0]["seats"]] == ["cancelled"]
 
 
 class TestSeatHunting:
@@ -133,7 +133,7 @@ class TestSeatHunting:
         (record,) = server.wait_records(1)
         assert (record["counsellor_id"], record["offers"]) == ("c2", 2)
         assert record["wait_s"] >= 0.9  # c1 rang for its whole ring time first
-        seats = [(s["counsellor_id"], s["outcome"]) for s in server.details()[0]["seats"]]
+        seats = [(s["counsellor_id"], s["outcome"]) for s in server.details(1)[0]["seats"]]
         assert seats == [("c1", "no_answer"), ("c2", "answered")]
 
     def test_busy_seat_is_skipped(self, sip_server: ServerFactory, sipp: SippFactory) -> None:
@@ -147,7 +147,7 @@ class TestSeatHunting:
         assert answering.wait() == 0, answering.errors()
         (record,) = server.wait_records(1)
         assert (record["counsellor_id"], record["offers"]) == ("c2", 2)
-        seats = server.details()[0]["seats"]
+        seats = server.details(1)[0]["seats"]
         assert [(s["outcome"], s.get("sip_code")) for s in seats] == [
             ("busy", 486),
             ("answered", 200),
@@ -163,7 +163,7 @@ class TestSeatHunting:
         assert caller.wait() == 0, caller.errors()
         assert answering.wait() == 0, answering.errors()
         server.wait_records(1)
-        seats = server.details()[0]["seats"]
+        seats = server.details(1)[0]["seats"]
         assert [s["outcome"] for s in seats] == ["unreachable", "answered"]
 
 
@@ -212,7 +212,7 @@ class TestRollover:
         (record,) = server.wait_records(1)
         assert (record["outcome"], record["last_resort"]) == ("no_answer", True)
         assert record["ended_by"] == "system"
-        (detail,) = server.details()
+        (detail,) = server.details(1)
         assert (detail["ended_by"], detail["final_code"]) == ("system", 480)
 
 
@@ -402,7 +402,7 @@ class TestLoad:
         records = server.wait_records(1000, timeout=20)
         assert len(records) == 1000
         assert {r["outcome"] for r in records} == {"answered"}
-        assert len(server.details()) == 1000
+        assert len(server.details(1000, timeout=30)) == 1000
         assert len({r["call_ref"] for r in records}) == 1000
 
 

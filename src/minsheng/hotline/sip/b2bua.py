@@ -6,16 +6,28 @@ seat gets a fresh outgoing ``UA`` (leg O) fed a ``CCEventTry``. The hotline logi
 :class:`~minsheng.hotline.sip.control.CallControl` interface; this module implements
 :class:`~minsheng.hotline.sip.control.SipActions` for it.
 
-What the caller hears: 100 Trying at once (sippy), 182 Queued while the call waits, the seat's 180,
-then the seat's 200 bridged through, and BYE relayed in either direction. A seat that answers 486,
-603 or does not answer in its ring time is reported to the control as failed and the caller stays
-on leg A, still waiting, while the control picks the next seat.
+Signalling only (no rtpengine): 100 Trying at once (sippy), 182 Queued while the call waits, the
+seat's 180, then the seat's 200 bridged through, and BYE relayed in either direction. A seat that
+answers 486, 603 or does not answer in its ring time is reported to the control as failed and the
+caller stays on leg A, still waiting, while the control picks the next seat.
+
+With media (``media``: an rtpengine; docs/hotline-media.md): the caller is answered at once (200
+with rtpengine's SDP), hears the greeting, the recording notice and the crisis key prompt, and only
+then joins the queue (``CallControl.call_arrived``), as an Asterisk queue does after its greeting;
+while waiting it hears its position and expected wait every ``announce_interval_s``, comfort audio
+in between. Seats are INVITEd with rtpengine's SDP; the seat's 200 is handed to rtpengine, which
+bridges the two sides on the ports the caller already uses (no re-INVITE). DTMF 1 (RFC 4733,
+reported by rtpengine, or SIP INFO) marks the call crisis. The rtpengine session is deleted on
+every end and every failure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +43,9 @@ from minsheng.hotline.sip.control import (
     SeatOutcome,
     SeatTarget,
 )
+from minsheng.hotline.sip.media import CALLER_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.ngproto import NgError
+from minsheng.hotline.sip.prompts import COMFORT, PromptSet, position_pieces
 from minsheng.hotline.sip.registrar import Registrar
 
 log = logging.getLogger(__name__)
@@ -49,6 +64,11 @@ class B2BUAConfig:
     max_call_s: float = 4 * 3600.0  # watchdog: a dialog whose BYE was lost is torn down
     realm: str = "12356"
     user_agent: str = "minsheng-12356"
+    announce_interval_s: float = 30.0  # media: queue position spoken at most this often
+    record: bool = False  # media: answered calls are recorded (the notice follows the greeting)
+    crisis_digit: int = 1  # media: the DTMF key that marks a waiting call crisis
+    partition_header: str = "x-partition"  # set by the Kamailio front (sip/kamailio.py)
+    handover_header: str = "x-handover"  # a call handed on by another node (sip/nodestate.py)
 
 
 def _seat_outcome(code: int) -> SeatOutcome:
@@ -98,6 +118,19 @@ class _Call:
     ended: bool = False
     legs_ignored: set[int] = field(default_factory=set)
     seats: list[dict[str, Any]] = field(default_factory=list)  # for the SIP detail record
+    # media mode ------------------------------------------------------------------------------
+    media: CallerMedia | None = None  # rtpengine anchors the call (deleted once, at the end)
+    connected: bool = False  # the platform answered the caller (200 with rtpengine's SDP)
+    admitted: bool = False  # the greeting is over and the call control has the call
+    prompt_hotline: str | None = None  # whose prompt folder
+    timer: Any = None  # the next step of what the caller hears
+    last_announced: float | None = None  # monotonic time of the last position announcement
+    heard: list[str] = field(default_factory=list)  # prompts played, for the detail record
+    playing_until: float = 0.0  # monotonic end of the prompt being played
+    dtmf_crisis: bool = False  # the caller pressed the crisis key
+    recording: bool = False  # rtpengine records the conversation
+    ua_t: Any = None  # the emergency service being rung for a hand-over
+    transfer: dict[str, Any] | None = None  # the hand-over, for the SIP detail record
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -111,6 +144,11 @@ class _Call:
             self.b2b.start_call(self, event)
             return
         if isinstance(event, (CCEventDisconnect, CCEventFail)):
+            if self.ua_t is not None:  # a hand-over under way: the emergency service's leg too
+                self.ua_t.recvEvent(CCEventDisconnect(rtime=event.rtime))
+                self.ua_t = None
+                if self.transfer is not None:
+                    self.transfer["connected"] = False
             if self.ua_o is not None and id(self.ua_o) not in self.legs_ignored:
                 if not self.answered:
                     self.seat_result("cancelled", None)
@@ -125,6 +163,9 @@ class _Call:
         if self.answered and self.ua_o is not None:
             # re-INVITE, INFO and the like travel to the seat once the call is bridged
             self.ua_o.recvEvent(event)
+            return
+        if self.connected:
+            self.b2b.caller_event_waiting(self, event)
 
     def a_dead(self, ua: Any) -> None:
         self.b2b.forget(self)
@@ -148,7 +189,8 @@ class _Call:
             ring_code = event.getData()[0] if event.getData() else 180
             if ring_code <= 100:
                 return
-            self.ua_a.recvEvent(event)
+            if not self.connected:
+                self.ua_a.recvEvent(event)
             control.seat_ringing(self.call_id, seat_id)
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
@@ -162,7 +204,10 @@ class _Call:
                 return
             self.answered = True
             self.seat_result("answered", 200)
-            self.ua_a.recvEvent(event)
+            if self.connected:
+                self.b2b.bridge_media(self, event)
+            else:
+                self.ua_a.recvEvent(event)
             return
         if isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
             if self.answered:
@@ -190,6 +235,30 @@ class _Call:
         if self.answered:
             self.ua_a.recvEvent(event)
 
+    # leg T (an emergency service taking the caller over) --------------------------------------
+    def event_t(self, event: Any, ua: Any) -> None:
+        from sippy.CCEvents import (
+            CCEventConnect,
+            CCEventDisconnect,
+            CCEventFail,
+            CCEventPreConnect,
+            CCEventRedirect,
+        )
+
+        if ua is self.ua_o:
+            self.event_o(event, ua)  # handed over: the emergency service is the other side now
+            return
+        if ua is not self.ua_t or self.ended or self.transfer is None:
+            return
+        if isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            self.b2b.handed_over(self, ua, event)
+        elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
+            code = None
+            if isinstance(event, (CCEventFail, CCEventRedirect)):
+                code = int(event.getData()[0])
+            self.transfer.update(connected=False, sip_code=code)
+            self.ua_t = None  # the counsellor is still with the caller
+
     def seat_result(self, outcome: str, code: int | None) -> None:
         if self.seats and "outcome" not in self.seats[-1]:
             self.seats[-1]["outcome"] = outcome
@@ -198,12 +267,16 @@ class _Call:
 
     def finish(self, by: Party) -> None:
         if self.ended:
+            # e.g. the caller hung up during the last-resort message: nothing more to play
+            self.b2b.release_media(self)
             return
         self.ended = True
         if self.ua_o is not None and not self.answered:
             self.seat_result("cancelled", None)
+        self.b2b.release_media(self)
         self.b2b.detail(self, by)
-        self.b2b.control.call_ended(self.call_id, by)
+        if self.admitted or self.media is None:
+            self.b2b.control.call_ended(self.call_id, by)
 
 
 class B2BUA:
@@ -215,15 +288,31 @@ class B2BUA:
         config: B2BUAConfig,
         *,
         details: Callable[[dict[str, Any]], None] | None = None,
+        media: MediaRelay | None = None,
+        prompts: PromptSet | None = None,
+        recorded: Callable[[str, int], None] | None = None,
     ) -> None:
         self.control = control
         self.config = config
         self.details = details
+        self.media = media
+        self.prompts = prompts
+        self.recorded = recorded  # (SIP Call-ID, rtpengine's caller-side port) of a recorded call
         self.calls: dict[str, _Call] = {}
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
         self.stats = {"invites": 0, "refused": 0, "bad_requests": 0}
+        self.media_stats = {
+            "media_failed": 0,
+            "media_lost": 0,
+            "prompts_played": 0,
+            "dtmf_crisis": 0,
+        }
+        # A draining node answers the front's OPTIONS probes 503, so Kamailio sends it no new call.
+        self.options_code = (200, "OK")
         self._ticker: Any = None
+        self.media_check_s = 5.0
+        self._next_media_check = 0.0
 
     # life cycle ----------------------------------------------------------------------------
     def start(self, listen: stack.ListenAddress) -> None:
@@ -238,15 +327,29 @@ class B2BUA:
     def _tick(self) -> None:
         self.registrar.expire()
         self.control.tick()
+        if self.media is not None:
+            now = time.monotonic()
+            if now >= self._next_media_check:
+                self._next_media_check = now + self.media_check_s
+                self.check_media()
 
     def shutdown(self) -> None:
         """Stop the timers, let the control end every call and flush its records, close the port."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        # calls still hearing their greeting are not the control's yet: end them here
+        for call in list(self.calls.values()):
+            if call.connected and not call.admitted and not call.ended:
+                self.end(call.call_id, 503, "Service Unavailable")
         # the control ends the calls still up first, so their BYEs and 503s leave before the
         # transport closes (the sender drains its queue on shutdown)
         self.control.close()
+        # callers hearing the last-resort message: hang up now, the timer will not run
+        for call in list(self.calls.values()):
+            if call.ended and call.timer is not None:
+                self._stop_program(call)
+                self._hang_up(call)
         tm = self.global_config.get("_sip_tm")
         if tm is not None:
             tm.shutdown()
@@ -262,7 +365,7 @@ class B2BUA:
         if method == "REGISTER":
             return (self.registrar.handle(req), None, None)
         if method == "OPTIONS":
-            return (req.genResponse(200, "OK"), None, None)
+            return (req.genResponse(*self.options_code), None, None)
         if method in ("ACK", "CANCEL"):
             return None
         return (req.genResponse(501, "Not Implemented"), None, None)
@@ -322,6 +425,8 @@ class B2BUA:
             crisis=crisis_value in ("1", "yes", "true", "crisis"),
             skill=self._header(req, self.config.skill_header) or None,
             arrived_at=datetime.now(UTC),
+            partition=self._header(req, self.config.partition_header) or None,
+            handover=self._header(req, self.config.handover_header) or None,
         )
 
     def start_call(self, call: _Call, event: Any) -> None:
@@ -332,15 +437,25 @@ class B2BUA:
         assert inbound is not None
         call.call_id = inbound.call_id
         self.calls[call.call_id] = call
+        if self.media is not None:
+            self._answer_with_media(call, event)
+            return
         try:
             admission = self.control.call_arrived(inbound)
         except Exception:
             log.exception("call control failed on a new call")
             admission = Admission.refuse(500, "Server Internal Error")
         if not admission.accepted:
+            from sippy.SipHeader import SipHeader
+
             self.stats["refused"] += 1
             call.ended = True
-            call.ua_a.recvEvent(CCEventFail((admission.code, admission.reason)))
+            fail = CCEventFail((admission.code, admission.reason))
+            if admission.headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=n.lower(), bodys=v) for n, v in admission.headers
+                )
+            call.ua_a.recvEvent(fail)
 
     def detail(self, call: _Call, by: Party, final_code: int | None = None) -> None:
         """Hand the SIP detail record of a finished call to ``details`` (no caller number)."""
@@ -358,6 +473,19 @@ class B2BUA:
                 "ended_by": str(by),
                 "final_code": final_code,
                 "seats": call.seats,
+                **({"transfer": call.transfer} if call.transfer is not None else {}),
+                **(
+                    {
+                        "media": {
+                            "admitted": call.admitted,
+                            "heard": call.heard,
+                            "dtmf_crisis": call.dtmf_crisis,
+                            "recorded": call.recording,
+                        }
+                    }
+                    if call.media is not None
+                    else {}
+                ),
             }
         )
 
@@ -390,6 +518,10 @@ class B2BUA:
         ua_o.no_reply_time = min(self.config.no_reply_s, ring_timeout_s)
         call.ua_o = ua_o
         c_id, _cli, _cld, body, _auth, _name = call.e_try.getData()
+        if call.media is not None:
+            from sippy.MsgBody import MsgBody
+
+            body = MsgBody(call.media.seat_sdp)
         # The counsellor sees the hotline number, never the caller's (the caller's identity is
         # kept only as a keyed hash in the record).
         leg_id = SipCallId(f"{c_id}-seat{call.attempt}")
@@ -416,8 +548,8 @@ class B2BUA:
         from sippy.SipHeader import SipHeader
 
         call = self.calls.get(call_id)
-        if call is None or call.ended or call.answered:
-            return
+        if call is None or call.ended or call.answered or call.connected:
+            return  # a caller answered by the platform hears its position instead
         event = CCEventRing((182, "Queued", None))
         value = f"hotline={info.hotline_id};position={info.position}"
         if info.expected_wait_s is not None:
@@ -425,20 +557,332 @@ class B2BUA:
         event.extra_headers = (SipHeader(name="x-queue", bodys=value),)
         call.ua_a.recvEvent(event)
 
-    def end(self, call_id: str, code: int, reason: str) -> None:
+    def end(
+        self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
         from sippy.CCEvents import CCEventDisconnect, CCEventFail
+        from sippy.SipHeader import SipHeader
 
         call = self.calls.get(call_id)
         if call is None or call.ended:
             return
         call.ended = True
+        if call.ua_t is not None:
+            call.ua_t.recvEvent(CCEventDisconnect())
+            call.ua_t = None
         if call.ua_o is not None:
             if not call.answered:
                 call.seat_result("cancelled", None)
             call.legs_ignored.add(id(call.ua_o))
             call.ua_o.recvEvent(CCEventDisconnect())
-        self.detail(call, Party.SYSTEM, None if call.answered else code)
-        if call.answered:
+        self.detail(call, Party.SYSTEM, None if call.answered or call.connected else code)
+        if call.connected and not call.answered and code == 480:
+            # the last resort: the caller hears why before the platform hangs up
+            self._stop_program(call)
+            wait = self._play(call, "last_resort")
+            call.timer = stack.call_later(wait, self._hang_up, call)
+            return
+        self.release_media(call)
+        if call.answered or call.connected:
             call.ua_a.recvEvent(CCEventDisconnect())
         else:
-            call.ua_a.recvEvent(CCEventFail((code, reason)))
+            fail = CCEventFail((code, reason))
+            if headers:
+                fail.extra_headers = tuple(
+                    SipHeader(name=name.lower(), bodys=value) for name, value in headers.items()
+                )
+            call.ua_a.recvEvent(fail)
+
+    # hand-over to 110/119/120 --------------------------------------------------------------------
+    def transfer(
+        self, call_id: str, number: str, target: SeatTarget, headers: dict[str, str], by: str
+    ) -> None:
+        """Ring the emergency service for a call in conversation; when it answers, the caller is
+        bridged to it and the counsellor's leg ends (the counsellor stays on until then)."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.SipHeader import SipHeader
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None:
+            raise ValueError("a hand-over needs the media relay (rtpengine)")
+        if call.ua_t is not None:
+            raise ValueError("a hand-over of this call is under way")
+        extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
+        ua_t = UA(
+            self.global_config,
+            event_cb=call.event_t,
+            nh_address=(target.host, target.port),
+            expire_time=60.0,
+            nh_transport=target.transport,
+            extra_headers=extra,
+        )
+        ua_t.local_ua = self.config.user_agent
+        ua_t.no_reply_time = self.config.no_reply_s * 2
+        call.ua_t = ua_t
+        call.transfer = {
+            "to": number,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "connected": None,
+            "sip_code": None,
+        }
+        c_id = call.e_try.getData()[0]
+        leg_id = SipCallId(f"{c_id}-handover")
+        ua_t.recvEvent(
+            CCEventTry((leg_id, "12356", target.user, MsgBody(call.media.seat_sdp), None, "12356"))
+        )
+
+    def handed_over(self, call: _Call, ua: Any, event: Any) -> None:
+        """The emergency service answered: point rtpengine's seat side at it, end the
+        counsellor's leg; the caller now talks to the emergency service."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        assert self.media is not None
+        assert call.transfer is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        if body is not None:
+            try:
+                self.media.seat_answered(call.call_id, str(body))
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the emergency service's answer: %s", exc)
+        old = call.ua_o
+        if old is not None:
+            call.legs_ignored.add(id(old))
+            old.recvEvent(CCEventDisconnect())
+        call.ua_o = ua
+        call.ua_t = None
+        call.transfer.update(
+            connected=True, sip_code=200, connected_at=datetime.now(UTC).isoformat()
+        )
+        # the counsellor's part of the call ends here (record, wrap-up); the caller stays on
+        self.control.call_ended(call.call_id, Party.COUNSELLOR)
+
+    # media mode ----------------------------------------------------------------------------
+    def _answer_with_media(self, call: _Call, event: Any) -> None:
+        """Anchor the call in rtpengine, answer the caller, start the greeting."""
+        from sippy.CCEvents import CCEventConnect, CCEventFail
+        from sippy.MsgBody import MsgBody
+
+        assert self.media is not None
+        assert call.inbound is not None
+        body = event.getData()[3]
+        try:
+            call.media = self.media.anchor(call.call_id, str(body) if body else "")
+        except (NgError, ValueError) as exc:
+            self.media_stats["media_failed"] += 1
+            self.stats["refused"] += 1
+            call.ended = True
+            call.media = None
+            log.warning("no media for a call: %s", exc)
+            if isinstance(exc, ValueError):
+                call.ua_a.recvEvent(CCEventFail((488, "Not Acceptable Here")))
+            else:
+                call.ua_a.recvEvent(CCEventFail((503, "Service Unavailable")))
+            return
+        call.connected = True
+        call.ua_a.recvEvent(CCEventConnect((200, "OK", MsgBody(call.media.caller_sdp))))
+        try:
+            preview = self.control.preview(call.inbound)
+        except Exception:
+            log.exception("call control failed to preview a call")
+            self.end(call.call_id, 500, "Server Internal Error")
+            return
+        call.prompt_hotline = preview.hotline_id
+        names = ["greeting"]
+        if self.config.record:
+            names.append("recording_notice")
+        if preview.local_closed:
+            names.append("closed")
+        names.append("crisis_key")
+        self._play_sequence(call, names, self._admit)
+
+    def _play(self, call: _Call, name: str, path: str | None = None) -> float:
+        """Play one prompt to the caller; returns how long to wait before the next step."""
+        if self.media is None or self.prompts is None or call.media is None:
+            return 0.0
+        if path is None:
+            found = self.prompts.path(name, call.prompt_hotline)
+            if found is None:
+                return 0.0  # no such prompt (a hotline without prompts): nothing to hear
+            path = str(found)
+        if time.monotonic() < call.playing_until:
+            # a second ``play media`` over a running one is not heard: stop the first
+            with contextlib.suppress(NgError):
+                self.media.stop(call.call_id)
+        try:
+            duration = self.media.play(call.call_id, path)
+        except NgError as exc:
+            self.media_stats["media_failed"] += 1
+            log.warning("cannot play %s: %s", name, exc)
+            return 0.0
+        self.media_stats["prompts_played"] += 1
+        call.heard.append(name)
+        call.playing_until = time.monotonic() + duration
+        return duration
+
+    def _play_sequence(self, call: _Call, names: list[str], then: Callable[[_Call], None]) -> None:
+        if call.ended or call.answered:
+            return
+        if not names:
+            then(call)
+            return
+        wait = self._play(call, names[0])
+        rest = names[1:]
+        if wait <= 0:
+            self._play_sequence(call, rest, then)
+            return
+        call.timer = stack.call_later(wait + 0.2, self._play_sequence, call, rest, then)
+
+    def _admit(self, call: _Call) -> None:
+        """The greeting is over: the call joins the queue, the caller hears the waiting program."""
+        call.timer = None
+        if call.ended or call.inbound is None:
+            return
+        inbound = call.inbound
+        if call.dtmf_crisis and not inbound.crisis:
+            inbound = dataclasses.replace(inbound, crisis=True)
+        try:
+            admission = self.control.call_arrived(inbound)
+        except Exception:
+            log.exception("call control failed on a new call")
+            admission = Admission.refuse(500, "Server Internal Error")
+        if not admission.accepted:
+            self.stats["refused"] += 1
+            self.end(call.call_id, admission.code, admission.reason)
+            return
+        call.admitted = True
+        if not call.ended and not call.answered:
+            self._waiting_program(call)
+
+    def _waiting_program(self, call: _Call) -> None:
+        """Position and expected wait every announce_interval_s, comfort audio in between."""
+        call.timer = None
+        if call.ended or call.answered or self.prompts is None:
+            return
+        now = time.monotonic()
+        info = self.control.queue_info(call.call_id)
+        due = (
+            call.last_announced is None
+            or now - call.last_announced >= self.config.announce_interval_s
+        )
+        wait = 0.0
+        if info is not None and due:
+            names = [*position_pieces(info.position, info.expected_wait_s), "crisis_key"]
+            path = self.prompts.assemble(names, call.prompt_hotline)
+            if path is not None:
+                call.last_announced = now
+                wait = self._play(call, "position", str(path))
+        if wait <= 0:
+            wait = self._play(call, COMFORT)
+        # nothing to play (no prompts at all): look again in a second
+        call.timer = stack.call_later(max(wait, 1.0), self._waiting_program, call)
+
+    def _stop_program(self, call: _Call) -> None:
+        if call.timer is not None:
+            call.timer.cancel()
+            call.timer = None
+
+    def bridge_media(self, call: _Call, event: Any) -> None:
+        """The seat answered: stop the prompts, point rtpengine's seat side at the seat."""
+        self._stop_program(call)
+        assert self.media is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        if time.monotonic() < call.playing_until:
+            with contextlib.suppress(NgError):  # it ended in the meantime
+                self.media.stop(call.call_id)
+        if body is None:
+            return  # no SDP in the 200: rtpengine learns the seat's address from its packets
+        try:
+            self.media.seat_answered(call.call_id, str(body))
+        except NgError as exc:
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine did not take the seat's answer: %s", exc)
+        if self.config.record:
+            try:
+                self.media.start_recording(call.call_id)
+                call.recording = True
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not start recording: %s", exc)
+
+    def check_media(self) -> None:
+        """Calls whose rtpengine session is gone (rtpengine restarted) are lost: end them.
+
+        Their audio stopped with the old rtpengine; ending them (BYE both ways, ``ended_by``
+        system) frees the counsellor and the record says so, instead of silence until someone
+        hangs up.
+        """
+        assert self.media is not None
+        if not self.media.live:
+            return
+        try:
+            listed = set(self.media.list_calls(limit=len(self.media.live) + 100))
+        except NgError:
+            return  # down right now: nothing can be told until it answers again
+        for call_id in sorted(self.media.live - listed):
+            call = self.calls.get(call_id)
+            self.media.live.discard(call_id)
+            if call is None or call.ended:
+                continue
+            self.media_stats["media_lost"] += 1
+            admitted = call.admitted
+            self.end(call_id, 503, "Service Unavailable")
+            if admitted:
+                self.control.call_ended(call_id, Party.SYSTEM)
+
+    def release_media(self, call: _Call) -> None:
+        """Stop the prompts and delete the rtpengine session (once per call)."""
+        self._stop_program(call)
+        if call.media is not None and self.media is not None and call.call_id in self.media.live:
+            deleted = self.media.delete(call.call_id)
+            if call.recording and deleted and self.recorded is not None:
+                # the delete closes rtpengine's pcap: convert and encrypt it (off this thread)
+                self.recorded(call.call_id, call.media.caller_port)
+
+    def _hang_up(self, call: _Call) -> None:
+        from sippy.CCEvents import CCEventDisconnect
+
+        call.timer = None
+        self.release_media(call)
+        if call.ua_a is not None and call.ua_a.state is not None:
+            call.ua_a.recvEvent(CCEventDisconnect())
+
+    def caller_event_waiting(self, call: _Call, event: Any) -> None:
+        """Something from a caller the platform answered, before a seat did: SIP INFO DTMF."""
+        from sippy.CCEvents import CCEventInfo
+
+        if not isinstance(event, CCEventInfo):
+            return
+        body = event.getData()
+        text = str(body) if body is not None else ""
+        match = re.search(r"(?im)^\s*signal\s*=\s*(\S+)", text)
+        if match and match.group(1) == str(self.config.crisis_digit):
+            self.crisis_key(call)
+
+    def dtmf(self, call_id: str, source_tag: str, event: int) -> None:
+        """A DTMF event rtpengine detected (RFC 4733) on a call's media."""
+        call = self.calls.get(call_id)
+        if call is None or source_tag != CALLER_TAG:
+            return
+        if event == self.config.crisis_digit:
+            self.crisis_key(call)
+
+    def crisis_key(self, call: _Call) -> None:
+        """The caller pressed the crisis key while waiting: crisis now, ahead of everyone."""
+        if call.ended or call.answered or call.dtmf_crisis:
+            return
+        call.dtmf_crisis = True
+        self.media_stats["dtmf_crisis"] += 1
+        if call.admitted:
+            self.control.mark_crisis(call.call_id)
+            # interrupt the waiting program with the acknowledgement, then carry on
+            self._stop_program(call)
+            wait = self._play(call, "crisis_ack")
+            call.timer = stack.call_later(max(wait, 0.2), self._waiting_program, call)
+        # during the greeting the call joins the queue as crisis when the greeting ends

@@ -52,6 +52,8 @@ class InboundCall:
     crisis: bool  # marked crisis by an IVR in front of the platform
     skill: str | None  # requested skill (e.g. youth), from a header
     arrived_at: datetime
+    partition: str | None = None  # X-Partition set by the Kamailio front (cluster mode)
+    handover: str | None = None  # X-Handover: the call comes on from another node's steps
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,32 @@ class Admission:
     accepted: bool
     code: int = 0
     reason: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # on the refusal (e.g. X-Handover on a 302)
 
     @classmethod
     def accept(cls) -> Admission:
         return cls(True)
 
     @classmethod
-    def refuse(cls, code: int, reason: str) -> Admission:
-        return cls(False, code, reason)
+    def refuse(cls, code: int, reason: str, headers: dict[str, str] | None = None) -> Admission:
+        return cls(False, code, reason, tuple((headers or {}).items()))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Where a call will go first, for what the caller hears before it joins a queue."""
+
+    hotline_id: str | None  # the first hotline of the routing plan (its prompt folder)
+    local_closed: bool = False  # a line nearer the caller was skipped as closed at this hour
+
+
+@dataclass(frozen=True)
+class HandoverFacts:
+    """What an emergency service is told about a handed-over caller."""
+
+    city_code: str | None
+    province_code: str | None
+    crisis: bool
 
 
 @dataclass(frozen=True)
@@ -117,8 +137,11 @@ class SipActions(Protocol):
     def queued(self, call_id: str, info: QueueInfo) -> None:
         """Tell the caller the call is waiting (182 Queued)."""
 
-    def end(self, call_id: str, code: int, reason: str) -> None:
-        """End the caller's leg (a final failure before answer, or BYE after it)."""
+    def end(
+        self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """End the caller's leg (a final failure before answer, or BYE after it); ``headers``
+        go on the final failure response."""
 
 
 class CallControl(Protocol):
@@ -145,6 +168,15 @@ class CallControl(Protocol):
 
     def mark_crisis(self, call_id: str) -> bool:
         """Staff mark a waiting call as crisis; False when no such waiting call."""
+
+    def preview(self, call: InboundCall) -> Preview:
+        """Where the call would go, before it is offered (media mode: which prompts to play)."""
+
+    def queue_info(self, call_id: str) -> QueueInfo | None:
+        """The call's place in its queue now, or None when it is not waiting (e.g. ringing)."""
+
+    def handover_facts(self, call_id: str) -> HandoverFacts | None:
+        """Where the caller was located and whether the call is crisis; None if no such call."""
 
     def tick(self) -> None:
         """Called about every 100 ms on the SIP thread: timeouts, rollovers, dispatch."""

@@ -51,12 +51,14 @@ from minsheng.hotline.engine import (
     Ring,
 )
 from minsheng.hotline.rules import routing
-from minsheng.hotline.rules.snapshot import CallTag, Directory
+from minsheng.hotline.rules.snapshot import CallTag, Directory, Step
 from minsheng.hotline.sip.control import (
     Admission,
     Credentials,
+    HandoverFacts,
     InboundCall,
     Party,
+    Preview,
     QueueInfo,
     SeatOutcome,
     SeatTarget,
@@ -137,11 +139,8 @@ class EngineCallControl:
                 self._quietly(self.engine.set_state, cid, CounsellorState.OFFLINE)
 
     # CallControl: calls -------------------------------------------------------------------------
-    def call_arrived(self, call: InboundCall) -> Admission:
-        ref = call_ref(call.call_id)
-        if ref in self.sip_ids:
-            return Admission.refuse(482, "Loop Detected")
-        caller, plan = routing.route_call(
+    def _route(self, call: InboundCall) -> tuple[routing.CallerNumber, routing.RoutePlan]:
+        return routing.route_call(
             self.index,
             regions.table(),
             call.caller,
@@ -150,6 +149,34 @@ class EngineCallControl:
             origin=call.origin_area,
             dialled=call.called,
         )
+
+    def preview(self, call: InboundCall) -> Preview:
+        _caller, plan = self._route(call)
+        first = plan.steps[0].hotline_id if plan.steps else None
+        closed = any(s.reason.startswith("closed") for s in plan.skipped)
+        return Preview(first, closed)
+
+    def queue_info(self, call_id: str) -> QueueInfo | None:
+        try:
+            info = self.engine.queue_position(call_ref(call_id))
+        except EngineError:
+            return None
+        if info is None:
+            return None
+        return QueueInfo(info.hotline_id, info.position, round(info.expected_wait_s))
+
+    def handover_facts(self, call_id: str) -> HandoverFacts | None:
+        ref = call_ref(call_id)
+        tag = self.tags.get(ref)
+        if tag is None:
+            return None
+        return HandoverFacts(tag.city_code, tag.province_code, ref in self.crisis)
+
+    def call_arrived(self, call: InboundCall) -> Admission:
+        ref = call_ref(call.call_id)
+        if ref in self.sip_ids:
+            return Admission.refuse(482, "Loop Detected")
+        caller, plan = self._route(call)
         tag = service.call_tag(self.settings, caller, plan, call.called)
         self.sip_ids[ref] = call.call_id
         self.tags[ref] = tag
@@ -157,13 +184,21 @@ class EngineCallControl:
             self.crisis.add(ref)
         try:
             self.engine.offer_call(
-                plan.steps, crisis=call.crisis, skill=call.skill, tag=tag, call_id=ref
+                self.route_steps(call, ref, plan.steps),
+                crisis=call.crisis,
+                skill=call.skill,
+                tag=tag,
+                call_id=ref,
             )
         except EngineError:
             log.exception("the engine refused a call")
             self._forget(ref)
             return Admission.refuse(500, "Server Internal Error")
         return Admission.accept()
+
+    def route_steps(self, call: InboundCall, ref: str, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        """The steps this process queues the call through (a cluster node keeps its own)."""
+        return steps
 
     def seat_ringing(self, call_id: str, counsellor_id: str) -> None:
         return None

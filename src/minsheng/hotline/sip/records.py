@@ -204,8 +204,13 @@ def database_sink(sessions: sessionmaker[Session]) -> Callable[[Sequence[CallRec
     """Persist a batch through the hotline service in one transaction."""
 
     def write(records: Sequence[CallRecord]) -> None:
+        from minsheng.hotline.service import cluster as cluster_service
+
         with session_scope(sessions) as session:
             service.save_records_bulk(session, records)
+            # a cluster node's live rows of these calls go in the same transaction, so a node
+            # that dies leaves every call either stored or listed as up (then recorded lost)
+            cluster_service.forget_live_calls(session, [r.call_id for r in records])
 
     return write
 

@@ -19,9 +19,12 @@ import gc
 import json
 import logging
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,15 +33,26 @@ from urllib.parse import unquote
 from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthorized
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import Directory
+from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
-from minsheng.hotline.sip.engine_control import EngineCallControl
+from minsheng.hotline.sip.cluster import ClusterInfo
+from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
+from minsheng.hotline.sip.media import MediaRelay
+from minsheng.hotline.sip.nodestate import (
+    FORWARD_HEADER,
+    NodeAgent,
+    NodeCallControl,
+    verify_forward,
+)
+from minsheng.hotline.sip.prompts import PromptSet
+from minsheng.hotline.sip.recording import Job, Recorder, parse_key
 from minsheng.hotline.sip.records import (
     Batcher,
     ProcessRecordWriter,
@@ -47,6 +61,7 @@ from minsheng.hotline.sip.records import (
     jsonl_sink,
 )
 from minsheng.hotline.sip.seats import SeatBook
+from minsheng.hotline.sip.transfer import EMERGENCY_NUMBERS, Gateways
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +69,45 @@ HOTLINE_NUMBER = "12356"
 
 
 @dataclass(frozen=True)
+class _Forwarded:
+    """A staff user's action forwarded by the main app: audited under that user's actor."""
+
+    actor: str
+
+
+@dataclass(frozen=True)
 class ServeOptions:
     listen: stack.ListenAddress
     control: stack.ListenAddress | None
     log: str = "none"
+    rtpengine: stack.ListenAddress | None = None  # ng address; None: signalling only
+    dtmf_listen: stack.ListenAddress | None = None  # where rtpengine sends its DTMF log
+    node: str | None = None  # cluster node id (docs/hotline-scale.md)
+    kamailio_db: str | None = None  # SQLAlchemy URL of Kamailio's database (usrloc)
+
+
+def recordings_dir(settings: Settings) -> Path:
+    if settings.hotline_recordings_dir:
+        return Path(settings.hotline_recordings_dir)
+    return settings.var_dir / "recordings"
+
+
+def recording_key(settings: Settings) -> bytes:
+    if not settings.hotline_recording_key:
+        raise InvalidInput(
+            "recording needs MINSHENG_HOTLINE_RECORDING_KEY (minsheng hotline recording keygen)",
+            field="hotline_recording_key",
+        )
+    try:
+        return parse_key(settings.hotline_recording_key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="hotline_recording_key") from exc
+
+
+def prompts_dir(settings: Settings) -> Path:
+    if settings.hotline_prompts_dir:
+        return Path(settings.hotline_prompts_dir)
+    return settings.var_dir / "prompts"
 
 
 def details_path(settings: Settings) -> Path:
@@ -83,6 +133,7 @@ class SipServer:
         directory: Directory,
         seats: SeatBook,
         options: ServeOptions,
+        cluster: ClusterInfo | None = None,
     ) -> None:
         stack.configure_sippy(log=options.log)
         self.settings = settings
@@ -100,9 +151,44 @@ class SipServer:
         self.record_batch: Batcher[CallRecord] = Batcher(self.writer.put_many)
         self.detail_batch: Batcher[dict[str, Any]] = Batcher(self.details.put_many)
         self._flusher: Any = None
-        self.control = EngineCallControl(
-            directory, seats, settings=settings, record=self.record_batch.put
-        )
+        self.control: EngineCallControl
+        self.agent: NodeAgent | None = None
+        if options.node is not None and cluster is not None:
+            self.control = NodeCallControl(
+                directory,
+                seats,
+                settings=settings,
+                record=self.record_batch.put,
+                cluster=cluster,
+                node_id=options.node,
+            )
+        else:
+            self.control = EngineCallControl(
+                directory, seats, settings=settings, record=self.record_batch.put
+            )
+        self.media: MediaRelay | None = None
+        self.prompts: PromptSet | None = None
+        self.recorder: Recorder | None = None
+        if options.rtpengine is not None:
+            self.media = MediaRelay.connect(str(options.rtpengine))
+            self.prompts = PromptSet(prompts_dir(settings))
+            if settings.hotline_recording:
+                if not settings.hotline_recording_spool:
+                    raise InvalidInput(
+                        "recording needs MINSHENG_HOTLINE_RECORDING_SPOOL (rtpengine's "
+                        "recording-dir, recording-method = pcap)",
+                        field="hotline_recording_spool",
+                    )
+                self.recorder = Recorder(
+                    Path(settings.hotline_recording_spool),
+                    recordings_dir(settings),
+                    recording_key(settings),
+                )
+        self._dtmf_sock: socket.socket | None = None
+        try:
+            self.gateways = Gateways.parse(settings.hotline_emergency_gateways)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="hotline_emergency_gateways") from exc
         self.b2bua = B2BUA(
             self.control,
             B2BUAConfig(
@@ -113,8 +199,13 @@ class SipServer:
                 no_reply_s=settings.hotline_sip_no_reply_s,
                 max_call_s=settings.hotline_sip_max_call_s,
                 realm=settings.hotline_sip_realm,
+                announce_interval_s=settings.hotline_announce_interval_s,
+                record=self.recorder is not None,
             ),
             details=self.detail_batch.put,
+            media=self.media,
+            prompts=self.prompts,
+            recorded=self._recorded if self.recorder is not None else None,
         )
         self._http: ThreadingHTTPServer | None = None
 
@@ -124,13 +215,17 @@ class SipServer:
     ) -> SipServer:
         """The directory (hotlines, counsellors) from the database, the seats from their file."""
         engine = make_engine(settings)
+        cluster = None
         try:
             with session_scope(make_sessionmaker(engine)) as session:
                 directory = service.directory_snapshot(session)
+                if options.node is not None:
+                    cluster = cluster_service.cluster_info(session)
+                    cluster_service.node_started(session, options.node, datetime.now(UTC))
         finally:
             engine.dispose()
         book = seats_mod.load_file(seats_path, {c.id for c in directory.counsellors})
-        return cls(settings, directory, book, options)
+        return cls(settings, directory, book, options, cluster)
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
         from sippy.Core.EventDispatcher import ED2
@@ -147,20 +242,82 @@ class SipServer:
             ED2.regSignal(signum, stack.stop_loop)
         if self.options.control is not None:
             self._start_http(self.options.control)
+        if self.options.dtmf_listen is not None:
+            self._start_dtmf(self.options.dtmf_listen)
+        if isinstance(self.control, NodeCallControl) and self.options.node is not None:
+            self.agent = NodeAgent(
+                node_id=self.options.node,
+                sessions=self.sessions,
+                kamailio_url=self.options.kamailio_db,
+                control=self.control,
+                counters=self._counters,
+                set_draining=self.set_draining,
+            )
+            self.agent.first_step()
+            self.agent.start()
         if ready is not None:
             ready()
         try:
             stack.run_loop()
         finally:
+            if self.agent is not None:
+                self.agent.stop()
             if self._http is not None:
                 self._http.shutdown()
+            if self._dtmf_sock is not None:
+                self._dtmf_sock.close()
             self.b2bua.shutdown()
             if self._flusher is not None:
                 self._flusher.cancel()
             self._flush_batches()  # the records of the calls the shutdown ended
             self.writer.close()
             self.details.close()
+            if self.media is not None:
+                self.media.close()
+            if self.recorder is not None:
+                self.recorder.close()
             self.db.dispose()
+
+    def _recorded(self, sip_call_id: str, caller_port: int) -> None:
+        assert self.recorder is not None
+        self.recorder.put(Job(sip_call_id, call_ref(sip_call_id), caller_port))
+
+    def media_warning(self) -> str | None:
+        """A line for the operator when rtpengine or the prompts are missing (calls still work)."""
+        if self.media is None:
+            return None
+        problems = []
+        if not self.media.client.ping():
+            problems.append(f"rtpengine at {self.options.rtpengine} does not answer ng ping")
+        if self.prompts is not None and not self.prompts.available():
+            problems.append(
+                f"no prompts in {self.prompts.root} (run: minsheng hotline prompts build)"
+            )
+        return "; ".join(problems) or None
+
+    # rtpengine's DTMF log --------------------------------------------------------------------
+    def _start_dtmf(self, address: stack.ListenAddress) -> None:
+        """Receive rtpengine's DTMF log (one JSON object per UDP datagram, ``dtmf-log-dest``)."""
+        sock = socket.socket(socket.AF_INET6 if ":" in address.host else socket.AF_INET,
+                             socket.SOCK_DGRAM)  # fmt: skip
+        sock.bind((address.host, address.port))
+        self._dtmf_sock = sock
+        b2bua = self.b2bua
+
+        def receive() -> None:
+            while True:
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    return  # closed at shutdown
+                try:
+                    event = json.loads(data)
+                    call_id, tag, digit = event["callid"], event["source_tag"], int(event["event"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                stack.call_soon(b2bua.dtmf, str(call_id), str(tag), digit)
+
+        threading.Thread(target=receive, name="sip-dtmf", daemon=True).start()
 
     def _flush_batches(self) -> None:
         self.detail_batch.flush()
@@ -183,7 +340,21 @@ class SipServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _principal(self, session: Any) -> auth.Principal:
+            def _principal(self, session: Any) -> auth.Principal | _Forwarded:
+                forwarded = self.headers.get(FORWARD_HEADER)
+                if forwarded:
+                    # a staff action forwarded (and signed) by the main app
+                    actor = verify_forward(
+                        server.settings.secret_key,
+                        forwarded,
+                        self.command,
+                        self.path,
+                        self._raw_body(),
+                        time.time(),
+                    )
+                    if actor is None:
+                        raise Unauthorized("bad or stale forwarding signature", field="forward")
+                    return _Forwarded(actor)
                 header = self.headers.get("Authorization", "")
                 token = header[7:].strip() if header.lower().startswith("bearer ") else None
                 principal = auth.authenticate(session, token)
@@ -213,15 +384,26 @@ class SipServer:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[0] == "calls" and parts[2] == "crisis":
                     self._crisis(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
+                    self._transfer(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
+                elif parts == ["drain"]:
+                    self._drain()
                 else:
                     self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
 
+            def _raw_body(self) -> bytes:
+                cached: bytes | None = getattr(self, "_raw", None)
+                if cached is None:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    cached = self.rfile.read(length) if length else b""
+                    self._raw = cached
+                return cached
+
             def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
                 try:
-                    data = json.loads(self.rfile.read(length) or b"{}")
+                    data = json.loads(self._raw_body() or b"{}")
                 except ValueError as exc:
                     raise InvalidInput("the body is not JSON", field="body") from exc
                 if not isinstance(data, dict):
@@ -243,6 +425,43 @@ class SipServer:
                     return 200, {"sip_call_id": call_id, "crisis": True}
 
                 self._handle(crisis)
+
+            def _transfer(self, call_id: str) -> None:
+                def transfer(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    to = str(self._body().get("to", ""))
+                    if to not in EMERGENCY_NUMBERS:
+                        raise InvalidInput("to must be 110, 119 or 120", field="to")
+                    result = server.transfer(call_id, to, principal.actor)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.transfer",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail=result,
+                    )
+                    return 200, result
+
+                self._handle(transfer)
+
+            def _drain(self) -> None:
+                def drain(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    on = bool(self._body().get("drain", True))
+                    from sippy.Core.EventDispatcher import ED2
+
+                    ED2.callFromThreadSync(server.set_draining, on)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.drain" if on else "hotline.sip.undrain",
+                        table="hotline_sip_nodes",
+                        record_id=server.options.node or "-",
+                    )
+                    return 200, {"node": server.options.node, "draining": on}
+
+                self._handle(drain)
 
             def _seat_state(self, counsellor_id: str) -> None:
                 def change(session: Any) -> tuple[int, dict[str, Any]]:
@@ -268,11 +487,32 @@ class SipServer:
         self._http = ThreadingHTTPServer((address.host, address.port), Handler)
         threading.Thread(target=self._http.serve_forever, name="sip-staff", daemon=True).start()
 
+    def _counters(self) -> dict[str, Any]:
+        """Counters published by a cluster node (called on the SIP thread)."""
+        return {
+            "calls_in_progress": self.control.active_calls,
+            "waiting": sum(
+                len(self.control.engine.queue_snapshot(h)) for h in self.control.index.hotlines
+            ),
+            "finished": self.control.finished,
+            "records_written": self.writer.written,
+            "records_lost": self.writer.lost,
+            "draining": self.b2bua.options_code[0] != 200,
+            **self.b2bua.stats,
+        }
+
+    def set_draining(self, draining: bool) -> None:
+        """Drain (answer the front's OPTIONS 503: Kamailio sends no new call) or serve again.
+        Calls already here go on to their end. Call on the SIP thread."""
+        self.b2bua.options_code = (503, "Draining") if draining else (200, "OK")
+
     def status(self) -> dict[str, Any]:
         from sippy.Core.EventDispatcher import ED2
 
         def snapshot() -> dict[str, Any]:
             return {
+                "node": self.options.node,
+                "draining": self.b2bua.options_code[0] != 200,
                 "waiting": self.control.waiting_calls(),
                 "seats": self.control.seat_states(),
                 "calls_in_progress": self.control.active_calls,
@@ -280,10 +520,49 @@ class SipServer:
                 "records_written": self.writer.written,
                 "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
+                **({"media": self.media_status()} if self.media is not None else {}),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
+
+    def transfer(self, call_id: str, to: str, actor: str) -> dict[str, Any]:
+        """Start handing a call in conversation over to 110/119/120 (the region's gateway)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def start() -> dict[str, Any]:
+            facts = self.control.handover_facts(call_id)
+            if facts is None:
+                raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+            target = self.gateways.lookup(to, facts.city_code, facts.province_code)
+            if target is None:
+                raise Conflict(f"no gateway for {to} in the caller's region", field="to")
+            location = facts.city_code or facts.province_code or ""
+            headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
+            try:
+                self.b2bua.transfer(call_id, to, target, headers, actor)
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+            return {"sip_call_id": call_id, "to": to, "location": location, "ringing": True}
+
+        result: dict[str, Any] = ED2.callFromThreadSync(start)
+        return result
+
+    def media_status(self) -> dict[str, int]:
+        assert self.media is not None
+        recorder = self.recorder
+        return {
+            "sessions": len(self.media.live),
+            "ng_errors": self.media.errors,
+            **self.b2bua.media_stats,
+            **(
+                {"recordings_stored": recorder.stored, "recordings_failed": recorder.failed}
+                if recorder is not None
+                else {}
+            ),
+        }
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         from sippy.Core.EventDispatcher import ED2

@@ -1,0 +1,349 @@
+"""The SIP cluster's parts without a running cluster: partitions, the partition map Kamailio
+uses, its generated configuration, the hand-over header, forwarding signatures, and what nodes
+publish and the takeover records (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minsheng.core import regions
+from minsheng.core.audit import AuditEntry
+from minsheng.core.errors import InvalidInput
+from minsheng.hotline import service
+from minsheng.hotline.engine import Attempt, CallRecord, Outcome, StepResult
+from minsheng.hotline.models import Call
+from minsheng.hotline.rules import routing
+from minsheng.hotline.rules.snapshot import Level, Step
+from minsheng.hotline.schemas import CounsellorCreate
+from minsheng.hotline.service import cluster as cluster_service
+from minsheng.hotline.sip import kamailio
+from minsheng.hotline.sip.cluster import ClusterInfo, NodeInfo, PartitionInfo, check, local_steps
+from minsheng.hotline.sip.nodestate import Handover, sign_forward, verify_forward
+from tests.conftest import Cli
+
+LAYOUT: dict[str, Any] = {
+    "nodes": [
+        {"id": "n1", "sip": "127.0.0.1:5061", "control": "127.0.0.1:5071"},
+        {"id": "n2", "sip": "127.0.0.1:5062", "control": "127.0.0.1:5072"},
+    ],
+    "partitions": [
+        {"id": "south", "provinces": ["440000", "450000"], "primary": "n1", "standby": "n2"},
+        {"id": "north", "provinces": ["110000"], "primary": "n2", "standby": "n1"},
+        {"id": "national", "national": True, "primary": "n2", "standby": "n1"},
+    ],
+}
+
+
+def info() -> ClusterInfo:
+    return ClusterInfo.build(
+        [NodeInfo("n1", "127.0.0.1", 5061), NodeInfo("n2", "127.0.0.1", 5062)],
+        [
+            PartitionInfo("south", 1, "n1", "n2", ("440000", "450000")),
+            PartitionInfo("north", 2, "n2", "n1", ("110000",)),
+            PartitionInfo("national", 3, "n2", "n1", (), national=True),
+        ],
+    )
+
+
+class TestPartitions:
+    def test_provinces_and_the_national_partition(self) -> None:
+        c = info()
+        assert c.partition_of_province("440300").id == "south"
+        assert c.partition_of_province("110000").id == "north"
+        assert c.partition_of_province("310000").id == "national"  # not named: national
+        assert c.partition_of_province(None).id == "national"
+        assert [p.id for p in c.partitions_of("n1")[0]] == ["south"]
+        assert [p.id for p in c.partitions_of("n1")[1]] == ["north", "national"]
+
+    def test_layout_problems_are_named(self) -> None:
+        bad = ClusterInfo.build(
+            [NodeInfo("n1", "h", 1)],
+            [
+                PartitionInfo("a", 1, "n1", "n1", ("440000",)),
+                PartitionInfo("b", 2, "nx", None, ("440000", "4403")),
+            ],
+        )
+        problems = "\n".join(check(bad))
+        assert "exactly one partition must be national" in problems
+        assert "the standby is the primary" in problems
+        assert "unknown primary node 'nx'" in problems
+        assert "province 440000 is in partitions a and b" in problems
+        assert "'4403' is not a province code" in problems
+        assert check(info()) == []
+
+    def test_a_node_keeps_the_steps_of_its_own_hotlines(self) -> None:
+        steps = (
+            Step("gd-sz", 30, "city_line", Level.CITY),
+            Step("gd", 30, "province_line", Level.PROVINCE),
+            Step("national", 300, "national_backup"),
+        )
+        assert [s.hotline_id for s in local_steps(steps, frozenset({"gd-sz", "gd"}))] == [
+            "gd-sz",
+            "gd",
+        ]
+
+
+class TestPartitionMap:
+    def test_kamailio_places_every_number_as_the_routing_rules_do(self) -> None:
+        c = info()
+        table = regions.table()
+        rows = kamailio.partition_map(c, table)
+        trees: dict[str, dict[str, str]] = {}
+        for r in rows:
+            trees.setdefault(r.tree, {})[r.prefix] = r.partition
+        assert len(rows) < 10_000  # 130,000 geocoding ranges reduced
+
+        def longest(tree: dict[str, str], number: str) -> str:
+            for n in range(len(number), 0, -1):
+                if number[:n] in tree:
+                    return tree[number[:n]]
+            return "national"
+
+        rng = random.Random(12356)
+        for _ in range(3000):
+            mobile = "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9))
+            location = routing.locate(table, routing.parse_caller(mobile))
+            code = location.province.code if location.province else None
+            assert longest(trees["mobile"], mobile) == c.partition_of_province(code).id, mobile
+        areas = {"0755": "south", "020": "south", "0771": "south", "010": "north",
+                 "021": "national", "0871": "national"}  # fmt: skip
+        for area, expected in areas.items():
+            assert longest(trees["area"], area) == expected, area
+            found = routing.origin_location(table, area)
+            assert found is not None
+            assert c.partition_of_province(found[0].code).id == expected
+        assert trees["region"] == {"44": "south", "45": "south", "11": "north"}
+
+    def test_reduction_keeps_every_answer(self) -> None:
+        entries = {"13": "a", "130": "a", "131": "b", "1310": "b", "1311": "a", "14": "n"}
+        reduced = kamailio._reduce(entries, "n")
+
+        def answer(table: dict[str, str], number: str) -> str:
+            for n in range(len(number), 0, -1):
+                if number[:n] in table:
+                    return table[number[:n]]
+            return "n"
+
+        for number in ("1300", "1310", "1311", "1319", "1399", "1400", "1500", "2"):
+            assert answer(reduced, number) == answer(entries, number), number
+        assert "130" not in reduced and "1310" not in reduced and "14" not in reduced
+
+    def test_the_generated_config_is_valid_kamailio(self, tmp_path: Path) -> None:
+        binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
+        if not Path(binary).exists():
+            pytest.fail("kamailio is not installed (.ci/provision.d/kamailio.sh)")
+        c = info()
+        (tmp_path / "dispatcher.list").write_text(kamailio.dispatcher_list(c))
+        options = kamailio.KamailioOptions(
+            listen_host="127.0.0.1",
+            listen_port=25999,
+            db_url="postgres://u:p@127.0.0.1:5432/kam",
+            dispatcher_file=str(tmp_path / "dispatcher.list"),
+            ctl_socket=str(tmp_path / "ctl"),
+        )
+        cfg = kamailio.render_cfg(c, {"075525629459": "south"}, "abc", options)
+        assert 'case "075525629459":' in cfg
+        assert 'ds_ping_interval", 1' in cfg and 'ds_probing_mode", 1' in cfg
+        assert 'fr_timer", 1000' in cfg
+        (tmp_path / "kamailio.cfg").write_text(cfg)
+        result = subprocess.run(
+            [binary, "-c", "-f", str(tmp_path / "kamailio.cfg"), "-Y", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "config file ok" in result.stdout + result.stderr
+
+    def test_dispatcher_sets_put_the_primary_first(self) -> None:
+        lines = kamailio.dispatcher_list(info()).splitlines()[1:]
+        assert lines[:2] == [
+            "1 sip:127.0.0.1:5061 0 10 duid=n1",
+            "1 sip:127.0.0.1:5062 0 5 duid=n2",
+        ]
+        assert kamailio.kamailio_db_url("postgresql+psycopg://pg:s3@db.local:5433/kam") == (
+            "postgres://pg:s3@db.local:5433/kam"
+        )
+
+
+class TestHandover:
+    def test_the_header_carries_the_earlier_steps_into_one_record(self) -> None:
+        earlier = Handover(
+            "national",
+            "n1",
+            1000.0,
+            (Attempt("gd", "province_line", Level.PROVINCE, 1000.0, 1030.0, StepResult.TIMEOUT),),
+        )
+        parsed = Handover.parse(earlier.format())
+        assert parsed == earlier
+        record = CallRecord(
+            call_id="c1",
+            tag=None,
+            arrived_at=1030.2,
+            ended_at=1100.0,
+            outcome=Outcome.ANSWERED,
+            crisis=False,
+            skill=None,
+            last_resort=False,
+            attempts=[
+                Attempt(
+                    "national",
+                    "national_backup",
+                    Level.NATIONAL,
+                    1030.2,
+                    1040.0,
+                    StepResult.ANSWERED,
+                )
+            ],
+            wait_s=9.8,
+        )
+        whole = earlier.merge(record)
+        assert whole.arrived_at == 1000.0
+        assert whole.wait_s == pytest.approx(40.0)
+        assert [a.hotline_id for a in whole.attempts] == ["gd", "national"]
+        assert whole.rollovers == 1
+        assert Handover.parse("garbage") is None
+
+
+class TestForwardSignature:
+    def test_only_a_fresh_signature_of_the_same_request_passes(self) -> None:
+        header = sign_forward("k", "user:wang", "POST", "/calls/x/crisis", b"{}", 1000.0)
+        assert verify_forward("k", header, "POST", "/calls/x/crisis", b"{}", 1010.0) == "user:wang"
+        assert verify_forward("k", header, "POST", "/calls/y/crisis", b"{}", 1010.0) is None
+        assert verify_forward("other", header, "POST", "/calls/x/crisis", b"{}", 1010.0) is None
+        assert verify_forward("k", header, "POST", "/calls/x/crisis", b"{}", 1100.0) is None
+        forged = header.replace("user:wang", "user:admin")
+        assert verify_forward("k", forged, "POST", "/calls/x/crisis", b"{}", 1010.0) is None
+
+
+def live_row(ref: str, **kw: Any) -> dict[str, Any]:
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    return {
+        "call_ref": ref,
+        "sip_call_id": ref,
+        "partition_id": "south",
+        "state": "talking",
+        "hotline_id": "gd-province",
+        "province_code": "440000",
+        "city_code": "440300",
+        "position": None,
+        "expected_wait_s": None,
+        "crisis": False,
+        "skill": None,
+        "counsellor_id": "gd-01",
+        "caller_hash": "h" * 64,
+        "caller_masked": "138****8000",
+        "location_source": "carrier",
+        "rule_version": "test",
+        "dialled": "12356",
+        "arrived_at": at,
+        "answered_at": at + timedelta(seconds=5),
+        **kw,
+    }
+
+
+class TestPublishedState:
+    @pytest.fixture
+    def loaded(self, session: Session) -> Session:
+        cluster_service.load_cluster(session, LAYOUT, actor="test")
+        service.import_hotlines(
+            session,
+            [
+                {
+                    "id": "gd-province",
+                    "name": "广东",
+                    "level": "province",
+                    "regions": ["440000"],
+                    "hours": "00:00-24:00",
+                    "seats": 2,
+                }
+            ],
+            actor="test",
+        )
+        service.create_counsellor(
+            session, CounsellorCreate(id="gd-01", name="陈静", hotline_id="gd-province"),
+            actor="test",
+        )  # fmt: skip
+        return session
+
+    def test_a_dead_nodes_calls_become_lost_records(self, loaded: Session) -> None:
+        s = loaded
+        now = datetime(2026, 12, 1, 8, 1, tzinfo=UTC)
+        cluster_service.publish(s, "n1", now=now, counters={}, active_partitions=["south"],
+                                seats={"gd-01": "talking"})  # fmt: skip
+        cluster_service.publish_calls(
+            s, "n1", now=now, changed=[live_row("a"), live_row("b", state="waiting",
+                                       counsellor_id=None, answered_at=None)], gone=[]
+        )  # fmt: skip
+        assert cluster_service.seat_states(s, ["gd-01"]) == {"gd-01": "talking"}
+        assert cluster_service.mark_lost(s, "n1", ["north"], now) == 0
+        assert cluster_service.mark_lost(s, "n1", ["south"], now) == 2
+        calls = {c.call_ref: c for c in s.scalars(select(Call))}
+        assert {c.outcome for c in calls.values()} == {"lost"}
+        a, b = calls["a"], calls["b"]
+        assert (a.ended_by, a.counsellor_id, a.talk_s, a.wait_s) == ("system", "gd-01", 55.0, 5.0)
+        assert (b.counsellor_id, b.wait_s, b.talk_s) == (None, 60.0, 0.0)
+        assert a.attempts[0].rule == "lost_with_node:n1:talking"
+        assert cluster_service.live_calls(s, now=now) == []
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "hotline.sip.calls_lost"))
+        assert entry.first() is not None
+
+    def test_the_live_view_lists_calls_of_nodes_alive(self, loaded: Session) -> None:
+        s = loaded
+        now = datetime(2026, 12, 1, 8, 1, tzinfo=UTC)
+        for node in ("n1", "n2"):
+            cluster_service.publish(s, node, now=now, counters={}, active_partitions=[], seats={})
+        cluster_service.publish_calls(s, "n1", now=now, changed=[live_row("a")], gone=[])
+        cluster_service.publish_calls(
+            s, "n2", now=now, gone=[],
+            changed=[live_row("b", province_code="110000", crisis=True, state="waiting")],
+        )  # fmt: skip
+        listed = cluster_service.live_calls(s, now=now + timedelta(seconds=1))
+        assert [c.call_ref for c in listed] == ["b", "a"]  # crisis first
+        assert [c.call_ref for c in cluster_service.live_calls(
+            s, province_code="110000", now=now)] == ["b"]  # fmt: skip
+        # a node silent for more than 5 s: its calls are not shown as live
+        assert cluster_service.live_calls(s, now=now + timedelta(seconds=6)) == []
+        # a call that ended stays listed until its record is stored (then the writer drops it)
+        assert cluster_service.publish_calls(s, "n1", now=now, changed=[], gone=["a"]) == ["a"]
+        cluster_service.forget_live_calls(s, ["a"])
+        assert [c.call_ref for c in cluster_service.live_calls(s, now=now)] == ["b"]
+
+    def test_a_bad_layout_is_refused_whole(self, session: Session) -> None:
+        bad = json.loads(json.dumps(LAYOUT))
+        bad["partitions"][1]["provinces"] = ["440000"]
+        with pytest.raises(InvalidInput, match="province 440000 is in partitions south and north"):
+            cluster_service.load_cluster(session, bad, actor="test")
+        with pytest.raises(InvalidInput, match="host:port"):
+            cluster_service.load_cluster(
+                session, {**LAYOUT, "nodes": [{"id": "n1", "sip": "nowhere"}]}, actor="test"
+            )
+
+
+def test_cli_loads_the_cluster_and_shows_its_status(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "cluster.json"
+    path.write_text(json.dumps(LAYOUT))
+    result = cli("hotline", "sip", "cluster-load", str(path))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"nodes": 2, "partitions": 3}
+    status = cli("hotline", "sip", "status")
+    assert status.exit_code == 0, status.output
+    nodes = json.loads(status.output)["nodes"]
+    assert [(n["id"], n["alive"], n["draining"]) for n in nodes] == [
+        ("n1", False, False),
+        ("n2", False, False),
+    ]
+    drained = cli("hotline", "sip", "drain", "n1")
+    assert drained.exit_code == 0, drained.output
+    assert json.loads(drained.output)["draining"] is True  # the node itself is not running
+    assert json.loads(cli("hotline", "sip", "status").output)["nodes"][0]["draining"] is True

@@ -1,0 +1,126 @@
+"""Hand-over to 120: a counsellor's call handed to a stand-in emergency service that connects.
+
+The staff endpoint's ``POST /calls/{id}/transfer`` INVITEs the region's gateway (a sipp stand-in
+that checks the caller's location and crisis headers), and when it answers rtpengine's seat side
+is pointed at it and the counsellor's leg is ended: the caller is now talking to 120. sipp as the
+caller, the counsellor's seat and 120; a real rtpengine.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core import audit
+from minsheng.hotline.sip.transfer import Gateways
+from tests.hotline.sip.conftest import NATIONAL, ServerFactory, SippFactory, free_port, static_seat
+from tests.hotline.sip.media_support import Rtpengine, media_env, wait_for
+
+
+def _http(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+class TestGateways:
+    def test_city_then_province_then_everywhere(self) -> None:
+        gateways = Gateways.parse(
+            json.dumps(
+                {
+                    "440300": {"120": "sip:120@10.0.0.3:5070"},
+                    "440000": {"120": "sip:120@10.0.0.4", "110": "sip:110@10.0.0.5"},
+                    "*": {"119": "sip:fire@10.0.0.9:5999"},
+                }
+            )
+        )
+        sz = gateways.lookup("120", "440300", "440000")
+        assert sz is not None and (sz.host, sz.port, sz.user) == ("10.0.0.3", 5070, "120")
+        gz = gateways.lookup("120", "440100", "440000")
+        assert gz is not None and (gz.host, gz.port) == ("10.0.0.4", 5060)
+        fire = gateways.lookup("119", None, None)
+        assert fire is not None and fire.user == "fire"
+        assert gateways.lookup("110", "110000", "110000") is None
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("[1]", "object"),
+            ('{"4403": {}}', "region code"),
+            ('{"*": {"999": "sip:x@y"}}', "110, 119 or 120"),
+            ('{"*": {"120": "http://x"}}', "not a SIP address"),
+            ("{", "not JSON"),
+        ],
+    )
+    def test_bad_settings_are_named(self, text: str, message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            Gateways.parse(text)
+
+
+class TestHandOver:
+    def test_counsellor_hands_the_caller_to_120(
+        self,
+        sip_server: ServerFactory,
+        sipp: SippFactory,
+        rtpengine: Rtpengine,
+        staff_token: Callable[[str], dict[str, str]],
+        session_factory: sessionmaker[Session],
+    ) -> None:
+        seat_port, gateway_port = free_port(), free_port()
+        gateways = {"440300": {"120": f"sip:120@127.0.0.1:{gateway_port}"}}
+        server = sip_server(
+            [NATIONAL],
+            [{"id": "c1", "hotline_id": "national"}],
+            [static_seat("c1", seat_port)],
+            env={
+                **media_env(rtpengine, None),
+                "MINSHENG_HOTLINE_EMERGENCY_GATEWAYS": json.dumps(gateways),
+            },
+            control=True,
+        )
+        token = staff_token("hotline")["Authorization"].removeprefix("Bearer ")
+        base = f"http://127.0.0.1:{server.control_port}"
+        seat = sipp("seat_answers", server, port=seat_port)  # the counsellor is BYE'd at hand-over
+        emergency = sipp(
+            "emergency_answers", server, port=gateway_port, hold_ms=500, extra=["-trace_logs"]
+        )
+        caller = sipp.caller(  # a Shenzhen caller marked crisis, who stays until BYE
+            server, "caller_hears_bye", origin="0755", crisis=True, extra=["-cid_str", "xfer-%u"]
+        )
+
+        def talking() -> bool:
+            return bool(_http("GET", f"{base}/status", token)[1]["seats"]["c1"] == "talking")
+
+        assert wait_for(talking)
+        assert _http("POST", f"{base}/calls/nope/transfer", token, {"to": "120"})[0] == 404
+        status, body = _http("POST", f"{base}/calls/xfer-1/transfer", token, {"to": "999"})
+        assert (status, body["field"]) == (422, "to")
+        status, body = _http("POST", f"{base}/calls/xfer-1/transfer", token, {"to": "120"})
+        assert (status, body["to"]) == (200, "120")
+        assert seat.wait() == 0, seat.errors()  # the counsellor left
+        assert emergency.wait() == 0, emergency.errors()  # 120 got location + crisis, answered
+        logged = "".join(p.read_text() for p in emergency.workdir.glob("*_logs.log"))
+        assert "location=440300 crisis=1" in logged  # Shenzhen (area code 0755), crisis
+        assert caller.wait() == 0, caller.errors()  # and the caller talked to 120 until its BYE
+        assert wait_for(lambda: len(server.details()) == 1)
+        (detail,) = server.details()
+        transfer = detail["transfer"]
+        assert (transfer["to"], transfer["connected"], transfer["sip_code"]) == ("120", True, 200)
+        assert transfer["by"].startswith("user:")
+        assert wait_for(lambda: rtpengine.calls() == [])
+        (record,) = server.wait_records(1)
+        assert (record["outcome"], record["crisis"]) == ("answered", True)
+        with session_factory() as session:
+            actions = [e.action for e in audit.list_entries(session, table="hotline_sip_call")]
+        assert actions == ["hotline.sip.transfer"]
