@@ -7,10 +7,9 @@ verification (rate-limited), the QR token link, the ad scanner and the subsidy d
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from minsheng.certification import service
 from minsheng.certification.rules.numbering import decode_number as decode
@@ -25,19 +24,24 @@ from minsheng.certification.schemas import (
     VerifyResponse,
 )
 from minsheng.core.auth import Principal, Role
+from minsheng.core.validation import BoundedDate, CleanText
 from minsheng.core.web import AppSettings, DbSession, client_id, require_role
 
 router = APIRouter(prefix="/api/certification", tags=["certification"])
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
 
+# Bounded parameters (issue 12 items 5 and 12): out of range is a 422 naming the parameter.
+Code = Annotated[CleanText, Path(min_length=1, max_length=40)]
+Search = Annotated[CleanText, Query(min_length=1, max_length=100)]
+
 
 @router.get("/occupations/{code}")
-def get_occupation(code: str, session: DbSession) -> dict[str, Any]:
+def get_occupation(code: Code, session: DbSession) -> dict[str, Any]:
     return service.get_occupation(session, code).to_dict()
 
 
 @router.get("/occupations")
-def search_occupations(session: DbSession, q: str = Query(min_length=1)) -> list[dict[str, Any]]:
+def search_occupations(session: DbSession, q: Search) -> list[dict[str, Any]]:
     return [service.occupation_summary(o) for o in service.list_occupations(session, q)]
 
 
@@ -47,17 +51,19 @@ def catalogue(session: DbSession) -> list[dict[str, Any]]:
 
 
 @router.get("/standards")
-def standards(session: DbSession, occupation: str | None = None) -> list[dict[str, Any]]:
+def standards(
+    session: DbSession, occupation: Annotated[CleanText | None, Query(max_length=40)] = None
+) -> list[dict[str, Any]]:
     return service.list_standards(session, occupation)
 
 
 @router.get("/numbers/{number}")
-def decode_number(number: str) -> dict[str, Any]:
+def decode_number(number: Code) -> dict[str, Any]:
     return decode(number).to_dict()
 
 
 @router.get("/bodies")
-def search_bodies(session: DbSession, q: str = Query(min_length=1)) -> list[dict[str, Any]]:
+def search_bodies(session: DbSession, q: Search) -> list[dict[str, Any]]:
     """The public registry of filed bodies, by name, code or occupation code."""
     return [service.body_to_dict(session, b) for b in service.list_bodies(session, q)]
 
@@ -70,7 +76,7 @@ def create_body(data: BodyCreate, session: DbSession, user: Staff) -> dict[str, 
 
 @router.post("/bodies/{filing_no}/status")
 def body_status(
-    filing_no: str, data: BodyStatusChange, session: DbSession, user: Staff
+    filing_no: Code, data: BodyStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     body = service.update_body_status(session, filing_no, data, actor=user.actor)
     return service.body_to_dict(session, body)
@@ -86,7 +92,7 @@ def issue(
 
 @router.post("/certificates/{number}/status")
 def certificate_status(
-    number: str, data: CertificateStatusChange, session: DbSession, user: Staff
+    number: Code, data: CertificateStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     cert = service.update_certificate_status(session, number, data, actor=user.actor)
     return service.certificate_to_dict(session, cert)
@@ -115,7 +121,9 @@ def verify(
 
 
 @router.get("/v/{token}", response_model=VerifyResponse)
-def verify_link(token: str, session: DbSession) -> dict[str, Any]:
+def verify_link(
+    token: Annotated[CleanText, Path(min_length=1, max_length=100)], session: DbSession
+) -> dict[str, Any]:
     """The verification link printed as a QR code (a random token, never the ID number)."""
     return service.verify_token(session, token)
 
@@ -131,5 +139,7 @@ def subsidy_decide(data: SubsidyRequest, settings: AppSettings) -> dict[str, Any
 
 
 @router.get("/subsidy/stats")
-def subsidy_stats(session: DbSession, start: date, end: date, user: Staff) -> dict[str, Any]:
+def subsidy_stats(
+    session: DbSession, start: BoundedDate, end: BoundedDate, user: Staff
+) -> dict[str, Any]:
     return service.subsidy_statistics(session, start=start, end=end)

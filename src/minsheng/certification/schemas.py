@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minsheng.core.validation import BoundedDate, CleanMultilineText, CleanText
+
 
 class ScopeItem(BaseModel):
     occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
@@ -16,12 +18,12 @@ class ScopeItem(BaseModel):
 class BodyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=2, max_length=200)
+    name: CleanText = Field(min_length=2, max_length=200)
     body_type: Literal["Y", "S"]
     code: str = Field(pattern=r"^\d{4}$", description="0001–9999 national, 0000 provincial")
     province_code: str | None = Field(None, pattern=r"^\d{2}$")
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: BoundedDate
+    valid_to: BoundedDate | None = None
     scope: list[ScopeItem] = Field(min_length=1)
 
 
@@ -31,44 +33,44 @@ class OccupationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
-    name: str = Field(min_length=2, max_length=100)
-    definition: str = ""
+    name: CleanText = Field(min_length=2, max_length=100)
+    definition: CleanMultilineText = Field("", max_length=4000)
     green: bool = False
     digital: bool = False
-    added_on: date
-    source: str = Field(min_length=2)
+    added_on: BoundedDate
+    source: CleanText = Field(min_length=2, max_length=300)
 
 
 class BodyStatusChange(BaseModel):
     status: Literal["active", "suspended", "revoked"]
-    reason: str = Field(min_length=2, max_length=200)
+    reason: CleanText = Field(min_length=2, max_length=200)
 
 
 class CertificateIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=50)
-    id_number: str = Field(min_length=1, max_length=40)
-    occupation_code: str = Field(min_length=1, max_length=20)
-    work_type: str | None = Field(None, max_length=100)
-    level: int
-    body: str = Field(min_length=1, max_length=20, description="the body's filing number")
+    name: CleanText = Field(min_length=1, max_length=50)
+    id_number: CleanText = Field(min_length=1, max_length=40)
+    occupation_code: CleanText = Field(min_length=1, max_length=20)
+    work_type: CleanText | None = Field(None, max_length=100)
+    level: int = Field(ge=1, le=5)
+    body: CleanText = Field(min_length=1, max_length=20, description="the body's filing number")
     province_code: str = Field(pattern=r"^\d{2}$")
     site_code: str = Field(pattern=r"^\d{6}$")
-    issued_on: date
+    issued_on: BoundedDate
 
 
 class CertificateStatusChange(BaseModel):
     status: Literal["valid", "suspended", "revoked"]
-    reason: str = Field(min_length=2, max_length=200)
+    reason: CleanText = Field(min_length=2, max_length=200)
 
 
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id_number: str | None = Field(None, max_length=40)
-    name: str | None = Field(None, max_length=50)
-    number: str | None = Field(None, max_length=40)
+    id_number: CleanText | None = Field(None, max_length=40)
+    name: CleanText | None = Field(None, max_length=50)
+    number: CleanText | None = Field(None, max_length=40)
 
 
 class VerifiedCertificate(BaseModel):
@@ -106,13 +108,13 @@ class ApplicantIn(BaseModel):
         )
     )
     province_code: str = Field(pattern=r"^\d{2}$")
-    id_number: str | None = Field(None, max_length=40, description="only to record the claim")
+    id_number: CleanText | None = Field(None, max_length=40, description="only to record the claim")
 
 
 class SubsidyCertificateIn(BaseModel):
     occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
     level: int = Field(ge=1, le=5)
-    issued_on: date
+    issued_on: BoundedDate
     urgent_occupation: bool = Field(
         False, description="on a 急需紧缺职业（工种）list (2025: two more claims a year)"
     )
@@ -121,7 +123,7 @@ class SubsidyCertificateIn(BaseModel):
 class PreviousClaimIn(BaseModel):
     occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
     level: int = Field(ge=1, le=5)
-    paid_on: date
+    paid_on: BoundedDate
 
 
 class SubsidyRequest(BaseModel):
@@ -129,7 +131,7 @@ class SubsidyRequest(BaseModel):
 
     applicant: ApplicantIn
     certificate: SubsidyCertificateIn
-    applied_on: date
+    applied_on: BoundedDate
     previous_claims: list[PreviousClaimIn] = Field(default_factory=list, max_length=100)
     training_subsidy_same_training: bool = Field(
         description="the 职业培训补贴 was paid for the same training: required"

@@ -9,13 +9,14 @@ hotline or the whole directory from its call records; neither changes any data).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from minsheng.core.auth import Principal, Role
 from minsheng.core.timeutil import BEIJING
+from minsheng.core.validation import BoundedDate, BoundedDateTime, CleanText, DbId
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service
 from minsheng.hotline.rules import erlang
@@ -31,6 +32,14 @@ from minsheng.hotline.service import cluster as cluster_service
 router = APIRouter(prefix="/api/hotline", tags=["hotline"])
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
+# Bounded parameters (issue 12 items 5 and 12): out of range is a 422 naming the parameter.
+HotlineId = Annotated[CleanText, Path(min_length=1, max_length=64)]
+CallRef = Annotated[CleanText, Path(min_length=1, max_length=64)]
+CounsellorId = Annotated[CleanText, Path(min_length=1, max_length=64)]
+FilterId = Annotated[CleanText | None, Query(max_length=64)]
+Seconds = Annotated[float, Query(gt=0, le=86_400)]
+MAX_SEATS = 10_000
+
 
 def _zoned(value: datetime | None) -> datetime | None:
     if value is None:
@@ -43,7 +52,9 @@ def _zoned(value: datetime | None) -> datetime | None:
 def list_hotlines(
     session: DbSession,
     level: Literal["city", "province", "national"] | None = None,
-    region: str | None = Query(None, description="Region code or name served"),
+    region: Annotated[
+        CleanText | None, Query(max_length=60, description="Region code or name served")
+    ] = None,
 ) -> list[dict[str, Any]]:
     return [
         service.public_hotline_view(h)
@@ -52,7 +63,7 @@ def list_hotlines(
 
 
 @router.get("/hotlines/{hotline_id}")
-def get_hotline(hotline_id: str, session: DbSession) -> dict[str, Any]:
+def get_hotline(hotline_id: HotlineId, session: DbSession) -> dict[str, Any]:
     return service.public_hotline_view(service.get_hotline(session, hotline_id))
 
 
@@ -67,10 +78,10 @@ def route_preview(
     session: DbSession,
     settings: AppSettings,
     _user: Staff,
-    number: str,
-    origin: str | None = None,
-    at: datetime | None = None,
-    dialled: str | None = None,
+    number: Annotated[CleanText, Query(min_length=1, max_length=40)],
+    origin: Annotated[CleanText | None, Query(max_length=40)] = None,
+    at: BoundedDateTime | None = None,
+    dialled: Annotated[CleanText | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
     return service.route_preview(
         session, settings, number, origin=origin, at=_zoned(at), dialled=dialled
@@ -91,7 +102,7 @@ def export_hotlines(session: DbSession, _user: Staff) -> list[dict[str, Any]]:
 
 @router.get("/counsellors")
 def list_counsellors(
-    session: DbSession, _user: Staff, hotline_id: str | None = None
+    session: DbSession, _user: Staff, hotline_id: FilterId = None
 ) -> list[dict[str, Any]]:
     return [
         service.counsellor_dict(c) for c in service.list_counsellors(session, hotline_id=hotline_id)
@@ -105,7 +116,7 @@ def create_counsellor(data: CounsellorCreate, session: DbSession, user: Staff) -
 
 @router.put("/counsellors/{counsellor_id}/state")
 def set_counsellor_state(
-    counsellor_id: str,
+    counsellor_id: CounsellorId,
     data: CounsellorStateUpdate,
     session: DbSession,
     settings: AppSettings,
@@ -123,9 +134,9 @@ def set_counsellor_state(
 def list_calls(
     session: DbSession,
     _user: Staff,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
-    hotline_id: str | None = None,
+    start: Annotated[BoundedDateTime | None, Query(alias="from")] = None,
+    end: Annotated[BoundedDateTime | None, Query(alias="to")] = None,
+    hotline_id: FilterId = None,
     outcome: Literal["answered", "abandoned", "no_answer"] | None = None,
     crisis: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -143,7 +154,7 @@ def list_calls(
 
 
 @router.get("/calls/{call_ref}")
-def get_call(call_ref: str, session: DbSession, _user: Staff) -> dict[str, Any]:
+def get_call(call_ref: CallRef, session: DbSession, _user: Staff) -> dict[str, Any]:
     return service.call_dict(service.get_call(session, call_ref))
 
 
@@ -152,10 +163,10 @@ def kpi(
     session: DbSession,
     settings: AppSettings,
     _user: Staff,
-    start: Annotated[datetime, Query(alias="from")],
-    end: Annotated[datetime, Query(alias="to")],
+    start: Annotated[BoundedDateTime, Query(alias="from")],
+    end: Annotated[BoundedDateTime, Query(alias="to")],
     by: Literal["hotline", "province", "day", "hour"] = "hotline",
-    threshold_s: Annotated[float | None, Query(gt=0)] = None,
+    threshold_s: Annotated[float | None, Query(gt=0, le=86_400)] = None,
 ) -> dict[str, Any]:
     s, e = _zoned(start), _zoned(end)
     assert s is not None
@@ -165,7 +176,7 @@ def kpi(
 
 @router.post("/calls/{call_ref}/assessment", status_code=201)
 def assess(
-    call_ref: str, data: AssessmentCreate, session: DbSession, user: Staff
+    call_ref: CallRef, data: AssessmentCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     return service.record_assessment(session, call_ref, data, actor=user.actor)
 
@@ -177,7 +188,7 @@ def followups(session: DbSession, _user: Staff, overdue: bool = False) -> list[d
 
 @router.post("/followups/{followup_id}/done")
 def followup_done(
-    followup_id: int, data: FollowUpDone, session: DbSession, user: Staff
+    followup_id: Annotated[DbId, Path()], data: FollowUpDone, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     return service.complete_followup(session, followup_id, data.note, actor=user.actor)
 
@@ -191,16 +202,18 @@ def purge(session: DbSession, settings: AppSettings, user: Staff) -> dict[str, A
 @router.get("/planning/erlang", tags=["hotline planning"])
 def size_interval(
     _user: Staff,
-    calls: Annotated[float, Query(description="Calls offered in the interval")],
-    interval_s: Annotated[float, Query(description="Interval length, seconds")],
-    aht_s: Annotated[float, Query(description="Average handling time, seconds")],
-    target_s: Annotated[float, Query(description="Answer within, seconds")],
-    service_level: Annotated[float, Query(description="Share answered within target")],
-    shrinkage: float = 0.0,
-    max_occupancy: float = 1.0,
-    patience_s: float | None = None,
-    max_abandon: float | None = None,
-    seats: Annotated[int | None, Query(description="Evaluate this many seats too")] = None,
+    calls: Annotated[float, Query(ge=0, le=1e9, description="Calls offered in the interval")],
+    interval_s: Annotated[float, Query(gt=0, le=86_400, description="Interval length, seconds")],
+    aht_s: Annotated[float, Query(gt=0, le=86_400, description="Average handling time, seconds")],
+    target_s: Annotated[float, Query(ge=0, le=86_400, description="Answer within, seconds")],
+    service_level: Annotated[float, Query(ge=0, le=1, description="Share answered within target")],
+    shrinkage: Annotated[float, Query(ge=0, lt=1)] = 0.0,
+    max_occupancy: Annotated[float, Query(gt=0, le=1)] = 1.0,
+    patience_s: Annotated[float | None, Query(gt=0, le=86_400)] = None,
+    max_abandon: Annotated[float | None, Query(ge=0, le=1)] = None,
+    seats: Annotated[
+        int | None, Query(ge=0, le=MAX_SEATS, description="Evaluate this many seats too")
+    ] = None,
 ) -> dict[str, Any]:
     """Seats needed for one interval, and optionally how a given number of seats performs."""
     _result, out = erlang.answer(
@@ -222,16 +235,16 @@ def size_interval(
 def plan(
     session: DbSession,
     _user: Staff,
-    hotline_id: str | None = None,
-    weeks: int = 4,
-    smooth: int = 1,
+    hotline_id: FilterId = None,
+    weeks: Annotated[int, Query(ge=1, le=104, description="Weeks of call records (≤ 2 years)")] = 4,
+    smooth: Annotated[int, Query(ge=0, le=6, description="Half-hours averaged each side")] = 1,
     pool_weekdays: bool = False,
-    as_of: date | None = None,
-    target_s: float = 30.0,
-    service_level: float = 0.8,
-    max_abandon: float = 0.05,
-    aht_s: float = 1080.0,
-    patience_s: float = 180.0,
+    as_of: BoundedDate | None = None,
+    target_s: Annotated[float, Query(ge=0, le=86_400)] = 30.0,
+    service_level: Annotated[float, Query(ge=0, le=1)] = 0.8,
+    max_abandon: Annotated[float, Query(ge=0, le=1)] = 0.05,
+    aht_s: Seconds = 1080.0,
+    patience_s: Seconds = 180.0,
     detail: bool = False,
 ) -> dict[str, Any]:
     """The seats plan of one hotline (``hotline_id``) or of all, from the last ``weeks`` weeks."""
@@ -259,8 +272,8 @@ def plan(
 def live_calls(
     session: DbSession,
     _user: Staff,
-    province: str | None = None,
-    hotline_id: str | None = None,
+    province: Annotated[CleanText | None, Query(max_length=12)] = None,
+    hotline_id: FilterId = None,
 ) -> list[dict[str, Any]]:
     """Calls waiting, ringing or talking on every SIP node alive, crisis calls first."""
     rows = cluster_service.live_calls(session, province_code=province, hotline_id=hotline_id)
@@ -269,7 +282,10 @@ def live_calls(
 
 @router.post("/live/calls/{sip_call_id}/crisis")
 def mark_live_crisis(
-    sip_call_id: str, session: DbSession, settings: AppSettings, user: Staff
+    sip_call_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
 ) -> dict[str, Any]:
     """Mark a waiting call as crisis on the SIP node that holds it (which audits it)."""
     return cluster_service.forward_crisis(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -80,12 +81,22 @@ class TestImplausibleDates:
 
     @pytest.mark.parametrize(
         ("field", "value"),
-        [("valid_from", "0001-01-01"), ("valid_from", "1900-01-01"), ("valid_to", "9999-12-31")],
+        [("valid_from", "1949-09-30"), ("valid_from", "1900-01-01")],
     )
     def test_refused(self, session: Session, field: str, value: str) -> None:
         with pytest.raises(ImplausibleDate) as err:
             f.body(session, **{field: value})
         assert err.value.field == field and err.value.status_code == 422
+
+    @pytest.mark.parametrize(
+        ("field", "value"), [("valid_from", "0001-01-01"), ("valid_to", "9999-12-31")]
+    )
+    def test_dates_no_date_type_should_hold_are_refused_at_the_schema(
+        self, session: Session, field: str, value: str
+    ) -> None:
+        with pytest.raises(ValidationError) as err:
+            f.body(session, **{field: value})
+        assert err.value.errors()[0]["loc"] == (field,)
 
     def test_the_bounds_themselves_are_accepted(self, session: Session) -> None:
         body = f.body(session, valid_from="1949-10-01", valid_to="2100-12-31")

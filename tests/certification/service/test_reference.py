@@ -125,7 +125,7 @@ class TestSearchesAndDates:
         data = OccupationCreate(
             code="4-04-05-14",
             name="测试职业名称",
-            added_on=date(1, 1, 1),
+            added_on=date(1900, 1, 1),
             source="test source",
         )
         with pytest.raises(ImplausibleDate) as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -76,7 +77,7 @@ class TestIssuance:
 
 
 class TestImplausibleIssueDates:
-    @pytest.mark.parametrize("issued_on", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31)])
+    @pytest.mark.parametrize("issued_on", [date(1900, 1, 1), date(1999, 12, 31)])
     def test_refused_before_any_rule(
         self, session: Session, settings: Settings, issued_on: date
     ) -> None:
@@ -87,3 +88,9 @@ class TestImplausibleIssueDates:
                 session, f.issue_request(b.filing_no, issued_on=issued_on), settings, actor="t"
             )
         assert err.value.field == "issued_on"
+
+    @pytest.mark.parametrize("issued_on", [date(1, 1, 1), date(9999, 12, 31)])
+    def test_out_of_any_range_is_refused_at_the_schema(self, issued_on: date) -> None:
+        with pytest.raises(ValidationError) as err:
+            f.issue_request("S0000-46-0001", issued_on=issued_on)
+        assert err.value.errors()[0]["loc"] == ("issued_on",)

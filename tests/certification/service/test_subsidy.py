@@ -6,6 +6,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from minsheng.certification import demo, service
@@ -140,9 +141,10 @@ class TestDemoRules:
 class TestImplausibleSubsidyDates:
     @pytest.mark.parametrize(
         ("where", "value"),
-        [("issued_on", "9999-11-30"), ("applied_on", "0001-01-01"), ("paid_on", "9999-12-31")],
+        [("issued_on", "2016-12-31"), ("applied_on", "1900-01-01"), ("paid_on", "2016-06-30")],
     )
     def test_refused_by_name(self, where: str, value: str) -> None:
+        """Dates the schema allows (1900–2100) but no subsidy can have (before 2017)."""
         req = hainan_request()
         data = req.model_dump(mode="json")
         if where == "issued_on":
@@ -155,3 +157,15 @@ class TestImplausibleSubsidyDates:
             ]
         with pytest.raises(ImplausibleDate):
             service.decide_subsidy(SubsidyRequest.model_validate(data), Settings())
+
+    @pytest.mark.parametrize(
+        ("where", "value"), [("issued_on", "9999-11-30"), ("applied_on", "0001-01-01")]
+    )
+    def test_out_of_any_range_is_refused_at_the_schema(self, where: str, value: str) -> None:
+        data = hainan_request().model_dump(mode="json")
+        if where == "issued_on":
+            data["certificate"]["issued_on"] = value
+        else:
+            data["applied_on"] = value
+        with pytest.raises(ValidationError):
+            SubsidyRequest.model_validate(data)
