@@ -7,16 +7,20 @@ Hierarchy::
     │   ├── HotlineNotFound
     │   ├── CounsellorNotFound
     │   ├── CallNotFound
-    │   └── FollowUpNotFound
+    │   ├── FollowUpNotFound
+    │   └── ShiftNotFound
     ├── Conflict
     │   ├── DuplicateHotline
     │   ├── OverlappingRegions       two hotlines of one level claim the same region
-    │   └── CounsellorOnTwoHotlines
+    │   ├── CounsellorOnTwoHotlines
+    │   ├── CounsellorNotEligible    lacks the qualification or training the line requires
+    │   └── ShiftBreaksRule          a shift against the working-time, rest or availability rules
     └── InvalidInput
         ├── InvalidNumber            a caller number that is not a phone number at all
         ├── InvalidHours             an impossible opening-hours string
         ├── InvalidHotline           any other bad hotline field
-        └── InvalidImport            a bad import file; ``extra["problems"]`` lists every row
+        ├── InvalidImport            a bad import file; ``extra["problems"]`` lists every row
+        └── InvalidRoster            a roster request that cannot be solved as given
 """
 
 from __future__ import annotations
@@ -65,4 +69,20 @@ class InvalidHotline(InvalidInput):
 
 
 class InvalidImport(InvalidInput):
+    pass
+
+
+class ShiftNotFound(NotFound):
+    pass
+
+
+class CounsellorNotEligible(Conflict):
+    pass
+
+
+class ShiftBreaksRule(Conflict):
+    pass
+
+
+class InvalidRoster(InvalidInput):
     pass
