@@ -97,7 +97,8 @@ class RosterPolicy:
     min_rest_h: float = 11.0
     weekly_hours_max: float = 40.0
     min_seats: int = MIN_SEATS
-    time_limit_s: float = 10.0
+    time_limit_s: float = 10.0  # step 1 (proves its optimum well within this in practice)
+    assign_time_limit_s: float = 2.0  # step 2, started from the greedy assignment
     version: str = ROSTER_VERSION
 
     def validate(self) -> None:
@@ -315,6 +316,8 @@ def can_work(p: Person, shift: PlannedShift, policy: RosterPolicy) -> bool:
     span = range(shift.start, shift.end)
     if p.available is not None and any(t not in p.available for t in span):
         return False
+    if not p.busy:
+        return True
     rest = int(policy.min_rest_h * 2)
     return not any(t in p.busy for t in range(shift.start - rest, shift.end + rest))
 
@@ -346,6 +349,7 @@ def assign(
         return Assignment(done, sum(sh.type.work for sh in shifts), 0, "OPTIMAL")
     model = cp_model.CpModel()
     rest = int(policy.min_rest_h * 2)
+    longest = max(sh.type.length for sh in shifts)
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     for i, sh in enumerate(shifts):
         for j, p in enumerate(people):
@@ -361,16 +365,23 @@ def assign(
     for j, mine in by_person.items():
         p = people[j]
         mine.sort(key=lambda i: shifts[i].start)
-        # One shift a day, and the rest between two shifts (cliques at each shift's start).
-        for i in mine:
+        # One shift a day, and the rest between two shifts (cliques at each shift's start: the
+        # shifts that started earlier and end less than the rest before it).
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for pos, i in enumerate(mine):
+            per_day[shifts[i].day].append(x[i, j])
             s_i = shifts[i].start
-            clique = [
-                x[k, j]
-                for k in mine
-                if shifts[k].start <= s_i < shifts[k].end + rest or shifts[k].day == shifts[i].day
-            ]
+            clique = [x[i, j]]
+            k = pos - 1
+            while k >= 0 and shifts[mine[k]].start >= s_i - longest - rest:
+                if s_i < shifts[mine[k]].end + rest:
+                    clique.append(x[mine[k], j])
+                k -= 1
             if len(clique) > 1:
                 model.add_at_most_one(clique)
+        for same_day in per_day.values():
+            if len(same_day) > 1:
+                model.add_at_most_one(same_day)
         weeks: dict[int, list[int]] = defaultdict(list)
         for i in mine:
             weeks[week_of(shifts[i].day, first_weekday)].append(i)
@@ -381,14 +392,14 @@ def assign(
     for (i, j), v in x.items():
         model.add_hint(v, hint.get(i) == j)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = policy.time_limit_s
+    solver.parameters.max_time_in_seconds = policy.assign_time_limit_s
     solver.parameters.num_workers = 1
     status = solver.solve(model)
     out: list[PlannedShift] = []
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         who = {i: people[j].id for (i, j), v in x.items() if solver.value(v)}
-    else:
-        who = {}
+    else:  # no better assignment within the time limit: keep the greedy one
+        who = {i: people[j].id for i, j in hint.items()}
     for i, sh in enumerate(shifts):
         out.append(PlannedShift(sh.start, sh.type, who.get(i)))
     filled = sum(s.type.work for s in out if s.counsellor is not None)

@@ -214,6 +214,19 @@ def _steps(intervals: Iterable[Interval], lo: datetime, hi: datetime) -> list[tu
     return out
 
 
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """One interval per unbroken stretch of each counsellor (available → talking → wrap-up … is
+    one stretch on duty)."""
+    out: list[Interval] = []
+    for iv in sorted(intervals, key=lambda i: (i.who, i.start)):
+        if out and out[-1].who == iv.who and iv.start <= out[-1].end:
+            if iv.end > out[-1].end:
+                out[-1] = Interval(iv.who, out[-1].start, iv.end)
+        else:
+            out.append(iv)
+    return out
+
+
 def measure_day(
     intervals: Sequence[Interval],
     day_start: datetime,
@@ -241,19 +254,26 @@ def measure_day(
             low = min(low, steps[j][1])
             j += 1
         per_half.append(low)
-    opened = sorted(set(open_half_hours))
-    gaps: list[Gap] = []
-    for h in opened:
+    ranges: list[tuple[datetime, datetime]] = []
+    for h in sorted(set(open_half_hours)):
         a = day_start + timedelta(minutes=30 * h)
-        b = a + timedelta(minutes=30)
-        for (t, level), (t2, _) in itertools.pairwise(bounds):
+        if ranges and ranges[-1][1] == a:
+            ranges[-1] = (ranges[-1][0], a + timedelta(minutes=30))
+        else:
+            ranges.append((a, a + timedelta(minutes=30)))
+    gaps: list[Gap] = []
+    for (t, level), (t2, _) in itertools.pairwise(bounds):
+        if level >= MIN_SEATS:
+            continue
+        for a, b in ranges:
             s, e = max(t, a), min(t2, b)
-            if s < e and level < MIN_SEATS:
-                if gaps and gaps[-1].end == s:
-                    last = gaps[-1]
-                    gaps[-1] = Gap(last.start, e, max(last.seats, level))
-                else:
-                    gaps.append(Gap(s, e, level))
+            if s >= e:
+                continue
+            if gaps and gaps[-1].end == s:
+                last = gaps[-1]
+                gaps[-1] = Gap(last.start, e, max(last.seats, level))
+            else:
+                gaps.append(Gap(s, e, level))
     return DayStaffing(per_half, round(seconds_ok / 3600, 3), gaps)
 
 

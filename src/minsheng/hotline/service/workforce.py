@@ -410,7 +410,11 @@ def generate_roster(
     monday = start - timedelta(days=first_weekday)
     last_sunday = end + timedelta(days=(7 - end.weekday()) % 7)
     own = defaultdict(list)
-    for s in list_shifts(session, start=monday - timedelta(days=1), end=last_sunday):
+    # A counsellor answers for one line, so their other shifts are this line's shifts.
+    week_shifts = list_shifts(
+        session, start=monday - timedelta(days=1), end=last_sunday, hotline_id=h.id
+    )
+    for s in week_shifts:
         if s.counsellor_id is not None:
             own[s.counsellor_id].append(s)
     people: list[roster.Person] = []
@@ -564,10 +568,22 @@ def staffing(
         if s.counsellor_id is not None:
             for a, b in working_intervals(s):
                 rostered[s.hotline_id].append(wf.Interval(s.counsellor_id, a, b))
+
+    def by_day(intervals: list[wf.Interval]) -> dict[int, list[wf.Interval]]:
+        out: dict[int, list[wf.Interval]] = defaultdict(list)
+        for iv in wf.merge_intervals(intervals):
+            first = max(0, (iv.start.astimezone(BEIJING).date() - start).days)
+            last = min(days - 1, (iv.end.astimezone(BEIJING).date() - start).days)
+            for d in range(first, last + 1):
+                out[d].append(iv)
+        return out
+
     lines = []
     for h in hotlines:
         opened = open_slots(h.hours)
         day_rows = []
+        actual_by_day = by_day(actual.get(h.id, []))
+        rostered_by_day = by_day(rostered.get(h.id, []))
         for d in range(days):
             day = start + timedelta(days=d)
             wd = day.weekday()
@@ -576,8 +592,8 @@ def staffing(
                 midnight(day),
                 declared_seats=h.seats,
                 open_half_hours=[s for s in range(48) if (wd, s) in opened],
-                rostered=rostered.get(h.id, []),
-                actual=actual.get(h.id, []),
+                rostered=rostered_by_day.get(d, []),
+                actual=actual_by_day.get(d, []),
             )
             day_rows.append(verdict.to_dict(BEIJING))
         lines.append(
