@@ -359,7 +359,7 @@ def load(
 
 def save_seat_states(session: Session, changes: list[CounsellorChanged]) -> int:
     """The engine's seat changes as the seat-state history (each row ends at the next change)."""
-    hotline_of = dict(session.execute(select(Counsellor.id, Counsellor.hotline_id)).tuples().all())
+    hotline_of = dict(session.execute(select(Counsellor.id, Counsellor.hotline_id)).all())
     rows: list[dict[str, Any]] = []
     open_row: dict[str, dict[str, Any]] = {}
     for ev in sorted(changes, key=lambda e: e.at):

@@ -102,14 +102,14 @@ def monthly_report(
         select(Call.hotline_id, Assessment.handover_to)
         .join(Call, Call.id == Assessment.call_id)
         .where(Call.arrived_at >= lo, Call.arrived_at < hi, Assessment.handover_to.is_not(None))
-    ).tuples():
+    ):
         handovers[hid or "(none)"][to or ""] += 1
     follow: dict[str, Counter[str]] = defaultdict(Counter)
     for hid, done_at, due_at in session.execute(
         select(Call.hotline_id, FollowUp.done_at, FollowUp.due_at)
         .join(Call, Call.id == FollowUp.call_id)
         .where(Call.arrived_at >= lo, Call.arrived_at < hi)
-    ).tuples():
+    ):
         key = hid or "(none)"
         if done_at is not None:
             follow[key]["done"] += 1

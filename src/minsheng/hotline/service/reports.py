@@ -92,9 +92,7 @@ def kpis(
                 select(CallAttempt.call_id, CallAttempt.hotline_id)
                 .join(Call, Call.id == CallAttempt.call_id)
                 .where(Call.arrived_at >= start, Call.arrived_at < end, CallAttempt.seq == 0)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         province_of = {
             h.id: line_province(h.level, list(h.regions)) for h in list_hotlines(session)

@@ -283,7 +283,7 @@ def create_shift(session: Session, data: ShiftCreate, *, actor: str) -> Shift:
                 extra={"rule": "roster-assignment", "version": roster.ROSTER_VERSION},
             )
         raise ShiftBreaksRule(
-            f"less than {policy.min_rest_h:g} h between this shift and shift {other.id}",
+            f"less than {policy.min_rest_h:g} h rest between this shift and shift {other.id}",
             field="start",
             extra={"rule": "break-and-rest", "version": roster.ROSTER_VERSION},
         )
