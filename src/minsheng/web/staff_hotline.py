@@ -45,6 +45,7 @@ LIVE_REFRESH_S = 5
 
 
 def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
+    now = datetime.now(BEIJING)
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
@@ -71,7 +72,10 @@ def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
         "state_label": STATE_LABEL,
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
-        "updated": datetime.now(BEIJING).strftime("%H:%M:%S"),
+        "updated": now.strftime("%H:%M:%S"),
+        "absent": hotline_service.rostered_not_signed_in(
+            session, at=now, hotline_id=hotline or None
+        ),
     }
 
 

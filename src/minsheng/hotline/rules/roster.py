@@ -201,9 +201,12 @@ def solve_shifts(
     policy: RosterPolicy | None = None,
     capacity: Sequence[int] | None = None,
     covered: Sequence[int] | None = None,
+    people_per_day: Sequence[int] | None = None,
 ) -> ShiftSolution:
     """Step 1: the fewest staffed half hours covering ``need`` (per slot), given counsellors
-    ``capacity`` per slot (default unlimited) and seats already ``covered`` by kept shifts.
+    ``capacity`` per slot (default unlimited), seats already ``covered`` by kept shifts, and
+    ``people_per_day`` who may work each day (at most one shift each, so at most that many
+    shifts start on the day).
 
     Identical inputs (many lines share hours, seats and staff size) are solved once."""
     policy = policy or RosterPolicy()
@@ -212,7 +215,8 @@ def solve_shifts(
     cap = tuple(capacity) if capacity is not None else (10**6,) * horizon
     if len(cov) != horizon or len(cap) != horizon:
         raise RosterInputError("capacity and covered must match need in length", "capacity")
-    found = _solve_cached(tuple(need), cap, cov, policy)
+    per_day = tuple(people_per_day) if people_per_day is not None else None
+    found = _solve_cached(tuple(need), cap, cov, per_day, policy)
     return ShiftSolution(
         list(found.shifts),
         found.staffed_slots,
@@ -228,6 +232,7 @@ def _solve_cached(
     need: tuple[int, ...],
     cap: tuple[int, ...],
     covered: tuple[int, ...],
+    per_day: tuple[int, ...] | None,
     policy: RosterPolicy,
 ) -> ShiftSolution:
     types = policy.shift_types()
@@ -259,6 +264,13 @@ def _solve_cached(
                 cover[t].append((y, 1))
             for t in span:
                 present[t].append(y)
+    if per_day is not None:
+        starting: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for y, s, _st in variables:
+            starting[s // SLOTS_PER_DAY].append(y)
+        for d, ys in starting.items():
+            if d < len(per_day):
+                model.add(sum(ys) <= per_day[d])
     for t in range(horizon):
         if target[t] > 0:
             model.add(sum(y for y, _ in cover[t]) >= target[t])

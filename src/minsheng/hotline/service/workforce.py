@@ -454,7 +454,13 @@ def generate_roster(
         for t in range(horizon):
             if t // 48 in eligible and (available is None or t in available):
                 capacity[t] += 1
-    solution = roster.solve_shifts(need, policy=policy, capacity=capacity, covered=covered)
+    per_day = [
+        sum(1 for p in people if p.eligible_days is None or d in p.eligible_days)
+        for d in range(days)
+    ]
+    solution = roster.solve_shifts(
+        need, policy=policy, capacity=capacity, covered=covered, people_per_day=per_day
+    )
     if solution.status not in ("OPTIMAL", "FEASIBLE"):
         raise InvalidRoster(f"the solver found no roster ({solution.status})", field="hotline_id")
     assignment = roster.assign(solution.shifts, people, first_weekday=first_weekday, policy=policy)
