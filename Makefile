@@ -1,12 +1,15 @@
 # The README's two commands. Both create .venv when missing and (re)install when pyproject.toml
-# changes, so a fresh machine with Python 3.11, pip and make needs nothing else.
+# changes; `make test` also provisions the system tools the tests need (.ci/tools): as root it
+# installs them with apt-get, otherwise it stops at once with one line naming what to install.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+PYTEST_ARGS ?=
+
+.PHONY: run test lint provision bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +33,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest
+provision:
+	@bash .ci/provision
+
+test: provision lint
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

@@ -22,8 +22,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from minsheng.enforcement import catalog, rules, rules_input
-from minsheng.enforcement.rules_base import Harm, PartyKind
+from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules import inputs as rules_input
+from minsheng.enforcement.rules.base import Harm, PartyKind
+from minsheng.enforcement.service import catalog
 
 TODAY = date(2026, 11, 27)
 

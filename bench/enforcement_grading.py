@@ -2,7 +2,7 @@
 
 Builds a scratch SQLite database (migrated like production) holding 200,000 firms and a year of
 records — routine inspections (≈2.5 per firm), penalty decisions (≈1 in 8 firms) and industry
-records (≈1 in 5 firms) — then times ``supervision.grade_year`` end to end: the grouped queries,
+records (≈1 in 5 firms) — then times ``service.grade_year`` end to end: the grouped queries,
 the points table on every firm, and writing 200,000 grade rows with their breakdowns.
 
 Printed beside it, measured in the same run:
@@ -25,11 +25,13 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from minsheng.core import migrate
+from minsheng.core import creditcode, migrate
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.enforcement import catalog, creditcode, rules_grading, supervision
+from minsheng.enforcement import service
 from minsheng.enforcement.models import Case, Decision, IndustryRecord, Inspection, Party
+from minsheng.enforcement.rules import grading as rules_grading
+from minsheng.enforcement.service import catalog
 
 KINDS = ("award", "safety_standard_site", "complaint_upheld", "safety_hazard_order", "wage_arrears")
 
@@ -163,7 +165,7 @@ def main() -> None:
 
         with session_scope(factory) as session:
             t0 = time.perf_counter()
-            summaries = supervision.summaries_for_year(session, 2026)
+            summaries = service.summaries_for_year(session, 2026)
             baseline = time.perf_counter() - t0
         table = catalog.grading_table()
         t0 = time.perf_counter()
@@ -171,7 +173,7 @@ def main() -> None:
         pure = time.perf_counter() - t0
         with session_scope(factory) as session:
             t0, c0 = time.perf_counter(), time.process_time()
-            graded = supervision.grade_year(session, 2026, actor="bench")
+            graded = service.grade_year(session, 2026, actor="bench")
             session.flush()
             end_to_end = time.perf_counter() - t0
             cpu = time.process_time() - c0

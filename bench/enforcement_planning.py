@@ -23,8 +23,7 @@ import json
 import random
 import time
 
-from minsheng.enforcement import catalog
-from minsheng.enforcement.rules_planning import (
+from minsheng.enforcement.rules.planning import (
     GRADES,
     GradePolicy,
     Inspector,
@@ -32,6 +31,7 @@ from minsheng.enforcement.rules_planning import (
     Target,
     plan_year,
 )
+from minsheng.enforcement.service import catalog
 
 
 def main() -> None:

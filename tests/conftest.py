@@ -9,15 +9,21 @@ database through its URL, as they do in production.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Engine, create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -28,6 +34,81 @@ from minsheng.core.db import make_engine, make_sessionmaker
 
 TEST_SECRET = "test-secret-key-not-for-production"
 PG_URL = os.environ.get("MINSHENG_TEST_DATABASE_URL", "")
+REPO = Path(__file__).resolve().parents[1]
+
+
+# System tools ----------------------------------------------------------------------------------
+# .ci/tools names each system tool, its Debian package and the tests that need it. Those tests are
+# marked ``server`` (they start a real server, and the database does not matter to them: CI runs
+# them once, in the SQLite pass); a run that selected one of them while its tool is missing stops
+# before any test runs, with one line saying what to install.
+
+
+class Tool:
+    def __init__(self, line: str) -> None:
+        fields = line.split()
+        self.name, self.package, self.tests = fields[0], fields[-2], fields[-1]
+        self.check = " ".join(fields[1:-2])
+        override = os.environ.get("MINSHENG_" + self.name.upper().replace("-", "_"))
+        if override:
+            self.check = override
+
+    def present(self) -> bool:
+        if self.check.startswith("font:"):
+            try:
+                fonts = subprocess.run(
+                    ["fc-list"], capture_output=True, text=True, check=False
+                ).stdout
+            except FileNotFoundError:
+                return False
+            return re.search(self.check.removeprefix("font:"), fonts, re.IGNORECASE) is not None
+        if self.check.startswith("/"):
+            return os.access(self.check, os.X_OK)
+        return shutil.which(self.check) is not None
+
+    def needed_by(self, item: pytest.Item) -> bool:
+        return item.path.resolve().as_posix().startswith((REPO / self.tests).as_posix())
+
+
+def system_tools() -> list[Tool]:
+    lines = (REPO / ".ci" / "tools").read_text(encoding="utf-8").splitlines()
+    return [Tool(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "demo(system): the test's database starts as a copy of that system's demo data",
+    )
+    config.addinivalue_line(
+        "markers", "server: needs a system tool from .ci/tools; runs once in CI (SQLite pass)"
+    )
+    # Nothing a test runs may touch the developer's own data directory.
+    os.environ["MINSHENG_VAR_DIR"] = str(REPO / "test-output" / "var")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tools = system_tools()
+    for item in items:
+        if any(tool.needed_by(item) for tool in tools):
+            item.add_marker(pytest.mark.server)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop before the first test when a selected test needs a tool that is not installed."""
+    missing = [
+        tool
+        for tool in system_tools()
+        if any(tool.needed_by(item) for item in session.items) and not tool.present()
+    ]
+    if missing:
+        names = ", ".join(t.name for t in missing)
+        packages = " ".join(dict.fromkeys(t.package for t in missing))
+        pytest.exit(
+            f"missing: {names} — run `sudo make provision` or `sudo apt-get install {packages}`",
+            returncode=4,
+        )
 
 
 def is_postgres() -> bool:
@@ -51,6 +132,36 @@ def drop_scratch_pg(scratch_url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     admin.dispose()
+
+
+# Hypothesis: no per-example deadline. It is a timed assertion (200 ms by default) that fails on a
+# busy CI machine though nothing is wrong; speed is measured in bench/, not in unit tests.
+hypothesis_settings.register_profile("minsheng", deadline=None)
+hypothesis_settings.load_profile("minsheng")
+
+
+# Clock -----------------------------------------------------------------------------------------
+# MINSHENG_TEST_NOW=2026-12-31T23:59:30+08:00 starts every test at that moment (the clock then
+# ticks on): CI runs the suite so at awkward times, to prove that no test depends on the wall clock.
+FROZEN_AT = os.environ.get("MINSHENG_TEST_NOW", "")
+
+
+@contextmanager
+def frozen_clock() -> Iterator[None]:
+    """The clock CI asked for (``MINSHENG_TEST_NOW``), or the real one."""
+    if not FROZEN_AT:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(FROZEN_AT), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    with frozen_clock():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +197,71 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_templates(
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], str]]:
+    """``demo_templates("enforcement")`` → a migrated database holding that system's demo data,
+    loaded by ``minsheng demo load enforcement`` once per session (a SQLite file or a PostgreSQL
+    URL); tests get a copy of it through ``@pytest.mark.demo("enforcement")``."""
+    built: dict[str, str] = {}
+
+    def get(system: str) -> str:
+        if system in built:
+            return built[system]
+        var_dir = tmp_path_factory.mktemp(f"demo-{system}")
+        if is_postgres():
+            url = create_scratch_pg(PG_URL, f"demo_{system[:4]}")
+            migrate.upgrade(Settings(database_url=url, secret_key=TEST_SECRET))
+        else:
+            path = var_dir / "demo.db"
+            shutil.copyfile(migrated_template, path)
+            url = f"sqlite:///{path}"
+        settings = Settings(database_url=url, secret_key=TEST_SECRET, var_dir=var_dir)
+        with frozen_clock():
+            result = Cli(settings)("demo", "load", system)
+        assert result.exit_code == 0, result.output
+        built[system] = url if is_postgres() else str(path)
+        return built[system]
+
+    yield get
+    if is_postgres():
+        for url in built.values():
+            drop_scratch_pg(url)
+
+
+def copy_pg_database(template_url: str, label: str) -> str:
+    """A new PostgreSQL database copied from ``template_url``'s (no one may be connected to it)."""
+    url = make_url(template_url)
+    name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, migrated_template: str, tmp_path: Path
+) -> Iterator[str]:
+    """The test's own database: empty (migrated), or with ``@pytest.mark.demo(system)`` a copy
+    of that system's demo data."""
+    marker = request.node.get_closest_marker("demo")
+    template = migrated_template
+    if marker is not None:
+        template = request.getfixturevalue("demo_templates")(marker.args[0])
+        if is_postgres():
+            url = copy_pg_database(template, "d")
+            yield url
+            drop_scratch_pg(url)
+            return
     if is_postgres():
         yield migrated_template
         _truncate_all(migrated_template)
         return
     path = tmp_path / "test.db"
-    shutil.copyfile(migrated_template, path)
+    shutil.copyfile(template, path)
     yield f"sqlite:///{path}"
 
 
@@ -147,6 +315,36 @@ def staff_token(session_factory: sessionmaker[Session]) -> Callable[[str], dict[
     return make
 
 
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the database (for "changed nothing" assertions)."""
+    with engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        return {
+            name: conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in names
+        }
+
+
+def count(session: Session, model: type) -> int:
+    """Rows of one model's table, as ``session`` sees them."""
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 right now (for a test's own server: SIP
+    and its control and media ports use UDP, HTTP uses TCP)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 class Cli:
     """Runs ``minsheng …`` in-process against the test database."""
 
@@ -177,7 +375,7 @@ def _deterministic_lookup_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     PostgreSQL, into the next test's emptied tables) and open connections on engines a test has
     already disposed; every test (certification, web, ...) therefore runs without it.
     """
-    from minsheng.certification import service_verify
+    from minsheng.certification.service import verify as service_verify
 
     monkeypatch.setattr(service_verify, "background_flush", False)
     yield

@@ -12,6 +12,7 @@ from minsheng.core import auth, migrate
 from minsheng.core.cli import app as core_app
 from minsheng.core.cli_support import ErrorRenderingGroup, cli_session, echo_json
 from minsheng.core.config import get_settings
+from minsheng.core.db import describe_url
 from minsheng.enforcement.cli import app as enforcement_app
 from minsheng.hotline.cli import app as hotline_app
 
@@ -54,25 +55,32 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
-    """Apply migrations (default: all heads)."""
-    migrate.upgrade(get_settings(), revision)
-    typer.echo(f"database at {revision}")
+    """Apply migrations (default: all heads) to the configured database, and say which one."""
+    settings = get_settings()
+    migrate.upgrade(settings, revision)
+    typer.echo(f"database {describe_url(settings.effective_database_url)} at {revision}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
     """Revert migrations (default: everything)."""
-    migrate.downgrade(get_settings(), revision)
-    typer.echo(f"database at {revision}")
+    settings = get_settings()
+    migrate.downgrade(settings, revision)
+    typer.echo(f"database {describe_url(settings.effective_database_url)} at {revision}")
 
 
 @demo_app.command("load")
-def demo_load() -> None:
-    """Load demo data for every system (safe to run again)."""
+def demo_load(
+    systems: Annotated[
+        list[str] | None,
+        typer.Argument(help="hotline, certification, enforcement (default: all three)"),
+    ] = None,
+) -> None:
+    """Load demo data (safe to run again: data already there is left alone)."""
     from minsheng.demo import load_all
 
     with cli_session() as session:
-        echo_json(load_all(session))
+        echo_json(load_all(session, systems or ()))
 
 
 @users_app.command("create")

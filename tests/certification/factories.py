@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from minsheng.certification import service, service_reference
+from minsheng.certification import service
 from minsheng.certification.models import Body
 from minsheng.certification.schemas import BodyCreate, CertificateIssue
 from minsheng.core.idnumber import check_character
@@ -21,8 +21,8 @@ def make_id(first17: str = "11010519900307123") -> str:
 
 
 def reference(session: Session) -> None:
-    service_reference.load_reference(session)
-    service_reference.load_demo_standards(session)
+    service.load_reference(session)
+    service.load_demo_standards(session)
 
 
 def body(session: Session, **overrides: Any) -> Body:

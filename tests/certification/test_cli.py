@@ -36,7 +36,7 @@ def test_number_decode_exits_zero_either_way(cli: Cli) -> None:
 
 
 def test_demo_verify_scan_and_subsidy(cli: Cli, tmp_path: Path) -> None:
-    loaded = json.loads(cli("demo", "load").stdout)["certification"]
+    loaded = json.loads(cli("demo", "load", "certification").stdout)["certification"]
     number = loaded["certificates"][0]
     r = cli("certs", "verify", "--name", "张伟", "--number", number, "--json")
     assert r.exit_code == 0, r.output
@@ -83,7 +83,7 @@ def test_demo_verify_scan_and_subsidy(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_import_reports_lines(cli: Cli, tmp_path: Path) -> None:
-    cli("demo", "load")
+    cli("demo", "load", "certification")
     path = tmp_path / "c.csv"
     path.write_text(
         "number,name,id_number,occupation_code,level,body_code,issued_on\n"

@@ -55,10 +55,10 @@ def test_staff_issue_then_public_verify(
     std += "X1,4-09-07-04,碳排放管理员,1,2021-01-01,4\n"
     wrong = client.post(f"{API}/certificates/import", content=std, headers=headers)
     assert wrong.status_code == 422 and wrong.json()["error"] == "ImportRejected"
-    from minsheng.certification import service_reference
+    from minsheng.certification import service
 
     with client.app.state.sessionmaker() as s:  # type: ignore[attr-defined]
-        service_reference.import_standards(s, std, actor="t")
+        service.import_standards(s, std, actor="t")
         s.commit()
     issued = client.post(f"{API}/certificates", json=req, headers=headers)
     assert issued.status_code == 201, issued.json()

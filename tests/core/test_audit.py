@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import audit
 from minsheng.core.audit import AuditEntry
 from minsheng.core.auth import User, create_user
+from tests.conftest import count
 
 
-def count(factory: sessionmaker[Session], model: type) -> int:
+def count_in(factory: sessionmaker[Session], model: type) -> int:
     with factory() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+        return count(s, model)
 
 
 def test_audit_row_commits_with_its_change(session_factory: sessionmaker[Session]) -> None:
@@ -24,7 +25,7 @@ def test_audit_row_commits_with_its_change(session_factory: sessionmaker[Session
             s.commit()
     finally:
         audit.current_request_id.reset(token)
-    assert count(session_factory, User) == 1
+    assert count_in(session_factory, User) == 1
     with session_factory() as s:
         entry = s.scalars(select(AuditEntry)).one()
         assert (entry.actor, entry.action) == ("tester", "user.create")
@@ -37,8 +38,8 @@ def test_rollback_leaves_no_audit_row(session_factory: sessionmaker[Session]) ->
     with session_factory() as s:
         create_user(s, name="bob", role="hotline")
         s.rollback()
-    assert count(session_factory, User) == 0
-    assert count(session_factory, AuditEntry) == 0
+    assert count_in(session_factory, User) == 0
+    assert count_in(session_factory, AuditEntry) == 0
 
 
 def test_audit_is_append_only(session: Session) -> None:

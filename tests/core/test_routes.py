@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -93,3 +94,15 @@ def test_admin_reads_audit(
     assert client.get("/api/core/me", headers=headers).json()["role"] == "admin"
     rows = client.get("/api/core/audit", headers=headers).json()
     assert rows and rows[0]["action"] == "user.create"
+
+
+def test_unmigrated_database_is_a_503_naming_the_fix(tmp_path: Path) -> None:
+    empty = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", secret_key="k")
+    app = create_app(empty)
+    with TestClient(app) as c:
+        r = c.get("/api/core/me", headers={"Authorization": "Bearer some-token"})
+    app.state.engine.dispose()
+    assert r.status_code == 503
+    body = r.json()
+    assert body["error"] == "DatabaseNotMigrated"
+    assert "run `minsheng db upgrade`" in body["detail"] and "empty.db" in body["detail"]

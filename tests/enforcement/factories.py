@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minsheng.core import creditcode
 from minsheng.core.idnumber import check_character
-from minsheng.enforcement import creditcode, service
+from minsheng.enforcement import schemas, service
 from minsheng.enforcement.models import Party
 from tests.conftest import TEST_SECRET
 
@@ -29,6 +30,12 @@ def credit_code(seq: int | None = None) -> str:
     return creditcode.with_check("91460107" + body)
 
 
+def _create(session: Session, args: dict[str, Any]) -> Party:
+    today = args.pop("today", None)
+    data = schemas.PartyCreate.model_validate(args)
+    return service.create_party(session, data, key=KEY, actor="test", today=today)
+
+
 def person(session: Session, **kw: Any) -> Party:
     args: dict[str, Any] = {
         "kind": "person",
@@ -38,7 +45,7 @@ def person(session: Session, **kw: Any) -> Party:
         "registered_on": date(2020, 1, 1),
     }
     args.update(kw)
-    return service.create_party(session, key=KEY, actor="test", **args)
+    return _create(session, args)
 
 
 def organisation(session: Session, **kw: Any) -> Party:
@@ -50,7 +57,7 @@ def organisation(session: Session, **kw: Any) -> Party:
         "registered_on": date(2020, 1, 1),
     }
     args.update(kw)
-    return service.create_party(session, key=KEY, actor="test", **args)
+    return _create(session, args)
 
 
 def decide_json(**kw: Any) -> dict[str, Any]:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from minsheng.core import audit
+from minsheng.core.audit import AuditEntry
 from tests.conftest import Cli
 from tests.enforcement.factories import credit_code, decide_json
 
@@ -127,3 +132,54 @@ def test_party_case_and_plan_commands(cli: Cli) -> None:
         "123",
     )
     assert json.loads(bad.stderr.strip())["error"] == "InvalidCreditCode"
+
+
+def test_officer_is_case_data_and_the_audit_names_the_os_user(
+    cli: Cli, session_factory: sessionmaker[Session]
+) -> None:
+    r = cli(
+        "enforcement",
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "shop",
+        "--name",
+        "琼山区测试商店",
+        "--credit-code",
+        credit_code(),
+        "--registered-on",
+        "2020-01-01",
+    )
+    assert r.exit_code == 0, r.output
+    party = json.loads(r.stdout)["id"]
+    r = cli(
+        "enforcement",
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "ZD-01",
+        "--discovery",
+        "patrol",
+        "--occurred-on",
+        "2026-02-01",
+        "--discovered-on",
+        "2026-02-01",
+        "--officer",
+        "王海",
+    )
+    assert r.exit_code == 0, r.output
+    case = json.loads(r.stdout)["id"]
+    shown = json.loads(cli("enforcement", "cases", "show", str(case)).stdout)
+    assert shown["officer"] == "王海"
+    assert [e["officer"] for e in shown["events"]] == ["王海"]
+    with session_factory() as s:
+        actors = set(s.scalars(select(AuditEntry.actor)))
+    assert actors == {audit.cli_actor()}
+    # A malformed option is refused by the API's schema, naming the field.
+    bad = cli("enforcement", "inspectors", "add", "X" * 21, "名")
+    assert bad.exit_code == 1
+    assert json.loads(bad.stderr.strip())["field"] == "code"

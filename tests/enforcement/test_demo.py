@@ -9,10 +9,9 @@ import pytest
 from tests.conftest import Cli
 
 
-@pytest.mark.slow
+@pytest.mark.demo("enforcement")
 def test_demo_stats_reproduce_the_article(cli: Cli) -> None:
-    assert cli("demo", "load").exit_code == 0
-    again = cli("demo", "load")
+    again = cli("demo", "load", "enforcement")
     assert json.loads(again.stdout)["enforcement"] == {"skipped": "demo data present"}
     r = cli("enforcement", "stats", "--json")
     assert r.exit_code == 0, r.output

@@ -86,7 +86,13 @@ def test_case_workflow_over_http(
     assert [c["id"] for c in listed] == [case]
     assert client.get(f"{API}/cases", params={"status": "lost"}, headers=h).status_code == 422
     shown = client.get(f"{API}/cases/{case}", headers=h).json()
-    assert shown["events"][0]["officer"].startswith("enforcement-")
+    officer = shown["events"][0]["officer"]
+    assert officer.startswith("enforcement-")  # the case names the officer
+    rows = client.get(
+        "/api/core/audit", params={"table": "enf_cases"}, headers=staff_token("admin")
+    ).json()
+    assert rows
+    assert {row["actor"] for row in rows} == {f"user:{officer}"}  # the audit names the actor
     stats = client.get(f"{API}/stats", headers=h).json()
     assert stats["commitments"]["total"] == 1
 

@@ -6,18 +6,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
-from minsheng.core.errors import InvalidInput
+from minsheng.core.creditcode import InvalidCreditCode
+from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.core.idnumber import InvalidIdNumber
-from minsheng.enforcement import service, stats, supervision
+from minsheng.enforcement import schemas, service
 from minsheng.enforcement.errors import (
     CaseStepOutOfOrder,
+    DuplicateConflictOfInterest,
+    DuplicateInspector,
     DuplicateParty,
     FineOutOfRange,
-    InvalidCreditCode,
+    GradeNotFound,
     InvalidDate,
     UnknownItem,
 )
@@ -30,13 +33,11 @@ from minsheng.enforcement.models import (
     Grade,
     Party,
 )
+from tests.conftest import count
 from tests.enforcement import factories as f
 
 TODAY = date(2026, 11, 27)
-
-
-def count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+ACTOR = "user:tester"  # the audit actor; the officers below are case data
 
 
 class TestParties:
@@ -50,13 +51,13 @@ class TestParties:
         out = service.party_dict(p)
         assert out["name"] == "符*南"
         assert number not in str(out)
-        found = service.find_party(session, key=f.KEY, id_number=number.lower())
+        found = service.get_party_by_identifier(session, key=f.KEY, id_number=number.lower())
         assert found.id == p.id
 
     def test_organisation_by_credit_code(self, session: Session) -> None:
         code = f.credit_code(3)
         p = f.organisation(session, credit_code=code)
-        assert service.find_party(session, key=f.KEY, credit_code=code).id == p.id
+        assert service.get_party_by_identifier(session, key=f.KEY, credit_code=code).id == p.id
         with pytest.raises(DuplicateParty):
             f.organisation(session, credit_code=code)
 
@@ -73,59 +74,90 @@ class TestParties:
         assert count(session, Party) == 0
 
 
-def first_case(session: Session, party: Party, **kw: object) -> Case:
-    args = {
+def first_case(session: Session, party: Party, officer: str = "王执法", **kw: object) -> Case:
+    args: dict[str, object] = {
         "party_id": party.id,
-        "item_id": "ZD-01",
+        "item": "ZD-01",
         "discovery": "patrol",
         "occurred_on": date(2026, 3, 2),
         "discovered_on": date(2026, 3, 2),
-        "officer": "王执法",
         "facts": "货物摆出门外 2 米",
     }
     args.update(kw)
-    return service.open_case(session, **args)  # type: ignore[arg-type]
+    data = schemas.CaseOpen.model_validate(args)
+    return service.open_case(session, data, officer=officer, actor=ACTOR)
 
 
-def decide(session: Session, case: Case, **kw: object) -> service.DecideResult:
-    args = {"officer": "王执法", "lookback_days": 730, "valid_days": 730, "today": TODAY}
-    args.update(kw)
-    return service.decide_case(session, case.id, **args)  # type: ignore[arg-type]
+def facts(session: Session, case: Case, officer: str = "x", **kw: object) -> Case:
+    data = schemas.CaseFacts.model_validate(kw)
+    return service.record_facts(session, case.id, data, officer=officer, actor=ACTOR)
+
+
+def decide(
+    session: Session, case: Case, officer: str = "王执法", **kw: object
+) -> service.DecideResult:
+    data = schemas.CaseDecide.model_validate(kw)
+    return service.decide_case(
+        session,
+        case.id,
+        data,
+        officer=officer,
+        actor=ACTOR,
+        lookback_days=730,
+        valid_days=730,
+        today=TODAY,
+    )
+
+
+def rectify(session: Session, case: Case, by: date) -> Case:
+    data = schemas.Rectification(rectify_by=by)
+    return service.order_rectification(session, case.id, data, officer="x", actor=ACTOR)
+
+
+def check(session: Session, case: Case, rectified: bool, on: date | None = None) -> Case:
+    data = schemas.RectificationCheck(rectified=rectified, checked_on=on)
+    return service.check_rectification(
+        session, case.id, data, officer="x", actor=ACTOR, today=TODAY
+    )
+
+
+def evidence(session: Session, case: Case, name: str, content: bytes, max_bytes: int) -> object:
+    return service.add_evidence(
+        session,
+        case.id,
+        filename=name,
+        content=content,
+        officer="x",
+        actor=ACTOR,
+        max_bytes=max_bytes,
+    )
+
+
+def commit(session: Session, **kw: object) -> Commitment:
+    data = schemas.CommitmentCreate.model_validate(kw)
+    return service.sign_commitment(
+        session, data, officer="x", actor=ACTOR, valid_days=730, today=TODAY
+    )
 
 
 class TestCaseWorkflow:
     def test_first_violation_exemption_then_repeat_penalty(self, session: Session) -> None:
         shop = f.organisation(session)
         case = first_case(session, shop)
-        ev = service.add_evidence(
-            session,
-            case.id,
-            filename="photo.jpg",
-            content=b"jpeg-bytes",
-            officer="王执法",
-            max_bytes=1000,
-        )
-        service.record_facts(
-            session, case.id, harm="minor", corrected_in_time=True, officer="王执法"
-        )
-        first = decide(session, case, signs_commitment=True, decided_on=date(2026, 3, 3))
+        ev = evidence(session, case, "photo.jpg", b"jpeg-bytes", 1000)
+        facts(session, case, officer="王执法", harm="minor", corrected_in_time=True)
+        first = decide(session, case, sign_commitment=True, decided_on=date(2026, 3, 3))
         assert first.decision.outcome == "no_penalty"
         assert first.decision.education
         assert first.commitment is not None
         assert first.commitment.kind == "case"
         assert first.commitment.case_id == case.id
-        notice = service.notify(session, case.id, officer="王执法")
+        notice = service.notify(session, case.id, officer="王执法", actor=ACTOR)
         assert any("陈述、申辩" in r for r in notice["rights"])
-        service.order_rectification(session, case.id, rectify_by=date(2026, 3, 5), officer="王执法")
-        service.check_rectification(
-            session,
-            case.id,
-            rectified=True,
-            checked_on=date(2026, 3, 5),
-            officer="王执法",
-            today=TODAY,
-        )
-        service.close_case(session, case.id, officer="王执法")
+        assert service.notice_of(session, case) == notice
+        rectify(session, case, date(2026, 3, 5))
+        check(session, case, True, date(2026, 3, 5))
+        service.close_case(session, case.id, officer="王执法", actor=ACTOR)
         shown = service.case_dict(session, case)
         assert [e["step"] for e in shown["events"]] == [
             "open",
@@ -142,12 +174,12 @@ class TestCaseWorkflow:
         again = first_case(
             session, shop, occurred_on=date(2026, 9, 1), discovered_on=date(2026, 9, 1)
         )
-        service.record_facts(
+        facts(
             session,
-            again.id,
+            again,
+            officer="李执法",
             harm="minor",
             corrected_in_time=True,
-            officer="李执法",
             aggravating=["continued_after_order"],
         )
         with pytest.raises(FineOutOfRange):
@@ -162,15 +194,19 @@ class TestCaseWorkflow:
         assert d.rule_version == "QS-2025.1"
         actions = set(session.scalars(select(AuditEntry.action)))
         assert {"case.open", "case.decide", "commitment.sign", "case.close"} <= actions
+        # The officer is case data; the audit row names who acted.
+        assert set(session.scalars(select(AuditEntry.actor))) == {ACTOR, "test"}
+        steps = {e["step"]: e["officer"] for e in service.case_dict(session, again)["events"]}
+        assert steps == {"open": "王执法", "facts": "李执法", "decide": "王执法"}
 
     def test_refused_decision_writes_nothing(self, session: Session) -> None:
         shop = f.organisation(session)
         case = first_case(session, shop)
-        service.record_facts(session, case.id, harm="general", corrected_in_time=False, officer="x")
+        facts(session, case, harm="general", corrected_in_time=False)
         session.commit()
         before = (count(session, Decision), count(session, CaseEvent), count(session, AuditEntry))
         with pytest.raises(FineOutOfRange):
-            decide(session, case, fine_yuan=5000, signs_commitment=True)
+            decide(session, case, fine_yuan=5000, sign_commitment=True)
         session.rollback()
         after = (count(session, Decision), count(session, CaseEvent), count(session, AuditEntry))
         assert before == after
@@ -184,68 +220,65 @@ class TestCaseWorkflow:
             occurred_on=date(2023, 1, 10),
             discovered_on=date(2026, 3, 1),
         )
-        service.record_facts(session, case.id, harm="general", corrected_in_time=False, officer="x")
+        facts(session, case, harm="general", corrected_in_time=False)
         result = decide(session, case)
         assert result.decision.outcome == "time_barred"
         assert result.decision.fine_yuan is None
-        assert service.close_case(session, case.id, officer="x").status == "closed"
+        assert service.close_case(session, case.id, officer="x", actor=ACTOR).status == "closed"
 
     def test_steps_out_of_order_are_refused(self, session: Session) -> None:
         case = first_case(session, f.organisation(session))
         with pytest.raises(CaseStepOutOfOrder):
             decide(session, case)
         with pytest.raises(CaseStepOutOfOrder):
-            service.notify(session, case.id, officer="x")
+            service.notify(session, case.id, officer="x", actor=ACTOR)
         with pytest.raises(CaseStepOutOfOrder):
-            service.close_case(session, case.id, officer="x")
+            service.close_case(session, case.id, officer="x", actor=ACTOR)
 
     def test_failed_check_needs_a_new_deadline_before_closing(self, session: Session) -> None:
         case = first_case(session, f.organisation(session))
-        service.record_facts(session, case.id, harm="general", corrected_in_time=False, officer="x")
+        facts(session, case, harm="general", corrected_in_time=False)
         decide(session, case, fine_yuan=400)
-        service.notify(session, case.id, officer="x")
-        service.order_rectification(session, case.id, rectify_by=date(2026, 3, 10), officer="x")
-        service.check_rectification(session, case.id, rectified=False, officer="x", today=TODAY)
+        service.notify(session, case.id, officer="x", actor=ACTOR)
+        rectify(session, case, date(2026, 3, 10))
+        check(session, case, False)
         with pytest.raises(CaseStepOutOfOrder):
-            service.close_case(session, case.id, officer="x")
-        service.order_rectification(session, case.id, rectify_by=date(2026, 4, 10), officer="x")
-        service.check_rectification(session, case.id, rectified=True, officer="x", today=TODAY)
-        assert service.close_case(session, case.id, officer="x").status == "closed"
+            service.close_case(session, case.id, officer="x", actor=ACTOR)
+        rectify(session, case, date(2026, 4, 10))
+        check(session, case, True)
+        assert service.close_case(session, case.id, officer="x", actor=ACTOR).status == "closed"
 
     def test_bad_case_input(self, session: Session) -> None:
         shop = f.organisation(session)
         with pytest.raises(UnknownItem):
-            first_case(session, shop, item_id="ZZ-1")
+            first_case(session, shop, item="ZZ-1")
         with pytest.raises(InvalidDate):
             first_case(session, shop, discovered_on=date(2026, 3, 1))
         with pytest.raises(InvalidDate):
             first_case(session, shop, occurred_on=date(2099, 1, 1), discovered_on=date(2099, 1, 2))
         with pytest.raises(InvalidInput):
-            first_case(session, f.person(session), item_id="GC-01")
+            first_case(session, f.person(session), item="GC-01")
         with pytest.raises(InvalidInput):
             first_case(session, shop, discovery="rumour")
 
     def test_evidence_is_deduplicated_by_hash(self, session: Session) -> None:
         case = first_case(session, f.organisation(session))
-        a = service.add_evidence(
-            session, case.id, filename="a.jpg", content=b"same", officer="x", max_bytes=10
-        )
-        b = service.add_evidence(
-            session, case.id, filename="b.jpg", content=b"same", officer="x", max_bytes=10
-        )
-        assert a.sha256 == b.sha256
+        a = evidence(session, case, "a.jpg", b"same", 10)
+        b = evidence(session, case, "b.jpg", b"same", 10)
+        assert a.sha256 == b.sha256  # type: ignore[attr-defined]
         assert count(session, EvidenceBlob) == 1
+        assert service.get_evidence(session, a.sha256.upper()) == b"same"  # type: ignore[attr-defined]
+        with pytest.raises(NotFound):
+            service.get_evidence(session, "0" * 64)
         with pytest.raises(InvalidInput):
-            service.add_evidence(
-                session, case.id, filename="c", content=b"x" * 11, officer="x", max_bytes=10
-            )
+            evidence(session, case, "c", b"x" * 11, 10)
 
     def test_hearing_offered_for_large_fines(self, session: Session) -> None:
         firm = f.organisation(session, category="construction_firm")
-        case = first_case(session, firm, item_id="GC-01")
-        service.record_facts(session, case.id, harm="serious", corrected_in_time=False, officer="x")
+        case = first_case(session, firm, item="GC-01")
+        facts(session, case, harm="serious", corrected_in_time=False)
         decide(session, case, fine_yuan=100000)
-        notice = service.notify(session, case.id, officer="x")
+        notice = service.notify(session, case.id, officer="x", actor=ACTOR)
         assert notice["hearing_available"]
         assert any("听证" in r for r in notice["rights"])
 
@@ -253,35 +286,20 @@ class TestCaseWorkflow:
 class TestCommitments:
     def test_sign_and_validate(self, session: Session) -> None:
         p = f.person(session, category="farmer")
-        c = service.sign_commitment(
-            session,
-            party_id=p.id,
-            domain="farmland",
-            officer="x",
-            valid_days=730,
-            signed_on=date(2026, 1, 1),
-            today=TODAY,
-        )
+        c = commit(session, party_id=p.id, domain="farmland", signed_on=date(2026, 1, 1))
         assert c.valid_until == date(2028, 1, 1)
         assert len(c.promises) == 4
         with pytest.raises(InvalidInput):
-            service.sign_commitment(
-                session, party_id=p.id, domain="space", officer="x", valid_days=1
-            )
+            commit(session, party_id=p.id, domain="space")
         with pytest.raises(InvalidInput):
-            service.sign_commitment(
-                session, party_id=p.id, domain="garbage", item_id="GD-01", officer="x", valid_days=1
-            )
+            commit(session, party_id=p.id, domain="garbage", item="GD-01")
         with pytest.raises(InvalidDate):
-            service.sign_commitment(
+            commit(
                 session,
                 party_id=p.id,
                 domain="farmland",
-                officer="x",
-                valid_days=1,
                 signed_on=date(2026, 1, 1),
                 valid_until=date(2025, 1, 1),
-                today=TODAY,
             )
 
 
@@ -289,49 +307,55 @@ class TestSupervision:
     def test_grade_from_records_and_plan(self, session: Session) -> None:
         firms = [f.organisation(session, category="construction_firm") for _ in range(6)]
         for code in ("A1", "A2", "A3"):
-            supervision.add_inspector(session, code=code, name=code, actor="x")
-        supervision.add_conflict(
-            session, inspector_code="A1", party_id=firms[0].id, reason="亲属", actor="x"
-        )
+            service.add_inspector(session, schemas.InspectorCreate(code=code, name=code), actor="x")
+        with pytest.raises(DuplicateInspector):
+            service.add_inspector(
+                session, schemas.InspectorCreate(code="A1", name="又一个"), actor="x"
+            )
+        conflict = schemas.ConflictCreate(inspector="A1", party_id=firms[0].id, reason="亲属")
+        service.add_conflict(session, conflict, actor="x")
+        with pytest.raises(DuplicateConflictOfInterest):
+            service.add_conflict(session, conflict, actor="x")
+
+        def inspect(party_id: int, day: date, inspectors: list[str]) -> None:
+            data = schemas.InspectionCreate(
+                party_id=party_id,
+                inspected_on=day,
+                passed=True,
+                items=["GC-01"],
+                inspectors=inspectors,
+            )
+            service.record_inspection(session, data, actor="x")
+
         with pytest.raises(InvalidInput):
-            supervision.record_inspection(
-                session,
-                party_id=firms[0].id,
-                inspected_on=date(2025, 5, 1),
-                passed=True,
-                items=["GC-01"],
-                inspectors=["A1", "A2"],
-                actor="x",
-            )
+            inspect(firms[0].id, date(2025, 5, 1), ["A1", "A2"])
         for i in range(3):
-            supervision.record_inspection(
-                session,
-                party_id=firms[1].id,
-                inspected_on=date(2025, 5, 1 + i),
-                passed=True,
-                items=["GC-01"],
-                inspectors=["A2", "A3"],
-                actor="x",
+            inspect(firms[1].id, date(2025, 5, 1 + i), ["A2", "A3"])
+        for party_id, kind in ((firms[1].id, "award"), (firms[2].id, "serious_accident")):
+            record = schemas.IndustryRecordCreate(
+                party_id=party_id, kind=kind, recorded_on=date(2025, 6, 1)
             )
-        supervision.add_industry_record(
-            session, party_id=firms[1].id, kind="award", recorded_on=date(2025, 6, 1), actor="x"
-        )
-        supervision.add_industry_record(
-            session,
-            party_id=firms[2].id,
-            kind="serious_accident",
-            recorded_on=date(2025, 6, 1),
-            actor="x",
-        )
-        result = supervision.grade_year(session, 2026, actor="x")
+            service.add_industry_record(session, record, actor="x")
+        result = service.grade_year(session, 2026, actor="x")
         assert result["firms"] == 6
-        assert supervision.grade_of(session, firms[1].id, 2026)["grade"] == "A"
-        assert supervision.grade_of(session, firms[2].id, 2026)["grade"] == "D"
-        assert supervision.grade_of(session, firms[3].id, 2026)["grade"] == "B"
-        supervision.grade_year(session, 2026, actor="x")  # regrading replaces
+        assert service.get_grade(session, firms[1].id, 2026).grade == "A"
+        assert service.get_grade(session, firms[2].id, 2026).grade == "D"
+        assert service.get_grade(session, firms[3].id, 2026).grade == "B"
+        service.grade_year(session, 2026, actor="x")  # regrading replaces
         assert count(session, Grade) == 6
-        p1 = supervision.plan(session, year=2026, seed=3).to_dict()
-        p2 = supervision.plan(session, year=2026, seed=3).to_dict()
+        assert service.grade_dict(service.get_grade(session, firms[1].id, 2026))["breakdown"]
+        with pytest.raises(GradeNotFound):
+            service.get_grade(session, firms[1].id, 2030)
+        assert service.grade_years(session) == [2026]
+        counts = service.count_grades(session, 2026)
+        assert sum(counts.values()) == 6
+        assert counts["A"] >= 1
+        assert counts["D"] >= 1
+        listed = service.list_grades(session, 2026, grade="D")
+        assert [row["party_id"] for row in listed] == [firms[2].id]
+        assert service.grades_of_party(session, firms[1].id)[0]["grade"] == "A"
+        p1 = service.plan(session, year=2026, seed=3).to_dict()
+        p2 = service.plan(session, year=2026, seed=3).to_dict()
         assert p1 == p2
         for v in p1["visits"]:
             if v["target"] == firms[0].id:
@@ -343,25 +367,16 @@ class TestSupervision:
     def test_stats_from_records(self, session: Session) -> None:
         shop = f.organisation(session)
         case = first_case(session, shop)
-        service.record_facts(session, case.id, harm="minor", corrected_in_time=True, officer="x")
-        decide(session, case, signs_commitment=True, decided_on=date(2026, 3, 3))
+        facts(session, case, harm="minor", corrected_in_time=True)
+        decide(session, case, sign_commitment=True, decided_on=date(2026, 3, 3))
         other = f.organisation(session)
-        service.sign_commitment(
-            session,
-            party_id=other.id,
-            item_id="ZD-01",
-            domain=None,
-            officer="x",
-            valid_days=730,
-            signed_on=date(2026, 1, 1),
-            today=TODAY,
-        )
+        commit(session, party_id=other.id, item="ZD-01", signed_on=date(2026, 1, 1))
         again = first_case(
             session, shop, occurred_on=date(2026, 6, 1), discovered_on=date(2026, 6, 1)
         )
-        service.record_facts(session, again.id, harm="minor", corrected_in_time=True, officer="x")
+        facts(session, again, harm="minor", corrected_in_time=True)
         decide(session, again, fine_yuan=300, decided_on=date(2026, 6, 2))
-        data = stats.compute(session)
+        data = service.compute_stats(session)
         assert data["commitments"]["total"] == 2
         assert data["violated_after_commitment"]["count"] == 1
         assert data["violated_after_commitment"]["percent"] == "50.00%"
@@ -373,8 +388,34 @@ class TestSupervision:
             "time_barred": 0,
         }
         assert data["fines"]["total_yuan"] == 300
-        window = stats.compute(session, start=date(2026, 4, 1), end=date(2026, 12, 31))
+        window = service.compute_stats(session, start=date(2026, 4, 1), end=date(2026, 12, 31))
         assert window["commitments"]["total"] == 0
         assert window["decisions"]["penalties"] == 1
         with pytest.raises(InvalidInput):
-            stats.compute(session, start=date(2026, 2, 1), end=date(2026, 1, 1))
+            service.compute_stats(session, start=date(2026, 2, 1), end=date(2026, 1, 1))
+
+
+class TestReads:
+    def test_lists_and_counts_for_the_pages(self, session: Session) -> None:
+        shop = f.organisation(session, name="琼山区椰香水果店")
+        vendor = f.person(session, name="符海南")
+        first_case(session, shop)
+        case = first_case(session, vendor, item="ZD-02")
+        facts(session, case, harm="minor", corrected_in_time=True)
+        decide(session, case, sign_commitment=True, decided_on=date(2026, 3, 3))
+        assert service.count_parties(session) == 2
+        assert [p.id for p in service.list_parties(session)] == [vendor.id, shop.id]
+        assert [p.id for p in service.list_parties(session, q="椰香")] == [shop.id]
+        assert [p.id for p in service.list_parties(session, q=shop.credit_code.lower())] == [
+            shop.id
+        ]
+        assert service.count_cases_by_status(session) == {"open": 1, "decided": 1}
+        rows = service.list_case_rows(session)
+        assert [r["id"] for r in rows] == [case.id, case.id - 1]
+        assert rows[0]["party_name"] == "符*南"  # a person's name is masked
+        assert rows[0]["outcome"] == "no_penalty"
+        assert rows[1]["party_name"] == "琼山区椰香水果店"
+        assert rows[1]["outcome"] is None
+        assert [r["id"] for r in service.list_case_rows(session, party_id=shop.id)] == [case.id - 1]
+        assert service.party_names(session, {shop.id}) == {shop.id: "琼山区椰香水果店"}
+        assert service.notice_of(session, case) is None  # decided, not yet notified

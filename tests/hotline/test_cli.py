@@ -27,7 +27,16 @@ def test_import_route_export(cli: Cli, tmp_path: Path) -> None:
     assert [s["hotline_id"] for s in body["steps"]] == ["bj", "national"]
     r = cli("hotline", "route", "19912345678", "--json")
     assert json.loads(r.stdout)["caller"]["location_source"] == "unknown"
-    r = cli("hotline", "route", "13800138000", "--dialled", "0755-25629459", "--json")
+    r = cli(
+        "hotline",
+        "route",
+        "13800138000",
+        "--dialled",
+        "0755-25629459",
+        "--at",
+        "2025-06-04T12:00",
+        "--json",
+    )
     assert json.loads(r.stdout)["steps"][0]["rule"] == "legacy_number"
     out = tmp_path / "out.json"
     assert cli("hotline", "export", "-o", str(out)).exit_code == 0

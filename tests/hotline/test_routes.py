@@ -21,6 +21,9 @@ def test_directory_is_public(client: TestClient, staff_token: Token) -> None:
     r = client.get("/api/hotline/hotlines", params={"region": "广东省深圳市"})
     assert r.status_code == 200
     assert [h["id"] for h in r.json()] == ["gd", "national", "sz"]
+    # Internal SIP addressing is never public, in the list as in the single line (issue 12.18).
+    assert all("sip_uri" not in h for h in r.json())
+    assert all("sip_uri" not in h for h in client.get("/api/hotline/hotlines").json())
     sz = client.get("/api/hotline/hotlines/sz").json()
     assert sz["hours"]["mon"] == "08:00-02:00"
     assert "sip_uri" not in sz

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core.audit import AuditEntry
@@ -25,13 +25,10 @@ from minsheng.hotline.models import Call, Counsellor, Hotline
 from minsheng.hotline.rules import routing
 from minsheng.hotline.schemas import AssessmentCreate, CounsellorCreate
 from minsheng.hotline.sim.scenario import ScenarioError
+from tests.conftest import count
 from tests.hotline.factories import hotline_row, small_directory
 
 DAY = datetime(2025, 6, 4, tzinfo=BEIJING)
-
-
-def count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def load_small(session: Session) -> None:

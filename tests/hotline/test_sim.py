@@ -140,6 +140,7 @@ class TestRun:
         [base] = run({**SMALL, "variants": []})
         nat = next(h for h in base.kpis["hotlines"] if h["key"] == "nat")
         assert nat["offered"] > 0
+        assert base.kpis["national"]["rollovers"] > 0
 
     def test_plan_seats_variant_adds_seat_hours(self) -> None:
         raw = {**SMALL, "variants": [{"name": "plan", "extra_seats": "plan"}]}

@@ -7,7 +7,7 @@ Browser tests save a screenshot of every page they visit under ``test-output/scr
 from __future__ import annotations
 
 import os
-import socket
+import re
 import threading
 import time
 import uuid
@@ -17,11 +17,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core.auth import create_user
 from minsheng.core.config import Settings
+from tests.conftest import free_port
 
 CHROMIUM = os.environ.get("MINSHENG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,14 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+StaffLogin = Callable[[str, str], tuple[TestClient, str]]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class LiveServer:
@@ -117,6 +113,13 @@ def shot() -> Callable[[Page, str], Path]:
     return take
 
 
+def csrf_of(html: str) -> str:
+    """The CSRF token a staff page carries in its forms."""
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
 @pytest.fixture
 def login_token(session_factory: sessionmaker[Session]) -> Callable[[str], str]:
     """``login_token("hotline")`` → the clear API token of a new staff user of that role."""
@@ -128,6 +131,20 @@ def login_token(session_factory: sessionmaker[Session]) -> Callable[[str], str]:
         return token
 
     return make
+
+
+@pytest.fixture
+def staff_login(client: TestClient, login_token: Callable[[str], str]) -> StaffLogin:
+    """``staff_login("enforcement", "/staff/enforcement")`` → the test client logged in as a new
+    user of that role, and the CSRF token of that page (which must answer 200)."""
+
+    def login(role: str, page: str) -> tuple[TestClient, str]:
+        client.post("/staff/login", data={"token": login_token(role)})
+        answer = client.get(page)
+        assert answer.status_code == 200, answer.text
+        return client, csrf_of(answer.text)
+
+    return login
 
 
 @pytest.fixture

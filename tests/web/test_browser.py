@@ -13,7 +13,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from minsheng.enforcement import creditcode
+from minsheng.core import creditcode
 
 Shot = Callable[[Page, str], Path]
 

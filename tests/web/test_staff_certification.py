@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,20 +12,12 @@ from sqlalchemy.orm import Session
 
 from minsheng.certification.demo import demo_id
 from minsheng.certification.models import Certificate
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert m
-    return m.group(1)
+from tests.web.conftest import StaffLogin
 
 
 @pytest.fixture
-def staff(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
-    client.post("/staff/login", data={"token": login_token("certification")})
-    page = client.get("/staff/certification")
-    assert page.status_code == 200
-    return client, csrf_of(page.text)
+def staff(staff_login: StaffLogin) -> tuple[TestClient, str]:
+    return staff_login("certification", "/staff/certification")
 
 
 def issue_data(csrf: str, **overrides: str) -> dict[str, str]:

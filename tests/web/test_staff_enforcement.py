@@ -11,13 +11,8 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from minsheng.enforcement import creditcode
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert m
-    return m.group(1)
+from minsheng.core import creditcode
+from tests.web.conftest import StaffLogin
 
 
 def shop_code(n: int = 1) -> str:
@@ -25,11 +20,8 @@ def shop_code(n: int = 1) -> str:
 
 
 @pytest.fixture
-def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
-    client.post("/staff/login", data={"token": login_token("enforcement")})
-    page = client.get("/staff/enforcement")
-    assert page.status_code == 200
-    return client, csrf_of(page.text)
+def officer(staff_login: StaffLogin) -> tuple[TestClient, str]:
+    return staff_login("enforcement", "/staff/enforcement")
 
 
 def new_party(client: TestClient, csrf: str, n: int = 1) -> int:

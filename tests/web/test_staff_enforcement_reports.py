@@ -4,15 +4,16 @@ inspection plan calendar, and the statistics computed from the records."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from minsheng.core import creditcode
 from minsheng.core.config import Settings
-from minsheng.enforcement import creditcode, service, supervision
+from minsheng.enforcement import schemas, service
+from tests.web.conftest import StaffLogin
 
 
 def firm_code(n: int) -> str:
@@ -25,40 +26,34 @@ def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[in
     ids = []
     with session_factory() as s:
         for code in ("QS-T-01", "QS-T-02", "QS-T-03"):
-            supervision.add_inspector(s, code=code, name=f"检查员{code[-2:]}", actor="test")
+            inspector = schemas.InspectorCreate(code=code, name=f"检查员{code[-2:]}")
+            service.add_inspector(s, inspector, actor="test")
         for n in range(6):
-            party = service.create_party(
-                s,
+            firm = schemas.PartyCreate(
                 kind="organisation",
                 category="construction_firm",
                 name=f"海南测试建设工程有限公司{n}",
-                key=settings.hmac_key,
-                actor="test",
                 credit_code=firm_code(n),
                 registered_on=date(2020, 1, 1),
             )
+            party = service.create_party(s, firm, key=settings.hmac_key, actor="test")
             ids.append(party.id)
             for k in range(3):
-                supervision.record_inspection(
-                    s,
+                inspection = schemas.InspectionCreate(
                     party_id=party.id,
                     inspected_on=date(2024, 3 + k, 10),
                     passed=k >= n % 4,
                     items=["GC-01"],
                     inspectors=["QS-T-01", "QS-T-02"],
-                    actor="test",
                 )
+                service.record_inspection(s, inspection, actor="test")
         s.commit()
     return ids
 
 
 @pytest.fixture
-def officer(client: TestClient, login_token: Callable[[str], str]) -> tuple[TestClient, str]:
-    client.post("/staff/login", data={"token": login_token("enforcement")})
-    html = client.get("/staff/enforcement/grades").text
-    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert csrf
-    return client, csrf.group(1)
+def officer(staff_login: StaffLogin) -> tuple[TestClient, str]:
+    return staff_login("enforcement", "/staff/enforcement/grades")
 
 
 def test_grade_a_year_then_read_the_distribution_and_an_explanation(
@@ -75,7 +70,12 @@ def test_grade_a_year_then_read_the_distribution_and_an_explanation(
     grade = re.search(r'id="grade">([ABCD])<', explained.text)
     assert grade
     assert "inspection_failure_rate" in explained.text
-    assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 422
+    assert client.get(f"/staff/enforcement/grades/2030/{firms[0]}").status_code == 404
+    refused = client.post("/staff/enforcement/grades", data={"csrf_token": csrf, "year": "19"})
+    assert refused.status_code == 422
+    error = re.search(r'<p id="e-grade-year" class="error" >(.*?)</p>', refused.text, re.S)
+    assert error and "19" in error.group(1)
+    assert 'id="f-grade-year" name="year" type="number" value="19"' in refused.text
 
 
 def test_the_plan_is_a_calendar_and_the_same_for_the_same_seed(

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from minsheng.certification import (
-    rules,
-    service,
-    service_adscan,
-    service_import,
-    service_subsidy,
-    service_verify,
+from minsheng.certification import service
+from minsheng.certification.rules.numbering import decode_number
+from minsheng.certification.rules.verification import verification_fields
+from minsheng.certification.schemas import (
+    BodyCreate,
+    BodyStatusChange,
+    CertificateIssue,
+    CertificateStatusChange,
+    OccupationCreate,
+    SubsidyRequest,
+    VerifyRequest,
 )
-from minsheng.certification import service_reference as ref
-from minsheng.certification.schemas import BodyCreate, CertificateIssue, SubsidyRequest
-from minsheng.core.cli_support import cli_session, echo_json, read_input
+from minsheng.core.audit import cli_actor
+from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_input
 from minsheng.core.config import get_settings
 from minsheng.core.errors import InvalidInput
 
@@ -40,49 +41,35 @@ app.add_typer(reference_app, name="reference")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (the default output)")]
 
 
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def parse_model(model: Any, text: str) -> Any:
-    """A pydantic model from JSON text; errors name the field like the API does."""
-    try:
-        return model.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{loc}: {first['msg']}", field=loc or None) from None
-
-
 @app.command("occupation")
 def occupation(code: str, json_out: JsonFlag = True) -> None:
     """An occupation of the 2022 classification, with green/digital flags and eligibility."""
     del json_out
     with cli_session() as session:
-        echo_json(ref.get_occupation(session, code).to_dict())
+        echo_json(service.get_occupation(session, code).to_dict())
 
 
 @app.command("occupations")
 def occupations(query: str) -> None:
     """Search occupations by name."""
     with cli_session() as session:
-        echo_json(
-            [{"code": o.code, "name": o.name} for o in ref.search_occupations(session, query)]
-        )
+        echo_json([service.occupation_summary(o) for o in service.list_occupations(session, query)])
 
 
 @reference_app.command("load")
 def reference_load() -> None:
     """Load the shipped occupations and qualification catalogue (idempotent)."""
     with cli_session() as session:
-        echo_json(ref.load_reference(session))
+        echo_json(service.load_reference(session))
 
 
 @reference_app.command("import-standards")
 def import_standards(file: str) -> None:
     """Import national skill standards from CSV (all or nothing)."""
     with cli_session() as session:
-        echo_json({"imported": ref.import_standards(session, read_input(file), actor=actor())})
+        echo_json(
+            {"imported": service.import_standards(session, read_input(file), actor=cli_actor())}
+        )
 
 
 @reference_app.command("add-occupation")
@@ -96,30 +83,28 @@ def add_occupation(
     digital: bool = False,
 ) -> None:
     """Add an occupation published after the 2022 edition."""
-    try:
-        day = date.fromisoformat(added_on)
-    except ValueError:
-        raise InvalidInput("added_on: not a date YYYY-MM-DD", field="added_on") from None
+    data = parse_model(
+        OccupationCreate,
+        {
+            "code": code,
+            "name": name,
+            "definition": definition,
+            "green": green,
+            "digital": digital,
+            "added_on": added_on,
+            "source": source,
+        },
+    )
     with cli_session() as session:
-        occ = ref.add_occupation(
-            session,
-            code=code,
-            name=name,
-            definition=definition,
-            green=green,
-            digital=digital,
-            added_on=day,
-            source=source,
-            actor=actor(),
-        )
-        echo_json(ref.get_occupation(session, occ.code).to_dict())
+        occ = service.add_occupation(session, data, actor=cli_actor())
+        echo_json(service.get_occupation(session, occ.code).to_dict())
 
 
 @number_app.command("decode")
 def number_decode(number: str, json_out: JsonFlag = True) -> None:
     """Decode a certificate number (exit 0 whether valid or not)."""
     del json_out
-    echo_json(rules.decode_number(number).to_dict())
+    echo_json(decode_number(number).to_dict())
 
 
 @body_app.command("create")
@@ -127,14 +112,16 @@ def body_create(file: str) -> None:
     """File a body from JSON (name, body_type, code, province_code, valid_from, scope…)."""
     data = parse_model(BodyCreate, read_input(file))
     with cli_session() as session:
-        echo_json(service.body_to_dict(session, service.create_body(session, data, actor=actor())))
+        echo_json(
+            service.body_to_dict(session, service.create_body(session, data, actor=cli_actor()))
+        )
 
 
 @body_app.command("search")
 def body_search(query: str) -> None:
     """The public registry lookup by name, code or occupation code."""
     with cli_session() as session:
-        echo_json([service.body_to_dict(session, b) for b in service.search_bodies(session, query)])
+        echo_json([service.body_to_dict(session, b) for b in service.list_bodies(session, query)])
 
 
 @body_app.command("status")
@@ -144,10 +131,9 @@ def body_status(
     reason: Annotated[str, typer.Option()],
 ) -> None:
     """Suspend, revoke or reactivate a body (audited)."""
-    if status not in ("active", "suspended", "revoked"):
-        raise InvalidInput("status must be active, suspended or revoked", field="status")
+    data = parse_model(BodyStatusChange, {"status": status, "reason": reason})
     with cli_session() as session:
-        body = service.set_body_status(session, filing_no, status, reason, actor=actor())
+        body = service.update_body_status(session, filing_no, data, actor=cli_actor())
         echo_json(service.body_to_dict(session, body))
 
 
@@ -156,7 +142,7 @@ def issue(file: str) -> None:
     """Issue a certificate from JSON, through the issuance rules."""
     data = parse_model(CertificateIssue, read_input(file))
     with cli_session() as session:
-        cert = service.issue(session, data, get_settings(), actor=actor())
+        cert = service.issue_certificate(session, data, get_settings(), actor=cli_actor())
         echo_json(service.certificate_to_dict(session, cert))
 
 
@@ -167,10 +153,9 @@ def certificate_status(
     reason: Annotated[str, typer.Option()],
 ) -> None:
     """Suspend, revoke or reinstate a certificate (audited)."""
-    if status not in service_import.STATUSES:
-        raise InvalidInput("status must be valid, suspended or revoked", field="status")
+    data = parse_model(CertificateStatusChange, {"status": status, "reason": reason})
     with cli_session() as session:
-        cert = service.set_certificate_status(session, number, status, reason, actor=actor())
+        cert = service.update_certificate_status(session, number, data, actor=cli_actor())
         echo_json(service.certificate_to_dict(session, cert))
 
 
@@ -179,7 +164,7 @@ def import_certificates(file: str) -> None:
     """Import records (number,name,id_number,occupation_code,level,body_code,issued_on[,status])."""
     text = read_input(file)
     with cli_session() as session:
-        echo_json(service_import.import_certificates(session, text, get_settings(), actor=actor()))
+        echo_json(service.import_certificates(session, text, get_settings(), actor=cli_actor()))
 
 
 @app.command("verify")
@@ -191,24 +176,17 @@ def verify(
 ) -> None:
     """Public verification by any two of ID number, name and certificate number."""
     del json_out
-    if len(rules.verification_fields(id_number, name, number)) < 2:
+    if len(verification_fields(id_number, name, number)) < 2:
         raise typer.BadParameter("give any two of --id, --name and --number")
     # One lookup per process: per-process counters and a write-behind log would mean nothing
     # here, so the CLI counts in the database and logs in its own transaction.
     settings = get_settings().model_copy(
         update={"cert_verify_rate_store": "database", "cert_verify_log_flush_s": 0}
     )
+    data = parse_model(VerifyRequest, {"id_number": id_number, "name": name, "number": number})
     with cli_session(settings) as session:
         echo_json(
-            service_verify.verify(
-                session,
-                settings,
-                id_number=id_number,
-                name=name,
-                number=number,
-                client=f"cli:{getpass.getuser()}",
-                channel="cli",
-            )
+            service.verify_certificate(session, settings, data, client=cli_actor(), channel="cli")
         )
 
 
@@ -217,7 +195,7 @@ def purge() -> None:
     """Delete lookup-log rows past retention (settings) and stale rate-limit windows."""
     settings = get_settings()
     with cli_session(settings) as session:
-        echo_json(service_verify.purge(session, settings))
+        echo_json(service.purge_verification_log(session, settings))
 
 
 @app.command("scan-ad")
@@ -229,7 +207,7 @@ def scan_ad(
     del json_out
     text = read_input(file)
     with cli_session() as session:
-        echo_json(service_adscan.scan_ad(session, text))
+        echo_json(service.scan_ad(session, text))
 
 
 @subsidy_app.command("decide")
@@ -242,11 +220,11 @@ def subsidy_decide(
     del json_out
     req = parse_model(SubsidyRequest, read_input(file))
     if not record:
-        echo_json(service_subsidy.decide(req))
+        echo_json(service.decide_subsidy(req))
         return
     settings = get_settings()
     with cli_session(settings) as session:
-        echo_json(service_subsidy.record(session, req, settings, actor=actor()))
+        echo_json(service.record_subsidy_claim(session, req, settings, actor=cli_actor()))
 
 
 @subsidy_app.command("stats")
@@ -260,24 +238,10 @@ def subsidy_stats(
     except ValueError:
         raise InvalidInput("start/end: not a date YYYY-MM-DD", field="start") from None
     with cli_session() as session:
-        echo_json(service_subsidy.statistics(session, start=first, end=last))
+        echo_json(service.subsidy_statistics(session, start=first, end=last))
 
 
 @subsidy_app.command("rule-sets")
 def subsidy_rule_sets() -> None:
     """The rule sets, national and provincial, with their dates and sources."""
-    echo_json(
-        [
-            {
-                "name": r.name,
-                "province": r.province,
-                "valid_from": r.valid_from.isoformat(),
-                "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-                "min_insured_months": r.min_insured_months,
-                "caps_yuan": r.caps_yuan,
-                "source": r.source,
-                "demo": r.demo,
-            }
-            for r in service_subsidy.rule_sets()
-        ]
-    )
+    echo_json([service.rule_set_to_dict(r) for r in service.subsidy_rule_sets()])

@@ -13,13 +13,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification import service, service_reference, service_subsidy
+from minsheng.certification import service
 from minsheng.certification.models import Body, SubsidyClaim
-from minsheng.certification.schemas import BodyCreate, CertificateIssue, SubsidyRequest
+from minsheng.certification.schemas import (
+    BodyCreate,
+    CertificateIssue,
+    CertificateStatusChange,
+    SubsidyRequest,
+)
+from minsheng.core import audit
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.idnumber import check_character
 
-DEMO_ACTOR = "demo"
+DEMO_ACTOR = audit.system_actor("demo")
 
 
 def demo_id(first17: str) -> str:
@@ -59,8 +65,8 @@ CERTIFICATES = [
 def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
     """Load this system's demo data unless present; returns what was loaded."""
     settings = settings or get_settings()
-    loaded: dict[str, Any] = service_reference.load_reference(session)
-    loaded["standards"] = service_reference.load_demo_standards(session)
+    loaded: dict[str, Any] = service.load_reference(session)
+    loaded["standards"] = service.load_demo_standards(session)
     if session.scalar(select(Body.id).where(Body.demo.is_(True)).limit(1)) is not None:
         return loaded
     bodies = [
@@ -69,7 +75,7 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
     ]
     numbers = []
     for name, idn, occ, level, body_i, site, issued in CERTIFICATES:
-        cert = service.issue(
+        cert = service.issue_certificate(
             session,
             CertificateIssue(
                 name=name,
@@ -85,9 +91,8 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
             actor=DEMO_ACTOR,
         )
         numbers.append(cert.number)
-    service.set_certificate_status(
-        session, numbers[-1], "revoked", "obtained by a proxy examinee (demo)", actor=DEMO_ACTOR
-    )
+    revoke = CertificateStatusChange(status="revoked", reason="obtained by a proxy examinee (demo)")
+    service.update_certificate_status(session, numbers[-1], revoke, actor=DEMO_ACTOR)
     loaded["bodies"] = [b.filing_no for b in bodies]
     loaded["certificates"] = numbers
     if not session.scalar(select(SubsidyClaim.id).limit(1)):
@@ -108,6 +113,6 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
                     "applied_on": date(issued.year, issued.month, 28).isoformat(),
                 }
             )
-            service_subsidy.record(session, req, settings, actor=DEMO_ACTOR, demo=True)
+            service.record_subsidy_claim(session, req, settings, actor=DEMO_ACTOR, demo=True)
     loaded["verify_example"] = {"name": "张伟", "number": numbers[0]}
     return loaded

@@ -8,12 +8,11 @@ Hierarchy (all ``minsheng.core.errors.DomainError``)::
     └── CertificateNotFound          (staff actions only; public lookups never raise it)
     Conflict (409)
     ├── DuplicateBody
-    ├── DuplicateCertificate
+    ├── DuplicateOccupation
     └── IssuanceRefused              (names every failed issuance rule in ``failures``)
     InvalidInput (422)
     ├── InvalidCertificateNumber
     ├── InvalidOccupationCode
-    ├── InvalidLevel
     ├── InvalidDate
     ├── VerificationNeedsTwoFields
     ├── ImportRejected               (every bad row with line and field in ``rows``)
@@ -45,7 +44,7 @@ class DuplicateBody(Conflict):
     pass
 
 
-class DuplicateCertificate(Conflict):
+class DuplicateOccupation(Conflict):
     pass
 
 
@@ -64,10 +63,6 @@ class InvalidCertificateNumber(InvalidInput):
 
 
 class InvalidOccupationCode(InvalidInput):
-    pass
-
-
-class InvalidLevel(InvalidInput):
     pass
 
 

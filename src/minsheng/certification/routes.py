@@ -12,15 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from minsheng.certification import (
-    rules,
-    service,
-    service_adscan,
-    service_import,
-    service_subsidy,
-    service_verify,
-)
-from minsheng.certification import service_reference as ref
+from minsheng.certification import service
+from minsheng.certification.rules.numbering import decode_number as decode
 from minsheng.certification.schemas import (
     AdScanRequest,
     BodyCreate,
@@ -40,57 +33,33 @@ Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
 
 @router.get("/occupations/{code}")
 def get_occupation(code: str, session: DbSession) -> dict[str, Any]:
-    return ref.get_occupation(session, code).to_dict()
+    return service.get_occupation(session, code).to_dict()
 
 
 @router.get("/occupations")
 def search_occupations(session: DbSession, q: str = Query(min_length=1)) -> list[dict[str, Any]]:
-    return [
-        {"code": o.code, "name": o.name, "green": o.green, "digital": o.digital}
-        for o in ref.search_occupations(session, q)
-    ]
+    return [service.occupation_summary(o) for o in service.list_occupations(session, q)]
 
 
 @router.get("/catalogue")
 def catalogue(session: DbSession) -> list[dict[str, Any]]:
-    return [
-        {
-            "seq": q.seq,
-            "category": q.category,
-            "name": q.name,
-            "type": q.kind,
-            "authority": q.authority,
-            "occupation_codes": q.occupation_codes,
-        }
-        for q in ref.catalogue(session)
-    ]
+    return service.list_qualifications(session)
 
 
 @router.get("/standards")
 def standards(session: DbSession, occupation: str | None = None) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": s.code,
-            "occupation_code": s.occupation_code,
-            "name": s.name,
-            "issue_number": s.issue_number,
-            "issued_on": s.issued_on.isoformat(),
-            "levels": s.levels,
-            "demo": s.demo,
-        }
-        for s in ref.list_standards(session, occupation)
-    ]
+    return service.list_standards(session, occupation)
 
 
 @router.get("/numbers/{number}")
 def decode_number(number: str) -> dict[str, Any]:
-    return rules.decode_number(number).to_dict()
+    return decode(number).to_dict()
 
 
 @router.get("/bodies")
 def search_bodies(session: DbSession, q: str = Query(min_length=1)) -> list[dict[str, Any]]:
     """The public registry of filed bodies, by name, code or occupation code."""
-    return [service.body_to_dict(session, b) for b in service.search_bodies(session, q)]
+    return [service.body_to_dict(session, b) for b in service.list_bodies(session, q)]
 
 
 @router.post("/bodies", status_code=201)
@@ -103,7 +72,7 @@ def create_body(data: BodyCreate, session: DbSession, user: Staff) -> dict[str, 
 def body_status(
     filing_no: str, data: BodyStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    body = service.set_body_status(session, filing_no, data.status, data.reason, actor=user.actor)
+    body = service.update_body_status(session, filing_no, data, actor=user.actor)
     return service.body_to_dict(session, body)
 
 
@@ -111,7 +80,7 @@ def body_status(
 def issue(
     data: CertificateIssue, session: DbSession, settings: AppSettings, user: Staff
 ) -> dict[str, Any]:
-    cert = service.issue(session, data, settings, actor=user.actor)
+    cert = service.issue_certificate(session, data, settings, actor=user.actor)
     return service.certificate_to_dict(session, cert)
 
 
@@ -119,9 +88,7 @@ def issue(
 def certificate_status(
     number: str, data: CertificateStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    cert = service.set_certificate_status(
-        session, number, data.status, data.reason, actor=user.actor
-    )
+    cert = service.update_certificate_status(session, number, data, actor=user.actor)
     return service.certificate_to_dict(session, cert)
 
 
@@ -132,7 +99,7 @@ def import_certificates(
     user: Staff,
     csv_text: Annotated[str, Body(media_type="text/csv")],
 ) -> dict[str, Any]:
-    return service_import.import_certificates(session, csv_text, settings, actor=user.actor)
+    return service.import_certificates(session, csv_text, settings, actor=user.actor)
 
 
 @router.post("/verify", response_model=VerifyResponse)
@@ -140,33 +107,27 @@ def verify(
     data: VerifyRequest, request: Request, session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
     """Any two of ID number, name and certificate number; masked answer; rate-limited."""
-    return service_verify.verify(
-        session,
-        settings,
-        id_number=data.id_number,
-        name=data.name,
-        number=data.number,
-        client=client_id(request),
-        channel="api",
+    return service.verify_certificate(
+        session, settings, data, client=client_id(request), channel="api"
     )
 
 
 @router.get("/v/{token}", response_model=VerifyResponse)
 def verify_link(token: str, session: DbSession) -> dict[str, Any]:
     """The verification link printed as a QR code (a random token, never the ID number)."""
-    return service_verify.verify_token(session, token)
+    return service.verify_token(session, token)
 
 
 @router.post("/scan-ad")
 def scan_ad(data: AdScanRequest, session: DbSession) -> dict[str, Any]:
-    return service_adscan.scan_ad(session, data.text)
+    return service.scan_ad(session, data.text)
 
 
 @router.post("/subsidy/decide")
 def subsidy_decide(data: SubsidyRequest) -> dict[str, Any]:
-    return service_subsidy.decide(data)
+    return service.decide_subsidy(data)
 
 
 @router.get("/subsidy/stats")
 def subsidy_stats(session: DbSession, start: date, end: date, user: Staff) -> dict[str, Any]:
-    return service_subsidy.statistics(session, start=start, end=end)
+    return service.subsidy_statistics(session, start=start, end=end)

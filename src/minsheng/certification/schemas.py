@@ -25,6 +25,20 @@ class BodyCreate(BaseModel):
     scope: list[ScopeItem] = Field(min_length=1)
 
 
+class OccupationCreate(BaseModel):
+    """An occupation published after the 2022 edition of the classification."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
+    name: str = Field(min_length=2, max_length=100)
+    definition: str = ""
+    green: bool = False
+    digital: bool = False
+    added_on: date
+    source: str = Field(min_length=2)
+
+
 class BodyStatusChange(BaseModel):
     status: Literal["active", "suspended", "revoked"]
     reason: str = Field(min_length=2, max_length=200)

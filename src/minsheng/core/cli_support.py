@@ -11,25 +11,33 @@ from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from minsheng.core import audit
 from minsheng.core.config import Settings, get_settings
-from minsheng.core.db import make_engine, make_sessionmaker, session_scope
+from minsheng.core.db import make_engine, make_sessionmaker, not_migrated, session_scope
 from minsheng.core.errors import DomainError, InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorRenderingGroup(TyperGroup):
-    """The root command group: turns a DomainError anywhere below it into one stderr line."""
+    """The root command group: turns a DomainError anywhere below it into one stderr line, and
+    a database without its tables into the ``DatabaseNotMigrated`` line (not a traceback)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except DomainError as exc:
             typer.echo(exc.to_line(), err=True)
+            raise typer.Exit(1) from None
+        except DBAPIError as exc:
+            missing = not_migrated(exc, get_settings())
+            if missing is None:
+                raise
+            typer.echo(missing.to_line(), err=True)
             raise typer.Exit(1) from None
 
 

@@ -14,7 +14,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_VAR_DIR = Path("var")
+
+def default_var_dir() -> Path:
+    """Where local state lives unless ``MINSHENG_VAR_DIR`` says otherwise: the user's data
+    directory (``$XDG_DATA_HOME/minsheng``, else ``~/.local/share/minsheng``), so that every
+    command finds the same database wherever it is run from."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "minsheng"
 
 
 class Settings(BaseSettings):
@@ -22,15 +28,18 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
 
-    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Local state (SQLite file, keys)")
+    var_dir: Path = Field(
+        default_factory=default_var_dir,
+        description="Local state (SQLite file, key); default ~/.local/share/minsheng",
+    )
     database_url: str = Field(
-        "", description="SQLAlchemy URL; empty means the SQLite file var/minsheng.db"
+        "", description="SQLAlchemy URL; empty means the SQLite file minsheng.db in var_dir"
     )
     secret_key: str = Field(
         "",
         description=(
             "Key for keyed hashes (HMAC-SHA256) of ID and phone numbers. Empty means a random key "
-            "kept in var/secret.key, created on first use; production sets it explicitly."
+            "kept in secret.key in var_dir, created on first use; production sets it explicitly."
         ),
     )
     host: str = "127.0.0.1"
@@ -99,7 +108,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def hmac_key(self) -> bytes:
-        """The key for keyed hashes; a random one is created once under var/ when unset."""
+        """The key for keyed hashes; a random one is created once in var_dir when unset."""
         if self.secret_key:
             return self.secret_key.encode()
         path = self.var_dir / "secret.key"

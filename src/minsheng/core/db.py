@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from minsheng.core.config import Settings
+from minsheng.core.errors import DatabaseNotMigrated
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,6 +90,34 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+def describe_url(url: str) -> str:
+    """A database URL fit to print: the password hidden, a SQLite path made absolute."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        return "sqlite:///" + Path(url.removeprefix("sqlite:///")).resolve().as_posix()
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# SQLite says "no such table"/"no such column"; PostgreSQL raises SQLSTATE 42P01 (undefined
+# table) or 42703 (undefined column) when the schema is missing or older than the code.
+_NOT_MIGRATED_SQLSTATES = {"42P01", "42703"}
+
+
+def not_migrated(exc: BaseException, settings: Settings) -> DatabaseNotMigrated | None:
+    """The ``DatabaseNotMigrated`` that ``exc`` really means, or None for any other failure."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    message = str(orig)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _NOT_MIGRATED_SQLSTATES or message.startswith(
+        ("no such table", "no such column")
+    ):
+        return DatabaseNotMigrated(describe_url(settings.effective_database_url))
+    return None
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

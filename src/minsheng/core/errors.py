@@ -8,7 +8,8 @@ Hierarchy (each system adds its own subclasses in its ``errors.py``)::
     ├── InvalidInput (422)        ── a value broke a rule (names the field)
     ├── Unauthorized (401)
     ├── Forbidden (403)
-    └── TooManyRequests (429)
+    ├── TooManyRequests (429)
+    └── DatabaseNotMigrated (503)  ── the tables are missing: run `minsheng db upgrade`
 
 Every failure renders as ``{"error": <class name>, "detail": <text>, "field": <name or null>}``:
 as the HTTP body (with the class's status), and as one line of the same JSON on stderr for the CLI.
@@ -72,6 +73,18 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after_s: int, field: str | None = None) -> None:
         super().__init__(detail, field=field, extra={"retry_after_s": retry_after_s})
         self.retry_after_s = retry_after_s
+
+
+class DatabaseNotMigrated(DomainError):
+    """The database has no tables (or an old schema): the one fix is ``minsheng db upgrade``."""
+
+    status_code = 503
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"the database {location} is not migrated: run `minsheng db upgrade`",
+            extra={"message": "数据库尚未初始化或版本过旧，请先运行 `minsheng db upgrade`"},
+        )
 
 
 class RegionNotFound(NotFound):

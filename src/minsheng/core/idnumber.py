@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from minsheng.core import regions
+from minsheng.core import regions, timeutil
 from minsheng.core.errors import InvalidInput
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -59,7 +59,7 @@ def normalize(number: str) -> str:
 
 def check(number: str, *, today: date | None = None) -> IdCheck:
     """Check an ID number; never raises. ``errors`` empty ⇔ valid."""
-    today = today or date.today()
+    today = today or timeutil.today()
     text = normalize(number)
     result = IdCheck(valid=False, normalized=None)
     if len(text) == 15 and text.isdigit():

@@ -13,6 +13,20 @@ from datetime import UTC, date, datetime, timedelta, timezone
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+def now() -> datetime:
+    """The current moment, aware, in UTC: the boundary's one reading of the wall clock.
+
+    Commands and requests read it once and hand it (or ``today()``) down; rules and services
+    take the time as an argument. Tests freeze it (``MINSHENG_TEST_NOW``).
+    """
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in Beijing (not the machine's zone: a server in UTC is 8 hours behind)."""
+    return now().astimezone(BEIJING).date()
+
+
 def to_beijing(moment: datetime) -> datetime:
     """An aware datetime in Beijing time; naive values are taken to be UTC (how they are stored)."""
     if moment.tzinfo is None:

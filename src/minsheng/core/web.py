@@ -18,13 +18,14 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minsheng.core import audit
 from minsheng.core.auth import Principal, Role, authenticate, check_role
 from minsheng.core.config import Settings
-from minsheng.core.db import session_scope
+from minsheng.core.db import not_migrated, session_scope
 from minsheng.core.errors import DomainError, TooManyRequests, error_body
 
 log = logging.getLogger("minsheng.web")
@@ -96,6 +97,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyRequests):
             headers["Retry-After"] = str(exc.retry_after_s)
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        missing = not_migrated(exc, request.app.state.settings)
+        if missing is None:
+            raise exc
+        log.error("%s", missing.detail)
+        return JSONResponse(missing.to_dict(), status_code=missing.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

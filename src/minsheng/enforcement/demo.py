@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, privacy
+from minsheng.core import audit, creditcode, privacy
 from minsheng.core.config import get_settings
 from minsheng.core.idnumber import check_character
-from minsheng.enforcement import catalog, creditcode, rules, supervision
+from minsheng.core.timeutil import BEIJING
+from minsheng.enforcement import service
 from minsheng.enforcement.models import (
     Case,
     CaseEvent,
@@ -44,13 +45,14 @@ from minsheng.enforcement.models import (
     Party,
     Site,
 )
-from minsheng.enforcement.rules_base import Harm, Outcome, PartyKind
-from minsheng.enforcement.service import ID_PURPOSE, STANDARD_PROMISES, Status
+from minsheng.enforcement.rules import decision as rules
+from minsheng.enforcement.rules.base import STANDARD_PROMISES, Harm, Outcome, PartyKind, Status
+from minsheng.enforcement.service import ID_PURPOSE, catalog
 
 AS_OF = date(2024, 12, 20)  # the article's date: figures are "截至目前"
 SEED = 20241220
-OFFICER = "demo-officer"
-CST = timezone(timedelta(hours=8))
+OFFICER = "demo-officer"  # the officer named on the demo cases (case data)
+ACTOR = audit.system_actor("demo")  # who the audit log says loaded them
 VALID_DAYS = 730
 
 # domain, category, party kind, item of first violations, commitments, breaches, share of
@@ -85,7 +87,7 @@ SHOPS = ("便利店", "水果店", "五金店", "小吃店", "粉店", "茶店",
 
 
 def _at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=CST).astimezone(UTC)
+    return datetime.combine(day, time(hour), tzinfo=BEIJING).astimezone(UTC)
 
 
 def _person_id(rng: random.Random, used: set[str]) -> str:
@@ -323,7 +325,7 @@ def load(session: Session) -> dict[str, Any]:
                     ("check", case_row["rectify_by"], {"rectified": case_row["rectified"]})
                 )
         if case_row["status"] == Status.CLOSED.value:
-            steps.append(("close", case_row["closed_at"].astimezone(CST).date(), {}))
+            steps.append(("close", case_row["closed_at"].astimezone(BEIJING).date(), {}))
         for hour, (step, day, detail) in enumerate(steps, start=9):
             event_rows.append(
                 {
@@ -491,9 +493,9 @@ def load(session: Session) -> dict[str, Any]:
             )
     session.execute(insert(Inspection), inspection_rows)
     session.flush()
-    supervision.grade_year(session, 2024, actor=OFFICER)
+    service.grade_year(session, 2024, actor=ACTOR)
     # 2024: the visits of the real 双随机 plan up to the demo date, with their results.
-    plan_2024 = supervision.plan(session, year=2024, seed=SEED)
+    plan_2024 = service.plan(session, year=2024, seed=SEED)
     visits_2024 = [
         {
             "party_id": v.target,
@@ -524,10 +526,10 @@ def load(session: Session) -> dict[str, Any]:
     if record_rows:
         session.execute(insert(IndustryRecord), record_rows)
     session.flush()
-    graded = supervision.grade_year(session, 2025, actor=OFFICER)
+    graded = service.grade_year(session, 2025, actor=ACTOR)
     audit.record(
         session,
-        actor=OFFICER,
+        actor=ACTOR,
         action="demo.load",
         table=Party.__tablename__,
         record_id="demo",

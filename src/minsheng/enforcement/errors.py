@@ -4,19 +4,23 @@ Hierarchy (all under ``minsheng.core.errors``)::
 
     DomainError
     ├── NotFound (404)
-    │   ├── PartyNotFound, CaseNotFound, CommitmentNotFound, InspectorNotFound
+    │   ├── PartyNotFound, CaseNotFound, CommitmentNotFound, InspectorNotFound,
+    │   │   GradeNotFound
     │   └── UnknownItem              ── a rule item id that no rule version knows
     ├── Conflict (409)
     │   ├── DuplicateParty           ── same credit code or ID number registered twice
+    │   ├── DuplicateInspector, DuplicateConflictOfInterest ── recorded twice
     │   ├── CaseStepOutOfOrder       ── e.g. a notice before the decision
     │   └── InsufficientInspectors   ── fewer than 2 inspectors free of conflicts for a target
     └── InvalidInput (422)
-        ├── InvalidCreditCode        ── GB 32100-2015 format or check character
         ├── InvalidDate              ── in the future, or out of order
         ├── FineOutOfRange           ── outside the decided tier's range (过罚相当)
         ├── ItemNotApplicable        ── e.g. an organisations-only item for a person
         ├── InvalidRuleBase          ── rule data breaking its own invariants
         └── EvidenceTooLarge
+
+A malformed credit code is ``core.creditcode.InvalidCreditCode`` (the code is a shared type, as the
+resident ID number is).
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class InspectorNotFound(NotFound):
     pass
 
 
+class GradeNotFound(NotFound):
+    pass
+
+
 class UnknownItem(NotFound):
     pass
 
@@ -53,10 +61,6 @@ class CaseStepOutOfOrder(Conflict):
 
 
 class InsufficientInspectors(Conflict):
-    pass
-
-
-class InvalidCreditCode(InvalidInput):
     pass
 
 
@@ -77,4 +81,12 @@ class InvalidRuleBase(InvalidInput):
 
 
 class EvidenceTooLarge(InvalidInput):
+    pass
+
+
+class DuplicateInspector(Conflict):
+    pass
+
+
+class DuplicateConflictOfInterest(Conflict):
     pass

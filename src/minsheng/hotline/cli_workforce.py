@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from minsheng.core import audit
+from minsheng.core import audit, timeutil
 from minsheng.core.cli_support import cli_session, echo_json, parse_model
 from minsheng.core.config import get_settings
 from minsheng.core.timeutil import BEIJING
@@ -85,7 +85,7 @@ def register_commands(counsellor_app: typer.Typer) -> None:
         data = parse_model(CounsellorUpdate, {k: v for k, v in raw.items() if v is not None})
         with cli_session() as session:
             c = service.update_counsellor(session, counsellor_id, data, actor=audit.cli_actor())
-            echo_json(service.register_dict(c, on=datetime.now(BEIJING).date()))
+            echo_json(service.register_dict(c, on=timeutil.today()))
 
     @counsellor_app.command("show")
     def counsellor_show(
@@ -93,7 +93,7 @@ def register_commands(counsellor_app: typer.Typer) -> None:
         on: Annotated[str | None, typer.Option(help="Eligibility on this day (ISO)")] = None,
     ) -> None:
         """A counsellor's register entry and whether they may be rostered."""
-        day = _date(on, "on") or datetime.now(BEIJING).date()
+        day = _date(on, "on") or timeutil.today()
         with cli_session() as session:
             echo_json(service.register_dict(service.get_counsellor(session, counsellor_id), on=day))
 
@@ -191,7 +191,7 @@ def roster_staffing(
     assert start is not None
     with cli_session() as session:
         report = service.staffing(
-            session, start=start, days=days, hotline_id=hotline, now=datetime.now(BEIJING)
+            session, start=start, days=days, hotline_id=hotline, now=timeutil.now()
         )
     if as_json:
         echo_json(report)
@@ -221,7 +221,7 @@ def report_monthly(
     ] = None,
 ) -> None:
     """The monthly report per line and per province; JSON on stdout unless files are asked."""
-    moment = _moment(as_of, "as_of") or datetime.now(BEIJING)
+    moment = _moment(as_of, "as_of") or timeutil.now()
     with cli_session() as session:
         report = service.monthly_report(
             session, get_settings(), month=service.parse_month(month), as_of=moment

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import AppSettings, DbSession, require_role
@@ -44,13 +45,6 @@ def _zoned(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BEIJING)
 
 
-def _public(h: Any) -> dict[str, Any]:
-    # The SIP address is operational detail for staff (export), not for the public directory.
-    d = service.hotline_dict(h)
-    del d["sip_uri"]
-    return d
-
-
 # public ----------------------------------------------------------------------------------------
 @router.get("/hotlines")
 def list_hotlines(
@@ -59,13 +53,14 @@ def list_hotlines(
     region: str | None = Query(None, description="Region code or name served"),
 ) -> list[dict[str, Any]]:
     return [
-        service.hotline_dict(h) for h in service.list_hotlines(session, level=level, region=region)
+        service.public_hotline_view(h)
+        for h in service.list_hotlines(session, level=level, region=region)
     ]
 
 
 @router.get("/hotlines/{hotline_id}")
 def get_hotline(hotline_id: str, session: DbSession) -> dict[str, Any]:
-    return _public(service.get_hotline(session, hotline_id))
+    return service.public_hotline_view(service.get_hotline(session, hotline_id))
 
 
 @router.get("/compliance")
@@ -263,7 +258,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
-    return datetime.now(BEIJING).date()
+    return timeutil.today()
 
 
 @router.get("/workforce/requirement", tags=["hotline workforce"])
@@ -344,7 +339,7 @@ def staffing(
     """Per line and day: seats per half hour rostered and actually signed in, hours with at
     least 2 seats, gaps; compliant only on the facts (the seat states)."""
     return service.staffing(
-        session, start=start, days=days, hotline_id=hotline_id, now=datetime.now(BEIJING)
+        session, start=start, days=days, hotline_id=hotline_id, now=timeutil.now()
     )
 
 
@@ -358,7 +353,7 @@ def monthly_report(
 ) -> dict[str, Any] | Response:
     """The monthly report to the health commission: per line and per province."""
     report = service.monthly_report(
-        session, settings, month=service.parse_month(month), as_of=datetime.now(BEIJING)
+        session, settings, month=service.parse_month(month), as_of=timeutil.now()
     )
     if format == "xlsx":
         return Response(

@@ -12,7 +12,6 @@ import io
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 import segno
@@ -21,12 +20,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from minsheng.certification import service as cert_service
-from minsheng.certification import service_adscan, service_verify
-from minsheng.certification import service_reference as cert_ref
+from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
-from minsheng.core import regions
+from minsheng.core import regions, timeutil
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
-from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import DbSession, client_id
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
@@ -36,13 +33,6 @@ router = APIRouter(route_class=PageRoute)
 
 VERIFY_FIELDS = ("id_number", "name", "number")
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-LEVEL_NAMES = {
-    1: "一级/高级技师",
-    2: "二级/技师",
-    3: "三级/高级工",
-    4: "四级/中级工",
-    5: "五级/初级工",
-}
 RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
 
 
@@ -95,14 +85,8 @@ def verify(
         form.add_validation(exc)
         return _verify_page(request, form, status_code=422)
     try:
-        result = service_verify.verify(
-            session,
-            request.app.state.settings,
-            id_number=data.id_number,
-            name=data.name,
-            number=data.number,
-            client=client_id(request),
-            channel="web",
+        result = cert_service.verify_certificate(
+            session, request.app.state.settings, data, client=client_id(request), channel="web"
         )
     except TooManyRequests as exc:
         r.rollback_on_error(session)
@@ -125,7 +109,7 @@ def verify(
 def certificate_link(request: Request, token: str, session: DbSession) -> HTMLResponse:
     """The page a certificate's QR code opens: the same masked answer, by random token."""
     found = TOKEN_RE.match(token) is not None
-    result = service_verify.verify_token(session, token) if found else {"found": False}
+    result = cert_service.verify_token(session, token) if found else {"found": False}
     link = str(request.url_for("certificate_link", token=token))
     return r.render(
         request,
@@ -139,7 +123,7 @@ def certificate_link(request: Request, token: str, session: DbSession) -> HTMLRe
 @router.get("/certificates/v/{token}/qr.png")
 def certificate_qr(request: Request, token: str, session: DbSession) -> Response:
     """A QR code of the certificate's verification link (only for a certificate that exists)."""
-    if not TOKEN_RE.match(token) or not service_verify.verify_token(session, token)["found"]:
+    if not TOKEN_RE.match(token) or not cert_service.verify_token(session, token)["found"]:
         raise NotFound("没有这个核验链接 (no such verification link)", field="token")
     link = str(request.url_for("certificate_link", token=token))
     buffer = io.BytesIO()
@@ -154,19 +138,7 @@ def certificate_qr(request: Request, token: str, session: DbSession) -> Response
 def bodies(request: Request, session: DbSession, q: str = "") -> HTMLResponse:
     query = q.strip()[:100]
     form = r.Form(values={"q": query}, fields=("q",))
-    rows: list[dict[str, Any]] | None = None
-    if query:
-        rows = []
-        names: dict[str, str] = {}
-        for body in cert_service.search_bodies(session, query):
-            row = cert_service.body_to_dict(session, body)
-            for item in row["scope"]:
-                code = item["occupation_code"]
-                if code not in names:
-                    view = cert_ref.occupation_view(session, code)
-                    names[code] = view.occupation.name if view else ""
-                item["occupation"] = names[code]
-            rows.append(row)
+    rows = cert_service.list_body_views(session, query) if query else None
     return r.render(
         request,
         "public/bodies.html",
@@ -226,7 +198,7 @@ def ad_check(
     else:
         try:
             data = AdScanRequest(text=text)
-            result = service_adscan.scan_ad(session, data.text)
+            result = cert_service.scan_ad(session, data.text)
             segments = highlight(text, result["hits"])
         except DomainError as exc:
             r.rollback_on_error(session)
@@ -266,7 +238,7 @@ def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTML
     form = r.Form(values={"city": query}, fields=("city",))
     found: dict[str, Any] = {"region": None, "lines": []}
     status = 200
-    now = datetime.now(BEIJING)
+    now = timeutil.now()
     if query:
         try:
             found = hotline_service.lines_for_place(session, query, at=now)

@@ -23,7 +23,6 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,7 +30,7 @@ from minsheng.core.auth import Principal, Role, authenticate
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
-from minsheng.core.web import bearer_token
+from minsheng.core.web import DbSession, bearer_token
 
 log = logging.getLogger("minsheng.web.pages")
 
@@ -263,6 +262,7 @@ class Form:
     general: list[str] = field(default_factory=list)
     error_name: str = ""
     fields: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -286,6 +286,13 @@ class Form:
 
     def add_domain(self, exc: DomainError) -> None:
         self.error_name = exc.name
+        self.extra = dict(exc.extra)
+        failures = exc.extra.get("failures")
+        if isinstance(failures, list) and failures:
+            # A refusal naming every failed rule (e.g. issuance): each beside its own field.
+            for failure in failures:
+                self.add(failure.get("field"), f"{failure['reason']} ({failure['rule']})")
+            return
         self.add(exc.field, ERROR_HINT.get(exc.name, "") + exc.detail)
 
     def add_validation(self, exc: ValidationError, *, prefix: Iterable[str] = ()) -> None:
@@ -303,9 +310,39 @@ def blank_to_none(values: Mapping[str, str]) -> dict[str, str | None]:
     return {k: (v.strip() or None) for k, v in values.items()}
 
 
-def rollback_on_error(session: Session) -> None:
+def rollback_on_error(session: DbSession) -> None:
     """A refused form changes nothing, exactly as a refused API call rolls back."""
     session.rollback()
+
+
+def form_action(
+    session: DbSession,
+    form: Form,
+    run: Callable[[], str | Response],
+    on_error: Callable[[Form, int], Response],
+) -> Response:
+    """The one way a staff form is handled: ``run`` validates the typed values into the request
+    schema and calls the service, returning where to go next (a 303 redirect there) or, for a
+    form whose answer is a page of its own (an issued certificate), that page. A schema
+    failure puts each message beside its field (422); a ``DomainError`` rolls the session back
+    and puts the error beside the field it names, with the error's own status. Either way
+    ``on_error(form, status)`` re-renders the page with the form and what was typed.
+
+    Check the CSRF token before calling this (a forged form gets the 403 page, not the form).
+    """
+    try:
+        target = run()
+    except ValidationError as exc:
+        rollback_on_error(session)
+        form.add_validation(exc)
+        return on_error(form, 422)
+    except DomainError as exc:
+        rollback_on_error(session)
+        form.add_domain(exc)
+        return on_error(form, exc.status_code)
+    if isinstance(target, Response):
+        return target
+    return RedirectResponse(target, status_code=303)
 
 
 def safe_next(target: str | None, default: str) -> str:

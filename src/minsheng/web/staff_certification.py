@@ -7,16 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
-from minsheng.certification import rules as cert_rules
 from minsheng.certification import service as cert_service
-from minsheng.certification import service_import
-from minsheng.certification.errors import ImportRejected, IssuanceRefused
+from minsheng.certification.errors import ImportRejected
+from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
 from minsheng.core.auth import Principal, Role
-from minsheng.core.errors import DomainError
+from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -53,8 +51,8 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLRespo
         "import_rows": [],
         "failures": [],
         "rule_set": "",
-        "levels": cert_rules.LEVELS,
-        "import_columns": ",".join(service_import.IMPORT_FIELDS) + "[,status]",
+        "levels": LEVELS,
+        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
     }
     ctx.update(context)
     return r.render(request, "staff/certification.html", ctx, status_code=status_code)
@@ -70,7 +68,7 @@ def index(request: Request, session: DbSession, user: Staff, number: str = "") -
     return _page(request, lookup=lookup)
 
 
-@router.post("/issue", response_class=HTMLResponse)
+@router.post("/issue", response_model=None)
 def issue_certificate(
     request: Request,
     session: DbSession,
@@ -85,7 +83,7 @@ def issue_certificate(
     province_code: Annotated[str, Form()] = "",
     site_code: Annotated[str, Form()] = "",
     issued_on: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+) -> Response:
     r.check_csrf(request, csrf_token)
     typed = {
         "name": name,
@@ -99,34 +97,28 @@ def issue_certificate(
         "issued_on": issued_on,
     }
     form = r.Form(values=typed, fields=ISSUE_FIELDS)
-    try:
+
+    def run() -> Response:
         data = CertificateIssue.model_validate(r.blank_to_none(typed))
-    except ValidationError as exc:
-        form.add_validation(exc)
-        return _page(request, 422, issue_form=form)
-    try:
-        cert = cert_service.issue(session, data, request.app.state.settings, actor=user.actor)
-    except IssuanceRefused as exc:
-        r.rollback_on_error(session)
-        failures = exc.extra.get("failures", [])
-        for failure in failures:
-            form.add(failure.get("field"), f"{failure['reason']} ({failure['rule']})")
-        form.error_name = exc.name
+        cert = cert_service.issue_certificate(
+            session, data, request.app.state.settings, actor=user.actor
+        )
+        return _page(request, 201, issued=cert_service.certificate_to_dict(session, cert))
+
+    def on_error(form: r.Form, status: int) -> Response:
+        # An issuance refusal names every rule that failed: list them beside the form too.
         return _page(
             request,
-            exc.status_code,
+            status,
             issue_form=form,
-            failures=failures,
-            rule_set=exc.extra.get("rule_set", ""),
+            failures=form.extra.get("failures", []),
+            rule_set=form.extra.get("rule_set", ""),
         )
-    except DomainError as exc:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        return _page(request, exc.status_code, issue_form=form)
-    return _page(request, 201, issued=cert_service.certificate_to_dict(session, cert))
+
+    return r.form_action(session, form, run, on_error)
 
 
-@router.post("/status", response_class=HTMLResponse)
+@router.post("/status", response_model=None)
 def change_status(
     request: Request,
     session: DbSession,
@@ -135,26 +127,21 @@ def change_status(
     number: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+) -> Response:
     r.check_csrf(request, csrf_token)
     typed = {"number": number, "status": status, "reason": reason}
     form = r.Form(values=typed, fields=STATUS_FIELDS)
-    try:
+
+    def run() -> Response:
         data = CertificateStatusChange.model_validate({"status": status, "reason": reason})
         if not number.strip():
-            form.add("number", "请填写证书编号 (number is required)")
-            return _page(request, 422, status_form=form)
-        cert = cert_service.set_certificate_status(
-            session, number, data.status, data.reason, actor=user.actor
-        )
-    except ValidationError as exc:
-        form.add_validation(exc)
-        return _page(request, 422, status_form=form)
-    except DomainError as exc:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        return _page(request, exc.status_code, status_form=form)
-    return _page(request, changed=cert_service.certificate_to_dict(session, cert))
+            raise InvalidInput("请填写证书编号 (number is required)", field="number")
+        cert = cert_service.update_certificate_status(session, number, data, actor=user.actor)
+        return _page(request, changed=cert_service.certificate_to_dict(session, cert))
+
+    return r.form_action(
+        session, form, run, lambda form, status: _page(request, status, status_form=form)
+    )
 
 
 @router.post("/import", response_class=HTMLResponse)
@@ -183,7 +170,7 @@ def import_csv(
         form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
         return _page(request, 422, import_form=form)
     try:
-        result = service_import.import_certificates(
+        result = cert_service.import_certificates(
             session, text, request.app.state.settings, actor=user.actor
         )
     except ImportRejected as exc:

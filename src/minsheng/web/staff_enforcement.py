@@ -2,27 +2,25 @@
 and cases from discovery to closure, each step a form whose refusal names its field, the decision
 shown with the item, the rule version, the legal basis, the reasons and every factor.
 
-The enforcement service has no list functions for parties and cases yet, so the lists here read
-the system's models directly (read-only); every change goes through ``enforcement.service``.
+Data only through ``enforcement.service``; every form goes through ``render.form_action``. Tier
+and domain labels come from the rule base (``data/rulebase.json``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from fastapi.responses import HTMLResponse, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
-from minsheng.core.errors import DomainError
+from minsheng.core.errors import InvalidInput
 from minsheng.core.web import DbSession, require_role
-from minsheng.enforcement import catalog, rules_base, schemas
+from minsheng.enforcement import schemas
 from minsheng.enforcement import service as enf
-from minsheng.enforcement.models import Case, Decision, Grade, Party
+from minsheng.enforcement.rules.base import MITIGATING_FACTORS, items_of
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
 
@@ -59,13 +57,6 @@ STEP_LABEL = {
     "check": "整改复查",
     "close": "结案",
 }
-TIER_LABEL = {
-    "exempt": "不予处罚",
-    "reduced": "减轻处罚",
-    "lighter": "从轻处罚",
-    "standard": "一般处罚",
-    "heavier": "从重处罚",
-}
 FACTOR_LABEL = {
     "party_kind": "当事人类型",
     "harm": "危害后果",
@@ -94,11 +85,12 @@ def outcome_label(decision: dict[str, Any]) -> str:
     if decision["outcome"] == "time_barred":
         return "超过追责时效：不再给予行政处罚"
     label = "再犯必罚：给予行政处罚" if decision.get("repeat") else "给予行政处罚"
-    return f"{label}（{TIER_LABEL.get(decision['tier'] or '', decision['tier'])}）"
+    tiers = enf.catalog.rulebase().tier_labels
+    return f"{label}（{tiers.get(decision['tier'] or '', decision['tier'])}）"
 
 
 def _labels() -> dict[str, Any]:
-    rulebase = catalog.rulebase()
+    rulebase = enf.catalog.rulebase()
     return {
         "kind_label": KIND_LABEL,
         "category_label": CATEGORY_LABEL,
@@ -106,12 +98,12 @@ def _labels() -> dict[str, Any]:
         "harm_label": HARM_LABEL,
         "status_label": STATUS_LABEL,
         "step_label": STEP_LABEL,
-        "tier_label": TIER_LABEL,
+        "tier_label": rulebase.tier_labels,
         "factor_label": FACTOR_LABEL,
         "domains": rulebase.domains,
-        "items": [i.to_dict() for i in rules_base.items_of(rulebase, None)],
+        "items": [i.to_dict() for i in items_of(rulebase, None)],
         "aggravating": rulebase.aggravating,
-        "mitigating": rules_base.MITIGATING_FACTORS,
+        "mitigating": MITIGATING_FACTORS,
         "outcome_label": outcome_label,
     }
 
@@ -123,36 +115,28 @@ def _checked(value: str) -> bool:
 # Overview and parties -------------------------------------------------------------------------
 
 
-def _recent_cases(session: Session, limit: int = 20, party_id: int | None = None) -> list[Any]:
-    stmt = (
-        select(Case, Party.name, Party.kind, Decision.outcome, Decision.tier, Decision.repeat)
-        .join(Party, Party.id == Case.party_id)
-        .join(Decision, Decision.case_id == Case.id, isouter=True)
-        .order_by(Case.id.desc())
-        .limit(limit)
-    )
-    if party_id is not None:
-        stmt = stmt.where(Case.party_id == party_id)
-    return list(session.execute(stmt))
-
-
 def _index_page(
     request: Request, session: DbSession, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
-    counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
-        "counts": counts,
-        "cases": _recent_cases(session),
+        "counts": enf.count_cases_by_status(session),
+        "cases": enf.list_case_rows(session, limit=20),
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
             fields=CASE_FIELDS,
-            values={"discovery": "patrol", "discovered_on": date.today().isoformat()},
+            values={"discovery": "patrol", "discovered_on": timeutil.today().isoformat()},
         ),
         **_labels(),
     }
     ctx.update(forms)
     return r.render(request, "staff/enforcement/index.html", ctx, status_code=status_code)
+
+
+def _rerender_index(
+    request: Request, session: DbSession, name: str
+) -> Callable[[r.Form, int], Response]:
+    return lambda form, status: _index_page(request, session, status, **{name: form})
 
 
 @router.get("", response_class=HTMLResponse)
@@ -163,18 +147,17 @@ def index(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
 @router.get("/parties", response_class=HTMLResponse)
 def parties(request: Request, session: DbSession, user: Staff, q: str = "") -> HTMLResponse:
     query = q.strip()[:100]
-    stmt = select(Party).order_by(Party.id.desc()).limit(50)
-    if query:
-        stmt = stmt.where(
-            or_(Party.name.contains(query), Party.credit_code == query.upper())
-        ).order_by(None)
-        stmt = stmt.order_by(Party.id)
-    rows = [enf.party_dict(p) for p in session.scalars(stmt)]
-    total = session.scalar(select(func.count()).select_from(Party)) or 0
+    rows = [enf.party_dict(p) for p in enf.list_parties(session, q=query, limit=50)]
     return r.render(
         request,
         "staff/enforcement/parties.html",
-        {"title": "当事人", "rows": rows, "q": query, "total": total, **_labels()},
+        {
+            "title": "当事人",
+            "rows": rows,
+            "q": query,
+            "total": enf.count_parties(session),
+            **_labels(),
+        },
     )
 
 
@@ -200,47 +183,30 @@ def create_party(
         "id_number": id_number,
         "registered_on": registered_on,
     }
+    # The ID number is never echoed back into the page.
     form = r.Form(values={k: v for k, v in typed.items() if k != "id_number"}, fields=PARTY_FIELDS)
-    try:
+
+    def run() -> str:
         data = schemas.PartyCreate.model_validate(r.blank_to_none(typed))
-        party = enf.create_party(
-            session,
-            kind=data.kind,
-            category=data.category,
-            name=data.name,
-            key=request.app.state.settings.hmac_key,
-            actor=user.actor,
-            credit_code=data.credit_code,
-            id_number=data.id_number,
-            registered_on=data.registered_on,
-        )
-    except ValidationError as exc:
-        form.add_validation(exc)
-        return _index_page(request, session, 422, party_form=form)
-    except DomainError as exc:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        return _index_page(request, session, exc.status_code, party_form=form)
-    return RedirectResponse(f"/staff/enforcement/parties/{party.id}", status_code=303)
+        key = request.app.state.settings.hmac_key
+        party = enf.create_party(session, data, key=key, actor=user.actor)
+        return f"/staff/enforcement/parties/{party.id}"
+
+    return r.form_action(session, form, run, _rerender_index(request, session, "party_form"))
 
 
 def _party_page(
-    request: Request, session: Session, party_id: int, status_code: int = 200, **forms: Any
+    request: Request, session: DbSession, party_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     party = enf.get_party(session, party_id)
-    grades = session.execute(
-        select(Grade.year, Grade.grade, Grade.points)
-        .where(Grade.party_id == party_id)
-        .order_by(Grade.year.desc())
-    ).all()
     ctx: dict[str, Any] = {
         "title": f"当事人 {party_id}",
         "party": enf.party_dict(party),
         "commitments": [
             enf.commitment_dict(c) for c in enf.list_commitments(session, party_id=party_id)
         ],
-        "cases": _recent_cases(session, 100, party_id),
-        "grades": grades,
+        "cases": enf.list_case_rows(session, party_id=party_id, limit=100),
+        "grades": enf.grades_of_party(session, party_id),
         "commit_form": r.Form(fields=COMMIT_FIELDS),
         **_labels(),
     }
@@ -268,7 +234,8 @@ def sign_commitment(
     r.check_csrf(request, csrf_token)
     typed = {"item": item, "signed_on": signed_on, "valid_until": valid_until}
     form = r.Form(values=typed, fields=COMMIT_FIELDS)
-    try:
+
+    def run() -> str:
         data = schemas.CommitmentCreate.model_validate(
             {
                 "party_id": party_id,
@@ -278,23 +245,17 @@ def sign_commitment(
         )
         enf.sign_commitment(
             session,
-            party_id=party_id,
-            domain=None,
-            item_id=data.item,
-            officer=user.actor,
+            data,
+            officer=user.name,
+            actor=user.actor,
             valid_days=request.app.state.settings.enf_commitment_valid_days,
-            signed_on=data.signed_on,
-            valid_until=data.valid_until,
-            consent_publish=data.consent_publish,
         )
-    except ValidationError as exc:
-        form.add_validation(exc)
-        return _party_page(request, session, party_id, 422, commit_form=form)
-    except DomainError as exc:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        return _party_page(request, session, party_id, exc.status_code, commit_form=form)
-    return RedirectResponse(f"/staff/enforcement/parties/{party_id}", status_code=303)
+        return f"/staff/enforcement/parties/{party_id}"
+
+    def on_error(failed: r.Form, status: int) -> Response:
+        return _party_page(request, session, party_id, status, commit_form=failed)
+
+    return r.form_action(session, form, run, on_error)
 
 
 # Cases ------------------------------------------------------------------------------------------
@@ -325,48 +286,27 @@ def open_case(
         "facts": facts,
     }
     form = r.Form(values=typed, fields=CASE_FIELDS)
-    try:
-        values = r.blank_to_none(typed)
-        values["facts"] = facts
-        data = schemas.CaseOpen.model_validate(values)
-        case = enf.open_case(
-            session,
-            party_id=data.party_id,
-            item_id=data.item,
-            discovery=data.discovery,
-            occurred_on=data.occurred_on,
-            discovered_on=data.discovered_on,
-            ended_on=data.ended_on,
-            facts=data.facts,
-            officer=user.actor,
-        )
-    except ValidationError as exc:
-        form.add_validation(exc)
-        return _index_page(request, session, 422, case_form=form)
-    except DomainError as exc:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        return _index_page(request, session, exc.status_code, case_form=form)
-    return RedirectResponse(f"/staff/enforcement/cases/{case.id}", status_code=303)
+
+    def run() -> str:
+        data = schemas.CaseOpen.model_validate(r.blank_to_none(typed) | {"facts": facts})
+        case = enf.open_case(session, data, officer=user.name, actor=user.actor)
+        return f"/staff/enforcement/cases/{case.id}"
+
+    return r.form_action(session, form, run, _rerender_index(request, session, "case_form"))
 
 
 def _case_page(
-    request: Request, session: Session, case_id: int, status_code: int = 200, **forms: Any
+    request: Request, session: DbSession, case_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     case = enf.get_case(session, case_id)
     data = enf.case_dict(session, case)
-    notice = None
-    if case.status not in ("open", "facts_recorded", "decided"):
-        decision = session.scalar(select(Decision).where(Decision.case_id == case.id))
-        if decision is not None:
-            notice = enf.notice(case, decision, data["party"]["kind"])
-    item = catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
-    today = date.today().isoformat()
+    item = enf.catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
+    today = timeutil.today().isoformat()
     ctx: dict[str, Any] = {
         "title": f"案件 {case_id}",
         "case": data,
         "item": item,
-        "notice": notice,
+        "notice": enf.notice_of(session, case),
         "facts_form": r.Form(
             fields=FACT_FIELDS,
             values={
@@ -393,26 +333,26 @@ def case_page(request: Request, case_id: int, session: DbSession, user: Staff) -
     return _case_page(request, session, case_id)
 
 
-def _after_step(
+def _case_step(
     request: Request,
-    session: Session,
+    session: DbSession,
     case_id: int,
     form_name: str,
     form: r.Form,
-    exc: DomainError | ValidationError,
-) -> HTMLResponse:
-    if isinstance(exc, ValidationError):
-        form.add_validation(exc)
-        status = 422
-    else:
-        r.rollback_on_error(session)
-        form.add_domain(exc)
-        status = exc.status_code
-    return _case_page(request, session, case_id, status, **{form_name: form})
+    step: Callable[[], object],
+    anchor: str = "",
+) -> Response:
+    """A case step's form: run ``step`` and go back to the case (at ``anchor``), or show the
+    case page again with the refusal beside the field of the form named ``form_name``."""
 
+    def run() -> str:
+        step()
+        return f"/staff/enforcement/cases/{case_id}{anchor}"
 
-def _done(case_id: int, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/staff/enforcement/cases/{case_id}{anchor}", status_code=303)
+    def on_error(failed: r.Form, status: int) -> Response:
+        return _case_page(request, session, case_id, status, **{form_name: failed})
+
+    return r.form_action(session, form, run, on_error)
 
 
 @router.post("/cases/{case_id}/facts", response_model=None)
@@ -437,21 +377,12 @@ def record_facts(
         "facts": facts,
     }
     form = r.Form(values=values, fields=FACT_FIELDS)
-    try:
+
+    def step() -> object:
         data = schemas.CaseFacts.model_validate(values)
-        enf.record_facts(
-            session,
-            case_id,
-            harm=data.harm,
-            corrected_in_time=data.corrected_in_time,
-            aggravating=data.aggravating,
-            mitigating=data.mitigating,
-            facts=data.facts,
-            officer=user.actor,
-        )
-    except (ValidationError, DomainError) as exc:
-        return _after_step(request, session, case_id, "facts_form", form, exc)
-    return _done(case_id, "#step")
+        return enf.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "facts_form", form, step, "#step")
 
 
 @router.post("/cases/{case_id}/decide", response_model=None)
@@ -473,21 +404,20 @@ def decide(
     }
     form = r.Form(values=values | {"fine_yuan": fine_yuan}, fields=DECIDE_FIELDS)
     settings = request.app.state.settings
-    try:
+
+    def step() -> object:
         data = schemas.CaseDecide.model_validate(values)
-        enf.decide_case(
+        return enf.decide_case(
             session,
             case_id,
-            officer=user.actor,
+            data,
+            officer=user.name,
+            actor=user.actor,
             lookback_days=settings.enf_lookback_days,
             valid_days=settings.enf_commitment_valid_days,
-            signs_commitment=data.sign_commitment,
-            fine_yuan=data.fine_yuan,
-            decided_on=data.decided_on,
         )
-    except (ValidationError, DomainError) as exc:
-        return _after_step(request, session, case_id, "decide_form", form, exc)
-    return _done(case_id, "#decision")
+
+    return _case_step(request, session, case_id, "decide_form", form, step, "#decision")
 
 
 @router.post("/cases/{case_id}/notify", response_model=None)
@@ -499,11 +429,11 @@ def notify(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    try:
-        enf.notify(session, case_id, officer=user.actor)
-    except DomainError as exc:
-        return _after_step(request, session, case_id, "step_form", r.Form(), exc)
-    return _done(case_id, "#notice")
+
+    def step() -> object:
+        return enf.notify(session, case_id, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "step_form", r.Form(), step, "#notice")
 
 
 @router.post("/cases/{case_id}/rectification", response_model=None)
@@ -517,12 +447,12 @@ def rectification(
 ) -> Response:
     r.check_csrf(request, csrf_token)
     form = r.Form(values={"rectify_by": rectify_by}, fields=RECTIFY_FIELDS)
-    try:
+
+    def step() -> object:
         data = schemas.Rectification.model_validate({"rectify_by": rectify_by.strip() or None})
-        enf.order_rectification(session, case_id, rectify_by=data.rectify_by, officer=user.actor)
-    except (ValidationError, DomainError) as exc:
-        return _after_step(request, session, case_id, "rectify_form", form, exc)
-    return _done(case_id, "#step")
+        return enf.order_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "rectify_form", form, step, "#step")
 
 
 @router.post("/cases/{case_id}/check", response_model=None)
@@ -538,18 +468,12 @@ def check(
     r.check_csrf(request, csrf_token)
     values = {"rectified": rectified or None, "checked_on": checked_on.strip() or None}
     form = r.Form(values={"rectified": rectified, "checked_on": checked_on}, fields=CHECK_FIELDS)
-    try:
+
+    def step() -> object:
         data = schemas.RectificationCheck.model_validate(values)
-        enf.check_rectification(
-            session,
-            case_id,
-            rectified=data.rectified,
-            checked_on=data.checked_on,
-            officer=user.actor,
-        )
-    except (ValidationError, DomainError) as exc:
-        return _after_step(request, session, case_id, "check_form", form, exc)
-    return _done(case_id, "#step")
+        return enf.check_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "check_form", form, step, "#step")
 
 
 @router.post("/cases/{case_id}/close", response_model=None)
@@ -561,11 +485,11 @@ def close(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    try:
-        enf.close_case(session, case_id, officer=user.actor)
-    except DomainError as exc:
-        return _after_step(request, session, case_id, "step_form", r.Form(), exc)
-    return _done(case_id)
+
+    def step() -> object:
+        return enf.close_case(session, case_id, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "step_form", r.Form(), step)
 
 
 @router.post("/cases/{case_id}/evidence", response_model=None)
@@ -581,19 +505,19 @@ def evidence(
     r.check_csrf(request, csrf_token)
     form = r.Form(values={"note": note}, fields=EVIDENCE_FIELDS)
     max_bytes = request.app.state.settings.enf_evidence_max_bytes
-    if file is None or not file.filename:
-        form.add("file", "请选择文件 (choose a file)")
-        return _case_page(request, session, case_id, 422, evidence_form=form)
-    try:
-        enf.add_evidence(
+
+    def step() -> object:
+        if file is None or not file.filename:
+            raise InvalidInput("请选择文件 (choose a file)", field="file")
+        return enf.add_evidence(
             session,
             case_id,
-            filename=file.filename or "evidence",
+            filename=file.filename,
             content=file.file.read(max_bytes + 1),
-            officer=user.actor,
+            officer=user.name,
+            actor=user.actor,
             max_bytes=max_bytes,
             note=note[:500],
         )
-    except DomainError as exc:
-        return _after_step(request, session, case_id, "evidence_form", form, exc)
-    return _done(case_id, "#evidence")
+
+    return _case_step(request, session, case_id, "evidence_form", form, step, "#evidence")

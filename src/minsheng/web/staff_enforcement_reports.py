@@ -1,6 +1,7 @@
 """Staff report pages of the enforcement system: the yearly A–D grades (distribution chart, each
 firm's grade explained item by item), the 双随机 inspection plan as a month calendar, and the
-outcome statistics computed from the records (reproducing the article's figures)."""
+outcome statistics computed from the records (reproducing the article's figures). Data only
+through ``enforcement.service``; domain labels from the rule base."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from fastapi.responses import HTMLResponse, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import service as enf
-from minsheng.enforcement import stats, supervision
-from minsheng.enforcement.models import Grade, Party
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent
 from minsheng.web.render import PageRoute
@@ -29,12 +28,6 @@ Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 
 GRADES = ("A", "B", "C", "D")
 GRADE_COLOR = {"A": "#389e0d", "B": "#1f6feb", "C": "#d48806", "D": "#d4380d"}
-DOMAIN_LABEL = {
-    "roadside": "出店占道经营",
-    "garbage": "垃圾分类",
-    "farmland": "耕地非粮化",
-    "construction": "在建工地管理",
-}
 
 
 def _year(value: str, default: int) -> int:
@@ -48,17 +41,17 @@ def _year(value: str, default: int) -> int:
 # Grades ------------------------------------------------------------------------------------------
 
 
-@router.get("/grades", response_class=HTMLResponse)
-def grades(
-    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
+def _grades_page(
+    request: Request,
+    session: DbSession,
+    year: str,
+    grade: str,
+    status_code: int = 200,
+    grade_form: r.Form | None = None,
 ) -> HTMLResponse:
-    years = list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
-    chosen = _year(year, years[0] if years else date.today().year)
-    counts = dict(
-        session.execute(
-            select(Grade.grade, func.count()).where(Grade.year == chosen).group_by(Grade.grade)
-        ).all()
-    )
+    years = enf.grade_years(session)
+    chosen = _year(year, years[0] if years else timeutil.today().year)
+    counts = enf.count_grades(session, chosen)
     chart = bar_chart(
         list(GRADES),
         [Series("企业数", [counts.get(g, 0) for g in GRADES], "#1f6feb")],
@@ -66,15 +59,7 @@ def grades(
         description="A、B、C、D 各级企业数",
         height=220,
     )
-    stmt = (
-        select(Grade.party_id, Party.name, Grade.grade, Grade.points, Grade.rule_version)
-        .join(Party, Party.id == Grade.party_id)
-        .where(Grade.year == chosen)
-        .order_by(Grade.points, Party.id)
-        .limit(200)
-    )
-    if grade in GRADES:
-        stmt = stmt.where(Grade.grade == grade)
+    rows = enf.list_grades(session, chosen, grade=grade if grade in GRADES else None, limit=200)
     return r.render(
         request,
         "staff/enforcement/grades.html",
@@ -86,10 +71,19 @@ def grades(
             "counts": counts,
             "total": sum(counts.values()),
             "chart": chart,
-            "rows": session.execute(stmt).all(),
+            "rows": rows,
             "grades": GRADES,
+            "grade_form": grade_form or r.Form(values={"year": chosen}, fields=("year",)),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/grades", response_class=HTMLResponse)
+def grades(
+    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
+) -> HTMLResponse:
+    return _grades_page(request, session, year, grade)
 
 
 @router.post("/grades", response_model=None)
@@ -101,16 +95,24 @@ def grade_year(
     year: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    chosen = _year(year, date.today().year)
-    supervision.grade_year(session, chosen, actor=user.actor)
-    return RedirectResponse(f"/staff/enforcement/grades?year={chosen}", status_code=303)
+    form = r.Form(values={"year": year}, fields=("year",))
+
+    def run() -> str:
+        chosen = _year(year, timeutil.today().year)
+        enf.grade_year(session, chosen, actor=user.actor)
+        return f"/staff/enforcement/grades?year={chosen}"
+
+    def on_error(failed: r.Form, status: int) -> Response:
+        return _grades_page(request, session, "", "", status, grade_form=failed)
+
+    return r.form_action(session, form, run, on_error)
 
 
 @router.get("/grades/{year}/{party_id}", response_class=HTMLResponse)
 def grade_explained(
     request: Request, year: int, party_id: int, session: DbSession, user: Staff
 ) -> HTMLResponse:
-    result = supervision.grade_of(session, party_id, year)
+    result = enf.grade_dict(enf.get_grade(session, party_id, year))
     party = enf.party_dict(enf.get_party(session, party_id))
     return r.render(
         request,
@@ -131,12 +133,12 @@ def plan(
     month: str = "",
     seed: str = "",
 ) -> HTMLResponse:
-    years = list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
+    years = enf.grade_years(session)
     form = r.Form(
         values={"year": year, "month": month, "seed": seed}, fields=("year", "month", "seed")
     )
     try:
-        chosen = _year(year, years[0] if years else date.today().year)
+        chosen = _year(year, years[0] if years else timeutil.today().year)
         m = int(month) if month.strip() else 1
         if not 1 <= m <= 12:
             raise InvalidInput("month must be 1–12", field="month")
@@ -158,17 +160,11 @@ def plan(
             status_code=exc.status_code,
         )
     form.values = {"year": chosen, "month": m, "seed": s}
-    result = supervision.plan(session, year=chosen, seed=s).to_dict(m)
+    result = enf.plan(session, year=chosen, seed=s).to_dict(m)
     by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for visit in result["visits"]:
         by_day[date.fromisoformat(visit["date"]).day].append(visit)
-    names = dict(
-        session.execute(
-            select(Party.id, Party.name).where(
-                Party.id.in_({v["target"] for v in result["visits"]})
-            )
-        ).all()
-    )
+    names = enf.party_names(session, {v["target"] for v in result["visits"]})
     weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(chosen, m)
     burden = result["burden"]
     chart = bar_chart(
@@ -223,19 +219,20 @@ def statistics(
             {"title": "成效统计", "form": form, "s": None},
             status_code=422,
         )
-    result = stats.compute(session, start=first, end=last)
+    result = enf.compute_stats(session, start=first, end=last)
     domains = list(result["commitments"]["by_domain"])
+    domain_label = enf.catalog.rulebase().domains
     violated = result["violated_after_commitment"]["by_domain"]
     charts = {
         "commitments": bar_chart(
-            [DOMAIN_LABEL.get(d, d) for d in domains],
+            [domain_label.get(d, d) for d in domains],
             [Series("承诺书", [result["commitments"]["by_domain"][d] for d in domains])],
             title="各领域签署的信用承诺书",
             description="按执法领域统计的信用承诺书份数",
             height=220,
         ),
         "violated": bar_chart(
-            [DOMAIN_LABEL.get(d, d) for d in domains],
+            [domain_label.get(d, d) for d in domains],
             [
                 Series(
                     "承诺后再违法率",
@@ -257,7 +254,7 @@ def statistics(
             "form": form,
             "s": result,
             "charts": charts,
-            "domain_label": DOMAIN_LABEL,
+            "domain_label": domain_label,
             "category_label": CATEGORY_LABEL,
         },
     )

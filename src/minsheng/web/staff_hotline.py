@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.timeutil import BEIJING
@@ -45,7 +46,7 @@ LIVE_REFRESH_S = 5
 
 
 def _live_context(session: DbSession, hotline: str) -> dict[str, Any]:
-    now = datetime.now(BEIJING)
+    now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.timeutil import BEIJING
@@ -253,7 +254,7 @@ def staffing_page(
         start=monday,
         days=7,
         hotline_id=hotline.strip() or None,
-        now=datetime.now(BEIJING),
+        now=timeutil.now(),
     )
     lines = report["hotlines"]
     failing = [line for line in lines if line["days_compliant"] < len(line["days"])]
@@ -291,9 +292,7 @@ def report_page(
 ) -> HTMLResponse:
     """The monthly report to the health commission, with its downloads."""
     first = _month(month, session)
-    report = hotline_service.monthly_report(
-        session, settings, month=first, as_of=datetime.now(BEIJING)
-    )
+    report = hotline_service.monthly_report(session, settings, month=first, as_of=timeutil.now())
     return r.render(
         request,
         "staff/hotline/report.html",
@@ -313,9 +312,7 @@ def report_file(
     if fmt not in ("xlsx", "pdf"):
         raise InvalidInput(f"no {fmt!r} download: xlsx or pdf", field="fmt")
     first = _month(month, session)
-    report = hotline_service.monthly_report(
-        session, settings, month=first, as_of=datetime.now(BEIJING)
-    )
+    report = hotline_service.monthly_report(session, settings, month=first, as_of=timeutil.now())
     name = f"12356-{first.strftime('%Y-%m')}.{fmt}"
     if fmt == "xlsx":
         body = hotline_service.monthly_xlsx(report)

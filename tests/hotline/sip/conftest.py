@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from minsheng.hotline import service
 from minsheng.hotline.models import Call
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.sip.records import read_jsonl
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, free_port
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 SIPP = shutil.which("sipp")
@@ -48,20 +47,6 @@ FAST_ENV = {
     "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "thread",
 }
 CONNECTED = "2025-04-30T00:00:00+08:00"
-
-
-def free_port() -> int:
-    """A port free for UDP and TCP on 127.0.0.1 (sipp's control port is UDP, media UDP)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = int(udp.getsockname()[1])
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            try:
-                tcp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
 
 
 def hotline(hid: str, level: str, regions: list[str] | None = None, **kw: Any) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from minsheng.hotline.service.directory import (
     lines_for_place,
     list_counsellors,
     list_hotlines,
+    public_hotline_view,
     set_counsellor_state,
     to_info,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "parse_month",
     "plan",
     "plan_dict",
+    "public_hotline_view",
     "purge",
     "record_assessment",
     "record_seat_state",

@@ -65,6 +65,20 @@ def hotline_dict(h: Hotline) -> dict[str, Any]:
     }
 
 
+PRIVATE_FIELDS = ("sip_uri",)
+
+
+def public_hotline_view(h: Hotline) -> dict[str, Any]:
+    """The one public view of a hotline, used by every public route and page.
+
+    The SIP address is internal addressing for staff (export, the SIP server), never public.
+    """
+    d = hotline_dict(h)
+    for name in PRIVATE_FIELDS:
+        del d[name]
+    return d
+
+
 def list_hotlines(
     session: Session, *, level: str | None = None, region: str | None = None
 ) -> list[Hotline]:
@@ -362,7 +376,7 @@ def lines_for_place(session: Session, query: str, *, at: datetime) -> dict[str, 
     region = find_place(query)
     lines: list[dict[str, Any]] = []
     for h in list_hotlines(session, region=region.code):
-        d = hotline_dict(h)
+        d = public_hotline_view(h)
         hours = routing.normalise_hours(d["hours"])
         d["hours"] = hours
         d["open_now"] = routing.is_open(hours, at)

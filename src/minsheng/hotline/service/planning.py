@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.core import timeutil
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import HotlineNotFound
 from minsheng.hotline.models import Call, CallAttempt, Hotline
@@ -33,7 +34,7 @@ def default_as_of(session: Session) -> date:
     """The day after the newest call record (Beijing), or today when there is none."""
     newest = session.scalar(select(Call.arrived_at).order_by(Call.arrived_at.desc()).limit(1))
     if newest is None:
-        return datetime.now(BEIJING).date()
+        return timeutil.today()
     if newest.tzinfo is None:  # SQLite returns naive UTC through some drivers
         newest = newest.replace(tzinfo=UTC)
     return newest.astimezone(BEIJING).date() + timedelta(days=1)

@@ -1,0 +1,155 @@
+"""Filed evaluation bodies (备案评价机构): filing with a scope of occupations and levels, the
+public registry lookup, suspension and revocation, and the facts the issuance rules need.
+Functions flush, never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from minsheng.certification.errors import BodyNotFound, DuplicateBody, InvalidDate
+from minsheng.certification.models import Body, BodyScope, Occupation
+from minsheng.certification.rules.issuance import OCCUPATION_CODE_RE, BodyFacts
+from minsheng.certification.rules.numbering import LEVELS, PROVINCE_CODES
+from minsheng.certification.schemas import BodyCreate, BodyStatusChange
+from minsheng.certification.service.reference import load_reference, occupation_names
+from minsheng.certification.service.status import change_status
+from minsheng.core import audit
+from minsheng.core.errors import InvalidInput
+
+
+def create_body(session: Session, data: BodyCreate, *, actor: str, demo: bool = False) -> Body:
+    load_reference(session)
+    if data.code == "0000" and not data.province_code:
+        raise InvalidInput(
+            "a body filed with a province (code 0000) needs province_code", field="province_code"
+        )
+    if data.province_code and data.province_code not in PROVINCE_CODES:
+        raise InvalidInput(f"{data.province_code} is not a province code", field="province_code")
+    if data.valid_to and data.valid_to < data.valid_from:
+        raise InvalidDate("valid_to is before valid_from", field="valid_to")
+    if data.code != "0000":
+        filing_no = f"{data.body_type}{data.code}"
+    else:
+        count = session.scalar(
+            select(func.count())
+            .select_from(Body)
+            .where(Body.code == "0000", Body.province_code == data.province_code)
+        )
+        filing_no = f"{data.body_type}0000-{data.province_code}-{(count or 0) + 1:04d}"
+    if session.scalar(select(Body.id).where(Body.filing_no == filing_no)) is not None:
+        raise DuplicateBody(f"a body with filing number {filing_no} exists", field="code")
+    known = set(session.scalars(select(Occupation.code)))
+    for i, item in enumerate(data.scope):
+        if item.occupation_code not in known:
+            raise InvalidInput(
+                f"{item.occupation_code} is not in the classification",
+                field=f"scope.{i}.occupation_code",
+            )
+        if any(v not in LEVELS for v in item.levels):
+            raise InvalidInput("levels are 1–5", field=f"scope.{i}.levels")
+    body = Body(
+        filing_no=filing_no,
+        body_type=data.body_type,
+        code=data.code,
+        province_code=data.province_code,
+        name=data.name.strip(),
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        status="active",
+        demo=demo,
+    )
+    audit.add_and_record(
+        session, body, actor=actor, action="body.create", detail={"filing_no": filing_no}
+    )
+    pairs = {(s.occupation_code, lv) for s in data.scope for lv in s.levels}
+    session.add_all(
+        BodyScope(body_id=body.id, occupation_code=o, level=lv) for o, lv in sorted(pairs)
+    )
+    session.flush()
+    return body
+
+
+def find_body(session: Session, filing_no: str) -> Body | None:
+    return session.scalar(select(Body).where(Body.filing_no == filing_no.strip().upper()))
+
+
+def get_body(session: Session, filing_no: str) -> Body:
+    body = find_body(session, filing_no)
+    if body is None:
+        raise BodyNotFound(f"no filed body {filing_no}", field="body")
+    return body
+
+
+def body_scope(session: Session, body_id: int) -> list[tuple[str, int]]:
+    stmt = select(BodyScope.occupation_code, BodyScope.level).where(BodyScope.body_id == body_id)
+    return [(o, lv) for o, lv in session.execute(stmt.order_by(BodyScope.occupation_code))]
+
+
+def body_to_dict(session: Session, body: Body) -> dict[str, Any]:
+    scope: dict[str, list[int]] = {}
+    for occ, lv in body_scope(session, body.id):
+        scope.setdefault(occ, []).append(lv)
+    return {
+        "filing_no": body.filing_no,
+        "name": body.name,
+        "body_type": body.body_type,
+        "code": body.code,
+        "filed_with": "MOHRSS" if body.code != "0000" else f"province {body.province_code}",
+        "province_code": body.province_code,
+        "valid_from": body.valid_from.isoformat(),
+        "valid_to": body.valid_to.isoformat() if body.valid_to else None,
+        "status": body.status,
+        "status_reason": body.status_reason,
+        "scope": [{"occupation_code": k, "levels": sorted(v)} for k, v in scope.items()],
+    }
+
+
+def list_bodies(session: Session, query: str, limit: int = 50) -> list[Body]:
+    """The public registry lookup: by filing number or code, by name, or by occupation code."""
+    q = query.strip()
+    stmt = select(Body)
+    if OCCUPATION_CODE_RE.match(q):
+        stmt = stmt.where(
+            Body.id.in_(select(BodyScope.body_id).where(BodyScope.occupation_code == q))
+        )
+    else:
+        stmt = stmt.where(or_(Body.filing_no == q.upper(), Body.code == q, Body.name.contains(q)))
+    return list(session.scalars(stmt.order_by(Body.filing_no).limit(limit)))
+
+
+def list_body_views(session: Session, query: str) -> list[dict[str, Any]]:
+    """The public registry page: each matching body, with the name of every occupation in its
+    scope beside its code."""
+    rows = [body_to_dict(session, b) for b in list_bodies(session, query)]
+    names = occupation_names(
+        session, {item["occupation_code"] for row in rows for item in row["scope"]}
+    )
+    for row in rows:
+        for item in row["scope"]:
+            item["occupation"] = names.get(item["occupation_code"], "")
+    return rows
+
+
+def update_body_status(
+    session: Session, filing_no: str, data: BodyStatusChange, *, actor: str
+) -> Body:
+    """Suspend, revoke or reactivate a body (audited with the old status and the reason)."""
+    body = get_body(session, filing_no)
+    change_status(session, body, data, actor=actor, kind="body")
+    return body
+
+
+def body_facts(session: Session, body: Body) -> BodyFacts:
+    return BodyFacts(
+        filing_no=body.filing_no,
+        body_type=body.body_type,
+        code=body.code,
+        province_code=body.province_code,
+        status=body.status,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        scope=frozenset(body_scope(session, body.id)),
+    )

@@ -1,0 +1,156 @@
+"""The skill-upgrade subsidy: decisions under the date-versioned rule sets, national and
+provincial, shipped in ``data/subsidy_rule_sets.json``, recording of decided claims, and
+statistics by period and province (people, yuan)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minsheng.certification.errors import InvalidDate
+from minsheng.certification.models import SubsidyClaim
+from minsheng.certification.rules import subsidy as rs
+from minsheng.certification.schemas import SubsidyRequest
+from minsheng.certification.service.reference import data_text
+from minsheng.core import audit, idnumber
+from minsheng.core.config import Settings
+from minsheng.core.privacy import keyed_hash
+
+
+def _parse_set(raw: dict[str, Any]) -> rs.SubsidyRuleSet:
+    return rs.SubsidyRuleSet(
+        name=raw["name"],
+        valid_from=date.fromisoformat(raw["valid_from"]),
+        valid_to=date.fromisoformat(raw["valid_to"]) if raw.get("valid_to") else None,
+        province=raw.get("province"),
+        min_insured_months=int(raw["min_insured_months"]),
+        benefit_recipients_eligible=bool(raw["benefit_recipients_eligible"]),
+        caps_yuan={int(k): int(v) for k, v in raw["caps_yuan"].items()},
+        apply_within_months=int(raw["apply_within_months"]),
+        certificates_from=date.fromisoformat(raw["certificates_from"]),
+        max_claims_per_year=raw.get("max_claims_per_year"),
+        no_lower_after_higher=bool(raw.get("no_lower_after_higher", False)),
+        source=raw["source"],
+        documents=tuple(
+            rs.SubsidyDocument(
+                number=d.get("number"),
+                issued_on=date.fromisoformat(d["issued_on"]) if d.get("issued_on") else None,
+                note=d.get("note", ""),
+            )
+            for d in raw.get("documents", [])
+        ),
+        demo=bool(raw.get("demo", False)),
+    )
+
+
+@lru_cache(maxsize=1)
+def subsidy_rule_sets() -> tuple[rs.SubsidyRuleSet, ...]:
+    """Every rule set shipped, national (``province`` None) and provincial."""
+    raw = json.loads(data_text("subsidy_rule_sets.json"))["rule_sets"]
+    return tuple(_parse_set(r) for r in raw)
+
+
+def rule_set_to_dict(r: rs.SubsidyRuleSet) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "province": r.province,
+        "valid_from": r.valid_from.isoformat(),
+        "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+        "min_insured_months": r.min_insured_months,
+        "caps_yuan": r.caps_yuan,
+        "source": r.source,
+        "documents": [d.to_dict() for d in r.documents],
+        "demo": r.demo,
+    }
+
+
+def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
+    return rs.SubsidyApplication(
+        insured_months=req.applicant.insured_months,
+        receiving_unemployment_benefit=req.applicant.receiving_unemployment_benefit,
+        province_code=req.applicant.province_code,
+        occupation_code=req.certificate.occupation_code,
+        level=req.certificate.level,
+        issued_on=req.certificate.issued_on,
+        applied_on=req.applied_on,
+        previous_claims=tuple(
+            rs.PreviousClaim(c.occupation_code, c.level, c.paid_on) for c in req.previous_claims
+        ),
+    )
+
+
+def decide_subsidy(req: SubsidyRequest) -> dict[str, Any]:
+    """The decision under the rule set in force on the application date (nothing stored)."""
+    return rs.decide(to_application(req), subsidy_rule_sets()).to_dict()
+
+
+def record_subsidy_claim(
+    session: Session, req: SubsidyRequest, settings: Settings, *, actor: str, demo: bool = False
+) -> dict[str, Any]:
+    """Decide and keep the decision for the statistics (needs the applicant's ID number)."""
+    if not req.applicant.id_number:
+        raise idnumber.InvalidIdNumber(
+            "recording a claim needs applicant.id_number", field="applicant.id_number"
+        )
+    number = idnumber.validate(req.applicant.id_number, field_name="applicant.id_number")
+    decision = decide_subsidy(req)
+    claim = SubsidyClaim(
+        person_hash=keyed_hash(number, settings.hmac_key, purpose="cert-subsidy"),
+        province_code=req.applicant.province_code,
+        occupation_code=req.certificate.occupation_code,
+        level=req.certificate.level,
+        applied_on=req.applied_on,
+        eligible=decision["eligible"],
+        amount_yuan=decision["max_amount_yuan"],
+        rule_set=decision["rule_set"],
+        reasons=decision["reasons"],
+        demo=demo,
+    )
+    audit.add_and_record(
+        session, claim, actor=actor, action="subsidy.decide", detail={"eligible": claim.eligible}
+    )
+    return decision | {"claim_id": claim.id}
+
+
+def subsidy_statistics(
+    session: Session, *, start: date, end: date, by_province: bool = True
+) -> dict[str, Any]:
+    """People paid and yuan paid in a period (by application date), overall and by province."""
+    if end < start:
+        raise InvalidDate("the period ends before it starts", field="end")
+    base = (SubsidyClaim.eligible.is_(True), SubsidyClaim.applied_on.between(start, end))
+    people, yuan, claims = session.execute(
+        select(
+            func.count(func.distinct(SubsidyClaim.person_hash)),
+            func.coalesce(func.sum(SubsidyClaim.amount_yuan), 0),
+            func.count(),
+        ).where(*base)
+    ).one()
+    out: dict[str, Any] = {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "people": int(people),
+        "claims": int(claims),
+        "yuan": int(yuan),
+        "yuan_per_person": round(int(yuan) / int(people)) if people else 0,
+    }
+    if by_province:
+        stmt = (
+            select(
+                SubsidyClaim.province_code,
+                func.count(func.distinct(SubsidyClaim.person_hash)),
+                func.sum(SubsidyClaim.amount_yuan),
+            )
+            .where(*base)
+            .group_by(SubsidyClaim.province_code)
+            .order_by(SubsidyClaim.province_code)
+        )
+        out["provinces"] = [
+            {"province_code": p, "people": int(n), "yuan": int(y or 0)}
+            for p, n, y in session.execute(stmt)
+        ]
+    return out

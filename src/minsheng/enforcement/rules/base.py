@@ -1,0 +1,298 @@
+"""The rule base of 承诺+执法 as data: violation items with their legal basis, exemption
+conditions and discretion tiers (不予/减轻/从轻/一般/从重) with fine bands per party kind, in
+versions dated by the day they take effect (《行政处罚法》第三十七条 needs the version in force on
+the day of the violation, and any lighter later one).
+
+Pure: parsed from a dict (``service/catalog.py`` reads ``data/rulebase.json``); parsing refuses
+bands outside the statutory range (过罚相当). The enums of the system (party kinds and categories,
+how a case was found, its status, harm, outcome, tier) live here, the one place models, services,
+pages and the CLI import them from.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from minsheng.core.errors import InvalidInput
+from minsheng.enforcement.errors import InvalidRuleBase, UnknownItem
+
+
+class PartyKind(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class Category(StrEnum):
+    STREET_VENDOR = "street_vendor"
+    SHOP = "shop"
+    FARMER = "farmer"
+    PROPERTY_COMPANY = "property_company"
+    CONSTRUCTION_FIRM = "construction_firm"
+    OTHER = "other"
+
+
+class Discovery(StrEnum):
+    PATROL = "patrol"
+    COMPLAINT = "complaint"
+    INSPECTION = "inspection"
+
+
+class Status(StrEnum):
+    """A case's step: open → facts_recorded → decided → notified → rectification_ordered →
+    checked → closed (a time-barred case closes after its decision or notice)."""
+
+    OPEN = "open"
+    FACTS_RECORDED = "facts_recorded"
+    DECIDED = "decided"
+    NOTIFIED = "notified"
+    RECTIFICATION_ORDERED = "rectification_ordered"
+    CHECKED = "checked"
+    CLOSED = "closed"
+
+
+class Harm(StrEnum):
+    NONE = "none"
+    MINOR = "minor"
+    GENERAL = "general"
+    SERIOUS = "serious"
+
+
+class Outcome(StrEnum):
+    NO_PENALTY = "no_penalty"
+    PENALTY = "penalty"
+    TIME_BARRED = "time_barred"
+
+
+class Tier(StrEnum):
+    EXEMPT = "exempt"  # 不予处罚
+    REDUCED = "reduced"  # 减轻处罚 (below the statutory minimum, Art. 32)
+    LIGHTER = "lighter"  # 从轻处罚 (low band)
+    STANDARD = "standard"  # 一般 (middle band)
+    HEAVIER = "heavier"  # 从重处罚 (high band)
+
+
+TIER_ORDER: tuple[Tier, ...] = (
+    Tier.EXEMPT,
+    Tier.REDUCED,
+    Tier.LIGHTER,
+    Tier.STANDARD,
+    Tier.HEAVIER,
+)
+TIER_RANK = {t: i for i, t in enumerate(TIER_ORDER)}
+PENALTY_TIERS = (Tier.LIGHTER, Tier.STANDARD, Tier.HEAVIER)
+
+# The four standard promises of a 信用承诺书 (Zhuhai sample letter; 《经营主体信用承诺实施指南》).
+STANDARD_PROMISES = {
+    "materials_true": "所提供的材料真实、准确、完整",
+    "obey_law_accept_inspection": "严格遵守法律法规，自觉接受行政执法部门的监督检查",
+    "accept_liability": "违反承诺的，自愿承担相应法律责任并接受惩戒",
+    "accept_public_supervision": "自愿接受社会监督",
+}
+
+MITIGATING_FACTORS = {
+    "eliminated_harm": "主动消除或者减轻违法行为危害后果（第三十二条第一项）",
+    "coerced": "受他人胁迫或者诱骗实施（第三十二条第二项）",
+    "confessed": "主动供述行政机关尚未掌握的违法行为（第三十二条第三项）",
+    "meritorious": "配合查处有立功表现（第三十二条第四项）",
+}
+
+Range = tuple[int, int]
+
+
+# --------------------------------------------------------------------------------------------
+# The rule base
+
+
+@dataclass(frozen=True)
+class Item:
+    """One violation item of the 裁量基准: its legal basis and fine bands per party kind."""
+
+    id: str
+    domain: str
+    description: str
+    legal_basis: str
+    exemptible: bool
+    exemption_conditions: str
+    statutory: Mapping[str, Range]
+    tiers: Mapping[Tier, Mapping[str, Range]]
+    ranges_source: str = ""
+
+    def range_for(self, tier: Tier, kind: PartyKind) -> Range | None:
+        """The fine band of a tier; 减轻 is anything from 0 up to the statutory minimum."""
+        if tier is Tier.EXEMPT:
+            return None
+        statutory = self.statutory[kind.value]
+        if tier is Tier.REDUCED:
+            return (0, statutory[0])
+        return self.tiers[tier][kind.value]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "domain": self.domain,
+            "description": self.description,
+            "legal_basis": self.legal_basis,
+            "exemptible": self.exemptible,
+            "exemption_conditions": self.exemption_conditions,
+            "statutory_range_yuan": {k: list(v) for k, v in self.statutory.items()},
+            "tiers": {
+                t.value: {k: list(v) for k, v in self.tiers[t].items()}
+                for t in PENALTY_TIERS
+                if t in self.tiers
+            },
+            "ranges_source": self.ranges_source,
+        }
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    version: str
+    effective_from: date
+    source: str
+    items: Mapping[str, Item]
+
+
+@dataclass(frozen=True)
+class RuleBase:
+    name: str
+    demo: bool
+    domains: Mapping[str, str]
+    tier_labels: Mapping[str, str]
+    aggravating: Mapping[str, str]
+    procedure: Mapping[str, Any]
+    versions: tuple[RuleVersion, ...]  # sorted by effective_from
+
+    def in_force(self, on: date) -> RuleVersion | None:
+        found = None
+        for version in self.versions:
+            if version.effective_from <= on:
+                found = version
+        return found
+
+    def latest_item(self, item_id: str) -> Item | None:
+        for version in reversed(self.versions):
+            if item_id in version.items:
+                return version.items[item_id]
+        return None
+
+    def current_items(self, on: date | None = None) -> list[Item]:
+        version = self.in_force(on) if on else self.versions[-1]
+        return sorted(version.items.values(), key=lambda i: i.id) if version else []
+
+    def require_item(self, item_id: str, *, field_name: str = "item") -> Item:
+        item = self.latest_item(item_id)
+        if item is None:
+            known = ", ".join(sorted({i for v in self.versions for i in v.items}))
+            raise UnknownItem(f"unknown rule item {item_id!r}; known: {known}", field=field_name)
+        return item
+
+
+def _range(value: Any, where: str) -> Range:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and v >= 0 for v in value)
+        or value[0] > value[1]
+    ):
+        raise InvalidRuleBase(f"{where}: a range must be [low, high] with 0 <= low <= high")
+    return (int(value[0]), int(value[1]))
+
+
+def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
+    item_id = str(raw["id"])
+    if raw["domain"] not in domains:
+        raise InvalidRuleBase(f"item {item_id}: unknown domain {raw['domain']!r}")
+    statutory = {
+        k: _range(v, f"{item_id}.statutory.{k}") for k, v in raw["statutory_range_yuan"].items()
+    }
+    if not statutory or not set(statutory) <= {k.value for k in PartyKind}:
+        raise InvalidRuleBase(f"item {item_id}: statutory ranges must be for person/organisation")
+    tiers: dict[Tier, dict[str, Range]] = {}
+    for tier in PENALTY_TIERS:
+        bands = raw["tiers"].get(tier.value)
+        if bands is None:
+            raise InvalidRuleBase(f"item {item_id}: tier {tier.value} missing")
+        tiers[tier] = {}
+        for kind, (low, high) in statutory.items():
+            if kind not in bands:
+                raise InvalidRuleBase(f"item {item_id}: tier {tier.value} has no {kind} band")
+            band = _range(bands[kind], f"{item_id}.{tier.value}.{kind}")
+            # 过罚相当: every band must lie inside the statutory range.
+            if band[0] < low or band[1] > high:
+                raise InvalidRuleBase(
+                    f"item {item_id}: {tier.value} band {list(band)} for {kind} is outside "
+                    f"the statutory range {[low, high]}"
+                )
+            tiers[tier][kind] = band
+    for kind in statutory:
+        bands = [tiers[t][kind] for t in PENALTY_TIERS]
+        # Heavier tiers never allow a lower fine than lighter ones (so 再犯 ≥ 首违 holds).
+        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(bands)):
+            raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
+    return Item(
+        id=item_id,
+        domain=str(raw["domain"]),
+        description=str(raw["description"]),
+        legal_basis=str(raw["legal_basis"]),
+        exemptible=bool(raw["exemptible"]),
+        exemption_conditions=str(raw.get("exemption_conditions", "")),
+        statutory=statutory,
+        tiers=tiers,
+        ranges_source=str(raw.get("ranges_source", "")),
+    )
+
+
+def parse_rulebase(data: Mapping[str, Any]) -> RuleBase:
+    """Parse and check a rule base (the shape of ``data/rulebase.json``).
+
+    A version may ``inherit`` an earlier one: it then holds that version's items, replaced or
+    added by its own (``"repealed": [ids]`` removes items).
+    """
+    domains = dict(data["domains"])
+    by_name: dict[str, RuleVersion] = {}
+    versions: list[RuleVersion] = []
+    for raw in data["versions"]:
+        items: dict[str, Item] = {}
+        if raw.get("inherit"):
+            if raw["inherit"] not in by_name:
+                raise InvalidRuleBase(f"version {raw['version']}: unknown parent {raw['inherit']}")
+            items.update(by_name[raw["inherit"]].items)
+        for item_id in raw.get("repealed", []):
+            items.pop(item_id, None)
+        for raw_item in raw["items"]:
+            item = _parse_item(raw_item, domains)
+            items[item.id] = item
+        version = RuleVersion(
+            version=str(raw["version"]),
+            effective_from=date.fromisoformat(raw["effective_from"]),
+            source=str(raw.get("source", "")),
+            items=items,
+        )
+        if version.version in by_name:
+            raise InvalidRuleBase(f"version {version.version} defined twice")
+        by_name[version.version] = version
+        versions.append(version)
+    versions.sort(key=lambda v: v.effective_from)
+    if len({v.effective_from for v in versions}) != len(versions):
+        raise InvalidRuleBase("two versions take effect on the same day")
+    return RuleBase(
+        name=str(data.get("name", "")),
+        demo=bool(data.get("demo", False)),
+        domains=domains,
+        tier_labels=dict(data.get("tiers", {})),
+        aggravating=dict(data.get("aggravating_factors", {})),
+        procedure=dict(data.get("procedure", {})),
+        versions=tuple(versions),
+    )
+
+
+def items_of(rulebase: RuleBase, domain: str | None = None) -> Sequence[Item]:
+    if domain is not None and domain not in rulebase.domains:
+        known = ", ".join(rulebase.domains)
+        raise InvalidInput(f"unknown domain {domain!r}; known: {known}", field="domain")
+    return [i for i in rulebase.current_items() if domain is None or i.domain == domain]
