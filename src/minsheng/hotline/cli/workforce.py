@@ -1,6 +1,6 @@
 """``minsheng hotline roster …`` and ``minsheng hotline report …`` and the register commands
-under ``minsheng hotline counsellor``: the workforce (issue 19), kept beside ``cli.py`` so that
-file stays one idea. Each command calls the same service function as the API."""
+under ``minsheng hotline counsellor``: the workforce (issue 19). Each command calls the same
+service function as the API."""
 
 from __future__ import annotations
 

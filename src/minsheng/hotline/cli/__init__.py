@@ -17,7 +17,7 @@ from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_
 from minsheng.core.config import get_settings
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline import service
-from minsheng.hotline.cli_workforce import register_commands, report_app, roster_app
+from minsheng.hotline.cli.workforce import register_commands, report_app, roster_app
 from minsheng.hotline.errors import InvalidHotline, InvalidImport
 from minsheng.hotline.rules import erlang
 from minsheng.hotline.rules.planning import PlanningError, PlanTarget
