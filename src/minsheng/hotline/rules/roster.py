@@ -217,6 +217,10 @@ def solve_shifts(
         raise RosterInputError("capacity and covered must match need in length", "capacity")
     per_day = tuple(people_per_day) if people_per_day is not None else None
     found = _solve_cached(tuple(need), cap, cov, per_day, policy)
+    if found.status == "INFEASIBLE" and per_day is not None:
+        # Too few people to cover each day with one shift each: cover the need anyway; the
+        # assignment then leaves the shifts nobody can take open.
+        found = _solve_cached(tuple(need), cap, cov, None, policy)
     return ShiftSolution(
         list(found.shifts),
         found.staffed_slots,
