@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/minsheng db upgrade
 	$(BIN)/minsheng demo load > /dev/null
-	$(BIN)/minsheng serve --host $(HOST) --port $(PORT)
+	MINSHENG_ALLOW_DEMO_RULES=1 $(BIN)/minsheng serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

@@ -40,8 +40,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "MINSHENG_DATABASE_URL": url,
         "MINSHENG_SECRET_KEY": cr.SECRET,
-        "MINSHENG_CERT_VERIFY_RATE_PER_CLIENT": str(10**9),
-        "MINSHENG_CERT_VERIFY_RATE_PER_SUBJECT": str(10**9),
+        **{f"MINSHENG_{name.upper()}": str(10**9) for name in cr.RATE_SETTINGS},
     }
     cmd = [
         sys.executable, "-m", "uvicorn", "--factory", "minsheng.app:create_app",

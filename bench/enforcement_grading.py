@@ -146,10 +146,18 @@ def build(settings: Settings, firms: int, rng: random.Random) -> dict[str, int]:
     return counts
 
 
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 firms")
     parser.add_argument("--firms", type=int, default=None)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="grade the year N times (regrading replaces)"
+    )
     args = parser.parse_args()
     firms = args.firms or (20_000 if args.quick else 200_000)
     rng = random.Random(7)
@@ -163,30 +171,42 @@ def main() -> None:
         engine = make_engine(settings)
         factory = make_sessionmaker(engine)
 
+        load_before = _load()
         with session_scope(factory) as session:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             summaries = service.summaries_for_year(session, 2026)
-            baseline = time.perf_counter() - t0
+            baseline, baseline_cpu = time.perf_counter() - t0, time.process_time() - c0
         table = catalog.grading_table()
         t0 = time.perf_counter()
         results = [rules_grading.grade(table, s) for s in summaries.values()]
         pure = time.perf_counter() - t0
-        with session_scope(factory) as session:
-            t0, c0 = time.perf_counter(), time.process_time()
-            graded = service.grade_year(session, 2026, actor="bench")
-            session.flush()
-            end_to_end = time.perf_counter() - t0
-            cpu = time.process_time() - c0
+        # The machine may be shared: the best of a few runs, in wall and CPU time.
+        end_to_end = cpu = float("inf")
+        for _ in range(args.repeat):
+            with session_scope(factory) as session:
+                t0, c0 = time.perf_counter(), time.process_time()
+                graded = service.grade_year(session, 2026, actor="bench")
+                session.flush()
+                end_to_end = min(end_to_end, time.perf_counter() - t0)
+                cpu = min(cpu, time.process_time() - c0)
         engine.dispose()
     assert graded["firms"] == firms == len(results)
     print(f"grades: {graded['by_grade']} (forced D: {graded['forced_d']})")
-    print(f"baseline, records → summaries only: {baseline:.2f} s")
+    print(f"machine load (1, 5, 15 min) before: {load_before}, after: {_load()}")
+    print(f"baseline, records → summaries only: {baseline:.2f} s wall, {baseline_cpu:.2f} s CPU")
     print(f"pure rules over {firms:,} summaries: {pure:.2f} s ({firms / pure:,.0f} firms/s)")
     print(
-        f"grade_year end to end (queries + rules + {firms:,} grade rows): {end_to_end:.2f} s "
+        f"grade_year end to end (queries + rules + {firms:,} grade rows), best of "
+        f"{args.repeat}: {end_to_end:.2f} s "
         f"wall, {cpu:.2f} s CPU ({firms / end_to_end:,.0f} firms/s); target ≤ 10 s for 200,000: "
         f"{'met' if end_to_end <= 10 * firms / 200_000 else 'NOT met'} on wall time, "
         f"{'met' if cpu <= 10 * firms / 200_000 else 'NOT met'} on CPU time"
+    )
+    print(
+        f"| Grading {firms:,} firms (grade_year) | {end_to_end:.2f} s wall, {cpu:.2f} s CPU | "
+        f"records → summaries only: {baseline:.2f} s wall, {baseline_cpu:.2f} s CPU | "
+        f"{end_to_end / baseline:.1f}x the baseline's wall (target <= 10 s wall idle) | "
+        f"{load_before} |"
     )
 
 

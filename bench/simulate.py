@@ -118,6 +118,8 @@ def main() -> None:
     seats = sum(h.seats for h in hotlines)
     print(f"directory: {len(hotlines)} synthetic hotlines, {seats} seats in all")
 
+    with open("/proc/loadavg") as f:
+        load_before = " ".join(f.read().split()[:3])
     cpu0 = time.process_time()
     result = runner.run_variant(scenario, scenario.base, hotlines)
     cpu = time.process_time() - cpu0
@@ -165,6 +167,11 @@ def main() -> None:
     )
     print(f"ratio events/s (CPU): minsheng / SimPy = {ours_e / base_e:.2f}")
     print(f"ratio calls/s (CPU):  minsheng / SimPy = {ours_c / base_c:.2f}")
+    print(
+        f"| Simulator: {result.calls:,} calls, {result.events:,} events | {ours_e:,.0f} events "
+        f"per CPU s ({cpu:.2f} s CPU) | SimPy single queue: {base_e:,.0f} events per CPU s "
+        f"({s_cpu:.2f} s CPU) | {ours_e / base_e:.2f} (target >= 0.7) | {load_before} |"
+    )
 
 
 if __name__ == "__main__":

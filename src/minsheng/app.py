@@ -11,9 +11,29 @@ from minsheng.core import privacy, web
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker
 from minsheng.core.routes import router as core_router
+from minsheng.core.ruledata import RuleData, check_allowed
 from minsheng.enforcement.routes import router as enforcement_router
 from minsheng.hotline.routes import router as hotline_router
 from minsheng.web.routes import router as web_router
+
+
+def rule_data_status() -> list[RuleData]:
+    """Every system's rule data with its status (official or demo); the systems never import
+    each other, so the app composes their answers."""
+    from minsheng.certification import service as certification_service
+    from minsheng.enforcement import service as enforcement_service
+    from minsheng.hotline import service as hotline_service
+
+    return [
+        *hotline_service.rule_data_status(),
+        *certification_service.rule_data_status(),
+        *enforcement_service.rule_data_status(),
+    ]
+
+
+def check_rule_data(settings: Settings) -> list[RuleData]:
+    """The demo rule sets in use, or ``DemoRulesRefused`` unless ``allow_demo_rules``."""
+    return check_allowed(rule_data_status(), allow_demo_rules=settings.allow_demo_rules)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     engine = make_engine(settings)
     app.state.settings = settings
+    app.state.rule_data = rule_data_status()
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     web.install(app)

@@ -39,18 +39,44 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
-    """Serve the API and web pages (migrate first with `minsheng db upgrade`)."""
+    """Serve the API and web pages (migrate first with `minsheng db upgrade`).
+
+    Refuses to start while demo rule data would decide cases, unless MINSHENG_ALLOW_DEMO_RULES=1
+    (`make run` sets it); see `minsheng rule-data`."""
     import uvicorn
 
-    from minsheng.app import create_app
+    from minsheng.app import check_rule_data, create_app
+    from minsheng.core.ruledata import DemoRulesRefused
 
     settings = get_settings()
+    try:
+        demo = check_rule_data(settings)
+    except DemoRulesRefused as exc:
+        typer.echo(f"refusing to serve: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    for r in demo:
+        typer.echo(f"warning: demo rule data in use — {r.system}: {r.name} {r.version}", err=True)
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
     )
+
+
+@app.command("rule-data")
+def rule_data(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Which rule data is official and which is demo, system by system."""
+    from minsheng.app import rule_data_status
+
+    items = rule_data_status()
+    if as_json:
+        echo_json([r.to_dict() for r in items])
+        return
+    for r in items:
+        typer.echo(f"{r.label}  {r.system}: {r.name} [{r.version}] — {r.source}")
 
 
 @db_app.command("upgrade")

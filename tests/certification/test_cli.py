@@ -65,11 +65,12 @@ def test_demo_verify_scan_and_subsidy(cli: Cli, tmp_path: Path) -> None:
             {
                 "applicant": {
                     "insured_months": 40,
-                    "receiving_unemployment_benefit": False,
+                    "category": "enterprise_employee",
                     "province_code": "44",
                 },
                 "certificate": {"occupation_code": f.CARBON, "level": 5, "issued_on": "2018-02-01"},
                 "applied_on": "2018-05-01",
+                "training_subsidy_same_training": False,
                 "previous_claims": [],
             }
         )

@@ -107,11 +107,41 @@ def test_scan_and_subsidy(
     decision = client.post(
         f"{API}/subsidy/decide",
         json={
+            "applicant": {
+                "insured_months": 12,
+                "category": "enterprise_employee",
+                "province_code": "44",
+            },
+            "certificate": {"occupation_code": f.CARBON, "level": 3, "issued_on": "2024-03-01"},
+            "applied_on": "2024-04-01",
+            "training_subsidy_same_training": False,
+        },
+    ).json()
+    assert decision["eligible"] and decision["max_amount_yuan"] == 2000
+    assert decision["rule_version"] == "subsidy-2026-12"
+    assert decision["rule_set_status"] == "official"
+    missing = client.post(
+        f"{API}/subsidy/decide",
+        json={
             "applicant": {"insured_months": 12, "province_code": "44"},
             "certificate": {"occupation_code": f.CARBON, "level": 3, "issued_on": "2024-03-01"},
             "applied_on": "2024-04-01",
         },
-    ).json()
-    assert decision["eligible"] and decision["max_amount_yuan"] == 2000
+    )
+    assert missing.status_code == 422  # category and the training-subsidy answer are required
     bodies = client.get(f"{API}/bodies", params={"q": f.CARBON}).json()
     assert bodies[0]["name"] == "海南民生职业技能评价中心（演示）"
+
+
+def test_import_takes_gbk_bytes_and_names_encoding_errors(
+    client: TestClient, staff_token: Callable[[str], dict[str, str]]
+) -> None:
+    headers = staff_token("certification") | {"content-type": "text/csv"}
+    header = "证书编号,姓名,身份证号,职业编码,等级,评价机构备案号,发证日期"
+    row = f"S000046460100244000001,张伟,{f.make_id()},{f.CARBON},4,S0000-46-9999,2024-01-02"
+    gbk = (header + "\r\n" + row + "\r\n").encode("gbk")
+    r = client.post(f"{API}/certificates/import", content=gbk, headers=headers)
+    assert r.status_code == 422 and r.json()["error"] == "ImportRejected"
+    assert [x["field"] for x in r.json()["rows"]] == ["body_code"]  # decoded, headers understood
+    junk = client.post(f"{API}/certificates/import", content=b"\xff\xfe\x80\x80", headers=headers)
+    assert junk.status_code == 422 and junk.json()["error"] == "ImportEncodingUnknown"

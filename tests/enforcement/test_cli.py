@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.core import audit
 from minsheng.core.audit import AuditEntry
 from tests.conftest import Cli
-from tests.enforcement.factories import credit_code, decide_json
+from tests.enforcement.factories import credit_code, decide_json, id_number
 
 
 def test_items_json(cli: Cli) -> None:
@@ -45,6 +45,27 @@ def test_decide_json(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(r.stdout)["fine_range_yuan"] == [300, 600]
 
 
+def test_decide_text_names_the_rule_and_the_demo_rule_set(cli: Cli) -> None:
+    r = cli("enforcement", "decide", "-", input=json.dumps(decide_json(harm="none")))
+    assert r.exit_code == 0, r.output
+    assert "ART33-1-MINOR" in r.stdout
+    assert "演示规则" in r.stdout and "(demo)" in r.stdout
+    person = decide_json(item="ZD-02")
+    person["party"] = {"type": "person", "birth_date": "2012-01-01"}
+    r = cli("enforcement", "decide", "-", "--json", input=json.dumps(person))
+    assert json.loads(r.stdout)["rule_id"] == "ART30-UNDER-14"
+
+
+def test_items_say_the_rule_set_is_demo(cli: Cli) -> None:
+    text = cli("enforcement", "items", "--domain", "farmland").stdout
+    assert text.splitlines()[0].startswith("演示规则")
+    items = json.loads(cli("enforcement", "items", "--json").stdout)
+    assert {i["rule_set"]["status"] for i in items} == {"demo"}
+    gd01 = next(i for i in items if i["id"] == "GD-01")
+    assert gd01["fine_multiple"]["of"] == "占用基本农田的耕地开垦费"
+    assert "未核实" in gd01["legal_basis"]
+
+
 def test_decide_errors_are_one_json_line(cli: Cli) -> None:
     r = cli("enforcement", "decide", "-", input=json.dumps(decide_json(item="XX")))
     assert r.exit_code == 1
@@ -68,6 +89,7 @@ def test_grade_explain(cli: Cli) -> None:
     out = json.loads(r.stdout)
     assert out["grade"] == "D"
     assert out["rule_version"]
+    assert out["rule_set"]["status"] == "demo"
     assert out["breakdown"][0]["item"] == "base"
 
 
@@ -183,3 +205,33 @@ def test_officer_is_case_data_and_the_audit_names_the_os_user(
     bad = cli("enforcement", "inspectors", "add", "X" * 21, "名")
     assert bad.exit_code == 1
     assert json.loads(bad.stderr.strip())["field"] == "code"
+
+
+def test_case_facts_options_reach_the_decision(cli: Cli) -> None:
+    r = cli(
+        "enforcement", "parties", "add", "--kind", "person", "--category", "farmer",
+        "--name", "符农户", "--id-number", id_number(),
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    party = json.loads(r.stdout)["id"]
+    r = cli(
+        "enforcement", "cases", "open", "--party", str(party), "--item", "GD-01",
+        "--discovery", "patrol", "--occurred-on", "2026-02-01", "--discovered-on", "2026-02-02",
+        "--officer", "王",
+    )  # fmt: skip
+    case = json.loads(r.stdout)["id"]
+    r = cli(
+        "enforcement", "cases", "facts", str(case), "--harm", "general", "--officer", "王",
+        "--mental-state", "limited", "--fine-base", "10000",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["mental_state"] == "limited"
+    r = cli("enforcement", "cases", "decide", str(case), "--officer", "王", "--fine", "12000",
+            "--decided-on", "2026-02-03")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["fine_range_yuan"] == [
+        10000,
+        16000,
+    ]  # 一般 1.3–1.6× reaching down to 从轻 (第三十一条)
+    assert out["rule_set"]["status"] == "demo"

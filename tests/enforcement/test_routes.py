@@ -27,6 +27,9 @@ def test_staff_only(client: TestClient, staff_token: Callable[[str], dict[str, s
     r = client.post(f"{API}/decide", json=decide_json(), headers=staff_token("enforcement"))
     assert r.status_code == 200
     assert r.json()["outcome"] == "no_penalty"
+    # Every decision names its rule and says whether the rule set is official or demo.
+    assert r.json()["rule_id"] == "ART33-1-FIRST"
+    assert r.json()["rule_set"]["status"] == "demo"
 
 
 def test_case_workflow_over_http(

@@ -304,6 +304,36 @@ class TestCommitments:
 
 
 class TestSupervision:
+    def test_summaries_count_the_years_routine_inspections_only(self, session: Session) -> None:
+        firm, quiet = (f.organisation(session, category="construction_firm") for _ in range(2))
+        service.add_inspector(session, schemas.InspectorCreate(code="B1", name="B1"), actor="x")
+        service.add_inspector(session, schemas.InspectorCreate(code="B2", name="B2"), actor="x")
+        visits = [
+            (date(2025, 1, 1), True, "routine"),
+            (date(2025, 12, 31), False, "routine"),
+            (date(2025, 7, 1), False, "campaign"),  # not routine: not counted
+            (date(2024, 12, 31), False, "routine"),  # the year before: not counted
+            (date(2026, 1, 1), False, "routine"),  # the grading year itself: not counted
+        ]
+        for day, passed, kind in visits:
+            data = schemas.InspectionCreate(
+                party_id=firm.id,
+                inspected_on=day,
+                passed=passed,
+                items=["GC-01"],
+                inspectors=["B1", "B2"],
+                kind=kind,
+            )
+            service.record_inspection(session, data, actor="x")
+        summaries = service.summaries_for_year(session, 2026)
+        assert (summaries[firm.id].inspections, summaries[firm.id].inspections_failed) == (2, 1)
+        assert (summaries[quiet.id].inspections, summaries[quiet.id].inspections_failed) == (0, 0)
+        service.grade_year(session, 2026, actor="x")
+        # Written through the driver on SQLite: read back like any other row.
+        graded = service.get_grade(session, firm.id, 2026)
+        assert graded.graded_at.tzinfo is not None
+        assert service.grade_dict(graded)["breakdown"]
+
     def test_grade_from_records_and_plan(self, session: Session) -> None:
         firms = [f.organisation(session, category="construction_firm") for _ in range(6)]
         for code in ("A1", "A2", "A3"):
@@ -381,6 +411,8 @@ class TestSupervision:
         assert data["violated_after_commitment"]["count"] == 1
         assert data["violated_after_commitment"]["percent"] == "50.00%"
         assert data["street_shops"]["penalised_again"]["count"] == 1
+        assert data["street_vendors"]["commitments"] == 0
+        assert data["compound_property_managers"]["with_commitments"] == 0
         assert data["decisions"] == {
             "exemptions": 1,
             "penalties": 1,
@@ -393,6 +425,96 @@ class TestSupervision:
         assert window["decisions"]["penalties"] == 1
         with pytest.raises(InvalidInput):
             service.compute_stats(session, start=date(2026, 2, 1), end=date(2026, 1, 1))
+
+
+class TestMandatoryArticlesThroughCases:
+    """Issue 13 items 1–4 through the stored facts: CaseFacts → case → DecisionInput."""
+
+    def test_birth_date_from_the_id_number_gives_art30(self, session: Session) -> None:
+        number = f.id_number(born="20130101")
+        child = f.person(session, id_number=number)
+        assert child.birth_date == date(2013, 1, 1)
+        case = first_case(session, child, item="ZD-02")
+        facts(session, case, harm="general", corrected_in_time=False)
+        result = decide(session, case, decided_on=date(2026, 3, 3))
+        d = service.decision_dict(result.decision)
+        assert (d["outcome"], d["rule_id"]) == ("no_penalty", "ART30-UNDER-14")
+        assert d["rule_set"]["status"] == "demo"
+        assert "第三十条" in d["rule_source"]
+        assert number not in str(service.case_dict(session, case))
+
+    def test_teenager_mitigated_on_the_repeat_path(self, session: Session) -> None:
+        teen = f.person(session, id_number=f.id_number(born="20100101"))
+        first = first_case(session, teen, item="ZD-02")
+        facts(session, first, harm="general", corrected_in_time=False)
+        decide(session, first, fine_yuan=100, decided_on=date(2026, 3, 3))
+        again = first_case(
+            session,
+            teen,
+            item="ZD-02",
+            occurred_on=date(2026, 6, 1),
+            discovered_on=date(2026, 6, 1),
+        )
+        facts(session, again, harm="general", corrected_in_time=False, mitigating=["confessed"])
+        d = decide(session, again, fine_yuan=50, decided_on=date(2026, 6, 2)).decision
+        assert d.repeat and d.rule_id == "PENALTY-REPEAT"
+        assert d.tier == "lighter"  # the repeat floor 一般, one band down (Art. 32 and 30 together)
+        assert d.factors["age_at_violation"] == 16
+
+    def test_stored_facts_reach_the_rules(self, session: Session) -> None:
+        p = f.person(session)
+        case = first_case(session, p, item="ZD-02")
+        facts(session, case, harm="serious", corrected_in_time=False, mental_state="incapable")
+        d = decide(session, case, decided_on=date(2026, 3, 3)).decision
+        assert d.rule_id == "ART31-INCAPABLE"
+        other = first_case(session, p, item="ZD-02", occurred_on=date(2026, 3, 1))
+        facts(session, other, harm="general", corrected_in_time=True, no_fault_proven=True)
+        assert decide(session, other, decided_on=date(2026, 3, 3)).decision.rule_id == (
+            "ART33-2-NO-FAULT"
+        )
+
+    def test_campaign_commitment_then_first_violation_is_not_a_repeat(
+        self, session: Session
+    ) -> None:
+        shop = f.organisation(session)
+        commit(session, party_id=shop.id, item="ZD-01", signed_on=date(2026, 1, 1))
+        case = first_case(session, shop)
+        facts(session, case, harm="minor", corrected_in_time=True)
+        d = decide(session, case, sign_commitment=True, decided_on=date(2026, 3, 3)).decision
+        assert (d.outcome, d.repeat, d.rule_id) == ("no_penalty", False, "ART33-1-FIRST")
+        assert d.breached_commitment_id is not None
+
+    def test_notice_marks_demo_values_and_names_the_rule(self, session: Session) -> None:
+        firm = f.organisation(session, category="construction_firm")
+        case = first_case(session, firm, item="GC-01")
+        facts(session, case, harm="serious", corrected_in_time=False)
+        decide(session, case, fine_yuan=100000)
+        notice = service.notify(session, case.id, officer="x", actor=ACTOR)
+        assert notice["rule_id"] == "PENALTY-FIRST"
+        assert notice["rule_set"]["status"] == "demo"
+        statement = next(r for r in notice["rights"] if r.startswith("陈述"))
+        hearing = next(r for r in notice["rights"] if r.startswith("听证"))
+        assert "演示值" in statement and "演示/未核实" in hearing
+
+    def test_facts_refusals_name_their_field(self, session: Session) -> None:
+        farmer = f.person(session, category="farmer")
+        case = first_case(session, farmer, item="GD-01")
+        with pytest.raises(InvalidInput) as info:
+            facts(session, case, harm="general", corrected_in_time=False)
+        assert info.value.field == "fine_base_yuan"
+        facts(session, case, harm="general", corrected_in_time=False, fine_base_yuan=8000)
+        d = decide(session, case, fine_yuan=12000, decided_on=date(2026, 3, 3)).decision
+        assert (d.fine_min, d.fine_max) == (10400, 12800)
+        shop = f.organisation(session)
+        other = first_case(session, shop)
+        with pytest.raises(InvalidInput) as info:
+            facts(session, other, harm="minor", corrected_in_time=True, mental_state="limited")
+        assert info.value.field == "mental_state"
+        with pytest.raises(InvalidInput) as info:
+            facts(
+                session, other, harm="minor", corrected_in_time=True, mitigating=["other_statutory"]
+            )
+        assert info.value.field == "mitigating_basis"
 
 
 class TestReads:

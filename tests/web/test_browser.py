@@ -30,7 +30,9 @@ def test_verify_a_certificate_and_see_the_masked_result(
     result = page.locator("#verify-result")
     expect(result).to_contain_text("查到 1 张证书")
     expect(result.locator(".masked-name")).to_have_text("张*")
-    expect(result.locator(".masked-id")).to_have_text("460105********1239")
+    # Name + number: the answer shows no ID digits at all (docs/security.md).
+    expect(result.locator(".masked-id")).to_have_count(0)
+    expect(result).not_to_contain_text("460105")
     expect(result).not_to_contain_text("张伟")
     shot(page, "public-verify-hit")
 

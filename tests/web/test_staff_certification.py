@@ -150,3 +150,48 @@ def test_import_shows_every_bad_row_and_imports_nothing(
     )
     assert page.status_code == 200, page.text
     assert "已导入 1 条" in page.text
+
+
+def test_import_a_gbk_file_with_chinese_headers_and_cr_line_ends(
+    staff: tuple[TestClient, str], cert_demo: dict[str, Any], session: Session
+) -> None:
+    client, csrf = staff
+    before = count(session)
+    idn = demo_id("46010519800101001")
+    header = "证书编号,姓名,身份证号,职业编码,等级,评价机构备案号,发证日期"
+    row = f"S000046460100234000101,钱七,{idn},4-09-07-04,4,S0000-46-0001,2023-03-01"
+    raw = (header + "\r" + row + "\r").encode("gbk")  # Excel on Chinese Windows, old Mac ends
+    page = client.post(
+        "/staff/certification/import",
+        data={"csrf_token": csrf},
+        files={"csv_file": ("证书.csv", raw, "text/csv")},
+    )
+    assert page.status_code == 200, page.text
+    assert "已导入 1 条" in page.text
+    session.rollback()
+    assert count(session) == before + 1
+
+
+def test_an_over_long_field_is_named_on_the_page(
+    staff: tuple[TestClient, str], cert_demo: dict[str, Any]
+) -> None:
+    client, csrf = staff
+    text = "number,name,id_number,occupation_code,level,body_code,issued_on\n"
+    text += "S000046460100234000101," + "钱" * 140_000 + ",1,2,3,4,5\n"
+    page = client.post(
+        "/staff/certification/import",
+        data={"csrf_token": csrf},
+        files={"csv_file": ("certs.csv", text.encode(), "text/csv")},
+    )
+    assert page.status_code == 422
+    assert "ImportFieldTooLong" in page.text or "longer than" in page.text
+
+
+def test_the_import_template_is_linked_and_downloads(staff: tuple[TestClient, str]) -> None:
+    client, _csrf = staff
+    page = client.get("/staff/certification")
+    assert 'href="/staff/certification/import-template.csv"' in page.text
+    template = client.get("/staff/certification/import-template.csv")
+    assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
+    assert "attachment" in template.headers["content-disposition"]
+    assert template.content.decode("utf-8-sig").startswith("证书编号,姓名,身份证号")

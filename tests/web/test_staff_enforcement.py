@@ -173,3 +173,32 @@ def test_evidence_is_kept_by_content_hash(officer: tuple[TestClient, str]) -> No
     missing = client.post(f"/staff/enforcement/cases/{case_id}/evidence", data={"csrf_token": csrf})
     assert missing.status_code == 422
     assert 'id="e-file" class="error" >请选择文件' in missing.text
+
+
+def test_mandatory_articles_on_the_facts_form_and_the_rule_set_shown(
+    officer: tuple[TestClient, str],
+) -> None:
+    client, csrf = officer
+    party_id = new_party(client, csrf)
+    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=3))
+    base = f"/staff/enforcement/cases/{case_id}"
+    page = client.get(base).text
+    assert 'name="no_fault_proven"' in page and 'name="mental_state"' in page
+    assert re.search(r'id="item-rule-set">演示规则', page)
+    bad = {
+        "csrf_token": csrf,
+        "harm": "general",
+        "mitigating": "other_statutory",
+        "mental_state": "normal",
+    }
+    page = client.post(f"{base}/facts", data=bad)
+    assert page.status_code == 422
+    assert re.search(r'id="e-mitigating_basis" class="error" >[^<]+<', page.text)
+    facts = {"csrf_token": csrf, "harm": "general", "no_fault_proven": "on"}
+    assert client.post(f"{base}/facts", data=facts).status_code == 200
+    html = client.post(f"{base}/decide", data={"csrf_token": csrf, "fine_yuan": ""}).text
+    outcome = re.search(r'id="decision-outcome">([^<]+)', html)
+    assert outcome and outcome.group(1) == "有证据足以证明没有主观过错：不予行政处罚"
+    assert re.search(r'id="rule-id">ART33-2-NO-FAULT<', html)
+    status = re.search(r'id="rule-set-status">(.*?)</dd>', html, re.S)
+    assert status and "演示规则" in status.group(1)

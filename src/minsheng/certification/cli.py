@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Annotated
 
@@ -23,6 +24,18 @@ from minsheng.core.audit import cli_actor
 from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_input
 from minsheng.core.config import get_settings
 from minsheng.core.errors import InvalidInput
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, or standard input's for ``-`` (the import detects the encoding)."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from None
+
 
 HELP = (
     "Vocational skill certificates: occupations, standards, filed evaluation bodies, "
@@ -161,8 +174,9 @@ def certificate_status(
 
 @app.command("import")
 def import_certificates(file: str) -> None:
-    """Import records (number,name,id_number,occupation_code,level,body_code,issued_on[,status])."""
-    text = read_input(file)
+    """Import records (number,name,id_number,occupation_code,level,body_code,issued_on[,status]
+    or the Chinese headers); UTF-8 or GBK, any line ends."""
+    text = read_bytes(file)
     with cli_session() as session:
         echo_json(service.import_certificates(session, text, get_settings(), actor=cli_actor()))
 
@@ -219,10 +233,10 @@ def subsidy_decide(
     """Decide a skill-upgrade subsidy application given as JSON."""
     del json_out
     req = parse_model(SubsidyRequest, read_input(file))
-    if not record:
-        echo_json(service.decide_subsidy(req))
-        return
     settings = get_settings()
+    if not record:
+        echo_json(service.decide_subsidy(req, settings))
+        return
     with cli_session(settings) as session:
         echo_json(service.record_subsidy_claim(session, req, settings, actor=cli_actor()))
 

@@ -102,6 +102,7 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
                 {
                     "applicant": {
                         "insured_months": 24 + i * 12,
+                        "category": "enterprise_employee",
                         "province_code": site[:2],
                         "id_number": idn,
                     },
@@ -111,6 +112,7 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
                         "issued_on": issued.isoformat(),
                     },
                     "applied_on": date(issued.year, issued.month, 28).isoformat(),
+                    "training_subsidy_same_training": False,
                 }
             )
             service.record_subsidy_claim(session, req, settings, actor=DEMO_ACTOR, demo=True)

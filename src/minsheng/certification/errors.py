@@ -16,16 +16,22 @@ Hierarchy (all ``minsheng.core.errors.DomainError``)::
     ├── InvalidDate
     ├── VerificationNeedsTwoFields
     ├── ImportRejected               (every bad row with line and field in ``rows``)
+    ├── ImportEncodingUnknown        (neither UTF-8, with or without BOM, nor GBK/GB18030)
+    ├── ImportMalformed              (CSV the reader cannot split; names the line)
+    ├── ImportFieldTooLong           (names the line and the column)
+    ├── ImportTooLarge (413)
+    ├── ImplausibleDate              (outside 1949-10-01 … 2100-12-31)
     └── AdTooLarge
     TooManyRequests (429)
     └── VerificationRateLimited
+    AdScanOverBudget (503)            (the scan ran past its time budget)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from minsheng.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, TooManyRequests
 
 
 class OccupationNotFound(NotFound):
@@ -86,9 +92,37 @@ class ImportRejected(InvalidInput):
         )
 
 
+class ImportEncodingUnknown(InvalidInput):
+    pass
+
+
+class ImportMalformed(InvalidInput):
+    def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
+        super().__init__(message, field=field, extra={"line": line})
+
+
+class ImportFieldTooLong(ImportMalformed):
+    pass
+
+
+class ImportTooLarge(InvalidInput):
+    status_code = 413
+
+
+class ImplausibleDate(InvalidDate):
+    pass
+
+
 class AdTooLarge(InvalidInput):
     status_code = 413
 
 
 class VerificationRateLimited(TooManyRequests):
     pass
+
+
+class AdScanOverBudget(DomainError):
+    """The scan took longer than ``cert_adscan_budget_s`` (a loaded server, never the input:
+    every pattern is linear) and was stopped."""
+
+    status_code = 503

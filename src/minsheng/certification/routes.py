@@ -97,9 +97,11 @@ def import_certificates(
     session: DbSession,
     settings: AppSettings,
     user: Staff,
-    csv_text: Annotated[str, Body(media_type="text/csv")],
+    csv_bytes: Annotated[bytes, Body(media_type="text/csv")],
 ) -> dict[str, Any]:
-    return service.import_certificates(session, csv_text, settings, actor=user.actor)
+    """The CSV's bytes: UTF-8 (with or without BOM) or GBK/GB18030, any line ends, English or
+    Chinese column headers (``service.imports``)."""
+    return service.import_certificates(session, csv_bytes, settings, actor=user.actor)
 
 
 @router.post("/verify", response_model=VerifyResponse)
@@ -119,13 +121,13 @@ def verify_link(token: str, session: DbSession) -> dict[str, Any]:
 
 
 @router.post("/scan-ad")
-def scan_ad(data: AdScanRequest, session: DbSession) -> dict[str, Any]:
-    return service.scan_ad(session, data.text)
+def scan_ad(data: AdScanRequest, session: DbSession, settings: AppSettings) -> dict[str, Any]:
+    return service.scan_ad(session, data.text, budget_s=settings.cert_adscan_budget_s)
 
 
 @router.post("/subsidy/decide")
-def subsidy_decide(data: SubsidyRequest) -> dict[str, Any]:
-    return service.decide_subsidy(data)
+def subsidy_decide(data: SubsidyRequest, settings: AppSettings) -> dict[str, Any]:
+    return service.decide_subsidy(data, settings)
 
 
 @router.get("/subsidy/stats")

@@ -74,7 +74,9 @@ class VerifyRequest(BaseModel):
 class VerifiedCertificate(BaseModel):
     number: str
     name_masked: str
-    id_masked: str
+    id_masked: str | None = Field(
+        None, description="first and last character only, and only when the query gave the ID"
+    )
     occupation_code: str
     occupation: str
     level: int
@@ -97,7 +99,12 @@ class AdScanRequest(BaseModel):
 
 class ApplicantIn(BaseModel):
     insured_months: int = Field(ge=0, le=1200)
-    receiving_unemployment_benefit: bool = False
+    category: Literal["enterprise_employee", "unemployment_benefit", "other"] = Field(
+        description=(
+            "企业在职职工 (enterprise_employee), 领取失业保险金人员 (unemployment_benefit) or "
+            "anyone else (other, refused): required"
+        )
+    )
     province_code: str = Field(pattern=r"^\d{2}$")
     id_number: str | None = Field(None, max_length=40, description="only to record the claim")
 
@@ -106,6 +113,9 @@ class SubsidyCertificateIn(BaseModel):
     occupation_code: str = Field(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$")
     level: int = Field(ge=1, le=5)
     issued_on: date
+    urgent_occupation: bool = Field(
+        False, description="on a 急需紧缺职业（工种）list (2025: two more claims a year)"
+    )
 
 
 class PreviousClaimIn(BaseModel):
@@ -121,3 +131,6 @@ class SubsidyRequest(BaseModel):
     certificate: SubsidyCertificateIn
     applied_on: date
     previous_claims: list[PreviousClaimIn] = Field(default_factory=list, max_length=100)
+    training_subsidy_same_training: bool = Field(
+        description="the 职业培训补贴 was paid for the same training: required"
+    )

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sql_echo: bool = False
+    allow_demo_rules: bool = Field(
+        False,
+        description=(
+            "Allow rule data marked demo (placeholders, not law) to decide; every result "
+            "it decides is labelled demo. MINSHENG_ALLOW_DEMO_RULES=1"
+        ),
+    )
 
     # hotline -------------------------------------------------------------------------------
     hotline_step_timeout_s: int = Field(30, ge=1, description="Ring time per routing step")
@@ -83,7 +90,18 @@ class Settings(BaseSettings):
 
     # certification -------------------------------------------------------------------------
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")
-    cert_verify_rate_per_subject: int = Field(10, ge=1, description="Lookups/minute per person")
+    cert_verify_rate_per_subject: int = Field(
+        10, ge=1, description="Lookups/minute per certificate number and per ID number"
+    )
+    cert_verify_rate_per_name: int = Field(
+        20, ge=1, description="Lookups/minute per name (many people share a name)"
+    )
+    cert_verify_daily_per_number: int = Field(
+        20, ge=1, description="Lookups/day (Beijing) per certificate number"
+    )
+    cert_verify_daily_per_id: int = Field(20, ge=1, description="Lookups/day per ID number")
+    cert_verify_daily_per_name: int = Field(50, ge=1, description="Lookups/day per name")
+    cert_verify_daily_per_client: int = Field(300, ge=1, description="Lookups/day per client")
     cert_verify_log_retention_days: int = Field(180, ge=1, description="Lookup-log retention")
     cert_verify_rate_store: str = Field(
         "memory",
@@ -94,6 +112,9 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Lookup-log write-behind delay; 0 writes in the request"
     )
     cert_verify_log_batch: int = Field(500, ge=1, description="Lookup-log rows per flush")
+    cert_adscan_budget_s: float = Field(
+        2.0, gt=0, description="An ad scan is stopped (503) after this many seconds"
+    )
 
     # enforcement ---------------------------------------------------------------------------
     enf_lookback_days: int = Field(730, ge=1, description="首违 look-back window")

@@ -2,15 +2,21 @@
 
 Generated record by record (fixed seed) so that ``minsheng enforcement stats`` reproduces the
 figures 琼山分局 reported (人民日报海外版/新华信用, December 2024): 12,059 commitments of which
-4.95 % were followed by a violation; 1,766 with street shops, 8 % penalised again; 125 property
-companies; 100 garbage-sorting rooms, 88 model compounds, 37 compounds rectified; 7 vending
-points. Those totals are the only targets; everything else is invented and marked demo:
+4.95 % were followed by a violation; 1,766 with 沿街商户 (street shops, and only them), 8 %
+penalised again; the 物业 of 125 residential compounds (小区物业: the property managers of
+residential compounds); 100 garbage-sorting rooms, 88 model compounds, 37 compounds rectified;
+7 vending points (公益便民疏导点, the article's answer to 流动商贩 — street vendors are not part of
+the 1,766). Those totals are the only targets; everything else is invented and marked demo:
 
-* the split of the 12,059 letters over domains (roadside 1,766 and garbage 125 are from the
-  article; construction 412 and farmland 9,756 make up the total) and of the 597 breaches
-  (roadside 141 = 8 % of 1,766; garbage 9; construction 31; farmland 416);
+* the split of the 12,059 letters over signers (沿街商户 1,766 and 小区物业 125 are from the
+  article; 流动商贩 120, construction 412 and farmland 9,636 are invented to make up the total)
+  and of the 597 breaches (沿街商户 141 = 8 % of 1,766; vendors 10; garbage 9; construction 31;
+  farmland 406);
 * every first-violation case is decided by the real rule engine (首违免罚 with a commitment), and
-  every later violation within validity too (再犯必罚) — nothing is written as an outcome directly;
+  every later violation within validity too — 再犯必罚 where the commitment was signed in a case
+  (an earlier violation), a first-violation penalty where it was signed in advance (issue 13
+  item 4) — nothing is written as an outcome directly;
+* farmland fines are multiples of the 耕地开垦费 of the plot: the fee per case is invented;
 * construction firms get a year (2024) of inspections and industry records and are then graded
   for 2025 by the real grading service.
 
@@ -58,11 +64,11 @@ VALID_DAYS = 730
 # domain, category, party kind, item of first violations, commitments, breaches, share of
 # commitments signed in a 首违免罚 case (the rest signed proactively)
 PLAN: tuple[tuple[str, str, PartyKind, str, int, int, float], ...] = (
-    ("roadside", "shop", PartyKind.ORGANISATION, "ZD-01", 1300, 104, 0.6),
-    ("roadside", "street_vendor", PartyKind.PERSON, "ZD-02", 466, 37, 0.6),
+    ("roadside", "shop", PartyKind.ORGANISATION, "ZD-01", 1766, 141, 0.6),
+    ("roadside", "street_vendor", PartyKind.PERSON, "ZD-02", 120, 10, 0.6),
     ("garbage", "property_company", PartyKind.ORGANISATION, "LJ-02", 125, 9, 0.248),
     ("construction", "construction_firm", PartyKind.ORGANISATION, "GC-02", 412, 31, 0.3),
-    ("farmland", "farmer", PartyKind.PERSON, "GD-01", 9756, 416, 0.3),
+    ("farmland", "farmer", PartyKind.PERSON, "GD-01", 9636, 406, 0.3),
 )
 CONSTRUCTION_ITEMS = ("GC-01", "GC-02", "GC-03")
 COMPOUNDS = 160
@@ -90,14 +96,14 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=BEIJING).astimezone(UTC)
 
 
-def _person_id(rng: random.Random, used: set[str]) -> str:
+def _person_id(rng: random.Random, used: set[str]) -> tuple[str, date]:
     while True:
         born = date(1955, 1, 1) + timedelta(days=rng.randrange(365 * 45))
         first17 = f"460107{born:%Y%m%d}{rng.randrange(1000):03d}"
         number = first17 + check_character(first17)
         if number not in used:
             used.add(number)
-            return number
+            return number, born
 
 
 def _credit_code(rng: random.Random, prefix: str, used: set[str]) -> str:
@@ -115,6 +121,11 @@ def _ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[i
         return []
     stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
     return list(session.scalars(stmt, list(rows)).all())
+
+
+def _reclamation_fee(rng: random.Random) -> int:
+    """An invented 耕地开垦费 for a demo plot (yuan): the amount GD-01's fine multiplies."""
+    return 500 * rng.randint(4, 40)
 
 
 def _fine(rng: random.Random, fine_range: tuple[int, int]) -> int:
@@ -148,10 +159,11 @@ def load(session: Session) -> dict[str, Any]:
                 "credit_code": None,
                 "id_hash": None,
                 "id_masked": None,
+                "birth_date": None,
                 "registered_on": date(2015, 1, 1) + timedelta(days=rng.randrange(3650)),
             }
             if kind is PartyKind.PERSON:
-                number = _person_id(rng, used_ids)
+                number, row["birth_date"] = _person_id(rng, used_ids)
                 row["id_hash"] = privacy.keyed_hash(number, key, purpose=ID_PURPOSE)
                 row["id_masked"] = privacy.mask_id(number)
                 row["name"] = name
@@ -166,6 +178,11 @@ def load(session: Session) -> dict[str, Any]:
             party_rows.append(row)
         del domain
     party_ids = _ids(session, Party, party_rows)
+    birth_of = {
+        pid: row["birth_date"]
+        for pid, row in zip(party_ids, party_rows, strict=True)
+        if row["birth_date"]
+    }
 
     # Sites ---------------------------------------------------------------------------------
     garbage_start, garbage_count = groups[2]
@@ -247,6 +264,10 @@ def load(session: Session) -> dict[str, Any]:
                         "endangers_safety": False,
                         "aggravating": [],
                         "mitigating": [],
+                        "mitigating_basis": [],
+                        "no_fault_proven": False,
+                        "mental_state": "normal",
+                        "fine_base_yuan": _reclamation_fee(rng) if domain == "farmland" else None,
                         "rectify_by": signed + timedelta(days=7) if site else None,
                         "rectified": True if site else None,
                         "officer": OFFICER,
@@ -296,7 +317,9 @@ def load(session: Session) -> dict[str, Any]:
                 "fine_max": result.fine_range_yuan[1] if result.fine_range_yuan else None,
                 "fine_yuan": fine,
                 "item_id": result.item,
+                "rule_id": result.rule_id,
                 "rule_version": result.rule_version,
+                "rule_set": dict(result.rule_set),
                 "legal_basis": result.legal_basis,
                 "repeat": result.repeat,
                 "breached_commitment_id": int(result.breached_commitment)
@@ -347,7 +370,9 @@ def load(session: Session) -> dict[str, Any]:
                 discovered_on=case_row["discovered_on"],
                 harm=Harm.MINOR,
                 corrected_in_time=True,
+                fine_base_yuan=case_row["fine_base_yuan"],
             ),
+            party_birth_date=party_rows[pidx]["birth_date"],
             signs_commitment_now=True,
             decided_on=signed,
             lookback_days=settings.enf_lookback_days,
@@ -381,6 +406,7 @@ def load(session: Session) -> dict[str, Any]:
             rectified = garbage_breaches > GARBAGE_UNRECTIFIED
             status = Status.CLOSED.value if rectified else Status.CHECKED.value
         harm = rng.choice((Harm.MINOR, Harm.MINOR, Harm.GENERAL))
+        fee = _reclamation_fee(rng) if domain == "farmland" else None
         aggravating = ["public_complaints"] if rng.random() < 0.15 else []
         first = first_by_party.get(c["party_id"])
         history = (
@@ -409,6 +435,10 @@ def load(session: Session) -> dict[str, Any]:
                 "endangers_safety": False,
                 "aggravating": aggravating,
                 "mitigating": [],
+                "mitigating_basis": [],
+                "no_fault_proven": False,
+                "mental_state": "normal",
+                "fine_base_yuan": fee,
                 "rectify_by": rectify_by,
                 "rectified": rectified,
                 "officer": OFFICER,
@@ -428,7 +458,9 @@ def load(session: Session) -> dict[str, Any]:
                     harm=harm,
                     corrected_in_time=breach_cases[-1]["corrected_in_time"],
                     aggravating=tuple(aggravating),
+                    fine_base_yuan=fee,
                 ),
+                party_birth_date=birth_of.get(c["party_id"]),
                 history=history,
                 commitments=(
                     rules.CommitmentRef(
@@ -437,6 +469,8 @@ def load(session: Session) -> dict[str, Any]:
                         item=c["item_id"],
                         domain=None if c["item_id"] else domain,
                         ref=str(commitment_ids[cidx]),
+                        after_violation=c["kind"] != "proactive",
+                        violation_item=first["item_id"] if first else None,
                     ),
                 ),
                 decided_on=decided_on,
@@ -447,7 +481,10 @@ def load(session: Session) -> dict[str, Any]:
     for case_row, case_id, inp in zip(breach_cases, breach_ids, breach_inputs, strict=True):
         result = decide(case_row, case_id, inp)
         assert result.outcome is Outcome.PENALTY, result.reasons
-        assert result.repeat, result.reasons
+        # 再犯 only after an earlier violation (the case the commitment was signed in).
+        assert result.repeat is any(h.item == inp.violation.item for h in inp.history), (
+            result.reasons
+        )
     session.execute(insert(Decision), decision_rows)
     session.execute(insert(CaseEvent), event_rows)
 

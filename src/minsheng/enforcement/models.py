@@ -41,6 +41,8 @@ class Party(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     id_masked: Mapped[str | None] = mapped_column(String(18))
+    # Persons: the birth date of the ID number, for 《行政处罚法》第三十条 (age at the violation).
+    birth_date: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date] = mapped_column(Date)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,6 +103,11 @@ class Case(Base):
     endangers_safety: Mapped[bool] = mapped_column(Boolean, default=False)
     aggravating: Mapped[list[str]] = mapped_column(JSON, default=list)
     mitigating: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 《行政处罚法》第三十二条第五项: the provisions a 其他依法从轻减轻 ground relies on.
+    mitigating_basis: Mapped[list[str]] = mapped_column(JSON, default=list)
+    no_fault_proven: Mapped[bool] = mapped_column(Boolean, default=False)  # 第三十三条第二款
+    mental_state: Mapped[str] = mapped_column(String(20), default="normal")  # 第三十一条
+    fine_base_yuan: Mapped[int | None] = mapped_column(Integer)  # e.g. 耕地开垦费 (GD-01)
     rectify_by: Mapped[date | None] = mapped_column(Date)
     rectified: Mapped[bool | None] = mapped_column(Boolean)
     officer: Mapped[str] = mapped_column(String(100))
@@ -134,7 +141,10 @@ class Decision(Base):
     fine_max: Mapped[int | None] = mapped_column(Integer)
     fine_yuan: Mapped[int | None] = mapped_column(Integer)
     item_id: Mapped[str] = mapped_column(String(20))
+    rule_id: Mapped[str] = mapped_column(String(40), default="")  # rules.decision.RULES
     rule_version: Mapped[str] = mapped_column(String(30))
+    # The rule set's status when decided: {"name", "status": official|demo, "label", "source"}.
+    rule_set: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     legal_basis: Mapped[str] = mapped_column(Text)
     repeat: Mapped[bool] = mapped_column(Boolean)
     breached_commitment_id: Mapped[int | None] = mapped_column(ForeignKey("enf_commitments.id"))

@@ -31,8 +31,11 @@ Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 
 @router.get("/items")
 def list_items(domain: str | None = None) -> list[dict[str, Any]]:
-    """The rule items in force (public)."""
-    return [i.to_dict() for i in rules_base.items_of(catalog.rulebase(), domain)]
+    """The rule items in force (public), each with the status of its rule set (demo or
+    official): a demo rule base is published as such, never as law."""
+    rulebase = catalog.rulebase()
+    status = rulebase.status_dict()
+    return [{**i.to_dict(), "rule_set": status} for i in rules_base.items_of(rulebase, domain)]
 
 
 @router.post("/decide")
@@ -230,7 +233,8 @@ def grade_of(year: int, party_id: int, session: DbSession, _user: Staff) -> dict
 def grade_explain(body: dict[str, Any], _user: Staff) -> dict[str, Any]:
     """Grade one summary and explain it item by item (same JSON as the CLI)."""
     summary = rules_grading.parse_summary(body)
-    return rules_grading.grade(catalog.grading_table(), summary).to_dict()
+    table = catalog.grading_table()
+    return {**rules_grading.grade(table, summary).to_dict(), "rule_set": table.status_dict()}
 
 
 @router.get("/plan")

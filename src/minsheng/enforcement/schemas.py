@@ -48,7 +48,12 @@ class CaseFacts(BaseModel):
     corrected_in_time: bool
     aggravating: list[str] = []
     mitigating: list[str] = []
+    # 第三十二条第五项: the provisions relied on (with the mitigating factor "other_statutory").
+    mitigating_basis: list[str] = Field([], max_length=10)
     endangers_safety: bool = False
+    no_fault_proven: bool = False  # 第三十三条第二款
+    mental_state: str = "normal"  # 第三十一条: normal | incapable | limited
+    fine_base_yuan: int | None = Field(None, ge=0)  # the amount a multiple-based fine multiplies
     facts: str | None = Field(None, max_length=5000)
 
 

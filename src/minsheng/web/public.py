@@ -198,7 +198,9 @@ def ad_check(
     else:
         try:
             data = AdScanRequest(text=text)
-            result = cert_service.scan_ad(session, data.text)
+            result = cert_service.scan_ad(
+                session, data.text, budget_s=request.app.state.settings.cert_adscan_budget_s
+            )
             segments = highlight(text, result["hits"])
         except DomainError as exc:
             r.rollback_on_error(session)

@@ -32,7 +32,7 @@ CATEGORY_LABEL = {
     "street_vendor": "流动商贩",
     "shop": "沿街商户",
     "farmer": "农户",
-    "property_company": "物业服务企业",
+    "property_company": "物业服务企业（小区物业）",
     "construction_firm": "建筑施工企业",
     "other": "其他",
 }
@@ -71,7 +71,22 @@ FACTOR_LABEL = {
 
 PARTY_FIELDS = ("kind", "category", "name", "credit_code", "id_number", "registered_on")
 CASE_FIELDS = ("party_id", "item", "discovery", "occurred_on", "discovered_on", "ended_on", "facts")
-FACT_FIELDS = ("harm", "corrected_in_time", "aggravating", "mitigating", "facts")
+FACT_FIELDS = (
+    "harm",
+    "corrected_in_time",
+    "aggravating",
+    "mitigating",
+    "mitigating_basis",
+    "no_fault_proven",
+    "mental_state",
+    "fine_base_yuan",
+    "facts",
+)
+MENTAL_STATE_LABEL = {
+    "normal": "能够辨认和控制自己的行为（含间歇性精神病人在精神正常时）",
+    "limited": "尚未完全丧失辨认或者控制自己行为能力（第三十一条：可以从轻或者减轻）",
+    "incapable": "不能辨认或者不能控制自己行为（第三十一条：不予行政处罚）",
+}
 DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on")
 RECTIFY_FIELDS = ("rectify_by",)
 CHECK_FIELDS = ("rectified", "checked_on")
@@ -79,8 +94,20 @@ EVIDENCE_FIELDS = ("file", "note")
 COMMIT_FIELDS = ("item", "signed_on", "valid_until")
 
 
+NO_PENALTY_LABEL = {
+    "ART33-1-FIRST": "首违免罚：不予行政处罚",
+    "ART33-1-MINOR": "违法行为轻微并及时改正，没有造成危害后果：不予行政处罚",
+    "ART30-UNDER-14": "不满十四周岁：不予行政处罚",
+    "ART31-INCAPABLE": "不能辨认或者不能控制自己行为：不予行政处罚",
+    "ART33-2-NO-FAULT": "有证据足以证明没有主观过错：不予行政处罚",
+    "ART37-NOT-PUNISHABLE": "行为时无处罚规定：不予行政处罚",
+}
+
+
 def outcome_label(decision: dict[str, Any]) -> str:
     if decision["outcome"] == "no_penalty":
+        if decision.get("rule_id") in NO_PENALTY_LABEL:
+            return NO_PENALTY_LABEL[decision["rule_id"]]
         return "首违免罚：不予行政处罚" if decision["tier"] == "exempt" else "不予行政处罚"
     if decision["outcome"] == "time_barred":
         return "超过追责时效：不再给予行政处罚"
@@ -96,12 +123,14 @@ def _labels() -> dict[str, Any]:
         "category_label": CATEGORY_LABEL,
         "discovery_label": DISCOVERY_LABEL,
         "harm_label": HARM_LABEL,
+        "mental_state_label": MENTAL_STATE_LABEL,
         "status_label": STATUS_LABEL,
         "step_label": STEP_LABEL,
         "tier_label": rulebase.tier_labels,
         "factor_label": FACTOR_LABEL,
         "domains": rulebase.domains,
         "items": [i.to_dict() for i in items_of(rulebase, None)],
+        "rule_set": rulebase.status_dict(),
         "aggravating": rulebase.aggravating,
         "mitigating": MITIGATING_FACTORS,
         "outcome_label": outcome_label,
@@ -366,6 +395,10 @@ def record_facts(
     corrected_in_time: Annotated[str, Form()] = "",
     aggravating: Annotated[list[str] | None, Form()] = None,
     mitigating: Annotated[list[str] | None, Form()] = None,
+    mitigating_basis: Annotated[str, Form()] = "",
+    no_fault_proven: Annotated[str, Form()] = "",
+    mental_state: Annotated[str, Form()] = "normal",
+    fine_base_yuan: Annotated[str, Form()] = "",
     facts: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
@@ -374,12 +407,21 @@ def record_facts(
         "corrected_in_time": _checked(corrected_in_time),
         "aggravating": aggravating or [],
         "mitigating": mitigating or [],
+        "mitigating_basis": mitigating_basis,
+        "no_fault_proven": _checked(no_fault_proven),
+        "mental_state": mental_state or "normal",
+        "fine_base_yuan": fine_base_yuan,
         "facts": facts,
     }
     form = r.Form(values=values, fields=FACT_FIELDS)
 
     def step() -> object:
-        data = schemas.CaseFacts.model_validate(values)
+        typed = {
+            **values,
+            "mitigating_basis": [x.strip() for x in mitigating_basis.splitlines() if x.strip()],
+            "fine_base_yuan": fine_base_yuan.strip() or None,
+        }
+        data = schemas.CaseFacts.model_validate(typed)
         return enf.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
 
     return _case_step(request, session, case_id, "facts_form", form, step, "#step")

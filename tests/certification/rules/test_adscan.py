@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -120,3 +122,65 @@ class TestAdScanner:
         for hit in result.hits:
             assert 0 <= hit.start < hit.end <= len(text)
             assert text[hit.start : hit.end] == hit.text
+
+
+class TestNotScams:
+    """Issue 13, item 13: what the seed advises, the 新八级工 ladder and access-type
+    occupations are not scam signals."""
+
+    SEED_ADVICE: ClassVar[list[str]] = [
+        "一定要认准经过人社部门备案的机构",
+        "请认准人社部门备案的评价机构",
+        "本中心是经人社部备案的评价机构",
+        "证书由经人社部门备案的评价机构颁发，可在职业技能等级评价机构公示查询系统查询",
+    ]
+
+    @pytest.mark.parametrize("text", SEED_ADVICE)
+    def test_the_seed_advice_does_not_raise_risk(self, text: str) -> None:
+        result = adscan.scan(text, FakeRegistry())
+        assert result.hits == [] and result.risk == "none", result.to_dict()
+
+    def test_a_ministry_issuing_is_still_a_claim(self) -> None:
+        assert adscan.scan("人社部颁发证书").risk != "none"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "新八级工制度：学徒工、初级工、中级工、高级工、技师、高级技师、特级技师、首席技师",
+            "我厂老师傅是当年的八级工",
+            "打通新八级工晋升通道，评聘特级技师、首席技师",
+        ],
+    )
+    def test_the_eight_grade_ladder_is_not_a_bogus_level(self, text: str) -> None:
+        result = adscan.scan(text)
+        assert "claim.level" not in {h.rule for h in result.hits}, result.to_dict()
+        assert result.risk == "none"
+
+    def test_a_level_outside_every_ladder_is_still_bogus(self) -> None:
+        hits = {h.rule for h in adscan.scan("考取八级证书，九级工").hits}
+        assert "claim.level" in hits
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "特种作业操作证（电工作业）培训，上岗必须持证，安全生产考核合格后发证",
+            "特种设备安全管理和作业人员证：无证不得上岗",
+            "道路运输从业人员资格证，持证上岗必须",
+        ],
+    )
+    def test_an_access_type_certificate_ad_is_not_a_scam_by_itself(self, text: str) -> None:
+        result = adscan.scan(text)
+        assert "mandatory.claim" not in {h.rule for h in result.hits}
+        assert result.risk == "none", result.to_dict()
+
+    def test_an_access_type_ad_with_scam_phrases_still_scores(self) -> None:
+        result = adscan.scan("特种作业操作证，上岗必须持证，包过，3天拿证")
+        assert {"exam.proxy", "fast.cert"} <= {h.rule for h in result.hits}
+        assert result.risk == "high"
+
+    def test_a_mandatory_claim_elsewhere_is_still_flagged(self) -> None:
+        result = adscan.scan("育婴员证书，上岗必须持证")
+        assert "mandatory.claim" in {h.rule for h in result.hits}
+
+    def test_the_rule_version_is_in_every_result(self) -> None:
+        assert adscan.scan("x").to_dict()["rule_version"] == adscan.RULE_VERSION == "adscan-2026-12"

@@ -1,4 +1,4 @@
-"""Pure rules: who may issue which certificate (issuance-2019) and occupation eligibility."""
+"""Pure rules: who may issue which certificate (issuance-2026-12) and occupation eligibility."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class TestIssuance:
     def test_all_rules_pass(self) -> None:
         decision = issuance.check_issuance(facts())
         assert decision.allowed and decision.failures == ()
-        assert decision.rule_set == "issuance-2019"
+        assert decision.rule_set == "issuance-2026-12"
 
     def test_refusal_names_every_failed_rule(self) -> None:
         decision = issuance.check_issuance(
@@ -103,3 +103,24 @@ class TestIssuance:
     ) -> None:
         eligible = issuance.certificate_eligible(group, "x" if access else None, frozenset(levels))
         assert eligible == (3 <= group <= 6 and not access and bool(levels))
+
+
+class TestLevelTypeCatalogueEntries:
+    """Issue 13, item 11: an occupation under a 水平评价类 skill qualification kept in the 2021
+    catalogue gets no 职业技能等级证书 from a social evaluation body (conservative, 待核实)."""
+
+    def test_refused_with_the_rule_named(self) -> None:
+        decision = issuance.check_issuance(
+            facts(occupation=occ(level_qualification="应急救援员", name="应急救援员"))
+        )
+        assert not decision.allowed
+        assert [f.rule for f in decision.failures] == ["occupation.not_level_qualification"]
+        assert "待核实" in decision.failures[0].reason
+        assert decision.rule_set == issuance.ISSUANCE_RULE_SET
+
+    def test_eligibility_says_why(self) -> None:
+        levels = frozenset({5, 4})
+        assert issuance.certificate_eligible(3, None, levels)
+        assert not issuance.certificate_eligible(3, None, levels, "森林消防员")
+        reasons = issuance.eligibility_reasons(3, None, levels, "森林消防员")
+        assert any("level-type skill entry" in r for r in reasons)

@@ -24,7 +24,7 @@ def decide(
 def app(**kw: object) -> SubsidyApplication:
     base: dict[str, object] = {
         "insured_months": 14,
-        "receiving_unemployment_benefit": False,
+        "category": subsidy.ENTERPRISE_EMPLOYEE,
         "province_code": "44",
         "occupation_code": "4-09-07-04",
         "level": 4,
@@ -62,7 +62,7 @@ class TestSubsidy:
         before = decide(
             app(
                 insured_months=0,
-                receiving_unemployment_benefit=True,
+                category=subsidy.UNEMPLOYMENT_BENEFIT,
                 issued_on=date(2022, 1, 1),
                 applied_on=date(2022, 4, 24),
             )
@@ -70,7 +70,7 @@ class TestSubsidy:
         after = decide(
             app(
                 insured_months=0,
-                receiving_unemployment_benefit=True,
+                category=subsidy.UNEMPLOYMENT_BENEFIT,
                 issued_on=date(2022, 1, 1),
                 applied_on=date(2022, 4, 25),
             )
@@ -135,3 +135,68 @@ class TestSubsidy:
         assert d.eligible == all(r["ok"] for r in d.reasons)
         if d.eligible:
             assert months >= 12 and level >= 3
+
+
+class TestLawfulSubsidy:
+    """Issue 13, item 12: who may claim, sets that end, no set in force, no double claim."""
+
+    def test_only_employees_and_benefit_recipients(self) -> None:
+        other = decide(app(category=subsidy.OTHER, insured_months=60))
+        assert not other.eligible and failed(other) == {"applicant.category"}
+        assert "企业在职职工" in other.reasons[0]["detail"]
+        assert decide(app(category=subsidy.ENTERPRISE_EMPLOYEE)).eligible
+        benefit = decide(app(category=subsidy.UNEMPLOYMENT_BENEFIT, insured_months=0))
+        assert benefit.eligible
+
+    def test_benefit_recipients_before_2022_are_not_employees(self) -> None:
+        d = decide(
+            app(
+                category=subsidy.UNEMPLOYMENT_BENEFIT,
+                insured_months=40,
+                issued_on=date(2021, 1, 1),
+                applied_on=date(2021, 6, 1),
+            )
+        )
+        assert failed(d) == {"applicant.category"}
+
+    def test_the_2024_set_ends_on_2024_12_31(self) -> None:
+        last = decide(app(issued_on=date(2024, 12, 1), applied_on=date(2024, 12, 31)))
+        first = decide(app(issued_on=date(2024, 12, 1), applied_on=date(2025, 1, 1)))
+        assert (last.rule_set, first.rule_set) == ("national-2024", "national-2025")
+
+    def test_outside_every_set_is_no_rule_set_in_force(self) -> None:
+        # No national document for 2026 was found: the 2025 set does not decide 2026.
+        d = decide(app(issued_on=date(2025, 11, 1), applied_on=date(2026, 1, 2)))
+        assert d.outcome == subsidy.NO_RULE_SET == "no_rule_set_in_force"
+        assert d.rule_set == "none" and not d.eligible and d.max_amount_yuan == 0
+        assert failed(d) == {"rule_set.in_force"}
+        out = d.to_dict()
+        assert out["outcome"] == "no_rule_set_in_force" and out["rule_version"]
+        gap = decide(app(issued_on=date(2018, 6, 1), applied_on=date(2019, 1, 1)))
+        assert gap.rule_set == "national-2019"
+
+    def test_no_double_claim_with_the_training_subsidy(self) -> None:
+        d = decide(app(training_subsidy_same_training=True))
+        assert failed(d) == {"claims.no_double_with_training_subsidy"}
+        assert "不得重复享受" in next(
+            r["detail"] for r in d.reasons if r["rule"] == "claims.no_double_with_training_subsidy"
+        )
+        assert decide(app(training_subsidy_same_training=False)).eligible
+
+    def test_2025_one_claim_a_year_and_two_more_for_urgent_occupations(self) -> None:
+        prev = (PreviousClaim("4-03-02-10", 5, date(2025, 2, 1)),)
+        base = {"issued_on": date(2025, 3, 1), "applied_on": date(2025, 6, 1)}
+        d = decide(app(previous_claims=prev, **base))
+        assert d.rule_set == "national-2025" and failed(d) == {"claims.per_year"}
+        assert decide(app(previous_claims=prev, urgent_occupation=True, **base)).eligible
+
+    def test_demo_sets_decide_only_when_allowed(self) -> None:
+        demo_set = next(r for r in service.subsidy_rule_sets() if r.demo)
+        sets = (*NATIONAL, demo_set)
+        off = subsidy.decide(app(province_code="46"), sets)
+        on = subsidy.decide(app(province_code="46"), sets, allow_demo=True)
+        assert (off.rule_set, off.to_dict()["rule_set_status"]) == ("national-2024", "official")
+        assert (on.rule_set, on.to_dict()["rule_set_status"]) == (demo_set.name, "demo")
+
+    def test_every_decision_names_its_rule_version(self) -> None:
+        assert decide(app()).to_dict()["rule_version"] == subsidy.RULE_VERSION

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from minsheng.certification import demo, service
 from minsheng.certification.errors import (
     DuplicateBody,
+    ImplausibleDate,
 )
 from minsheng.certification.models import Certificate
 from minsheng.certification.schemas import BodyStatusChange
@@ -72,3 +73,20 @@ class TestBodies:
         again = demo.load(session, settings)
         assert len(first["certificates"]) == 4 and "certificates" not in again
         assert session.scalar(select(func.count()).select_from(Certificate)) == 4
+
+
+class TestImplausibleDates:
+    """Issue 12, item 16: filing dates outside 1949-10-01 … 2100-12-31 are refused by name."""
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("valid_from", "0001-01-01"), ("valid_from", "1900-01-01"), ("valid_to", "9999-12-31")],
+    )
+    def test_refused(self, session: Session, field: str, value: str) -> None:
+        with pytest.raises(ImplausibleDate) as err:
+            f.body(session, **{field: value})
+        assert err.value.field == field and err.value.status_code == 422
+
+    def test_the_bounds_themselves_are_accepted(self, session: Session) -> None:
+        body = f.body(session, valid_from="1949-10-01", valid_to="2100-12-31")
+        assert body.valid_to is not None and body.valid_to.year == 2100

@@ -10,9 +10,13 @@ from sqlalchemy.orm import Session
 
 from minsheng.certification import service
 from minsheng.certification.errors import (
+    ImportEncodingUnknown,
+    ImportFieldTooLong,
     ImportRejected,
+    ImportTooLarge,
 )
 from minsheng.certification.models import Certificate
+from minsheng.certification.service import imports
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash
 from tests.certification import factories as f
@@ -92,3 +96,92 @@ class TestImport:
         with pytest.raises(ImportRejected) as err:
             service.import_certificates(session, csv_text, settings, actor="t")
         assert [(r["line"], r["field"]) for r in err.value.extra["rows"]] == [(2, "name")]
+
+
+class TestImportFiles:
+    """Issue 12, item 6: encodings, line ends, over-long fields and files, Chinese headers."""
+
+    HEADER = "number,name,id_number,occupation_code,level,body_code,issued_on"
+
+    def rows(self, filing_no: str) -> list[str]:
+        return [
+            f"S000046460100244000001,张伟,{f.make_id()},{f.CARBON},4,{filing_no},2024-01-02",
+            f"S000046460100244000002,李娜,{f.make_id('44030519920101002')},{f.CARBON},4,"
+            f"{filing_no},2024-01-03",
+        ]
+
+    @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+    def test_encodings_and_line_ends(
+        self, session: Session, settings: Settings, encoding: str, end: str
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        raw = end.join([self.HEADER, *self.rows(b.filing_no)]).encode(encoding) + end.encode()
+        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 2}
+        names = set(session.scalars(select(Certificate.holder_name)))
+        assert names == {"张伟", "李娜"}
+
+    def test_a_bom_in_decoded_text_is_not_part_of_the_first_header(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        text = "\ufeff" + "\n".join([self.HEADER, *self.rows(b.filing_no)])
+        assert service.import_certificates(session, text, settings, actor="t") == {"imported": 2}
+
+    def test_chinese_headers(self, session: Session, settings: Settings) -> None:
+        f.reference(session)
+        b = f.body(session)
+        header = "证书编号,姓名,身份证号,职业编码,等级,评价机构备案号,发证日期,状态"
+        lines = [header, *(r + ",valid" for r in self.rows(b.filing_no))]
+        raw = "\r\n".join(lines).encode("gbk")
+        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 2}
+
+    def test_the_template_has_the_chinese_headers_and_imports_empty(
+        self, session: Session, settings: Settings
+    ) -> None:
+        raw = service.template_csv()
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
+        assert raw.decode("utf-8-sig").strip().split(",")[:3] == ["证书编号", "姓名", "身份证号"]
+        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 0}
+
+    def test_an_unknown_encoding_is_a_named_error(
+        self, session: Session, settings: Settings
+    ) -> None:
+        raw = self.HEADER.encode() + b"\n\xff\xfe\xfd\xfc\x80\x80\n"
+        with pytest.raises(ImportEncodingUnknown):
+            service.import_certificates(session, raw, settings, actor="t")
+
+    @pytest.mark.parametrize("size", [201, 131_073, 300_000])
+    def test_an_over_long_field_names_line_and_field(
+        self, session: Session, settings: Settings, size: int
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        first, second = self.rows(b.filing_no)
+        long_row = second.replace("李娜", "李" * size)
+        text = "\n".join([self.HEADER, first, long_row, first]) + "\n"
+        with pytest.raises(ImportFieldTooLong) as err:
+            service.import_certificates(session, text, settings, actor="t")
+        assert err.value.field == "name" and err.value.extra["line"] == 3
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+    def test_a_file_over_the_cap_is_refused(
+        self, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 1000)
+        with pytest.raises(ImportTooLarge):
+            service.import_certificates(session, b"x" * 1001, settings, actor="t")
+
+    def test_an_unclosed_quote_is_named_not_swallowed(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        first, second = self.rows(b.filing_no)
+        broken = first.replace("张伟", '"张伟')  # the rest of the file becomes one field
+        text = "\n".join([self.HEADER, second, broken, *[second] * 20]) + "\n"
+        with pytest.raises(ImportFieldTooLong) as err:
+            service.import_certificates(session, text, settings, actor="t")
+        assert (err.value.extra["line"], err.value.field) == (3, "name")

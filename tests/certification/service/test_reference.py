@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from minsheng.certification import service
 from minsheng.certification.errors import (
     DuplicateOccupation,
+    ImplausibleDate,
     ImportRejected,
     InvalidOccupationCode,
     OccupationNotFound,
@@ -57,6 +58,19 @@ class TestReference:
         assert welder["skill_certificate_eligible"] is False
         assert any("access-type" in r for r in welder["reasons"])
         assert service.get_occupation(session, "4-13-01-05").to_dict()["digital"] is True
+        # Every occupation under a 水平评价类 skill entry kept in the 2021 catalogue (应急救援员,
+        # 3-02-03-08, among them) is named and not eligible for a skill-level certificate.
+        level_skill = [
+            (q["name"], code)
+            for q in service.list_qualifications(session)
+            if q["category"] == "skill" and q["type"] == "level"
+            for code in q["occupation_codes"]
+        ]
+        assert ("应急救援员", "3-02-03-08") in level_skill
+        for name, code in level_skill:
+            view = service.get_occupation(session, code).to_dict()
+            assert view["level_qualification"] == name
+            assert view["skill_certificate_eligible"] is False
         with pytest.raises(OccupationNotFound):
             service.get_occupation(session, "4-99-99-99")
         with pytest.raises(InvalidOccupationCode):
@@ -88,3 +102,32 @@ class TestReference:
         fields = {(r["line"], r["field"]) for r in err.value.extra["rows"]}
         assert fields == {(3, "occupation_code"), (3, "issued_on"), (3, "levels")}
         assert service.list_standards(session) == []
+
+
+class TestSearchesAndDates:
+    """Issue 12, item 16: LIKE wildcards are literal; implausible dates are refused by name."""
+
+    def test_wildcards_in_occupation_search_are_literal(self, session: Session) -> None:
+        f.reference(session)
+        assert service.list_occupations(session, "%") == []
+        assert service.list_occupations(session, "_") == []
+        assert service.list_occupations(session, "碳排放%") == []
+        assert [o.code for o in service.list_occupations(session, "碳排放管理")] == [f.CARBON]
+
+    def test_wildcards_in_body_search_are_literal(self, session: Session) -> None:
+        f.reference(session)
+        f.body(session)
+        assert service.list_bodies(session, "%") == []
+        assert service.list_bodies(session, "测试_业") == []
+        assert len(service.list_bodies(session, "测试职业")) == 1
+
+    def test_an_implausible_added_on_is_refused(self, session: Session) -> None:
+        data = OccupationCreate(
+            code="4-04-05-14",
+            name="测试职业名称",
+            added_on=date(1, 1, 1),
+            source="test source",
+        )
+        with pytest.raises(ImplausibleDate) as err:
+            service.add_occupation(session, data, actor="t")
+        assert err.value.field == "added_on"

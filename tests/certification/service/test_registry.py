@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minsheng.certification import service
 from minsheng.certification.errors import (
+    ImplausibleDate,
     IssuanceRefused,
 )
 from minsheng.certification.models import Certificate
@@ -70,3 +73,17 @@ class TestIssuance:
         with pytest.raises(IssuanceRefused) as err:
             service.issue_certificate(session, f.issue_request(b.filing_no), settings, actor="t")
         assert [x["rule"] for x in err.value.extra["failures"]] == ["body.active"]
+
+
+class TestImplausibleIssueDates:
+    @pytest.mark.parametrize("issued_on", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31)])
+    def test_refused_before_any_rule(
+        self, session: Session, settings: Settings, issued_on: date
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        with pytest.raises(ImplausibleDate) as err:
+            service.issue_certificate(
+                session, f.issue_request(b.filing_no, issued_on=issued_on), settings, actor="t"
+            )
+        assert err.value.field == "issued_on"

@@ -204,6 +204,45 @@ class TestInvariants:
         if r.seats - 1 > load.traffic:
             assert erlang.evaluate_c(r.seats - 1, load, target_s).service_level < sl
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        load=st.builds(
+            Load,
+            calls=st.floats(0, 5000),
+            interval_s=st.sampled_from([900.0, 1800.0, 3600.0]),
+            aht_s=st.floats(1, 3000),
+        ),
+        target_s=st.floats(0.001, 600),
+        sl=st.floats(1e-6, 1 - 1e-9),
+        occ=st.sampled_from([1.0, 0.95, 0.8, 0.5]),
+        shrinkage=st.sampled_from([0.0, 0.3, 0.35]),
+    )
+    def test_size_c_is_the_plain_scan_to_the_last_bit(
+        self, load: Load, target_s: float, sl: float, occ: float, shrinkage: float
+    ) -> None:
+        # size_c skips exp where a seat count surely fails: it must answer exactly as the plain
+        # scan from the first admissible count, with evaluate_c's figures to the last bit.
+        target = Target(target_s, sl, max_occupancy=occ, shrinkage=shrinkage)
+        got = erlang.size_c(load, target)
+        if load.calls == 0:
+            assert got.seats == 0
+            return
+        stable = math.floor(load.traffic) + 1
+        by_occupancy = math.ceil(load.traffic / occ - 1e-9)
+        n = max(stable, by_occupancy)
+        a, scale, goal = load.traffic, target_s / load.aht_s, 1.0 - sl
+        while erlang.erlang_c(n, a) * math.exp(-(n - a) * scale) > goal:
+            n += 1
+        p = erlang.evaluate_c(n, load, target_s)
+        assert got.seats == n
+        assert got.positions == math.ceil(n / (1 - shrinkage) - 1e-9)
+        figures = (p.service_level, p.p_wait, p.asa_s, p.occupancy, p.traffic_erlangs)
+        assert (got.service_level, got.p_wait, got.asa_s, got.occupancy, got.traffic_erlangs) == (
+            figures
+        )
+        forced = n == max(stable, by_occupancy) and by_occupancy > stable
+        assert got.decided_by == ("max_occupancy" if forced else "service_level")
+
     @settings(max_examples=30, deadline=None)
     @given(
         calls=st.lists(st.floats(0, 500), max_size=20),

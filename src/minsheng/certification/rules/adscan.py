@@ -14,6 +14,24 @@ Lexicon sources: the MOHRSS warning list quoted by Xinhua on 2024-12-25 ("政府
 local SAMR notices ("保过", "协议就业", "100%通过", "官方指定", "命题组"). Registry-backed
 claims (an occupation without a national standard, a body that is not filed, a level that does
 not exist) come from a ``Registry`` the caller passes.
+
+Not scams (issue 13, item 13): the seed's own advice "认准经过人社部门备案的机构" — filing with the
+人社部门 is what a lawful body does, so "备案" is no ministry claim and "备案的评价机构" is no body
+name; the 新八级工 ladder (人社部《关于健全完善新时代技能人才职业技能等级制度的意见（试行）》,
+人社部发〔2022〕14号, March 2022 — number from a secondary source: 学徒工、初级工、中级工、高级工、
+技师、高级技师、特级技师、首席技师) and the old 八级工 of the 1950s, so "八级工" is no bogus level;
+and the access-type occupations of the 2021 catalogue (危险货物、化学品运输从业人员,
+道路运输从业人员, 特种作业人员, 建筑施工特种作业人员, 特种设备安全管理和作业人员 — named in
+the MOHRSS release on the 2021 catalogue and, in part, in the seed), for which "上岗必须持证"
+is true.
+
+Cost (issue 12, item 2): every pattern is linear in the text — literals, alternations of
+literals and bounded repetitions only (``{m,n}`` with small n, never nested), which
+``tests/certification/rules/test_adscan_cost.py`` checks on the parsed patterns, so no input
+makes the backtracking engine quadratic; at most ``MAX_HITS_PER_RULE`` hits of a rule are
+reported (the score has saturated long before), overlaps are looked up in an array, not a list,
+and the caller may pass a ``budget`` callable that the scan calls between steps and that raises
+to stop it (the service gives it a time limit; rules have no clock).
 """
 
 from __future__ import annotations
@@ -25,8 +43,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-RULE_VERSION = "adscan-2024-12"
+RULE_VERSION = "adscan-2026-12"
 MAX_AD_CHARS = 20_000
+MAX_HITS_PER_RULE = 20
+MAX_BODY_CLAIMS = 50
 CN_NUM = "零〇一二两三四五六七八九十百"
 
 
@@ -103,7 +123,7 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "ministry.named",
-        re.compile(rf"({MINISTRIES})(颁发|颁证|发证|认证|认可|直属|官方|备案|主管|统一|证书|权威)"),
+        re.compile(rf"({MINISTRIES})(颁发|颁证|发证|认证|认可|直属|官方|主管|统一|证书|权威)"),
         0.6,
         "claims a ministry issues or backs the certificate (×××部); ministries do not issue "
         "skill-level certificates",
@@ -117,7 +137,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "fast.cert",
         re.compile(
-            rf"速成|([0-9]+|[{CN_NUM}]+)(天|日|周|个月)(即可|就能|就可|快速|速|包|轻松)?"
+            rf"速成|(?:[0-9]{{1,4}}|[{CN_NUM}]{{1,4}})(?:天|日|周|个月)(?:即可|就能|就可|快速|速|包|轻松)?"
             r"(拿证|下证|取证|出证|领证)"
         ),
         0.6,
@@ -145,8 +165,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "income.promise",
         re.compile(
-            r"(轻松)?月入(过万|上万|[0-9]+万|[一二两三四五六七八九十]+万)|年(入|赚|薪)[0-9]+万"
-            rf"|一年[{CN_NUM}0-9]+(至|到|-)?[{CN_NUM}0-9]*万"
+            r"(轻松)?月入(过万|上万|[0-9]{1,4}万|[一二两三四五六七八九十]{1,4}万)"
+            r"|年(入|赚|薪)[0-9]{1,4}万"
+            rf"|一年[{CN_NUM}0-9]{{1,6}}万|一年[{CN_NUM}0-9]{{1,6}}(?:至|到)[{CN_NUM}0-9]{{1,6}}万"
         ),
         0.5,
         "promises an income (轻松月入过万)",
@@ -185,7 +206,7 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "success.bait",
-        re.compile(r"喜报|上岸率|通过率(高达)?[0-9]+%"),
+        re.compile(r"喜报|上岸率|通过率(高达)?[0-9]{1,3}%"),
         0.2,
         "pass-rate bait (喜报/通过率)",
     ),
@@ -196,7 +217,15 @@ MINISTRY_REASON = (
     "claims a ministry issues or backs the certificate (×××部); ministries do not issue "
     "skill-level certificates"
 )
-LEVEL_RE = re.compile(rf"([0-9]+|[{CN_NUM}]+)级(证|证书|技能|职业|工|资格|技师)")
+LEVEL_RE = re.compile(
+    rf"(?<![0-9{CN_NUM}])([0-9]{{1,3}}|[{CN_NUM}]{{1,3}})级(证|证书|技能|职业|工|资格|技师)"
+)
+# The 新八级工 ladder and the old 八级工: "N级工" up to eight is a real grade (see the docstring).
+EIGHT_GRADE_MAX = 8
+# Access-type (准入类) skill qualifications of the 2021 catalogue: the certificate IS required.
+ACCESS_TYPE_RE = re.compile(
+    r"特种作业|特种设备|危险货物|危险化学品|化学品运输|道路运输从业|建筑施工特种"
+)
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
 BODY_CLAIM_RE = re.compile(
@@ -271,64 +300,121 @@ def risk_of(score: float) -> str:
     return "none"
 
 
-def scan(original: str, registry: Registry | None = None) -> ScanResult:
-    """Scan one ad. ``len(original)`` must not exceed ``MAX_AD_CHARS`` (the caller checks)."""
+def _no_budget() -> None:
+    return None
+
+
+def scan(
+    original: str,
+    registry: Registry | None = None,
+    budget: Callable[[], None] | None = None,
+) -> ScanResult:
+    """Scan one ad. ``len(original)`` must not exceed ``MAX_AD_CHARS`` (the caller checks).
+    ``budget`` is called between steps; it raises to stop a scan that takes too long."""
+    tick = budget or _no_budget
     norm = normalize(original)
+    tick()
+    text = norm.text
     hits: list[Hit] = []
-    notes: list[str] = []
+    notes: dict[str, None] = {}  # ordered, without repeats
+    per_rule: dict[str, int] = {}
 
     def add(start: int, end: int, rule: str, reason: str, weight: float) -> None:
+        if per_rule.get(rule, 0) >= MAX_HITS_PER_RULE:
+            return
+        per_rule[rule] = per_rule.get(rule, 0) + 1
         s, e = norm.span(start, end)
         hits.append(Hit(original[s:e], s, e, rule, reason, weight))
 
+    access_type = ACCESS_TYPE_RE.search(text) is not None
     for pat in PATTERNS:
-        for m in pat.regex.finditer(norm.text):
+        if pat.rule == "mandatory.claim" and access_type:
+            if pat.regex.search(text):
+                notes[
+                    "the ad is about an access-type (准入类) qualification of the 2021 catalogue "
+                    "(特种作业 and the like): a certificate is required to work there"
+                ] = None
+            continue
+        for m in pat.regex.finditer(text):
             add(m.start(), m.end(), pat.rule, pat.reason, pat.weight)
-    named = [(h.start, h.end) for h in hits if h.rule.startswith("ministry.")]
-    for m in ANY_MINISTRY_RE.finditer(norm.text):
+            if per_rule.get(pat.rule, 0) >= MAX_HITS_PER_RULE:
+                break
+        tick()
+    # Where a named ministry was already reported (per normalised character).
+    named = bytearray(len(original) + 1)  # indexed by offsets in the original text
+    for h in hits:
+        if h.rule.startswith("ministry."):
+            for i in range(h.start, h.end):
+                named[i] = 1
+    for m in ANY_MINISTRY_RE.finditer(text):
         # The "any ministry" family: a ministry we do not list by name (×××部颁发). Without
         # word boundaries in Chinese we take the three characters before 部 as its name.
+        if per_rule.get("ministry.named", 0) >= MAX_HITS_PER_RULE:
+            break
         s, e = norm.span(max(0, m.start() - 3), m.end())
-        if not any(a < e and s < b for a, b in named):
+        if not any(named[s:e]):
             add(max(0, m.start() - 3), m.end(), "ministry.named", MINISTRY_REASON, 0.6)
-    for m in LEVEL_RE.finditer(norm.text):
+    tick()
+    for m in LEVEL_RE.finditer(text):
         value = _cn_int(m.group(1))
-        if value is not None and not 1 <= value <= 5:
-            add(
-                m.start(),
-                m.end(),
-                "claim.level",
-                f"level {value} does not exist: skill levels run from 5 (初级) to 1 (高级技师)",
-                0.6,
-            )
+        if value is None or 1 <= value <= 5:
+            continue
+        if m.group(2) == "工" and 1 <= value <= EIGHT_GRADE_MAX:
+            notes["八级工: the 新八级工 ladder (人社部发〔2022〕14号) has eight grades"] = None
+            continue
+        add(
+            m.start(),
+            m.end(),
+            "claim.level",
+            f"level {value} does not exist: skill levels run from 5 (初级) to 1 (高级技师), "
+            "and the 新八级工 ladder (学徒工 … 首席技师) names its grades",
+            0.6,
+        )
+        if per_rule.get("claim.level", 0) >= MAX_HITS_PER_RULE:
+            break
+    tick()
     if registry is not None:
-        taken: list[tuple[int, int]] = []
-        for name, code in registry.occupation_names():
-            for m in re.finditer(re.escape(name), norm.text):
-                if any(s <= m.start() < e for s, e in taken):
-                    continue  # a longer occupation name already covers this place
-                taken.append((m.start(), m.end()))
-                if not registry.has_standard(code):
-                    add(
-                        m.start(),
-                        m.end(),
-                        "claim.no_standard",
-                        f"occupation {code} has no national skill standard on file, so no "
-                        "skill-level certificate can be issued for it yet",
-                        0.4,
-                    )
-                else:
-                    notes.append(f"occupation {code} has a national skill standard")
-        for m in BODY_CLAIM_RE.finditer(norm.text):
+        taken = bytearray(len(text) + 1)
+        for n, (name, code) in enumerate(registry.occupation_names()):
+            if n % 100 == 0:
+                tick()
+            at = text.find(name)
+            while at >= 0:
+                if not taken[at]:  # else a longer occupation name already covers this place
+                    taken[at : at + len(name)] = b"\x01" * len(name)
+                    if not registry.has_standard(code):
+                        add(
+                            at,
+                            at + len(name),
+                            "claim.no_standard",
+                            f"occupation {code} has no national skill standard on file, so no "
+                            "skill-level certificate can be issued for it yet",
+                            0.4,
+                        )
+                    else:
+                        notes[f"occupation {code} has a national skill standard"] = None
+                at = text.find(name, at + len(name))
+        statuses: dict[str, str | None] = {}
+        for k, m in enumerate(BODY_CLAIM_RE.finditer(text)):
+            if k >= MAX_BODY_CLAIMS:
+                break
+            tick()
             # The name ends at the organisation word; it starts after 由/经 when the ad says
             # "由…颁发", else at most BODY_NAME_MAX characters back.
             end = m.end(2) if m.group(2) else m.end(1)
             start = max(0, m.start() - BODY_NAME_MAX)
             for marker in ("由", "经"):
-                cut = norm.text.rfind(marker, start, m.start())
+                cut = text.rfind(marker, start, m.start())
                 if cut >= 0:
                     start = max(start, cut + 1)
-            status = registry.body_status(norm.text[start:end])
+            name = text[start:end]
+            if "备案" in name:
+                # "经人社部门备案的评价机构颁发": the seed's advice, a kind of body, not a name.
+                notes["the ad refers to filed evaluation bodies in general (备案的评价机构)"] = None
+                continue
+            if name not in statuses:
+                statuses[name] = registry.body_status(name)
+            status = statuses[name]
             if status is None:
                 # Report the shortest plausible name: up to 12 characters before the word.
                 s0 = max(start, m.start() - 12)
@@ -342,10 +428,10 @@ def scan(original: str, registry: Registry | None = None) -> ScanResult:
             elif status != "active":
                 add(start, end, "claim.body_inactive", f"the body is {status}", 0.7)
             else:
-                notes.append("the issuing body named in the ad is filed and active")
+                notes["the issuing body named in the ad is filed and active"] = None
     hits.sort(key=lambda h: (h.start, h.end))
     remaining = 1.0
     for h in hits:
         remaining *= 1.0 - h.weight
     score = round(1.0 - remaining, 3)
-    return ScanResult(risk=risk_of(score), score=score, hits=hits, notes=notes)
+    return ScanResult(risk=risk_of(score), score=score, hits=hits, notes=list(notes))

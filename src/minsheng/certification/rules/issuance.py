@@ -1,4 +1,4 @@
-"""Issuance of skill-level certificates (rule set ``issuance-2019``).
+"""Issuance of skill-level certificates (rule set ``issuance-2026-12``).
 
 Skill certificates cover occupations of major groups 3–6 of the 2022 National Occupational
 Classification that are not access-type (准入类) entries of the National Vocational Qualification
@@ -8,6 +8,17 @@ filed (备案), active, within its filing dates and filed for that occupation an
 人社部发〔2019〕90号 for the social evaluation model). The certificate number itself is
 ``rules.numbering``. Nothing here touches a database: the service gathers the facts and these
 functions decide.
+
+Occupations under a 水平评价类 skill qualification that is still IN the 2021 catalogue
+(e.g. 森林消防员, 应急救援员, 民航乘务员 as the shipped catalogue lists them) get no
+职业技能等级证书 from a social evaluation body (rule ``occupation.not_level_qualification``).
+Source: the MOHRSS release on the 国家职业资格目录（2021年版） (人力资源社会保障部, published
+2021-11-23): the 73 水平评价类 skill
+qualifications that LEFT the catalogue "不再由政府或其授权的单位认定发证" and moved to
+职业技能等级认定 by 用人单位和社会培训评价组织 (verified against the release, law-facts §6); the
+ones kept in the catalogue remain 职业资格 evaluated by their listed 实施部门. No text found says a
+social body may also issue a 职业技能等级证书 for them, nor that it may not: the refusal is a
+conservative policy choice, marked 待核实 in its reason, until a source says otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ from datetime import date
 
 from minsheng.certification.rules.numbering import LEVELS, PROVINCE_CODES, SITE_CODE_RE
 
-ISSUANCE_RULE_SET = "issuance-2019"
+ISSUANCE_RULE_SET = "issuance-2026-12"
 SKILL_MAJOR_GROUPS = frozenset({3, 4, 5, 6})
 OCCUPATION_CODE_RE = re.compile(r"^[1-8]-\d{2}-\d{2}-\d{2}$")
 
@@ -30,6 +41,7 @@ class OccupationFacts:
     major_group: int
     access_qualification: str | None  # name of the 准入类 catalogue entry, if any
     standard_levels: frozenset[int]  # levels covered by a national skill standard
+    level_qualification: str | None = None  # name of a 水平评价类 skill entry, if any
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,17 @@ def check_issuance(f: IssuanceFacts) -> IssuanceDecision:
                     "Catalogue (2021); it is not a skill-level certificate",
                 )
             )
+        if occ.level_qualification:
+            out.append(
+                Failure(
+                    "occupation.not_level_qualification",
+                    "occupation_code",
+                    f"{occ.name} is under the level-type skill qualification "
+                    f"“{occ.level_qualification}” kept in the National Vocational Qualification "
+                    "Catalogue (2021): evaluated by its listed authority as a 职业资格, not by a "
+                    "social evaluation body (目录内职业资格由实施部门评价（待核实）)",
+                )
+            )
         if f.level in LEVELS and f.level not in occ.standard_levels:
             covered = ", ".join(str(v) for v in sorted(occ.standard_levels)) or "none"
             out.append(
@@ -166,7 +189,10 @@ def check_issuance(f: IssuanceFacts) -> IssuanceDecision:
 
 
 def eligibility_reasons(
-    major_group: int, access_qualification: str | None, standard_levels: frozenset[int]
+    major_group: int,
+    access_qualification: str | None,
+    standard_levels: frozenset[int],
+    level_qualification: str | None = None,
 ) -> list[str]:
     """Why an occupation can (or cannot) carry a skill-level certificate."""
     reasons = []
@@ -178,6 +204,11 @@ def eligibility_reasons(
         reasons.append(f"access-type catalogue entry “{access_qualification}” (2021)")
     else:
         reasons.append("not an access-type entry of the qualification catalogue (2021)")
+    if level_qualification:
+        reasons.append(
+            f"level-type skill entry “{level_qualification}” of the catalogue (2021): "
+            "evaluated by its authority, not by a social body (待核实)"
+        )
     if standard_levels:
         levels = ", ".join(str(v) for v in sorted(standard_levels))
         reasons.append(f"national skill standard covers levels {levels}")
@@ -187,6 +218,14 @@ def eligibility_reasons(
 
 
 def certificate_eligible(
-    major_group: int, access_qualification: str | None, standard_levels: frozenset[int]
+    major_group: int,
+    access_qualification: str | None,
+    standard_levels: frozenset[int],
+    level_qualification: str | None = None,
 ) -> bool:
-    return major_group in SKILL_MAJOR_GROUPS and not access_qualification and bool(standard_levels)
+    return (
+        major_group in SKILL_MAJOR_GROUPS
+        and not access_qualification
+        and not level_qualification
+        and bool(standard_levels)
+    )

@@ -23,7 +23,13 @@ from minsheng.certification.service.bodies import (
     list_body_views,
     update_body_status,
 )
-from minsheng.certification.service.imports import IMPORT_FIELDS, STATUSES, import_certificates
+from minsheng.certification.service.imports import (
+    IMPORT_FIELDS,
+    STATUSES,
+    decode_csv,
+    import_certificates,
+    template_csv,
+)
 from minsheng.certification.service.reference import (
     OccupationView,
     add_occupation,
@@ -44,6 +50,7 @@ from minsheng.certification.service.registry import (
     issue_certificate,
     update_certificate_status,
 )
+from minsheng.certification.service.ruledata import rule_data_status
 from minsheng.certification.service.subsidy import (
     decide_subsidy,
     record_subsidy_claim,
@@ -71,6 +78,7 @@ __all__ = [
     "certificate_to_dict",
     "create_body",
     "decide_subsidy",
+    "decode_csv",
     "discard_pending_log",
     "find_body",
     "find_occupation",
@@ -92,10 +100,12 @@ __all__ = [
     "occupation_summary",
     "purge_verification_log",
     "record_subsidy_claim",
+    "rule_data_status",
     "rule_set_to_dict",
     "scan_ad",
     "subsidy_rule_sets",
     "subsidy_statistics",
+    "template_csv",
     "update_body_status",
     "update_certificate_status",
     "verify_certificate",

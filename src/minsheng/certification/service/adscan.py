@@ -3,13 +3,14 @@ bodies come from the database; the matching itself is the pure ``rules.adscan``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import AdTooLarge
+from minsheng.certification.errors import AdScanOverBudget, AdTooLarge
 from minsheng.certification.models import Body, Occupation, SkillStandard
 from minsheng.certification.rules import adscan as rules_adscan
 from minsheng.certification.service.reference import load_reference
@@ -49,11 +50,30 @@ class DbRegistry:
         return None
 
 
-def scan_ad(session: Session, text: str) -> dict[str, Any]:
+def time_budget(seconds: float) -> Callable[[], None]:
+    """A budget for ``rules.adscan.scan``: raises ``AdScanOverBudget`` once ``seconds`` have
+    passed since it was made."""
+    deadline = time.monotonic() + seconds
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise AdScanOverBudget(
+                f"广告扫描超过 {seconds:g} 秒，已停止，请稍后再试 "
+                "(the scan ran past its time budget)",
+                field="text",
+            )
+
+    return check
+
+
+def scan_ad(session: Session, text: str, *, budget_s: float = 2.0) -> dict[str, Any]:
+    """Scan an ad against the registry, stopped after ``budget_s`` seconds (the caller passes
+    ``settings.cert_adscan_budget_s``)."""
     if len(text) > rules_adscan.MAX_AD_CHARS:
         raise AdTooLarge(
             f"the ad has {len(text)} characters; at most {rules_adscan.MAX_AD_CHARS} are "
             "scanned (split it)",
             field="text",
         )
-    return rules_adscan.scan(text, DbRegistry(session)).to_dict()
+    registry = DbRegistry(session)  # reading the registry is not the scan's time
+    return rules_adscan.scan(text, registry, time_budget(budget_s)).to_dict()

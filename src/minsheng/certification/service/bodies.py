@@ -9,8 +9,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import BodyNotFound, DuplicateBody, InvalidDate
+from minsheng.certification.errors import (
+    BodyNotFound,
+    DuplicateBody,
+    ImplausibleDate,
+    InvalidDate,
+)
 from minsheng.certification.models import Body, BodyScope, Occupation
+from minsheng.certification.rules import dates
 from minsheng.certification.rules.issuance import OCCUPATION_CODE_RE, BodyFacts
 from minsheng.certification.rules.numbering import LEVELS, PROVINCE_CODES
 from minsheng.certification.schemas import BodyCreate, BodyStatusChange
@@ -28,6 +34,10 @@ def create_body(session: Session, data: BodyCreate, *, actor: str, demo: bool = 
         )
     if data.province_code and data.province_code not in PROVINCE_CODES:
         raise InvalidInput(f"{data.province_code} is not a province code", field="province_code")
+    for name, value in (("valid_from", data.valid_from), ("valid_to", data.valid_to)):
+        problem = dates.date_problem(value) if value else None
+        if problem:
+            raise ImplausibleDate(problem, field=name)
     if data.valid_to and data.valid_to < data.valid_from:
         raise InvalidDate("valid_to is before valid_from", field="valid_to")
     if data.code != "0000":
@@ -116,7 +126,9 @@ def list_bodies(session: Session, query: str, limit: int = 50) -> list[Body]:
             Body.id.in_(select(BodyScope.body_id).where(BodyScope.occupation_code == q))
         )
     else:
-        stmt = stmt.where(or_(Body.filing_no == q.upper(), Body.code == q, Body.name.contains(q)))
+        stmt = stmt.where(
+            or_(Body.filing_no == q.upper(), Body.code == q, Body.name.contains(q, autoescape=True))
+        )
     return list(session.scalars(stmt.order_by(Body.filing_no).limit(limit)))
 
 

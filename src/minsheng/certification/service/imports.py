@@ -7,10 +7,18 @@ precompiled patterns and set/dict look-ups that only answers "good"; a row that 
 check is re-checked by the full checker, which names every field and rule broken. Keyed hashes use
 the one-shot ``hmac.digest``, verification tokens come from one ``os.urandom`` call for the whole
 file, rows stay plain tuples (no ORM objects), and the insert is one COPY on PostgreSQL and one
-driver ``executemany`` on SQLite, in the session's transaction."""
+driver ``executemany`` on SQLite, in the session's transaction.
+
+What a file may be (issue 12, item 6): bytes in UTF-8 with or without a BOM, or GBK/GB18030 (what
+Excel writes on Chinese Windows), detected in that order (``decode_csv``); CR, LF or CRLF line
+ends; at most ``MAX_IMPORT_BYTES``; no field longer than ``MAX_FIELD_CHARS``; column headers in
+English or Chinese (``HEADER_ALIASES``: 证书编号, 姓名, 身份证号, …). Anything else is refused with
+a named error giving the line and the column (``ImportEncodingUnknown``, ``ImportMalformed``,
+``ImportFieldTooLong``, ``ImportTooLarge``), never a reader's traceback."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hmac
 import io
@@ -23,7 +31,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import ImportRejected
+from minsheng.certification.errors import (
+    ImportEncodingUnknown,
+    ImportFieldTooLong,
+    ImportMalformed,
+    ImportRejected,
+    ImportTooLarge,
+)
 from minsheng.certification.models import Body, Certificate, Occupation, SerialCounter
 from minsheng.certification.rules import numbering
 from minsheng.certification.service.reference import load_reference
@@ -41,6 +55,43 @@ IMPORT_FIELDS = (
     "issued_on",
 )
 STATUSES = ("valid", "suspended", "revoked")
+# Chinese column headers (what a bureau's spreadsheet says) for the English ones.
+HEADER_ALIASES = {
+    "证书编号": "number",
+    "证书号": "number",
+    "证书号码": "number",
+    "姓名": "name",
+    "持证人姓名": "name",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "公民身份号码": "id_number",
+    "职业编码": "occupation_code",
+    "职业代码": "occupation_code",
+    "职业（工种）编码": "occupation_code",
+    "等级": "level",
+    "技能等级": "level",
+    "职业技能等级": "level",
+    "评价机构备案号": "body_code",
+    "机构备案号": "body_code",
+    "评价机构编号": "body_code",
+    "发证日期": "issued_on",
+    "发证时间": "issued_on",
+    "状态": "status",
+    "证书状态": "status",
+}
+TEMPLATE_HEADERS = (
+    "证书编号",
+    "姓名",
+    "身份证号",
+    "职业编码",
+    "等级",
+    "评价机构备案号",
+    "发证日期",
+    "状态",
+)
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+MAX_FIELD_CHARS = 200  # the longest legitimate field (a name) has 50 characters
+ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
 # The columns written, in this order, by both bulk paths (our own names, never user input).
 COLUMNS = (
     "number", "holder_name", "id_hash", "id_masked", "occupation_code", "level", "body_id",
@@ -137,14 +188,78 @@ class _Checker:
         return errs
 
 
+def decode_csv(raw: bytes) -> tuple[str, str]:
+    """The text of an uploaded file and the encoding it was in: UTF-8 (a BOM is dropped), else
+    GB18030/GBK; ``ImportEncodingUnknown`` when it is neither, ``ImportTooLarge`` over the cap."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportTooLarge(
+            f"the file has {len(raw):,} bytes; at most {MAX_IMPORT_BYTES:,} (split it)",
+            field="file",
+        )
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, bom = raw[len(codecs.BOM_UTF8) :], True
+    else:
+        bom = False
+    for encoding in ENCODINGS[:1] if bom else ENCODINGS:
+        try:
+            return raw.decode(encoding), encoding + ("-sig" if bom else "")
+        except UnicodeDecodeError:
+            continue
+    raise ImportEncodingUnknown(
+        "文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV "
+        "(the file is neither UTF-8 nor GBK/GB18030)",
+        field="file",
+    )
+
+
+def canonical_header(cell: str) -> str:
+    """The English column name of a header cell (English, or a Chinese alias)."""
+    name = cell.strip().lstrip("\ufeff").strip()
+    return HEADER_ALIASES.get(name, name.lower() if name.isascii() else name)
+
+
+def template_csv() -> bytes:
+    """An empty import file to fill in: the Chinese headers, UTF-8 with a BOM (so that Excel
+    opens it as Unicode) and a CRLF line end."""
+    return codecs.BOM_UTF8 + (",".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+
+
+def _too_long(text: str, line: int, header: list[str]) -> ImportFieldTooLong:
+    """The error for an over-long field on physical ``line`` (found by splitting the line)."""
+    physical = text.split("\n", line)[line - 1] if line >= 1 else ""
+    cells = physical.split(",")
+    index = next((i for i, c in enumerate(cells) if len(c) > MAX_FIELD_CHARS), len(cells) - 1)
+    column = header[index] if index < len(header) else f"column {index + 1}"
+    return ImportFieldTooLong(
+        f"line {line}, field {column}: longer than {MAX_FIELD_CHARS} characters",
+        line=line,
+        field=column,
+    )
+
+
 def import_certificates(
-    session: Session, text: str, settings: Settings, *, actor: str, today: date | None = None
+    session: Session,
+    text: str | bytes,
+    settings: Settings,
+    *,
+    actor: str,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """Import existing records; formats are checked (not issuance rules); all or nothing."""
+    """Import existing records; formats are checked (not issuance rules); all or nothing.
+    ``text`` is the file's bytes (any accepted encoding) or its decoded text."""
     load_reference(session)
     today = today or timeutil.today()
+    if isinstance(text, bytes):
+        text = decode_csv(text)[0]
+    elif len(text) > MAX_IMPORT_BYTES:
+        raise ImportTooLarge(f"at most {MAX_IMPORT_BYTES:,} characters (split it)", field="file")
+    # CR, LF or CRLF: one line end for the reader (a CR alone made it fail).
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        header = [canonical_header(h) for h in next(reader, [])]
+    except csv.Error:
+        raise _too_long(text, reader.line_num, []) from None
     missing = [f for f in IMPORT_FIELDS if f not in header]
     if missing:
         raise ImportRejected(
@@ -183,10 +298,30 @@ def import_certificates(
     rows: list[list[Any]] = []
     seen: dict[str, int] = {}
     total = 0
-    for line, fields in enumerate(reader, start=2):
+    records = enumerate(reader, start=2)
+    while True:
+        try:
+            line, fields = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise _too_long(text, reader.line_num, header) from None
+            raise ImportMalformed(
+                f"line {reader.line_num}: not valid CSV ({exc})", line=reader.line_num
+            ) from None
         if not fields:
             continue  # a blank line, as DictReader would skip it
         total += 1
+        if max(map(len, fields)) > MAX_FIELD_CHARS:
+            index = next(i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS)
+            column = header[index] if index < width else f"column {index + 1}"
+            raise ImportFieldTooLong(
+                f"line {line}, field {column}: {len(fields[index]):,} characters; at most "
+                f"{MAX_FIELD_CHARS}",
+                line=line,
+                field=column,
+            )
         if len(fields) < width:
             fields = fields + [""] * (width - len(fields))
         # Fast path: each test only confirms a good field; any doubt goes to the checker.

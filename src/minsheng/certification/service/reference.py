@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from minsheng.certification.errors import (
     DuplicateOccupation,
+    ImplausibleDate,
     ImportRejected,
     InvalidOccupationCode,
     OccupationNotFound,
 )
 from minsheng.certification.models import Occupation, Qualification, SkillStandard
-from minsheng.certification.rules import issuance
+from minsheng.certification.rules import dates, issuance
 from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import OccupationCreate
 from minsheng.core import audit
@@ -85,6 +86,7 @@ class OccupationView:
     occupation: Occupation
     access_qualification: str | None
     standard_levels: frozenset[int]
+    level_qualification: str | None = None
 
     def facts(self) -> issuance.OccupationFacts:
         o = self.occupation
@@ -94,6 +96,7 @@ class OccupationView:
             major_group=o.major_group,
             access_qualification=self.access_qualification,
             standard_levels=self.standard_levels,
+            level_qualification=self.level_qualification,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,21 +111,32 @@ class OccupationView:
             "edition": o.edition,
             "added_on": o.added_on.isoformat() if o.added_on else None,
             "access_qualification": self.access_qualification,
+            "level_qualification": self.level_qualification,
             "standard_levels": sorted(self.standard_levels),
             "skill_certificate_eligible": issuance.certificate_eligible(
-                o.major_group, self.access_qualification, self.standard_levels
+                o.major_group,
+                self.access_qualification,
+                self.standard_levels,
+                self.level_qualification,
             ),
             "reasons": issuance.eligibility_reasons(
-                o.major_group, self.access_qualification, self.standard_levels
+                o.major_group,
+                self.access_qualification,
+                self.standard_levels,
+                self.level_qualification,
             ),
             "source": o.source,
         }
 
 
-def access_qualifications(session: Session) -> dict[str, str]:
-    """occupation code → name of the access-type (准入类) catalogue entry covering it."""
+def access_qualifications(session: Session, kind: str = "access") -> dict[str, str]:
+    """occupation code → name of the catalogue entry of ``kind`` covering it: ``access``
+    (准入类, any category) or ``level`` (水平评价类 skill entries)."""
     out: dict[str, str] = {}
-    for q in session.scalars(select(Qualification).where(Qualification.kind == "access")):
+    stmt = select(Qualification).where(Qualification.kind == kind)
+    if kind == "level":
+        stmt = stmt.where(Qualification.category == "skill")
+    for q in session.scalars(stmt):
         for code in q.occupation_codes:
             out[code] = q.name
     return out
@@ -145,6 +159,7 @@ def find_occupation(session: Session, code: str) -> OccupationView | None:
         occupation=occ,
         access_qualification=access_qualifications(session).get(code),
         standard_levels=standard_levels(session, code),
+        level_qualification=access_qualifications(session, "level").get(code),
     )
 
 
@@ -164,7 +179,11 @@ def get_occupation(session: Session, code: str) -> OccupationView:
 def list_occupations(session: Session, query: str, limit: int = 50) -> list[Occupation]:
     """Occupations whose name contains ``query``, by code."""
     load_reference(session)
-    stmt = select(Occupation).where(Occupation.name.contains(query.strip())).limit(limit)
+    stmt = (
+        select(Occupation)
+        .where(Occupation.name.contains(query.strip(), autoescape=True))
+        .limit(limit)
+    )
     return list(session.scalars(stmt.order_by(Occupation.code)))
 
 
@@ -184,6 +203,9 @@ def occupation_names(session: Session, codes: set[str]) -> dict[str, str]:
 def add_occupation(session: Session, data: OccupationCreate, *, actor: str) -> Occupation:
     """Add an occupation published after the 2022 edition (the catalogue grows)."""
     load_reference(session)
+    problem = dates.date_problem(data.added_on)
+    if problem:
+        raise ImplausibleDate(problem, field="added_on")
     if session.get(Occupation, data.code) is not None:
         raise DuplicateOccupation(f"occupation {data.code} already exists", field="code")
     occ = Occupation(

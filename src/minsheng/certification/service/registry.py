@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import CertificateNotFound, IssuanceRefused
+from minsheng.certification.errors import CertificateNotFound, ImplausibleDate, IssuanceRefused
 from minsheng.certification.models import Body, Certificate, Occupation, SerialCounter
-from minsheng.certification.rules import issuance, numbering
+from minsheng.certification.rules import dates, issuance, numbering
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
 from minsheng.certification.service.bodies import body_facts, find_body
 from minsheng.certification.service.reference import find_occupation, load_reference
@@ -74,6 +74,9 @@ def issue_certificate(
     actor: str,
     today: date | None = None,
 ) -> Certificate:
+    problem = dates.date_problem(data.issued_on, earliest=dates.CERTIFICATES_FROM)
+    if problem:
+        raise ImplausibleDate(problem, field="issued_on")
     load_reference(session)
     today = today or timeutil.today()
     view = find_occupation(session, data.occupation_code.strip())

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minsheng.certification.errors import InvalidDate
+from minsheng.certification.errors import ImplausibleDate, InvalidDate
 from minsheng.certification.models import SubsidyClaim
+from minsheng.certification.rules import dates
 from minsheng.certification.rules import subsidy as rs
 from minsheng.certification.schemas import SubsidyRequest
 from minsheng.certification.service.reference import data_text
@@ -45,6 +46,8 @@ def _parse_set(raw: dict[str, Any]) -> rs.SubsidyRuleSet:
             for d in raw.get("documents", [])
         ),
         demo=bool(raw.get("demo", False)),
+        urgent_extra_claims=int(raw.get("urgent_extra_claims", 0)),
+        no_double_with_training_subsidy=bool(raw.get("no_double_with_training_subsidy", False)),
     )
 
 
@@ -66,13 +69,14 @@ def rule_set_to_dict(r: rs.SubsidyRuleSet) -> dict[str, Any]:
         "source": r.source,
         "documents": [d.to_dict() for d in r.documents],
         "demo": r.demo,
+        "status": "demo" if r.demo else "official",
     }
 
 
 def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
     return rs.SubsidyApplication(
         insured_months=req.applicant.insured_months,
-        receiving_unemployment_benefit=req.applicant.receiving_unemployment_benefit,
+        category=req.applicant.category,
         province_code=req.applicant.province_code,
         occupation_code=req.certificate.occupation_code,
         level=req.certificate.level,
@@ -81,12 +85,32 @@ def to_application(req: SubsidyRequest) -> rs.SubsidyApplication:
         previous_claims=tuple(
             rs.PreviousClaim(c.occupation_code, c.level, c.paid_on) for c in req.previous_claims
         ),
+        training_subsidy_same_training=req.training_subsidy_same_training,
+        urgent_occupation=req.certificate.urgent_occupation,
     )
 
 
-def decide_subsidy(req: SubsidyRequest) -> dict[str, Any]:
-    """The decision under the rule set in force on the application date (nothing stored)."""
-    return rs.decide(to_application(req), subsidy_rule_sets()).to_dict()
+def check_dates(req: SubsidyRequest) -> None:
+    """Refuse implausible dates (``ImplausibleDate``) before any rule or date arithmetic."""
+    given = [
+        ("certificate.issued_on", req.certificate.issued_on),
+        ("applied_on", req.applied_on),
+        *((f"previous_claims.{i}.paid_on", c.paid_on) for i, c in enumerate(req.previous_claims)),
+    ]
+    for name, value in given:
+        problem = dates.date_problem(value, earliest=dates.SUBSIDY_FROM)
+        if problem:
+            raise ImplausibleDate(problem, field=name)
+
+
+def decide_subsidy(req: SubsidyRequest, settings: Settings) -> dict[str, Any]:
+    """The decision under the rule set in force on the application date (nothing stored); demo
+    rule sets take part only when ``settings.allow_demo_rules``."""
+    check_dates(req)
+    decision = rs.decide(
+        to_application(req), subsidy_rule_sets(), allow_demo=settings.allow_demo_rules
+    )
+    return decision.to_dict()
 
 
 def record_subsidy_claim(
@@ -98,7 +122,7 @@ def record_subsidy_claim(
             "recording a claim needs applicant.id_number", field="applicant.id_number"
         )
     number = idnumber.validate(req.applicant.id_number, field_name="applicant.id_number")
-    decision = decide_subsidy(req)
+    decision = decide_subsidy(req, settings)
     claim = SubsidyClaim(
         person_hash=keyed_hash(number, settings.hmac_key, purpose="cert-subsidy"),
         province_code=req.applicant.province_code,
@@ -109,7 +133,7 @@ def record_subsidy_claim(
         amount_yuan=decision["max_amount_yuan"],
         rule_set=decision["rule_set"],
         reasons=decision["reasons"],
-        demo=demo,
+        demo=demo or decision["rule_set_status"] == "demo",
     )
     audit.add_and_record(
         session, claim, actor=actor, action="subsidy.decide", detail={"eligible": claim.eligible}

@@ -1,20 +1,28 @@
 """Public verification of certificates: any two of ID number, name and certificate number,
-masked answers, uniform misses, per-client and per-person rate limits, a lookup log without clear
-personal data, the QR-code token link, and the log's retention purge.
+masked answers, uniform misses, rate limits on the client and on every subject of a lookup, a
+lookup log without clear personal data, the QR-code token link, and the log's retention purge.
+
+Against recovering an ID number (docs/security.md, "Public certificate verification"):
+
+- every field given is a subject with its own counters, keyed by a keyed hash: the certificate
+  number, the ID number and the name each have a per-minute limit and a daily (Beijing) cap,
+  and the client has both too. Trying 200 candidate IDs against one certificate number runs
+  into that number's daily cap, whatever the number of client addresses used;
+- every miss — wrong name, wrong ID, unknown number, revoked body — is the same answer after
+  the same single query; only malformed input (a bad check digit, a number that cannot be a
+  certificate number) is refused, and that says nothing about any certificate;
+- the answer shows no ID digits unless the query contained the ID number, and then only its
+  first and last character (``public_id_mask``), so a name+number lookup gives nothing to
+  enumerate.
 
 The request path does one indexed SELECT and nothing else on the database (target p99 ≤ 5 ms):
-
-- Rate-limit counters are kept in process memory by default (``cert_verify_rate_store =
-  "memory"``): a fixed one-minute window per hashed client and hashed subject. With several
-  worker processes each has its own window, so the effective limit is the setting times the
-  number of workers; ``"database"`` keeps one shared counter per key in ``cert_rate_windows``
-  (two upserts a lookup, as before) for deployments that need the exact figure.
-- The lookup log is written behind (``cert_verify_log_flush_s`` > 0): entries go to a per-engine
-  buffer that a background thread writes, with its own connection, every ``flush_s`` seconds or
-  as soon as ``cert_verify_log_batch`` entries wait; the buffer is written at interpreter exit,
-  and a request that finds it ten batches long writes it itself (back-pressure, so the buffer
-  stays bounded and no lookup goes unlogged). ``flush_s = 0`` writes each entry in the
-  request's own transaction.
+the counters are in process memory by default (``cert_verify_rate_store = "memory"``) or shared in
+``cert_rate_windows`` (``"database"``), both behind ``service.ratelimit.RateStore``. The lookup
+log is written behind (``cert_verify_log_flush_s`` > 0): entries go to a per-engine buffer that a
+background thread writes, with its own connection, every ``flush_s`` seconds or as soon as
+``cert_verify_log_batch`` entries wait; the buffer is written at interpreter exit, and a request
+that finds it ten batches long writes it itself (back-pressure, so the buffer stays bounded and no
+lookup goes unlogged). ``flush_s = 0`` writes each entry in the request's own transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from minsheng.certification.errors import (
@@ -44,27 +52,24 @@ from minsheng.certification.models import (
 from minsheng.certification.rules.numbering import decode_number, normalize_number
 from minsheng.certification.rules.verification import verification_fields
 from minsheng.certification.schemas import VerifyRequest
+from minsheng.certification.service.ratelimit import (
+    DAY,
+    MINUTE,
+    DatabaseRateStore,
+    Limit,
+    MemoryRateStore,
+    RateStore,
+    retry_after,
+)
 from minsheng.certification.service.registry import ID_PURPOSE, present
 from minsheng.core import idnumber
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import keyed_hash
 
-WINDOW_S = 60
 log = logging.getLogger(__name__)
 
 
-# One statement, the same on SQLite (≥ 3.35) and PostgreSQL, counts a lookup against both keys
-# (client and subject) in the current minute: O(1) per key, unlike counting log rows.
-RATE_SQL = text(
-    "INSERT INTO cert_rate_windows (key, window_start, count) "
-    "VALUES (:client_key, :window, 1), (:subject_key, :window, 1) "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "count = CASE WHEN cert_rate_windows.window_start = excluded.window_start "
-    "THEN cert_rate_windows.count + 1 ELSE 1 END, "
-    "window_start = excluded.window_start "
-    "RETURNING key, count"
-)
 LOG_INSERT = insert(VerificationLog)
 LOOKUP_COLUMNS = (
     Certificate.number,
@@ -100,50 +105,6 @@ def lookup_statement(fields: tuple[str, ...]) -> Any:
     return _LOOKUPS[fields]
 
 
-def count_lookup(
-    conn: Connection, client_key: str, subject_key: str, now: datetime
-) -> tuple[dict[str, int], int]:
-    """Counts of both keys in the current window, and the seconds until it ends."""
-    window = int(now.timestamp()) // WINDOW_S * WINDOW_S
-    rows = conn.execute(
-        RATE_SQL, {"client_key": client_key, "subject_key": subject_key, "window": window}
-    )
-    counts = {k: int(c) for k, c in rows}
-    return counts, max(1, window + WINDOW_S - int(now.timestamp()))
-
-
-class MemoryRateLimiter:
-    """Fixed one-minute windows per key, in this process. A refused lookup counts for nothing
-    (as with the database counters, whose refusal rolls back), so refusals never extend a
-    block. Memory: one integer per key seen in the current minute."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def hit(
-        self, client_key: str, subject_key: str, now: datetime, settings: Settings
-    ) -> tuple[str | None, int]:
-        """Count a lookup against both keys, or name the limit it would break (and the seconds
-        until the window ends) without counting it."""
-        now_s = int(now.timestamp())
-        window = now_s // WINDOW_S * WINDOW_S
-        wait = max(1, window + WINDOW_S - now_s)
-        with self._lock:
-            if window != self._window:
-                self._window, self._counts = window, {}
-            counts = self._counts
-            client_n = counts.get(client_key, 0) + 1
-            subject_n = counts.get(subject_key, 0) + 1
-            if client_n > settings.cert_verify_rate_per_client:
-                return "client", wait
-            if subject_n > settings.cert_verify_rate_per_subject:
-                return "subject", wait
-            counts[client_key], counts[subject_key] = client_n, subject_n
-        return None, wait
-
-
 class LookupLogBuffer:
     """Lookup-log rows waiting to be written to one engine's database."""
 
@@ -162,7 +123,7 @@ class LookupLogBuffer:
 
 
 # Per engine (one per process in production; one per test in the suite), dropped with it.
-_limiters: weakref.WeakKeyDictionary[Engine, MemoryRateLimiter] = weakref.WeakKeyDictionary()
+_limiters: weakref.WeakKeyDictionary[Engine, MemoryRateStore] = weakref.WeakKeyDictionary()
 _buffers: weakref.WeakKeyDictionary[Engine, LookupLogBuffer] = weakref.WeakKeyDictionary()
 _registry_lock = threading.Lock()
 _wake = threading.Event()
@@ -177,11 +138,11 @@ def _engine_of(session: Session) -> Engine:
     return bind if isinstance(bind, Engine) else bind.engine
 
 
-def _limiter(engine: Engine) -> MemoryRateLimiter:
+def _limiter(engine: Engine) -> MemoryRateStore:
     with _registry_lock:
         limiter = _limiters.get(engine)
         if limiter is None:
-            limiter = _limiters[engine] = MemoryRateLimiter()
+            limiter = _limiters[engine] = MemoryRateStore()
         return limiter
 
 
@@ -271,6 +232,64 @@ def _log_lookup(session: Session, settings: Settings, row: dict[str, Any]) -> No
         _wake.set()
 
 
+def rate_store(session: Session, settings: Settings) -> RateStore:
+    """The configured store of the rate-limit counters."""
+    if settings.cert_verify_rate_store == "database":
+        return DatabaseRateStore(session.connection())
+    return _limiter(_engine_of(session))
+
+
+def lookup_limits(
+    settings: Settings, key: bytes, client: str, params: dict[str, str]
+) -> list[Limit]:
+    """The counters one lookup is counted against: the client, and every subject it names."""
+    client_hash = keyed_hash(client, key, purpose="cert-client")
+    limits = [
+        Limit("c:" + client_hash, MINUTE, settings.cert_verify_rate_per_client, "client"),
+        Limit("cd:" + client_hash, DAY, settings.cert_verify_daily_per_client, "client_day"),
+    ]
+    if "id_hash" in params:
+        h = params["id_hash"]
+        limits.append(Limit("s:" + h, MINUTE, settings.cert_verify_rate_per_subject, "id"))
+        limits.append(Limit("sd:" + h, DAY, settings.cert_verify_daily_per_id, "id_day"))
+    if "number" in params:
+        h = keyed_hash(params["number"], key, purpose="cert-number")
+        limits.append(Limit("n:" + h, MINUTE, settings.cert_verify_rate_per_subject, "number"))
+        limits.append(Limit("nd:" + h, DAY, settings.cert_verify_daily_per_number, "number_day"))
+    if "name" in params:
+        h = keyed_hash(params["name"], key, purpose="cert-name")
+        limits.append(Limit("m:" + h, MINUTE, settings.cert_verify_rate_per_name, "name"))
+        limits.append(Limit("md:" + h, DAY, settings.cert_verify_daily_per_name, "name_day"))
+    return limits
+
+
+# What a refusal says: the same sentence whichever subject's counter is full (it never tells
+# which of the fields made the lookup refused), the client's own limits apart.
+LIMIT_MESSAGES = {
+    "client": "本机查询过于频繁，请稍后再试 (too many lookups from this client)",
+    "client_day": "本机今日查询次数已达上限，请明日再试 (daily limit of this client reached)",
+}
+SUBJECT_MESSAGE = (
+    "该证书或持证人的查询过于频繁，请稍后再试 (too many lookups of this certificate or holder)"
+)
+
+
+def public_id_mask(id_masked: str) -> str:
+    """The ID as the public answer shows it when the query contained the ID: first and last
+    character only. The six region digits and the sequence number are hidden too: with them and
+    the check character, about 200 birth dates remain for a six-year window (issue 12, item 1)."""
+    if len(id_masked) < 2:
+        return "*" * len(id_masked)
+    return id_masked[0] + "*" * (len(id_masked) - 2) + id_masked[-1]
+
+
+def public_view(row: Any, *, id_given: bool) -> dict[str, Any]:
+    """The public, masked view of a found certificate (``present`` with the public ID mask)."""
+    out = present(row, row.occupation, row.body)
+    out["id_masked"] = public_id_mask(row.id_masked) if id_given else None
+    return out
+
+
 def verify_certificate(
     session: Session,
     settings: Settings,
@@ -278,12 +297,14 @@ def verify_certificate(
     *,
     client: str,
     channel: str = "api",
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Public lookup by any two of ID number, name and certificate number.
 
     Every miss answers ``{"found": false, "certificates": []}`` after the same single query as
-    a hit; the lookup is logged with keyed hashes only; limits are per client and per subject
-    (a refused lookup raises and counts for nothing, so refusals never extend a block).
+    a hit; the lookup is logged with keyed hashes only; it is counted against the client and
+    every subject it names (a refused lookup raises and counts for nothing, so refusals never
+    extend a block).
     """
     id_number, name, number = data.id_number, data.name, data.number
     fields = tuple(verification_fields(id_number, name, number))
@@ -307,32 +328,18 @@ def verify_certificate(
         params["name"] = (name or "").strip()
     subject_hash = params.get("id_hash") or keyed_hash(params["number"], key, purpose="cert-number")
     client_hash = keyed_hash(client, key, purpose="cert-client")
-    now = utcnow()
+    now = now or utcnow()
+    now_s = int(now.timestamp())
+    broken = rate_store(session, settings).take(lookup_limits(settings, key, client, params), now_s)
+    if broken is not None:
+        raise VerificationRateLimited(
+            LIMIT_MESSAGES.get(broken.kind, SUBJECT_MESSAGE),
+            retry_after_s=retry_after(broken, now_s),
+        )
     conn = session.connection()
-    client_key, subject_key = "c:" + client_hash, "s:" + subject_hash
-    if settings.cert_verify_rate_store == "database":
-        counts, wait = count_lookup(conn, client_key, subject_key, now)
-        broken = (
-            "client"
-            if counts[client_key] > settings.cert_verify_rate_per_client
-            else "subject"
-            if counts[subject_key] > settings.cert_verify_rate_per_subject
-            else None
-        )
-    else:
-        broken, wait = _limiter(_engine_of(session)).hit(client_key, subject_key, now, settings)
-    if broken == "client":
-        raise VerificationRateLimited(
-            f"at most {settings.cert_verify_rate_per_client} lookups a minute per client",
-            retry_after_s=wait,
-        )
-    if broken == "subject":
-        raise VerificationRateLimited(
-            f"at most {settings.cert_verify_rate_per_subject} lookups a minute per person",
-            retry_after_s=wait,
-        )
     found = [
-        present(r, r.occupation, r.body) for r in conn.execute(lookup_statement(fields), params)
+        public_view(r, id_given="id_hash" in params)
+        for r in conn.execute(lookup_statement(fields), params)
     ]
     _log_lookup(
         session,
@@ -353,11 +360,11 @@ def verify_certificate(
 def purge_verification_log(
     session: Session, settings: Settings, *, now: datetime | None = None
 ) -> dict[str, int]:
-    """Delete lookup-log rows past their retention and rate windows older than an hour."""
+    """Delete lookup-log rows past their retention and rate windows ended over a day ago."""
     now = now or utcnow()
     cutoff = now - timedelta(days=settings.cert_verify_log_retention_days)
     logs = session.execute(delete(VerificationLog).where(VerificationLog.at < cutoff))
-    old_window = int(now.timestamp()) - 3600
+    old_window = int(now.timestamp()) - 2 * DAY  # day caps live a day
     windows = session.execute(delete(RateWindow).where(RateWindow.window_start < old_window))
     session.flush()
     return {
@@ -374,5 +381,9 @@ def verify_token(session: Session, token: str) -> dict[str, Any]:
         .join(Body, Body.id == Certificate.body_id, isouter=True)
         .where(Certificate.verify_token == token.strip().lower()[:32])
     )
-    found = [present(c, occ, body) for c, occ, body in session.execute(stmt)]
+    found = []
+    for c, occ, body in session.execute(stmt):
+        view = present(c, occ, body)
+        view["id_masked"] = public_id_mask(c.id_masked)
+        found.append(view)
     return {"found": bool(found), "certificates": found}

@@ -94,9 +94,22 @@ def cases_facts(
     endangers_safety: Annotated[
         bool, typer.Option(help="Life, health or financial safety harmed")
     ] = False,
+    mitigating_basis: Annotated[
+        list[str] | None,
+        typer.Option(help="Provision relied on for other_statutory (第三十二条第五项; repeatable)"),
+    ] = None,
+    no_fault_proven: Annotated[
+        bool, typer.Option(help="Evidence proves no subjective fault (第三十三条第二款)")
+    ] = False,
+    mental_state: Annotated[
+        str, typer.Option(help="normal, incapable or limited (第三十一条)")
+    ] = "normal",
+    fine_base: Annotated[
+        int | None, typer.Option(help="Amount a multiple-based fine multiplies (e.g. 耕地开垦费)")
+    ] = None,
     facts: Annotated[str | None, typer.Option(help="Replace the facts text")] = None,
 ) -> None:
-    """Record the established facts (harm, correction, factors)."""
+    """Record the established facts (harm, correction, factors, Art. 31/32/33 inputs)."""
     data = parse_model(
         schemas.CaseFacts,
         {
@@ -105,6 +118,10 @@ def cases_facts(
             "aggravating": aggravating or [],
             "mitigating": mitigating or [],
             "endangers_safety": endangers_safety,
+            "mitigating_basis": mitigating_basis or [],
+            "no_fault_proven": no_fault_proven,
+            "mental_state": mental_state,
+            "fine_base_yuan": fine_base,
             "facts": facts,
         },
     )

@@ -25,9 +25,11 @@ def items(
     """List the rule items in force (id, domain, legal basis, exemptible, tiers)."""
     rulebase = catalog.rulebase()
     found = rules_base.items_of(rulebase, domain)
+    status = rulebase.status_dict()
     if as_json:
-        echo_json([i.to_dict() for i in found])
+        echo_json([{**i.to_dict(), "rule_set": status} for i in found])
         return
+    typer.echo(f"{status['label']} ({status['status']}): {status['name']}")
     for i in found:
         flag = "首违可免罚" if i.exemptible else "不适用首违免罚"
         typer.echo(f"{i.id}  [{i.domain}] {i.description}  ({flag}; {i.legal_basis})")
@@ -50,6 +52,11 @@ def decide(
     typer.echo(
         f"{result.outcome.value} ({result.tier.value if result.tier else '-'}"
         f"{f', {fine[0]}–{fine[1]} yuan' if fine else ''}) by {result.item} {result.rule_version}"
+    )
+    status = result.rule_set.get("status")
+    typer.echo(
+        f"rule {result.rule_id}: {rules.RULES.get(result.rule_id, '')}\n"
+        f"rule set: {result.rule_set.get('label')} ({status}) {result.rule_set.get('name')}"
     )
     for reason in result.reasons:
         typer.echo(f"  - {reason}")

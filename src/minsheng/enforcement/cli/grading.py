@@ -44,11 +44,14 @@ def grade_explain(
 ) -> None:
     """Grade one summary and explain it item by item."""
     summary = rules_grading.parse_summary(read_json(file))
-    result = rules_grading.grade(catalog.grading_table(), summary)
+    table = catalog.grading_table()
+    result = rules_grading.grade(table, summary)
+    status = table.status_dict()
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "rule_set": status})
         return
     typer.echo(f"grade {result.grade} ({result.points} points, {result.rule_version})")
+    typer.echo(f"rule set: {status['label']} ({status['status']})")
     for line in result.breakdown:
         typer.echo(f"  {line['points']:+4d}  {line['item']}: {line['note']}")
 
@@ -120,8 +123,15 @@ def stats_command(
         f"street shops: {s['commitments']} commitments, penalised again {again['count']}"
         f" = {again['percent']}"
     )
+    vendors = data["street_vendors"]
     typer.echo(
-        f"property companies with commitments: {data['property_companies_with_commitments']}"
+        f"street vendors (counted apart): {vendors['commitments']} commitments, "
+        f"{vendors['vending_points']} vending points"
+    )
+    managers = data["compound_property_managers"]
+    typer.echo(
+        f"compound property managers with commitments: {managers['with_commitments']} "
+        f"({managers['compounds_managed']} compounds)"
     )
     typer.echo(
         f"garbage-sorting rooms {sites['garbage_sorting_rooms']}, model compounds "
@@ -130,7 +140,7 @@ def stats_command(
     )
     d = data["decisions"]
     typer.echo(
-        f"decisions: {d['exemptions']} exemptions, {d['penalties']} penalties "
+        f"decisions: {d['exemptions']} not punished, {d['penalties']} penalties "
         f"({d['repeat_penalties']} repeats); fines {data['fines']['total_yuan']} yuan; "
         f"rectification {data['rectification']['percent']}"
     )

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -56,10 +57,29 @@ class Status(StrEnum):
 
 
 class Harm(StrEnum):
+    """The harmful consequence (危害后果): none at all (《行政处罚法》第三十三条第一款第一句), minor
+    (第二句), general, serious."""
+
     NONE = "none"
     MINOR = "minor"
     GENERAL = "general"
     SERIOUS = "serious"
+
+
+class MentalState(StrEnum):
+    """《行政处罚法》第三十一条 (精神病人、智力残疾人): at the time of the act the party was able
+    to recognise and control their conduct (``normal``; also an intermittent illness while lucid,
+    which the article punishes normally), unable (``incapable``: 不予行政处罚, guardian ordered to
+    watch and treat), or had not wholly lost that ability (``limited``: 可以从轻或者减轻)."""
+
+    NORMAL = "normal"
+    INCAPABLE = "incapable"
+    LIMITED = "limited"
+
+
+class RuleSetStatus(StrEnum):
+    OFFICIAL = "official"
+    DEMO = "demo"
 
 
 class Outcome(StrEnum):
@@ -94,12 +114,19 @@ STANDARD_PROMISES = {
     "accept_public_supervision": "自愿接受社会监督",
 }
 
+# 《行政处罚法》(2021年1月22日修订, 2021年7月15日施行) 第三十二条: 当事人有下列情形之一，
+# 应当从轻或者减轻行政处罚 — all five items; (五) needs the citation of the 法律、法规、规章
+# provision (``Violation.mitigating_basis``), since the law leaves that list open.
 MITIGATING_FACTORS = {
     "eliminated_harm": "主动消除或者减轻违法行为危害后果（第三十二条第一项）",
-    "coerced": "受他人胁迫或者诱骗实施（第三十二条第二项）",
+    "coerced": "受他人胁迫或者诱骗实施违法行为（第三十二条第二项）",
     "confessed": "主动供述行政机关尚未掌握的违法行为（第三十二条第三项）",
-    "meritorious": "配合查处有立功表现（第三十二条第四项）",
+    "meritorious": "配合行政机关查处违法行为有立功表现（第三十二条第四项）",
+    "other_statutory": "法律、法规、规章规定其他应当从轻或者减轻行政处罚的（第三十二条第五项）",
 }
+MITIGATION_NEEDS_BASIS = "other_statutory"
+
+LAW = "《中华人民共和国行政处罚法》（2021年1月22日修订，2021年7月15日起施行）"
 
 Range = tuple[int, int]
 
@@ -108,9 +135,30 @@ Range = tuple[int, int]
 # The rule base
 
 
+MultipleRange = tuple[Decimal, Decimal]
+
+
+@dataclass(frozen=True)
+class FineMultiple:
+    """A fine set as a multiple of an amount the case establishes (e.g. 耕地开垦费): the statute's
+    multiples and the tiers' multiples per party kind; yuan = multiple × base, rounded half up."""
+
+    of: str
+    statutory: Mapping[str, MultipleRange]
+    tiers: Mapping[Tier, Mapping[str, MultipleRange]]
+
+    @staticmethod
+    def yuan(multiples: MultipleRange, base_yuan: int) -> Range:
+        low, high = (
+            int((m * base_yuan).to_integral_value(rounding=ROUND_HALF_UP)) for m in multiples
+        )
+        return (low, high)
+
+
 @dataclass(frozen=True)
 class Item:
-    """One violation item of the 裁量基准: its legal basis and fine bands per party kind."""
+    """One violation item of the 裁量基准: its legal basis and fine bands per party kind (in yuan,
+    or as multiples of a base amount the case establishes: ``multiple``)."""
 
     id: str
     domain: str
@@ -121,24 +169,41 @@ class Item:
     statutory: Mapping[str, Range]
     tiers: Mapping[Tier, Mapping[str, Range]]
     ranges_source: str = ""
+    # 《行政处罚法》第三十三条第二款: 法律、行政法规另有规定的，从其规定 — the citation of the
+    # 法律 or 行政法规 provision that makes this item punishable without subjective fault
+    # ("" = none).
+    no_fault_exception: str = ""
+    multiple: FineMultiple | None = None
+    parties: tuple[str, ...] = ()
 
-    def range_for(self, tier: Tier, kind: PartyKind) -> Range | None:
+    def applies_to(self, kind: str) -> bool:
+        return kind in self.parties
+
+    def statutory_for(self, kind: PartyKind, base_yuan: int | None = None) -> Range:
+        if self.multiple is not None:
+            return FineMultiple.yuan(self.multiple.statutory[kind.value], _need_base(base_yuan))
+        return self.statutory[kind.value]
+
+    def range_for(self, tier: Tier, kind: PartyKind, base_yuan: int | None = None) -> Range | None:
         """The fine band of a tier; 减轻 is anything from 0 up to the statutory minimum."""
         if tier is Tier.EXEMPT:
             return None
-        statutory = self.statutory[kind.value]
+        statutory = self.statutory_for(kind, base_yuan)
         if tier is Tier.REDUCED:
             return (0, statutory[0])
+        if self.multiple is not None:
+            return FineMultiple.yuan(self.multiple.tiers[tier][kind.value], _need_base(base_yuan))
         return self.tiers[tier][kind.value]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "domain": self.domain,
             "description": self.description,
             "legal_basis": self.legal_basis,
             "exemptible": self.exemptible,
             "exemption_conditions": self.exemption_conditions,
+            "parties": list(self.parties),
             "statutory_range_yuan": {k: list(v) for k, v in self.statutory.items()},
             "tiers": {
                 t.value: {k: list(v) for k, v in self.tiers[t].items()}
@@ -146,6 +211,55 @@ class Item:
                 if t in self.tiers
             },
             "ranges_source": self.ranges_source,
+            "no_fault_exception": self.no_fault_exception or None,
+        }
+        if self.multiple is not None:
+            out["fine_multiple"] = {
+                "of": self.multiple.of,
+                "statutory": {k: [str(a), str(b)] for k, (a, b) in self.multiple.statutory.items()},
+                "tiers": {
+                    t.value: {k: [str(a), str(b)] for k, (a, b) in self.multiple.tiers[t].items()}
+                    for t in PENALTY_TIERS
+                },
+            }
+        return out
+
+
+def _need_base(base_yuan: int | None) -> int:
+    if base_yuan is None:
+        raise InvalidInput(
+            "this item's fine is a multiple of an amount: give it in yuan",
+            field="violation.fine_base_yuan",
+        )
+    return base_yuan
+
+
+@dataclass(frozen=True)
+class MinorDefinition:
+    """What counts as 违法行为轻微 (《行政处罚法》第三十三条第一款) under the bureau's 裁量基准: the
+    law leaves it to the 裁量基准 (第三十四条: 应当向社会公布). A violation is 轻微 when no
+    aggravating factor is present (if ``aggravating_excludes``) and it is a first violation or a
+    repeat with at most ``repeat_max_priors`` earlier violations of the item in the look-back
+    window (None: any number). Cited and dated; ``demo`` when not a published rule."""
+
+    aggravating_excludes: bool
+    repeat_max_priors: int | None
+    adopted_on: date
+    source: str
+    demo: bool
+
+    def is_minor(self, *, aggravating: bool, priors: int) -> bool:
+        if aggravating and self.aggravating_excludes:
+            return False
+        return priors == 0 or self.repeat_max_priors is None or priors <= self.repeat_max_priors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "aggravating_excludes": self.aggravating_excludes,
+            "repeat_max_priors": self.repeat_max_priors,
+            "adopted_on": self.adopted_on.isoformat(),
+            "source": self.source,
+            "demo": self.demo,
         }
 
 
@@ -157,6 +271,15 @@ class RuleVersion:
     items: Mapping[str, Item]
 
 
+DEFAULT_MINOR = MinorDefinition(
+    aggravating_excludes=True,
+    repeat_max_priors=0,
+    adopted_on=date(2021, 7, 15),
+    source="default: a repeat is never 轻微 unless the rule base says otherwise",
+    demo=True,
+)
+
+
 @dataclass(frozen=True)
 class RuleBase:
     name: str
@@ -166,6 +289,22 @@ class RuleBase:
     aggravating: Mapping[str, str]
     procedure: Mapping[str, Any]
     versions: tuple[RuleVersion, ...]  # sorted by effective_from
+    source: str = ""
+    minor: MinorDefinition = DEFAULT_MINOR
+    status_note: str = ""
+
+    @property
+    def status(self) -> RuleSetStatus:
+        return RuleSetStatus.DEMO if self.demo else RuleSetStatus.OFFICIAL
+
+    def status_dict(self) -> dict[str, Any]:
+        """The status every decision carries: official with its source, or demo."""
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "label": "演示规则（非正式执法依据）" if self.demo else "正式规则",
+            "source": self.source,
+        }
 
     def in_force(self, on: date) -> RuleVersion | None:
         found = None
@@ -203,10 +342,63 @@ def _range(value: Any, where: str) -> Range:
     return (int(value[0]), int(value[1]))
 
 
+def _multiple(value: Any, where: str) -> MultipleRange:
+    try:
+        low, high = (Decimal(str(v)) for v in value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidRuleBase(f"{where}: a multiple range is [low, high] of numbers") from None
+    if not low.is_finite() or not high.is_finite() or not (0 <= low <= high):
+        raise InvalidRuleBase(f"{where}: a multiple range must be 0 <= low <= high")
+    return (low, high)
+
+
+def _parse_multiple(item_id: str, raw: Mapping[str, Any]) -> FineMultiple:
+    statutory = {k: _multiple(v, f"{item_id}.multiple.{k}") for k, v in raw["statutory"].items()}
+    if not statutory or not set(statutory) <= {k.value for k in PartyKind}:
+        raise InvalidRuleBase(f"item {item_id}: multiples must be for person/organisation")
+    tiers: dict[Tier, dict[str, MultipleRange]] = {}
+    for tier in PENALTY_TIERS:
+        bands = raw["tiers"].get(tier.value)
+        if bands is None:
+            raise InvalidRuleBase(f"item {item_id}: tier {tier.value} missing")
+        tiers[tier] = {}
+        for kind, (low, high) in statutory.items():
+            if kind not in bands:
+                raise InvalidRuleBase(f"item {item_id}: tier {tier.value} has no {kind} band")
+            band = _multiple(bands[kind], f"{item_id}.{tier.value}.{kind}")
+            if band[0] < low or band[1] > high:
+                raise InvalidRuleBase(
+                    f"item {item_id}: {tier.value} multiples {band} for {kind} are outside "
+                    f"the statutory multiples {(low, high)}"
+                )
+            tiers[tier][kind] = band
+    for kind in statutory:
+        bands = [tiers[t][kind] for t in PENALTY_TIERS]
+        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(bands)):
+            raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
+    return FineMultiple(of=str(raw["of"]), statutory=statutory, tiers=tiers)
+
+
 def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
     item_id = str(raw["id"])
     if raw["domain"] not in domains:
         raise InvalidRuleBase(f"item {item_id}: unknown domain {raw['domain']!r}")
+    if "fine_multiple" in raw:
+        multiple = _parse_multiple(item_id, raw["fine_multiple"])
+        return Item(
+            id=item_id,
+            domain=str(raw["domain"]),
+            description=str(raw["description"]),
+            legal_basis=str(raw["legal_basis"]),
+            exemptible=bool(raw["exemptible"]),
+            exemption_conditions=str(raw.get("exemption_conditions", "")),
+            statutory={},
+            tiers={},
+            ranges_source=str(raw.get("ranges_source", "")),
+            no_fault_exception=str(raw.get("no_fault_exception") or ""),
+            multiple=multiple,
+            parties=tuple(sorted(multiple.statutory)),
+        )
     statutory = {
         k: _range(v, f"{item_id}.statutory.{k}") for k, v in raw["statutory_range_yuan"].items()
     }
@@ -244,6 +436,25 @@ def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
         statutory=statutory,
         tiers=tiers,
         ranges_source=str(raw.get("ranges_source", "")),
+        no_fault_exception=str(raw.get("no_fault_exception") or ""),
+        parties=tuple(sorted(statutory)),
+    )
+
+
+def _parse_minor(raw: Mapping[str, Any] | None) -> MinorDefinition:
+    if raw is None:
+        return DEFAULT_MINOR
+    limit = raw.get("repeat_max_priors")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise InvalidRuleBase("minor_violation.repeat_max_priors must be a count or null")
+    if not raw.get("source") or not raw.get("adopted_on"):
+        raise InvalidRuleBase("minor_violation needs its source and adopted_on date")
+    return MinorDefinition(
+        aggravating_excludes=bool(raw.get("aggravating_excludes", True)),
+        repeat_max_priors=limit,
+        adopted_on=date.fromisoformat(str(raw["adopted_on"])),
+        source=str(raw["source"]),
+        demo=bool(raw.get("demo", True)),
     )
 
 
@@ -280,14 +491,22 @@ def parse_rulebase(data: Mapping[str, Any]) -> RuleBase:
     versions.sort(key=lambda v: v.effective_from)
     if len({v.effective_from for v in versions}) != len(versions):
         raise InvalidRuleBase("two versions take effect on the same day")
+    demo = data.get("demo")
+    if not isinstance(demo, bool):
+        raise InvalidRuleBase("the rule base must say whether it is demo data (demo: true/false)")
+    if not demo and not data.get("source"):
+        raise InvalidRuleBase("an official rule base names its source (document, number, date)")
     return RuleBase(
         name=str(data.get("name", "")),
-        demo=bool(data.get("demo", False)),
+        demo=demo,
         domains=domains,
         tier_labels=dict(data.get("tiers", {})),
         aggravating=dict(data.get("aggravating_factors", {})),
         procedure=dict(data.get("procedure", {})),
         versions=tuple(versions),
+        source=str(data.get("source", "")),
+        minor=_parse_minor(data.get("minor_violation")),
+        status_note=str(data.get("note", "")),
     )
 
 

@@ -50,6 +50,17 @@ class PointsTable:
     records: Mapping[str, RecordKind]
     good_points_cap: int
     bands: tuple[tuple[str, int | None], ...]
+    demo: bool = True
+    source: str = ""
+
+    def status_dict(self) -> dict[str, Any]:
+        """The status every grade carries: official with its source, or demo."""
+        return {
+            "name": self.version,
+            "status": "demo" if self.demo else "official",
+            "label": "演示规则（非正式评级依据）" if self.demo else "正式规则",
+            "source": self.source,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +114,8 @@ def parse_points_table(data: Mapping[str, Any]) -> PointsTable:
         records=records,
         good_points_cap=int(data["good_points_cap"]),
         bands=bands,
+        demo=bool(data.get("demo", True)),
+        source=str(data.get("source", "")),
     )
 
 

@@ -10,9 +10,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from minsheng.core import idnumber
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InvalidDate
-from minsheng.enforcement.rules.base import Harm, PartyKind
+from minsheng.enforcement.rules.base import Harm, MentalState, PartyKind
 from minsheng.enforcement.rules.decision import (
     CommitmentRef,
     DecisionInput,
@@ -21,6 +22,15 @@ from minsheng.enforcement.rules.decision import (
 )
 
 StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
+
+
+class CommitmentKind(StrEnum):
+    """How a commitment came about: in advance (a campaign, no violation), in a case, or to
+    repair credit after a penalty — only the last two record an earlier violation (再犯)."""
+
+    PROACTIVE = "proactive"
+    CASE = "case"
+    REPAIR = "repair"
 
 
 def _date(raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> date | None:
@@ -51,19 +61,44 @@ def _strings(value: Any, field_name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _bool(raw: Mapping[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInput("must be true or false", field=f"{where}{key}")
+    return value
+
+
+def _birth_date(party: Mapping[str, Any], today: date) -> date | None:
+    """``party.birth_date``, or the birth date in ``party.id_number`` (never echoed)."""
+    given = _date(party, "birth_date", "party.", required=False)
+    number = party.get("id_number")
+    if number is None:
+        return given
+    valid = idnumber.validate(str(number), field_name="party.id_number", today=today)
+    from_id = date(int(valid[6:10]), int(valid[10:12]), int(valid[12:14]))
+    if given is not None and given != from_id:
+        raise InvalidInput("differs from the ID number's birth date", field="party.birth_date")
+    return from_id
+
+
 def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
     """The ``decide`` JSON (see ``docs/enforcement.md``) as a ``DecisionInput``."""
     if not isinstance(raw, Mapping):
         raise InvalidInput("the input must be a JSON object", field=None)
     party = raw.get("party") or {}
+    if not isinstance(party, Mapping):
+        raise InvalidInput("must be an object", field="party")
     violation = raw.get("violation")
     if not isinstance(violation, Mapping):
         raise InvalidInput("violation is required", field="violation")
     if not isinstance(violation.get("item"), str):
         raise InvalidInput("violation.item is required", field="violation.item")
-    corrected = violation.get("corrected_in_time", False)
-    if not isinstance(corrected, bool):
-        raise InvalidInput("must be true or false", field="violation.corrected_in_time")
+    corrected = _bool(violation, "corrected_in_time", "violation.")
+    base = violation.get("fine_base_yuan")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+        raise InvalidInput(
+            "must be a whole number of yuan, 0 or more", field="violation.fine_base_yuan"
+        )
     occurred = _date(violation, "occurred_on", "violation.")
     discovered = _date(violation, "discovered_on", "violation.")
     assert occurred is not None
@@ -77,7 +112,13 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
         corrected_in_time=corrected,
         aggravating=_strings(violation.get("aggravating"), "violation.aggravating"),
         mitigating=_strings(violation.get("mitigating"), "violation.mitigating"),
-        endangers_safety=bool(violation.get("endangers_safety", False)),
+        endangers_safety=_bool(violation, "endangers_safety", "violation."),
+        no_fault_proven=_bool(violation, "no_fault_proven", "violation."),
+        mental_state=_enum(
+            MentalState, violation.get("mental_state", "normal"), "violation.mental_state"
+        ),
+        mitigating_basis=_strings(violation.get("mitigating_basis"), "violation.mitigating_basis"),
+        fine_base_yuan=base,
     )
     history = []
     for i, h in enumerate(raw.get("history") or []):
@@ -107,6 +148,9 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
                 item=c.get("item"),
                 domain=c.get("domain"),
                 ref=str(c["id"]) if c.get("id") is not None else None,
+                after_violation=_enum(CommitmentKind, c.get("kind", "proactive"), f"{where}kind")
+                is not CommitmentKind.PROACTIVE,
+                violation_item=str(c["violation_item"]) if c.get("violation_item") else None,
             )
         )
     return DecisionInput(
@@ -117,4 +161,5 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
         signs_commitment_now=bool(raw.get("signs_commitment_now", False)),
         decided_on=_date(raw, "decided_on", "", required=False),
         lookback_days=int(raw.get("lookback_days", lookback_days)),
+        party_birth_date=_birth_date(party, discovered),
     )

@@ -78,6 +78,7 @@ from minsheng.enforcement.service.records import (
     inspection_dict,
     record_inspection,
 )
+from minsheng.enforcement.service.ruledata import rule_data_status
 from minsheng.enforcement.service.stats import compute_stats
 
 __all__ = [
@@ -135,6 +136,7 @@ __all__ = [
     "record_facts",
     "record_inspection",
     "rectification_dict",
+    "rule_data_status",
     "sign_commitment",
     "status_dict",
     "summaries_for_year",

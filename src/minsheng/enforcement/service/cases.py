@@ -26,12 +26,15 @@ from minsheng.enforcement.errors import CaseNotFound, CaseStepOutOfOrder, Invali
 from minsheng.enforcement.models import Case, CaseEvent, Decision, Evidence, Party, Site
 from minsheng.enforcement.rules.base import (
     MITIGATING_FACTORS,
+    MITIGATION_NEEDS_BASIS,
     Discovery,
     Harm,
+    MentalState,
     Outcome,
     PartyKind,
     Status,
 )
+from minsheng.enforcement.rules.decision import RULES
 from minsheng.enforcement.schemas import CaseFacts, CaseOpen, Rectification, RectificationCheck
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.common import check_not_future, parse_enum
@@ -133,7 +136,10 @@ def decision_dict(d: Decision) -> dict[str, Any]:
         "fine_range_yuan": [d.fine_min, d.fine_max] if d.fine_min is not None else None,
         "fine_yuan": d.fine_yuan,
         "item": d.item_id,
+        "rule_id": d.rule_id,
+        "rule_source": RULES.get(d.rule_id, ""),
         "rule_version": d.rule_version,
+        "rule_set": d.rule_set,
         "legal_basis": d.legal_basis,
         "repeat": d.repeat,
         "breached_commitment_id": d.breached_commitment_id,
@@ -173,6 +179,11 @@ def case_dict(session: Session, case: Case) -> dict[str, Any]:
         "harm": case.harm,
         "corrected_in_time": case.corrected_in_time,
         "aggravating": case.aggravating,
+        "mitigating": case.mitigating,
+        "mitigating_basis": case.mitigating_basis,
+        "no_fault_proven": case.no_fault_proven,
+        "mental_state": case.mental_state,
+        "fine_base_yuan": case.fine_base_yuan,
         "rectify_by": case.rectify_by.isoformat() if case.rectify_by else None,
         "rectified": case.rectified,
         "officer": case.officer,
@@ -196,6 +207,10 @@ def facts_dict(case: Case) -> dict[str, Any]:
         "corrected_in_time": case.corrected_in_time,
         "aggravating": case.aggravating,
         "mitigating": case.mitigating,
+        "mitigating_basis": case.mitigating_basis,
+        "no_fault_proven": case.no_fault_proven,
+        "mental_state": case.mental_state,
+        "fine_base_yuan": case.fine_base_yuan,
     }
 
 
@@ -224,9 +239,9 @@ def open_case(
     today = today or timeutil.today()
     party = get_party(session, data.party_id)
     item = catalog.rulebase().require_item(data.item, field_name="item")
-    if party.kind not in item.statutory:
+    if not item.applies_to(party.kind):
         raise InvalidInput(
-            f"item {item.id} applies to {'/'.join(item.statutory)}, not a {party.kind}",
+            f"item {item.id} applies to {'/'.join(item.parties)}, not a {party.kind}",
             field="item",
         )
     method = parse_enum(Discovery, data.discovery, "discovery")
@@ -256,6 +271,7 @@ def open_case(
         facts=data.facts,
         aggravating=[],
         mitigating=[],
+        mitigating_basis=[],
         officer=officer,
     )
     session.add(case)
@@ -294,11 +310,31 @@ def record_facts(
             raise InvalidInput(
                 f"unknown mitigating factor {name!r}; known: {known}", field="mitigating"
             )
+    basis = [b.strip() for b in data.mitigating_basis if b.strip()]
+    if (MITIGATION_NEEDS_BASIS in data.mitigating) != bool(basis):
+        raise InvalidInput(
+            f"{MITIGATION_NEEDS_BASIS} (第三十二条第五项) goes with the provisions relied on",
+            field="mitigating_basis",
+        )
+    mental = parse_enum(MentalState, data.mental_state, "mental_state")
+    party = get_party(session, case.party_id)
+    if mental is not MentalState.NORMAL and party.kind != PartyKind.PERSON:
+        raise InvalidInput("第三十一条 applies to persons only", field="mental_state")
+    item = rulebase.require_item(case.item_id)
+    if item.multiple is not None and data.fine_base_yuan is None:
+        raise InvalidInput(
+            f"item {item.id}: the fine is a multiple of {item.multiple.of}; give it in yuan",
+            field="fine_base_yuan",
+        )
     case.harm = level.value
     case.corrected_in_time = data.corrected_in_time
     case.aggravating = sorted(set(data.aggravating))
     case.mitigating = sorted(set(data.mitigating))
     case.endangers_safety = data.endangers_safety
+    case.mitigating_basis = basis
+    case.no_fault_proven = data.no_fault_proven
+    case.mental_state = mental.value
+    case.fine_base_yuan = data.fine_base_yuan
     if data.facts is not None:
         case.facts = data.facts
     case.status = Status.FACTS_RECORDED.value
@@ -313,6 +349,9 @@ def record_facts(
             "harm": level.value,
             "corrected_in_time": data.corrected_in_time,
             "aggravating": case.aggravating,
+            "mitigating": case.mitigating,
+            "no_fault_proven": case.no_fault_proven,
+            "mental_state": case.mental_state,
         },
     )
     return case

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from minsheng.core import timeutil
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
-from minsheng.enforcement.rules.base import Harm, Outcome, PartyKind, Status
+from minsheng.enforcement.rules.base import Harm, MentalState, Outcome, PartyKind, Status
 from minsheng.enforcement.schemas import CaseDecide, CommitmentCreate
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.cases import (
@@ -50,6 +50,12 @@ def decision_input(
     commitments = session.scalars(
         select(Commitment).where(Commitment.party_id == case.party_id).order_by(Commitment.id)
     ).all()
+    answered = {c.case_id for c in commitments if c.case_id is not None}
+    case_items = (
+        dict(session.execute(select(Case.id, Case.item_id).where(Case.id.in_(answered))).all())
+        if answered
+        else {}
+    )
     assert case.harm is not None
     return rules.DecisionInput(
         party_kind=PartyKind(party.kind),
@@ -63,6 +69,10 @@ def decision_input(
             aggravating=tuple(case.aggravating),
             mitigating=tuple(case.mitigating),
             endangers_safety=case.endangers_safety,
+            no_fault_proven=case.no_fault_proven,
+            mental_state=MentalState(case.mental_state),
+            mitigating_basis=tuple(case.mitigating_basis or ()),
+            fine_base_yuan=case.fine_base_yuan,
         ),
         history=tuple(
             rules.PriorViolation(item=i, occurred_on=o, penalised=out == Outcome.PENALTY.value)
@@ -75,12 +85,16 @@ def decision_input(
                 item=c.item_id,
                 domain=None if c.item_id else c.domain,
                 ref=str(c.id),
+                # Signed in a case or to repair credit: an earlier violation exists (再犯).
+                after_violation=c.kind != "proactive",
+                violation_item=case_items.get(c.case_id) if c.case_id else None,
             )
             for c in commitments
         ),
         signs_commitment_now=signs_commitment_now,
         decided_on=decided_on,
         lookback_days=lookback_days,
+        party_birth_date=party.birth_date if party.kind == PartyKind.PERSON else None,
     )
 
 
@@ -149,7 +163,9 @@ def decide_case(
         fine_max=result.fine_range_yuan[1] if result.fine_range_yuan else None,
         fine_yuan=fine,
         item_id=result.item,
+        rule_id=result.rule_id,
         rule_version=result.rule_version,
+        rule_set=dict(result.rule_set),
         legal_basis=result.legal_basis,
         repeat=result.repeat,
         breached_commitment_id=int(result.breached_commitment)
@@ -174,7 +190,9 @@ def decide_case(
             "outcome": result.outcome.value,
             "tier": decision.tier,
             "fine_yuan": fine,
+            "rule_id": result.rule_id,
             "rule_version": result.rule_version,
+            "rule_set": result.rule_set.get("status"),
             "commitment_id": commitment.id if commitment else None,
         },
     )
@@ -185,8 +203,12 @@ def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
     """The notice's content: the decision, its reasons and the party's rights."""
     proc = catalog.rulebase().procedure
     threshold = int(proc["hearing_threshold_yuan"][party_kind])
+    # A value that is not from a cited rule in force says so where the party reads it.
+    statement_mark = "（期限为演示值，非法定期限）" if proc.get("statement_days_status") else ""
+    threshold_status = (proc.get("hearing_threshold_status") or {}).get(party_kind)
+    threshold_mark = "（数额为演示/未核实值）" if threshold_status else ""
     rights = [
-        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出，申辩不会加重处罚"
+        f"陈述、申辩：收到告知后{proc['statement_days']}日内提出{statement_mark}，申辩不会加重处罚"
         f"（{proc['sources']['statement']}）",
         f"行政复议：知道该行政行为之日起{proc['reconsideration_days']}日内申请（《行政复议法》）",
         f"行政诉讼：知道或者应当知道作出行政行为之日起{proc['lawsuit_months']}个月内提起"
@@ -196,7 +218,7 @@ def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
     if hearing:
         rights.insert(
             1,
-            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元起），可在告知后"
+            f"听证：罚款{decision.fine_yuan}元达到较大数额（{threshold}元起{threshold_mark}），可在告知后"
             f"{proc['hearing_request_days']}日内要求听证（{proc['sources']['hearing']}）",
         )
     return {
@@ -206,7 +228,9 @@ def notice(case: Case, decision: Decision, party_kind: str) -> dict[str, Any]:
         "fine_yuan": decision.fine_yuan,
         "item": decision.item_id,
         "legal_basis": decision.legal_basis,
+        "rule_id": decision.rule_id,
         "rule_version": decision.rule_version,
+        "rule_set": decision.rule_set,
         "reasons": decision.reasons,
         "education": decision.education,
         "hearing_available": hearing,

@@ -31,20 +31,24 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
     start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
     # Core queries (no ORM objects): at 200,000 firms the per-row cost is what counts.
     conn = session.connection()
-    inspections = (
-        select(
-            Inspection.party_id.label("pid"),
-            func.count().label("total"),
-            func.sum(sql_case((Inspection.passed.is_(False), 1), else_=0)).label("failed"),
-        )
-        .where(Inspection.inspected_on.between(start, end), Inspection.kind == "routine")
-        .group_by(Inspection.party_id)
-        .subquery()
-    )
+    # Each firm's inspections are counted through the (party_id, inspected_on) index as the firms
+    # are read, rather than aggregated apart and joined back (which sorted every inspection of
+    # the year and built a temporary index: twice the time at 200,000 firms).
     firms = conn.execute(
-        select(Party.id, Party.registered_on > start, inspections.c.total, inspections.c.failed)
-        .outerjoin(inspections, inspections.c.pid == Party.id)
+        select(
+            Party.id,
+            Party.registered_on > start,
+            func.count(Inspection.id),
+            func.sum(sql_case((Inspection.passed.is_(False), 1), else_=0)),
+        )
+        .outerjoin(
+            Inspection,
+            (Inspection.party_id == Party.id)
+            & Inspection.inspected_on.between(start, end)
+            & (Inspection.kind == "routine"),
+        )
         .where(Party.category == Category.CONSTRUCTION_FIRM.value, Party.registered_on <= end)
+        .group_by(Party.id)
     ).all()
     penalties: dict[int, list[rules_grading.Penalty]] = defaultdict(list)
     for pid, tier, fine in conn.execute(
@@ -69,10 +73,9 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
     # Firms without penalties or records share their summary object (most firms).
     plain: dict[tuple[bool, int, int], rules_grading.Summary] = {}
     summary = rules_grading.Summary
+    with_records = penalties.keys() | records.keys()
     for pid, new_entrant, total, failed in firms:
-        p = penalties.get(pid)
-        r = records.get(pid)
-        if p is None and r is None:
+        if pid not in with_records:
             key = (bool(new_entrant), total or 0, int(failed or 0))
             found = plain.get(key)
             if found is None:
@@ -81,6 +84,8 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
                 )
             out[pid] = found
             continue
+        p = penalties.get(pid)
+        r = records.get(pid)
         out[pid] = summary(
             inspections=total or 0,
             inspections_failed=int(failed or 0),
@@ -91,6 +96,9 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
     return out
 
 
+_GRADE_COLUMNS = ("party_id", "year", "grade", "points", "breakdown", "rule_version", "graded_at")
+
+
 def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     """Grade every construction-site firm for ``year`` (replacing that year's grades)."""
     if not 2000 <= year <= 2100:
@@ -98,37 +106,48 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     table = catalog.grading_table()
     summaries = summaries_for_year(session, year)
     session.execute(delete(Grade).where(Grade.year == year))
-    rows = []
+    conn = session.connection()
     now = utcnow()
+    # On SQLite the rows go to the driver's executemany as they are: SQLAlchemy's executemany
+    # would build a parameter dict and run graded_at's type processing for each of 200,000 rows
+    # (a third of the time), though the time is the same for all. It is processed once, here,
+    # by the same processor, so the stored text is the same.
+    raw = conn.dialect.name == "sqlite"
+    stamp: Any = now
+    if raw:
+        process = Grade.__table__.c.graded_at.type.bind_processor(conn.dialect)
+        stamp = process(now) if process is not None else now
+    rows: list[tuple[Any, ...]] = []
     by_grade = dict.fromkeys(rules_grading.GRADES, 0)
     forced = 0
     # Many firms share the same summary (e.g. "3 inspections, all passed, no records"): grade
     # and serialise each distinct summary once. The breakdown is stored as JSON text.
     done: dict[rules_grading.Summary, tuple[rules_grading.GradeResult, str]] = {}
+    # Most firms share one summary object (see summaries_for_year): look those up by identity
+    # first, which spares hashing the summary's fields 200,000 times. ``summaries`` holds every
+    # summary for the whole loop, so no identity is reused.
+    by_identity: dict[int, tuple[rules_grading.GradeResult, str]] = {}
     for pid, summary in summaries.items():
-        hit = done.get(summary)
+        hit = by_identity.get(id(summary))
         if hit is None:
-            result = rules_grading.grade(table, summary, check=False)
-            hit = done[summary] = (
-                result,
-                json.dumps(list(result.breakdown), ensure_ascii=False, separators=(",", ":")),
-            )
+            hit = done.get(summary)
+            if hit is None:
+                result = rules_grading.grade(table, summary, check=False)
+                hit = done[summary] = (
+                    result,
+                    json.dumps(list(result.breakdown), ensure_ascii=False, separators=(",", ":")),
+                )
+            by_identity[id(summary)] = hit
         result, breakdown = hit
         by_grade[result.grade] += 1
         forced += bool(result.forced_by)
-        rows.append(
-            {
-                "party_id": pid,
-                "year": year,
-                "grade": result.grade,
-                "points": result.points,
-                "breakdown": breakdown,
-                "rule_version": result.rule_version,
-                "graded_at": now,
-            }
-        )
-    if rows:
-        session.connection().execute(insert(Grade), rows)
+        rows.append((pid, year, result.grade, result.points, breakdown, result.rule_version, stamp))
+    if rows and raw:
+        sql = insert(Grade).compile(dialect=conn.dialect, column_keys=list(_GRADE_COLUMNS))
+        assert sql.positiontup == list(_GRADE_COLUMNS)  # the driver takes them in this order
+        conn.exec_driver_sql(sql.string, rows)
+    elif rows:
+        conn.execute(insert(Grade), [dict(zip(_GRADE_COLUMNS, row, strict=True)) for row in rows])
     session.flush()
     audit.record(
         session,
@@ -166,7 +185,15 @@ def grade_dict(row: Grade) -> dict[str, Any]:
         "points": row.points,
         "breakdown": json.loads(row.breakdown),
         "rule_version": row.rule_version,
+        "rule_set": _rule_set(row.rule_version),
     }
+
+
+def _rule_set(version: str) -> dict[str, Any]:
+    table = catalog.grading_table()
+    if table.version == version:
+        return table.status_dict()
+    return {"name": version, "status": "unknown", "label": "规则版本已不在本系统中", "source": ""}
 
 
 def grade_years(session: Session) -> list[int]:

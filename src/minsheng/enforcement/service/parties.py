@@ -45,12 +45,14 @@ def create_party(
     registered_on = data.registered_on or today
     check_not_future(registered_on, "registered_on", today)
     code = id_hash = id_masked = None
+    birth_date: date | None = None
     if party_kind is PartyKind.PERSON:
         if data.credit_code:
             raise InvalidInput("a person is registered by ID number", field="credit_code")
         if not data.id_number:
             raise InvalidInput("a person needs a resident ID number", field="id_number")
         normalized = idnumber.validate(data.id_number, field_name="id_number", today=today)
+        birth_date = idnumber.check(normalized, today=today).birth_date
         id_hash = privacy.keyed_hash(normalized, key, purpose=ID_PURPOSE)
         id_masked = privacy.mask_id(normalized)
         if session.scalar(select(Party.id).where(Party.id_hash == id_hash)) is not None:
@@ -72,6 +74,7 @@ def create_party(
         credit_code=code,
         id_hash=id_hash,
         id_masked=id_masked,
+        birth_date=birth_date,
         registered_on=registered_on,
     )
     audit.add_and_record(

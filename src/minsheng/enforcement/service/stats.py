@@ -3,6 +3,12 @@
 Definitions (each with its window and denominator; see docs/enforcement.md):
 
 * commitments: signed in the window, by domain; parties who signed, by category.
+* street shops (沿街商户): roadside commitments signed by shops only — the article's 1,766;
+  street vendors (流动商贩) are counted apart (the article's story for them is the 7 vending
+  points, not commitments).
+* compound property managers (小区物业): parties managing a residential compound (a ``compound``
+  site) who signed a commitment in the window — the article's 125 — and the compounds they
+  manage.
 * violated after commitment: commitments whose party has a *decided* (not time-barred) violation
   of the committed item (or domain) after the signing day and within validity ÷ commitments.
 * penalised again: the same, where that violation was penalised ÷ commitments.
@@ -94,13 +100,21 @@ def compute_stats(
         ).join(Party, Party.id == Commitment.party_id)
     ).all()
     per_domain = {d: {"commitments": 0, "violated": 0, "penalised": 0} for d in domains}
+    per_roadside = {
+        c: {"commitments": 0, "violated": 0, "penalised": 0} for c in ("shop", "street_vendor")
+    }
     signer_categories: dict[str, set[int]] = defaultdict(set)
+    signers: set[int] = set()
     for party_id, c_domain, c_item, signed, until, category in commitments:
         if not _in(signed, start, end):
             continue
         row = per_domain.setdefault(c_domain, {"commitments": 0, "violated": 0, "penalised": 0})
         row["commitments"] += 1
         signer_categories[category].add(party_id)
+        signers.add(party_id)
+        roadside = per_roadside.get(category) if c_domain == "roadside" else None
+        if roadside is not None:
+            roadside["commitments"] += 1
         breaches = [
             outcome
             for v_domain, v_item, occurred, outcome in violations.get(party_id, ())
@@ -111,6 +125,9 @@ def compute_stats(
         if breaches:
             row["violated"] += 1
             row["penalised"] += Outcome.PENALTY.value in breaches
+            if roadside is not None:
+                roadside["violated"] += 1
+                roadside["penalised"] += Outcome.PENALTY.value in breaches
     total = sum(r["commitments"] for r in per_domain.values())
     violated = sum(r["violated"] for r in per_domain.values())
     penalised = sum(r["penalised"] for r in per_domain.values())
@@ -131,6 +148,14 @@ def compute_stats(
             rectified += 1
             if domain == "garbage" and site_kind == "compound" and site_id is not None:
                 compounds_rectified.add(site_id)
+
+    compounds_of: dict[int, int] = defaultdict(int)
+    for manager in session.scalars(
+        select(Site.party_id).where(Site.kind == "compound", Site.party_id.is_not(None))
+    ):
+        if manager is not None:
+            compounds_of[manager] += 1
+    managers = signers & set(compounds_of)
 
     site_counts: dict[str, int] = defaultdict(int)
     for kind, opened, model_since in session.execute(
@@ -185,13 +210,29 @@ def compute_stats(
             },
         },
         "street_shops": {
-            "commitments": per_domain.get("roadside", {}).get("commitments", 0),
+            "label": "沿街商户",
+            "commitments": per_roadside["shop"]["commitments"],
+            "violated_again": _rate(
+                per_roadside["shop"]["violated"], per_roadside["shop"]["commitments"]
+            ),
             "penalised_again": _rate(
-                per_domain.get("roadside", {}).get("penalised", 0),
-                per_domain.get("roadside", {}).get("commitments", 0),
+                per_roadside["shop"]["penalised"], per_roadside["shop"]["commitments"]
             ),
         },
-        "property_companies_with_commitments": len(signer_categories.get("property_company", ())),
+        "street_vendors": {
+            "label": "流动商贩",
+            "commitments": per_roadside["street_vendor"]["commitments"],
+            "penalised_again": _rate(
+                per_roadside["street_vendor"]["penalised"],
+                per_roadside["street_vendor"]["commitments"],
+            ),
+            "vending_points": site_counts.get("vending_point", 0),
+        },
+        "compound_property_managers": {
+            "label": "小区物业（住宅小区的物业服务企业）",
+            "with_commitments": len(managers),
+            "compounds_managed": sum(compounds_of[m] for m in managers),
+        },
         "decisions": {
             "exemptions": outcome_counts.get(Outcome.NO_PENALTY.value, 0),
             "penalties": outcome_counts.get(Outcome.PENALTY.value, 0),

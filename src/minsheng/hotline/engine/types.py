@@ -118,7 +118,7 @@ class VirtualClock:
 
 
 # records -------------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One routing step as it happened."""
 
@@ -130,7 +130,7 @@ class Attempt:
     result: StepResult | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class CallRecord:
     """The finished call, as ``service.save_records`` persists it."""
 

@@ -35,8 +35,8 @@ Zeltyn, "The M/M/n+G queue: summary of performance measures" (2005).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 from minsheng.core.errors import InvalidInput
 
@@ -46,6 +46,24 @@ RULE_VERSION = "erlang-2026.1"
 _LOG_TAIL = 45.0
 # Absolute guard against float fuzz when rounding seat counts up (14 / 0.7 = 20.000000000000004).
 _EPS = 1e-9
+_INF = math.inf
+# The Erlang C scans call ``exp`` about once per sizing. A seat count fails when ``C·e^x > goal``
+# with ``x = -(n - A)·t/AHT ≤ 0``; since ``e^x ≥ 1 + x``, a count with ``C·(1 + x) > goal·_SURE``
+# fails for certain. Rounding in ``1 + x``, the products and ``exp`` (under an ulp each) is far
+# below the 1e-12 margin where ``1 + x`` is near 1, and where it is not (``x < -1/2``) ``e^x``
+# exceeds ``1 + x`` by more than 0.1. Every other count meets the exact test the scan always used,
+# so the answers are those of the plain scan, bit for bit.
+_SURE = 1.0 + 1e-12
+_exp = math.exp
+_floor = math.floor
+_ceil = math.ceil
+_new_tuple = tuple.__new__
+# 1.0, 2.0, ... as floats: the Erlang B recurrence adds them to floats (the same sums as with ints).
+_ONE_TO_LEN = 4096
+_ONE_TO = tuple(float(k) for k in range(1, _ONE_TO_LEN))
+# Its first n terms for the short recurrences of hotline-sized loads, ready-made (260 kB).
+_SHORT = 256
+_PREFIXES = tuple(_ONE_TO[:n] for n in range(_SHORT))
 
 Model = Literal["C", "A"]
 
@@ -88,9 +106,12 @@ class LoadAtOrAboveCapacity(PlanningInputError):
         self.stable_from_seats = stable
 
 
-@dataclass(frozen=True, slots=True)
-class Load:
-    """Calls offered in one interval and how long each takes (seconds)."""
+class Load(NamedTuple):
+    """Calls offered in one interval and how long each takes (seconds).
+
+    Immutable; a ``NamedTuple`` rather than a frozen dataclass because callers build one per
+    sizing, and building a frozen dataclass cost as much as the sizing itself.
+    """
 
     calls: float
     interval_s: float
@@ -116,6 +137,20 @@ class Target:
     max_occupancy: float = 1.0
     shrinkage: float = 0.0
     max_abandon: float | None = None
+    # Set once here, read by size_c: every field in range and no abandonment limit, so sizing
+    # many loads against one target checks the target once. Not part of its value.
+    _plain_c: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # NaN fails every comparison, so a NaN field leaves the target to validate().
+        plain = (
+            0.0 < self.target_s < _INF
+            and 0.0 < self.service_level < 1.0
+            and 0.0 <= self.shrinkage < 1.0
+            and 0.0 < self.max_occupancy <= 1.0
+            and self.max_abandon is None
+        )
+        object.__setattr__(self, "_plain_c", plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +167,12 @@ class Performance:
     abandon_rate: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Staffing:
-    """The seats a load needs for a target, with the performance they give."""
+class Staffing(NamedTuple):
+    """The seats a load needs for a target, with the performance they give.
+
+    An immutable record like the other results, but a ``NamedTuple``: a sizing is answered in
+    about a microsecond, and building a frozen dataclass of eleven fields took longer than that.
+    """
 
     model: Model
     seats: int
@@ -149,7 +187,7 @@ class Staffing:
     rule: str = RULE_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,27 +320,74 @@ def _no_calls(model: Model, target: Target) -> Staffing:
 
 
 def size_c(load: Load, target: Target) -> Staffing:
-    """Fewest seats meeting ``target`` under Erlang C (one O(seats) pass of the recurrence)."""
-    validate(load, target)
-    if load.calls == 0:
-        return _no_calls("C", target)
-    a = load.traffic
-    stable = first_stable_seats(a)
-    by_occupancy = math.ceil(a / target.max_occupancy - _EPS)
-    start = max(stable, by_occupancy)
-    b = erlang_b(start, a)
-    n = start
-    # The scan works on plain floats; the result object is built once, for the answer.
-    scale = target.target_s / load.aht_s
+    """Fewest seats meeting ``target`` under Erlang C (one O(seats) pass of the recurrence).
+
+    The hot path of every planner: the inputs are checked with one chain of comparisons (any
+    doubt goes to :func:`validate`, which names the field), the scan runs on plain floats (most
+    seat counts need no ``exp``: see ``_SURE``) and only the answer is built.
+    Its figures are those of :func:`evaluate_c` at the answer, computed by the same expressions.
+    """
+    calls, interval_s, aht_s = load
+    target_s = target.target_s
+    max_occ = target.max_occupancy
+    shrinkage = target.shrinkage
+    # NaN fails every comparison, so it takes the slow path too.
+    if not (
+        target._plain_c and 0.0 < calls < _INF and 0.0 < interval_s < _INF and 0.0 < aht_s < _INF
+    ):
+        validate(load, target)
+        if calls == 0:
+            return _no_calls("C", target)
+    a = calls * aht_s / interval_s
+    n = _floor(a) + 1
+    forced = False
+    # At full occupancy ceil(a - eps) never passes the stable count: skip the division.
+    if max_occ < 1.0:
+        by_occupancy = _ceil(a / max_occ - _EPS)
+        if by_occupancy > n:
+            n = by_occupancy
+            forced = True
+    b = 1.0
+    for k in _PREFIXES[n] if n < _SHORT else _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1):
+        ab = a * b
+        b = ab / (k + ab)
+    scale = target_s / aht_s
     goal = 1.0 - target.service_level
+    goal_hi = goal * _SURE
+    # Seat counts as floats: the same sums and products as with ints, without conversions.
+    nf = float(n)
     while True:
-        c = n * b / (n - a * (1.0 - b))
-        if c * math.exp(-(n - a) * scale) <= goal:
-            forced = n == start and by_occupancy > stable
-            decided_by = "max_occupancy" if forced else "service_level"
-            return _staffing(_c_performance(n, load, target.target_s, c), target, decided_by)
-        n += 1
-        b = a * b / (n + a * b)
+        c = nf * b / (nf - a * (1.0 - b))
+        x = -(nf - a) * scale
+        if c * (1.0 + x) <= goal_hi:
+            e = _exp(x)
+            if c * e <= goal:
+                break
+        nf += 1.0
+        ab = a * b
+        b = ab / (nf + ab)
+    forced = forced and nf == n
+    n = int(nf)
+    gap = nf - a
+    # The service level is reported by evaluate_c's expression; its exponent is usually the
+    # scan's to the last bit, and then so is exp of it.
+    x_report = -gap * target_s / aht_s
+    return _new_tuple(
+        Staffing,
+        (
+            "C",
+            n,
+            n if shrinkage == 0.0 else _ceil(n / (1.0 - shrinkage) - _EPS),
+            1.0 - c * (e if x_report == x else _exp(x_report)),
+            c,
+            c * aht_s / gap,
+            a / n,
+            None,
+            a,
+            "max_occupancy" if forced else "service_level",
+            RULE_VERSION,
+        ),
+    )
 
 
 def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Target) -> list[int]:
@@ -314,23 +399,33 @@ def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Ta
     validate(Load(0.0, interval_s, aht_s), target)
     scale = target.target_s / aht_s
     goal = 1.0 - target.service_level
+    goal_hi = goal * _SURE
     max_occ = target.max_occupancy
     out: list[int] = []
     for i, c in enumerate(calls):
-        if not math.isfinite(c) or c < 0:
+        if not 0.0 <= c < _INF:
             raise NegativeCalls(f"calls[{i}] must be zero or more, got {c}", field=f"calls[{i}]")
         if c == 0:
             out.append(0)
             continue
         a = c * aht_s / interval_s
-        n = max(math.floor(a) + 1, math.ceil(a / max_occ - _EPS))
+        n = max(_floor(a) + 1, _ceil(a / max_occ - _EPS))
         b = 1.0
-        for k in range(1, n + 1):
-            b = a * b / (k + a * b)
-        while n * b / (n - a * (1.0 - b)) * math.exp(-(n - a) * scale) > goal:
-            n += 1
-            b = a * b / (n + a * b)
-        out.append(n)
+        for k in (
+            _PREFIXES[n] if n < _SHORT else _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1)
+        ):
+            ab = a * b
+            b = ab / (k + ab)
+        nf = float(n)
+        while True:
+            p = nf * b / (nf - a * (1.0 - b))
+            x = -(nf - a) * scale
+            if p * (1.0 + x) <= goal_hi and p * _exp(x) <= goal:
+                break
+            nf += 1.0
+            ab = a * b
+            b = ab / (nf + ab)
+        out.append(int(nf))
     return out
 
 

@@ -40,7 +40,9 @@ class CallFact:
 
 
 @dataclass
-class _Acc:
+class Acc:
+    """Running totals of one group (or of all): :func:`aggregate` fills one per group."""
+
     offered: int = 0
     answered: int = 0
     abandoned: int = 0
@@ -58,22 +60,39 @@ class _Acc:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def add(self, f: CallFact, threshold_s: float) -> None:
+        self.count(
+            f.outcome, f.wait_s, f.home_known, f.home_answered, f.rollovers, f.crisis, threshold_s
+        )
+
+    def count(
+        self,
+        outcome: str,
+        wait_s: float,
+        home_known: bool,
+        home_answered: bool,
+        rollovers: int,
+        crisis: bool,
+        threshold_s: float,
+    ) -> None:
+        """:meth:`add` without building a fact (the simulator counts each call as it ends)."""
         self.offered += 1
-        self.longest_wait = max(self.longest_wait, f.wait_s)
-        self.rollovers += f.rollovers
-        self.rolled_calls += f.rollovers > 0
-        self.crisis += f.crisis
-        if f.outcome == "answered":
+        if wait_s > self.longest_wait:
+            self.longest_wait = wait_s
+        if rollovers:
+            self.rollovers += rollovers
+            self.rolled_calls += rollovers > 0
+        self.crisis += crisis
+        if outcome == "answered":
             self.answered += 1
-            self.answered_wait += f.wait_s
-            self.answered_within += f.wait_s <= threshold_s
-            if f.home_known:
+            self.answered_wait += wait_s
+            self.answered_within += wait_s <= threshold_s
+            if home_known:
                 self.home_known += 1
-                self.home_answered += f.home_answered
-        elif f.outcome == "abandoned":
+                self.home_answered += home_answered
+        elif outcome == "abandoned":
             self.abandoned += 1
-            self.abandoned_within += f.wait_s <= threshold_s
-        elif f.outcome == "no_answer":
+            self.abandoned_within += wait_s <= threshold_s
+        elif outcome == "no_answer":
             self.no_answer += 1
         else:
             self.passed_on += 1
@@ -107,10 +126,10 @@ class _Acc:
 
 def aggregate(facts: list[CallFact], threshold_s: float) -> dict[str, Any]:
     """``{"groups": [...], "total": {...}}``; groups sorted by key."""
-    groups: dict[str, _Acc] = {}
-    total = _Acc()
+    groups: dict[str, Acc] = {}
+    total = Acc()
     for f in facts:
-        groups.setdefault(f.group, _Acc()).add(f, threshold_s)
+        groups.setdefault(f.group, Acc()).add(f, threshold_s)
         total.add(f, threshold_s)
     return {
         "groups": [groups[k].result(k) for k in sorted(groups)],

@@ -56,6 +56,7 @@ from minsheng.hotline.service.monthly import monthly_report, parse_month
 from minsheng.hotline.service.monthly_files import monthly_pdf, monthly_xlsx
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots, plan
 from minsheng.hotline.service.reports import GROUPINGS, compliance, kpis
+from minsheng.hotline.service.ruledata import rule_data_status
 from minsheng.hotline.service.seats import record_seat_state
 from minsheng.hotline.service.simulation import (
     SimulationRun,
@@ -126,6 +127,7 @@ __all__ = [
     "rostered_not_signed_in",
     "route_preview",
     "route_settings",
+    "rule_data_status",
     "save_records",
     "save_records_bulk",
     "scenario_path",

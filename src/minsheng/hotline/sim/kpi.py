@@ -26,68 +26,76 @@ class KpiBook:
             )
             for h in hotlines
         }
-        self.by_province: list[kpi_math.CallFact] = []
-        self.by_hotline: list[kpi_math.CallFact] = []
+        # Counted as calls end, in the order kpi_math.aggregate would count their facts (so even
+        # the float sums come out the same), without keeping a fact per call.
+        self.provinces: dict[str, kpi_math.Acc] = {}
+        self.national = kpi_math.Acc()
+        self.hotlines: dict[str, kpi_math.Acc] = {}
         self.hourly = [[0, 0] for _ in range(24)]  # [offered, answered] by hour of arrival
 
     def add(self, record: CallRecord) -> None:
         tag = record.tag
         province: str | None = getattr(tag, "province_code", None)
         hour: int = getattr(tag, "hour", 0)
-        outcome = record.outcome.value
+        # Outcomes and step results are StrEnums: equal to their values as they are (reading
+        # ``.value`` goes through a Python-level property, once or twice a call).
+        outcome: str = record.outcome
         answered = outcome == "answered"
+        home_known = province is not None
         in_province = (
             answered
-            and province is not None
+            and home_known
             and record.hotline_id is not None
             and self.province_of.get(record.hotline_id) == province
         )
         crisis = record.crisis
-        self.by_province.append(
-            kpi_math.CallFact(
-                group=province or "unknown",
-                outcome=outcome,
-                wait_s=record.wait_s,
-                home_known=province is not None,
-                home_answered=in_province,
-                rollovers=record.rollovers,
-                crisis=crisis,
-            )
-        )
-        last = len(record.attempts) - 1
-        for i, a in enumerate(record.attempts):
-            result = a.result.value if a.result is not None else ""
+        wait_s = record.wait_s
+        attempts = record.attempts
+        rollovers = len(attempts) - 1 if len(attempts) > 1 else 0
+        threshold = self.threshold_s
+        group = province or "unknown"
+        acc = self.provinces.get(group)
+        if acc is None:
+            acc = self.provinces[group] = kpi_math.Acc()
+        acc.count(outcome, wait_s, home_known, in_province, rollovers, crisis, threshold)
+        self.national.count(outcome, wait_s, home_known, in_province, rollovers, crisis, threshold)
+        last = len(attempts) - 1
+        hotlines = self.hotlines
+        for i, a in enumerate(attempts):
+            result: str = a.result if a.result is not None else ""
             if result in ("answered", "abandoned"):
                 step_outcome = result
             elif i == last and outcome == "no_answer":
                 step_outcome = "no_answer"
             else:
                 step_outcome = "passed_on"
-            self.by_hotline.append(
-                kpi_math.CallFact(
-                    group=a.hotline_id,
-                    outcome=step_outcome,
-                    wait_s=record.wait_s,
-                    home_known=province is not None,
-                    home_answered=in_province,
-                    rollovers=record.rollovers if step_outcome != "passed_on" else 0,
-                    crisis=crisis,
-                )
+            acc = hotlines.get(a.hotline_id)
+            if acc is None:
+                acc = hotlines[a.hotline_id] = kpi_math.Acc()
+            acc.count(
+                step_outcome,
+                wait_s,
+                home_known,
+                in_province,
+                rollovers if step_outcome != "passed_on" else 0,
+                crisis,
+                threshold,
             )
         self.hourly[hour][0] += 1
         self.hourly[hour][1] += answered
 
     def result(self) -> dict[str, Any]:
-        provinces = kpi_math.aggregate(self.by_province, self.threshold_s)
         table = regions.table()
-        for g in provinces["groups"]:
-            region = table.get(g["key"])
+        provinces = []
+        for key in sorted(self.provinces):
+            g = self.provinces[key].result(key)
+            region = table.get(key)
             g["name"] = region.name if region else "未知 unknown"
-        hotlines = kpi_math.aggregate(self.by_hotline, self.threshold_s)
+            provinces.append(g)
         return {
-            "national": provinces["total"],
-            "provinces": provinces["groups"],
-            "hotlines": hotlines["groups"],
+            "national": self.national.result("total"),
+            "provinces": provinces,
+            "hotlines": [self.hotlines[k].result(k) for k in sorted(self.hotlines)],
             "by_hour": [
                 {
                     "hour": h,

@@ -19,6 +19,7 @@ numbers), which keeps comparisons between variants sharp.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 import time
@@ -27,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from heapq import heappush
 from typing import Any
 
 from minsheng.core import regions
@@ -196,14 +198,20 @@ class _Arrivals:
         return None
 
 
-def _handle_time(variant: Variant, rng: random.Random) -> float:
+def _handle_time(variant: Variant) -> Callable[[random.Random], float]:
+    """The variant's handling-time draw (its parameters worked out once, not once a call)."""
     h = variant.handling
+    mean_s = h.mean_s
     if h.distribution == "fixed":
-        return h.mean_s
+        return lambda rng: mean_s
     if h.distribution == "exponential":
-        return rng.expovariate(1.0 / h.mean_s)
+        rate = 1.0 / mean_s
+        return lambda rng: rng.expovariate(rate)
     sigma2 = math.log(1.0 + h.cv * h.cv)
-    return rng.lognormvariate(math.log(h.mean_s) - sigma2 / 2.0, math.sqrt(sigma2))
+    mu, sigma = math.log(mean_s) - sigma2 / 2.0, math.sqrt(sigma2)
+    exp = math.exp
+    # random.lognormvariate(mu, sigma) is exp(normalvariate(mu, sigma)): the same draw.
+    return lambda rng: exp(rng.normalvariate(mu, sigma))
 
 
 def _plan_seats(
@@ -330,7 +338,7 @@ class _Simulation:
         self.clock = VirtualClock(0.0)
         self.book = KpiBook(hotlines, scenario.service_level_s)
         self.heap: list[tuple[float, int, int, Any]] = []
-        self.seq = 0
+        self.seq = itertools.count(1)  # ties in time keep the order of pushing
         self.active: set[str] = set()
         self.talking: set[str] = set()
         self.ringing: dict[str, tuple[str, int]] = {}  # call -> (counsellor, ring number)
@@ -360,6 +368,11 @@ class _Simulation:
 
         for t, hid, n in self.roster_events:
             self._push(t, _ROSTER, (hid, n))
+        self.handle_time = _handle_time(variant)
+        self.crisis_share = variant.crisis_share
+        self.patience_s = (
+            variant.patience.mean_s if variant.patience.distribution != "none" else None
+        )
         self.streams: list[random.Random] = []
         self.arrivals: list[_Arrivals] = []
         for i, o in enumerate(self.origins):
@@ -384,8 +397,7 @@ class _Simulation:
         return sorted(set(out))
 
     def _push(self, t: float, kind: int, data: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (t, self.seq, kind, data))
+        heappush(self.heap, (t, next(self.seq), kind, data))
 
     # engine events ---------------------------------------------------------------------------
     def _listen(self, ev: Event) -> None:
@@ -397,7 +409,10 @@ class _Simulation:
         # The ring number makes a late pickup of an earlier, cancelled ring harmless.
         self.rings += 1
         self.ringing[ev.call_id] = (ev.counsellor_id, self.rings)
-        self._push(ev.at + self.variant.pickup_s, _ANSWER, (ev.call_id, self.rings))
+        heappush(
+            self.heap,
+            (ev.at + self.variant.pickup_s, next(self.seq), _ANSWER, (ev.call_id, self.rings)),
+        )
 
     def _on_cancel(self, ev: Any) -> None:
         self.ringing.pop(ev.call_id, None)
@@ -428,15 +443,14 @@ class _Simulation:
     def _arrival(self, t: float, i: int) -> None:
         o = self.origins[i]
         rng = self.streams[i]
-        v = self.variant
         # Fixed draw order per caller, so that every variant sees the same callers.
-        handle = _handle_time(v, rng)
+        handle = self.handle_time(rng)
         patience_draw = rng.expovariate(1.0)
-        crisis = rng.random() < v.crisis_share
+        crisis = rng.random() < self.crisis_share
         nxt = self.arrivals[i].next(t, rng)
         if nxt is not None:
-            self._push(nxt, _ARRIVAL, i)
-        patience = patience_draw * v.patience.mean_s if v.patience.distribution != "none" else None
+            heappush(self.heap, (nxt, next(self.seq), _ARRIVAL, i))
+        patience = patience_draw * self.patience_s if self.patience_s is not None else None
         hour = int(((t + self.offset) // 3600) % 24)
         province = o.province.code if o.province else None
         tag = SimCall(i, o.home, province, hour, handle, patience, crisis)
@@ -447,7 +461,7 @@ class _Simulation:
         self.tags[cid] = tag
         self.engine.offer_call(self._route(i, t), crisis=crisis, tag=tag, call_id=cid)
         if patience is not None and cid in self.active:
-            self._push(t + patience, _ABANDON, cid)
+            heappush(self.heap, (t + patience, next(self.seq), _ABANDON, cid))
 
     def _answer(self, t: float, cid: str, ring: int) -> None:
         current = self.ringing.get(cid)
@@ -455,7 +469,7 @@ class _Simulation:
             del self.ringing[cid]
             self.engine.answer(cid)
             self.talking.add(cid)
-            self._push(t + self.tags[cid].handle_s, _END, cid)
+            heappush(self.heap, (t + self.tags[cid].handle_s, next(self.seq), _END, cid))
 
     def _roster(self, hid: str, n: int) -> None:
         duty = self.on_duty[hid]
@@ -473,18 +487,19 @@ class _Simulation:
         """Play every event out (calls still in progress at the horizon finish); returns the
         number of calls and of events (outside-world events plus engine timers fired)."""
         engine, heap, clock = self.engine, self.heap, self.clock
+        next_timer_at, advance, heappop = engine.next_timer_at, engine.advance, heapq.heappop
         events = fired = 0
         next_report = 0.0
         while True:
             t_sim = heap[0][0] if heap else math.inf
-            t_eng = engine.next_timer_at()
+            t_eng = next_timer_at()
             if t_eng is not None and t_eng < t_sim:
                 clock.now = t_eng
-                fired += engine.advance(t_eng)
+                fired += advance(t_eng)
                 continue
             if not heap:
                 break
-            t, _, kind, data = heapq.heappop(heap)
+            t, _, kind, data = heappop(heap)
             clock.now = t
             events += 1
             if progress is not None and next_report <= t < self.horizon:
