@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rule_data = rule_data_status()
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    web.install(app)
+    app.state.write_sessionmaker = make_sessionmaker(engine, write=True)
+    web.install(app, settings)
     app.include_router(core_router)
     app.include_router(hotline_router)
     app.include_router(certification_router)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from minsheng.certification.cli import app as certification_app
-from minsheng.core import auth, migrate
+from minsheng.core import audit, auth, migrate, privacy
 from minsheng.core.cli import app as core_app
 from minsheng.core.cli_support import ErrorRenderingGroup, cli_session, echo_json
 from minsheng.core.config import get_settings
@@ -56,11 +56,16 @@ def serve(
         raise typer.Exit(2) from None
     for r in demo:
         typer.echo(f"warning: demo rule data in use — {r.system}: {r.name} {r.version}", err=True)
+    # uvicorn's access and error logs go through the redacting filter; X-Forwarded-For and
+    # X-Forwarded-Proto are believed only from the configured proxies (none by default).
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        log_config=privacy.uvicorn_log_config(),
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
 
 
@@ -109,6 +114,10 @@ def demo_load(
         echo_json(load_all(session, systems or ()))
 
 
+def _lifetime() -> timedelta:
+    return timedelta(days=get_settings().token_lifetime_days)
+
+
 @users_app.command("create")
 def users_create(
     name: Annotated[str, typer.Argument(help="Login name")],
@@ -117,11 +126,65 @@ def users_create(
     """Create a staff user and print its API token (shown only this once)."""
     with cli_session() as session:
         user, token = auth.create_user(
-            session, name=name, role=role, actor=f"cli:{getpass.getuser()}"
+            session, name=name, role=role, actor=audit.cli_actor(), lifetime=_lifetime()
         )
         typer.echo(f"user {user.name} ({user.role}) created; token (shown once):")
         typer.echo(token)
 
 
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Every staff user: role, whether active, when the token expires."""
+    with cli_session() as session:
+        rows = [
+            {
+                "name": u.name,
+                "role": u.role,
+                "active": u.active,
+                "token_expires_at": u.token_expires_at.isoformat() if u.token_expires_at else None,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in auth.list_users(session)
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        state = "active" if row["active"] else "disabled"
+        expires = row["token_expires_at"]
+        typer.echo(f"{row['name']}\t{row['role']}\t{state}\ttoken expires {expires}")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Disable a user: the token and every web session are refused from the next request."""
+    with cli_session() as session:
+        user = auth.set_active(session, name=name, active=False, actor=audit.cli_actor())
+        typer.echo(f"user {user.name} disabled")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Enable a disabled user again (their token, if not expired, works again)."""
+    with cli_session() as session:
+        user = auth.set_active(session, name=name, active=True, actor=audit.cli_actor())
+        typer.echo(f"user {user.name} enabled")
+
+
+@users_app.command("rotate")
+def users_rotate(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Give a user a new token (printed once); the old token and web sessions stop at once."""
+    with cli_session() as session:
+        user, token = auth.rotate_token(
+            session, name=name, actor=audit.cli_actor(), lifetime=_lifetime()
+        )
+        expires = user.token_expires_at.isoformat() if user.token_expires_at else "never"
+        typer.echo(f"user {user.name}: new token (shown once), valid until {expires}:")
+        typer.echo(token)
+
+
 def main() -> None:
+    privacy.install_log_redaction()
     app()

@@ -139,7 +139,9 @@ def staff_login(client: TestClient, login_token: Callable[[str], str]) -> StaffL
     user of that role, and the CSRF token of that page (which must answer 200)."""
 
     def login(role: str, page: str) -> tuple[TestClient, str]:
-        client.post("/staff/login", data={"token": login_token(role)})
+        token = login_token(role)
+        client.post("/staff/login", data={"token": token})
+        client.headers["Authorization"] = f"Bearer {token}"  # the JSON API takes bearer only
         answer = client.get(page)
         assert answer.status_code == 200, answer.text
         return client, csrf_of(answer.text)

@@ -65,7 +65,7 @@ class TestLogin:
         page = client.post("/staff/login", data={"token": "not-a-token"})
         assert page.status_code == 401
         assert 'id="e-token" class="error" >令牌无效或已停用' in page.text
-        assert "minsheng_token" not in page.headers.get("set-cookie", "")
+        assert "minsheng_session" not in page.headers.get("set-cookie", "")
 
     def test_login_sets_an_httponly_cookie_and_lands_on_the_role_home(
         self, client: TestClient, login_token: Callable[[str], str]
@@ -75,7 +75,8 @@ class TestLogin:
         assert response.status_code == 303
         assert response.headers["location"] == "/staff/certification"
         cookie = response.headers["set-cookie"]
-        assert cookie.startswith(f"minsheng_token={token}")
+        assert cookie.startswith("minsheng_session=")
+        assert token not in cookie  # the cookie is a session id, never the API token
         assert "HttpOnly" in cookie
         assert "SameSite=strict" in cookie
 
@@ -119,14 +120,18 @@ class TestLogin:
             "/staff/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False
         )
         assert response.status_code == 303
-        assert 'minsheng_token=""' in response.headers["set-cookie"]
+        assert 'minsheng_session=""' in response.headers["set-cookie"]
         client.cookies.clear()
         assert client.get("/staff", follow_redirects=False).status_code == 303
 
-    def test_the_api_accepts_the_same_cookie(
+    def test_the_api_refuses_the_page_cookie(
         self, client: TestClient, login_token: Callable[[str], str]
     ) -> None:
-        client.post("/staff/login", data={"token": login_token("hotline")})
+        token = login_token("hotline")
+        client.post("/staff/login", data={"token": token})
+        assert client.get("/staff", follow_redirects=False).status_code == 200
         me = client.get("/api/core/me")
-        assert me.status_code == 200
+        assert me.status_code == 401
+        assert me.json()["error"] == "Unauthorized"
+        me = client.get("/api/core/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["role"] == "hotline"

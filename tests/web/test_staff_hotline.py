@@ -16,7 +16,9 @@ LEVELS = r'<span class="badge">(市级热线|省级热线|国家备份热线)</s
 
 @pytest.fixture
 def staff(client: TestClient, login_token: Callable[[str], str]) -> TestClient:
-    client.post("/staff/login", data={"token": login_token("hotline")})
+    token = login_token("hotline")
+    client.post("/staff/login", data={"token": token})
+    client.headers["Authorization"] = f"Bearer {token}"  # the JSON API takes bearer tokens only
     return client
 
 

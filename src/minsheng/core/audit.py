@@ -115,9 +115,19 @@ def add_and_record(
 
 
 def list_entries(
-    session: Session, *, table: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    table: str | None = None,
+    limit: int = 100,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditEntry]:
+    """The newest entries first; ``since`` inclusive, ``until`` exclusive."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if table:
         stmt = stmt.where(AuditEntry.table_name == table)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < until)
     return list(session.scalars(stmt))

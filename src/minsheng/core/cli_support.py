@@ -11,14 +11,14 @@ from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from minsheng.core import audit
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker, not_migrated, session_scope
-from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.errors import DomainError, InvalidInput, error_body
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,20 +35,29 @@ class ErrorRenderingGroup(TyperGroup):
             raise typer.Exit(1) from None
         except DBAPIError as exc:
             missing = not_migrated(exc, get_settings())
-            if missing is None:
+            if missing is not None:
+                typer.echo(missing.to_line(), err=True)
+                raise typer.Exit(1) from None
+            if not isinstance(exc, OperationalError):
                 raise
-            typer.echo(missing.to_line(), err=True)
+            # The API's 503 body, as one line: a lock wait that ran out or a lost database.
+            text = str(exc.orig).lower()
+            busy = "locked" in text or "busy" in text
+            name = "DatabaseBusy" if busy else "DatabaseUnavailable"
+            detail = f"{type(exc.orig).__name__}: nothing was changed, please try again"
+            typer.echo(json.dumps(error_body(name, detail), ensure_ascii=False), err=True)
             raise typer.Exit(1) from None
 
 
 @contextmanager
 def cli_session(settings: Settings | None = None) -> Iterator[Session]:
-    """A session for one CLI command: committed on success, rolled back on error."""
+    """A session for one CLI command: committed on success, rolled back on error. It is a
+    writer's (on SQLite it waits for the write lock, beside the API's writers)."""
     settings = settings or get_settings()
     engine = make_engine(settings)
     token = audit.current_request_id.set("cli-" + audit.new_request_id()[:12])
     try:
-        with session_scope(make_sessionmaker(engine)) as session:
+        with session_scope(make_sessionmaker(engine, write=True)) as session:
             yield session
     finally:
         audit.current_request_id.reset(token)

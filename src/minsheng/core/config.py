@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +53,43 @@ class Settings(BaseSettings):
             "Allow rule data marked demo (placeholders, not law) to decide; every result "
             "it decides is labelled demo. MINSHENG_ALLOW_DEMO_RULES=1"
         ),
+    )
+    sqlite_busy_timeout_s: float = Field(
+        30.0, gt=0, description="SQLite: how long a writer waits for the write lock"
+    )
+
+    # security (docs/security.md) -------------------------------------------------------------
+    public_base_url: str = Field(
+        "",
+        description=(
+            "Scheme, host and optional path prefix of the public site (https://example.gov.cn); "
+            "verification links and QR codes are built from it, never from the Host header. "
+            "Empty means http://HOST:PORT of these settings."
+        ),
+    )
+    trusted_proxies: str = Field(
+        "",
+        description=(
+            "Comma-separated addresses or networks (10.0.0.0/8) of reverse proxies whose "
+            "X-Forwarded-For is believed; empty (the default) believes no one"
+        ),
+    )
+    max_body_bytes: int = Field(
+        512 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body (JSON, forms) outside uploads; the largest legitimate one is "
+            "a 20,000-character ad, ~180 KB form-encoded"
+        ),
+    )
+    max_upload_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of an import or evidence upload (paths in core.limits)",
+    )
+    token_lifetime_days: int = Field(90, ge=1, description="API tokens expire after this")
+    web_session_minutes: int = Field(
+        8 * 60, ge=1, description="A staff page login lasts this long (revoked at logout)"
     )
 
     # hotline -------------------------------------------------------------------------------
@@ -126,6 +165,36 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'minsheng.db').as_posix()}"
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError("public_base_url must look like https://host[:port][/prefix]")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ip_network(part.strip(), strict=False)  # raises ValueError on a bad entry
+        return value
+
+    @property
+    def effective_public_base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @cached_property
     def hmac_key(self) -> bytes:

@@ -67,21 +67,32 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault(
+            "connect_args",
+            {"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_s},
+        )
         engine = create_engine(url, echo=settings.sql_echo, **kwargs)
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, busy_timeout_ms=int(settings.sqlite_busy_timeout_s * 1000))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, echo=settings.sql_echo, **kwargs)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over, as
     # the SQLAlchemy docs recommend, and switch on foreign keys and WAL for concurrent readers.
+    #
+    # A writer's transaction (``writer(engine)``: API requests that change things, CLI
+    # commands) starts with BEGIN IMMEDIATE: it takes the write lock at the start and waits up to
+    # the busy timeout for it. A deferred BEGIN reads first and upgrades to a writer at its first
+    # write; in WAL mode that upgrade fails at once with "database is locked" when another writer
+    # committed meanwhile (the busy timeout does not apply), which is what 111 of 300 concurrent
+    # API writes met. Readers keep the deferred BEGIN and are never blocked (WAL).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
@@ -89,7 +100,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(WRITER_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def describe_url(url: str) -> str:
@@ -120,8 +132,18 @@ def not_migrated(exc: BaseException, settings: Settings) -> DatabaseNotMigrated 
     return None
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+WRITER_OPTION = "minsheng_writer"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine (and pool) for transactions that write: on SQLite they wait their turn
+    for the write lock from the start (BEGIN IMMEDIATE); elsewhere nothing changes."""
+    return engine.execution_options(**{WRITER_OPTION: True})
+
+
+def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``write=True`` for the transactions of writers (see ``writer``)."""
+    return sessionmaker(bind=writer(engine) if write else engine, expire_on_commit=False)
 
 
 @contextmanager

@@ -7,10 +7,12 @@ logged in clear where a hash will do) and shown masked: ID ``110105********1234`
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import logging
 import re
+from typing import Any
 
 
 def keyed_hash(value: str, key: bytes, *, purpose: str) -> str:
@@ -49,32 +51,111 @@ def mask_name(name: str) -> str:
     return text[0] + "*" * (len(text) - 2) + text[-1]
 
 
-_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+_OLD_ID_RE = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{3})(?!\d)")  # 15-digit IDs before 1999
+# A mobile number, also with +86 / 0086 / 86 in front and with spaces or dashes inside.
+_PHONE_RE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
 
 
 def redact(text: str) -> str:
     """Mask anything that looks like an ID or mobile number inside free text."""
+    # Phones first: a 0086-prefixed mobile number is as long as an old 15-digit ID.
+    text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
     text = _ID_RE.sub(lambda m: m.group(1) + "********" + m.group(2)[-4:], text)
-    return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    return _OLD_ID_RE.sub(lambda m: m.group(1) + "******" + m.group(2), text)
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    """Mask ID and phone numbers in a record's message, arguments, traceback and stack.
+
+    Arguments are redacted one by one where that suffices, so formatters that read
+    ``record.args`` themselves (uvicorn's access log) keep working; otherwise the whole message
+    replaces ``msg`` and ``args`` is dropped.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: logging reports it itself
+        return
+    if redact(message) != message:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(_redact_arg(a) for a in args)
+        elif isinstance(args, dict):
+            record.args = {k: _redact_arg(v) for k, v in args.items()}
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        else:
+            record.msg = redact(str(record.msg))
+        try:
+            clean = redact(record.getMessage()) == record.getMessage()
+        except Exception:
+            clean = False
+        if not clean:
+            record.msg, record.args = redact(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+
+
+def _redact_arg(value: object) -> object:
+    text = value if isinstance(value, str) else str(value)
+    masked = redact(text)
+    return masked if masked != text else value
+
+
+_FORMATTER = logging.Formatter()
 
 
 class RedactingFilter(logging.Filter):
-    """A last line of defence: log records never carry an ID or mobile number in clear."""
+    """Installed on every handler (uvicorn's included, see ``uvicorn_log_config``): a record
+    never leaves the process with an ID or mobile number in clear."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
+        redact_record(record)
         return True
 
 
+_FACTORY_MARK = "_minsheng_redacting"
+
+
 def install_log_redaction() -> None:
-    root = logging.getLogger()
-    if not any(isinstance(f, RedactingFilter) for f in root.filters):
-        root.addFilter(RedactingFilter())
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-            handler.addFilter(RedactingFilter())
+    """Redact every log record this process creates, whichever logger and handler it goes to.
+
+    A record factory masks each record as it is made (after the level check, so unlogged
+    records cost nothing); the filter on the existing handlers catches records made before or
+    by other factories. Idempotent.
+    """
+    previous = logging.getLogRecordFactory()
+    if not getattr(previous, _FACTORY_MARK, False):
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            redact_record(record)
+            return record
+
+        setattr(factory, _FACTORY_MARK, True)
+        logging.setLogRecordFactory(factory)
+    loggers: list[logging.Logger] = [logging.getLogger()]
+    loggers += [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration with the redacting filter on each of its handlers
+    (access and error logs) and a root handler, for ``uvicorn.run(log_config=...)``."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "minsheng.core.privacy.RedactingFilter"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
+    return config

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from minsheng.core import audit, idnumber, regions
 from minsheng.core.auth import Principal, Role
+from minsheng.core.validation import AwareDateTime, CleanText
 from minsheng.core.web import DbSession, require_role
 
 router = APIRouter()
@@ -40,13 +41,15 @@ class RegionRead(BaseModel):
 
 
 @router.get("/api/core/regions/{code_or_name}", response_model=RegionRead, tags=["core"])
-def get_region(code_or_name: str) -> dict[str, Any]:
+def get_region(
+    code_or_name: Annotated[CleanText, Path(min_length=1, max_length=60)],
+) -> dict[str, Any]:
     """A region by GB/T 2260 code or Chinese name (e.g. ``广东省深圳市``)."""
     return regions.describe(regions.table().lookup(code_or_name))
 
 
 class IdCheckRequest(BaseModel):
-    number: str = Field(min_length=1, max_length=40)
+    number: CleanText = Field(min_length=1, max_length=40)
 
 
 @router.post("/api/core/idcheck", tags=["core"])
@@ -65,10 +68,12 @@ def me(user: Annotated[Principal, Depends(require_role(*Role))]) -> dict[str, st
 def audit_log(
     session: DbSession,
     _user: Annotated[Principal, Depends(require_role(Role.ADMIN))],
-    table: str | None = None,
-    limit: int = 100,
+    table: Annotated[CleanText | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    since: Annotated[AwareDateTime | None, Query(description="from (inclusive)")] = None,
+    until: Annotated[AwareDateTime | None, Query(description="to (exclusive)")] = None,
 ) -> list[dict[str, Any]]:
-    """The newest audit rows (admins only)."""
+    """The newest audit rows (admins only), optionally of one table and a time range."""
     return [
         {
             "id": e.id,
@@ -80,5 +85,5 @@ def audit_log(
             "request_id": e.request_id,
             "detail": e.detail,
         }
-        for e in audit.list_entries(session, table=table, limit=min(max(limit, 1), 1000))
+        for e in audit.list_entries(session, table=table, limit=limit, since=since, until=until)
     ]

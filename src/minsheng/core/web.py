@@ -13,27 +13,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minsheng.core import audit
-from minsheng.core.auth import Principal, Role, authenticate, check_role
+from minsheng.core.auth import (
+    Principal,
+    Role,
+    authenticate,
+    check_role,
+    session_principal,
+)
 from minsheng.core.config import Settings
-from minsheng.core.db import not_migrated, session_scope
-from minsheng.core.errors import DomainError, TooManyRequests, error_body
+from minsheng.core.db import not_migrated, session_scope, utcnow
+from minsheng.core.errors import DomainError, TooManyRequests, Unauthorized, error_body
+from minsheng.core.guard import (
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 log = logging.getLogger("minsheng.web")
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the handler succeeds, rolled back otherwise."""
-    with session_scope(request.app.state.sessionmaker) as session:
+    """One session per request: committed when the handler succeeds, rolled back otherwise.
+    Requests that change things are writers (on SQLite they wait for the write lock)."""
+    state = request.app.state
+    factory = state.sessionmaker if request.method in READ_METHODS else state.write_sessionmaker
+    with session_scope(factory) as session:
         yield session
 
 
@@ -48,13 +66,33 @@ def get_settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+SESSION_COOKIE = "minsheng_session"
+
+
 def bearer_token(request: Request) -> str | None:
+    """The ``Authorization: Bearer`` token, if any. Cookies are never tokens."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    cookie = request.cookies.get("minsheng_token")
-    return cookie or None
+    return None
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def identify(request: Request, session: Session) -> Principal:
+    """Who sent the request: a bearer token anywhere; on the pages (never ``/api/*``) also the
+    web-session cookie. Unauthorized when neither is valid."""
+    now = utcnow()
+    token = bearer_token(request)
+    if token:
+        return authenticate(session, token, now=now)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id and not is_api(request):
+        return session_principal(session, session_id, now=now)
+    raise Unauthorized("a bearer token is required", field="Authorization")
 
 
 def require_role(*roles: Role) -> Callable[..., Principal]:
@@ -63,7 +101,7 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
     def dependency(request: Request) -> Principal:
         factory = request.app.state.sessionmaker
         with session_scope(factory) as session:
-            principal = authenticate(session, bearer_token(request))
+            principal = identify(request, session)
         check_role(principal, roles)
         request.state.principal = principal
         return principal
@@ -71,12 +109,69 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-def client_id(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request) -> str:
+    """The client's address, for rate limits and logs.
+
+    ``X-Forwarded-For`` is believed only when the connection comes from one of the configured
+    ``trusted_proxies`` (none by default); then the right-most address that is not itself a
+    trusted proxy is the client. Anyone else can write any header, so it is ignored.
+    """
+    peer = request.client.host if request.client else "unknown"
+    settings: Settings = request.app.state.settings
+    networks = settings.trusted_proxy_networks
+    if not networks or not _in_networks(peer, networks):
+        return peer
+    hops = [
+        part.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for part in header.split(",")
+        if part.strip()
+    ]
+    for hop in reversed(hops):
+        if not _in_networks(hop, networks):
+            return hop if _is_address(hop) else peer
+    return hops[0] if hops else peer
 
 
-def install(app: FastAPI) -> None:
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _in_networks(text: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+client_id = client_address
+
+
+def public_url(request: Request, path: str) -> str:
+    """An absolute link for people outside (QR codes, verification links), built from the
+    ``public_base_url`` setting, never from the request's Host header."""
+    settings: Settings = request.app.state.settings
+    return settings.effective_public_base_url + "/" + path.lstrip("/")
+
+
+def install(app: FastAPI, settings: Settings) -> None:
     """Register the middleware and error handlers on an app."""
+    # Added innermost first: the catch-all ends up outermost (see core.guard).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.effective_public_base_url.startswith("https://"),
+    )
+    app.add_middleware(CatchAllMiddleware)
 
     @app.middleware("http")
     async def request_id_middleware(
@@ -101,10 +196,33 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         missing = not_migrated(exc, request.app.state.settings)
-        if missing is None:
-            raise exc
-        log.error("%s", missing.detail)
-        return JSONResponse(missing.to_dict(), status_code=missing.status_code)
+        if missing is not None:
+            log.error("%s", missing.detail)
+            return JSONResponse(missing.to_dict(), status_code=missing.status_code)
+        if isinstance(exc, OperationalError):
+            # A lock wait that ran out (SQLite) or a lost connection: the request changed
+            # nothing (its transaction rolled back) and may be sent again.
+            text = str(exc.orig).lower()
+            busy = "locked" in text or "busy" in text
+            state = "busy" if busy else "unavailable"
+            log.warning("database %s: %s", state, type(exc.orig).__name__)
+            name = "DatabaseBusy" if busy else "DatabaseUnavailable"
+            detail = (
+                "the database is busy; nothing was changed, please try again"
+                if busy
+                else "the database is unavailable; nothing was changed, please try again later"
+            )
+            return JSONResponse(
+                error_body(name, detail), status_code=503, headers={"Retry-After": "1"}
+            )
+        if isinstance(exc, IntegrityError):
+            # Two requests raced past a uniqueness check; never echo the values (PII).
+            log.warning("integrity conflict: %s", type(exc.orig).__name__)
+            return JSONResponse(
+                error_body("Conflict", "the change conflicts with data saved meanwhile; reload"),
+                status_code=409,
+            )
+        raise exc  # the catch-all (core.guard) answers 500 with the standard body
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -124,7 +242,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized"}
+        names = {
+            404: "NotFound",
+            405: "MethodNotAllowed",
+            401: "Unauthorized",
+            413: "PayloadTooLarge",
+        }
         name = names.get(exc.status_code, "HTTPError")
         return JSONResponse(
             error_body(name, str(exc.detail)),

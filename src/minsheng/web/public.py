@@ -24,7 +24,7 @@ from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
 from minsheng.core import regions, timeutil
 from minsheng.core.errors import DomainError, NotFound, TooManyRequests
-from minsheng.core.web import DbSession, client_id
+from minsheng.core.web import DbSession, client_id, public_url
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -110,7 +110,7 @@ def certificate_link(request: Request, token: str, session: DbSession) -> HTMLRe
     """The page a certificate's QR code opens: the same masked answer, by random token."""
     found = TOKEN_RE.match(token) is not None
     result = cert_service.verify_token(session, token) if found else {"found": False}
-    link = str(request.url_for("certificate_link", token=token))
+    link = public_url(request, f"/certificates/v/{token}")
     return r.render(
         request,
         "public/certificate_link.html",
@@ -125,7 +125,7 @@ def certificate_qr(request: Request, token: str, session: DbSession) -> Response
     """A QR code of the certificate's verification link (only for a certificate that exists)."""
     if not TOKEN_RE.match(token) or not cert_service.verify_token(session, token)["found"]:
         raise NotFound("没有这个核验链接 (no such verification link)", field="token")
-    link = str(request.url_for("certificate_link", token=token))
+    link = public_url(request, f"/certificates/v/{token}")
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="png", scale=6, border=2)
     return Response(buffer.getvalue(), media_type="image/png")

@@ -26,16 +26,16 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minsheng.core.auth import Principal, Role, authenticate
+from minsheng.core.auth import Principal, Role
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
-from minsheng.core.web import DbSession, bearer_token
+from minsheng.core.web import SESSION_COOKIE, DbSession, bearer_token, identify
 
 log = logging.getLogger("minsheng.web.pages")
 
 TEMPLATES = Path(__file__).parent / "templates"
-COOKIE = "minsheng_token"
+COOKIE = SESSION_COOKIE
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -120,16 +120,16 @@ ENV = _make_env()
 
 
 def optional_principal(request: Request) -> Principal | None:
-    """The logged-in staff user, if the cookie holds a valid token (public pages show a menu)."""
+    """The logged-in staff user, if the request carries a live web session (or a bearer
+    token); public pages then show the staff menu."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    token = bearer_token(request)
-    if not token:
+    if not (bearer_token(request) or request.cookies.get(COOKIE)):
         return None
     try:
         with session_scope(request.app.state.sessionmaker) as session:
-            principal = authenticate(session, token)
+            principal = identify(request, session)
     except Unauthorized:
         return None
     request.state.principal = principal
@@ -137,10 +137,10 @@ def optional_principal(request: Request) -> Principal | None:
 
 
 def csrf_token(request: Request) -> str:
-    """The token a staff form must send back: a keyed hash of the login cookie."""
+    """The token a staff form must send back: a keyed hash of the web session's id."""
     settings: Settings = request.app.state.settings
-    token = bearer_token(request) or ""
-    return hmac.new(settings.hmac_key, f"csrf:{token}".encode(), "sha256").hexdigest()
+    secret = request.cookies.get(COOKIE) or bearer_token(request) or ""
+    return hmac.new(settings.hmac_key, f"csrf:{secret}".encode(), "sha256").hexdigest()
 
 
 def check_csrf(request: Request, sent: str | None) -> None:

@@ -194,10 +194,23 @@ class Staffing(NamedTuple):
 # validation
 
 
+# Bounds that keep one request's work finite (docs/security.md): no planning interval, handling
+# time, target or patience is longer than a week, and the Erlang A queue law is refused when it
+# would need more states than MAX_QUEUE_STATES (an unbounded patience once grew that list, and
+# the server, to 9 GB).
+MAX_TIME_S = 7 * 86400.0
+MAX_QUEUE_STATES = 200_000
+MAX_UNIFORMISATION_STEPS = 2_000_000
+
+
 def _check_time(name: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
         raise NonPositiveTime(
             f"{name} must be a positive number of seconds, got {value}", field=name
+        )
+    if value > MAX_TIME_S:
+        raise NonPositiveTime(
+            f"{name} must be at most {MAX_TIME_S:.0f} seconds (one week), got {value}", field=name
         )
 
 
@@ -450,6 +463,12 @@ def _queue_distribution(seats: int, lam: float, mu: float, theta: float) -> _Que
     j = 0
     while True:
         j += 1
+        if j > MAX_QUEUE_STATES:
+            raise PlanningInputError(
+                f"the queue this load builds is longer than {MAX_QUEUE_STATES} callers before "
+                "patience thins it; add seats or shorten patience_s",
+                field="patience_s",
+            )
         ratio = lam / (seats * mu + j * theta)
         nxt = log_q[-1] + math.log(ratio)
         log_q.append(nxt)
@@ -484,6 +503,12 @@ def answered_within(
     x = rate * target_s
     log_x = math.log(x)
     steps = int(x + 10.0 * math.sqrt(x) + 50)
+    if steps * size > MAX_UNIFORMISATION_STEPS * 10:
+        raise PlanningInputError(
+            "answering within target_s needs too many steps to compute for this many seats; "
+            "shorten target_s",
+            field="target_s",
+        )
     dist = list(start)
     served = 0.0
     result = 0.0

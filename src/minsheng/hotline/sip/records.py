@@ -180,7 +180,9 @@ def _database_writer_main(url: str, q: Any, written: Any, lost: Any, batch: int)
 
     from minsheng.core.config import Settings
     from minsheng.core.db import make_engine, make_sessionmaker
+    from minsheng.core.privacy import install_log_redaction
 
+    install_log_redaction()  # a spawned process: its log records are masked as well
     # Ctrl-C reaches the whole process group: the parent drives the shutdown, not the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -41,8 +41,19 @@ def configure_sippy(*, log: str = "none", log_file: str | None = None) -> None:
     else:
         os.environ["SIPLOG_BEND"] = log
 
+    from sippy.SipLogger import SipLogger
     from sippy.SipURL import SipURL
     from sippy.Udp_server import Udp_server_opts
+
+    from minsheng.core.privacy import redact
+
+    # sippy writes its message log itself (not through logging): mask numbers there too.
+    original_format = SipLogger.format
+
+    def redacted_format(self: Any, args: Any, kwargs: Any) -> str:
+        return redact(original_format(self, args, kwargs))
+
+    SipLogger.format = redacted_format
 
     Udp_server_opts.nworkers = 1
 

@@ -1,0 +1,103 @@
+"""Bounded input types every system's schemas use, so out-of-range input is a 422 at the schema
+and never an overflow deep inside a service (docs/security.md, items 5 and 12).
+
+- ``BoundedDate``: 1900-01-01 … 2100-12-31. Older dates are no one's birth, certificate or case
+  the platform holds; later ones no plan reaches. Inside these bounds date arithmetic of a few
+  years and conversion between time zones cannot overflow (``0001-01-01`` with ``+23:59`` did).
+- ``BoundedDateTime``: the same range, and a UTC offset of at most ±14:00 (the widest in use).
+  ``AwareDateTime`` additionally requires the offset.
+- ``DbId``: a row id, 1 … 2⁶³−1 (PostgreSQL BIGINT; larger ids overflowed the driver).
+- ``Year`` (1900 … 2100), ``Month`` (1 … 12).
+- ``CleanText`` / ``CleanMultilineText``: text with no control characters (NUL, ESC, …) and no
+  bidirectional overrides or invisible direction marks (U+202A…U+202E, U+2066…U+2069, U+200E,
+  U+200F, U+061C), which can make a name or a case fact display as something else
+  ("Trojan Source"). The multi-line kind allows tab and line breaks. ``check_text`` is the same
+  rule for code that does not go through pydantic (CSV imports, the CLI).
+
+Use in a schema::
+
+    class CaseCreate(BaseModel):
+        facts: CleanMultilineText = Field(max_length=4000)
+        found_on: BoundedDate
+
+and in a route's query: ``at: BoundedDateTime | None = None``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+MAX_UTC_OFFSET = timedelta(hours=14)
+MAX_DB_ID = 2**63 - 1
+
+# Invisible characters that change how the text around them is displayed.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+    "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+    "\u200e\u200f\u061c"  # LRM RLM ALM
+)
+LINE_WHITESPACE = frozenset("\t\n\r")
+
+
+def check_date(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"date must be between {MIN_DATE} and {MAX_DATE}")
+    return value
+
+
+def check_datetime(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("UTC offset must be within ±14:00")
+    check_date(value.date())
+    return value
+
+
+def check_aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("time must carry a UTC offset (e.g. 2026-12-01T08:00:00+08:00)")
+    return value
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with ``value`` (a sentence naming the first bad character), or None."""
+    for index, char in enumerate(value):
+        if multiline and char in LINE_WHITESPACE:
+            continue
+        if char in BIDI_CONTROLS:
+            return f"bidirectional control U+{ord(char):04X} at position {index} is not allowed"
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return f"control character U+{ord(char):04X} at position {index} is not allowed"
+    return None
+
+
+def check_text(value: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ValueError naming the first control character in it."""
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _single_line(value: str) -> str:
+    return check_text(value)
+
+
+def _multi_line(value: str) -> str:
+    return check_text(value, multiline=True)
+
+
+BoundedDate = Annotated[date, AfterValidator(check_date)]
+BoundedDateTime = Annotated[datetime, AfterValidator(check_datetime)]
+AwareDateTime = Annotated[datetime, AfterValidator(check_aware), AfterValidator(check_datetime)]
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+Year = Annotated[int, Field(ge=MIN_DATE.year, le=MAX_DATE.year)]
+Month = Annotated[int, Field(ge=1, le=12)]
+CleanText = Annotated[str, AfterValidator(_single_line)]
+CleanMultilineText = Annotated[str, AfterValidator(_multi_line)]
