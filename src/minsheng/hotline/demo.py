@@ -1,20 +1,26 @@
 """Demo data of the hotline system, loaded by ``minsheng demo load`` (idempotently).
 
 A provincial line for each of the 31 mainland provinces, a city line for every prefecture city of
-Guangdong and Zhejiang, one national backup, counsellors for every seat, and a week of call
-records made by running synthetic callers through the real engine and router (so the KPIs and
-the seat planner have data). Everything is flagged ``demo``. A few lines deliberately miss the
-official minimums so that the compliance report has something to show. Legacy numbers are the
-published numbers of four long-standing local hotlines (see data/PROVENANCE.md).
+Guangdong and Zhejiang, one national backup, a register of counsellors (qualification, certificate,
+training and supervision hours; enough people to staff every declared seat in shifts, a few of
+them not yet eligible), a roster for the demo period generated from the declared seats, and a week
+of call records made by running synthetic callers through the real engine and router — the
+counsellors sign in and out along their shifts (a few late, a few missing a shift), and every
+seat-state change the engine makes is kept as the seat-state history (so the KPIs, the seat
+planner and compliance from facts have data). Everything is flagged ``demo``. A few lines
+deliberately miss the official minimums so that the compliance report has something to show.
+Legacy numbers are the published numbers of four long-standing local hotlines (see
+data/PROVENANCE.md).
 """
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minsheng.core import audit, regions
@@ -22,11 +28,20 @@ from minsheng.core.config import Settings, get_settings
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, Engine, EngineSettings, VirtualClock
-from minsheng.hotline.models import Counsellor, Hotline
+from minsheng.hotline.engine.types import (
+    CancelRing,
+    Connected,
+    CounsellorChanged,
+    CounsellorState,
+    Recorded,
+    Ring,
+)
+from minsheng.hotline.models import Counsellor, Hotline, SeatState, Shift
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import WEEKDAYS, Step
 from minsheng.hotline.sim.traffic import Arrival, TrafficDriver, arrival_times
 
+_DRIVER_EVENTS = (Ring, CancelRing, Connected, Recorded)  # what TrafficDriver listens to
 CITY_PROVINCES = ("440000", "330000")  # Guangdong, Zhejiang: every prefecture city has a line
 NATIONAL_ID = "national-backup"
 DEMO_START = datetime(2025, 6, 2, tzinfo=BEIJING)  # a Monday after the 2025-05-01 launch
@@ -114,10 +129,51 @@ def directory_rows(rng: random.Random) -> list[dict[str, Any]]:
     return rows
 
 
+QUAL_MIX = (
+    ("counsellor", 0.55),
+    ("psychotherapist", 0.15),
+    ("social_worker", 0.12),
+    ("psychiatrist", 0.06),
+    ("volunteer", 0.12),
+)
+QUAL_TEXT = {
+    "counsellor": "心理咨询师（示例）",
+    "psychotherapist": "心理治疗师（示例）",
+    "social_worker": "社会工作者（示例）",
+    "psychiatrist": "精神科医师（示例）",
+    "volunteer": "经培训的志愿者（示例）",
+}
+
+
+def _staff_size(h: Hotline) -> int:
+    """People to staff every declared seat in shifts of at most 40 hours a week (plus slack)."""
+    open_hours = len(service.open_slots(h.hours)) / 2  # per week
+    return max(4, math.ceil(max(2, h.seats) * open_hours / 30) + 1)
+
+
+def _register(rng: random.Random) -> dict[str, Any]:
+    r, acc = rng.random(), 0.0
+    kind = QUAL_MIX[-1][0]
+    for k, p in QUAL_MIX:
+        acc += p
+        if r < acc:
+            kind = k
+            break
+    issued = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
+    return {
+        "qualification": QUAL_TEXT[kind],
+        "qualification_kind": kind,
+        "certificate_no": f"DEMO-{rng.randrange(10**8):08d}",
+        "certificate_date": issued,
+        "training_hours": float(rng.choice((40, 48, 60, 80, 120))),
+        "supervision_hours_month": float(rng.choice((2, 2, 4, 6))),
+    }
+
+
 def _counsellors(session: Session, rng: random.Random) -> int:
     n = 0
     for h in session.scalars(select(Hotline).order_by(Hotline.id)):
-        for k in range(max(2, h.seats)):
+        for k in range(_staff_size(h)):
             skills = [
                 s
                 for s, p in (("crisis", 0.4), ("youth", 0.3), ("elderly", 0.2))
@@ -125,14 +181,21 @@ def _counsellors(session: Session, rng: random.Random) -> int:
             ]
             if h.regions and h.regions[0].startswith("44") and rng.random() < 0.5:
                 skills.append("cantonese")
+            register = _register(rng)
+            if rng.random() < 0.04:  # not yet eligible: training still under way
+                register["training_hours"] = 16.0
+            dialects = ["粤语"] if "cantonese" in skills else []
             session.add(
                 Counsellor(
                     id=f"{h.id}-{k + 1:02d}",
                     name=f"示例咨询师{k + 1}",
                     hotline_id=h.id,
                     skills=sorted(skills),
-                    qualification="心理咨询相关专业背景，岗前培训合格（示例）",
+                    dialects=dialects,
+                    weekly_hours_max=40.0,
+                    active=True,
                     demo=True,
+                    **register,
                 )
             )
             n += 1
@@ -157,6 +220,33 @@ def _caller(
     return number, None, None
 
 
+def _sign_in_along_roster(
+    session: Session, driver: TrafficDriver, rng: random.Random, start: datetime, days: int
+) -> None:
+    """Counsellors sign in for their shifts (most a few minutes early, 3 % up to 20 minutes late,
+    1.5 % not at all), take their break and sign out at the end."""
+    lo = start.date()
+    for s in session.scalars(
+        select(Shift)
+        .where(Shift.day >= lo, Shift.day < lo + timedelta(days=days))
+        .order_by(Shift.start_at, Shift.id)
+    ):
+        if s.counsellor_id is None or rng.random() < 0.015:
+            continue
+        a, b = s.start_at.timestamp(), s.end_at.timestamp()
+        # Most sign in a few minutes early; a few come late.
+        late = rng.uniform(60, 1200) if rng.random() < 0.03 else -rng.uniform(60, 300)
+        driver.at(a + late, "state", (s.counsellor_id, CounsellorState.AVAILABLE))
+        if s.break_start_at and s.break_end_at:
+            driver.at(
+                s.break_start_at.timestamp(), "state", (s.counsellor_id, CounsellorState.BREAK)
+            )
+            driver.at(
+                s.break_end_at.timestamp(), "state", (s.counsellor_id, CounsellorState.AVAILABLE)
+            )
+        driver.at(b, "state", (s.counsellor_id, CounsellorState.OFFLINE))
+
+
 def simulate(
     session: Session,
     settings: Settings,
@@ -165,8 +255,12 @@ def simulate(
     days: int,
     calls_per_day: int,
     seed: int = 12356,
+    seat_states: list[CounsellorChanged] | None = None,
 ) -> list[CallRecord]:
-    """Run synthetic callers through the router and the engine; returns the finished records."""
+    """Run synthetic callers through the router and the engine; returns the finished records.
+
+    Without ``seat_states`` every counsellor is signed in while the line is open; with it they
+    sign in along the roster and each seat change the engine makes is appended to the list."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
     snapshot = service.directory_snapshot(session)
     index = routing.DirectoryIndex.build(snapshot.hotlines)
@@ -177,8 +271,20 @@ def simulate(
     engine = Engine(snapshot, EngineSettings.from_settings(settings), clock=clock)
     records: list[CallRecord] = []
     driver = TrafficDriver(engine, clock.set, rng, on_record=records.append)
-    by_id = {h.id: h for h in snapshot.hotlines}
-    driver.shifts(((c.id, by_id[c.hotline_id]) for c in snapshot.counsellors), t0, days + 1)
+    if seat_states is None:
+        by_id = {h.id: h for h in snapshot.hotlines}
+        driver.shifts(((c.id, by_id[c.hotline_id]) for c in snapshot.counsellors), t0, days + 1)
+    else:
+        _sign_in_along_roster(session, driver, rng, start, days)
+        forward = driver._on_event  # the driver plays the callers; we also keep seat changes
+
+        def listen(event: Any) -> None:
+            if isinstance(event, CounsellorChanged):
+                seat_states.append(event)
+            else:
+                forward(event)
+
+        engine.set_listener(listen, {*_DRIVER_EVENTS, CounsellorChanged})
     cities = [c.code for c in table.cities() if c.code[:2] not in routing.NON_MAINLAND]
     focus = [c for c in cities if c[:2] + "0000" in CITY_PROVINCES]
     hotlines = list(session.scalars(select(Hotline)))
@@ -216,12 +322,63 @@ def load(
     for h in session.scalars(select(Hotline)):
         h.demo = True
     counsellors = _counsellors(session, rng)
-    records = simulate(session, settings, start=DEMO_START, days=days, calls_per_day=calls_per_day)
+    actor = audit.system_actor("demo")
+    shifts = 0
+    for h in session.scalars(select(Hotline).order_by(Hotline.id)):
+        out = service.generate_roster(
+            session,
+            hotline_id=h.id,
+            start=DEMO_START.date(),
+            days=days,
+            need_from="declared",
+            actor=actor,
+            demo=True,
+        )
+        shifts += out["shifts"]
+    changes: list[CounsellorChanged] = []
+    records = simulate(
+        session,
+        settings,
+        start=DEMO_START,
+        days=days,
+        calls_per_day=calls_per_day,
+        seat_states=changes,
+    )
     service.save_records_bulk(session, records, demo=True)
+    states = save_seat_states(session, changes)
     end = DEMO_START + timedelta(days=days)
     return {
         "hotlines": imported["created"],
         "counsellors": counsellors,
+        "shifts": shifts,
+        "seat_states": states,
         "calls": len(records),
         "period": [DEMO_START.isoformat(), end.isoformat()],
     }
+
+
+def save_seat_states(session: Session, changes: list[CounsellorChanged]) -> int:
+    """The engine's seat changes as the seat-state history (each row ends at the next change)."""
+    hotline_of = dict(session.execute(select(Counsellor.id, Counsellor.hotline_id)).all())
+    rows: list[dict[str, Any]] = []
+    open_row: dict[str, dict[str, Any]] = {}
+    for ev in sorted(changes, key=lambda e: e.at):
+        at = datetime.fromtimestamp(ev.at, BEIJING)
+        prev = open_row.get(ev.counsellor_id)
+        if prev is not None:
+            if prev["state"] == str(ev.state):
+                continue
+            prev["to_at"] = at
+        row = {
+            "counsellor_id": ev.counsellor_id,
+            "hotline_id": hotline_of[ev.counsellor_id],
+            "state": str(ev.state),
+            "from_at": at,
+            "to_at": None,
+            "source": "demo",
+        }
+        rows.append(row)
+        open_row[ev.counsellor_id] = row
+    if rows:
+        session.execute(insert(SeatState), rows)
+    return len(rows)

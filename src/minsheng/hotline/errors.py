@@ -9,17 +9,21 @@ Hierarchy::
     │   ├── CallNotFound
     │   ├── FollowUpNotFound
     │   ├── NodeNotFound             a SIP cluster node (hotline_sip_nodes)
-    │   └── LiveCallNotFound         no node holds a call with this SIP Call-ID
+    │   ├── LiveCallNotFound         no node holds a call with this SIP Call-ID
+    │   └── ShiftNotFound
     ├── Conflict
     │   ├── DuplicateHotline
     │   ├── OverlappingRegions       two hotlines of one level claim the same region
-    │   └── CounsellorOnTwoHotlines
+    │   ├── CounsellorOnTwoHotlines
+    │   ├── CounsellorNotEligible    lacks the qualification or training the line requires
+    │   └── ShiftBreaksRule          a shift against the working-time, rest or availability rules
     ├── NodeUnreachable (502)    the SIP node that holds a call or seat did not answer
     └── InvalidInput
         ├── InvalidNumber            a caller number that is not a phone number at all
         ├── InvalidHours             an impossible opening-hours string
         ├── InvalidHotline           any other bad hotline field
-        └── InvalidImport            a bad import file; ``extra["problems"]`` lists every row
+        ├── InvalidImport            a bad import file; ``extra["problems"]`` lists every row
+        └── InvalidRoster            a roster request that cannot be solved as given
 """
 
 from __future__ import annotations
@@ -80,4 +84,20 @@ class InvalidHotline(InvalidInput):
 
 
 class InvalidImport(InvalidInput):
+    pass
+
+
+class ShiftNotFound(NotFound):
+    pass
+
+
+class CounsellorNotEligible(Conflict):
+    pass
+
+
+class ShiftBreaksRule(Conflict):
+    pass
+
+
+class InvalidRoster(InvalidInput):
     pass

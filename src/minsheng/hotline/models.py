@@ -6,17 +6,22 @@
   caller's number is kept only as a keyed hash and a masked form.
 - ``hotline_assessments`` and ``hotline_followups``: crisis risk assessments with hand-over, and
   follow-up tasks with a due time.
+- ``hotline_shifts``: the roster (排班): one row per shift of a counsellor (or an open shift still
+  to fill) on a hotline, with its break.
+- ``hotline_seat_states``: what the engine recorded of each counsellor's seat (signed in,
+  on break, offline) from when to when: the facts that compliance is judged on.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -63,6 +68,18 @@ class Counsellor(Base):
     state: Mapped[str] = mapped_column(String(16), default="offline")
     state_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The register (issue 19): ``qualification_kind`` is a key of rules.workforce.QUALIFICATIONS;
+    # ``qualification`` above stays the free-text description.
+    qualification_kind: Mapped[str | None] = mapped_column(String(32))
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    certificate_date: Mapped[date | None] = mapped_column(Date)
+    training_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    supervision_hours_month: Mapped[float] = mapped_column(Float, default=0.0)
+    dialects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekly_hours_max: Mapped[float] = mapped_column(Float, default=40.0)
+    # {"mon": ["08:00-20:00"], ...} in Beijing time; NULL: available at any time
+    availability: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     hotline: Mapped[Hotline] = relationship(back_populates="counsellors")
 
@@ -226,3 +243,43 @@ class SipLiveCall(Base):
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Shift(Base):
+    """One shift of the roster: ``counsellor_id`` NULL is an open shift nobody could take."""
+
+    __tablename__ = "hotline_shifts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hotline_id: Mapped[str] = mapped_column(
+        ForeignKey("hotline_hotlines.id", ondelete="CASCADE"), index=True
+    )
+    counsellor_id: Mapped[str | None] = mapped_column(
+        ForeignKey("hotline_counsellors.id", ondelete="SET NULL"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)  # Beijing date of the start
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    break_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    break_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # manual | generated
+    rule_version: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SeatState(Base):
+    """A counsellor's seat state from ``from_at`` until ``to_at`` (NULL: still in it)."""
+
+    __tablename__ = "hotline_seat_states"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    counsellor_id: Mapped[str] = mapped_column(
+        ForeignKey("hotline_counsellors.id", ondelete="CASCADE"), index=True
+    )
+    hotline_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    from_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    to_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    source: Mapped[str] = mapped_column(String(16))  # engine | manual | demo

@@ -2,30 +2,38 @@
 
 Public: the directory (list, one hotline, which lines serve a region) and the compliance report.
 Role ``hotline`` (or admin): route preview, import/export, counsellors, call records, KPIs,
-assessments and follow-ups, purge, and seat planning under ``/planning`` (``/erlang`` sizes one
+assessments and follow-ups, purge, the workforce (counsellor register, shifts, generated rosters,
+staffing compliance from the seat states, the monthly report as JSON, Excel or PDF), and seat
+planning under ``/planning`` (``/erlang`` sizes one
 interval, Erlang C or Erlang A with ``patience_s``; ``/plan`` is the "add N seats" plan of one
 hotline or the whole directory from its call records; neither changes any data).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
+from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import BoundedDate, BoundedDateTime, CleanText, DbId
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service
 from minsheng.hotline.rules import erlang
+from minsheng.hotline.rules import roster as roster_rules
+from minsheng.hotline.rules import workforce as workforce_rules
 from minsheng.hotline.rules.planning import PlanTarget
 from minsheng.hotline.schemas import (
     AssessmentCreate,
     CounsellorCreate,
     CounsellorStateUpdate,
+    CounsellorUpdate,
     FollowUpDone,
+    RosterGenerate,
+    ShiftCreate,
 )
 from minsheng.hotline.service import cluster as cluster_service
 
@@ -291,3 +299,120 @@ def mark_live_crisis(
     return cluster_service.forward_crisis(
         session, sip_call_id, secret=settings.secret_key, actor=user.actor
     )
+
+
+# workforce -------------------------------------------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> date:
+    return timeutil.today()
+
+
+@router.get("/workforce/requirement", tags=["hotline workforce"])
+def requirement(_user: Staff) -> dict[str, Any]:
+    """What a counsellor needs before being rostered, and the roster rules with their sources."""
+    return {
+        "requirement": workforce_rules.DEFAULT_REQUIREMENT.to_dict(),
+        "roster_policy": roster_rules.RosterPolicy().to_dict(),
+        "rules": {**workforce_rules.RULES, **roster_rules.RULES},
+    }
+
+
+@router.get("/counsellors/{counsellor_id}/register", tags=["hotline workforce"])
+def counsellor_register(
+    counsellor_id: str, session: DbSession, _user: Staff, on: date | None = None
+) -> dict[str, Any]:
+    c = service.get_counsellor(session, counsellor_id)
+    return service.register_dict(c, on=on or _today())
+
+
+@router.patch("/counsellors/{counsellor_id}", tags=["hotline workforce"])
+def update_counsellor(
+    counsellor_id: str, data: CounsellorUpdate, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    c = service.update_counsellor(session, counsellor_id, data, actor=user.actor)
+    return service.register_dict(c, on=_today())
+
+
+@router.get("/shifts", tags=["hotline workforce"])
+def list_shifts(
+    session: DbSession,
+    _user: Staff,
+    start: Annotated[date, Query(alias="from")],
+    days: Annotated[int, Query(ge=1, le=62)] = 7,
+    hotline_id: str | None = None,
+) -> list[dict[str, Any]]:
+    shifts = service.list_shifts(
+        session, start=start, end=start + timedelta(days=days), hotline_id=hotline_id
+    )
+    return [service.shift_dict(s) for s in shifts]
+
+
+@router.post("/shifts", status_code=201, tags=["hotline workforce"])
+def create_shift(data: ShiftCreate, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.shift_dict(service.create_shift(session, data, actor=user.actor))
+
+
+@router.delete("/shifts/{shift_id}", status_code=204, tags=["hotline workforce"])
+def delete_shift(shift_id: int, session: DbSession, user: Staff) -> Response:
+    service.delete_shift(session, shift_id, actor=user.actor)
+    return Response(status_code=204)
+
+
+@router.post("/rosters/generate", tags=["hotline workforce"])
+def generate_roster(data: RosterGenerate, session: DbSession, user: Staff) -> dict[str, Any]:
+    """Shifts from the seat plan at the fewest staffed hours (OR-Tools CP-SAT), assigned to
+    eligible, available counsellors; the solver's proven bound is in ``solver``."""
+    return service.generate_roster(
+        session,
+        hotline_id=data.hotline_id,
+        start=data.start,
+        days=data.days,
+        need_from=data.need_from,
+        policy=roster_rules.RosterPolicy(lengths_h=tuple(data.lengths_h)),
+        replace=data.replace,
+        actor=user.actor,
+    )
+
+
+@router.get("/staffing", tags=["hotline workforce"])
+def staffing(
+    session: DbSession,
+    _user: Staff,
+    start: Annotated[date, Query(alias="from")],
+    days: Annotated[int, Query(ge=1, le=62)] = 7,
+    hotline_id: str | None = None,
+) -> dict[str, Any]:
+    """Per line and day: seats per half hour rostered and actually signed in, hours with at
+    least 2 seats, gaps; compliant only on the facts (the seat states)."""
+    return service.staffing(
+        session, start=start, days=days, hotline_id=hotline_id, now=timeutil.now()
+    )
+
+
+@router.get("/reports/monthly", tags=["hotline workforce"], response_model=None)
+def monthly_report(
+    session: DbSession,
+    settings: AppSettings,
+    _user: Staff,
+    month: Annotated[str, Query(description="2025-06")],
+    format: Literal["json", "xlsx", "pdf"] = "json",
+) -> dict[str, Any] | Response:
+    """The monthly report to the health commission: per line and per province."""
+    report = service.monthly_report(
+        session, settings, month=service.parse_month(month), as_of=timeutil.now()
+    )
+    if format == "xlsx":
+        return Response(
+            service.monthly_xlsx(report),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="12356-{month}.xlsx"'},
+        )
+    if format == "pdf":
+        return Response(
+            service.monthly_pdf(report),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="12356-{month}.pdf"'},
+        )
+    return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,14 +33,86 @@ class HotlineIn(BaseModel):
     )
 
 
-class CounsellorCreate(BaseModel):
+QualificationKind = Literal[
+    "psychotherapist", "counsellor", "psychiatrist", "social_worker", "volunteer"
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class CounsellorRegister(BaseModel):
+    """The register fields of a counsellor (issue 19): all optional on update."""
+
     model_config = ConfigDict(extra="forbid")
 
+    qualification_kind: QualificationKind | None = Field(
+        default=None,
+        description="心理治疗师 | 心理咨询师 | 精神科医师 | 社会工作者 | 经培训的志愿者",
+    )
+    certificate_no: str | None = Field(default=None, max_length=64)
+    certificate_date: date | None = None
+    training_hours: float = Field(default=0.0, ge=0, le=10_000, description="岗前培训小时数")
+    supervision_hours_month: float = Field(default=0.0, ge=0, le=744, description="每月督导小时数")
+    dialects: list[str] = Field(default_factory=list)
+    active: bool = True
+    weekly_hours_max: float = Field(default=40.0, gt=0, le=84)
+    availability: dict[Weekday, list[str]] | None = Field(
+        default=None,
+        description='Beijing time, e.g. {"mon": ["08:00-20:00"]}; omitted: available any time',
+    )
+
+
+class CounsellorCreate(CounsellorRegister):
     id: str = Field(pattern=SLUG)
     name: CleanText = Field(min_length=1, max_length=100)
     hotline_id: CleanText = Field(max_length=64)
     skills: list[CleanText] = Field(default_factory=list)
     qualification: CleanText = Field(default="", max_length=200)
+
+
+class CounsellorUpdate(BaseModel):
+    """Register fields to change; the ones left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    skills: list[str] | None = None
+    qualification: str | None = Field(default=None, max_length=200)
+    qualification_kind: QualificationKind | None = None
+    certificate_no: str | None = Field(default=None, max_length=64)
+    certificate_date: date | None = None
+    training_hours: float | None = Field(default=None, ge=0, le=10_000)
+    supervision_hours_month: float | None = Field(default=None, ge=0, le=744)
+    dialects: list[str] | None = None
+    active: bool | None = None
+    weekly_hours_max: float | None = Field(default=None, gt=0, le=84)
+    availability: dict[Weekday, list[str]] | None = None
+
+
+class ShiftCreate(BaseModel):
+    """A shift by hand; times without a zone are Beijing time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hotline_id: str
+    counsellor_id: str
+    start: datetime
+    end: datetime
+    break_start: datetime | None = None
+    break_minutes: int = Field(default=0, ge=0, le=120)
+
+
+class RosterGenerate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hotline_id: str
+    start: date = Field(description="First Beijing day of the roster")
+    days: int = Field(default=7, ge=1, le=62)
+    need_from: Literal["plan", "declared"] = Field(
+        default="plan",
+        description="plan: the seat plan forecast from the records; declared: the line's seats",
+    )
+    lengths_h: list[float] = Field(default_factory=lambda: [4.0, 6.0, 8.5], min_length=1)
+    replace: bool = Field(default=True, description="Replace generated shifts in the period")
 
 
 class CounsellorStateUpdate(BaseModel):

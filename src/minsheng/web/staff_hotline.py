@@ -48,6 +48,7 @@ LIVE_REFRESH_S = 5
 
 
 def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[str, Any]:
+    now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     # calls waiting (or ringing, talking) on every node of the SIP cluster, crisis calls first
     waiting = [
@@ -84,7 +85,10 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
         "state_label": STATE_LABEL,
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
-        "updated": timeutil.now().strftime("%H:%M:%S"),
+        "updated": now.strftime("%H:%M:%S"),
+        "absent": hotline_service.rostered_not_signed_in(
+            session, at=now, hotline_id=hotline or None
+        ),
     }
 
 

@@ -5,7 +5,10 @@
 - ``reports``: KPIs and the compliance report;
 - ``crisis``: risk assessments, hand-overs and follow-up tasks;
 - ``planning``: seat plans from the call records;
-- ``simulation``: the shipped scenarios and one set-up of a simulator run.
+- ``simulation``: the shipped scenarios and one set-up of a simulator run;
+- ``seats``: the seat-state history (``record_seat_state``, called by the SIP front and the engine);
+- ``workforce``: the counsellor register, rosters (by hand and generated) and compliance from facts;
+- ``monthly`` and ``monthly_files``: the monthly report to the health commission, Excel and PDF.
 
 Everything is re-exported here, so callers write ``service.import_hotlines(...)``.
 """
@@ -49,14 +52,30 @@ from minsheng.hotline.service.directory import (
     set_counsellor_state,
     to_info,
 )
+from minsheng.hotline.service.monthly import monthly_report, parse_month
+from minsheng.hotline.service.monthly_files import monthly_pdf, monthly_xlsx
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots, plan
 from minsheng.hotline.service.reports import GROUPINGS, compliance, kpis
 from minsheng.hotline.service.ruledata import rule_data_status
+from minsheng.hotline.service.seats import record_seat_state
 from minsheng.hotline.service.simulation import (
     SimulationRun,
     scenario_path,
     shipped_scenarios,
     simulate,
+)
+from minsheng.hotline.service.workforce import (
+    create_shift,
+    delete_shift,
+    generate_roster,
+    get_counsellor,
+    get_shift,
+    list_shifts,
+    register_dict,
+    rostered_not_signed_in,
+    shift_dict,
+    staffing,
+    update_counsellor,
 )
 
 __all__ = [
@@ -71,13 +90,18 @@ __all__ = [
     "counsellor_dict",
     "count_calls",
     "create_counsellor",
+    "create_shift",
     "default_as_of",
+    "delete_shift",
     "directory_snapshot",
     "export_hotlines",
     "find_place",
     "followup_dict",
+    "generate_roster",
     "get_call",
+    "get_counsellor",
     "get_hotline",
+    "get_shift",
     "hotline_dict",
     "hotline_ids",
     "import_hotlines",
@@ -87,12 +111,20 @@ __all__ = [
     "list_counsellors",
     "list_followups",
     "list_hotlines",
+    "list_shifts",
+    "monthly_pdf",
+    "monthly_report",
+    "monthly_xlsx",
     "open_slots",
+    "parse_month",
     "plan",
     "plan_dict",
     "public_hotline_view",
     "purge",
     "record_assessment",
+    "record_seat_state",
+    "register_dict",
+    "rostered_not_signed_in",
     "route_preview",
     "route_settings",
     "rule_data_status",
@@ -100,7 +132,10 @@ __all__ = [
     "save_records_bulk",
     "scenario_path",
     "set_counsellor_state",
+    "shift_dict",
     "shipped_scenarios",
     "simulate",
+    "staffing",
     "to_info",
+    "update_counsellor",
 ]

@@ -30,6 +30,7 @@ from minsheng.hotline.models import Counsellor, Hotline
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 from minsheng.hotline.schemas import CounsellorCreate, HotlineIn
+from minsheng.hotline.service.seats import record_seat_state
 
 TABLE = "hotline_hotlines"
 
@@ -296,6 +297,15 @@ def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -
         skills=skills,
         qualification=data.qualification,
         state="offline",
+        qualification_kind=data.qualification_kind,
+        certificate_no=data.certificate_no,
+        certificate_date=data.certificate_date,
+        training_hours=data.training_hours,
+        supervision_hours_month=data.supervision_hours_month,
+        dialects=sorted({d.strip() for d in data.dialects if d.strip()}),
+        active=data.active,
+        weekly_hours_max=data.weekly_hours_max,
+        availability=data.availability,
     )
     audit.add_and_record(
         session, c, actor=actor, action="counsellor.create", detail={"hotline_id": c.hotline_id}
@@ -320,6 +330,7 @@ def set_counsellor_state(
         raise InvalidHotline(f"state {state!r} cannot be set by hand", field="state")
     c.state = state
     c.state_at = utcnow()
+    record_seat_state(session, c.id, state, at=c.state_at, source="manual")
     session.flush()
     audit.record(
         session,

@@ -21,7 +21,14 @@ from minsheng.hotline.rules import routing
 from minsheng.hotline.service.directory import list_hotlines, to_info
 
 # KPIs ------------------------------------------------------------------------------------------
-GROUPINGS = ("hotline", "province", "day", "hour")
+GROUPINGS = ("hotline", "province", "line_province", "day", "hour")
+
+
+def line_province(level: str, regions: list[str]) -> str:
+    """The province a line belongs to (``national`` for the national backup)."""
+    if level == "national" or not regions:
+        return "national"
+    return regions[0][:2] + "0000"
 
 
 def kpis(
@@ -33,7 +40,12 @@ def kpis(
     by: str = "hotline",
     threshold_s: float | None = None,
 ) -> dict[str, Any]:
-    """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``rules/kpi.py``)."""
+    """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``rules/kpi.py``).
+
+    ``hotline`` counts a call at every line it reached; ``province`` groups calls by the caller's
+    province; ``line_province`` groups each call once, by the province of the line it was first
+    offered to (the province's own calls, as in the monthly report).
+    """
     if end <= start:
         raise InvalidHotline("the period ends before it starts", field="to")
     if by not in GROUPINGS:
@@ -74,6 +86,20 @@ def kpis(
         # Calls with no step at all (empty route) still count, under "(none)".
         stepped = {a.call_id for a in attempts}
         facts.extend(_fact("(none)", c, c.outcome) for c in calls if c.id not in stepped)
+    elif by == "line_province":
+        first = dict(
+            session.execute(
+                select(CallAttempt.call_id, CallAttempt.hotline_id)
+                .join(Call, Call.id == CallAttempt.call_id)
+                .where(Call.arrived_at >= start, Call.arrived_at < end, CallAttempt.seq == 0)
+            ).all()
+        )
+        province_of = {
+            h.id: line_province(h.level, list(h.regions)) for h in list_hotlines(session)
+        }
+        for c in calls:
+            hid = first.get(c.id)
+            facts.append(_fact(province_of.get(hid, "none") if hid else "none", c, c.outcome))
     else:
         for c in calls:
             local = c.arrived_at.astimezone(BEIJING)
@@ -88,11 +114,14 @@ def kpis(
         result["total"] = kpi_math.aggregate([_fact("t", c, c.outcome) for c in calls], threshold)[
             "total"
         ]
-    if by == "province":
+    if by in ("province", "line_province"):
         table = regions.table()
         for g in result["groups"]:
             region = table.get(g["key"])
-            g["name"] = region.name if region else "未知 unknown"
+            if g["key"] == "national":
+                g["name"] = "国家备用热线"
+            else:
+                g["name"] = region.name if region else "未知 unknown"
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),

@@ -1,7 +1,7 @@
 """hotline SIP cluster: nodes, partitions, live calls
 
 Revision ID: hotline_0005
-Revises: hotline_0002
+Revises: hotline_0004
 Create Date: 2026-12-01 23:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import minsheng.core.db
 
 revision: str = "hotline_0005"
-down_revision: str | Sequence[str] | None = "hotline_0002"
+down_revision: str | Sequence[str] | None = "hotline_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,6 +17,7 @@ from minsheng.core.cli_support import cli_session, echo_json, parse_model, read_
 from minsheng.core.config import get_settings
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline import service
+from minsheng.hotline.cli.workforce import register_commands, report_app, roster_app
 from minsheng.hotline.errors import InvalidHotline, InvalidImport
 from minsheng.hotline.rules import erlang
 from minsheng.hotline.rules.planning import PlanningError, PlanTarget
@@ -33,6 +34,9 @@ counsellor_app = typer.Typer(help="Counsellors of the hotlines.", no_args_is_hel
 followup_app = typer.Typer(help="Crisis follow-up tasks.", no_args_is_help=True)
 app.add_typer(counsellor_app, name="counsellor")
 app.add_typer(followup_app, name="followup")
+app.add_typer(roster_app, name="roster")
+app.add_typer(report_app, name="report")
+register_commands(counsellor_app)
 
 
 def _when(value: str | None, name: str) -> datetime | None:
