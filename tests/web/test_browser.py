@@ -7,14 +7,14 @@ test-output/screenshots/.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.core import creditcode
+from minsheng.core import creditcode, timeutil
 from tests.web.test_staff_enforcement import certify
 
 Shot = Callable[[Page, str], Path]
@@ -95,7 +95,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.goto("/staff/enforcement")
     page.get_by_label("当事人编号").fill(party_id)
     page.get_by_label("违法事项").select_option("ZD-01")
-    day = (date.today() - timedelta(days=2)).isoformat()
+    day = (timeutil.today() - timedelta(days=2)).isoformat()
     page.get_by_label("违法行为发生日期").fill(day)
     page.get_by_label("发现日期").fill(day)
     page.get_by_label("现场情况").fill("店外摆放桌椅占用人行道，经劝导当场收回")

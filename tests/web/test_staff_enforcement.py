@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.core import creditcode
+from minsheng.core import creditcode, timeutil
 from minsheng.enforcement import schemas, service
 from tests.web.conftest import StaffLogin
 
@@ -98,7 +98,7 @@ def test_a_first_violation_walks_to_an_exemption_and_closes(
 ) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf)
-    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=3))
+    case_id = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=3))
     html = walk(client, csrf, case_id, sign=True)
     outcome = re.search(r'id="decision-outcome">([^<]+)', html)
     assert outcome and outcome.group(1) == "首违免罚：不予行政处罚"
@@ -124,9 +124,9 @@ def test_a_repeat_is_penalised_and_a_fine_outside_the_range_is_named(
 ) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf, 2)
-    first = open_case(client, csrf, party_id, date.today() - timedelta(days=30))
+    first = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=30))
     walk(client, csrf, first, sign=True)
-    second = open_case(client, csrf, party_id, date.today() - timedelta(days=2))
+    second = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=2))
     html = walk(client, csrf, second, sign=False, fine="999999", status=422)
     assert re.search(r'id="e-fine_yuan" class="error" >[^<]*fine 999999 yuan is outside', html)
     assert 'id="decision-outcome"' not in html
@@ -170,7 +170,7 @@ def test_a_repeat_is_penalised_and_a_fine_outside_the_range_is_named(
         "六十日内",
         "六个月内",
         "（印章）",
-        date.today().strftime("%Y年").lstrip("0"),
+        timeutil.today().strftime("%Y年").lstrip("0"),
     ):
         assert needed in decision_page, needed
     assert re.search(r"〔\d{4}〕\d+号", decision_page)
@@ -197,7 +197,7 @@ def test_refusals_name_their_field(officer: tuple[TestClient, str]) -> None:
     assert page.status_code == 422
     assert re.search(r'id="e-credit_code" class="error" >[^<]+', page.text)
     party_id = new_party(client, csrf, 3)
-    future = (date.today() + timedelta(days=5)).isoformat()
+    future = (timeutil.today() + timedelta(days=5)).isoformat()
     page = client.post(
         "/staff/enforcement/cases",
         data={
@@ -216,7 +216,7 @@ def test_refusals_name_their_field(officer: tuple[TestClient, str]) -> None:
 def test_steps_out_of_order_are_refused(officer: tuple[TestClient, str]) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf, 4)
-    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=1))
+    case_id = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=1))
     page = client.post(f"/staff/enforcement/cases/{case_id}/close", data={"csrf_token": csrf})
     assert page.status_code == 409
     assert "needs it to be" in page.text
@@ -230,7 +230,7 @@ def test_other_roles_are_refused(client: TestClient, login_token: Callable[[str]
 def test_evidence_is_kept_by_content_hash(officer: tuple[TestClient, str]) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf, 5)
-    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=1))
+    case_id = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=1))
     page = client.post(
         f"/staff/enforcement/cases/{case_id}/evidence",
         data={"csrf_token": csrf, "note": "现场照片"},
@@ -249,7 +249,7 @@ def test_cases_undecided_after_ninety_days_are_flagged(
 ) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf, 6)
-    filed = date.today() - timedelta(days=95)
+    filed = timeutil.today() - timedelta(days=95)
     with session_factory() as s:
         data = schemas.CaseOpen(
             party_id=party_id,
@@ -276,7 +276,7 @@ def test_mandatory_articles_on_the_facts_form_and_the_rule_set_shown(
 ) -> None:
     client, csrf = officer
     party_id = new_party(client, csrf)
-    case_id = open_case(client, csrf, party_id, date.today() - timedelta(days=3))
+    case_id = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=3))
     base = f"/staff/enforcement/cases/{case_id}"
     page = client.get(base).text
     assert 'name="no_fault_proven"' in page and 'name="mental_state"' in page
