@@ -12,12 +12,12 @@ pages and the CLI import them from.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import InvalidRuleBase, UnknownItem
@@ -359,30 +359,53 @@ def _multiple(value: Any, where: str) -> MultipleRange:
     return (low, high)
 
 
-def _parse_multiple(item_id: str, raw: Mapping[str, Any]) -> FineMultiple:
-    statutory = {k: _multiple(v, f"{item_id}.multiple.{k}") for k, v in raw["statutory"].items()}
-    if not statutory or not set(statutory) <= {k.value for k in PartyKind}:
-        raise InvalidRuleBase(f"item {item_id}: multiples must be for person/organisation")
-    tiers: dict[Tier, dict[str, MultipleRange]] = {}
+Band = TypeVar("Band", Range, MultipleRange)
+
+
+def _tier_bands(
+    item_id: str,
+    statutory: Mapping[str, Band],
+    raw_tiers: Mapping[str, Any],
+    parse: Callable[[Any, str], Band],
+    outside: Callable[[Tier, str, Band, Any, Any], str],
+) -> dict[Tier, dict[str, Band]]:
+    """Each penalty tier's band per party kind (fixed yuan or multiples of a fee), checked:
+    过罚相当 — every band lies inside the statutory one — and heavier tiers never allow a lower
+    fine than lighter ones (so 再犯 ≥ 首违 holds)."""
+    tiers: dict[Tier, dict[str, Band]] = {}
     for tier in PENALTY_TIERS:
-        bands = raw["tiers"].get(tier.value)
+        bands = raw_tiers.get(tier.value)
         if bands is None:
             raise InvalidRuleBase(f"item {item_id}: tier {tier.value} missing")
         tiers[tier] = {}
         for kind, (low, high) in statutory.items():
             if kind not in bands:
                 raise InvalidRuleBase(f"item {item_id}: tier {tier.value} has no {kind} band")
-            band = _multiple(bands[kind], f"{item_id}.{tier.value}.{kind}")
+            band = parse(bands[kind], f"{item_id}.{tier.value}.{kind}")
             if band[0] < low or band[1] > high:
-                raise InvalidRuleBase(
-                    f"item {item_id}: {tier.value} multiples {band} for {kind} are outside "
-                    f"the statutory multiples {(low, high)}"
-                )
+                raise InvalidRuleBase(outside(tier, kind, band, low, high))
             tiers[tier][kind] = band
     for kind in statutory:
-        bands = [tiers[t][kind] for t in PENALTY_TIERS]
-        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(bands)):
+        rising = [tiers[t][kind] for t in PENALTY_TIERS]
+        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(rising)):
             raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
+    return tiers
+
+
+def _parse_multiple(item_id: str, raw: Mapping[str, Any]) -> FineMultiple:
+    statutory = {k: _multiple(v, f"{item_id}.multiple.{k}") for k, v in raw["statutory"].items()}
+    if not statutory or not set(statutory) <= {k.value for k in PartyKind}:
+        raise InvalidRuleBase(f"item {item_id}: multiples must be for person/organisation")
+    tiers = _tier_bands(
+        item_id,
+        statutory,
+        raw["tiers"],
+        _multiple,
+        lambda tier, kind, band, low, high: (
+            f"item {item_id}: {tier.value} multiples {band} for {kind} are outside "
+            f"the statutory multiples {(low, high)}"
+        ),
+    )
     return FineMultiple(of=str(raw["of"]), statutory=statutory, tiers=tiers)
 
 
@@ -411,28 +434,16 @@ def _parse_item(raw: Mapping[str, Any], domains: Mapping[str, str]) -> Item:
     }
     if not statutory or not set(statutory) <= {k.value for k in PartyKind}:
         raise InvalidRuleBase(f"item {item_id}: statutory ranges must be for person/organisation")
-    tiers: dict[Tier, dict[str, Range]] = {}
-    for tier in PENALTY_TIERS:
-        bands = raw["tiers"].get(tier.value)
-        if bands is None:
-            raise InvalidRuleBase(f"item {item_id}: tier {tier.value} missing")
-        tiers[tier] = {}
-        for kind, (low, high) in statutory.items():
-            if kind not in bands:
-                raise InvalidRuleBase(f"item {item_id}: tier {tier.value} has no {kind} band")
-            band = _range(bands[kind], f"{item_id}.{tier.value}.{kind}")
-            # 过罚相当: every band must lie inside the statutory range.
-            if band[0] < low or band[1] > high:
-                raise InvalidRuleBase(
-                    f"item {item_id}: {tier.value} band {list(band)} for {kind} is outside "
-                    f"the statutory range {[low, high]}"
-                )
-            tiers[tier][kind] = band
-    for kind in statutory:
-        bands = [tiers[t][kind] for t in PENALTY_TIERS]
-        # Heavier tiers never allow a lower fine than lighter ones (so 再犯 ≥ 首违 holds).
-        if any(a[0] > b[0] or a[1] > b[1] for a, b in itertools.pairwise(bands)):
-            raise InvalidRuleBase(f"item {item_id}: {kind} bands must rise from lighter to heavier")
+    tiers = _tier_bands(
+        item_id,
+        statutory,
+        raw["tiers"],
+        _range,
+        lambda tier, kind, band, low, high: (
+            f"item {item_id}: {tier.value} band {list(band)} for {kind} is outside "
+            f"the statutory range {[low, high]}"
+        ),
+    )
     return Item(
         id=item_id,
         domain=str(raw["domain"]),
