@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from minsheng.hotline.models import Call
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.sip.records import read_jsonl
 from tests.conftest import TEST_SECRET, free_port
+from tests.processes import stop_group
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 SIPP = shutil.which("sipp")
@@ -114,13 +114,7 @@ class SipServer:
         """SIGTERM, wait, and return what the server printed on stderr."""
         if self.stderr is not None:
             return self.stderr
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            _out, err = self.process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _out, err = self.process.communicate()
+        err = stop_group(self.process)
         self.stderr = err
         return err
 
@@ -181,7 +175,12 @@ class ServerFactory:
             "--control", f"127.0.0.1:{control_port}" if control_port else "off",
         ]  # fmt: skip
         process = subprocess.Popen(
-            args, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            args,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, killed as one (stop)
         )
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ from tests.hotline.sip.conftest import (
     free_port,
     hotline,
 )
+from tests.processes import kill_group, stop_group
 
 KAMAILIO = shutil.which("kamailio") or (
     "/usr/sbin/kamailio" if Path("/usr/sbin/kamailio").exists() else None
@@ -116,8 +116,7 @@ class Cluster:
     def stop_node(self, node_id: str) -> None:
         process = self.nodes[node_id].process
         assert process is not None
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        stop_group(process, timeout=30)
 
     def restart_with_breaks(
         self, users: list[str], nodes: tuple[str, ...], env: dict[str, str] | None = None
@@ -144,20 +143,25 @@ class Cluster:
             "--kamailio-db", self.kamailio_db,
         ]  # fmt: skip
         process = subprocess.Popen(
-            args, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            args,
+            env=self.env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # stopped as a group (tests/processes.py)
         )
         assert process.stdout is not None
         line = process.stdout.readline()
         if "listening" not in line:
-            process.kill()
+            kill_group(process)
             raise AssertionError(f"node {node_id} did not start: {line}{process.communicate()[1]}")
         node.process = process
 
     def kill_node(self, node_id: str) -> None:
         process = self.nodes[node_id].process
         assert process is not None
-        process.send_signal(signal.SIGKILL)
-        process.communicate()  # reaps it and closes its pipes
+        kill_group(process)
+        process.communicate(timeout=10)  # reaps it and closes its pipes
 
     def start_kamailio(self) -> None:
         run = self.tmp / "kamailio-run"
@@ -169,6 +173,7 @@ class Cluster:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
                 text=True,
+                start_new_session=True,  # its worker processes are stopped with it
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not _udp_port_bound(self.kamailio_port):
@@ -270,20 +275,10 @@ class Cluster:
                 p.kill()
                 p.wait()
         for node in self.nodes.values():
-            if node.process is not None and node.process.poll() is None:
-                node.process.send_signal(signal.SIGTERM)
-                try:
-                    node.process.communicate(timeout=20)
-                except subprocess.TimeoutExpired:
-                    node.process.kill()
-                    node.process.communicate()
-        if self.kamailio is not None and self.kamailio.poll() is None:
-            self.kamailio.send_signal(signal.SIGTERM)
-            try:
-                self.kamailio.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kamailio.kill()
-                self.kamailio.wait()
+            if node.process is not None and node.process.returncode is None:
+                stop_group(node.process)
+        if self.kamailio is not None:
+            stop_group(self.kamailio, timeout=10)
 
     # database ----------------------------------------------------------------------------------
     def records(self, prefix: str) -> dict[str, Call]:
