@@ -52,6 +52,7 @@ STATUS_LABEL = {
     "rectification_ordered": "已责令整改",
     "checked": "已复查",
     "closed": "已结案",
+    "cancelled": "已撤销（不计为决定或违法）",
 }
 STEP_LABEL = {
     "open": "发现、立案",
@@ -72,6 +73,7 @@ STEP_LABEL = {
     "rectify": "责令限期整改",
     "check": "整改复查",
     "close": "结案",
+    "cancel": "撤销案件",
 }
 FACTOR_LABEL = {
     "party_kind": "当事人类型",

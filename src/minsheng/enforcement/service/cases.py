@@ -146,6 +146,7 @@ def case_brief(c: Case) -> dict[str, Any]:
 def decision_dict(d: Decision) -> dict[str, Any]:
     return {
         "outcome": d.outcome,
+        "stage": d.stage,  # proposed (拟处罚) | decided | withdrawn
         "tier": d.tier,
         "fine_range_yuan": [d.fine_min, d.fine_max] if d.fine_min is not None else None,
         "fine_yuan": d.fine_yuan,
