@@ -5,11 +5,14 @@ Also the data migration enforcement_0004 that turns existing proposals into ``pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -21,7 +24,7 @@ from minsheng.enforcement.errors import CaseStepOutOfOrder
 from minsheng.enforcement.models import Case, CreditRecord, Decision, Party
 from minsheng.enforcement.rules import history
 from minsheng.enforcement.rules.decision import RULES as DECISION_RULES
-from tests.conftest import PG_URL, TEST_SECRET, create_scratch_pg, drop_scratch_pg, is_postgres
+from tests.conftest import PG_URL, TEST_SECRET, Cli, create_scratch_pg, drop_scratch_pg, is_postgres
 from tests.enforcement import factories as f
 
 TODAY = date(2026, 11, 27)
@@ -346,3 +349,145 @@ def test_migration_turns_existing_proposals_into_proposals(fresh_settings: Setti
     assert stages == {1: "proposed", 2: "decided", 3: "decided"}
     migrate.downgrade(fresh_settings, "enforcement_0003")
     eng.dispose()
+
+
+# Through the CLI and the API ------------------------------------------------------------------
+
+
+def test_cli_stats_and_cancel(cli: Cli) -> None:
+    def ok(*args: str) -> dict[str, Any]:
+        r = cli("enforcement", *args)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+    party = ok(
+        "parties",
+        "add",
+        "--kind",
+        "organisation",
+        "--category",
+        "shop",
+        "--name",
+        "琼山区测试杂货店",
+        "--credit-code",
+        f.credit_code(),
+        "--registered-on",
+        "2020-01-01",
+    )["id"]
+    for n, code in enumerate(("S1", "S2")):
+        ok("inspectors", "add", code, code)
+        cert = {"inspector": code, "cert_no": f"4601003{n}", "valid_until": "2099-12-31"}
+        ok("officers", "cert", "--body", json.dumps(cert))
+    common = ["--officer", "王", "--officers", "S1", "--officers", "S2"]
+    day = ["--occurred-on", "2026-06-01", "--discovered-on", "2026-06-01"]
+    case = ok(
+        "cases",
+        "open",
+        "--party",
+        str(party),
+        "--item",
+        "ZD-01",
+        "--discovery",
+        "patrol",
+        *day,
+        "--filed-on",
+        "2026-06-01",
+        *common,
+    )["id"]
+    ok("cases", "facts", str(case), "--harm", "general", "--not-corrected", *common)
+    ok(
+        "cases",
+        "decide",
+        str(case),
+        "--fine",
+        "400",
+        "--decided-on",
+        "2026-06-01",
+        "--officer",
+        "王",
+    )
+    text = cli("enforcement", "stats").stdout
+    assert "0 penalties" in text and "1 proposals" in text
+    stats = ok("stats", "--json")
+    assert stats["decisions"]["penalties"] == 0
+    assert stats["decisions"]["pending"]["proposals"] == 1
+    bad = cli(
+        "enforcement",
+        "cases",
+        "cancel",
+        str(case),
+        "--officer",
+        "王",
+        "--reason",
+        "revoked",
+        "--note",
+        "x",
+    )
+    assert bad.exit_code != 0 and "CaseStepOutOfOrder" in bad.output
+    done = ok(
+        "cases",
+        "cancel",
+        str(case),
+        "--officer",
+        "王",
+        "--reason",
+        "withdrawn",
+        "--note",
+        "当事人认定错误",
+        "--on",
+        "2026-06-03",
+    )
+    assert done == {"case_id": case, "status": "cancelled", "cancel_reason": "withdrawn"}
+    stats = ok("stats", "--json")
+    assert stats["decisions"]["pending"] == {"proposals": 0, "awaiting_service": 0, "cancelled": 1}
+
+
+def test_api_cancel(client: TestClient, staff_token: Callable[[str], dict[str, str]]) -> None:
+    h = staff_token("enforcement")
+    api = "/api/enforcement"
+    party = client.post(
+        f"{api}/parties",
+        json={
+            "kind": "organisation",
+            "category": "shop",
+            "name": "测试粮店",
+            "credit_code": f.credit_code(),
+        },
+        headers=h,
+    ).json()["id"]
+    officers = []
+    for n in range(2):
+        code = f"A{f.credit_code()[-6:-1]}{n}"
+        client.post(f"{api}/inspectors", json={"code": code, "name": "执法员"}, headers=h)
+        client.post(
+            f"{api}/officer-certs",
+            json={"inspector": code, "cert_no": f"K{code}", "valid_until": "2099-12-31"},
+            headers=h,
+        )
+        officers.append(code)
+    case = client.post(
+        f"{api}/cases",
+        json={
+            "party_id": party,
+            "item": "ZD-01",
+            "discovery": "patrol",
+            "occurred_on": "2026-06-01",
+            "discovered_on": "2026-06-01",
+            "filed_on": "2026-06-01",
+            "officers": officers,
+        },
+        headers=h,
+    ).json()["id"]
+    r = client.post(
+        f"{api}/cases/{case}/cancel", json={"reason": "transferred", "note": "涉嫌犯罪"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled"
+    r = client.post(
+        f"{api}/cases/{case}/cancel", json={"reason": "withdrawn", "note": "x"}, headers=h
+    )
+    assert (r.status_code, r.json()["error"]) == (409, "CaseStepOutOfOrder")
+    r = client.post(f"{api}/cases/{case}/cancel", json={"reason": "other", "note": "x"}, headers=h)
+    assert r.status_code == 422
+    stats = client.get(f"{api}/stats", headers=h).json()
+    assert stats["decisions"]["pending"]["cancelled"] == 0  # no engine result: nothing to count
