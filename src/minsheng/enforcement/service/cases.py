@@ -202,6 +202,7 @@ def case_dict(session: Session, case: Case) -> dict[str, Any]:
         "rectify_by": case.rectify_by.isoformat() if case.rectify_by else None,
         "rectified": case.rectified,
         "officer": case.officer,
+        "cancel_reason": case.cancel_reason,
         "decision": decision_dict(decision) if decision else None,
         "evidence": [
             {"id": e.id, "sha256": e.sha256, "filename": e.filename, "officer": e.officer}
