@@ -138,7 +138,9 @@ def test_hearing_steps_and_an_extension_on_the_case_page(
     assert "延长办案期限" in re.findall(r"<li><strong>([^<]+)</strong>", page)
 
     with session_factory() as s:
-        actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.record_id == case_id)))
+        actions = set(
+            s.scalars(select(AuditEntry.action).where(AuditEntry.record_id == str(case_id)))
+        )
     assert {"case.hearing_request", "case.hearing_schedule", "case.hearing", "case.extend"} <= (
         actions
     )
