@@ -153,7 +153,10 @@ def test_cancelling_a_proposed_case_from_its_page(
     case_id, _ = notified_case(session_factory, notice)
     logged_in, csrf = staff_login("enforcement", "/staff/enforcement")
     base = f"/staff/enforcement/cases/{case_id}"
+    listed = logged_in.get("/staff/enforcement").text
+    assert "拟处罚（未决定）：" in listed  # the cases table does not show a proposal as a penalty
     page = logged_in.get(base).text
+    assert "拟处罚（尚未作出决定" in page
     assert "撤销立案" in page and "决定被依法变更" not in page  # before the decision
     refused = logged_in.post(
         f"{base}/cancel", data={"csrf_token": csrf, "reason": "revoked", "cancel_note": "x"}

@@ -111,7 +111,15 @@ def list_case_rows(
 ) -> list[dict[str, Any]]:
     """Cases newest first with their party's (masked) name and their decision, for a table."""
     stmt = (
-        select(Case, Party.name, Party.kind, Decision.outcome, Decision.tier, Decision.repeat)
+        select(
+            Case,
+            Party.name,
+            Party.kind,
+            Decision.outcome,
+            Decision.tier,
+            Decision.repeat,
+            Decision.stage,
+        )
         .join(Party, Party.id == Case.party_id)
         .join(Decision, Decision.case_id == Case.id, isouter=True)
         .order_by(Case.id.desc())
@@ -126,8 +134,9 @@ def list_case_rows(
             "outcome": outcome,
             "tier": tier,
             "repeat": repeat,
+            "stage": stage,  # a proposal (拟处罚) is no decision
         }
-        for case, name, kind, outcome, tier, repeat in session.execute(stmt)
+        for case, name, kind, outcome, tier, repeat, stage in session.execute(stmt)
     ]
 
 
