@@ -387,9 +387,12 @@ def translate(text: Any) -> str:
     if i18n.has(said):
         return i18n.message(said)
     if "; " in said:
-        # Several checks joined by "; " (an ID number's problems): each in turn.
-        parts = [translate(part) for part in said.split("; ")]
-        return "；".join(parts)
+        # Several checks joined by "; " (an ID number's problems): each in turn, when every
+        # one of them is known.
+        pieces = said.split("; ")
+        parts = [translate(piece) for piece in pieces]
+        if all(part != piece for part, piece in zip(parts, pieces, strict=True)):
+            return "；".join(parts)
     return said
 
 
