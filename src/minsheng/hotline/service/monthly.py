@@ -228,7 +228,5 @@ DEFINITIONS: dict[str, str] = {
         "实际在岗坐席小时：坐席状态记录中签入（空闲、振铃、通话、话后整理）的时长合计"
     ),
     "days_compliant": "达标天数：实际至少2个坐席在岗不少于18小时的天数",
-    "counsellors_active": (
-        "在册咨询员（在用）；counsellors_eligible：本月首日可排班（资质与培训合格）的人数"
-    ),
+    "counsellors_active": ("在册咨询员（在用），及其中本月首日可排班（资质与培训合格）的人数"),
 }
