@@ -7,7 +7,7 @@ Hierarchy (each system adds its own subclasses in its ``errors.py``)::
     ├── Conflict (409)            ── DuplicateUser, ...
     ├── InvalidInput (422)        ── a value broke a rule (names the field)
     ├── Unauthorized (401)
-    ├── Forbidden (403)
+    ├── Forbidden (403)           ── OutOfScope (a new record outside the user's scope)
     ├── TooManyRequests (429)
     └── DatabaseNotMigrated (503)  ── the tables are missing: run `minsheng db upgrade`
 
@@ -106,3 +106,7 @@ class InvalidRole(InvalidInput):
 def error_body(name: str, detail: str, field: str | None = None) -> dict[str, Any]:
     """The error body for failures that are not DomainErrors (framework 404s, 422s)."""
     return {"error": name, "detail": detail, "field": field}
+
+
+class OutOfScope(Forbidden):
+    """A new record outside the user's region or bureau (existing ones answer 404 instead)."""
