@@ -187,6 +187,13 @@ def import_hotlines(
             problems.append(_Problem(index, row.id, "id", f"duplicate of row {seen[row.id]}"))
         seen[row.id] = index
         rows.append((row, hours))
+    # Scope first: a refusal for a line outside the scope says nothing about other lines.
+    for row, _ in rows:
+        stored = session.get(Hotline, row.id)
+        if stored is not None:
+            check_hotline(session, row.id, scope)
+        target = Hotline(id=row.id, level=row.level, regions=list(row.regions))
+        scope.require(hotline_in_scope(target, scope), f"hotline {row.id!r}")
     # Regions: no two lines of one level may claim a region (counting lines already stored).
     claims: dict[tuple[str, str], str] = {}
     imported = {row.id for row, _ in rows}
@@ -232,12 +239,6 @@ def import_hotlines(
             field=f"rows[{first.row}].{first.field}",
             extra={"problems": listed},
         )
-    for row, _ in rows:
-        stored = session.get(Hotline, row.id)
-        if stored is not None:
-            check_hotline(session, row.id, scope)
-        target = Hotline(id=row.id, level=row.level, regions=list(row.regions))
-        scope.require(hotline_in_scope(target, scope), f"hotline {row.id!r}")
     created = updated = 0
     for row, hours in rows:
         stored = session.get(Hotline, row.id)
