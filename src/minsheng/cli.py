@@ -115,6 +115,16 @@ def demo_load(
         echo_json(load_all(session, systems or ()))
 
 
+@demo_app.command("users")
+def demo_users() -> None:
+    """Create the demo staff (national, Guangdong, Shenzhen, Hainan, 琼山综执 …) with scopes that
+    fit the demo data; prints each new user's token once (existing users are left alone)."""
+    from minsheng.demo import create_demo_users
+
+    with cli_session() as session:
+        echo_json(create_demo_users(session))
+
+
 REGION_HELP = "Province or city (code or name, e.g. 440300 or 广东省深圳市); omit for national"
 BUREAU_HELP = "Enforcement bureau abbreviation (e.g. 琼山综执); omit for any bureau"
 

@@ -497,7 +497,7 @@ def enforcement_world(session_factory: sessionmaker[Session]) -> dict[str, Any]:
             party_id=case.party_id,
             case_id=case.id,
             severity="minor",
-            rule_set="x",
+            rule_set="ndrc-2023-58",
             decided_on=date(2024, 12, 1),
             published=False,
             status="unpublished",
@@ -850,3 +850,71 @@ def test_every_staff_route_is_classified() -> None:
     assert not unclassified, f"staff routes with no scope test: {sorted(unclassified)}"
     stale = (TESTED | set(NO_RECORD)) - staff
     assert not stale, f"listed routes that no longer exist: {sorted(stale)}"
+
+
+# Pages and the audit log -----------------------------------------------------------------------
+@pytest.mark.demo("enforcement")
+def test_pages_answer_404_outside_the_bureau(
+    client: TestClient, scoped_token: Headers, enforcement_world: dict[str, Any]
+) -> None:
+    w = enforcement_world
+    paths = (
+        f"/staff/enforcement/cases/{w['case']}",
+        f"/staff/enforcement/parties/{w['party']}",
+    )
+    other = scoped_token("enforcement", bureau="乙局")
+    own = scoped_token("enforcement", bureau="琼山综执")
+    for path in paths:
+        assert client.get(path, headers=other).status_code == 404, path
+        assert client.get(path, headers=own).status_code == 200, path
+
+
+@pytest.mark.demo("hotline")
+def test_the_live_board_shows_only_the_scope(
+    client: TestClient, engine: Engine, scoped_token: Headers, hotline_world: dict[str, Any]
+) -> None:
+    with engine.connect() as conn:
+        names = dict(conn.execute(text("SELECT id, name FROM hotline_hotlines")).all())
+    page = client.get("/staff/hotline/live", headers=scoped_token("hotline", region="440300"))
+    assert page.status_code == 200, page.text
+    assert names["city-440300"] in page.text
+    assert names["prov-11"] not in page.text and names["city-440100"] not in page.text
+    every = client.get("/staff/hotline/live", headers=scoped_token("hotline"))
+    assert names["prov-11"] in every.text
+
+
+@pytest.mark.demo("certification")
+def test_audit_rows_record_the_scope(
+    client: TestClient, engine: Engine, scoped_token: Headers
+) -> None:
+    for headers, expected in (
+        (scoped_token("certification", region="440300"), "region:440300"),
+        (scoped_token("certification"), None),
+    ):
+        reply = client.post(
+            f"/api/certification/certificates/{GUANGDONG_CERT}/status",
+            headers=headers,
+            json={"status": "suspended", "reason": "核查中"},
+        )
+        assert reply.status_code == 200, reply.text
+        with engine.connect() as conn:
+            scope = conn.execute(
+                text("SELECT scope FROM core_audit ORDER BY id DESC LIMIT 1")
+            ).scalar_one()
+        assert scope == expected
+    me = client.get("/api/core/me", headers=scoped_token("enforcement", bureau="琼山综执"))
+    assert me.json()["bureau"] == "琼山综执" and me.json()["region"] is None
+
+
+def test_demo_users_get_scopes_that_fit_the_demo_data(cli: Any) -> None:
+    result = cli("demo", "users")
+    assert result.exit_code == 0, result.output
+    created = {u["name"]: u for u in json.loads(result.output)}
+    assert created["demo-hotline-shenzhen"]["scope"] == "广东省深圳市"
+    assert created["demo-enforcement-qiongshan"]["scope"].endswith("琼山综执")
+    assert all(u["token"] for u in created.values())
+    again = cli("demo", "users")
+    assert again.exit_code == 0 and json.loads(again.output) == []
+    listed = {u["name"]: u for u in json.loads(cli("users", "list", "--json").output)}
+    assert listed["demo-cert-hainan"]["region"] == "460000"
+    assert listed["demo-admin"]["region"] is None

@@ -62,13 +62,25 @@ class Scope:
     def to_dict(self) -> dict[str, Any]:
         return {"region": self.region, "bureau": self.bureau}
 
+    def audit_text(self) -> str | None:
+        """How the audit log records the scope (``region:440300,bureau:琼山综执``); None when
+        unrestricted."""
+        parts = [f"region:{self.region}"] if self.region else []
+        parts += [f"bureau:{self.bureau}"] if self.bureau else []
+        return ",".join(parts) or None
+
     def label(self) -> str:
         """A short Chinese description, e.g. ``广东省深圳市`` or ``全国``."""
         if self.region is None:
             place = "全国"
         else:
-            region = regions.table().get(self.region)
+            table = regions.table()
+            region = table.get(self.region)
             place = region.name if region else self.region
+            province = table.get(self.region[:2] + "0000")
+            if region is not None and province is not None and not self.is_province:
+                if not place.startswith(province.name):  # 北京市 is province and city
+                    place = province.name + place
         return place + (f" · {self.bureau}" if self.bureau else "")
 
     # what the scope covers ---------------------------------------------------------------

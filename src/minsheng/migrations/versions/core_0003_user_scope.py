@@ -1,4 +1,4 @@
-"""core: staff scopes (region and enforcement bureau of each user)
+"""core: staff scopes (region and enforcement bureau of each user; the scope of each audit row)
 
 Existing users stay national with no bureau (what they could do before), so nobody loses access
 at the upgrade; an administrator narrows them with ``minsheng users scope NAME --region ...``
@@ -26,9 +26,13 @@ def upgrade() -> None:
     with op.batch_alter_table("core_users") as batch:
         batch.add_column(sa.Column("region_code", sa.String(length=6), nullable=True))
         batch.add_column(sa.Column("bureau", sa.String(length=30), nullable=True))
+    with op.batch_alter_table("core_audit") as batch:
+        batch.add_column(sa.Column("scope", sa.String(length=80), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("core_audit") as batch:
+        batch.drop_column("scope")
     with op.batch_alter_table("core_users") as batch:
         batch.drop_column("bureau")
         batch.drop_column("region_code")
