@@ -78,9 +78,14 @@ class Scope:
             region = table.get(self.region)
             place = region.name if region else self.region
             province = table.get(self.region[:2] + "0000")
-            if region is not None and province is not None and not self.is_province:
-                if not place.startswith(province.name):  # 北京市 is province and city
-                    place = province.name + place
+            # A city is named with its province; 北京市 is both and named once.
+            if (
+                region is not None
+                and province is not None
+                and not self.is_province
+                and not place.startswith(province.name)
+            ):
+                place = province.name + place
         return place + (f" · {self.bureau}" if self.bureau else "")
 
     # what the scope covers ---------------------------------------------------------------
