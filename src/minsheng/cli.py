@@ -13,6 +13,7 @@ from minsheng.core.cli import app as core_app
 from minsheng.core.cli_support import ErrorRenderingGroup, cli_session, echo_json
 from minsheng.core.config import get_settings
 from minsheng.core.db import describe_url
+from minsheng.core.scope import parse_scope
 from minsheng.enforcement.cli import app as enforcement_app
 from minsheng.hotline.cli import app as hotline_app
 
@@ -114,6 +115,20 @@ def demo_load(
         echo_json(load_all(session, systems or ()))
 
 
+@demo_app.command("users")
+def demo_users() -> None:
+    """Create the demo staff (national, Guangdong, Shenzhen, Hainan, 琼山综执 …) with scopes that
+    fit the demo data; prints each new user's token once (existing users are left alone)."""
+    from minsheng.demo import create_demo_users
+
+    with cli_session() as session:
+        echo_json(create_demo_users(session))
+
+
+REGION_HELP = "Province or city (code or name, e.g. 440300 or 广东省深圳市); omit for national"
+BUREAU_HELP = "Enforcement bureau abbreviation (e.g. 琼山综执); omit for any bureau"
+
+
 def _lifetime() -> timedelta:
     return timedelta(days=get_settings().token_lifetime_days)
 
@@ -122,14 +137,35 @@ def _lifetime() -> timedelta:
 def users_create(
     name: Annotated[str, typer.Argument(help="Login name")],
     role: Annotated[str, typer.Option(help="admin, hotline, certification or enforcement")],
+    region: Annotated[str | None, typer.Option(help=REGION_HELP)] = None,
+    bureau: Annotated[str | None, typer.Option(help=BUREAU_HELP)] = None,
 ) -> None:
     """Create a staff user and print its API token (shown only this once)."""
     with cli_session() as session:
+        scope = parse_scope(region, bureau)
         user, token = auth.create_user(
-            session, name=name, role=role, actor=audit.cli_actor(), lifetime=_lifetime()
+            session,
+            name=name,
+            role=role,
+            actor=audit.cli_actor(),
+            lifetime=_lifetime(),
+            scope=scope,
         )
-        typer.echo(f"user {user.name} ({user.role}) created; token (shown once):")
+        typer.echo(f"user {user.name} ({user.role}, {scope.label()}) created; token (shown once):")
         typer.echo(token)
+
+
+@users_app.command("scope")
+def users_scope(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    region: Annotated[str | None, typer.Option(help=REGION_HELP)] = None,
+    bureau: Annotated[str | None, typer.Option(help=BUREAU_HELP)] = None,
+) -> None:
+    """Set where a user may act (both options are replaced; omit both for national)."""
+    with cli_session() as session:
+        scope = parse_scope(region, bureau)
+        user = auth.set_scope(session, name=name, scope=scope, actor=audit.cli_actor())
+        typer.echo(f"user {user.name}: {scope.label()}")
 
 
 @users_app.command("list")
@@ -142,6 +178,8 @@ def users_list(
             {
                 "name": u.name,
                 "role": u.role,
+                "region": u.region_code,
+                "bureau": u.bureau,
                 "active": u.active,
                 "token_expires_at": u.token_expires_at.isoformat() if u.token_expires_at else None,
                 "created_at": u.created_at.isoformat(),
@@ -154,7 +192,10 @@ def users_list(
     for row in rows:
         state = "active" if row["active"] else "disabled"
         expires = row["token_expires_at"]
-        typer.echo(f"{row['name']}\t{row['role']}\t{state}\ttoken expires {expires}")
+        place = str(row["region"] or "national")
+        if row["bureau"]:
+            place += f"/{row['bureau']}"
+        typer.echo(f"{row['name']}\t{row['role']}\t{place}\t{state}\ttoken expires {expires}")
 
 
 @users_app.command("disable")

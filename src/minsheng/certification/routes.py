@@ -70,7 +70,7 @@ def search_bodies(session: DbSession, q: Search) -> list[dict[str, Any]]:
 
 @router.post("/bodies", status_code=201)
 def create_body(data: BodyCreate, session: DbSession, user: Staff) -> dict[str, Any]:
-    body = service.create_body(session, data, actor=user.actor)
+    body = service.create_body(session, data, actor=user.actor, scope=user.scope)
     return service.body_to_dict(session, body)
 
 
@@ -78,7 +78,7 @@ def create_body(data: BodyCreate, session: DbSession, user: Staff) -> dict[str, 
 def body_status(
     filing_no: Code, data: BodyStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    body = service.update_body_status(session, filing_no, data, actor=user.actor)
+    body = service.update_body_status(session, filing_no, data, actor=user.actor, scope=user.scope)
     return service.body_to_dict(session, body)
 
 
@@ -86,7 +86,7 @@ def body_status(
 def issue(
     data: CertificateIssue, session: DbSession, settings: AppSettings, user: Staff
 ) -> dict[str, Any]:
-    cert = service.issue_certificate(session, data, settings, actor=user.actor)
+    cert = service.issue_certificate(session, data, settings, actor=user.actor, scope=user.scope)
     return service.certificate_to_dict(session, cert)
 
 
@@ -94,7 +94,9 @@ def issue(
 def certificate_status(
     number: Code, data: CertificateStatusChange, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    cert = service.update_certificate_status(session, number, data, actor=user.actor)
+    cert = service.update_certificate_status(
+        session, number, data, actor=user.actor, scope=user.scope
+    )
     return service.certificate_to_dict(session, cert)
 
 
@@ -107,7 +109,9 @@ def import_certificates(
 ) -> dict[str, Any]:
     """The CSV's bytes: UTF-8 (with or without BOM) or GBK/GB18030, any line ends, English or
     Chinese column headers (``service.imports``)."""
-    return service.import_certificates(session, csv_bytes, settings, actor=user.actor)
+    return service.import_certificates(
+        session, csv_bytes, settings, actor=user.actor, scope=user.scope
+    )
 
 
 @router.post("/verify", response_model=VerifyResponse)
@@ -142,4 +146,4 @@ def subsidy_decide(data: SubsidyRequest, settings: AppSettings) -> dict[str, Any
 def subsidy_stats(
     session: DbSession, start: BoundedDate, end: BoundedDate, user: Staff
 ) -> dict[str, Any]:
-    return service.subsidy_statistics(session, start=start, end=end)
+    return service.subsidy_statistics(session, start=start, end=end, scope=user.scope)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minsheng.core.validation import BoundedDate, CleanMultilineText, CleanText
+from minsheng.core.validation import BoundedDate, CleanMultilineText, CleanText, FreeLine
 
 
 class ScopeItem(BaseModel):
@@ -43,7 +43,7 @@ class OccupationCreate(BaseModel):
 
 class BodyStatusChange(BaseModel):
     status: Literal["active", "suspended", "revoked"]
-    reason: CleanText = Field(min_length=2, max_length=200)
+    reason: FreeLine = Field(min_length=2, max_length=200)
 
 
 class CertificateIssue(BaseModel):
@@ -62,7 +62,7 @@ class CertificateIssue(BaseModel):
 
 class CertificateStatusChange(BaseModel):
     status: Literal["valid", "suspended", "revoked"]
-    reason: CleanText = Field(min_length=2, max_length=200)
+    reason: FreeLine = Field(min_length=2, max_length=200)
 
 
 class VerifyRequest(BaseModel):

@@ -3,7 +3,8 @@
 An audit row is added to the *same* session as the change it records, so it commits with that
 change and vanishes with its rollback. Rows hold no personal data in clear: record ids and short
 non-personal details only. The request id comes from a context variable that the HTTP middleware
-and the CLI set.
+and the CLI set; the acting staff member's scope (region, bureau) from one that ``require_role``
+sets, so each row says within which scope a change was made.
 
 Actors are written one way everywhere: ``<channel>:<name>`` — ``user:<name>`` for a staff user
 signed in to the API or the pages (``Principal.actor``), ``cli:<os user>`` for the command line
@@ -25,6 +26,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from minsheng.core.db import Base, UTCDateTime, utcnow
 
 current_request_id: ContextVar[str | None] = ContextVar("minsheng_request_id", default=None)
+# The acting staff member's scope (``Scope.audit_text``), set by ``core.web.require_role``;
+# None for national staff with no bureau, the CLI and the platform itself.
+current_scope: ContextVar[str | None] = ContextVar("minsheng_scope", default=None)
 
 
 class AuditEntry(Base):
@@ -40,6 +44,7 @@ class AuditEntry(Base):
     record_id: Mapped[str] = mapped_column(String(100))
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scope: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 @event.listens_for(AuditEntry, "before_update")
@@ -83,6 +88,7 @@ def record(
         record_id=str(record_id),
         request_id=current_request_id.get(),
         detail=detail,
+        scope=current_scope.get(),
     )
     session.add(entry)
     session.flush()

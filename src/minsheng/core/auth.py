@@ -36,6 +36,7 @@ from minsheng.core.errors import (
     Unauthorized,
     UserNotFound,
 )
+from minsheng.core.scope import Scope
 from minsheng.core.validation import text_problem
 
 
@@ -56,6 +57,13 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Where the user may act (core.scope): NULL region = national; NULL bureau = any bureau.
+    region_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    bureau: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(region=self.region_code, bureau=self.bureau)
 
 
 class WebSession(Base):
@@ -79,6 +87,7 @@ class Principal:
 
     name: str
     role: Role
+    scope: Scope = Scope.ALL
 
     @property
     def actor(self) -> str:
@@ -110,8 +119,11 @@ def create_user(
     actor: str = "cli",
     now: datetime | None = None,
     lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    scope: Scope = Scope.ALL,
 ) -> tuple[User, str]:
-    """Create a staff user; returns the user and the clear token (shown once, never stored)."""
+    """Create a staff user; returns the user and the clear token (shown once, never stored).
+
+    ``scope`` is where the user may act (``core.scope``; national by default)."""
     now = now or utcnow()
     name = name.strip()
     if not name or len(name) > 100:
@@ -131,6 +143,8 @@ def create_user(
         active=True,
         created_at=now,
         token_expires_at=expires,
+        region_code=scope.region,
+        bureau=scope.bureau,
     )
     session.add(user)
     session.flush()
@@ -140,9 +154,32 @@ def create_user(
         action="user.create",
         table=User.__tablename__,
         record_id=user.id,
-        detail={"role": parsed.value, "token_expires_at": expires.isoformat()},
+        detail={
+            "role": parsed.value,
+            "token_expires_at": expires.isoformat(),
+            "scope": scope.to_dict(),
+        },
     )
     return user, token
+
+
+def set_scope(session: Session, *, name: str, scope: Scope, actor: str) -> User:
+    """Move a user to another region or bureau (audited with the old and the new scope);
+    takes effect on the user's next request."""
+    user = get_user_or_raise(session, name)
+    old = user.scope
+    user.region_code = scope.region
+    user.bureau = scope.bureau
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.scope",
+        table=User.__tablename__,
+        record_id=user.id,
+        detail={"from": old.to_dict(), "to": scope.to_dict()},
+    )
+    return user
 
 
 def get_user_or_raise(session: Session, name: str) -> User:
@@ -213,7 +250,7 @@ def _revoke_sessions(session: Session, user_id: int, now: datetime) -> int:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(name=user.name, role=Role(user.role))
+    return Principal(name=user.name, role=Role(user.role), scope=user.scope)
 
 
 def authenticate(session: Session, token: str | None, *, now: datetime | None = None) -> Principal:

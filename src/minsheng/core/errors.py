@@ -7,7 +7,7 @@ Hierarchy (each system adds its own subclasses in its ``errors.py``)::
     ├── Conflict (409)            ── DuplicateUser, ...
     ├── InvalidInput (422)        ── a value broke a rule (names the field); PlaceAmbiguous
     ├── Unauthorized (401)
-    ├── Forbidden (403)
+    ├── Forbidden (403)           ── OutOfScope (a new record outside the user's scope)
     ├── TooManyRequests (429)
     └── DatabaseNotMigrated (503)  ── the tables are missing: run `minsheng db upgrade`
 
@@ -131,3 +131,7 @@ def error_body(
         "field": field,
         "message": i18n.error_message(name, status_code),
     }
+
+
+class OutOfScope(Forbidden):
+    """A new record outside the user's region or bureau (existing ones answer 404 instead)."""

@@ -59,9 +59,9 @@ def idcheck(data: IdCheckRequest) -> dict[str, Any]:
 
 
 @router.get("/api/core/me", tags=["core"])
-def me(user: Annotated[Principal, Depends(require_role(*Role))]) -> dict[str, str]:
+def me(user: Annotated[Principal, Depends(require_role(*Role))]) -> dict[str, str | None]:
     """Who the bearer token belongs to."""
-    return {"name": user.name, "role": user.role.value}
+    return {"name": user.name, "role": user.role.value, **user.scope.to_dict()}
 
 
 @router.get("/api/core/audit", tags=["core"])
@@ -83,6 +83,7 @@ def audit_log(
             "table": e.table_name,
             "record_id": e.record_id,
             "request_id": e.request_id,
+            "scope": e.scope,
             "detail": e.detail,
         }
         for e in audit.list_entries(session, table=table, limit=limit, since=since, until=until)

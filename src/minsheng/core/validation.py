@@ -13,6 +13,11 @@ and never an overflow deep inside a service (docs/security.md, items 5 and 12).
   U+200F, U+061C), which can make a name or a case fact display as something else
   ("Trojan Source"). The multi-line kind allows tab and line breaks. ``check_text`` is the same
   rule for code that does not go through pydantic (CSV imports, the CLI).
+- ``FreeText`` / ``FreeLine``: clean text a staff member types freely (call notes, case facts,
+  follow-up notes, objections, reasons) with every mobile number and 18- or 15-digit ID number
+  masked as it is written (``core.privacy.redact``, the patterns the log filter uses), so the
+  database never holds them in clear (issue 12 item 11). No free-text field needs the number:
+  a party's ID is its own field (kept as a keyed hash and a mask), a caller's number the call's.
 
 Use in a schema::
 
@@ -30,6 +35,8 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
+
+from minsheng.core.privacy import redact
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
@@ -93,6 +100,19 @@ def _multi_line(value: str) -> str:
     return check_text(value, multiline=True)
 
 
+def mask_free_text(value: str, *, multiline: bool = True) -> str:
+    """``value`` checked like ``check_text`` and with phone and ID numbers masked."""
+    return redact(check_text(value, multiline=multiline))
+
+
+def _free_multi_line(value: str) -> str:
+    return mask_free_text(value)
+
+
+def _free_single_line(value: str) -> str:
+    return mask_free_text(value, multiline=False)
+
+
 BoundedDate = Annotated[date, AfterValidator(check_date)]
 BoundedDateTime = Annotated[datetime, AfterValidator(check_datetime)]
 AwareDateTime = Annotated[datetime, AfterValidator(check_aware), AfterValidator(check_datetime)]
@@ -101,3 +121,5 @@ Year = Annotated[int, Field(ge=MIN_DATE.year, le=MAX_DATE.year)]
 Month = Annotated[int, Field(ge=1, le=12)]
 CleanText = Annotated[str, AfterValidator(_single_line)]
 CleanMultilineText = Annotated[str, AfterValidator(_multi_line)]
+FreeText = Annotated[str, AfterValidator(_free_multi_line)]
+FreeLine = Annotated[str, AfterValidator(_free_single_line)]

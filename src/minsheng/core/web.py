@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minsheng.core import audit, i18n
@@ -95,15 +96,21 @@ def identify(request: Request, session: Session) -> Principal:
     raise Unauthorized("a bearer token is required", field="Authorization")
 
 
-def require_role(*roles: Role) -> Callable[..., Principal]:
+def require_role(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency accepting staff with one of ``roles`` (admins always)."""
 
-    def dependency(request: Request) -> Principal:
+    def lookup(request: Request) -> Principal:
         factory = request.app.state.sessionmaker
         with session_scope(factory) as session:
-            principal = identify(request, session)
+            return identify(request, session)
+
+    async def dependency(request: Request) -> Principal:
+        # Async so that the scope set here stays in the request's context (the handler runs
+        # in a copy of it): every audit row of the request records the user's scope.
+        principal = await run_in_threadpool(lookup, request)
         check_role(principal, roles)
         request.state.principal = principal
+        audit.current_scope.set(principal.scope.audit_text())
         return principal
 
     return dependency

@@ -55,6 +55,7 @@ from minsheng.enforcement.models import (
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules.base import STANDARD_PROMISES, Harm, Outcome, PartyKind, Status
 from minsheng.enforcement.service import ID_PURPOSE, catalog
+from minsheng.enforcement.service.parties import default_bureau
 
 AS_OF = date(2024, 12, 20)  # the article's date: figures are "截至目前"
 SEED = 20241220
@@ -145,6 +146,7 @@ def load(session: Session) -> dict[str, Any]:
     rng = random.Random(SEED)  # noqa: S311  (reproducible demo data, not secrets)
     used_ids: set[str] = set()
     used_codes: set[str] = set()
+    bureau = default_bureau()
 
     # Parties -------------------------------------------------------------------------------
     party_rows: list[dict[str, Any]] = []
@@ -162,6 +164,7 @@ def load(session: Session) -> dict[str, Any]:
                 "id_masked": None,
                 "birth_date": None,
                 "registered_on": date(2015, 1, 1) + timedelta(days=rng.randrange(3650)),
+                "bureau": bureau,
             }
             if kind is PartyKind.PERSON:
                 number, row["birth_date"] = _person_id(rng, used_ids)

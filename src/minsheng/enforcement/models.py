@@ -45,6 +45,9 @@ class Party(Base):
     # Persons: the birth date of the ID number, for 《行政处罚法》第三十条 (age at the violation).
     birth_date: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date] = mapped_column(Date)
+    # The supervising bureau (its abbreviation): staff of one bureau see only its parties and
+    # what hangs off them (core.scope).
+    bureau: Mapped[str] = mapped_column(String(30), index=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.enforcement import schemas, service
 from minsheng.enforcement.rules import base as rules_base
@@ -49,13 +50,15 @@ def try_decision(body: dict[str, Any], settings: AppSettings, _user: Staff) -> d
 def create_party(
     data: schemas.PartyCreate, session: DbSession, settings: AppSettings, user: Staff
 ) -> dict[str, Any]:
-    party = service.create_party(session, data, key=settings.hmac_key, actor=user.actor)
+    party = service.create_party(
+        session, data, key=settings.hmac_key, actor=user.actor, scope=user.scope
+    )
     return service.party_dict(party)
 
 
 @router.get("/parties/{party_id}")
-def get_party(party_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.party_dict(service.get_party(session, party_id))
+def get_party(party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.party_dict(service.get_party(session, party_id, scope=user.scope))
 
 
 @router.post("/commitments", status_code=201)
@@ -68,41 +71,45 @@ def sign_commitment(
         officer=user.name,
         actor=user.actor,
         valid_days=settings.enf_commitment_valid_days,
+        scope=user.scope,
     )
     return service.commitment_dict(c)
 
 
 @router.get("/commitments")
 def list_commitments(
-    session: DbSession, _user: Staff, party_id: int | None = None
+    session: DbSession, user: Staff, party_id: int | None = None
 ) -> list[dict[str, Any]]:
     return [
-        service.commitment_dict(c) for c in service.list_commitments(session, party_id=party_id)
+        service.commitment_dict(c)
+        for c in service.list_commitments(session, party_id=party_id, scope=user.scope)
     ]
 
 
 @router.post("/cases", status_code=201)
 def open_case(data: schemas.CaseOpen, session: DbSession, user: Staff) -> dict[str, Any]:
-    case = service.open_case(session, data, officer=user.name, actor=user.actor)
+    case = service.open_case(session, data, officer=user.name, actor=user.actor, scope=user.scope)
     return service.case_dict(session, case)
 
 
 @router.get("/cases")
 def list_cases(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     party_id: int | None = None,
     status: str | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Cases, newest first."""
-    found = service.list_cases(session, party_id=party_id, status=status, limit=limit)
+    found = service.list_cases(
+        session, party_id=party_id, status=status, limit=limit, scope=user.scope
+    )
     return [service.case_brief(c) for c in found]
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.case_dict(session, service.get_case(session, case_id))
+def get_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.case_dict(session, service.get_case(session, case_id, scope=user.scope))
 
 
 @router.post("/cases/{case_id}/evidence", status_code=201)
@@ -127,14 +134,15 @@ def add_evidence(
         max_bytes=settings.enf_evidence_max_bytes,
         note=data.note,
         officers=data.officers,
+        scope=user.scope,
     )
     return service.evidence_dict(ev)
 
 
 @router.get("/evidence/{sha256}")
-def get_evidence(sha256: str, session: DbSession, _user: Staff) -> Response:
+def get_evidence(sha256: str, session: DbSession, user: Staff) -> Response:
     """The evidence bytes by content hash."""
-    content = service.get_evidence(session, sha256)
+    content = service.get_evidence(session, sha256, scope=user.scope)
     return Response(content, media_type="application/octet-stream")
 
 
@@ -142,7 +150,9 @@ def get_evidence(sha256: str, session: DbSession, _user: Staff) -> Response:
 def record_facts(
     case_id: int, data: schemas.CaseFacts, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    case = service.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
+    case = service.record_facts(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.case_dict(session, case)
 
 
@@ -162,23 +172,24 @@ def decide_case(
         actor=user.actor,
         lookback_days=settings.enf_lookback_days,
         valid_days=settings.enf_commitment_valid_days,
+        scope=user.scope,
     )
     return result.to_dict()
 
 
-def _proc(session: DbSession, case_id: int) -> dict[str, Any]:
-    return service.procedure_dict(session, service.get_case(session, case_id))
+def _proc(session: DbSession, case_id: int, scope: Scope) -> dict[str, Any]:
+    return service.procedure_dict(session, service.get_case(session, case_id, scope=scope))
 
 
 @router.get("/late-cases")
-def late_cases(session: DbSession, _user: Staff) -> list[dict[str, Any]]:
+def late_cases(session: DbSession, user: Staff) -> list[dict[str, Any]]:
     """Cases still undecided after the 90 days of 《行政处罚法》第六十条 (plus extensions)."""
-    return service.late_cases(session)
+    return service.late_cases(session, scope=user.scope)
 
 
 @router.get("/cases/{case_id}/procedure")
-def get_procedure(case_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return _proc(session, case_id)
+def get_procedure(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/prior-notice")
@@ -186,8 +197,10 @@ def pre_notify(
     case_id: int, data: schemas.PriorNotice, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """Serve the 行政处罚事先告知书 (Art. 44)."""
-    service.pre_notify(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.pre_notify(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/statement")
@@ -195,32 +208,40 @@ def record_statement(
     case_id: int, data: schemas.Statement, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """The party's 陈述、申辩 (or waiver) and its 复核 (Art. 45)."""
-    service.record_statement(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.record_statement(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/hearing/request")
 def request_hearing(
     case_id: int, data: schemas.HearingRequest, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    service.request_hearing(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.request_hearing(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/hearing/schedule")
 def schedule_hearing(
     case_id: int, data: schemas.HearingSchedule, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    service.schedule_hearing(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.schedule_hearing(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/hearing")
 def hold_hearing(
     case_id: int, data: schemas.HearingHeld, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    service.hold_hearing(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.hold_hearing(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/legal-review")
@@ -228,8 +249,10 @@ def legal_review(
     case_id: int, data: schemas.LegalReview, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """法制审核 (Art. 58)."""
-    service.legal_review(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.legal_review(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/decision")
@@ -237,47 +260,54 @@ def decide_final(
     case_id: int, data: schemas.FinalDecision, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """The penalty decision and its 行政处罚决定书 (Arts. 57–59, 65)."""
-    decision = service.decide_final(session, case_id, data, officer=user.name, actor=user.actor)
+    decision = service.decide_final(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.decision_dict(decision) | {"case_id": case_id}
 
 
 @router.post("/cases/{case_id}/serve")
 def serve(case_id: int, data: schemas.Service, session: DbSession, user: Staff) -> dict[str, Any]:
     """送达 of the decision (Art. 61)."""
-    service.serve(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.serve(session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope)
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/extension")
 def extend(
     case_id: int, data: schemas.Extension, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    service.extend(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.extend(session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope)
+    return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/fulfilment")
 def record_fulfilment(
     case_id: int, data: schemas.Fulfilment, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    service.record_fulfilment(session, case_id, data, officer=user.name, actor=user.actor)
-    return _proc(session, case_id)
+    service.record_fulfilment(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
+    return _proc(session, case_id, user.scope)
 
 
 @router.get("/cases/{case_id}/documents")
-def list_documents(case_id: int, session: DbSession, _user: Staff) -> list[dict[str, Any]]:
-    service.get_case(session, case_id)
-    return [service.document_dict(d) for d in service.list_documents(session, case_id=case_id)]
+def list_documents(case_id: int, session: DbSession, user: Staff) -> list[dict[str, Any]]:
+    service.get_case(session, case_id, scope=user.scope)
+    return [
+        service.document_dict(d)
+        for d in service.list_documents(session, case_id=case_id, scope=user.scope)
+    ]
 
 
 @router.get("/documents/{document_id}")
-def get_document(document_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.document_dict(service.get_document(session, document_id))
+def get_document(document_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.document_dict(service.get_document(session, document_id, scope=user.scope))
 
 
 @router.get("/documents/{document_id}/pdf")
-def document_pdf(document_id: int, session: DbSession, _user: Staff) -> Response:
-    doc = service.get_document(session, document_id)
+def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
+    doc = service.get_document(session, document_id, scope=user.scope)
     return Response(
         printing.document_pdf(doc),
         media_type="application/pdf",
@@ -294,29 +324,33 @@ def register_cert(
 
 
 @router.get("/parties/{party_id}/credit")
-def party_credit(party_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
+def party_credit(party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
     """The party's credit records (publication, repair) and objections."""
-    service.get_party(session, party_id)
-    return service.credit_section(session, party_id)
+    service.get_party(session, party_id, scope=user.scope)
+    return service.credit_section(session, party_id, scope=user.scope)
 
 
 @router.post("/credit-records/{record_id}/repair")
 def repair(record_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
     """信用修复: end publication early when every condition holds."""
-    return service.record_dict(service.repair(session, record_id, actor=user.actor))
+    return service.record_dict(
+        service.repair(session, record_id, actor=user.actor, scope=user.scope)
+    )
 
 
 @router.post("/credit-records/expire")
 def expire(session: DbSession, user: Staff) -> dict[str, Any]:
     """Record the automatic end of publication of records past their maximum period."""
-    return {"expired": service.expire_due(session, actor=user.actor)}
+    return {"expired": service.expire_due(session, actor=user.actor, scope=user.scope)}
 
 
 @router.post("/objections", status_code=201)
 def file_objection(
     data: schemas.ObjectionCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.objection_dict(service.file_objection(session, data, actor=user.actor))
+    return service.objection_dict(
+        service.file_objection(session, data, actor=user.actor, scope=user.scope)
+    )
 
 
 @router.post("/objections/{objection_id}/review")
@@ -324,7 +358,7 @@ def review_objection(
     objection_id: int, data: schemas.ObjectionReview, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     obj = service.review_objection(
-        session, objection_id, data, reviewer=user.name, actor=user.actor
+        session, objection_id, data, reviewer=user.name, actor=user.actor, scope=user.scope
     )
     return service.objection_dict(obj)
 
@@ -333,7 +367,9 @@ def review_objection(
 def order_rectification(
     case_id: int, data: schemas.Rectification, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    case = service.order_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+    case = service.order_rectification(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.rectification_dict(case)
 
 
@@ -341,13 +377,17 @@ def order_rectification(
 def check_rectification(
     case_id: int, data: schemas.RectificationCheck, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    case = service.check_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+    case = service.check_rectification(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.check_dict(case)
 
 
 @router.post("/cases/{case_id}/close")
 def close_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
-    case = service.close_case(session, case_id, officer=user.name, actor=user.actor)
+    case = service.close_case(
+        session, case_id, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.status_dict(case)
 
 
@@ -368,7 +408,7 @@ def add_inspector(data: schemas.InspectorCreate, session: DbSession, user: Staff
 
 @router.post("/conflicts", status_code=201)
 def add_conflict(data: schemas.ConflictCreate, session: DbSession, user: Staff) -> dict[str, Any]:
-    c = service.add_conflict(session, data, actor=user.actor)
+    c = service.add_conflict(session, data, actor=user.actor, scope=user.scope)
     return service.conflict_dict(c, data.inspector)
 
 
@@ -376,26 +416,28 @@ def add_conflict(data: schemas.ConflictCreate, session: DbSession, user: Staff) 
 def record_inspection(
     data: schemas.InspectionCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.inspection_dict(service.record_inspection(session, data, actor=user.actor))
+    return service.inspection_dict(
+        service.record_inspection(session, data, actor=user.actor, scope=user.scope)
+    )
 
 
 @router.post("/industry-records", status_code=201)
 def add_industry_record(
     data: schemas.IndustryRecordCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    row = service.add_industry_record(session, data, actor=user.actor)
+    row = service.add_industry_record(session, data, actor=user.actor, scope=user.scope)
     return service.industry_record_dict(row)
 
 
 @router.post("/grades/{year}")
 def grade_year(year: int, session: DbSession, user: Staff) -> dict[str, Any]:
     """Grade every construction-site firm for ``year`` from the previous year's records."""
-    return service.grade_year(session, year, actor=user.actor)
+    return service.grade_year(session, year, actor=user.actor, scope=user.scope)
 
 
 @router.get("/grades/{year}/{party_id}")
-def grade_of(year: int, party_id: int, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.grade_dict(service.get_grade(session, party_id, year))
+def grade_of(year: int, party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.grade_dict(service.get_grade(session, party_id, year, scope=user.scope))
 
 
 @router.post("/grade/explain")
@@ -409,21 +451,21 @@ def grade_explain(body: dict[str, Any], _user: Staff) -> dict[str, Any]:
 @router.get("/plan")
 def plan(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     year: int,
     seed: int,
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
 ) -> dict[str, Any]:
     """The year's 双随机 visits and the burden compared with no grading."""
-    return service.plan(session, year=year, seed=seed).to_dict(month)
+    return service.plan(session, year=year, seed=seed, scope=user.scope).to_dict(month)
 
 
 @router.get("/stats")
 def get_stats(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
 ) -> dict[str, Any]:
     """Outcome statistics computed from the records."""
-    return service.compute_stats(session, start=from_, end=to)
+    return service.compute_stats(session, start=from_, end=to, scope=user.scope)

@@ -1,4 +1,7 @@
-"""Request bodies of the enforcement API (shape only; the services check the domain rules)."""
+"""Request bodies of the enforcement API (shape only; the services check the domain rules).
+
+Free text an officer types (facts, notes, statements, records, grounds, reasons) is ``FreeText``:
+phone and ID numbers in it are masked as it is written (docs/security.md, item 11)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from minsheng.core.validation import FreeLine, FreeText
 
 
 class PartyCreate(BaseModel):
@@ -16,6 +21,9 @@ class PartyCreate(BaseModel):
     id_number: str | None = Field(None, max_length=40)
     registered_on: date | None = None
     address: str | None = Field(None, max_length=300)
+    # The bureau that supervises the party (core.scope); default: the user's, else the one
+    # configured in data/procedure.json.
+    bureau: str | None = Field(None, min_length=1, max_length=30)
 
 
 class CommitmentCreate(BaseModel):
@@ -34,7 +42,7 @@ class CaseOpen(BaseModel):
     occurred_on: date
     discovered_on: date
     ended_on: date | None = None
-    facts: str = Field("", max_length=5000)
+    facts: FreeText = Field("", max_length=5000)
     site_id: int | None = None
     officers: list[str] = []  # inspector codes of the (≥ 2) certified officers (Art. 42)
     filed_on: date | None = None  # 立案 (default today): starts the 90 days of Art. 60
@@ -43,7 +51,7 @@ class CaseOpen(BaseModel):
 class EvidenceAdd(BaseModel):
     filename: str = Field(min_length=1, max_length=200)
     content_base64: str
-    note: str = Field("", max_length=500)
+    note: FreeText = Field("", max_length=500)
     officers: list[str] = []  # default: the case's investigators (Art. 42)
 
 
@@ -58,7 +66,7 @@ class CaseFacts(BaseModel):
     no_fault_proven: bool = False  # 第三十三条第二款
     mental_state: str = "normal"  # 第三十一条: normal | incapable | limited
     fine_base_yuan: int | None = Field(None, ge=0)  # the amount a multiple-based fine multiplies
-    facts: str | None = Field(None, max_length=5000)
+    facts: FreeText | None = Field(None, max_length=5000)
     officers: list[str] = []  # inspector codes of the (≥ 2) certified officers (Art. 42)
 
 
@@ -69,7 +77,7 @@ class CaseDecide(BaseModel):
     sign_commitment: bool = False
     fine_yuan: int | None = None
     decided_on: date | None = None
-    departure_reason: str | None = Field(None, max_length=2000)
+    departure_reason: FreeText | None = Field(None, max_length=2000)
 
 
 class PriorNotice(BaseModel):
@@ -81,10 +89,10 @@ class PriorNotice(BaseModel):
 
 class Statement(BaseModel):
     stated_on: date | None = None
-    statement: str | None = Field(None, max_length=5000)
+    statement: FreeText | None = Field(None, max_length=5000)
     waived: bool = False
-    review: str | None = Field(None, max_length=5000)  # 复核 of the party's facts and reasons
-    new_facts: str | None = Field(None, max_length=5000)
+    review: FreeText | None = Field(None, max_length=5000)  # 复核 of the party's facts and reasons
+    new_facts: FreeText | None = Field(None, max_length=5000)
 
 
 class HearingRequest(BaseModel):
@@ -100,14 +108,14 @@ class HearingSchedule(BaseModel):
 
 class HearingHeld(BaseModel):
     attended: bool
-    record: str = Field(min_length=1, max_length=10000)
+    record: FreeText = Field(min_length=1, max_length=10000)
     held_on: date | None = None
 
 
 class LegalReview(BaseModel):
     reviewer: str
     passed: bool
-    note: str = Field(min_length=1, max_length=5000)
+    note: FreeText = Field(min_length=1, max_length=5000)
     reviewed_on: date | None = None
 
 
@@ -116,7 +124,7 @@ class FinalDecision(BaseModel):
     decided_on: date | None = None
     party_address: str | None = Field(None, max_length=300)
     serious: bool = False
-    serious_reason: str | None = Field(None, max_length=2000)
+    serious_reason: FreeText | None = Field(None, max_length=2000)
 
 
 class Service(BaseModel):
@@ -126,7 +134,7 @@ class Service(BaseModel):
 
 class Extension(BaseModel):
     days: int = Field(gt=0, le=365)
-    basis: str = Field(min_length=1, max_length=500)
+    basis: FreeText = Field(min_length=1, max_length=500)
     approved_by: str = Field(min_length=1, max_length=100)
 
 
@@ -145,13 +153,13 @@ class ObjectionCreate(BaseModel):
     party_id: int
     target: Literal["grade", "credit_record"]
     target_id: int
-    grounds: str = Field(min_length=1, max_length=5000)
+    grounds: FreeText = Field(min_length=1, max_length=5000)
     filed_on: date | None = None
 
 
 class ObjectionReview(BaseModel):
     upheld: bool
-    outcome: str = Field(min_length=1, max_length=5000)
+    outcome: FreeText = Field(min_length=1, max_length=5000)
     revised_grade: Literal["A", "B", "C", "D"] | None = None
     reviewed_on: date | None = None
 
@@ -181,7 +189,7 @@ class InspectorCreate(BaseModel):
 class ConflictCreate(BaseModel):
     inspector: str
     party_id: int
-    reason: str = Field(min_length=1, max_length=200)
+    reason: FreeLine = Field(min_length=1, max_length=200)
 
 
 class InspectionCreate(BaseModel):
@@ -197,4 +205,4 @@ class IndustryRecordCreate(BaseModel):
     party_id: int
     kind: str
     recorded_on: date
-    note: str = Field("", max_length=500)
+    note: FreeText = Field("", max_length=500)

@@ -100,26 +100,26 @@ def route_preview(
 def import_hotlines(
     session: DbSession, user: Staff, rows: Annotated[Any, Body(description="JSON list of hotlines")]
 ) -> dict[str, Any]:
-    return service.import_hotlines(session, rows, actor=user.actor)
+    return service.import_hotlines(session, rows, actor=user.actor, scope=user.scope)
 
 
 @router.get("/export")
-def export_hotlines(session: DbSession, _user: Staff) -> list[dict[str, Any]]:
-    return service.export_hotlines(session)
+def export_hotlines(session: DbSession, user: Staff) -> list[dict[str, Any]]:
+    return service.export_hotlines(session, scope=user.scope)
 
 
 @router.get("/counsellors")
 def list_counsellors(
-    session: DbSession, _user: Staff, hotline_id: FilterId = None
+    session: DbSession, user: Staff, hotline_id: FilterId = None
 ) -> list[dict[str, Any]]:
-    return [
-        service.counsellor_dict(c) for c in service.list_counsellors(session, hotline_id=hotline_id)
-    ]
+    found = service.list_counsellors(session, hotline_id=hotline_id, scope=user.scope)
+    return [service.counsellor_dict(c) for c in found]
 
 
 @router.post("/counsellors", status_code=201)
 def create_counsellor(data: CounsellorCreate, session: DbSession, user: Staff) -> dict[str, Any]:
-    return service.counsellor_dict(service.create_counsellor(session, data, actor=user.actor))
+    c = service.create_counsellor(session, data, actor=user.actor, scope=user.scope)
+    return service.counsellor_dict(c)
 
 
 @router.put("/counsellors/{counsellor_id}/state")
@@ -130,7 +130,9 @@ def set_counsellor_state(
     settings: AppSettings,
     user: Staff,
 ) -> dict[str, Any]:
-    c = service.set_counsellor_state(session, counsellor_id, data.state, actor=user.actor)
+    c = service.set_counsellor_state(
+        session, counsellor_id, data.state, actor=user.actor, scope=user.scope
+    )
     # in a SIP cluster the node serving the seat's partition applies it (and publishes it)
     forwarded = cluster_service.forward_seat_state(
         session, counsellor_id, data.state, secret=settings.secret_key, actor=user.actor
@@ -141,7 +143,7 @@ def set_counsellor_state(
 @router.get("/calls")
 def list_calls(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     start: Annotated[BoundedDateTime | None, Query(alias="from")] = None,
     end: Annotated[BoundedDateTime | None, Query(alias="to")] = None,
     hotline_id: FilterId = None,
@@ -157,20 +159,21 @@ def list_calls(
         outcome=outcome,
         crisis=crisis,
         limit=limit,
+        scope=user.scope,
     )
     return [service.call_dict(c) for c in calls]
 
 
 @router.get("/calls/{call_ref}")
-def get_call(call_ref: CallRef, session: DbSession, _user: Staff) -> dict[str, Any]:
-    return service.call_dict(service.get_call(session, call_ref))
+def get_call(call_ref: CallRef, session: DbSession, user: Staff) -> dict[str, Any]:
+    return service.call_dict(service.get_call(session, call_ref, scope=user.scope))
 
 
 @router.get("/kpi")
 def kpi(
     session: DbSession,
     settings: AppSettings,
-    _user: Staff,
+    user: Staff,
     start: Annotated[BoundedDateTime, Query(alias="from")],
     end: Annotated[BoundedDateTime, Query(alias="to")],
     by: Literal["hotline", "province", "day", "hour"] = "hotline",
@@ -179,31 +182,35 @@ def kpi(
     s, e = _zoned(start), _zoned(end)
     assert s is not None
     assert e is not None
-    return service.kpis(session, settings, start=s, end=e, by=by, threshold_s=threshold_s)
+    return service.kpis(
+        session, settings, start=s, end=e, by=by, threshold_s=threshold_s, scope=user.scope
+    )
 
 
 @router.post("/calls/{call_ref}/assessment", status_code=201)
 def assess(
     call_ref: CallRef, data: AssessmentCreate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.record_assessment(session, call_ref, data, actor=user.actor)
+    return service.record_assessment(session, call_ref, data, actor=user.actor, scope=user.scope)
 
 
 @router.get("/followups")
-def followups(session: DbSession, _user: Staff, overdue: bool = False) -> list[dict[str, Any]]:
-    return service.list_followups(session, overdue_only=overdue)
+def followups(session: DbSession, user: Staff, overdue: bool = False) -> list[dict[str, Any]]:
+    return service.list_followups(session, overdue_only=overdue, scope=user.scope)
 
 
 @router.post("/followups/{followup_id}/done")
 def followup_done(
     followup_id: Annotated[DbId, Path()], data: FollowUpDone, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    return service.complete_followup(session, followup_id, data.note, actor=user.actor)
+    return service.complete_followup(
+        session, followup_id, data.note, actor=user.actor, scope=user.scope
+    )
 
 
 @router.post("/purge")
 def purge(session: DbSession, settings: AppSettings, user: Staff) -> dict[str, Any]:
-    return service.purge(session, settings, actor=user.actor)
+    return service.purge(session, settings, actor=user.actor, scope=user.scope)
 
 
 # seat planning ---------------------------------------------------------------------------------
@@ -242,7 +249,7 @@ def size_interval(
 @router.get("/planning/plan", tags=["hotline planning"])
 def plan(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     hotline_id: FilterId = None,
     weeks: Annotated[int, Query(ge=1, le=104, description="Weeks of call records (≤ 2 years)")] = 4,
     smooth: Annotated[int, Query(ge=0, le=6, description="Half-hours averaged each side")] = 1,
@@ -272,6 +279,7 @@ def plan(
         pool_weekdays=pool_weekdays,
         target=target,
         detail=detail,
+        scope=user.scope,
     )
 
 
@@ -279,12 +287,14 @@ def plan(
 @router.get("/live/calls")
 def live_calls(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     province: Annotated[CleanText | None, Query(max_length=12)] = None,
     hotline_id: FilterId = None,
 ) -> list[dict[str, Any]]:
     """Calls waiting, ringing or talking on every SIP node alive, crisis calls first."""
-    rows = cluster_service.live_calls(session, province_code=province, hotline_id=hotline_id)
+    rows = cluster_service.live_calls(
+        session, province_code=province, hotline_id=hotline_id, scope=user.scope
+    )
     return [cluster_service.live_call_dict(c) for c in rows]
 
 
@@ -297,7 +307,7 @@ def mark_live_crisis(
 ) -> dict[str, Any]:
     """Mark a waiting call as crisis on the SIP node that holds it (which audits it)."""
     return cluster_service.forward_crisis(
-        session, sip_call_id, secret=settings.secret_key, actor=user.actor
+        session, sip_call_id, secret=settings.secret_key, actor=user.actor, scope=user.scope
     )
 
 
@@ -321,9 +331,9 @@ def requirement(_user: Staff) -> dict[str, Any]:
 
 @router.get("/counsellors/{counsellor_id}/register", tags=["hotline workforce"])
 def counsellor_register(
-    counsellor_id: str, session: DbSession, _user: Staff, on: date | None = None
+    counsellor_id: str, session: DbSession, user: Staff, on: date | None = None
 ) -> dict[str, Any]:
-    c = service.get_counsellor(session, counsellor_id)
+    c = service.get_counsellor(session, counsellor_id, scope=user.scope)
     return service.register_dict(c, on=on or _today())
 
 
@@ -331,32 +341,37 @@ def counsellor_register(
 def update_counsellor(
     counsellor_id: str, data: CounsellorUpdate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
-    c = service.update_counsellor(session, counsellor_id, data, actor=user.actor)
+    c = service.update_counsellor(session, counsellor_id, data, actor=user.actor, scope=user.scope)
     return service.register_dict(c, on=_today())
 
 
 @router.get("/shifts", tags=["hotline workforce"])
 def list_shifts(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     start: Annotated[date, Query(alias="from")],
     days: Annotated[int, Query(ge=1, le=62)] = 7,
     hotline_id: str | None = None,
 ) -> list[dict[str, Any]]:
     shifts = service.list_shifts(
-        session, start=start, end=start + timedelta(days=days), hotline_id=hotline_id
+        session,
+        start=start,
+        end=start + timedelta(days=days),
+        hotline_id=hotline_id,
+        scope=user.scope,
     )
     return [service.shift_dict(s) for s in shifts]
 
 
 @router.post("/shifts", status_code=201, tags=["hotline workforce"])
 def create_shift(data: ShiftCreate, session: DbSession, user: Staff) -> dict[str, Any]:
-    return service.shift_dict(service.create_shift(session, data, actor=user.actor))
+    shift = service.create_shift(session, data, actor=user.actor, scope=user.scope)
+    return service.shift_dict(shift)
 
 
 @router.delete("/shifts/{shift_id}", status_code=204, tags=["hotline workforce"])
 def delete_shift(shift_id: int, session: DbSession, user: Staff) -> Response:
-    service.delete_shift(session, shift_id, actor=user.actor)
+    service.delete_shift(session, shift_id, actor=user.actor, scope=user.scope)
     return Response(status_code=204)
 
 
@@ -373,13 +388,14 @@ def generate_roster(data: RosterGenerate, session: DbSession, user: Staff) -> di
         policy=roster_rules.RosterPolicy(lengths_h=tuple(data.lengths_h)),
         replace=data.replace,
         actor=user.actor,
+        scope=user.scope,
     )
 
 
 @router.get("/staffing", tags=["hotline workforce"])
 def staffing(
     session: DbSession,
-    _user: Staff,
+    user: Staff,
     start: Annotated[date, Query(alias="from")],
     days: Annotated[int, Query(ge=1, le=62)] = 7,
     hotline_id: str | None = None,
@@ -387,7 +403,12 @@ def staffing(
     """Per line and day: seats per half hour rostered and actually signed in, hours with at
     least 2 seats, gaps; compliant only on the facts (the seat states)."""
     return service.staffing(
-        session, start=start, days=days, hotline_id=hotline_id, now=timeutil.now()
+        session,
+        start=start,
+        days=days,
+        hotline_id=hotline_id,
+        now=timeutil.now(),
+        scope=user.scope,
     )
 
 
@@ -395,13 +416,17 @@ def staffing(
 def monthly_report(
     session: DbSession,
     settings: AppSettings,
-    _user: Staff,
+    user: Staff,
     month: Annotated[str, Query(description="2025-06")],
     format: Literal["json", "xlsx", "pdf"] = "json",
 ) -> dict[str, Any] | Response:
     """The monthly report to the health commission: per line and per province."""
     report = service.monthly_report(
-        session, settings, month=service.parse_month(month), as_of=timeutil.now()
+        session,
+        settings,
+        month=service.parse_month(month),
+        as_of=timeutil.now(),
+        scope=user.scope,
     )
     if format == "xlsx":
         return Response(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minsheng.core.validation import BoundedDateTime, CleanMultilineText, CleanText
+from minsheng.core.validation import BoundedDateTime, CleanText, FreeLine, FreeText
 from minsheng.hotline.rules.risk import RiskLevel
 
 SLUG = r"^[a-z0-9][a-z0-9\-_.]{0,63}$"
@@ -129,14 +129,14 @@ class AssessmentCreate(BaseModel):
     hopelessness: RiskLevel
     handover_to: Literal["110", "119", "120"] | None = None
     handover_at: BoundedDateTime | None = None
-    notes: CleanMultilineText = Field(default="", max_length=2000)
+    notes: FreeText = Field(default="", max_length=2000)
     follow_up_due: BoundedDateTime | None = Field(
         default=None, description="Due time of the follow-up task; defaulted for high risk"
     )
-    follow_up_task: CleanText = Field(default="回访 follow-up call", max_length=300)
+    follow_up_task: FreeLine = Field(default="回访 follow-up call", max_length=300)
 
 
 class FollowUpDone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: CleanMultilineText = Field(default="", max_length=2000)
+    note: FreeText = Field(default="", max_length=2000)

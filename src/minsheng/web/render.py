@@ -32,6 +32,7 @@ from minsheng.core.auth import Principal, Role
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from minsheng.core.scope import Scope
 from minsheng.core.web import SESSION_COOKIE, DbSession, bearer_token, identify
 from minsheng.web import messages
 
@@ -192,6 +193,14 @@ def optional_principal(request: Request) -> Principal | None:
         return None
     request.state.principal = principal
     return principal
+
+
+def staff_scope(request: Request) -> Scope:
+    """The scope (region, bureau) of the staff member ``require_role`` let in on this request."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        raise Unauthorized("please log in", field="session")
+    return principal.scope
 
 
 def csrf_token(request: Request) -> str:

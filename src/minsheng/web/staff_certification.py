@@ -63,7 +63,7 @@ def index(request: Request, session: DbSession, user: Staff, number: str = "") -
     lookup = None
     if number.strip():
         lookup = cert_service.certificate_to_dict(
-            session, cert_service.get_certificate(session, number)
+            session, cert_service.get_certificate(session, number, scope=user.scope)
         )
     return _page(request, lookup=lookup)
 
@@ -101,7 +101,7 @@ def issue_certificate(
     def run() -> Response:
         data = CertificateIssue.model_validate(r.blank_to_none(typed))
         cert = cert_service.issue_certificate(
-            session, data, request.app.state.settings, actor=user.actor
+            session, data, request.app.state.settings, actor=user.actor, scope=user.scope
         )
         return _page(request, 201, issued=cert_service.certificate_to_dict(session, cert))
 
@@ -136,7 +136,9 @@ def change_status(
         data = CertificateStatusChange.model_validate({"status": status, "reason": reason})
         if not number.strip():
             raise InvalidInput("请填写证书编号 (number is required)", field="number")
-        cert = cert_service.update_certificate_status(session, number, data, actor=user.actor)
+        cert = cert_service.update_certificate_status(
+            session, number, data, actor=user.actor, scope=user.scope
+        )
         return _page(request, changed=cert_service.certificate_to_dict(session, cert))
 
     return r.form_action(
@@ -178,7 +180,7 @@ def import_csv(
         return _page(request, 422, import_form=form)
     try:
         result = cert_service.import_certificates(
-            session, text, request.app.state.settings, actor=user.actor
+            session, text, request.app.state.settings, actor=user.actor, scope=user.scope
         )
     except ImportRejected as exc:
         r.rollback_on_error(session)

@@ -183,11 +183,12 @@ def _codes(value: str) -> list[str]:
 def _index_page(
     request: Request, session: DbSession, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
+    scope = r.staff_scope(request)
     ctx: dict[str, Any] = {
         "title": "承诺+执法",
-        "counts": enf.count_cases_by_status(session),
-        "late": enf.late_cases(session),
-        "cases": enf.list_case_rows(session, limit=20),
+        "counts": enf.count_cases_by_status(session, scope=scope),
+        "late": enf.late_cases(session, scope=scope),
+        "cases": enf.list_case_rows(session, limit=20, scope=scope),
         "party_form": r.Form(fields=PARTY_FIELDS, values={"kind": "organisation"}),
         "case_form": r.Form(
             fields=CASE_FIELDS,
@@ -213,7 +214,9 @@ def index(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
 @router.get("/parties", response_class=HTMLResponse)
 def parties(request: Request, session: DbSession, user: Staff, q: str = "") -> HTMLResponse:
     query = q.strip()[:100]
-    rows = [enf.party_dict(p) for p in enf.list_parties(session, q=query, limit=50)]
+    rows = [
+        enf.party_dict(p) for p in enf.list_parties(session, q=query, limit=50, scope=user.scope)
+    ]
     return r.render(
         request,
         "staff/enforcement/parties.html",
@@ -221,7 +224,7 @@ def parties(request: Request, session: DbSession, user: Staff, q: str = "") -> H
             "title": "当事人",
             "rows": rows,
             "q": query,
-            "total": enf.count_parties(session),
+            "total": enf.count_parties(session, scope=user.scope),
             **_labels(),
         },
     )
@@ -255,7 +258,7 @@ def create_party(
     def run() -> str:
         data = schemas.PartyCreate.model_validate(r.blank_to_none(typed))
         key = request.app.state.settings.hmac_key
-        party = enf.create_party(session, data, key=key, actor=user.actor)
+        party = enf.create_party(session, data, key=key, actor=user.actor, scope=user.scope)
         return f"/staff/enforcement/parties/{party.id}"
 
     return r.form_action(session, form, run, _rerender_index(request, session, "party_form"))
@@ -264,16 +267,18 @@ def create_party(
 def _party_page(
     request: Request, session: DbSession, party_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
-    party = enf.get_party(session, party_id)
+    scope = r.staff_scope(request)
+    party = enf.get_party(session, party_id, scope=scope)
     ctx: dict[str, Any] = {
         "title": f"当事人 {party_id}",
         "party": enf.party_dict(party),
         "commitments": [
-            enf.commitment_dict(c) for c in enf.list_commitments(session, party_id=party_id)
+            enf.commitment_dict(c)
+            for c in enf.list_commitments(session, party_id=party_id, scope=scope)
         ],
-        "cases": enf.list_case_rows(session, party_id=party_id, limit=100),
-        "grades": enf.grades_of_party(session, party_id),
-        "credit": enf.credit_section(session, party_id),
+        "cases": enf.list_case_rows(session, party_id=party_id, limit=100, scope=scope),
+        "grades": enf.grades_of_party(session, party_id, scope=scope),
+        "credit": enf.credit_section(session, party_id, scope=scope),
         "commit_form": r.Form(fields=COMMIT_FIELDS),
         **_labels(),
     }
@@ -316,6 +321,7 @@ def sign_commitment(
             officer=user.name,
             actor=user.actor,
             valid_days=request.app.state.settings.enf_commitment_valid_days,
+            scope=user.scope,
         )
         return f"/staff/enforcement/parties/{party_id}"
 
@@ -360,7 +366,7 @@ def open_case(
         data = schemas.CaseOpen.model_validate(
             r.blank_to_none(typed) | {"facts": facts, "officers": _codes(officers)}
         )
-        case = enf.open_case(session, data, officer=user.name, actor=user.actor)
+        case = enf.open_case(session, data, officer=user.name, actor=user.actor, scope=user.scope)
         return f"/staff/enforcement/cases/{case.id}"
 
     return r.form_action(session, form, run, _rerender_index(request, session, "case_form"))
@@ -369,7 +375,8 @@ def open_case(
 def _case_page(
     request: Request, session: DbSession, case_id: int, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
-    case = enf.get_case(session, case_id)
+    scope = r.staff_scope(request)
+    case = enf.get_case(session, case_id, scope=scope)
     data = enf.case_dict(session, case)
     proc = enf.procedure_dict(session, case)
     item = enf.catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
@@ -477,7 +484,9 @@ def record_facts(
             "officers": _codes(officers),
         }
         data = schemas.CaseFacts.model_validate(typed)
-        return enf.record_facts(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.record_facts(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "facts_form", form, step, "#step")
 
@@ -514,6 +523,7 @@ def decide(
             actor=user.actor,
             lookback_days=settings.enf_lookback_days,
             valid_days=settings.enf_commitment_valid_days,
+            scope=user.scope,
         )
 
     return _case_step(request, session, case_id, "decide_form", form, step, "#decision")
@@ -541,7 +551,9 @@ def prior_notice(
 ) -> Response:
     def step() -> object:
         data = schemas.PriorNotice()
-        return enf.pre_notify(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.pre_notify(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _simple_step(request, session, case_id, csrf_token, step)
 
@@ -572,7 +584,9 @@ def statement(
             r.blank_to_none({"statement": statement, "review": review, "new_facts": new_facts})
             | {"waived": _checked(waived)}
         )
-        return enf.record_statement(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.record_statement(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "statement_form", form, step, "#procedure")
 
@@ -594,7 +608,9 @@ def legal_review(
 
     def step() -> object:
         data = schemas.LegalReview.model_validate(values)
-        return enf.legal_review(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.legal_review(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "review_form", form, step, "#procedure")
 
@@ -616,7 +632,9 @@ def final_decision(
 
     def step() -> object:
         data = schemas.FinalDecision.model_validate(r.blank_to_none(values))
-        return enf.decide_final(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.decide_final(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "final_form", form, step, "#decision")
 
@@ -631,7 +649,9 @@ def serve(
 ) -> Response:
     def step() -> object:
         data = schemas.Service()
-        return enf.serve(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.serve(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _simple_step(request, session, case_id, csrf_token, step)
 
@@ -641,14 +661,14 @@ def document_page(
     request: Request, document_id: int, session: DbSession, user: Staff
 ) -> HTMLResponse:
     """A document as the bureau prints it (print stylesheet; PDF beside it)."""
-    doc = enf.document_dict(enf.get_document(session, document_id))
+    doc = enf.document_dict(enf.get_document(session, document_id, scope=user.scope))
     ctx = {"title": f"{doc['title']} {doc['number']}", "doc": doc}
     return r.render(request, "staff/enforcement/document.html", ctx)
 
 
 @router.get("/documents/{document_id}/pdf", response_model=None)
 def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
-    doc = enf.get_document(session, document_id)
+    doc = enf.get_document(session, document_id, scope=user.scope)
     return Response(
         printing.document_pdf(doc),
         media_type="application/pdf",
@@ -670,7 +690,9 @@ def rectification(
 
     def step() -> object:
         data = schemas.Rectification.model_validate({"rectify_by": rectify_by.strip() or None})
-        return enf.order_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.order_rectification(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "rectify_form", form, step, "#step")
 
@@ -691,7 +713,9 @@ def check(
 
     def step() -> object:
         data = schemas.RectificationCheck.model_validate(values)
-        return enf.check_rectification(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.check_rectification(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "check_form", form, step, "#step")
 
@@ -707,7 +731,9 @@ def close(
     r.check_csrf(request, csrf_token)
 
     def step() -> object:
-        return enf.close_case(session, case_id, officer=user.name, actor=user.actor)
+        return enf.close_case(
+            session, case_id, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "step_form", r.Form(), step)
 
@@ -738,6 +764,7 @@ def evidence(
             actor=user.actor,
             max_bytes=max_bytes,
             note=note[:500],
+            scope=user.scope,
         )
 
     return _case_step(request, session, case_id, "evidence_form", form, step, "#evidence")

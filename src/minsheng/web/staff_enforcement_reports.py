@@ -49,9 +49,10 @@ def _grades_page(
     status_code: int = 200,
     grade_form: r.Form | None = None,
 ) -> HTMLResponse:
+    scope = r.staff_scope(request)
     years = enf.grade_years(session)
     chosen = _year(year, years[0] if years else timeutil.today().year)
-    counts = enf.count_grades(session, chosen)
+    counts = enf.count_grades(session, chosen, scope=scope)
     chart = bar_chart(
         list(GRADES),
         [Series("企业数", [counts.get(g, 0) for g in GRADES], "#1f6feb")],
@@ -59,7 +60,9 @@ def _grades_page(
         description="A、B、C、D 各级企业数",
         height=220,
     )
-    rows = enf.list_grades(session, chosen, grade=grade if grade in GRADES else None, limit=200)
+    rows = enf.list_grades(
+        session, chosen, grade=grade if grade in GRADES else None, limit=200, scope=scope
+    )
     return r.render(
         request,
         "staff/enforcement/grades.html",
@@ -99,7 +102,7 @@ def grade_year(
 
     def run() -> str:
         chosen = _year(year, timeutil.today().year)
-        enf.grade_year(session, chosen, actor=user.actor)
+        enf.grade_year(session, chosen, actor=user.actor, scope=user.scope)
         return f"/staff/enforcement/grades?year={chosen}"
 
     def on_error(failed: r.Form, status: int) -> Response:
@@ -112,8 +115,8 @@ def grade_year(
 def grade_explained(
     request: Request, year: int, party_id: int, session: DbSession, user: Staff
 ) -> HTMLResponse:
-    result = enf.grade_dict(enf.get_grade(session, party_id, year))
-    party = enf.party_dict(enf.get_party(session, party_id))
+    result = enf.grade_dict(enf.get_grade(session, party_id, year, scope=user.scope))
+    party = enf.party_dict(enf.get_party(session, party_id, scope=user.scope))
     return r.render(
         request,
         "staff/enforcement/grade.html",
@@ -160,7 +163,7 @@ def plan(
             status_code=exc.status_code,
         )
     form.values = {"year": chosen, "month": m, "seed": s}
-    result = enf.plan(session, year=chosen, seed=s).to_dict(m)
+    result = enf.plan(session, year=chosen, seed=s, scope=user.scope).to_dict(m)
     by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for visit in result["visits"]:
         by_day[date.fromisoformat(visit["date"]).day].append(visit)
@@ -219,7 +222,7 @@ def statistics(
             {"title": "成效统计", "form": form, "s": None},
             status_code=422,
         )
-    result = enf.compute_stats(session, start=first, end=last)
+    result = enf.compute_stats(session, start=first, end=last, scope=user.scope)
     domains = list(result["commitments"]["by_domain"])
     domain_label = enf.catalog.rulebase().domains
     violated = result["violated_after_commitment"]["by_domain"]

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
@@ -47,19 +48,21 @@ LIVE_REFRESH_S = 5
 # Live board -----------------------------------------------------------------------------------
 
 
-def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[str, Any]:
+def _live_context(
+    session: DbSession, hotline: str, province: str = "", *, scope: Scope
+) -> dict[str, Any]:
     now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     # calls waiting (or ringing, talking) on every node of the SIP cluster, crisis calls first
     waiting = [
         cluster_service.live_call_dict(c)
         for c in cluster_service.live_calls(
-            session, province_code=province or None, hotline_id=hotline or None
+            session, province_code=province or None, hotline_id=hotline or None, scope=scope
         )
     ]
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
-    for c in hotline_service.list_counsellors(session, hotline_id=hotline or None):
+    for c in hotline_service.list_counsellors(session, hotline_id=hotline or None, scope=scope):
         by_line[c.hotline_id][c.state] += 1
         if hotline:
             counsellors.append(hotline_service.counsellor_dict(c))
@@ -69,7 +72,9 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
     ]
     calls = [
         hotline_service.call_dict(c, attempts=False)
-        for c in hotline_service.list_calls(session, hotline_id=hotline or None, limit=15)
+        for c in hotline_service.list_calls(
+            session, hotline_id=hotline or None, limit=15, scope=scope
+        )
     ]
     return {
         "board": board,
@@ -96,7 +101,7 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
 def live(
     request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
 ) -> HTMLResponse:
-    ctx = _live_context(session, hotline.strip(), province.strip())
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope)
     return r.render(request, "staff/hotline/live.html", {"title": "热线实时看板", **ctx})
 
 
@@ -105,7 +110,7 @@ def live_fragment(
     request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
 ) -> HTMLResponse:
     """The part of the board that htmx swaps in every few seconds."""
-    ctx = _live_context(session, hotline.strip(), province.strip())
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope)
     return r.render(request, "staff/hotline/_live.html", ctx)
 
 
@@ -124,7 +129,9 @@ def set_state(
     r.check_csrf(request, csrf_token)
     error = ""
     try:
-        hotline_service.set_counsellor_state(session, counsellor_id, state, actor=user.actor)
+        hotline_service.set_counsellor_state(
+            session, counsellor_id, state, actor=user.actor, scope=user.scope
+        )
         # in a SIP cluster, the node serving the seat's partition applies the change
         cluster_service.forward_seat_state(
             session, counsellor_id, state, secret=settings.secret_key, actor=user.actor
@@ -132,7 +139,7 @@ def set_state(
     except DomainError as exc:
         r.rollback_on_error(session)
         error = r.error_text(exc)
-    ctx = _live_context(session, hotline.strip()) | {"error": error}
+    ctx = _live_context(session, hotline.strip(), scope=user.scope) | {"error": error}
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 
 
@@ -152,12 +159,14 @@ def mark_crisis(
     error = ""
     try:
         cluster_service.forward_crisis(
-            session, sip_call_id, secret=settings.secret_key, actor=user.actor
+            session, sip_call_id, secret=settings.secret_key, actor=user.actor, scope=user.scope
         )
     except DomainError as exc:
         r.rollback_on_error(session)
         error = r.error_text(exc)
-    ctx = _live_context(session, hotline.strip(), province.strip()) | {"error": error}
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope) | {
+        "error": error
+    }
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 
 
@@ -204,9 +213,11 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     form.values = {"from": first.isoformat(), "to": last.isoformat()}
     lo = datetime.combine(first, time(0), tzinfo=BEIJING)
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=BEIJING)
-    by_hour = hotline_service.kpis(session, settings, start=lo, end=hi, by="hour")
-    by_day = hotline_service.kpis(session, settings, start=lo, end=hi, by="day")
-    by_line = hotline_service.kpis(session, settings, start=lo, end=hi, by="hotline")
+    by_hour = hotline_service.kpis(session, settings, start=lo, end=hi, by="hour", scope=user.scope)
+    by_day = hotline_service.kpis(session, settings, start=lo, end=hi, by="day", scope=user.scope)
+    by_line = hotline_service.kpis(
+        session, settings, start=lo, end=hi, by="hotline", scope=user.scope
+    )
     hours = {g["key"]: g for g in by_hour["groups"]}
     labels = [f"{h:02d}" for h in range(24)]
     rows = [hours.get(h) for h in labels]
@@ -298,7 +309,7 @@ def compliance(request: Request, session: DbSession, user: Staff) -> HTMLRespons
 def seat_planning(
     request: Request, session: DbSession, user: Staff, hotline: str = ""
 ) -> HTMLResponse:
-    result = hotline_service.plan(session, hotline_id=hotline.strip() or None)
+    result = hotline_service.plan(session, hotline_id=hotline.strip() or None, scope=user.scope)
     lines = sorted(result["hotlines"], key=lambda h: (h["enough"], h["hotline_id"]))
     short = [h for h in lines if not h["enough"]][:30]
     chart = bar_chart(

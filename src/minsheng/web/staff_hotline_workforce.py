@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
@@ -46,7 +47,9 @@ def _hhmm(iso: str) -> str:
     return iso[11:16]
 
 
-def _roster_context(session: DbSession, hotline: str, monday: date) -> dict[str, Any]:
+def _roster_context(
+    session: DbSession, hotline: str, monday: date, *, scope: Scope
+) -> dict[str, Any]:
     lines = hotline_service.list_hotlines(session)
     hotline = hotline or (lines[0].id if lines else "")
     days = [monday + timedelta(days=d) for d in range(7)]
@@ -66,7 +69,7 @@ def _roster_context(session: DbSession, hotline: str, monday: date) -> dict[str,
     h = hotline_service.get_hotline(session, hotline)
     ctx["hotline_name"] = h.name
     shifts = hotline_service.list_shifts(
-        session, start=monday, end=monday + timedelta(days=7), hotline_id=hotline
+        session, start=monday, end=monday + timedelta(days=7), hotline_id=hotline, scope=scope
     )
     by_person: dict[str, dict[date, list[dict[str, Any]]]] = {}
     open_shifts: dict[date, list[dict[str, Any]]] = {}
@@ -85,7 +88,7 @@ def _roster_context(session: DbSession, hotline: str, monday: date) -> dict[str,
             open_shifts.setdefault(s.day, []).append(cell)
         else:
             by_person.setdefault(s.counsellor_id, {}).setdefault(s.day, []).append(cell)
-    people = hotline_service.list_counsellors(session, hotline_id=hotline)
+    people = hotline_service.list_counsellors(session, hotline_id=hotline, scope=scope)
     grid = []
     for c in people:
         reg = hotline_service.register_dict(c, on=monday)
@@ -104,7 +107,9 @@ def _roster_context(session: DbSession, hotline: str, monday: date) -> dict[str,
         )
     ctx["grid"] = grid
     ctx["open_shifts"] = [open_shifts.get(d, []) for d in days]
-    staffing = hotline_service.staffing(session, start=monday, days=7, hotline_id=hotline)
+    staffing = hotline_service.staffing(
+        session, start=monday, days=7, hotline_id=hotline, scope=scope
+    )
     ctx["summary"] = staffing["hotlines"][0]["days"]
     return ctx
 
@@ -115,7 +120,7 @@ def roster_page(
 ) -> HTMLResponse:
     """A line's week as a grid: counsellors by day, open shifts, and hours at two seats."""
     monday = _monday(start, session)
-    ctx = _roster_context(session, hotline.strip(), monday)
+    ctx = _roster_context(session, hotline.strip(), monday, scope=user.scope)
     form = r.Form(fields=("counsellor_id", "day", "start", "end", "break_start", "break_minutes"))
     return r.render(request, "staff/hotline/roster.html", {"title": "排班", "form": form, **ctx})
 
@@ -172,7 +177,7 @@ def add_shift(
             break_start=b_at,
             break_minutes=int(break_minutes or 0),
         )
-        hotline_service.create_shift(session, data, actor=user.actor)
+        hotline_service.create_shift(session, data, actor=user.actor, scope=user.scope)
     except DomainError as exc:
         r.rollback_on_error(session)
         form.add_domain(exc)
@@ -185,7 +190,7 @@ def add_shift(
     if form.ok:
         return RedirectResponse(f"/staff/hotline/roster?hotline={hotline}&start={day}", 303)
     monday = _monday(day if _is_date(day) else "", session)
-    ctx = _roster_context(session, hotline, monday)
+    ctx = _roster_context(session, hotline, monday, scope=user.scope)
     return r.render(
         request,
         "staff/hotline/roster.html",
@@ -211,9 +216,9 @@ def delete_shift(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     r.check_csrf(request, csrf_token)
-    s = hotline_service.get_shift(session, shift_id)
+    s = hotline_service.get_shift(session, shift_id, scope=user.scope)
     where = f"/staff/hotline/roster?hotline={s.hotline_id}&start={s.day.isoformat()}"
-    hotline_service.delete_shift(session, shift_id, actor=user.actor)
+    hotline_service.delete_shift(session, shift_id, actor=user.actor, scope=user.scope)
     return RedirectResponse(where, 303)
 
 
@@ -237,6 +242,7 @@ def generate(
         days=7,
         need_from=need_from,
         actor=user.actor,
+        scope=user.scope,
     )
     return RedirectResponse(
         f"/staff/hotline/roster?hotline={hotline}&start={monday.isoformat()}", 303
@@ -255,6 +261,7 @@ def staffing_page(
         days=7,
         hotline_id=hotline.strip() or None,
         now=timeutil.now(),
+        scope=user.scope,
     )
     lines = report["hotlines"]
     failing = [line for line in lines if line["days_compliant"] < len(line["days"])]
@@ -292,7 +299,9 @@ def report_page(
 ) -> HTMLResponse:
     """The monthly report to the health commission, with its downloads."""
     first = _month(month, session)
-    report = hotline_service.monthly_report(session, settings, month=first, as_of=timeutil.now())
+    report = hotline_service.monthly_report(
+        session, settings, month=first, as_of=timeutil.now(), scope=user.scope
+    )
     return r.render(
         request,
         "staff/hotline/report.html",
@@ -312,7 +321,9 @@ def report_file(
     if fmt not in ("xlsx", "pdf"):
         raise InvalidInput(f"no {fmt!r} download: xlsx or pdf", field="fmt")
     first = _month(month, session)
-    report = hotline_service.monthly_report(session, settings, month=first, as_of=timeutil.now())
+    report = hotline_service.monthly_report(
+        session, settings, month=first, as_of=timeutil.now(), scope=user.scope
+    )
     name = f"12356-{first.strftime('%Y-%m')}.{fmt}"
     if fmt == "xlsx":
         body = hotline_service.monthly_xlsx(report)

@@ -24,9 +24,20 @@ from minsheng.certification.service.reference import load_reference, occupation_
 from minsheng.certification.service.status import change_status
 from minsheng.core import audit
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 
 
-def create_body(session: Session, data: BodyCreate, *, actor: str, demo: bool = False) -> Body:
+def create_body(
+    session: Session,
+    data: BodyCreate,
+    *,
+    actor: str,
+    demo: bool = False,
+    scope: Scope = Scope.ALL,
+) -> Body:
+    """File a body. A provincial clerk files bodies of their province only (code 0000 with
+    their ``province_code``); bodies filed with the ministry are national staff's."""
+    scope.require(scope.covers_province2(data.province_code), "a body of this province")
     load_reference(session)
     if data.code == "0000" and not data.province_code:
         raise InvalidInput(
@@ -86,9 +97,15 @@ def find_body(session: Session, filing_no: str) -> Body | None:
     return session.scalar(select(Body).where(Body.filing_no == filing_no.strip().upper()))
 
 
-def get_body(session: Session, filing_no: str) -> Body:
+def body_in_scope(body: Body, scope: Scope) -> bool:
+    """A body belongs to the province it is filed with; ministry-filed bodies are national."""
+    return scope.covers_province2(body.province_code)
+
+
+def get_body(session: Session, filing_no: str, *, scope: Scope = Scope.ALL) -> Body:
+    """The body; BodyNotFound when missing or outside the scope."""
     body = find_body(session, filing_no)
-    if body is None:
+    if body is None or not body_in_scope(body, scope):
         raise BodyNotFound(f"no filed body {filing_no}", field="body")
     return body
 
@@ -146,10 +163,15 @@ def list_body_views(session: Session, query: str) -> list[dict[str, Any]]:
 
 
 def update_body_status(
-    session: Session, filing_no: str, data: BodyStatusChange, *, actor: str
+    session: Session,
+    filing_no: str,
+    data: BodyStatusChange,
+    *,
+    actor: str,
+    scope: Scope = Scope.ALL,
 ) -> Body:
     """Suspend, revoke or reactivate a body (audited with the old status and the reason)."""
-    body = get_body(session, filing_no)
+    body = get_body(session, filing_no, scope=scope)
     change_status(session, body, data, actor=actor, kind="body")
     return body
 

@@ -44,6 +44,7 @@ from minsheng.certification.service.reference import load_reference
 from minsheng.certification.service.registry import ID_PURPOSE, new_token
 from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
+from minsheng.core.scope import Scope
 
 IMPORT_FIELDS = (
     "number",
@@ -244,9 +245,11 @@ def import_certificates(
     *,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Import existing records; formats are checked (not issuance rules); all or nothing.
-    ``text`` is the file's bytes (any accepted encoding) or its decoded text."""
+    ``text`` is the file's bytes (any accepted encoding) or its decoded text. A provincial
+    clerk imports certificates of their own province only (the number's positions 6–7)."""
     load_reference(session)
     today = today or timeutil.today()
     if isinstance(text, bytes):
@@ -399,7 +402,10 @@ def import_certificates(
                 True,
             ]
         )
-    bad.extend(already_registered(session, seen))
+    bad.extend(scope_problems(seen, scope))
+    # Out-of-scope numbers are not looked up: "already registered" would reveal them.
+    ours = {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
+    bad.extend(already_registered(session, ours))
     if bad:
         bad.sort(key=lambda b: (b["line"], b["field"]))
         raise ImportRejected(bad, total)
@@ -424,6 +430,19 @@ def import_certificates(
     )
     session.flush()
     return {"imported": len(rows)}
+
+
+def scope_problems(seen: dict[str, int], scope: Scope) -> list[dict[str, Any]]:
+    """A refusal for each certificate number of a province outside ``scope``."""
+    return [
+        {
+            "line": line,
+            "field": "number",
+            "reason": f"province {number[5:7]} lies outside your scope ({scope.label()})",
+        }
+        for number, line in seen.items()
+        if not scope.covers_province2(number[5:7])
+    ]
 
 
 def _parse_date(text: str, today_iso: str) -> tuple[str, str] | None:

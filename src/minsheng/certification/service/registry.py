@@ -26,6 +26,7 @@ from minsheng.certification.service.status import change_status
 from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash, mask_id, mask_name
+from minsheng.core.scope import Scope
 
 ID_PURPOSE = "cert-id"
 
@@ -73,7 +74,11 @@ def issue_certificate(
     *,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Certificate:
+    """Issue a certificate; a provincial clerk issues in their own province only (the
+    number's province, ``data.province_code``)."""
+    scope.require(scope.covers_province2(data.province_code), "a certificate of this province")
     problem = dates.date_problem(data.issued_on, earliest=dates.CERTIFICATES_FROM)
     if problem:
         raise ImplausibleDate(problem, field="issued_on")
@@ -130,20 +135,31 @@ def issue_certificate(
     return cert
 
 
-def get_certificate(session: Session, number: str) -> Certificate:
+def certificate_in_scope(cert: Certificate, scope: Scope) -> bool:
+    """A certificate belongs to the province in its number (positions 6–7)."""
+    return scope.covers_province2(cert.number[5:7])
+
+
+def get_certificate(session: Session, number: str, *, scope: Scope = Scope.ALL) -> Certificate:
+    """The certificate; CertificateNotFound when missing or outside the scope."""
     cert = session.scalar(
         select(Certificate).where(Certificate.number == numbering.normalize_number(number))
     )
-    if cert is None:
+    if cert is None or not certificate_in_scope(cert, scope):
         raise CertificateNotFound(f"no certificate {number}", field="number")
     return cert
 
 
 def update_certificate_status(
-    session: Session, number: str, data: CertificateStatusChange, *, actor: str
+    session: Session,
+    number: str,
+    data: CertificateStatusChange,
+    *,
+    actor: str,
+    scope: Scope = Scope.ALL,
 ) -> Certificate:
     """Suspend, revoke or reinstate a certificate (audited with the old status and the reason)."""
-    cert = get_certificate(session, number)
+    cert = get_certificate(session, number, scope=scope)
     change_status(session, cert, data, actor=actor, kind="certificate")
     return cert
 

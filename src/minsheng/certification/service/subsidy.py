@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from minsheng.certification.errors import ImplausibleDate, InvalidDate
@@ -21,6 +21,7 @@ from minsheng.certification.service.reference import data_text
 from minsheng.core import audit, idnumber
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash
+from minsheng.core.scope import Scope
 
 
 def _parse_set(raw: dict[str, Any]) -> rs.SubsidyRuleSet:
@@ -114,9 +115,17 @@ def decide_subsidy(req: SubsidyRequest, settings: Settings) -> dict[str, Any]:
 
 
 def record_subsidy_claim(
-    session: Session, req: SubsidyRequest, settings: Settings, *, actor: str, demo: bool = False
+    session: Session,
+    req: SubsidyRequest,
+    settings: Settings,
+    *,
+    actor: str,
+    demo: bool = False,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
-    """Decide and keep the decision for the statistics (needs the applicant's ID number)."""
+    """Decide and keep the decision for the statistics (needs the applicant's ID number); a
+    provincial clerk records claims of their own province only."""
+    scope.require(scope.covers_province2(req.applicant.province_code), "a claim of this province")
     if not req.applicant.id_number:
         raise idnumber.InvalidIdNumber(
             "recording a claim needs applicant.id_number", field="applicant.id_number"
@@ -142,12 +151,22 @@ def record_subsidy_claim(
 
 
 def subsidy_statistics(
-    session: Session, *, start: date, end: date, by_province: bool = True
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    by_province: bool = True,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
-    """People paid and yuan paid in a period (by application date), overall and by province."""
+    """People paid and yuan paid in a period (by application date), overall and by province;
+    a provincial clerk sees their own province's claims only."""
     if end < start:
         raise InvalidDate("the period ends before it starts", field="end")
-    base = (SubsidyClaim.eligible.is_(True), SubsidyClaim.applied_on.between(start, end))
+    base = (
+        SubsidyClaim.eligible.is_(True),
+        SubsidyClaim.applied_on.between(start, end),
+        true() if scope.national else SubsidyClaim.province_code == scope.province2,
+    )
     people, yuan, claims = session.execute(
         select(
             func.count(func.distinct(SubsidyClaim.person_hash)),

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, privacy, timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import CaseNotFound, CaseStepOutOfOrder, InvalidDate
 from minsheng.enforcement.models import (
     Case,
@@ -53,6 +54,7 @@ from minsheng.enforcement.service import catalog, documents
 from minsheng.enforcement.service.common import check_not_future, parse_enum
 from minsheng.enforcement.service.officers import check_officers
 from minsheng.enforcement.service.parties import get_party, party_dict
+from minsheng.enforcement.service.scoping import case_in_scope, in_scope_cases, party_filter
 
 
 def record_step(
@@ -81,19 +83,30 @@ def require_status(case: Case, step: str, *allowed: Status) -> None:
 # Reads ----------------------------------------------------------------------------------------
 
 
-def get_case(session: Session, case_id: int) -> Case:
+def get_case(session: Session, case_id: int, *, scope: Scope = Scope.ALL) -> Case:
+    """The case; CaseNotFound when missing or its party is of another bureau than the scope's."""
     case = session.get(Case, case_id)
-    if case is None:
+    if case is None or not case_in_scope(session, case, scope):
         raise CaseNotFound(f"no case {case_id}", field="case_id")
     return case
 
 
 def list_cases(
-    session: Session, *, party_id: int | None = None, status: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    party_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    scope: Scope = Scope.ALL,
 ) -> list[Case]:
     if status is not None:
         parse_enum(Status, status, "status")
-    stmt = select(Case).order_by(Case.id.desc()).limit(min(max(limit, 1), 1000))
+    stmt = (
+        select(Case)
+        .where(in_scope_cases(scope))
+        .order_by(Case.id.desc())
+        .limit(min(max(limit, 1), 1000))
+    )
     if party_id is not None:
         stmt = stmt.where(Case.party_id == party_id)
     if status is not None:
@@ -101,13 +114,15 @@ def list_cases(
     return list(session.scalars(stmt))
 
 
-def count_cases_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Case.status, func.count()).group_by(Case.status))
+def count_cases_by_status(session: Session, *, scope: Scope = Scope.ALL) -> dict[str, int]:
+    rows = session.execute(
+        select(Case.status, func.count()).where(in_scope_cases(scope)).group_by(Case.status)
+    )
     return {status: n for status, n in rows}
 
 
 def list_case_rows(
-    session: Session, *, party_id: int | None = None, limit: int = 20
+    session: Session, *, party_id: int | None = None, limit: int = 20, scope: Scope = Scope.ALL
 ) -> list[dict[str, Any]]:
     """Cases newest first with their party's (masked) name and their decision, for a table."""
     stmt = (
@@ -121,6 +136,7 @@ def list_case_rows(
             Decision.stage,
         )
         .join(Party, Party.id == Case.party_id)
+        .where(party_filter(scope))
         .join(Decision, Decision.case_id == Case.id, isouter=True)
         .order_by(Case.id.desc())
         .limit(min(max(limit, 1), 1000))
@@ -275,10 +291,16 @@ def status_dict(case: Case) -> dict[str, Any]:
 
 
 def open_case(
-    session: Session, data: CaseOpen, *, officer: str, actor: str, today: date | None = None
+    session: Session,
+    data: CaseOpen,
+    *,
+    officer: str,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Case:
     today = today or timeutil.today()
-    party = get_party(session, data.party_id)
+    party = get_party(session, data.party_id, scope=scope)
     item = catalog.rulebase().require_item(data.item, field_name="item")
     if not item.applies_to(party.kind):
         raise InvalidInput(
@@ -358,9 +380,10 @@ def record_facts(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Case:
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "facts", Status.OPEN, Status.FACTS_RECORDED)
     level = parse_enum(Harm, data.harm, "harm")
     team = check_officers(session, data.officers, today)
@@ -436,10 +459,11 @@ def order_rectification(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Case:
     """Art. 28: 责令当事人改正或者限期改正违法行为, issued as the 责令改正通知书."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "rectify", Status.NOTIFIED, Status.CHECKED)
     if case.status == Status.CHECKED and case.rectified:
         raise CaseStepOutOfOrder(f"case {case.id} is already rectified", field="status")
@@ -490,9 +514,10 @@ def check_rectification(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Case:
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "check", Status.RECTIFICATION_ORDERED)
     checked_on = data.checked_on or today
     check_not_future(checked_on, "checked_on", today)
@@ -515,8 +540,10 @@ def check_rectification(
     return case
 
 
-def close_case(session: Session, case_id: int, *, officer: str, actor: str) -> Case:
-    case = get_case(session, case_id)
+def close_case(
+    session: Session, case_id: int, *, officer: str, actor: str, scope: Scope = Scope.ALL
+) -> Case:
+    case = get_case(session, case_id, scope=scope)
     decision = find_decision(session, case.id)
     if decision is not None and decision.outcome == Outcome.TIME_BARRED.value:
         require_status(case, "close", Status.DECIDED, Status.NOTIFIED)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import InvalidDate
 from minsheng.enforcement.models import Commitment
 from minsheng.enforcement.rules.base import STANDARD_PROMISES
@@ -18,6 +19,7 @@ from minsheng.enforcement.schemas import CommitmentCreate
 from minsheng.enforcement.service import catalog, documents
 from minsheng.enforcement.service.common import check_not_future
 from minsheng.enforcement.service.parties import get_party
+from minsheng.enforcement.service.scoping import party_column_filter
 
 CommitmentKind = Literal["proactive", "case", "repair"]
 
@@ -48,11 +50,12 @@ def sign_commitment(
     kind: CommitmentKind = "proactive",
     case_id: int | None = None,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Commitment:
     """Record a signed 信用承诺书 for one item (or a whole domain)."""
     today = today or timeutil.today()
     rulebase = catalog.rulebase()
-    get_party(session, data.party_id)
+    get_party(session, data.party_id, scope=scope)
     domain, item_id = data.domain, data.item
     if item_id is not None:
         item = rulebase.require_item(item_id, field_name="item")
@@ -86,7 +89,7 @@ def sign_commitment(
         action="commitment.sign",
         detail={"party_id": data.party_id, "domain": domain, "item": item_id, "case_id": case_id},
     )
-    party = get_party(session, data.party_id)
+    party = get_party(session, data.party_id, scope=scope)
     documents.issue(
         session,
         "commitment",
@@ -117,8 +120,14 @@ def sign_commitment(
     return commitment
 
 
-def list_commitments(session: Session, *, party_id: int | None = None) -> list[Commitment]:
-    stmt = select(Commitment).order_by(Commitment.id)
+def list_commitments(
+    session: Session, *, party_id: int | None = None, scope: Scope = Scope.ALL
+) -> list[Commitment]:
+    stmt = (
+        select(Commitment)
+        .where(party_column_filter(scope, Commitment.party_id))
+        .order_by(Commitment.id)
+    )
     if party_id is not None:
         stmt = stmt.where(Commitment.party_id == party_id)
     return list(session.scalars(stmt.limit(1000)))

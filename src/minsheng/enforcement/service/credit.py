@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement import schemas
 from minsheng.enforcement.errors import (
     CreditRecordNotFound,
@@ -37,6 +38,7 @@ from minsheng.enforcement.rules import credit as rules
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.common import check_not_future
 from minsheng.enforcement.service.parties import get_party
+from minsheng.enforcement.service.scoping import party_column_filter, party_id_in_scope
 
 
 @lru_cache(maxsize=1)
@@ -93,9 +95,10 @@ def record_for_decision(
     return record
 
 
-def get_record(session: Session, record_id: int) -> CreditRecord:
+def get_record(session: Session, record_id: int, *, scope: Scope = Scope.ALL) -> CreditRecord:
+    """The credit record; CreditRecordNotFound when missing or its party is outside the scope."""
     rec = session.get(CreditRecord, record_id)
-    if rec is None:
+    if rec is None or not party_id_in_scope(session, rec.party_id, scope):
         raise CreditRecordNotFound(f"no credit record {record_id}", field="record_id")
     return rec
 
@@ -155,11 +158,16 @@ def repair_conditions(session: Session, rec: CreditRecord, today: date) -> list[
 
 
 def repair(
-    session: Session, record_id: int, *, actor: str, today: date | None = None
+    session: Session,
+    record_id: int,
+    *,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CreditRecord:
     """信用修复: stop publishing (and sharing) a record early once every condition holds."""
     today = today or timeutil.today()
-    rec = get_record(session, record_id)
+    rec = get_record(session, record_id, scope=scope)
     status = rules.status_on(rules.RecordStatus(rec.status), rec.max_until, today)
     if status not in (rules.RecordStatus.PUBLISHED, rules.RecordStatus.UNPUBLISHED):
         raise RepairNotAllowed(f"record {rec.id} is {status.value}", field="status")
@@ -180,11 +188,15 @@ def repair(
     return rec
 
 
-def expire_due(session: Session, *, actor: str, today: date | None = None) -> list[int]:
-    """Persist the automatic end of publication of every record past its maximum period."""
+def expire_due(
+    session: Session, *, actor: str, today: date | None = None, scope: Scope = Scope.ALL
+) -> list[int]:
+    """Persist the automatic end of publication of every record past its maximum period (of
+    the scope's parties)."""
     today = today or timeutil.today()
     rows = session.scalars(
         select(CreditRecord).where(
+            party_column_filter(scope, CreditRecord.party_id),
             CreditRecord.status == rules.RecordStatus.PUBLISHED.value,
             CreditRecord.max_until < today,
         )
@@ -208,11 +220,16 @@ def expire_due(session: Session, *, actor: str, today: date | None = None) -> li
 
 
 def file_objection(
-    session: Session, data: schemas.ObjectionCreate, *, actor: str, today: date | None = None
+    session: Session,
+    data: schemas.ObjectionCreate,
+    *,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Objection:
     """A party objects to one of its grades or credit records (steps: filed → reviewed)."""
     today = today or timeutil.today()
-    get_party(session, data.party_id)
+    get_party(session, data.party_id, scope=scope)
     if data.target == "grade":
         grade = session.get(Grade, data.target_id)
         owner = grade.party_id if grade else None
@@ -243,9 +260,10 @@ def file_objection(
     return obj
 
 
-def get_objection(session: Session, objection_id: int) -> Objection:
+def get_objection(session: Session, objection_id: int, *, scope: Scope = Scope.ALL) -> Objection:
+    """The objection; ObjectionNotFound when missing or its party is outside the scope."""
     obj = session.get(Objection, objection_id)
-    if obj is None:
+    if obj is None or not party_id_in_scope(session, obj.party_id, scope):
         raise ObjectionNotFound(f"no objection {objection_id}", field="objection_id")
     return obj
 
@@ -258,12 +276,13 @@ def review_objection(
     reviewer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Objection:
     """The review: upheld (a credit record is withdrawn; a grade is revised to the reviewer's
     grade) or rejected, with the written outcome. The reviewer may not be the officer who made
     the record (a local rule, see ``data/credit.json`` objection.source)."""
     today = today or timeutil.today()
-    obj = get_objection(session, objection_id)
+    obj = get_objection(session, objection_id, scope=scope)
     if obj.status != "filed":
         raise ObjectionAlreadyReviewed(f"objection {obj.id} is {obj.status}", field="status")
     reviewed_on = data.reviewed_on or today
@@ -327,9 +346,12 @@ def list_objections(session: Session, *, party_id: int) -> list[Objection]:
     )
 
 
-def credit_section(session: Session, party_id: int, *, today: date | None = None) -> dict[str, Any]:
+def credit_section(
+    session: Session, party_id: int, *, today: date | None = None, scope: Scope = Scope.ALL
+) -> dict[str, Any]:
     """The party page's credit section: records with their periods and repair status, and
-    objections."""
+    objections (PartyNotFound when the party is outside the scope)."""
+    get_party(session, party_id, scope=scope)
     today = today or timeutil.today()
     records = []
     for rec in list_records(session, party_id=party_id):

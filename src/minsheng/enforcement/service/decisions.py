@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core import timeutil
+from minsheng.core.scope import Scope
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules import procedure as procedure_rules
@@ -130,10 +131,11 @@ def decide_case(
     valid_days: int,
     consent_publish: bool = True,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> DecideResult:
     """Run the decision rules on a case; an exemption that needs a commitment records it."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "decide", Status.FACTS_RECORDED)
     decided_on = data.decided_on or today
     inp = decision_input(

@@ -23,9 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minsheng.core import audit, timeutil
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import DocumentNotFound
 from minsheng.enforcement.models import Document, DocumentSequence
 from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service.scoping import case_id_in_scope
 
 
 @lru_cache(maxsize=1)
@@ -108,14 +110,17 @@ def issue(
     return doc
 
 
-def get_document(session: Session, document_id: int) -> Document:
+def get_document(session: Session, document_id: int, *, scope: Scope = Scope.ALL) -> Document:
+    """The document; DocumentNotFound when missing or its case is outside the scope."""
     doc = session.get(Document, document_id)
-    if doc is None:
+    if doc is None or not case_id_in_scope(session, doc.case_id, scope):
         raise DocumentNotFound(f"no document {document_id}", field="document_id")
     return doc
 
 
-def list_documents(session: Session, *, case_id: int) -> list[Document]:
+def list_documents(session: Session, *, case_id: int, scope: Scope = Scope.ALL) -> list[Document]:
+    if not case_id_in_scope(session, case_id, scope):
+        return []
     return list(
         session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id))
     )

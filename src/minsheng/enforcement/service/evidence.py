@@ -10,15 +10,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core import timeutil
 from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import CaseStepOutOfOrder, EvidenceTooLarge
 from minsheng.enforcement.models import CaseProcedure, Evidence, EvidenceBlob
 from minsheng.enforcement.rules.base import Status
 from minsheng.enforcement.service.cases import get_case, record_step
 from minsheng.enforcement.service.officers import check_officers
+from minsheng.enforcement.service.scoping import case_column_filter
 
 
 def evidence_dict(ev: Evidence) -> dict[str, Any]:
@@ -37,10 +40,11 @@ def add_evidence(
     note: str = "",
     officers: Sequence[str] = (),
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Evidence:
     """Attach a file, kept once per SHA-256 in the database (commits with the step)."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     if case.status == Status.CLOSED:
         raise CaseStepOutOfOrder(f"case {case.id} is closed", field="status")
     proc = session.get(CaseProcedure, case.id)
@@ -68,9 +72,18 @@ def add_evidence(
     return evidence
 
 
-def get_evidence(session: Session, sha256: str) -> bytes:
-    """The bytes of an evidence file by its content hash, or NotFound."""
+def get_evidence(session: Session, sha256: str, *, scope: Scope = Scope.ALL) -> bytes:
+    """The bytes of an evidence file by its content hash, or NotFound (also when no case of
+    the scope holds it)."""
     blob = session.get(EvidenceBlob, sha256.lower())
-    if blob is None:
+    held = scope.bureau is None or (
+        session.scalar(
+            select(Evidence.id)
+            .where(Evidence.sha256 == sha256.lower(), case_column_filter(scope, Evidence.case_id))
+            .limit(1)
+        )
+        is not None
+    )
+    if blob is None or not held:
         raise NotFound(f"no evidence {sha256}", field="sha256")
     return blob.content

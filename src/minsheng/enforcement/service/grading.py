@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit
 from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import GradeNotFound
 from minsheng.enforcement.models import Case, Decision, Grade, IndustryRecord, Inspection, Party
 from minsheng.enforcement.rules import grading as rules_grading
@@ -25,6 +26,7 @@ from minsheng.enforcement.rules import history
 from minsheng.enforcement.rules.base import Category, DecisionStage, Outcome
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.parties import get_party
+from minsheng.enforcement.service.scoping import party_column_filter, party_filter
 
 
 def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.Summary]:
@@ -104,13 +106,21 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
 _GRADE_COLUMNS = ("party_id", "year", "grade", "points", "breakdown", "rule_version", "graded_at")
 
 
-def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
-    """Grade every construction-site firm for ``year`` (replacing that year's grades)."""
+def grade_year(
+    session: Session, year: int, *, actor: str, scope: Scope = Scope.ALL
+) -> dict[str, Any]:
+    """Grade every construction-site firm for ``year`` (replacing that year's grades); staff
+    of one bureau grade (and replace the grades of) that bureau's firms only."""
     if not 2000 <= year <= 2100:
         raise InvalidInput("year out of range", field="year")
     table = catalog.grading_table()
     summaries = summaries_for_year(session, year)
-    session.execute(delete(Grade).where(Grade.year == year))
+    if scope.bureau is not None:
+        ours = set(session.scalars(select(Party.id).where(party_filter(scope))))
+        summaries = {pid: s for pid, s in summaries.items() if pid in ours}
+    session.execute(
+        delete(Grade).where(Grade.year == year, party_column_filter(scope, Grade.party_id))
+    )
     conn = session.connection()
     now = utcnow()
     # On SQLite the rows go to the driver's executemany as they are: SQLAlchemy's executemany
@@ -172,9 +182,9 @@ def grade_year(session: Session, year: int, *, actor: str) -> dict[str, Any]:
     }
 
 
-def get_grade(session: Session, party_id: int, year: int) -> Grade:
+def get_grade(session: Session, party_id: int, year: int, *, scope: Scope = Scope.ALL) -> Grade:
     """A firm's stored grade for ``year``, or ``GradeNotFound``."""
-    get_party(session, party_id)
+    get_party(session, party_id, scope=scope)
     row = session.scalar(select(Grade).where(Grade.party_id == party_id, Grade.year == year))
     if row is None:
         raise GradeNotFound(f"party {party_id} has no grade for {year}", field="year")
@@ -206,22 +216,29 @@ def grade_years(session: Session) -> list[int]:
     return list(session.scalars(select(Grade.year).distinct().order_by(Grade.year.desc())))
 
 
-def count_grades(session: Session, year: int) -> dict[str, int]:
-    """How many firms hold each grade in ``year``."""
+def count_grades(session: Session, year: int, *, scope: Scope = Scope.ALL) -> dict[str, int]:
+    """How many firms (of the scope) hold each grade in ``year``."""
     rows = session.execute(
-        select(Grade.grade, func.count()).where(Grade.year == year).group_by(Grade.grade)
+        select(Grade.grade, func.count())
+        .where(Grade.year == year, party_column_filter(scope, Grade.party_id))
+        .group_by(Grade.grade)
     )
     return {grade: n for grade, n in rows}
 
 
 def list_grades(
-    session: Session, year: int, *, grade: str | None = None, limit: int = 200
+    session: Session,
+    year: int,
+    *,
+    grade: str | None = None,
+    limit: int = 200,
+    scope: Scope = Scope.ALL,
 ) -> list[dict[str, Any]]:
     """The firms graded in ``year`` (lowest points first) with their name, grade and rule."""
     stmt = (
         select(Grade.party_id, Party.name, Grade.grade, Grade.points, Grade.rule_version)
         .join(Party, Party.id == Grade.party_id)
-        .where(Grade.year == year)
+        .where(Grade.year == year, party_filter(scope))
         .order_by(Grade.points, Party.id)
         .limit(min(max(limit, 1), 1000))
     )
@@ -233,8 +250,11 @@ def list_grades(
     ]
 
 
-def grades_of_party(session: Session, party_id: int) -> list[dict[str, Any]]:
-    """A firm's grades, newest year first."""
+def grades_of_party(
+    session: Session, party_id: int, *, scope: Scope = Scope.ALL
+) -> list[dict[str, Any]]:
+    """A firm's grades, newest year first (PartyNotFound when outside the scope)."""
+    get_party(session, party_id, scope=scope)
     rows = session.execute(
         select(Grade.year, Grade.grade, Grade.points)
         .where(Grade.party_id == party_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import (
     DuplicateConflictOfInterest,
     DuplicateInspector,
@@ -46,11 +47,13 @@ def add_inspector(session: Session, data: InspectorCreate, *, actor: str) -> Ins
     return inspector
 
 
-def add_conflict(session: Session, data: ConflictCreate, *, actor: str) -> Conflict:
+def add_conflict(
+    session: Session, data: ConflictCreate, *, actor: str, scope: Scope = Scope.ALL
+) -> Conflict:
     """Record a conflict of interest: the inspector is never drawn for that party."""
     inspector = get_inspector_by_code(session, data.inspector)
     party_id, reason = data.party_id, data.reason
-    get_party(session, party_id)
+    get_party(session, party_id, scope=scope)
     if not reason.strip():
         raise InvalidInput("say why (e.g. relative, former employer)", field="reason")
     exists = session.scalar(

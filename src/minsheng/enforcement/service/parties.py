@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, creditcode, idnumber, privacy, timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import DuplicateParty, PartyNotFound
 from minsheng.enforcement.models import Party
 from minsheng.enforcement.rules.base import Category, PartyKind
 from minsheng.enforcement.schemas import PartyCreate
 from minsheng.enforcement.service.common import check_not_future, parse_enum
+from minsheng.enforcement.service.scoping import party_filter
 
 ID_PURPOSE = "enf-party-id"
 
@@ -30,14 +32,31 @@ def party_dict(p: Party) -> dict[str, Any]:
         "id_number": p.id_masked,
         "registered_on": p.registered_on.isoformat(),
         "address": p.address,
+        "bureau": p.bureau,
     }
 
 
+def default_bureau() -> str:
+    """The bureau configured in ``data/procedure.json`` (its abbreviation)."""
+    from minsheng.enforcement.service.documents import bureau
+
+    return bureau()["abbreviation"]
+
+
 def create_party(
-    session: Session, data: PartyCreate, *, key: bytes, actor: str, today: date | None = None
+    session: Session,
+    data: PartyCreate,
+    *,
+    key: bytes,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Party:
-    """Register a person (by resident ID number) or an organisation (by credit code)."""
+    """Register a person (by resident ID number) or an organisation (by credit code), under
+    ``data.bureau`` (default: the user's bureau, else the configured one)."""
     today = today or timeutil.today()
+    party_bureau = (data.bureau or "").strip() or scope.bureau or default_bureau()
+    scope.require(scope.covers_bureau(party_bureau), f"a party of bureau {party_bureau}")
     party_kind = parse_enum(PartyKind, data.kind, "kind")
     cat = parse_enum(Category, data.category, "category")
     name = data.name.strip()
@@ -78,26 +97,33 @@ def create_party(
         birth_date=birth_date,
         registered_on=registered_on,
         address=data.address,
+        bureau=party_bureau,
     )
     audit.add_and_record(
         session,
         party,
         actor=actor,
         action="party.create",
-        detail={"kind": party.kind, "category": party.category},
+        detail={"kind": party.kind, "category": party.category, "bureau": party_bureau},
     )
     return party
 
 
-def get_party(session: Session, party_id: int) -> Party:
+def get_party(session: Session, party_id: int, *, scope: Scope = Scope.ALL) -> Party:
+    """The party; PartyNotFound when missing or of another bureau than the scope's."""
     party = session.get(Party, party_id)
-    if party is None:
+    if party is None or not scope.covers_bureau(party.bureau):
         raise PartyNotFound(f"no party {party_id}", field="party_id")
     return party
 
 
 def get_party_by_identifier(
-    session: Session, *, key: bytes, credit_code: str | None = None, id_number: str | None = None
+    session: Session,
+    *,
+    key: bytes,
+    credit_code: str | None = None,
+    id_number: str | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Party:
     """The party with this credit code or ID number (matched by keyed hash), or PartyNotFound."""
     if credit_code:
@@ -109,18 +135,20 @@ def get_party_by_identifier(
         party = session.scalar(select(Party).where(Party.id_hash == digest))
     else:
         raise InvalidInput("give a credit code or an ID number", field="credit_code")
-    if party is None:
+    if party is None or not scope.covers_bureau(party.bureau):
         raise PartyNotFound(
             "no party with this identifier", field="credit_code" if credit_code else "id_number"
         )
     return party
 
 
-def list_parties(session: Session, *, q: str = "", limit: int = 50) -> list[Party]:
+def list_parties(
+    session: Session, *, q: str = "", limit: int = 50, scope: Scope = Scope.ALL
+) -> list[Party]:
     """Parties whose name contains ``q`` or whose credit code is ``q`` (oldest first), or the
-    newest ``limit`` parties when ``q`` is empty."""
+    newest ``limit`` parties when ``q`` is empty; of the scope's bureau only."""
     query = q.strip()[:100]
-    stmt = select(Party).limit(min(max(limit, 1), 1000))
+    stmt = select(Party).where(party_filter(scope)).limit(min(max(limit, 1), 1000))
     if query:
         stmt = stmt.where(
             or_(Party.name.contains(query), Party.credit_code == query.upper())
@@ -130,8 +158,8 @@ def list_parties(session: Session, *, q: str = "", limit: int = 50) -> list[Part
     return list(session.scalars(stmt))
 
 
-def count_parties(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Party)) or 0
+def count_parties(session: Session, *, scope: Scope = Scope.ALL) -> int:
+    return session.scalar(select(func.count()).select_from(Party).where(party_filter(scope))) or 0
 
 
 def party_names(session: Session, party_ids: set[int]) -> dict[int, str]:

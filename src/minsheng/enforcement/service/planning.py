@@ -9,15 +9,20 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.core.scope import Scope
 from minsheng.enforcement.models import Conflict, Grade, Inspection, Inspector, Party
 from minsheng.enforcement.rules import planning as rules_planning
 from minsheng.enforcement.rules.base import Category
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.calendar import holiday_calendar
+from minsheng.enforcement.service.scoping import party_filter
 
 
-def plan(session: Session, *, year: int, seed: int) -> rules_planning.Plan:
-    """The year's 双随机 plan for the construction-site firms, by their grade for ``year``."""
+def plan(
+    session: Session, *, year: int, seed: int, scope: Scope = Scope.ALL
+) -> rules_planning.Plan:
+    """The year's 双随机 plan for the construction-site firms (of the scope's bureau), by their
+    grade for ``year``."""
     grades = dict(
         session.execute(select(Grade.party_id, Grade.grade).where(Grade.year == year)).all()
     )
@@ -25,6 +30,7 @@ def plan(session: Session, *, year: int, seed: int) -> rules_planning.Plan:
         select(Party.id).where(
             Party.category == Category.CONSTRUCTION_FIRM.value,
             Party.registered_on <= date(year, 12, 31),
+            party_filter(scope),
         )
     ).all()
     targets = [

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement import schemas
 from minsheng.enforcement.errors import (
     CaseStepOutOfOrder,
@@ -50,6 +51,7 @@ from minsheng.enforcement.service.cases import (
 from minsheng.enforcement.service.common import check_not_future
 from minsheng.enforcement.service.officers import officers_of
 from minsheng.enforcement.service.parties import get_party
+from minsheng.enforcement.service.scoping import in_scope_cases
 
 # Reads ------------------------------------------------------------------------------------------
 
@@ -72,11 +74,13 @@ def _default_procedure(case: Case) -> CaseProcedure:
     )
 
 
-def get_procedure(session: Session, case_id: int) -> CaseProcedure:
-    """The case's procedure row (created for an older case when a step first needs it)."""
+def get_procedure(session: Session, case_id: int, *, scope: Scope = Scope.ALL) -> CaseProcedure:
+    """The case's procedure row (created for an older case when a step first needs it);
+    CaseNotFound when the case is missing or outside the scope."""
+    case = get_case(session, case_id, scope=scope)
     proc = session.get(CaseProcedure, case_id)
     if proc is None:
-        proc = _default_procedure(get_case(session, case_id))
+        proc = _default_procedure(case)
         session.add(proc)
         session.flush()
     return proc
@@ -147,13 +151,15 @@ _BEFORE_DECISION = {
 }
 
 
-def late_cases(session: Session, *, today: date | None = None) -> list[dict[str, Any]]:
+def late_cases(
+    session: Session, *, today: date | None = None, scope: Scope = Scope.ALL
+) -> list[dict[str, Any]]:
     """Cases still undecided after the Art. 60 period (90 days from 立案, plus extensions)."""
     today = today or timeutil.today()
     rows = session.execute(
         select(Case, CaseProcedure)
         .join(CaseProcedure, CaseProcedure.case_id == Case.id)
-        .where(Case.status.in_(_BEFORE_DECISION))
+        .where(Case.status.in_(_BEFORE_DECISION), in_scope_cases(scope))
         .order_by(CaseProcedure.filed_on)
     ).all()
     return [
@@ -330,13 +336,14 @@ def pre_notify(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 44: serve the 行政处罚事先告知书 (proposed penalty, facts, reasons, basis, rights);
     the statement and hearing-request periods start. After new facts were recorded
     (``record_statement(new_facts=…)``) a new notice may propose a different fine
     (``fine_yuan``, within the statutory range); the periods then start again."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "pre_notify", Status.PROPOSED, Status.PRE_NOTIFIED, Status.HEARD)
     renotice = case.status != Status.PROPOSED
     if renotice and (data.fine_yuan is None or not get_procedure(session, case.id).new_facts):
@@ -435,11 +442,12 @@ def record_statement(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 45: the party's statement and defence (or its express waiver, Art. 62) and the
     bureau's 复核 of the facts, reasons and evidence it gave."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "statement", Status.PRE_NOTIFIED, Status.HEARD)
     if not data.waived and not (data.statement or "").strip():
         raise InvalidInput("record the statement, or that the party waived it", field="statement")
@@ -480,10 +488,11 @@ def request_hearing(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 63, 64(一): the party asks for a hearing within 5 working days of the notice."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "hearing_request", Status.PRE_NOTIFIED)
     proc = get_procedure(session, case.id)
     if not proc.hearing_available:
@@ -517,11 +526,12 @@ def schedule_hearing(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 64(二)(四): notice of time and place at least 7 working days before; a presiding
     officer who did not investigate the case."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "hearing_schedule", Status.HEARING_REQUESTED)
     check_not_future(data.notified_on, "notified_on", today)
     proc = get_procedure(session, case.id)
@@ -558,11 +568,12 @@ def hold_hearing(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 64(六)(七)(八), 65: the hearing held with its record (笔录), or abandoned when the
     party did not attend without good reason; the decision then follows the record."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "hearing", Status.HEARING_SCHEDULED)
     proc = get_procedure(session, case.id)
     held_on = data.held_on or proc.hearing_on or today
@@ -604,11 +615,12 @@ def legal_review(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 58: 法制审核 of a 重大 decision by a reviewer who did not investigate the case and
     holds the 法律职业资格; a failed review blocks the decision."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "legal_review", Status.PRE_NOTIFIED, Status.HEARD)
     proc = get_procedure(session, case.id)
     reviewed_on = data.reviewed_on or today
@@ -641,12 +653,13 @@ def decide_final(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Decision:
     """The penalty decision (Art. 57, 59) after the notice, the statement period, any hearing
     (Art. 65) and a 法制审核 where 重大 (Art. 58); never heavier than notified without new facts
     (Art. 45); issued as the 行政处罚决定书 with every Art. 59 item."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     if case.status == Status.PROPOSED:
         raise PriorNoticeMissing(
             f"case {case.id} is proposed: serve the 行政处罚事先告知书 first (第四十四条)",
@@ -779,11 +792,12 @@ def serve(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 61, 85: the decision is served (送达) — on the spot, or within 7 working days; a
     later service is recorded and flagged, never refused (the party must still receive it)."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     require_status(case, "serve", Status.DECIDED)
     decision = _decision_of(session, case)
     served_on = data.served_on or today
@@ -815,11 +829,17 @@ def serve(
 
 
 def extend(
-    session: Session, case_id: int, data: schemas.Extension, *, officer: str, actor: str
+    session: Session,
+    case_id: int,
+    data: schemas.Extension,
+    *,
+    officer: str,
+    actor: str,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """Art. 60 "法律、法规、规章另有规定的，从其规定": an extension of the 90 days, recorded with
     its basis and who approved it."""
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     if case.status not in _BEFORE_DECISION:
         raise CaseStepOutOfOrder("the case is decided: nothing to extend", field="status")
     proc = get_procedure(session, case.id)
@@ -848,10 +868,11 @@ def record_fulfilment(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> CaseProcedure:
     """The penalty performed (fine paid): one of the 信用修复 conditions."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     decision = find_decision(session, case.id)
     if (
         decision is None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit, timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import InspectorNotFound
 from minsheng.enforcement.models import Conflict, IndustryRecord, Inspection, Inspector
 from minsheng.enforcement.schemas import IndustryRecordCreate, InspectionCreate
@@ -28,13 +29,18 @@ def industry_record_dict(row: IndustryRecord) -> dict[str, Any]:
 
 
 def record_inspection(
-    session: Session, data: InspectionCreate, *, actor: str, today: date | None = None
+    session: Session,
+    data: InspectionCreate,
+    *,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Inspection:
     """Record a carried-out inspection (at least two inspectors, none with a conflict)."""
     today = today or timeutil.today()
     party_id, inspected_on, kind = data.party_id, data.inspected_on, data.kind
     items, inspectors, passed = data.items, data.inspectors, data.passed
-    get_party(session, party_id)
+    get_party(session, party_id, scope=scope)
     check_not_future(inspected_on, "inspected_on", today)
     if kind not in ("routine", "case", "campaign"):
         raise InvalidInput("kind must be routine, case or campaign", field="kind")
@@ -76,12 +82,17 @@ def record_inspection(
 
 
 def add_industry_record(
-    session: Session, data: IndustryRecordCreate, *, actor: str, today: date | None = None
+    session: Session,
+    data: IndustryRecordCreate,
+    *,
+    actor: str,
+    today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> IndustryRecord:
     """Record an industry supervision record (good or bad) that the yearly grade counts."""
     today = today or timeutil.today()
     party_id, kind, recorded_on, note = data.party_id, data.kind, data.recorded_on, data.note
-    get_party(session, party_id)
+    get_party(session, party_id, scope=scope)
     table = catalog.grading_table()
     if kind not in table.records:
         known = ", ".join(table.records)

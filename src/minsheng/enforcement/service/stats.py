@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.models import (
     Case,
     Commitment,
@@ -46,6 +47,7 @@ from minsheng.enforcement.models import (
 from minsheng.enforcement.rules import history
 from minsheng.enforcement.rules.base import Outcome
 from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service.scoping import party_column_filter, party_filter
 
 # rules/history.py rule id of a row that does not count → its key under decisions.pending.
 _PENDING = {
@@ -65,8 +67,14 @@ def _in(day: date, start: date | None, end: date | None) -> bool:
 
 
 def compute_stats(
-    session: Session, *, start: date | None = None, end: date | None = None
+    session: Session,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
+    """The figures of the cases and commitments of the scope's bureau (every bureau's for staff
+    with none)."""
     if start and end and end < start:
         raise InvalidInput("to must not be before from", field="to")
     domains = list(catalog.rulebase().domains)
@@ -86,7 +94,9 @@ def compute_stats(
             Decision.repeat,
             Decision.fine_yuan,
             Decision.decided_on,
-        ).join(Decision, Decision.case_id == Case.id)
+        )
+        .join(Decision, Decision.case_id == Case.id)
+        .where(party_column_filter(scope, Case.party_id))
     ).all()
     outcome_counts: dict[str, int] = defaultdict(int)
     repeat_penalties = 0
@@ -129,7 +139,9 @@ def compute_stats(
             Commitment.signed_on,
             Commitment.valid_until,
             Party.category,
-        ).join(Party, Party.id == Commitment.party_id)
+        )
+        .join(Party, Party.id == Commitment.party_id)
+        .where(party_filter(scope))
     ).all()
     per_domain = {d: {"commitments": 0, "violated": 0, "penalised": 0} for d in domains}
     per_roadside = {
@@ -168,7 +180,7 @@ def compute_stats(
     rect_rows = session.execute(
         select(Case.id, Case.site_id, Case.domain, Case.rectified, Case.discovered_on, Site.kind)
         .outerjoin(Site, Site.id == Case.site_id)
-        .where(Case.rectify_by.is_not(None))
+        .where(Case.rectify_by.is_not(None), party_column_filter(scope, Case.party_id))
     ).all()
     ordered = rectified = 0
     compounds_rectified: set[int] = set()
@@ -183,7 +195,11 @@ def compute_stats(
 
     compounds_of: dict[int, int] = defaultdict(int)
     for manager in session.scalars(
-        select(Site.party_id).where(Site.kind == "compound", Site.party_id.is_not(None))
+        select(Site.party_id).where(
+            Site.kind == "compound",
+            Site.party_id.is_not(None),
+            party_column_filter(scope, Site.party_id),
+        )
     ):
         if manager is not None:
             compounds_of[manager] += 1
@@ -191,7 +207,9 @@ def compute_stats(
 
     site_counts: dict[str, int] = defaultdict(int)
     for kind, opened, model_since in session.execute(
-        select(Site.kind, Site.opened_on, Site.model_since)
+        select(Site.kind, Site.opened_on, Site.model_since).where(
+            party_column_filter(scope, Site.party_id)
+        )
     ):
         if end is None or opened <= end:
             site_counts[kind] += 1
@@ -199,14 +217,19 @@ def compute_stats(
             site_counts["model_compound"] += 1
 
     grades = {
-        (p, y): g for p, y, g in session.execute(select(Grade.party_id, Grade.year, Grade.grade))
+        (p, y): g
+        for p, y, g in session.execute(
+            select(Grade.party_id, Grade.year, Grade.grade).where(
+                party_column_filter(scope, Grade.party_id)
+            )
+        )
     }
     inspections_by_grade: dict[str, int] = defaultdict(int)
     inspection_years: set[int] = set()
     for party_id, on, count in session.execute(
-        select(Inspection.party_id, Inspection.inspected_on, func.count()).group_by(
-            Inspection.party_id, Inspection.inspected_on
-        )
+        select(Inspection.party_id, Inspection.inspected_on, func.count())
+        .where(party_column_filter(scope, Inspection.party_id))
+        .group_by(Inspection.party_id, Inspection.inspected_on)
     ):
         if not _in(on, start, end):
             continue

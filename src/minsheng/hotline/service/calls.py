@@ -15,10 +15,10 @@ from minsheng.core import audit, regions
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import keyed_hash, mask_phone
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import CallRecord
 from minsheng.hotline.errors import (
-    CallNotFound,
     InvalidHotline,
     InvalidNumber,
 )
@@ -26,6 +26,7 @@ from minsheng.hotline.models import Assessment, Call, CallAttempt, FollowUp, Hot
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import CallTag
 from minsheng.hotline.service.directory import to_info
+from minsheng.hotline.service.scoping import call_filter, check_call
 
 PHONE_PURPOSE = "hotline-caller"
 
@@ -247,11 +248,10 @@ def call_dict(c: Call, *, attempts: bool = True) -> dict[str, Any]:
     return d
 
 
-def get_call(session: Session, call_ref: str) -> Call:
+def get_call(session: Session, call_ref: str, *, scope: Scope = Scope.ALL) -> Call:
+    """The call; CallNotFound when missing or outside the scope (``scoping``)."""
     c = session.scalar(select(Call).where(Call.call_ref == call_ref))
-    if c is None:
-        raise CallNotFound(f"no call {call_ref!r}", field="call_ref")
-    return c
+    return check_call(c, session, call_ref, scope)
 
 
 def list_calls(
@@ -263,8 +263,14 @@ def list_calls(
     outcome: str | None = None,
     crisis: bool | None = None,
     limit: int = 100,
+    scope: Scope = Scope.ALL,
 ) -> list[Call]:
-    stmt = select(Call).options(selectinload(Call.attempts)).order_by(Call.arrived_at.desc())
+    stmt = (
+        select(Call)
+        .options(selectinload(Call.attempts))
+        .where(call_filter(session, scope))
+        .order_by(Call.arrived_at.desc())
+    )
     if start:
         stmt = stmt.where(Call.arrived_at >= start)
     if end:
@@ -279,9 +285,16 @@ def list_calls(
 
 
 def purge(
-    session: Session, settings: Settings, *, actor: str, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
-    """Delete call records (with their steps, assessments, follow-ups) past the retention."""
+    """Delete call records (with their steps, assessments, follow-ups) past the retention.
+    The retention applies to the whole country: national staff only."""
+    scope.require(scope.national, "purging every region's call records")
     cutoff = (now or utcnow()) - timedelta(days=settings.hotline_retention_days)
     ids = list(session.scalars(select(Call.id).where(Call.arrived_at < cutoff)))
     for chunk in range(0, len(ids), 500):

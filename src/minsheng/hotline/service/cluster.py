@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit
 from minsheng.core.db import utcnow
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.hotline.errors import LiveCallNotFound, NodeNotFound, NodeUnreachable
 from minsheng.hotline.models import (
     Call,
@@ -25,6 +26,7 @@ from minsheng.hotline.models import (
     SipNode,
     SipPartition,
 )
+from minsheng.hotline.service.scoping import live_call_filter, live_call_in_scope
 from minsheng.hotline.sip import cluster as cluster_rules
 
 LOST = "lost"
@@ -357,12 +359,17 @@ def live_calls(
     states: tuple[str, ...] = LIVE_STATES,
     fresh_s: float = 5.0,
     now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> list[SipLiveCall]:
     """Calls up on the nodes alive (heartbeat in the last ``fresh_s`` seconds), crisis calls
     first, then oldest first."""
     now = now or utcnow()
     alive = select(SipNode.id).where(SipNode.heartbeat_at >= now - timedelta(seconds=fresh_s))
-    stmt = select(SipLiveCall).where(SipLiveCall.state.in_(states), SipLiveCall.node_id.in_(alive))
+    stmt = select(SipLiveCall).where(
+        SipLiveCall.state.in_(states),
+        SipLiveCall.node_id.in_(alive),
+        live_call_filter(session, scope),
+    )
     if province_code:
         stmt = stmt.where(SipLiveCall.province_code == province_code)
     if hotline_id:
@@ -451,13 +458,13 @@ def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, 
 
 
 def forward_crisis(
-    session: Session, sip_call_id: str, *, secret: str, actor: str
+    session: Session, sip_call_id: str, *, secret: str, actor: str, scope: Scope = Scope.ALL
 ) -> dict[str, Any]:
     """Mark a call waiting on any node as crisis: the node that holds it does it."""
     from urllib.parse import quote
 
     live = find_live_call(session, sip_call_id)
-    if live is None:
+    if live is None or not live_call_in_scope(session, live, scope):
         raise LiveCallNotFound(
             "no call with this SIP Call-ID waits on any node", field="sip_call_id"
         )

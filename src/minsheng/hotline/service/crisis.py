@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 from minsheng.core import audit
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import redact
+from minsheng.core.scope import Scope
 from minsheng.hotline.errors import (
-    CounsellorNotFound,
     FollowUpNotFound,
     InvalidHotline,
 )
-from minsheng.hotline.models import Assessment, Call, Counsellor, FollowUp
+from minsheng.hotline.models import Assessment, Call, FollowUp
 from minsheng.hotline.rules import risk as risk_rules
 from minsheng.hotline.schemas import AssessmentCreate
 from minsheng.hotline.service.calls import get_call
+from minsheng.hotline.service.scoping import call_filter, call_in_scope, check_counsellor
 
 
 # crisis follow-up ------------------------------------------------------------------------------
@@ -30,13 +31,13 @@ def record_assessment(
     *,
     actor: str,
     now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Record a risk assessment of a call, any hand-over to 110/119/120, and the follow-up task
     (due when given; for high and medium risk a default due time otherwise)."""
     now = now or utcnow()
-    call = get_call(session, call_ref)
-    if session.get(Counsellor, data.counsellor_id) is None:
-        raise CounsellorNotFound(f"no counsellor {data.counsellor_id!r}", field="counsellor_id")
+    call = get_call(session, call_ref, scope=scope)
+    check_counsellor(session, data.counsellor_id, scope)
     if data.handover_at is not None and data.handover_to is None:
         raise InvalidHotline("a hand-over time needs handover_to", field="handover_to")
     for name in ("handover_at", "follow_up_due"):
@@ -110,12 +111,17 @@ def followup_dict(f: FollowUp, call_ref: str, now: datetime) -> dict[str, Any]:
 
 
 def list_followups(
-    session: Session, *, overdue_only: bool = False, now: datetime | None = None
+    session: Session,
+    *,
+    overdue_only: bool = False,
+    now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> list[dict[str, Any]]:
     now = now or utcnow()
     stmt = (
         select(FollowUp, Call.call_ref)
         .join(Call, Call.id == FollowUp.call_id)
+        .where(call_filter(session, scope))
         .order_by(FollowUp.due_at)
     )
     if overdue_only:
@@ -124,11 +130,18 @@ def list_followups(
 
 
 def complete_followup(
-    session: Session, followup_id: int, note: str, *, actor: str, now: datetime | None = None
+    session: Session,
+    followup_id: int,
+    note: str,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     now = now or utcnow()
     f = session.get(FollowUp, followup_id)
-    if f is None:
+    call = session.get(Call, f.call_id) if f is not None else None
+    if f is None or call is None or not call_in_scope(session, call, scope):
         raise FollowUpNotFound(f"no follow-up {followup_id}", field="followup_id")
     if f.done_at is None:
         f.done_at = now

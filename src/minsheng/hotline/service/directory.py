@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from minsheng.core import address, audit, regions
 from minsheng.core.db import utcnow
 from minsheng.core.errors import DomainError, NotFound, PlaceAmbiguous
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
-    CounsellorNotFound,
     CounsellorOnTwoHotlines,
     HotlineNotFound,
     InvalidHotline,
@@ -30,6 +30,12 @@ from minsheng.hotline.models import Counsellor, Hotline
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import CounsellorInfo, Directory, HotlineInfo, Level
 from minsheng.hotline.schemas import CounsellorCreate, HotlineIn
+from minsheng.hotline.service.scoping import (
+    check_counsellor,
+    check_hotline,
+    counsellor_filter,
+    hotline_in_scope,
+)
 from minsheng.hotline.service.seats import record_seat_state
 
 TABLE = "hotline_hotlines"
@@ -162,8 +168,11 @@ def _check_row(index: int, raw: Any) -> tuple[HotlineIn | None, dict[str, str], 
     return row, hours, problems
 
 
-def import_hotlines(session: Session, data: Any, *, actor: str) -> dict[str, Any]:
-    """Create or replace hotlines from a JSON list; all-or-nothing, naming every bad row/field."""
+def import_hotlines(
+    session: Session, data: Any, *, actor: str, scope: Scope = Scope.ALL
+) -> dict[str, Any]:
+    """Create or replace hotlines from a JSON list; all-or-nothing, naming every bad row/field.
+    Regional staff may only touch lines of their own province or city (``scoping``)."""
     if not isinstance(data, list):
         raise InvalidImport("the file must hold a JSON list of hotlines", field="file")
     problems: list[_Problem] = []
@@ -178,6 +187,13 @@ def import_hotlines(session: Session, data: Any, *, actor: str) -> dict[str, Any
             problems.append(_Problem(index, row.id, "id", f"duplicate of row {seen[row.id]}"))
         seen[row.id] = index
         rows.append((row, hours))
+    # Scope first: a refusal for a line outside the scope says nothing about other lines.
+    for row, _ in rows:
+        stored = session.get(Hotline, row.id)
+        if stored is not None:
+            check_hotline(session, row.id, scope)
+        target = Hotline(id=row.id, level=row.level, regions=list(row.regions))
+        scope.require(hotline_in_scope(target, scope), f"hotline {row.id!r}")
     # Regions: no two lines of one level may claim a region (counting lines already stored).
     claims: dict[tuple[str, str], str] = {}
     imported = {row.id for row, _ in rows}
@@ -253,10 +269,13 @@ def import_hotlines(session: Session, data: Any, *, actor: str) -> dict[str, Any
     return {"created": created, "updated": updated, "total": len(rows)}
 
 
-def export_hotlines(session: Session) -> list[dict[str, Any]]:
-    """The directory in the import format (round-trips through ``import_hotlines``)."""
+def export_hotlines(session: Session, *, scope: Scope = Scope.ALL) -> list[dict[str, Any]]:
+    """The directory in the import format (round-trips through ``import_hotlines``); the lines
+    of the scope only."""
     out = []
     for h in list_hotlines(session):
+        if not hotline_in_scope(h, scope):
+            continue
         d = hotline_dict(h)
         del d["demo"]
         values = set(d["hours"].values())
@@ -278,8 +297,10 @@ def counsellor_dict(c: Counsellor) -> dict[str, Any]:
     }
 
 
-def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -> Counsellor:
-    get_hotline(session, data.hotline_id)
+def create_counsellor(
+    session: Session, data: CounsellorCreate, *, actor: str, scope: Scope = Scope.ALL
+) -> Counsellor:
+    check_hotline(session, data.hotline_id, scope)
     existing = session.get(Counsellor, data.id)
     if existing is not None:
         if existing.hotline_id != data.hotline_id:
@@ -313,19 +334,19 @@ def create_counsellor(session: Session, data: CounsellorCreate, *, actor: str) -
     return c
 
 
-def list_counsellors(session: Session, *, hotline_id: str | None = None) -> list[Counsellor]:
-    stmt = select(Counsellor).order_by(Counsellor.id)
+def list_counsellors(
+    session: Session, *, hotline_id: str | None = None, scope: Scope = Scope.ALL
+) -> list[Counsellor]:
+    stmt = select(Counsellor).where(counsellor_filter(session, scope)).order_by(Counsellor.id)
     if hotline_id:
         stmt = stmt.where(Counsellor.hotline_id == hotline_id)
     return list(session.scalars(stmt))
 
 
 def set_counsellor_state(
-    session: Session, counsellor_id: str, state: str, *, actor: str
+    session: Session, counsellor_id: str, state: str, *, actor: str, scope: Scope = Scope.ALL
 ) -> Counsellor:
-    c = session.get(Counsellor, counsellor_id)
-    if c is None:
-        raise CounsellorNotFound(f"no counsellor {counsellor_id!r}", field="counsellor_id")
+    c = check_counsellor(session, counsellor_id, scope)
     if state not in ("offline", "available", "break"):
         raise InvalidHotline(f"state {state!r} cannot be set by hand", field="state")
     c.state = state

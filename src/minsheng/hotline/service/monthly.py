@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import regions
 from minsheng.core.config import Settings
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import InvalidHotline
 from minsheng.hotline.models import Assessment, Call, FollowUp, Shift
@@ -82,10 +83,17 @@ def _kpi_part(g: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def monthly_report(
-    session: Session, settings: Settings, *, month: date, as_of: datetime
+    session: Session,
+    settings: Settings,
+    *,
+    month: date,
+    as_of: datetime,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Figures of the Beijing calendar month starting ``month``; follow-ups are overdue when not
-    done by ``as_of`` (the moment the report is drawn)."""
+    done by ``as_of`` (the moment the report is drawn). The report goes to the national health
+    commission and covers every line: national staff only."""
+    scope.require(scope.national, "the national monthly report")
     first = month.replace(day=1)
     end = next_month(first)
     lo, hi = workforce.midnight(first), workforce.midnight(end)

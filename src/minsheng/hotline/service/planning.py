@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core import timeutil
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
-from minsheng.hotline.errors import HotlineNotFound
 from minsheng.hotline.models import Call, CallAttempt, Hotline
 from minsheng.hotline.rules import planning, routing
 from minsheng.hotline.rules.snapshot import WEEKDAYS
+from minsheng.hotline.service.scoping import check_hotline, hotline_in_scope
 
 
 def open_slots(hours: dict[str, str]) -> set[tuple[int, int]]:
@@ -71,19 +72,19 @@ def plan(
     pool_weekdays: bool = False,
     target: planning.PlanTarget | None = None,
     detail: bool = False,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
-    """Plans for one hotline or the whole directory, as JSON-ready dicts."""
+    """Plans for one hotline or the whole directory (the lines of ``scope``), as JSON-ready
+    dicts."""
     target = target or planning.PlanTarget()
     target.validate()
     if weeks < 1 or weeks > 104:
         raise planning.PlanningError(f"weeks must be between 1 and 104, got {weeks}", field="weeks")
     if hotline_id is not None:
-        h = session.get(Hotline, hotline_id)
-        if h is None:
-            raise HotlineNotFound(f"no hotline {hotline_id!r}", field="hotline_id")
-        hotlines = [h]
+        hotlines = [check_hotline(session, hotline_id, scope)]
     else:
-        hotlines = list(session.scalars(select(Hotline).order_by(Hotline.id)))
+        every = session.scalars(select(Hotline).order_by(Hotline.id))
+        hotlines = [h for h in every if hotline_in_scope(h, scope)]
     as_of = as_of or default_as_of(session)
     start = as_of - timedelta(days=7 * weeks)
     plans = []

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import regions
 from minsheng.core.config import Settings
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
     InvalidHotline,
@@ -19,6 +20,7 @@ from minsheng.hotline.rules import compliance as compliance_rules
 from minsheng.hotline.rules import kpi as kpi_math
 from minsheng.hotline.rules import routing
 from minsheng.hotline.service.directory import list_hotlines, to_info
+from minsheng.hotline.service.scoping import call_filter
 
 # KPIs ------------------------------------------------------------------------------------------
 GROUPINGS = ("hotline", "province", "line_province", "day", "hour")
@@ -39,6 +41,7 @@ def kpis(
     end: datetime,
     by: str = "hotline",
     threshold_s: float | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """The KPIs of calls that arrived in [start, end), grouped ``by`` (see ``rules/kpi.py``).
 
@@ -51,6 +54,7 @@ def kpis(
     if by not in GROUPINGS:
         raise InvalidHotline(f"cannot group by {by!r}", field="by")
     threshold = threshold_s if threshold_s is not None else settings.hotline_service_level_s
+    in_scope = call_filter(session, scope)  # regional staff: the calls of their region only
     calls = session.execute(
         select(
             Call.id,
@@ -62,7 +66,7 @@ def kpis(
             Call.rollovers,
             Call.crisis,
             Call.hotline_id,
-        ).where(Call.arrived_at >= start, Call.arrived_at < end)
+        ).where(Call.arrived_at >= start, Call.arrived_at < end, in_scope)
     ).all()
     facts: list[kpi_math.CallFact] = []
     if by == "hotline":
@@ -70,7 +74,7 @@ def kpis(
         attempts = session.execute(
             select(CallAttempt.call_id, CallAttempt.hotline_id, CallAttempt.result)
             .join(Call, Call.id == CallAttempt.call_id)
-            .where(Call.arrived_at >= start, Call.arrived_at < end)
+            .where(Call.arrived_at >= start, Call.arrived_at < end, in_scope)
         ).all()
         for a in attempts:
             c = by_id[a.call_id]
@@ -91,7 +95,9 @@ def kpis(
             session.execute(
                 select(CallAttempt.call_id, CallAttempt.hotline_id)
                 .join(Call, Call.id == CallAttempt.call_id)
-                .where(Call.arrived_at >= start, Call.arrived_at < end, CallAttempt.seq == 0)
+                .where(
+                    Call.arrived_at >= start, Call.arrived_at < end, CallAttempt.seq == 0, in_scope
+                )
             ).all()
         )
         province_of = {

@@ -14,10 +14,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.core import audit
+from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
     CounsellorNotEligible,
-    CounsellorNotFound,
     InvalidRoster,
     ShiftBreaksRule,
     ShiftNotFound,
@@ -29,6 +29,12 @@ from minsheng.hotline.rules.snapshot import WEEKDAYS
 from minsheng.hotline.schemas import CounsellorUpdate, ShiftCreate
 from minsheng.hotline.service.directory import get_hotline, list_hotlines
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots
+from minsheng.hotline.service.scoping import (
+    check_counsellor,
+    check_hotline,
+    hotline_filter,
+    hotline_in_scope,
+)
 
 SLOT = timedelta(minutes=30)
 
@@ -55,11 +61,9 @@ def facts_of(c: Counsellor) -> wf.CounsellorFacts:
     )
 
 
-def get_counsellor(session: Session, counsellor_id: str) -> Counsellor:
-    c = session.get(Counsellor, counsellor_id)
-    if c is None:
-        raise CounsellorNotFound(f"no counsellor {counsellor_id!r}", field="counsellor_id")
-    return c
+def get_counsellor(session: Session, counsellor_id: str, *, scope: Scope = Scope.ALL) -> Counsellor:
+    """The counsellor; CounsellorNotFound when missing or their line is outside the scope."""
+    return check_counsellor(session, counsellor_id, scope)
 
 
 def register_dict(c: Counsellor, *, on: date) -> dict[str, Any]:
@@ -86,9 +90,14 @@ def register_dict(c: Counsellor, *, on: date) -> dict[str, Any]:
 
 
 def update_counsellor(
-    session: Session, counsellor_id: str, data: CounsellorUpdate, *, actor: str
+    session: Session,
+    counsellor_id: str,
+    data: CounsellorUpdate,
+    *,
+    actor: str,
+    scope: Scope = Scope.ALL,
 ) -> Counsellor:
-    c = get_counsellor(session, counsellor_id)
+    c = get_counsellor(session, counsellor_id, scope=scope)
     changes = data.model_dump(exclude_unset=True)
     if "availability" in changes and changes["availability"] is not None:
         availability_slots(changes["availability"])  # refuses a bad range now, naming it
@@ -180,10 +189,13 @@ def list_shifts(
     end: date,
     hotline_id: str | None = None,
     counsellor_id: str | None = None,
+    scope: Scope = Scope.ALL,
 ) -> list[Shift]:
-    """Shifts that overlap the Beijing days [start, end)."""
+    """Shifts that overlap the Beijing days [start, end) (of the lines in ``scope``)."""
     lo, hi = midnight(start), midnight(end)
-    stmt = select(Shift).where(Shift.start_at < hi, Shift.end_at > lo)
+    stmt = select(Shift).where(
+        Shift.start_at < hi, Shift.end_at > lo, hotline_filter(session, scope, Shift.hotline_id)
+    )
     if hotline_id:
         stmt = stmt.where(Shift.hotline_id == hotline_id)
     if counsellor_id:
@@ -191,15 +203,15 @@ def list_shifts(
     return list(session.scalars(stmt.order_by(Shift.start_at, Shift.id)))
 
 
-def get_shift(session: Session, shift_id: int) -> Shift:
+def get_shift(session: Session, shift_id: int, *, scope: Scope = Scope.ALL) -> Shift:
     s = session.get(Shift, shift_id)
-    if s is None:
+    if s is None or not hotline_in_scope(get_hotline(session, s.hotline_id), scope):
         raise ShiftNotFound(f"no shift {shift_id}", field="shift_id")
     return s
 
 
-def delete_shift(session: Session, shift_id: int, *, actor: str) -> None:
-    s = get_shift(session, shift_id)
+def delete_shift(session: Session, shift_id: int, *, actor: str, scope: Scope = Scope.ALL) -> None:
+    s = get_shift(session, shift_id, scope=scope)
     audit.record(
         session,
         actor=actor,
@@ -216,10 +228,12 @@ def _zoned(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=BEIJING)
 
 
-def create_shift(session: Session, data: ShiftCreate, *, actor: str) -> Shift:
+def create_shift(
+    session: Session, data: ShiftCreate, *, actor: str, scope: Scope = Scope.ALL
+) -> Shift:
     """A shift by hand, checked against the same rules as a generated roster."""
     policy = roster.RosterPolicy()
-    h = get_hotline(session, data.hotline_id)
+    h = check_hotline(session, data.hotline_id, scope)
     c = get_counsellor(session, data.counsellor_id)
     if c.hotline_id != h.id:
         raise ShiftBreaksRule(
@@ -358,6 +372,7 @@ def generate_roster(
     replace: bool = True,
     actor: str,
     demo: bool = False,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Shifts for ``days`` Beijing days from ``start`` covering the seat plan at the fewest
     staffed hours, given to eligible, available counsellors; open shifts stay unassigned.
@@ -365,6 +380,7 @@ def generate_roster(
     Generated shifts already in the period are replaced (``replace``); shifts made by hand are
     kept and count as cover, as do shifts of the day before that run into the period.
     """
+    check_hotline(session, hotline_id, scope)
     if days < 1 or days > 62:
         raise InvalidRoster("a roster covers 1 to 62 days", field="days")
     policy = policy or roster.RosterPolicy()
@@ -553,6 +569,7 @@ def staffing(
     days: int,
     hotline_id: str | None = None,
     now: datetime | None = None,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Per line and Beijing day: seats per half hour from the roster and from the seat states,
     hours with ≥ 2 seats, gaps, and the verdict (decided by the seat states alone).
@@ -563,14 +580,18 @@ def staffing(
     end = start + timedelta(days=days)
     lo, hi = midnight(start), midnight(end)
     until = min(hi, now) if now is not None else hi
-    hotlines = [get_hotline(session, hotline_id)] if hotline_id else list_hotlines(session)
+    hotlines = (
+        [check_hotline(session, hotline_id, scope)]
+        if hotline_id
+        else [h for h in list_hotlines(session) if hotline_in_scope(h, scope)]
+    )
     ids = [h.id for h in hotlines]
     actual: dict[str, list[wf.Interval]] = defaultdict(list)
     for row in _seat_rows(session, ids, lo, hi):
         row_end = _aware(row.to_at) if row.to_at is not None else until
         actual[row.hotline_id].append(wf.Interval(row.counsellor_id, _aware(row.from_at), row_end))
     rostered: dict[str, list[wf.Interval]] = defaultdict(list)
-    for s in list_shifts(session, start=start, end=end, hotline_id=hotline_id):
+    for s in list_shifts(session, start=start, end=end, hotline_id=hotline_id, scope=scope):
         if s.counsellor_id is not None:
             for a, b in working_intervals(s):
                 rostered[s.hotline_id].append(wf.Interval(s.counsellor_id, a, b))
