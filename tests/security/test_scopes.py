@@ -563,6 +563,7 @@ def enforcement_refusals(w: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
         ("POST", f"{case}/decide", {}, 404),
         ("POST", f"{case}/prior-notice", {}, 404),
         ("POST", f"{case}/statement", {"waived": True}, 404),
+        ("POST", f"{case}/cancel", {"reason": "withdrawn", "note": "撤销"}, 404),
         ("POST", f"{case}/hearing/request", {}, 404),
         (
             "POST",
@@ -818,6 +819,7 @@ TESTED = {
         ("POST", "/api/enforcement/cases/{case_id}/decide"),
         ("POST", "/api/enforcement/cases/{case_id}/prior-notice"),
         ("POST", "/api/enforcement/cases/{case_id}/statement"),
+        ("POST", "/api/enforcement/cases/{case_id}/cancel"),
         ("POST", "/api/enforcement/cases/{case_id}/hearing/request"),
         ("POST", "/api/enforcement/cases/{case_id}/hearing/schedule"),
         ("POST", "/api/enforcement/cases/{case_id}/hearing"),

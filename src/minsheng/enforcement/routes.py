@@ -397,7 +397,9 @@ def cancel_case(
 ) -> dict[str, Any]:
     """Cancel a case (撤销立案 / 移送司法机关 before its decision; revoked after it): it then
     counts nowhere as a decision or a violation."""
-    case = service.cancel_case(session, case_id, data, officer=user.name, actor=user.actor)
+    case = service.cancel_case(
+        session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+    )
     return service.status_dict(case) | {"cancel_reason": case.cancel_reason}
 
 

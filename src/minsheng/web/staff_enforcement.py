@@ -816,7 +816,9 @@ def hearing_request(
 
     def step() -> object:
         data = schemas.HearingRequest.model_validate(r.blank_to_none(values))
-        return enf.request_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.request_hearing(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "hearing_request_form", form, step, "#procedure")
 
@@ -844,7 +846,9 @@ def hearing_schedule(
 
     def step() -> object:
         data = schemas.HearingSchedule.model_validate(r.blank_to_none(values))
-        return enf.schedule_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.schedule_hearing(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "hearing_schedule_form", form, step, "#procedure")
 
@@ -866,7 +870,9 @@ def hearing(
 
     def step() -> object:
         data = schemas.HearingHeld.model_validate(r.blank_to_none(values))
-        return enf.hold_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.hold_hearing(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "hearing_form", form, step, "#procedure")
 
@@ -888,7 +894,9 @@ def extension(
 
     def step() -> object:
         data = schemas.Extension.model_validate(r.blank_to_none(values))
-        return enf.extend(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.extend(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "extension_form", form, step, "#procedure")
 
@@ -911,6 +919,8 @@ def cancel(
     def step() -> object:
         typed = {"reason": reason, "note": cancel_note, "cancelled_on": cancelled_on}
         data = schemas.CaseCancel.model_validate(r.blank_to_none(typed))
-        return enf.cancel_case(session, case_id, data, officer=user.name, actor=user.actor)
+        return enf.cancel_case(
+            session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
+        )
 
     return _case_step(request, session, case_id, "cancel_form", form, step, "#step")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import timeutil
 from minsheng.core.errors import InvalidInput
+from minsheng.core.scope import Scope
 from minsheng.enforcement.errors import CaseStepOutOfOrder, InvalidDate
 from minsheng.enforcement.models import Case, CreditRecord
 from minsheng.enforcement.rules.base import DecisionStage, Status
@@ -57,11 +58,12 @@ def cancel_case(
     officer: str,
     actor: str,
     today: date | None = None,
+    scope: Scope = Scope.ALL,
 ) -> Case:
     """Cancel a case with its reason and note; ``revoked`` only after a decision, the others
-    only before one."""
+    only before one. A case of another bureau than ``scope``'s is not found."""
     today = today or timeutil.today()
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, scope=scope)
     if data.reason not in REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(REASONS)}", field="reason")
     allowed = AFTER_DECISION if data.reason == "revoked" else BEFORE_DECISION

@@ -32,16 +32,21 @@ def _configured_bureau() -> str:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("enf_parties") as batch:
-        batch.add_column(sa.Column("bureau", sa.String(length=30), nullable=True))
-    parties = sa.table("enf_parties", sa.column("bureau", sa.String(length=30)))
-    op.execute(parties.update().values(bureau=_configured_bureau()))
-    with op.batch_alter_table("enf_parties") as batch:
-        batch.alter_column("bureau", existing_type=sa.String(length=30), nullable=False)
-        batch.create_index(batch.f("ix_enf_parties_bureau"), ["bureau"], unique=False)
+    # ADD/DROP COLUMN in place, not a batch copy: copying enf_parties (DROP TABLE) fails on SQLite
+    # once cases, commitments and grades point at its rows. Existing parties belong to the
+    # configured bureau; the default only fills them (the application always sets the bureau).
+    op.add_column(
+        "enf_parties",
+        sa.Column(
+            "bureau",
+            sa.String(length=30),
+            nullable=False,
+            server_default=_configured_bureau(),
+        ),
+    )
+    op.create_index(op.f("ix_enf_parties_bureau"), "enf_parties", ["bureau"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("enf_parties") as batch:
-        batch.drop_index(batch.f("ix_enf_parties_bureau"))
-        batch.drop_column("bureau")
+    op.drop_index(op.f("ix_enf_parties_bureau"), table_name="enf_parties")
+    op.drop_column("enf_parties", "bureau")
