@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 import minsheng
 from minsheng.certification.routes import router as certification_router
-from minsheng.core import privacy, web
+from minsheng.core import openapi, privacy, web
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker
 from minsheng.core.routes import router as core_router
@@ -56,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(certification_router)
     app.include_router(enforcement_router)
     app.include_router(web_router)
+    openapi.install(app)
     return app

@@ -39,6 +39,7 @@ from minsheng.core.guard import (
     CatchAllMiddleware,
     SecurityHeadersMiddleware,
 )
+from minsheng.core.openapi import allowed_methods
 
 log = logging.getLogger("minsheng.web")
 
@@ -241,16 +242,24 @@ def install(app: FastAPI, settings: Settings) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         names = {
+            400: "BadRequest",
             404: "NotFound",
             405: "MethodNotAllowed",
             401: "Unauthorized",
             413: "PayloadTooLarge",
         }
         name = names.get(exc.status_code, "HTTPError")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route matching the path only; a path
+            # served by several routes (GET and POST apart) allows all of theirs.
+            methods = allowed_methods(request.app.routes, request.url.path)
+            if methods:
+                headers["Allow"] = ", ".join(methods)
         return JSONResponse(
             error_body(name, str(exc.detail)),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
