@@ -146,9 +146,12 @@ class TestDocument:
         assert response.status_code == 404
         body = response.json()
         documented = document["paths"]["/api/enforcement/cases/{case_id}"]["get"]["responses"]
-        assert body["error"] in documented["404"]["content"]["application/json"]["schema"][
-            "properties"
-        ]["error"]["enum"]
+        assert (
+            body["error"]
+            in documented["404"]["content"]["application/json"]["schema"]["properties"]["error"][
+                "enum"
+            ]
+        )
         assert {"error", "detail", "field"} <= set(body)
 
 
