@@ -43,9 +43,10 @@ from minsheng.core.errors import DomainError
 from tests.conftest import TEST_SECRET, copy_pg_database, drop_scratch_pg, is_postgres
 
 # Examples per operation: schema-valid data, and data that breaks the document (fewer: most
-# of it is refused by the same 422 path). About 70 CPU-seconds for the whole API here.
-POSITIVE_EXAMPLES = 20
-NEGATIVE_EXAMPLES = 10
+# of it is refused by the same 422 path). 10 + 10 took 47 CPU-seconds for the whole API here;
+# 20 + 10 took over 6 minutes (some Erlang A planning inputs are legal but slow to compute).
+POSITIVE_EXAMPLES = 10
+NEGATIVE_EXAMPLES = 5
 ERROR_REF = "#/components/schemas/ErrorBody"
 
 
@@ -169,13 +170,15 @@ class TestFrameworkAnswers:
         assert response.json()["error"] == "MethodNotAllowed"
 
     def test_an_undecodable_body_is_a_named_400(self, client: TestClient) -> None:
+        # Not UTF-8: FastAPI answers 400 before validation; it is documented as BadRequest.
         response = client.post(
             "/api/core/idcheck",
-            content=b"\xff\xfe{",
-            headers={"content-type": "application/json; charset=utf-8"},
+            content=b'{"number": "\xc3\x28"}',
+            headers={"content-type": "application/json"},
         )
-        assert response.status_code in (400, 422)
-        assert response.json()["error"] in ("BadRequest", "ValidationError")
+        assert response.status_code == 400
+        assert response.json()["error"] == "BadRequest"
+        assert {"error", "detail", "field"} <= set(response.json())
 
     @pytest.mark.parametrize("value", ["0", "1700000000", "0.5", "1e3"])
     def test_a_date_written_as_a_number_is_refused(
@@ -261,7 +264,7 @@ def _run(operation: Any, mode: GenerationMode, token: str) -> list[str]:
 
 
 @pytest.mark.server
-@pytest.mark.timeout(900)  # about 70 CPU-seconds; room for a loaded machine
+@pytest.mark.timeout(900)  # under a CPU-minute; room for a loaded machine
 def test_the_api_answers_as_documented(api_app: tuple[FastAPI, str]) -> None:
     """Every operation, positive and negative data: no 5xx, nothing undocumented."""
     app, token = api_app
