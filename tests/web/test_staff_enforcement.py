@@ -126,6 +126,9 @@ def test_a_repeat_is_penalised_and_a_fine_outside_the_range_is_named(
     party_id = new_party(client, csrf, 2)
     first = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=30))
     walk(client, csrf, first, sign=True)
+    # The exemption is an earlier violation (第三十三条第一款) once served (rules/history.py).
+    served = client.post(f"/staff/enforcement/cases/{first}/serve", data={"csrf_token": csrf})
+    assert served.status_code == 200
     second = open_case(client, csrf, party_id, timeutil.today() - timedelta(days=2))
     html = walk(client, csrf, second, sign=False, fine="999999", status=422)
     assert re.search(r'id="e-fine_yuan" class="error" >[^<]*fine 999999 yuan is outside', html)
