@@ -359,7 +359,7 @@ def close_case(case_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/cancel")
 def cancel_case(
-    case_id: int, data: schemas.CaseCancel, session: DbSession, user: Staff
+    case_id: Id, data: schemas.CaseCancel, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """Cancel a case (撤销立案 / 移送司法机关 before its decision; revoked after it): it then
     counts nowhere as a decision or a violation."""

@@ -178,8 +178,8 @@ class CaseCancel(BaseModel):
     """Cancel a case: withdrawn | transferred (第五十七条第四项) | revoked (第四十八条第二款)."""
 
     reason: Literal["withdrawn", "transferred", "revoked"]
-    note: str = Field(min_length=1, max_length=2000)
-    cancelled_on: date | None = None
+    note: CleanMultilineText = Field(min_length=1, max_length=2000)
+    cancelled_on: BoundedDate | None = None
 
 
 class Rectification(BaseModel):

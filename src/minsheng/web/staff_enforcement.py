@@ -780,7 +780,7 @@ def procedure_forms() -> dict[str, r.Form]:
 @router.post("/cases/{case_id}/hearing-request", response_model=None)
 def hearing_request(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -800,7 +800,7 @@ def hearing_request(
 @router.post("/cases/{case_id}/hearing-schedule", response_model=None)
 def hearing_schedule(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -828,7 +828,7 @@ def hearing_schedule(
 @router.post("/cases/{case_id}/hearing", response_model=None)
 def hearing(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -850,7 +850,7 @@ def hearing(
 @router.post("/cases/{case_id}/extension", response_model=None)
 def extension(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -872,7 +872,7 @@ def extension(
 @router.post("/cases/{case_id}/cancel", response_model=None)
 def cancel(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
