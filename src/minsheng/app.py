@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import minsheng
 from minsheng.certification.routes import router as certification_router
-from minsheng.core import privacy, web
+from minsheng.core import openapi, privacy, web
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker
 from minsheng.core.routes import router as core_router
@@ -63,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     # Page addresses that do not exist get the HTML 404 page; the API keeps its JSON body.
     app.add_exception_handler(StarletteHTTPException, page_http_error)  # type: ignore[arg-type]
+    openapi.install(app)
     return app

@@ -30,12 +30,23 @@ and in a route's query: ``at: BoundedDateTime | None = None``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
+from minsheng.core.errors import InvalidInput
 from minsheng.core.privacy import redact
 
 MIN_DATE = date(1900, 1, 1)
@@ -50,6 +61,40 @@ BIDI_CONTROLS = frozenset(
     "\u200e\u200f\u061c"  # LRM RLM ALM
 )
 LINE_WHITESPACE = frozenset("\t\n\r")
+
+
+# The same rule as ``text_problem`` for the OpenAPI document (ECMA-262 and Python ``re`` alike),
+# so generated clients and fuzzers know which characters are refused.
+_REFUSED = r"\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+TEXT_PATTERN = rf"^[^\u0000-\u001f{_REFUSED}]*$"
+MULTILINE_TEXT_PATTERN = rf"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f{_REFUSED}]*$"
+_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def not_a_timestamp(value: Any) -> Any:
+    """Dates and times are written out (``2026-12-01``): pydantic would read a bare number as
+    seconds since 1970, so ``?to=0`` meant 1970-01-01."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("write dates as YYYY-MM-DD (and times as ISO 8601), not as a number")
+    if isinstance(value, str | bytes) and _NUMBER.fullmatch(
+        value.decode("latin-1") if isinstance(value, bytes) else value
+    ):
+        raise ValueError("write dates as YYYY-MM-DD (and times as ISO 8601), not as a number")
+    return value
+
+
+class _Pattern:
+    """Adds a ``pattern`` to the JSON schema of a text type (validation stays in Python)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
 
 
 def check_date(value: date) -> date:
@@ -113,13 +158,36 @@ def _free_single_line(value: str) -> str:
     return mask_free_text(value, multiline=False)
 
 
-BoundedDate = Annotated[date, AfterValidator(check_date)]
-BoundedDateTime = Annotated[datetime, AfterValidator(check_datetime)]
-AwareDateTime = Annotated[datetime, AfterValidator(check_aware), AfterValidator(check_datetime)]
+BoundedDate = Annotated[date, BeforeValidator(not_a_timestamp), AfterValidator(check_date)]
+BoundedDateTime = Annotated[
+    datetime, BeforeValidator(not_a_timestamp), AfterValidator(check_datetime)
+]
+AwareDateTime = Annotated[
+    datetime,
+    BeforeValidator(not_a_timestamp),
+    AfterValidator(check_aware),
+    AfterValidator(check_datetime),
+]
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 Year = Annotated[int, Field(ge=MIN_DATE.year, le=MAX_DATE.year)]
 Month = Annotated[int, Field(ge=1, le=12)]
-CleanText = Annotated[str, AfterValidator(_single_line)]
-CleanMultilineText = Annotated[str, AfterValidator(_multi_line)]
-FreeText = Annotated[str, AfterValidator(_free_multi_line)]
-FreeLine = Annotated[str, AfterValidator(_free_single_line)]
+CleanText = Annotated[str, AfterValidator(_single_line), _Pattern(TEXT_PATTERN)]
+CleanMultilineText = Annotated[str, AfterValidator(_multi_line), _Pattern(MULTILINE_TEXT_PATTERN)]
+FreeText = Annotated[str, AfterValidator(_free_multi_line), _Pattern(MULTILINE_TEXT_PATTERN)]
+FreeLine = Annotated[str, AfterValidator(_free_single_line), _Pattern(TEXT_PATTERN)]
+
+
+_DATE = TypeAdapter(BoundedDate)
+DATE_HINT = "日期须为 YYYY-MM-DD 格式，且在 1900-01-01 至 2100-12-31 之间"
+
+
+def parse_date(text: str, *, field: str) -> date:
+    """A date typed into a page's form or query (``2026-12-01``) through ``BoundedDate``: the
+    pages refuse what the API refuses, as ``InvalidInput`` naming the field (shown beside it)."""
+    try:
+        return _DATE.validate_python(text.strip())
+    except ValidationError:
+        raise InvalidInput(
+            f"{DATE_HINT} (not a date between 1900-01-01 and 2100-12-31: {text.strip()[:40]!r})",
+            field=field,
+        ) from None

@@ -40,6 +40,7 @@ from minsheng.core.guard import (
     CatchAllMiddleware,
     SecurityHeadersMiddleware,
 )
+from minsheng.core.openapi import allowed_methods
 
 log = logging.getLogger("minsheng.web")
 
@@ -258,6 +259,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 HTTP_ERROR_NAMES = {
+    400: "BadRequest",
     404: "NotFound",
     405: "MethodNotAllowed",
     401: "Unauthorized",
@@ -265,11 +267,18 @@ HTTP_ERROR_NAMES = {
 }
 
 
-async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """A framework error (no route, wrong method) as the standard JSON error body."""
     name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route matching the path only; a path
+        # served by several routes (GET and POST apart) allows all of theirs.
+        methods = allowed_methods(request.app.routes, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
     return JSONResponse(
         error_body(name, str(exc.detail), status_code=exc.status_code),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )

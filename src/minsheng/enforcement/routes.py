@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
 from minsheng.core.scope import Scope
+from minsheng.core.validation import BoundedDate, CleanText, DbId, Year
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.enforcement import schemas, service
 from minsheng.enforcement.rules import base as rules_base
@@ -29,9 +29,17 @@ from minsheng.enforcement.service import catalog, printing
 router = APIRouter(prefix="/api/enforcement", tags=["enforcement"])
 Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 
+# Bounded parameters (issue 12 items 5 and 12): out of range is a 422 naming the parameter.
+Id = Annotated[DbId, Path()]
+FilterId = Annotated[DbId | None, Query()]
+YearPath = Annotated[Year, Path()]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+
 
 @router.get("/items")
-def list_items(domain: str | None = None) -> list[dict[str, Any]]:
+def list_items(
+    domain: Annotated[CleanText | None, Query(max_length=60)] = None,
+) -> list[dict[str, Any]]:
     """The rule items in force (public), each with the status of its rule set (demo or
     official): a demo rule base is published as such, never as law."""
     rulebase = catalog.rulebase()
@@ -57,7 +65,7 @@ def create_party(
 
 
 @router.get("/parties/{party_id}")
-def get_party(party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def get_party(party_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.party_dict(service.get_party(session, party_id, scope=user.scope))
 
 
@@ -78,7 +86,7 @@ def sign_commitment(
 
 @router.get("/commitments")
 def list_commitments(
-    session: DbSession, user: Staff, party_id: int | None = None
+    session: DbSession, user: Staff, party_id: FilterId = None
 ) -> list[dict[str, Any]]:
     return [
         service.commitment_dict(c)
@@ -96,9 +104,9 @@ def open_case(data: schemas.CaseOpen, session: DbSession, user: Staff) -> dict[s
 def list_cases(
     session: DbSession,
     user: Staff,
-    party_id: int | None = None,
-    status: str | None = None,
-    limit: int = 100,
+    party_id: FilterId = None,
+    status: Annotated[CleanText | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Cases, newest first."""
     found = service.list_cases(
@@ -108,13 +116,13 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def get_case(case_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.case_dict(session, service.get_case(session, case_id, scope=user.scope))
 
 
 @router.post("/cases/{case_id}/evidence", status_code=201)
 def add_evidence(
-    case_id: int,
+    case_id: Id,
     data: schemas.EvidenceAdd,
     session: DbSession,
     settings: AppSettings,
@@ -140,7 +148,7 @@ def add_evidence(
 
 
 @router.get("/evidence/{sha256}")
-def get_evidence(sha256: str, session: DbSession, user: Staff) -> Response:
+def get_evidence(sha256: Sha256, session: DbSession, user: Staff) -> Response:
     """The evidence bytes by content hash."""
     content = service.get_evidence(session, sha256, scope=user.scope)
     return Response(content, media_type="application/octet-stream")
@@ -148,7 +156,7 @@ def get_evidence(sha256: str, session: DbSession, user: Staff) -> Response:
 
 @router.post("/cases/{case_id}/facts")
 def record_facts(
-    case_id: int, data: schemas.CaseFacts, session: DbSession, user: Staff
+    case_id: Id, data: schemas.CaseFacts, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     case = service.record_facts(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -158,7 +166,7 @@ def record_facts(
 
 @router.post("/cases/{case_id}/decide")
 def decide_case(
-    case_id: int,
+    case_id: Id,
     data: schemas.CaseDecide,
     session: DbSession,
     settings: AppSettings,
@@ -188,13 +196,13 @@ def late_cases(session: DbSession, user: Staff) -> list[dict[str, Any]]:
 
 
 @router.get("/cases/{case_id}/procedure")
-def get_procedure(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def get_procedure(case_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/prior-notice")
 def pre_notify(
-    case_id: int, data: schemas.PriorNotice, session: DbSession, user: Staff
+    case_id: Id, data: schemas.PriorNotice, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """Serve the 行政处罚事先告知书 (Art. 44)."""
     service.pre_notify(
@@ -205,7 +213,7 @@ def pre_notify(
 
 @router.post("/cases/{case_id}/statement")
 def record_statement(
-    case_id: int, data: schemas.Statement, session: DbSession, user: Staff
+    case_id: Id, data: schemas.Statement, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """The party's 陈述、申辩 (or waiver) and its 复核 (Art. 45)."""
     service.record_statement(
@@ -216,7 +224,7 @@ def record_statement(
 
 @router.post("/cases/{case_id}/hearing/request")
 def request_hearing(
-    case_id: int, data: schemas.HearingRequest, session: DbSession, user: Staff
+    case_id: Id, data: schemas.HearingRequest, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     service.request_hearing(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -226,7 +234,7 @@ def request_hearing(
 
 @router.post("/cases/{case_id}/hearing/schedule")
 def schedule_hearing(
-    case_id: int, data: schemas.HearingSchedule, session: DbSession, user: Staff
+    case_id: Id, data: schemas.HearingSchedule, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     service.schedule_hearing(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -236,7 +244,7 @@ def schedule_hearing(
 
 @router.post("/cases/{case_id}/hearing")
 def hold_hearing(
-    case_id: int, data: schemas.HearingHeld, session: DbSession, user: Staff
+    case_id: Id, data: schemas.HearingHeld, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     service.hold_hearing(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -246,7 +254,7 @@ def hold_hearing(
 
 @router.post("/cases/{case_id}/legal-review")
 def legal_review(
-    case_id: int, data: schemas.LegalReview, session: DbSession, user: Staff
+    case_id: Id, data: schemas.LegalReview, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """法制审核 (Art. 58)."""
     service.legal_review(
@@ -257,7 +265,7 @@ def legal_review(
 
 @router.post("/cases/{case_id}/decision")
 def decide_final(
-    case_id: int, data: schemas.FinalDecision, session: DbSession, user: Staff
+    case_id: Id, data: schemas.FinalDecision, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """The penalty decision and its 行政处罚决定书 (Arts. 57–59, 65)."""
     decision = service.decide_final(
@@ -267,23 +275,21 @@ def decide_final(
 
 
 @router.post("/cases/{case_id}/serve")
-def serve(case_id: int, data: schemas.Service, session: DbSession, user: Staff) -> dict[str, Any]:
+def serve(case_id: Id, data: schemas.Service, session: DbSession, user: Staff) -> dict[str, Any]:
     """送达 of the decision (Art. 61)."""
     service.serve(session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope)
     return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/extension")
-def extend(
-    case_id: int, data: schemas.Extension, session: DbSession, user: Staff
-) -> dict[str, Any]:
+def extend(case_id: Id, data: schemas.Extension, session: DbSession, user: Staff) -> dict[str, Any]:
     service.extend(session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope)
     return _proc(session, case_id, user.scope)
 
 
 @router.post("/cases/{case_id}/fulfilment")
 def record_fulfilment(
-    case_id: int, data: schemas.Fulfilment, session: DbSession, user: Staff
+    case_id: Id, data: schemas.Fulfilment, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     service.record_fulfilment(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -292,7 +298,7 @@ def record_fulfilment(
 
 
 @router.get("/cases/{case_id}/documents")
-def list_documents(case_id: int, session: DbSession, user: Staff) -> list[dict[str, Any]]:
+def list_documents(case_id: Id, session: DbSession, user: Staff) -> list[dict[str, Any]]:
     service.get_case(session, case_id, scope=user.scope)
     return [
         service.document_dict(d)
@@ -301,12 +307,12 @@ def list_documents(case_id: int, session: DbSession, user: Staff) -> list[dict[s
 
 
 @router.get("/documents/{document_id}")
-def get_document(document_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def get_document(document_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.document_dict(service.get_document(session, document_id, scope=user.scope))
 
 
 @router.get("/documents/{document_id}/pdf")
-def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
+def document_pdf(document_id: Id, session: DbSession, user: Staff) -> Response:
     doc = service.get_document(session, document_id, scope=user.scope)
     return Response(
         printing.document_pdf(doc),
@@ -324,14 +330,14 @@ def register_cert(
 
 
 @router.get("/parties/{party_id}/credit")
-def party_credit(party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def party_credit(party_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     """The party's credit records (publication, repair) and objections."""
     service.get_party(session, party_id, scope=user.scope)
     return service.credit_section(session, party_id, scope=user.scope)
 
 
 @router.post("/credit-records/{record_id}/repair")
-def repair(record_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def repair(record_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     """信用修复: end publication early when every condition holds."""
     return service.record_dict(
         service.repair(session, record_id, actor=user.actor, scope=user.scope)
@@ -355,7 +361,7 @@ def file_objection(
 
 @router.post("/objections/{objection_id}/review")
 def review_objection(
-    objection_id: int, data: schemas.ObjectionReview, session: DbSession, user: Staff
+    objection_id: Id, data: schemas.ObjectionReview, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     obj = service.review_objection(
         session, objection_id, data, reviewer=user.name, actor=user.actor, scope=user.scope
@@ -365,7 +371,7 @@ def review_objection(
 
 @router.post("/cases/{case_id}/rectification")
 def order_rectification(
-    case_id: int, data: schemas.Rectification, session: DbSession, user: Staff
+    case_id: Id, data: schemas.Rectification, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     case = service.order_rectification(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -375,7 +381,7 @@ def order_rectification(
 
 @router.post("/cases/{case_id}/check")
 def check_rectification(
-    case_id: int, data: schemas.RectificationCheck, session: DbSession, user: Staff
+    case_id: Id, data: schemas.RectificationCheck, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     case = service.check_rectification(
         session, case_id, data, officer=user.name, actor=user.actor, scope=user.scope
@@ -384,7 +390,7 @@ def check_rectification(
 
 
 @router.post("/cases/{case_id}/close")
-def close_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def close_case(case_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     case = service.close_case(
         session, case_id, officer=user.name, actor=user.actor, scope=user.scope
     )
@@ -393,7 +399,7 @@ def close_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/cancel")
 def cancel_case(
-    case_id: int, data: schemas.CaseCancel, session: DbSession, user: Staff
+    case_id: Id, data: schemas.CaseCancel, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     """Cancel a case (撤销立案 / 移送司法机关 before its decision; revoked after it): it then
     counts nowhere as a decision or a violation."""
@@ -432,13 +438,13 @@ def add_industry_record(
 
 
 @router.post("/grades/{year}")
-def grade_year(year: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def grade_year(year: YearPath, session: DbSession, user: Staff) -> dict[str, Any]:
     """Grade every construction-site firm for ``year`` from the previous year's records."""
     return service.grade_year(session, year, actor=user.actor, scope=user.scope)
 
 
 @router.get("/grades/{year}/{party_id}")
-def grade_of(year: int, party_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
+def grade_of(year: YearPath, party_id: Id, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.grade_dict(service.get_grade(session, party_id, year, scope=user.scope))
 
 
@@ -454,8 +460,8 @@ def grade_explain(body: dict[str, Any], _user: Staff) -> dict[str, Any]:
 def plan(
     session: DbSession,
     user: Staff,
-    year: int,
-    seed: int,
+    year: Year,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)],
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
 ) -> dict[str, Any]:
     """The year's 双随机 visits and the burden compared with no grading."""
@@ -466,8 +472,8 @@ def plan(
 def get_stats(
     session: DbSession,
     user: Staff,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
 ) -> dict[str, Any]:
     """Outcome statistics computed from the records."""
     return service.compute_stats(session, start=from_, end=to, scope=user.scope)

@@ -98,7 +98,11 @@ def route_preview(
 
 @router.post("/import")
 def import_hotlines(
-    session: DbSession, user: Staff, rows: Annotated[Any, Body(description="JSON list of hotlines")]
+    session: DbSession,
+    user: Staff,
+    rows: Annotated[
+        list[dict[str, Any]], Body(description="JSON list of hotlines", max_length=10_000)
+    ],
 ) -> dict[str, Any]:
     return service.import_hotlines(session, rows, actor=user.actor, scope=user.scope)
 
@@ -331,7 +335,7 @@ def requirement(_user: Staff) -> dict[str, Any]:
 
 @router.get("/counsellors/{counsellor_id}/register", tags=["hotline workforce"])
 def counsellor_register(
-    counsellor_id: str, session: DbSession, user: Staff, on: date | None = None
+    counsellor_id: CounsellorId, session: DbSession, user: Staff, on: BoundedDate | None = None
 ) -> dict[str, Any]:
     c = service.get_counsellor(session, counsellor_id, scope=user.scope)
     return service.register_dict(c, on=on or _today())
@@ -339,7 +343,7 @@ def counsellor_register(
 
 @router.patch("/counsellors/{counsellor_id}", tags=["hotline workforce"])
 def update_counsellor(
-    counsellor_id: str, data: CounsellorUpdate, session: DbSession, user: Staff
+    counsellor_id: CounsellorId, data: CounsellorUpdate, session: DbSession, user: Staff
 ) -> dict[str, Any]:
     c = service.update_counsellor(session, counsellor_id, data, actor=user.actor, scope=user.scope)
     return service.register_dict(c, on=_today())
@@ -349,9 +353,9 @@ def update_counsellor(
 def list_shifts(
     session: DbSession,
     user: Staff,
-    start: Annotated[date, Query(alias="from")],
+    start: Annotated[BoundedDate, Query(alias="from")],
     days: Annotated[int, Query(ge=1, le=62)] = 7,
-    hotline_id: str | None = None,
+    hotline_id: FilterId = None,
 ) -> list[dict[str, Any]]:
     shifts = service.list_shifts(
         session,
@@ -370,7 +374,7 @@ def create_shift(data: ShiftCreate, session: DbSession, user: Staff) -> dict[str
 
 
 @router.delete("/shifts/{shift_id}", status_code=204, tags=["hotline workforce"])
-def delete_shift(shift_id: int, session: DbSession, user: Staff) -> Response:
+def delete_shift(shift_id: Annotated[DbId, Path()], session: DbSession, user: Staff) -> Response:
     service.delete_shift(session, shift_id, actor=user.actor, scope=user.scope)
     return Response(status_code=204)
 
@@ -396,9 +400,9 @@ def generate_roster(data: RosterGenerate, session: DbSession, user: Staff) -> di
 def staffing(
     session: DbSession,
     user: Staff,
-    start: Annotated[date, Query(alias="from")],
+    start: Annotated[BoundedDate, Query(alias="from")],
     days: Annotated[int, Query(ge=1, le=62)] = 7,
-    hotline_id: str | None = None,
+    hotline_id: FilterId = None,
 ) -> dict[str, Any]:
     """Per line and day: seats per half hour rostered and actually signed in, hours with at
     least 2 seats, gaps; compliant only on the facts (the seat states)."""
@@ -417,7 +421,7 @@ def monthly_report(
     session: DbSession,
     settings: AppSettings,
     user: Staff,
-    month: Annotated[str, Query(description="2025-06")],
+    month: Annotated[CleanText, Query(max_length=7, description="2025-06")],
     format: Literal["json", "xlsx", "pdf"] = "json",
 ) -> dict[str, Any] | Response:
     """The monthly report to the health commission: per line and per province."""

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from minsheng.core.validation import BoundedDateTime, CleanText, FreeLine, FreeText
+from minsheng.core.validation import (
+    BoundedDate,
+    BoundedDateTime,
+    CleanText,
+    FreeLine,
+    FreeText,
+)
 from minsheng.hotline.rules.risk import RiskLevel
 
 SLUG = r"^[a-z0-9][a-z0-9\-_.]{0,63}$"
@@ -74,18 +80,18 @@ class CounsellorUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    skills: list[str] | None = None
-    qualification: str | None = Field(default=None, max_length=200)
+    name: CleanText | None = Field(default=None, min_length=1, max_length=100)
+    skills: list[Annotated[CleanText, Field(max_length=60)]] | None = Field(None, max_length=50)
+    qualification: CleanText | None = Field(default=None, max_length=200)
     qualification_kind: QualificationKind | None = None
-    certificate_no: str | None = Field(default=None, max_length=64)
-    certificate_date: date | None = None
+    certificate_no: CleanText | None = Field(default=None, max_length=64)
+    certificate_date: BoundedDate | None = None
     training_hours: float | None = Field(default=None, ge=0, le=10_000)
     supervision_hours_month: float | None = Field(default=None, ge=0, le=744)
-    dialects: list[str] | None = None
+    dialects: list[Annotated[CleanText, Field(max_length=60)]] | None = Field(None, max_length=50)
     active: bool | None = None
     weekly_hours_max: float | None = Field(default=None, gt=0, le=84)
-    availability: dict[Weekday, list[str]] | None = None
+    availability: dict[Weekday, list[Annotated[CleanText, Field(max_length=20)]]] | None = None
 
 
 class ShiftCreate(BaseModel):
@@ -93,25 +99,27 @@ class ShiftCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hotline_id: str
-    counsellor_id: str
-    start: datetime
-    end: datetime
-    break_start: datetime | None = None
+    hotline_id: CleanText = Field(max_length=64)
+    counsellor_id: CleanText = Field(max_length=64)
+    start: BoundedDateTime
+    end: BoundedDateTime
+    break_start: BoundedDateTime | None = None
     break_minutes: int = Field(default=0, ge=0, le=120)
 
 
 class RosterGenerate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hotline_id: str
-    start: date = Field(description="First Beijing day of the roster")
+    hotline_id: CleanText = Field(max_length=64)
+    start: BoundedDate = Field(description="First Beijing day of the roster")
     days: int = Field(default=7, ge=1, le=62)
     need_from: Literal["plan", "declared"] = Field(
         default="plan",
         description="plan: the seat plan forecast from the records; declared: the line's seats",
     )
-    lengths_h: list[float] = Field(default_factory=lambda: [4.0, 6.0, 8.5], min_length=1)
+    lengths_h: list[Annotated[float, Field(gt=0, le=24)]] = Field(
+        default_factory=lambda: [4.0, 6.0, 8.5], min_length=1, max_length=10
+    )
     replace: bool = Field(default=True, description="Replace generated shifts in the period")
 
 

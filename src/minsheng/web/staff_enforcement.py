@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
+from minsheng.core.validation import DbId
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import schemas
 from minsheng.enforcement import service as enf
@@ -27,6 +28,8 @@ from minsheng.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/enforcement")
 Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
+# Row ids in the path are bounded like the API's (a 422 page, never an overflow).
+IdPath = Annotated[DbId, Path()]
 
 KIND_LABEL = {"person": "自然人", "organisation": "单位"}
 CATEGORY_LABEL = {
@@ -287,14 +290,14 @@ def _party_page(
 
 
 @router.get("/parties/{party_id}", response_class=HTMLResponse)
-def party(request: Request, party_id: int, session: DbSession, user: Staff) -> HTMLResponse:
+def party(request: Request, party_id: IdPath, session: DbSession, user: Staff) -> HTMLResponse:
     return _party_page(request, session, party_id)
 
 
 @router.post("/parties/{party_id}/commitments", response_model=None)
 def sign_commitment(
     request: Request,
-    party_id: int,
+    party_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -417,14 +420,14 @@ def _case_page(
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, session: DbSession, user: Staff) -> HTMLResponse:
+def case_page(request: Request, case_id: IdPath, session: DbSession, user: Staff) -> HTMLResponse:
     return _case_page(request, session, case_id)
 
 
 def _case_step(
     request: Request,
     session: DbSession,
-    case_id: int,
+    case_id: IdPath,
     form_name: str,
     form: r.Form,
     step: Callable[[], object],
@@ -446,7 +449,7 @@ def _case_step(
 @router.post("/cases/{case_id}/facts", response_model=None)
 def record_facts(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -494,7 +497,7 @@ def record_facts(
 @router.post("/cases/{case_id}/decide", response_model=None)
 def decide(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -532,7 +535,7 @@ def decide(
 def _simple_step(
     request: Request,
     session: DbSession,
-    case_id: int,
+    case_id: IdPath,
     csrf_token: str,
     step: Callable[[], object],
     anchor: str = "#procedure",
@@ -544,7 +547,7 @@ def _simple_step(
 @router.post("/cases/{case_id}/prior-notice", response_model=None)
 def prior_notice(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -561,7 +564,7 @@ def prior_notice(
 @router.post("/cases/{case_id}/statement", response_model=None)
 def statement(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -594,7 +597,7 @@ def statement(
 @router.post("/cases/{case_id}/legal-review", response_model=None)
 def legal_review(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -618,7 +621,7 @@ def legal_review(
 @router.post("/cases/{case_id}/decision", response_model=None)
 def final_decision(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -642,7 +645,7 @@ def final_decision(
 @router.post("/cases/{case_id}/serve", response_model=None)
 def serve(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -658,7 +661,7 @@ def serve(
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
 def document_page(
-    request: Request, document_id: int, session: DbSession, user: Staff
+    request: Request, document_id: IdPath, session: DbSession, user: Staff
 ) -> HTMLResponse:
     """A document as the bureau prints it (print stylesheet; PDF beside it)."""
     doc = enf.document_dict(enf.get_document(session, document_id, scope=user.scope))
@@ -667,7 +670,7 @@ def document_page(
 
 
 @router.get("/documents/{document_id}/pdf", response_model=None)
-def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
+def document_pdf(document_id: IdPath, session: DbSession, user: Staff) -> Response:
     doc = enf.get_document(session, document_id, scope=user.scope)
     return Response(
         printing.document_pdf(doc),
@@ -679,7 +682,7 @@ def document_pdf(document_id: int, session: DbSession, user: Staff) -> Response:
 @router.post("/cases/{case_id}/rectification", response_model=None)
 def rectification(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -700,7 +703,7 @@ def rectification(
 @router.post("/cases/{case_id}/check", response_model=None)
 def check(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -723,7 +726,7 @@ def check(
 @router.post("/cases/{case_id}/close", response_model=None)
 def close(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -741,7 +744,7 @@ def close(
 @router.post("/cases/{case_id}/evidence", response_model=None)
 def evidence(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     file: UploadFile | None = None,
@@ -804,7 +807,7 @@ def procedure_forms() -> dict[str, r.Form]:
 @router.post("/cases/{case_id}/hearing-request", response_model=None)
 def hearing_request(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -826,7 +829,7 @@ def hearing_request(
 @router.post("/cases/{case_id}/hearing-schedule", response_model=None)
 def hearing_schedule(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -856,7 +859,7 @@ def hearing_schedule(
 @router.post("/cases/{case_id}/hearing", response_model=None)
 def hearing(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -880,7 +883,7 @@ def hearing(
 @router.post("/cases/{case_id}/extension", response_model=None)
 def extension(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
@@ -904,7 +907,7 @@ def extension(
 @router.post("/cases/{case_id}/cancel", response_model=None)
 def cancel(
     request: Request,
-    case_id: int,
+    case_id: IdPath,
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",

@@ -10,12 +10,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.validation import DbId, Year, parse_date
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import service as enf
 from minsheng.web import render as r
@@ -26,6 +27,8 @@ from minsheng.web.staff_enforcement import CATEGORY_LABEL
 router = APIRouter(route_class=PageRoute, prefix="/staff/enforcement")
 Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 
+IdPath = Annotated[DbId, Path()]
+YearPath = Annotated[Year, Path()]
 GRADES = ("A", "B", "C", "D")
 GRADE_COLOR = {"A": "#389e0d", "B": "#1f6feb", "C": "#d48806", "D": "#d4380d"}
 
@@ -113,7 +116,7 @@ def grade_year(
 
 @router.get("/grades/{year}/{party_id}", response_class=HTMLResponse)
 def grade_explained(
-    request: Request, year: int, party_id: int, session: DbSession, user: Staff
+    request: Request, year: YearPath, party_id: IdPath, session: DbSession, user: Staff
 ) -> HTMLResponse:
     result = enf.grade_dict(enf.get_grade(session, party_id, year, scope=user.scope))
     party = enf.party_dict(enf.get_party(session, party_id, scope=user.scope))
@@ -212,10 +215,10 @@ def statistics(
     begin = request.query_params.get("from", "").strip()
     form = r.Form(values={"from": begin, "to": to}, fields=("from", "to"))
     try:
-        first = date.fromisoformat(begin) if begin else None
-        last = date.fromisoformat(to) if to.strip() else None
-    except ValueError:
-        form.add("from" if begin else "to", "日期格式应为 YYYY-MM-DD")
+        first = parse_date(begin, field="from") if begin else None
+        last = parse_date(to, field="to") if to.strip() else None
+    except InvalidInput as exc:
+        form.add(exc.field, exc.detail)
         return r.render(
             request,
             "staff/enforcement/stats.html",

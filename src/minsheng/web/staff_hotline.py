@@ -21,6 +21,7 @@ from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
+from minsheng.core.validation import parse_date
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
@@ -178,14 +179,8 @@ def _period(start: str, end: str, session: DbSession) -> tuple[date, date]:
     if not start and not end:
         last = hotline_service.default_as_of(session) - timedelta(days=1)
         return last - timedelta(days=6), last
-    try:
-        first = date.fromisoformat(start)
-    except ValueError:
-        raise InvalidInput(f"not a date: {start!r}", field="from") from None
-    try:
-        last = date.fromisoformat(end)
-    except ValueError:
-        raise InvalidInput(f"not a date: {end!r}", field="to") from None
+    first = parse_date(start, field="from")
+    last = parse_date(end, field="to")
     if last < first:
         raise InvalidInput("the period ends before it starts", field="to")
     if (last - first).days > 366:

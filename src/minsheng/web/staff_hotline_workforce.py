@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
+from minsheng.core.validation import DbId, parse_date
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.schemas import ShiftCreate
@@ -34,10 +35,7 @@ WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周�
 def _monday(text: str, session: DbSession) -> date:
     """The Monday of the week holding ``text`` (default: the week of the newest records)."""
     if text.strip():
-        try:
-            day = date.fromisoformat(text.strip())
-        except ValueError:
-            raise InvalidInput(f"not a date: {text!r}", field="from") from None
+        day = parse_date(text, field="from")
     else:
         day = hotline_service.default_as_of(session) - timedelta(days=1)
     return day - timedelta(days=day.weekday())
@@ -126,11 +124,13 @@ def roster_page(
 
 
 def _at(day: str, hhmm: str, field: str) -> datetime:
+    d = parse_date(day, field="day")
     try:
-        d = date.fromisoformat(day)
         hh, mm = (int(x) for x in hhmm.split(":"))
     except ValueError:
-        raise InvalidInput(f"not a time: {hhmm!r}", field=field) from None
+        raise InvalidInput(f"时间须为 HH:MM (not a time: {hhmm[:20]!r})", field=field) from None
+    if not (0 <= hh <= 24 and 0 <= mm < 60):
+        raise InvalidInput(f"时间须为 HH:MM (not a time: {hhmm[:20]!r})", field=field)
     return datetime(d.year, d.month, d.day, tzinfo=BEIJING) + timedelta(hours=hh, minutes=mm)
 
 
@@ -159,6 +159,7 @@ def add_shift(
         "break_minutes": break_minutes,
     }
     form = r.Form(values=values, fields=tuple(values))
+    status = 422
     try:
         s_at = _at(day, start, "start")
         e_at = _at(day, end, "end")
@@ -181,6 +182,7 @@ def add_shift(
     except DomainError as exc:
         r.rollback_on_error(session)
         form.add_domain(exc)
+        status = exc.status_code
     except (ValidationError, ValueError) as exc:
         r.rollback_on_error(session)
         if isinstance(exc, ValidationError):
@@ -195,14 +197,14 @@ def add_shift(
         request,
         "staff/hotline/roster.html",
         {"title": "排班", "form": form, **ctx},
-        status_code=409 if form.error_name not in ("ValidationError", "") else 422,
+        status_code=status,
     )
 
 
 def _is_date(text: str) -> bool:
     try:
-        date.fromisoformat(text)
-    except ValueError:
+        parse_date(text, field="day")
+    except InvalidInput:
         return False
     return True
 
@@ -210,7 +212,7 @@ def _is_date(text: str) -> bool:
 @router.post("/roster/shifts/{shift_id}/delete", response_model=None)
 def delete_shift(
     request: Request,
-    shift_id: int,
+    shift_id: Annotated[DbId, Path()],
     session: DbSession,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",

@@ -307,6 +307,10 @@ def grade(table: PointsTable, s: Summary, *, check: bool = True) -> GradeResult:
     )
 
 
+# No firm is inspected or fined more than this in a year; larger numbers are typing errors.
+MAX_COUNT = 100_000
+
+
 def parse_summary(raw: Any) -> Summary:
     """The ``grade explain`` JSON as a ``Summary``."""
     if not isinstance(raw, Mapping):
@@ -314,18 +318,29 @@ def parse_summary(raw: Any) -> Summary:
 
     def count(key: str) -> int:
         value = raw.get(key, 0)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidInput("must be a whole number", field=key)
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_COUNT:
+            raise InvalidInput(f"must be a whole number up to {MAX_COUNT}", field=key)
+        return value
+
+    def items(key: str) -> list[Any]:
+        value = raw.get(key) or []
+        if not isinstance(value, list):
+            raise InvalidInput("must be a list", field=key)
         return value
 
     penalties: list[Penalty] = []
-    for i, p in enumerate(raw.get("penalties") or []):
+    for i, p in enumerate(items("penalties")):
         fine = p.get("fine_yuan") if isinstance(p, Mapping) else None
-        if not isinstance(fine, int) or not isinstance(p.get("tier"), str):
+        if (
+            not isinstance(fine, int)
+            or isinstance(fine, bool)
+            or abs(fine) > 10**12
+            or not isinstance(p.get("tier"), str)
+        ):
             raise InvalidInput("needs tier (text) and fine_yuan (integer)", field=f"penalties[{i}]")
         penalties.append(Penalty(tier=p["tier"], fine_yuan=fine))
     records: list[IndustryRecord] = []
-    for i, r in enumerate(raw.get("industry_records") or []):
+    for i, r in enumerate(items("industry_records")):
         if not isinstance(r, Mapping) or not isinstance(r.get("kind"), str):
             raise InvalidInput("needs kind", field=f"industry_records[{i}]")
         records.append(IndustryRecord(kind=r["kind"], note=str(r.get("note", ""))))

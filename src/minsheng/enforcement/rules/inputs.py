@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from minsheng.core import idnumber
 from minsheng.core.errors import InvalidInput
+from minsheng.core.validation import check_date
 from minsheng.enforcement.errors import InvalidDate
 from minsheng.enforcement.rules.base import Harm, MentalState, PartyKind
 from minsheng.enforcement.rules.decision import (
@@ -40,9 +41,14 @@ def _date(raw: Mapping[str, Any], key: str, where: str, *, required: bool = True
             raise InvalidInput(f"{key} is required", field=f"{where}{key}")
         return None
     try:
-        return date.fromisoformat(str(value))
+        # Bounded (1900–2100) like every date the API takes: date arithmetic on year 1 or 9999
+        # (the look-back window, commitment periods) would overflow.
+        return check_date(date.fromisoformat(str(value)))
     except ValueError:
-        raise InvalidDate(f"{value!r} is not a YYYY-MM-DD date", field=f"{where}{key}") from None
+        raise InvalidDate(
+            f"{str(value)[:40]!r} is not a YYYY-MM-DD date between 1900 and 2100",
+            field=f"{where}{key}",
+        ) from None
 
 
 def _enum(cls: type[StrEnumT], value: Any, field_name: str) -> StrEnumT:
@@ -59,6 +65,33 @@ def _strings(value: Any, field_name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise InvalidInput("must be a list of strings", field=field_name)
     return tuple(value)
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput("must be text", field=f"{where}{key}")
+    return value
+
+
+def _objects(value: Any, field_name: str) -> list[Mapping[str, Any]]:
+    """A list of JSON objects (``history``, ``commitments``); absent is empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise InvalidInput("must be a list of objects", field=field_name)
+    return value
+
+
+MAX_LOOKBACK_DAYS = 36_500
+
+
+def _lookback(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LOOKBACK_DAYS:
+        raise InvalidInput(
+            f"must be a whole number of days, 0 to {MAX_LOOKBACK_DAYS}", field="lookback_days"
+        )
+    return value
 
 
 def _bool(raw: Mapping[str, Any], key: str, where: str) -> bool:
@@ -121,7 +154,7 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
         fine_base_yuan=base,
     )
     history = []
-    for i, h in enumerate(raw.get("history") or []):
+    for i, h in enumerate(_objects(raw.get("history"), "history")):
         where = f"history[{i}]."
         when = _date(h, "occurred_on", where)
         assert when is not None
@@ -131,7 +164,7 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
             )
         )
     commitments = []
-    for i, c in enumerate(raw.get("commitments") or []):
+    for i, c in enumerate(_objects(raw.get("commitments"), "commitments")):
         where = f"commitments[{i}]."
         signed = _date(c, "signed_on", where)
         until = _date(c, "valid_until", where)
@@ -145,8 +178,8 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
             CommitmentRef(
                 signed_on=signed,
                 valid_until=until,
-                item=c.get("item"),
-                domain=c.get("domain"),
+                item=_text(c, "item", where),
+                domain=_text(c, "domain", where),
                 ref=str(c["id"]) if c.get("id") is not None else None,
                 after_violation=_enum(CommitmentKind, c.get("kind", "proactive"), f"{where}kind")
                 is not CommitmentKind.PROACTIVE,
@@ -160,6 +193,6 @@ def parse_decision_input(raw: Any, *, lookback_days: int) -> DecisionInput:
         commitments=tuple(commitments),
         signs_commitment_now=bool(raw.get("signs_commitment_now", False)),
         decided_on=_date(raw, "decided_on", "", required=False),
-        lookback_days=int(raw.get("lookback_days", lookback_days)),
+        lookback_days=_lookback(raw.get("lookback_days", lookback_days)),
         party_birth_date=_birth_date(party, discovered),
     )

@@ -199,14 +199,24 @@ class Staffing(NamedTuple):
 # would need more states than MAX_QUEUE_STATES (an unbounded patience once grew that list, and
 # the server, to 9 GB).
 MAX_TIME_S = 7 * 86400.0
+# ... and none is shorter than a millisecond: 1 / 5e-324 s is an infinite rate, and the queue
+# law then takes the logarithm of 0.
+MIN_TIME_S = 1e-3
 MAX_QUEUE_STATES = 200_000
 MAX_UNIFORMISATION_STEPS = 2_000_000
+# No interval of any hotline comes near 100,000 erlangs (ten times the API's ``seats`` cap): a
+# larger load (``calls=1e9`` in one second) made the Erlang C scan loop once per seat, for hours.
+MAX_TRAFFIC_ERLANGS = 100_000.0
 
 
 def _check_time(name: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
         raise NonPositiveTime(
             f"{name} must be a positive number of seconds, got {value}", field=name
+        )
+    if value < MIN_TIME_S:
+        raise NonPositiveTime(
+            f"{name} must be at least {MIN_TIME_S} seconds, got {value}", field=name
         )
     if value > MAX_TIME_S:
         raise NonPositiveTime(
@@ -241,6 +251,16 @@ def validate(load: Load, target: Target, patience_s: float | None = None) -> Non
         _check_open_fraction("max_abandon", target.max_abandon)
     if patience_s is not None:
         _check_time("patience_s", patience_s)
+    _check_traffic(load.calls * load.aht_s / load.interval_s)
+
+
+def _check_traffic(traffic: float, field: str = "calls") -> None:
+    if traffic > MAX_TRAFFIC_ERLANGS:
+        raise PlanningInputError(
+            f"the load is {traffic:.0f} erlangs (calls × aht_s / interval_s); "
+            f"at most {MAX_TRAFFIC_ERLANGS:.0f} can be planned in one interval",
+            field=field,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,6 +372,8 @@ def size_c(load: Load, target: Target) -> Staffing:
         if calls == 0:
             return _no_calls("C", target)
     a = calls * aht_s / interval_s
+    if a > MAX_TRAFFIC_ERLANGS:
+        _check_traffic(a)
     n = _floor(a) + 1
     forced = False
     # At full occupancy ceil(a - eps) never passes the stable count: skip the division.
@@ -422,6 +444,8 @@ def seats_c_many(calls: list[float], interval_s: float, aht_s: float, target: Ta
             out.append(0)
             continue
         a = c * aht_s / interval_s
+        if a > MAX_TRAFFIC_ERLANGS:
+            _check_traffic(a, f"calls[{i}]")
         n = max(_floor(a) + 1, _ceil(a / max_occ - _EPS))
         b = 1.0
         for k in (
@@ -503,7 +527,7 @@ def answered_within(
     x = rate * target_s
     log_x = math.log(x)
     steps = int(x + 10.0 * math.sqrt(x) + 50)
-    if steps * size > MAX_UNIFORMISATION_STEPS * 10:
+    if steps * size > MAX_UNIFORMISATION_STEPS:
         raise PlanningInputError(
             "answering within target_s needs too many steps to compute for this many seats; "
             "shorten target_s",
