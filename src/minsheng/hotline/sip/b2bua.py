@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from minsheng.hotline.sip import stack
+from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.control import (
     Admission,
     CallControl,
@@ -43,7 +44,8 @@ from minsheng.hotline.sip.control import (
     SeatOutcome,
     SeatTarget,
 )
-from minsheng.hotline.sip.media import CALLER_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.media import CALLER_TAG, SEAT_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.mixer import Mixer
 from minsheng.hotline.sip.ngproto import NgError
 from minsheng.hotline.sip.prompts import COMFORT, PromptSet, position_pieces
 from minsheng.hotline.sip.registrar import Registrar
@@ -131,6 +133,12 @@ class _Call:
     recording: bool = False  # rtpengine records the conversation
     ua_t: Any = None  # the emergency service being rung for a hand-over
     transfer: dict[str, Any] | None = None  # the hand-over, for the SIP detail record
+    counsellor_sdp: str | None = None  # the counsellor's phone's latest SDP (its 200)
+    sdp_version: int = 1  # o= version of what the counsellor's phone was last offered
+    reinvite: str | None = None  # a re-INVITE of the counsellor under way: "in" or "out"
+    ua_s: Any = None  # the supervisor's phone
+    supervision: dict[str, Any] | None = None  # the supervision under way
+    supervisions: list[dict[str, Any]] = field(default_factory=list)  # for the detail record
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -192,6 +200,16 @@ class _Call:
             if not self.connected:
                 self.ua_a.recvEvent(event)
             control.seat_ringing(self.call_id, seat_id)
+            return
+        if self.answered and isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            # the answer to a re-INVITE (ours for supervision, or the caller's relayed one)
+            if self.reinvite is not None:
+                self.b2b.reinvite_answered(self, event)
+            elif self.media is None:
+                self.ua_a.recvEvent(event)
+            return
+        if self.answered and self.reinvite is not None and isinstance(event, CCEventFail):
+            self.b2b.reinvite_failed(self, event)
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
             if not control.seat_answered(self.call_id, seat_id):
@@ -259,6 +277,27 @@ class _Call:
             self.transfer.update(connected=False, sip_code=code)
             self.ua_t = None  # the counsellor is still with the caller
 
+    # leg S (a supervisor's phone) -------------------------------------------------------------
+    def event_s(self, event: Any, ua: Any) -> None:
+        from sippy.CCEvents import (
+            CCEventConnect,
+            CCEventDisconnect,
+            CCEventFail,
+            CCEventPreConnect,
+            CCEventRedirect,
+        )
+
+        if ua is not self.ua_s or self.supervision is None:
+            return
+        if isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            self.b2b.supervisor_answered(self, event)
+        elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
+            code = None
+            if isinstance(event, (CCEventFail, CCEventRedirect)):
+                code = int(event.getData()[0])
+            self.ua_s = None  # its leg is over already
+            self.b2b.end_supervision(self, "supervisor", code)
+
     def seat_result(self, outcome: str, code: int | None) -> None:
         if self.seats and "outcome" not in self.seats[-1]:
             self.seats[-1]["outcome"] = outcome
@@ -291,6 +330,7 @@ class B2BUA:
         media: MediaRelay | None = None,
         prompts: PromptSet | None = None,
         recorded: Callable[[str, int], None] | None = None,
+        mixer: Mixer | None = None,
     ) -> None:
         self.control = control
         self.config = config
@@ -298,6 +338,7 @@ class B2BUA:
         self.media = media
         self.prompts = prompts
         self.recorded = recorded  # (SIP Call-ID, rtpengine's caller-side port) of a recorded call
+        self.mixer = mixer  # supervision's audio (sip/mixer.py); made on first use with media
         self.calls: dict[str, _Call] = {}
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
@@ -474,6 +515,7 @@ class B2BUA:
                 "final_code": final_code,
                 "seats": call.seats,
                 **({"transfer": call.transfer} if call.transfer is not None else {}),
+                **({"supervision": call.supervisions} if call.supervisions else {}),
                 **(
                     {
                         "media": {
@@ -612,6 +654,8 @@ class B2BUA:
             raise ValueError("a hand-over needs the media relay (rtpengine)")
         if call.ua_t is not None:
             raise ValueError("a hand-over of this call is under way")
+        if call.supervision is not None:
+            raise ValueError("the call is being supervised: end the supervision first")
         extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
         ua_t = UA(
             self.global_config,
@@ -798,6 +842,7 @@ class B2BUA:
                 self.media.stop(call.call_id)
         if body is None:
             return  # no SDP in the 200: rtpengine learns the seat's address from its packets
+        call.counsellor_sdp = str(body)
         try:
             self.media.seat_answered(call.call_id, str(body))
         except NgError as exc:
@@ -839,6 +884,8 @@ class B2BUA:
     def release_media(self, call: _Call) -> None:
         """Stop the prompts and delete the rtpengine session (once per call)."""
         self._stop_program(call)
+        if call.supervision is not None:
+            self.end_supervision(call, "call_ended")
         if call.media is not None and self.media is not None and call.call_id in self.media.live:
             deleted = self.media.delete(call.call_id)
             if call.recording and deleted and self.recorded is not None:
@@ -886,3 +933,203 @@ class B2BUA:
             wait = self._play(call, "crisis_ack")
             call.timer = stack.call_later(max(wait, 0.2), self._waiting_program, call)
         # during the greeting the call joins the queue as crisis when the greeting ends
+
+    # supervision (sip/supervision.py) -----------------------------------------------------------
+    def supervise(self, call_id: str, mode: sv.Mode, target: SeatTarget, by: str) -> dict[str, Any]:
+        """Ring a supervisor's phone into a call in conversation; audio starts when it answers."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None or self.media is None:
+            raise ValueError("supervision needs the media relay (rtpengine)")
+        if call.supervision is not None:
+            raise ValueError("the call is already being supervised")
+        if call.ua_t is not None or (call.transfer is not None and call.transfer.get("connected")):
+            raise ValueError("the call is being handed over")
+        if mode is not sv.Mode.LISTEN and call.counsellor_sdp is None:
+            raise ValueError("the counsellor's phone gave no SDP: only listening is possible")
+        payload = sv.g711_payload(call.media.seat_sdp)
+        if payload is None:
+            raise ValueError("the call's codec is not G.711: the supervision mixer cannot mix it")
+        if self.mixer is None:
+            self.mixer = Mixer(self.global_config.get("_sip_address") or "127.0.0.1")
+        bridge = self.mixer.open(call_id, sv.PORTS, payload)
+        self.mixer.set_matrix(call_id, {"supervisor": sv.MATRIX[mode]["supervisor"]})
+        # sendrecv in every mode: a phone offered sendonly may not play it at all (baresip 1.0
+        # answers recvonly and plays nothing); in listen the mixer drops the supervisor's audio
+        offer = sv.mixer_sdp(self.mixer.host, bridge.port("supervisor"), payload, "sendrecv")
+        ua_s = UA(
+            self.global_config,
+            event_cb=call.event_s,
+            nh_address=(target.host, target.port),
+            expire_time=30.0,
+            nh_transport=target.transport,
+        )
+        ua_s.local_ua = self.config.user_agent
+        ua_s.no_reply_time = self.config.no_reply_s * 2
+        call.ua_s = ua_s
+        call.supervision = {
+            "mode": str(mode),
+            "supervisor": target.counsellor_id,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "connected": None,
+            "payload": payload,
+            "subscriptions": [],
+        }
+        c_id = call.e_try.getData()[0]
+        leg_id = SipCallId(f"{c_id}-supervisor{len(call.supervisions) + 1}")
+        ua_s.recvEvent(CCEventTry((leg_id, "12356", target.user, MsgBody(offer), None, "12356")))
+        return {"mode": str(mode), "supervisor": target.counsellor_id, "ringing": True}
+
+    def supervisor_answered(self, call: _Call, event: Any) -> None:
+        """The supervisor's phone answered: give it the call's audio (per mode)."""
+        assert self.media is not None
+        assert self.mixer is not None
+        assert call.media is not None
+        state = call.supervision
+        assert state is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        answer = sv.sdp_address(str(body)) if body is not None else None
+        self.mixer.set_dest(call.call_id, "supervisor", answer)
+        mode = sv.Mode(state["mode"])
+        bridge = self.mixer.bridges[call.call_id]
+        host, payload = self.mixer.host, int(state["payload"])
+        try:
+            if mode is sv.Mode.LISTEN:
+                # rtpengine copies each side to the mixer; the call's own path is untouched
+                for tag, port in ((CALLER_TAG, "caller"), (SEAT_TAG, "counsellor")):
+                    to_tag = f"supervise-{port}"
+                    offer = self.media.subscribe(call.call_id, tag, to_tag)
+                    sdp = sv.mixer_sdp(host, bridge.port(port), payload, "recvonly")
+                    self.media.subscribe_answer(call.call_id, to_tag, sdp)
+                    state["subscriptions"].append(to_tag)
+                    del offer  # rtpengine mirrors the side's SDP; the mixer takes its codec
+            else:
+                assert call.counsellor_sdp is not None
+                self.mixer.set_dest(call.call_id, "caller", sv.sdp_address(call.media.seat_sdp))
+                self.mixer.set_dest(call.call_id, "counsellor", sv.sdp_address(call.counsellor_sdp))
+                # rtpengine's seat side now talks to the mixer (the caller's leg is not touched)
+                sdp = sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
+                self.media.seat_answered(call.call_id, sdp)
+                moved = sv.readdress(
+                    call.media.seat_sdp, host, bridge.port("counsellor"), call.sdp_version + 1
+                )
+                self._reinvite_counsellor(call, "in", moved)
+        except NgError as exc:
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine refused the supervision: %s", exc)
+            self.end_supervision(call, "media_failed")
+            return
+        self.mixer.set_matrix(call.call_id, sv.MATRIX[mode])
+        state.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+
+    def _reinvite_counsellor(self, call: _Call, purpose: str, sdp: str) -> None:
+        from sippy.CCEvents import CCEventUpdate
+        from sippy.MsgBody import MsgBody
+
+        if call.ua_o is None:
+            return
+        call.sdp_version = sv.sdp_version(sdp)
+        call.reinvite = purpose
+        call.ua_o.recvEvent(CCEventUpdate(MsgBody(sdp)))
+
+    def reinvite_answered(self, call: _Call, event: Any) -> None:
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        purpose, call.reinvite = call.reinvite, None
+        if body is None:
+            return
+        if purpose == "in" and self.mixer is not None:
+            self.mixer.set_dest(call.call_id, "counsellor", sv.sdp_address(str(body)))
+        elif purpose == "out":
+            call.counsellor_sdp = str(body)
+
+    def reinvite_failed(self, call: _Call, event: Any) -> None:
+        purpose, call.reinvite = call.reinvite, None
+        log.warning("the counsellor's phone refused a re-INVITE (%s): %s", purpose, event.getData())
+        if purpose == "in" and call.supervision is not None:
+            self.end_supervision(call, "counsellor_refused")
+
+    def end_supervision(self, call: _Call, reason: str, code: int | None = None) -> bool:
+        """Undo the supervision: the call's media back as it was, the supervisor's leg ended."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        state = call.supervision
+        if state is None:
+            return False
+        call.supervision = None
+        if call.ua_s is not None:
+            ua_s, call.ua_s = call.ua_s, None
+            ua_s.recvEvent(CCEventDisconnect())
+        mode = sv.Mode(state["mode"])
+        call_alive = not call.ended and call.media is not None and self.media is not None
+        if call_alive and state.get("connected"):
+            assert self.media is not None
+            assert call.media is not None
+            try:
+                for to_tag in state["subscriptions"]:
+                    self.media.unsubscribe(call.call_id, to_tag)
+                if mode is not sv.Mode.LISTEN and call.counsellor_sdp is not None:
+                    self.media.seat_answered(call.call_id, call.counsellor_sdp)
+                    self._reinvite_counsellor(
+                        call, "out", sv.with_version(call.media.seat_sdp, call.sdp_version + 1)
+                    )
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the end of a supervision: %s", exc)
+        if self.mixer is not None:
+            bridge = self.mixer.bridges.get(call.call_id)
+            if bridge is not None:
+                state["frames"] = bridge.stats()
+            if call_alive and mode is not sv.Mode.LISTEN:
+                # the counsellor's audio comes through the mixer until its re-INVITE is answered
+                stack.call_later(2.0, self.mixer.close_bridge, call.call_id)
+            else:
+                self.mixer.close_bridge(call.call_id)
+        state.pop("subscriptions", None)
+        state.pop("payload", None)
+        state.update(ended_at=datetime.now(UTC).isoformat(), ended_by=reason)
+        if state.get("connected") is None:
+            state.update(connected=False, sip_code=code)
+        call.supervisions.append(state)
+        return True
+
+    def media_calls(self) -> list[dict[str, Any]]:
+        """The media state of each call up (for ``/status`` and the live board): greeting,
+        waiting or talking; prompts heard; recorded; supervised (mode); handed over."""
+        rows = []
+        for c in self.calls.values():
+            if c.ended or c.media is None:
+                continue
+            state = "talking" if c.answered else "waiting" if c.admitted else "greeting"
+            rows.append(
+                {
+                    "sip_call_id": c.call_id,
+                    "state": state,
+                    "counsellor_id": c.seat_id if c.answered else None,
+                    "heard": len(c.heard),
+                    "recording": c.recording,
+                    "supervised": c.supervision["mode"] if c.supervision else None,
+                    "transfer": (c.transfer or {}).get("to"),
+                }
+            )
+        return rows
+
+    def supervised(self) -> list[dict[str, Any]]:
+        """Calls under supervision now (for ``/status``)."""
+        return [
+            {
+                "sip_call_id": c.call_id,
+                "mode": c.supervision["mode"],
+                "supervisor": c.supervision["supervisor"],
+                "connected": bool(c.supervision.get("connected")),
+                "at": c.supervision["at"],
+            }
+            for c in self.calls.values()
+            if c.supervision is not None
+        ]

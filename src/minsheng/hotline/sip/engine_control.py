@@ -108,6 +108,7 @@ class EngineCallControl:
         self.route_settings = service.route_settings(settings)
         self.actions: SipActions | None = None
         self.contacts: dict[str, SeatTarget] = {}
+        self.supervisor_contacts: dict[str, SeatTarget] = {}  # supervisors' phones (never queued)
         self.sip_ids: dict[str, str] = {}  # engine call id → SIP Call-ID, while SIP is up
         self.tags: dict[str, CallTag] = {}  # engine call id → tag, while the engine has the call
         self.crisis: set[str] = set()
@@ -122,6 +123,9 @@ class EngineCallControl:
             if seat.contact is not None:
                 self.contacts[seat.counsellor_id] = seat.contact
                 self.engine.counsellor_login(seat.counsellor_id)
+        for seat in self.seats.supervisors.values():
+            if seat.contact is not None:
+                self.supervisor_contacts[seat.counsellor_id] = seat.contact
 
     def tick(self) -> None:
         self.engine.advance()
@@ -255,6 +259,16 @@ class EngineCallControl:
         if book is None:
             return
         cid = book.counsellor_id
+        if cid in self.seats.supervisors:
+            if seat is not None:
+                self.supervisor_contacts[cid] = SeatTarget(
+                    cid, seat.host, seat.port, seat.user, seat.transport
+                )
+            elif book.contact is not None:
+                self.supervisor_contacts[cid] = book.contact
+            else:
+                self.supervisor_contacts.pop(cid, None)
+            return
         state = self.engine.counsellor_state(cid)
         if seat is None:
             if book.contact is not None:
@@ -267,6 +281,10 @@ class EngineCallControl:
         if state in (CounsellorState.OFFLINE, CounsellorState.BREAK):
             # Registering (again) is how a softphone logs in, also back from a break.
             self._quietly(self.engine.counsellor_login, cid)
+
+    def supervisor_phone(self, supervisor_id: str) -> SeatTarget | None:
+        """Where a supervisor's phone is now (registered or static), None when it is not."""
+        return self.supervisor_contacts.get(supervisor_id)
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         """Staff log a seat in or out, or put it on a break (e.g. a static seat after a break)."""

@@ -9,6 +9,9 @@ Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API)
 
 * ``GET /status`` — waiting calls (masked numbers), seat states, counters;
 * ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited);
+* ``POST /calls/{sip_call_id}/supervise`` ``{"mode": "listen"|"whisper"|"join", "supervisor":
+  id, "reason": …}`` — ring a supervisor's phone into a call in conversation (audited, with the
+  reason); ``POST /calls/{sip_call_id}/unsupervise`` ends it (docs/hotline-media.md);
 * ``POST /counsellors/{id}/state`` ``{"state": "available"|"break"|"offline"}`` — log a seat in or
   out of the queue, e.g. a static seat back from the automatic break (audited).
 """
@@ -41,6 +44,7 @@ from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
+from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.cluster import ClusterInfo
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
@@ -274,6 +278,8 @@ class SipServer:
             self.details.close()
             if self.media is not None:
                 self.media.close()
+            if self.b2bua.mixer is not None:
+                self.b2bua.mixer.close()
             if self.recorder is not None:
                 self.recorder.close()
             self.db.dispose()
@@ -386,6 +392,10 @@ class SipServer:
                     self._crisis(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
                     self._transfer(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "supervise":
+                    self._supervise(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "unsupervise":
+                    self._unsupervise(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
                 elif parts == ["drain"]:
@@ -444,6 +454,49 @@ class SipServer:
                     return 200, result
 
                 self._handle(transfer)
+
+            def _supervise(self, call_id: str) -> None:
+                def supervise(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    body = self._body()
+                    try:
+                        mode = sv.Mode(str(body.get("mode", "")))
+                    except ValueError as exc:
+                        raise InvalidInput(
+                            "mode must be listen, whisper or join", field="mode"
+                        ) from exc
+                    reason = str(body.get("reason") or "").strip()
+                    if not reason:
+                        raise InvalidInput("a supervision needs a reason", field="reason")
+                    supervisor = str(body.get("supervisor") or "")
+                    result = server.supervise(call_id, mode, supervisor, principal.actor)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.supervise",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail={**result, "reason": reason[:500]},
+                    )
+                    return 200, {"sip_call_id": call_id, **result}
+
+                self._handle(supervise)
+
+            def _unsupervise(self, call_id: str) -> None:
+                def unsupervise(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    if not server.unsupervise(call_id):
+                        raise NotFound("no supervision of this call", field="sip_call_id")
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.unsupervise",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                    )
+                    return 200, {"sip_call_id": call_id, "supervised": False}
+
+                self._handle(unsupervise)
 
             def _drain(self) -> None:
                 def drain(session: Any) -> tuple[int, dict[str, Any]]:
@@ -521,6 +574,11 @@ class SipServer:
                 "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
                 **({"media": self.media_status()} if self.media is not None else {}),
+                **(
+                    {"supervised": self.b2bua.supervised(), "calls": self.b2bua.media_calls()}
+                    if self.media is not None
+                    else {}
+                ),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
@@ -549,6 +607,36 @@ class SipServer:
 
         result: dict[str, Any] = ED2.callFromThreadSync(start)
         return result
+
+    def supervise(self, call_id: str, mode: sv.Mode, supervisor: str, actor: str) -> dict[str, Any]:
+        """Ring a supervisor's phone into a call in conversation (sip/supervision.py)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def start() -> dict[str, Any]:
+            target = self.control.supervisor_phone(supervisor)
+            if target is None:
+                raise Conflict(
+                    f"supervisor {supervisor!r} has no phone registered (seats file)",
+                    field="supervisor",
+                )
+            try:
+                return self.b2bua.supervise(call_id, mode, target, actor)
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+
+        result: dict[str, Any] = ED2.callFromThreadSync(start)
+        return result
+
+    def unsupervise(self, call_id: str) -> bool:
+        from sippy.Core.EventDispatcher import ED2
+
+        def stop() -> bool:
+            call = self.b2bua.calls.get(call_id)
+            return call is not None and self.b2bua.end_supervision(call, "staff")
+
+        return bool(ED2.callFromThreadSync(stop))
 
     def media_status(self) -> dict[str, int]:
         assert self.media is not None
