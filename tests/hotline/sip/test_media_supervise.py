@@ -116,8 +116,13 @@ class Call:
             {"mode": mode, "supervisor": "sup1", "reason": "新咨询员督导"},
         )
         assert code == 200, body
-        until(lambda: any(s["connected"] for s in status(self.server, self.token)["supervised"]))
-        time.sleep(0.5)  # the counsellor's re-INVITE (whisper, join)
+        # connected, and (whisper, join) the counsellor's phone took its re-INVITE
+        until(lambda: any(s["ready"] for s in status(self.server, self.token)["supervised"]))
+
+    def unsupervised(self) -> bool:
+        """No supervision, and the counsellor's phone is back on rtpengine."""
+        rows = status(self.server, self.token)["calls"]
+        return any(r["supervised"] is None and r["reinvite"] is None for r in rows)
 
     def hang_up(self) -> None:
         self.caller.command("hangup")
@@ -199,7 +204,7 @@ class TestSupervision:
         code, _ = post(call.server, call.token, f"/calls/{call.sip_call_id}/unsupervise", {})
         assert code == 200
         until(lambda: call.supervisor.calls_ended() >= 1, timeout=15)
-        time.sleep(2.5)  # the counsellor is re-INVITEd back to rtpengine
+        until(call.unsupervised)
         b2 = call.say(call.seat, "b2", "我一直在听，你说吧。")  # the call as before
         call.supervise("join")
         d = call.say(call.supervisor, "d", "你好，我是督导，我们都在。")

@@ -958,8 +958,9 @@ class B2BUA:
             raise ValueError("the call's codec is not G.711: the supervision mixer cannot mix it")
         if self.mixer is None:
             self.mixer = Mixer(self.global_config.get("_sip_address") or "127.0.0.1")
-        bridge = self.mixer.open(call_id, sv.PORTS, payload)
-        self.mixer.set_matrix(call_id, {"supervisor": sv.MATRIX[mode]["supervisor"]})
+        key = f"{call_id}#{len(call.supervisions) + 1}"  # one bridge per supervision
+        bridge = self.mixer.open(key, sv.PORTS, payload)
+        self.mixer.set_matrix(key, {"supervisor": sv.MATRIX[mode]["supervisor"]})
         # sendrecv in every mode: a phone offered sendonly may not play it at all (baresip 1.0
         # answers recvonly and plays nothing); in listen the mixer drops the supervisor's audio
         offer = sv.mixer_sdp(self.mixer.host, bridge.port("supervisor"), payload, "sendrecv")
@@ -980,6 +981,7 @@ class B2BUA:
             "at": datetime.now(UTC).isoformat(),
             "connected": None,
             "payload": payload,
+            "bridge": key,
             "subscriptions": [],
         }
         c_id = call.e_try.getData()[0]
@@ -996,9 +998,10 @@ class B2BUA:
         assert state is not None
         body = event.getData()[2] if len(event.getData()) > 2 else None
         answer = sv.sdp_address(str(body)) if body is not None else None
-        self.mixer.set_dest(call.call_id, "supervisor", answer)
+        key = state["bridge"]
+        self.mixer.set_dest(key, "supervisor", answer)
         mode = sv.Mode(state["mode"])
-        bridge = self.mixer.bridges[call.call_id]
+        bridge = self.mixer.bridges[key]
         host, payload = self.mixer.host, int(state["payload"])
         try:
             if mode is sv.Mode.LISTEN:
@@ -1012,8 +1015,8 @@ class B2BUA:
                     del offer  # rtpengine mirrors the side's SDP; the mixer takes its codec
             else:
                 assert call.counsellor_sdp is not None
-                self.mixer.set_dest(call.call_id, "caller", sv.sdp_address(call.media.seat_sdp))
-                self.mixer.set_dest(call.call_id, "counsellor", sv.sdp_address(call.counsellor_sdp))
+                self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
+                self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
                 # rtpengine's seat side now talks to the mixer (the caller's leg is not touched)
                 sdp = sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
                 self.media.seat_answered(call.call_id, sdp)
@@ -1026,7 +1029,7 @@ class B2BUA:
             log.warning("rtpengine refused the supervision: %s", exc)
             self.end_supervision(call, "media_failed")
             return
-        self.mixer.set_matrix(call.call_id, sv.MATRIX[mode])
+        self.mixer.set_matrix(key, sv.MATRIX[mode])
         state.update(connected=True, connected_at=datetime.now(UTC).isoformat())
 
     def _reinvite_counsellor(self, call: _Call, purpose: str, sdp: str) -> None:
@@ -1044,8 +1047,8 @@ class B2BUA:
         purpose, call.reinvite = call.reinvite, None
         if body is None:
             return
-        if purpose == "in" and self.mixer is not None:
-            self.mixer.set_dest(call.call_id, "counsellor", sv.sdp_address(str(body)))
+        if purpose == "in" and self.mixer is not None and call.supervision is not None:
+            self.mixer.set_dest(call.supervision["bridge"], "counsellor", sv.sdp_address(str(body)))
         elif purpose == "out":
             call.counsellor_sdp = str(body)
 
@@ -1083,16 +1086,17 @@ class B2BUA:
                 self.media_stats["media_failed"] += 1
                 log.warning("rtpengine did not take the end of a supervision: %s", exc)
         if self.mixer is not None:
-            bridge = self.mixer.bridges.get(call.call_id)
+            key = state["bridge"]
+            bridge = self.mixer.bridges.get(key)
             if bridge is not None:
                 state["frames"] = bridge.stats()
             if call_alive and mode is not sv.Mode.LISTEN:
                 # the counsellor's audio comes through the mixer until its re-INVITE is answered
-                stack.call_later(2.0, self.mixer.close_bridge, call.call_id)
+                stack.call_later(2.0, self.mixer.close_bridge, key)
             else:
-                self.mixer.close_bridge(call.call_id)
-        state.pop("subscriptions", None)
-        state.pop("payload", None)
+                self.mixer.close_bridge(key)
+        for private in ("subscriptions", "payload", "bridge"):
+            state.pop(private, None)
         state.update(ended_at=datetime.now(UTC).isoformat(), ended_by=reason)
         if state.get("connected") is None:
             state.update(connected=False, sip_code=code)
@@ -1116,6 +1120,7 @@ class B2BUA:
                     "recording": c.recording,
                     "supervised": c.supervision["mode"] if c.supervision else None,
                     "transfer": (c.transfer or {}).get("to"),
+                    "reinvite": c.reinvite,  # the counsellor's phone being moved (supervision)
                 }
             )
         return rows
@@ -1128,6 +1133,8 @@ class B2BUA:
                 "mode": c.supervision["mode"],
                 "supervisor": c.supervision["supervisor"],
                 "connected": bool(c.supervision.get("connected")),
+                # the audio is in place once the counsellor's phone took its re-INVITE
+                "ready": bool(c.supervision.get("connected")) and c.reinvite is None,
                 "at": c.supervision["at"],
             }
             for c in self.calls.values()
