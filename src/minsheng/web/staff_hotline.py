@@ -41,6 +41,7 @@ STATE_LABEL = {
 }
 OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
 CALL_STATE_LABEL = {"waiting": "排队中", "ringing": "振铃", "talking": "通话中"}
+SUPERVISION_LABEL = {"listen": "监听", "whisper": "耳语", "join": "强插"}
 LIVE_REFRESH_S = 5
 
 
@@ -76,6 +77,7 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
         "waiting": waiting,
         "province": province,
         "call_state_label": CALL_STATE_LABEL,
+        "supervision_label": SUPERVISION_LABEL,
         "counsellors": counsellors,
         "calls": calls,
         "hotline": hotline,
@@ -158,6 +160,46 @@ def mark_crisis(
         r.rollback_on_error(session)
         error = f"{exc.detail} ({exc.field})"
     ctx = _live_context(session, hotline.strip(), province.strip()) | {"error": error}
+    return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
+
+
+@router.post("/calls/{sip_call_id}/supervise", response_class=HTMLResponse)
+def supervise(
+    request: Request,
+    sip_call_id: str,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    mode: Annotated[str, Form()] = "listen",
+    supervisor: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    hotline: Annotated[str, Form()] = "",
+    province: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Listen to, whisper in or join a call in conversation: the supervisor's phone is rung by
+    the SIP node holding the call, which audits it with the reason (sip/supervision.py)."""
+    r.check_csrf(request, csrf_token)
+    error = ""
+    notice = ""
+    try:
+        cluster_service.forward_supervise(
+            session,
+            sip_call_id,
+            mode=mode,
+            supervisor=supervisor,
+            reason=reason,
+            secret=settings.secret_key,
+            actor=user.actor,
+        )
+        notice = f"正在呼叫督导 {supervisor} 的话机（{SUPERVISION_LABEL.get(mode, mode)}）"
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        error = f"{exc.detail} ({exc.field})"
+    ctx = _live_context(session, hotline.strip(), province.strip()) | {
+        "error": error,
+        "notice": notice,
+    }
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 
 
