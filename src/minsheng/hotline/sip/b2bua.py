@@ -139,6 +139,7 @@ class _Call:
     ua_s: Any = None  # the supervisor's phone
     supervision: dict[str, Any] | None = None  # the supervision under way
     supervisions: list[dict[str, Any]] = field(default_factory=list)  # for the detail record
+    consult: dict[str, Any] | None = None  # an attended hand-over's consultation under way
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -269,13 +270,18 @@ class _Call:
         if ua is not self.ua_t or self.ended or self.transfer is None:
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
-            self.b2b.handed_over(self, ua, event)
+            if self.consult is not None:
+                self.b2b.consult_answered(self, event)
+            else:
+                self.b2b.handed_over(self, ua, event)
         elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
             code = None
             if isinstance(event, (CCEventFail, CCEventRedirect)):
                 code = int(event.getData()[0])
             self.transfer.update(connected=False, sip_code=code)
             self.ua_t = None  # the counsellor is still with the caller
+            if self.consult is not None:  # the consultation failed or 120 hung up: back
+                self.b2b.return_to_caller(self, "gateway")
 
     # leg S (a supervisor's phone) -------------------------------------------------------------
     def event_s(self, event: Any, ua: Any) -> None:
@@ -886,6 +892,15 @@ class B2BUA:
         self._stop_program(call)
         if call.supervision is not None:
             self.end_supervision(call, "call_ended")
+        if call.consult is not None:
+            from sippy.CCEvents import CCEventDisconnect
+
+            if call.ua_t is not None:  # the emergency service being consulted
+                ua_t, call.ua_t = call.ua_t, None
+                ua_t.recvEvent(CCEventDisconnect())
+            if self.mixer is not None:
+                self.mixer.close_bridge(call.consult["bridge"])
+            call.consult = None
         if call.media is not None and self.media is not None and call.call_id in self.media.live:
             deleted = self.media.delete(call.call_id)
             if call.recording and deleted and self.recorded is not None:
@@ -949,7 +964,11 @@ class B2BUA:
             raise ValueError("supervision needs the media relay (rtpengine)")
         if call.supervision is not None:
             raise ValueError("the call is already being supervised")
-        if call.ua_t is not None or (call.transfer is not None and call.transfer.get("connected")):
+        if (
+            call.ua_t is not None
+            or call.consult is not None
+            or (call.transfer is not None and call.transfer.get("connected"))
+        ):
             raise ValueError("the call is being handed over")
         if mode is not sv.Mode.LISTEN and call.counsellor_sdp is None:
             raise ValueError("the counsellor's phone gave no SDP: only listening is possible")
@@ -1047,8 +1066,9 @@ class B2BUA:
         purpose, call.reinvite = call.reinvite, None
         if body is None:
             return
-        if purpose == "in" and self.mixer is not None and call.supervision is not None:
-            self.mixer.set_dest(call.supervision["bridge"], "counsellor", sv.sdp_address(str(body)))
+        bridge = (call.supervision or call.consult or {}).get("bridge")
+        if purpose == "in" and self.mixer is not None and bridge is not None:
+            self.mixer.set_dest(bridge, "counsellor", sv.sdp_address(str(body)))
         elif purpose == "out":
             call.counsellor_sdp = str(body)
 
@@ -1057,6 +1077,8 @@ class B2BUA:
         log.warning("the counsellor's phone refused a re-INVITE (%s): %s", purpose, event.getData())
         if purpose == "in" and call.supervision is not None:
             self.end_supervision(call, "counsellor_refused")
+        elif purpose == "in" and call.consult is not None:
+            self.return_to_caller(call, "counsellor_refused")
 
     def end_supervision(self, call: _Call, reason: str, code: int | None = None) -> bool:
         """Undo the supervision: the call's media back as it was, the supervisor's leg ended."""
@@ -1120,6 +1142,8 @@ class B2BUA:
                     "recording": c.recording,
                     "supervised": c.supervision["mode"] if c.supervision else None,
                     "transfer": (c.transfer or {}).get("to"),
+                    "consulting": c.consult is not None,
+                    "consulted": bool(c.consult and (c.transfer or {}).get("consulted")),
                     "reinvite": c.reinvite,  # the counsellor's phone being moved (supervision)
                 }
             )
@@ -1140,3 +1164,168 @@ class B2BUA:
             for c in self.calls.values()
             if c.supervision is not None
         ]
+
+    # attended hand-over: consult 110/119/120 first, then complete or return --------------------
+    def consult(
+        self, call_id: str, number: str, target: SeatTarget, headers: dict[str, str], by: str
+    ) -> None:
+        """Put the caller on hold (the hold prompt) and ring the emergency service for the
+        counsellor alone: the counsellor's phone is re-INVITEd to a mixer bridge where only the
+        counsellor and the emergency service hear each other; rtpengine's seat side points at
+        the bridge, which sends the caller nothing but rtpengine's prompt."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.SipHeader import SipHeader
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None or self.media is None:
+            raise ValueError("a hand-over needs the media relay (rtpengine)")
+        if call.ua_t is not None or call.consult is not None:
+            raise ValueError("a hand-over of this call is under way")
+        if call.supervision is not None:
+            raise ValueError("the call is being supervised: end the supervision first")
+        if call.counsellor_sdp is None:
+            raise ValueError("the counsellor's phone gave no SDP: hand over blind")
+        payload = sv.g711_payload(call.media.seat_sdp)
+        if payload is None:
+            raise ValueError("the call's codec is not G.711: hand over blind")
+        if self.mixer is None:
+            self.mixer = Mixer(self.global_config.get("_sip_address") or "127.0.0.1")
+        key = f"{call_id}#consult"
+        bridge = self.mixer.open(key, ("caller", "counsellor", "gateway"), payload)
+        host = self.mixer.host
+        self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
+        self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
+        self.mixer.set_matrix(key, {"counsellor": ("gateway",), "gateway": ("counsellor",)})
+        try:
+            self.media.seat_answered(
+                call_id, sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
+            )
+        except NgError as exc:
+            self.mixer.close_bridge(key)
+            self.media_stats["media_failed"] += 1
+            raise ValueError(f"rtpengine refused the consultation: {exc}") from exc
+        moved = sv.readdress(
+            call.media.seat_sdp, host, bridge.port("counsellor"), call.sdp_version + 1
+        )
+        self._reinvite_counsellor(call, "in", moved)
+        offer = sv.mixer_sdp(host, bridge.port("gateway"), payload, "sendrecv")
+        call.consult = {"bridge": key, "offer": offer, "answer": None}
+        call.transfer = {
+            "to": number,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "attended": True,
+            "consulted": None,
+            "connected": None,
+            "sip_code": None,
+        }
+        self._hold(call)
+        extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
+        ua_t = UA(
+            self.global_config,
+            event_cb=call.event_t,
+            nh_address=(target.host, target.port),
+            expire_time=60.0,
+            nh_transport=target.transport,
+            extra_headers=extra,
+        )
+        ua_t.local_ua = self.config.user_agent
+        ua_t.no_reply_time = self.config.no_reply_s * 2
+        call.ua_t = ua_t
+        leg_id = SipCallId(f"{call.e_try.getData()[0]}-consult")
+        ua_t.recvEvent(CCEventTry((leg_id, "12356", target.user, MsgBody(offer), None, "12356")))
+
+    def _hold(self, call: _Call) -> None:
+        """The hold prompt to the caller, again and again, while the counsellor consults."""
+        call.timer = None
+        if call.ended or call.consult is None:
+            return
+        wait = self._play(call, "hold")
+        call.timer = stack.call_later(max(wait, 1.0) + 1.0, self._hold, call)
+
+    def consult_answered(self, call: _Call, event: Any) -> None:
+        assert call.consult is not None
+        assert call.transfer is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        call.consult["answer"] = str(body) if body is not None else None
+        if self.mixer is not None and body is not None:
+            self.mixer.set_dest(call.consult["bridge"], "gateway", sv.sdp_address(str(body)))
+        call.transfer.update(consulted=True, sip_code=200,
+                             consulted_at=datetime.now(UTC).isoformat())  # fmt: skip
+
+    def complete_transfer(self, call_id: str) -> dict[str, Any]:
+        """The counsellor has spoken to the emergency service: join the caller to it and end
+        the counsellor's leg. rtpengine's seat side points at the service, which is re-INVITEd
+        from the bridge to rtpengine (the caller's leg is never touched)."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or call.consult is None or call.transfer is None:
+            raise LookupError("no consultation of this call is under way")
+        if not call.transfer.get("consulted") or call.ua_t is None:
+            raise ValueError("the emergency service has not answered yet")
+        assert self.media is not None
+        assert call.media is not None
+        consult, call.consult = call.consult, None
+        self._stop_program(call)
+        with contextlib.suppress(NgError):
+            self.media.stop(call.call_id)
+        old = call.ua_o
+        if old is not None:
+            call.legs_ignored.add(id(old))
+            old.recvEvent(CCEventDisconnect())
+        call.ua_o, call.ua_t = call.ua_t, None
+        call.reinvite = None
+        answer = consult["answer"]
+        if answer is not None:
+            try:
+                self.media.seat_answered(call.call_id, answer)
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the emergency service's answer: %s", exc)
+            address = sv.sdp_address(call.media.seat_sdp)
+            if address is not None:
+                back = sv.readdress(consult["offer"], address[0], address[1],
+                                    sv.sdp_version(consult["offer"]) + 1)  # fmt: skip
+                self._reinvite_counsellor(call, "out", back)  # ua_o is the service's leg now
+        if self.mixer is not None:
+            stack.call_later(2.0, self.mixer.close_bridge, consult["bridge"])
+        call.transfer.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+        self.control.call_ended(call.call_id, Party.COUNSELLOR)
+        return {"to": call.transfer["to"], "connected": True}
+
+    def return_to_caller(self, call: _Call, by: str) -> dict[str, Any]:
+        """End the consultation: the emergency service's leg ends, the counsellor is back with
+        the caller (rtpengine's seat side and the counsellor's phone moved back)."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        consult = call.consult
+        if consult is None:
+            raise LookupError("no consultation of this call is under way")
+        call.consult = None
+        if call.ua_t is not None:
+            ua_t, call.ua_t = call.ua_t, None
+            ua_t.recvEvent(CCEventDisconnect())
+        self._stop_program(call)
+        if self.media is not None and call.media is not None and not call.ended:
+            with contextlib.suppress(NgError):
+                self.media.stop(call.call_id)
+            try:
+                if call.counsellor_sdp is not None:
+                    self.media.seat_answered(call.call_id, call.counsellor_sdp)
+                back = sv.with_version(call.media.seat_sdp, call.sdp_version + 1)
+                self._reinvite_counsellor(call, "out", back)
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the counsellor back: %s", exc)
+        if self.mixer is not None:
+            stack.call_later(2.0, self.mixer.close_bridge, consult["bridge"])
+        if call.transfer is not None:
+            call.transfer.update(connected=False, returned_by=by,
+                                 returned_at=datetime.now(UTC).isoformat())  # fmt: skip
+        return {"returned": True}

@@ -392,6 +392,9 @@ class SipServer:
                     self._crisis(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
                     self._transfer(unquote(parts[1]))
+                elif parts[:1] == ["calls"] and parts[2:] in (["transfer", "complete"],
+                                                              ["transfer", "return"]):  # fmt: skip
+                    self._transfer_step(unquote(parts[1]), parts[3])
                 elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "supervise":
                     self._supervise(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "unsupervise":
@@ -439,10 +442,12 @@ class SipServer:
             def _transfer(self, call_id: str) -> None:
                 def transfer(session: Any) -> tuple[int, dict[str, Any]]:
                     principal = self._principal(session)
-                    to = str(self._body().get("to", ""))
+                    body = self._body()
+                    to = str(body.get("to", ""))
                     if to not in EMERGENCY_NUMBERS:
                         raise InvalidInput("to must be 110, 119 or 120", field="to")
-                    result = server.transfer(call_id, to, principal.actor)
+                    attended = bool(body.get("attended", False))
+                    result = server.transfer(call_id, to, principal.actor, attended=attended)
                     audit.record(
                         session,
                         actor=principal.actor,
@@ -454,6 +459,22 @@ class SipServer:
                     return 200, result
 
                 self._handle(transfer)
+
+            def _transfer_step(self, call_id: str, step: str) -> None:
+                def transfer_step(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    result = server.transfer_step(call_id, step)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action=f"hotline.sip.transfer_{step}",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail=result,
+                    )
+                    return 200, {"sip_call_id": call_id, **result}
+
+                self._handle(transfer_step)
 
             def _supervise(self, call_id: str) -> None:
                 def supervise(session: Any) -> tuple[int, dict[str, Any]]:
@@ -584,8 +605,12 @@ class SipServer:
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
 
-    def transfer(self, call_id: str, to: str, actor: str) -> dict[str, Any]:
-        """Start handing a call in conversation over to 110/119/120 (the region's gateway)."""
+    def transfer(
+        self, call_id: str, to: str, actor: str, *, attended: bool = False
+    ) -> dict[str, Any]:
+        """Start handing a call in conversation over to 110/119/120 (the region's gateway):
+        blind (the caller is joined when it answers) or attended (the counsellor consults it
+        first while the caller hears the hold prompt; then ``transfer_step``)."""
         from sippy.Core.EventDispatcher import ED2
 
         def start() -> dict[str, Any]:
@@ -598,14 +623,44 @@ class SipServer:
             location = facts.city_code or facts.province_code or ""
             headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
             try:
-                self.b2bua.transfer(call_id, to, target, headers, actor)
+                if attended:
+                    self.b2bua.consult(call_id, to, target, headers, actor)
+                else:
+                    self.b2bua.transfer(call_id, to, target, headers, actor)
             except LookupError as exc:
                 raise NotFound(str(exc), field="sip_call_id") from exc
             except ValueError as exc:
                 raise Conflict(str(exc), field="sip_call_id") from exc
-            return {"sip_call_id": call_id, "to": to, "location": location, "ringing": True}
+            return {
+                "sip_call_id": call_id,
+                "to": to,
+                "location": location,
+                "ringing": True,
+                "attended": attended,
+            }
 
         result: dict[str, Any] = ED2.callFromThreadSync(start)
+        return result
+
+    def transfer_step(self, call_id: str, step: str) -> dict[str, Any]:
+        """Complete an attended hand-over (join the caller to the service) or return to the
+        caller (the service's leg ends)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def run() -> dict[str, Any]:
+            try:
+                if step == "complete":
+                    return self.b2bua.complete_transfer(call_id)
+                call = self.b2bua.calls.get(call_id)
+                if call is None or call.consult is None:
+                    raise LookupError("no consultation of this call is under way")
+                return self.b2bua.return_to_caller(call, "counsellor")
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+
+        result: dict[str, Any] = ED2.callFromThreadSync(run)
         return result
 
     def supervise(self, call_id: str, mode: sv.Mode, supervisor: str, actor: str) -> dict[str, Any]:
