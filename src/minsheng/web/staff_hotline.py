@@ -42,6 +42,33 @@ STATE_LABEL = {
 OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
 CALL_STATE_LABEL = {"waiting": "排队中", "ringing": "振铃", "talking": "通话中"}
 SUPERVISION_LABEL = {"listen": "监听", "whisper": "耳语", "join": "强插"}
+HANDOVER_LABEL = {
+    "ringing": "正在呼叫{n}",
+    "consulting": "正与{n}沟通（来电人保持）",
+    "connected": "已转接{n}",
+    "returned": "未转{n}，已回到来电人",
+    "failed": "转{n}未接通",
+}
+
+
+def media_label(note: str | None) -> str:
+    """The media state a SIP node noted for a call (sip/b2bua.py ``media_note``), in Chinese."""
+    words = []
+    for part in (note or "").split():
+        kind, _, rest = part.partition(":")
+        if kind == "anchored":
+            words.append("语音经媒体中继")
+        elif kind == "recorded":
+            words.append("录音")
+        elif kind == "supervised":
+            modes = "、".join(SUPERVISION_LABEL.get(m, m) for m in rest.split(","))
+            words.append(f"督导（{modes}）")
+        elif kind == "handover":
+            number, _, status = rest.partition(":")
+            words.append(HANDOVER_LABEL.get(status, "转{n}").format(n=number))
+    return "；".join(words)
+
+
 LIVE_REFRESH_S = 5
 
 
@@ -58,6 +85,8 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
             session, province_code=province or None, hotline_id=hotline or None
         )
     ]
+    for w in waiting:
+        w["media_cn"] = media_label(w.get("media"))
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
     for c in hotline_service.list_counsellors(session, hotline_id=hotline or None):
@@ -72,6 +101,8 @@ def _live_context(session: DbSession, hotline: str, province: str = "") -> dict[
         hotline_service.call_dict(c, attempts=False)
         for c in hotline_service.list_calls(session, hotline_id=hotline or None, limit=15)
     ]
+    for row in calls:
+        row["media_cn"] = media_label(row.get("media"))
     return {
         "board": board,
         "waiting": waiting,

@@ -188,6 +188,8 @@ class TestSupervision:
         detail = until(lambda: next(iter(call.server.details()), None))
         (entry,) = detail["supervision"]
         assert (entry["mode"], entry["supervisor"], entry["connected"]) == ("listen", "sup1", True)
+        (record,) = call.server.wait_records(1, timeout=15)
+        assert record["media"] == "anchored supervised:listen"  # the records table says so
         with session_factory() as session:
             rows = audit.list_entries(session, table="hotline_sip_call")
         (row,) = [r for r in rows if r.action == "hotline.sip.supervise"]
@@ -224,6 +226,8 @@ class TestSupervision:
         detail = until(lambda: next(iter(call.server.details()), None))
         assert [s["mode"] for s in detail["supervision"]] == ["whisper", "join"]
         assert [s["ended_by"] for s in detail["supervision"]] == ["staff", "call_ended"]
+        (record,) = call.server.wait_records(1, timeout=15)
+        assert record["media"] == "anchored supervised:whisper,join"
 
 
 def wait_gone(rtpengine: Rtpengine) -> bool:

@@ -204,6 +204,8 @@ class TestAttendedHandOver:
             True,
         )
         assert "hold" in detail["media"]["heard"]  # the caller heard the hold prompt
+        (record,) = server.wait_records(1)
+        assert record["media"] == "anchored handover:120:connected"
         assert wait_for(lambda: rtpengine.calls() == [])
         with session_factory() as session:
             actions = [e.action for e in audit.list_entries(session, table="hotline_sip_call")]
@@ -252,4 +254,5 @@ class TestAttendedHandOver:
         assert detail["ended_by"] == "caller"
         (record,) = server.wait_records(1)
         assert record["outcome"] == "answered"  # the counsellor's part, to its end
+        assert record["media"] == "anchored handover:120:returned"
         assert wait_for(lambda: rtpengine.calls() == [])

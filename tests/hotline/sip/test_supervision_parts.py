@@ -123,6 +123,18 @@ class TestSdp:
         assert "supervisor" in sv.MATRIX[sv.Mode.JOIN]["caller"]
 
 
+class TestMediaState:
+    def test_the_live_board_says_it_in_chinese(self) -> None:
+        from minsheng.web.staff_hotline import media_label
+
+        assert media_label(None) == ""
+        note = "anchored recorded supervised:listen,whisper handover:120:connected"
+        assert media_label(note) == "语音经媒体中继；录音；督导（监听、耳语）；已转接120"
+        assert media_label("anchored handover:110:consulting") == (
+            "语音经媒体中继；正与110沟通（来电人保持）"
+        )
+
+
 class TestSeatsFile:
     def test_a_supervisor_phone_is_not_a_seat(self) -> None:
         book = seats_mod.load(

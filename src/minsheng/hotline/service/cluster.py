@@ -384,6 +384,7 @@ def live_call_dict(c: SipLiveCall) -> dict[str, Any]:
         "caller": c.caller_masked,
         "counsellor_id": c.counsellor_id,
         "arrived_at": c.arrived_at.isoformat(),
+        "media": c.media,
     }
 
 

@@ -104,6 +104,32 @@ def split_called(
     return None
 
 
+def media_note(call: _Call) -> str:
+    """The media state of a call in a few words (see :meth:`B2BUA.note_media`)."""
+    parts = ["anchored"]
+    if call.recording:
+        parts.append("recorded")
+    modes = [s["mode"] for s in call.supervisions if s.get("connected")]
+    if call.supervision is not None:
+        modes.append(call.supervision["mode"])
+    if modes:
+        parts.append("supervised:" + ",".join(dict.fromkeys(modes)))
+    t = call.transfer
+    if t is not None:
+        if t.get("connected"):
+            status = "connected"
+        elif t.get("returned_by"):
+            status = "returned"
+        elif call.consult is not None:
+            status = "consulting" if t.get("consulted") else "ringing"
+        elif t.get("connected") is None:
+            status = "ringing"
+        else:
+            status = "failed"
+        parts.append(f"handover:{t['to']}:{status}")
+    return " ".join(parts)
+
+
 @dataclass
 class _Call:
     """One caller's call: leg A (caller) and at most one seat leg at a time."""
@@ -320,6 +346,7 @@ class _Call:
             self.seat_result("cancelled", None)
         self.b2b.release_media(self)
         self.b2b.detail(self, by)
+        self.b2b.note_media(self)
         if self.admitted or self.media is None:
             self.b2b.control.call_ended(self.call_id, by)
 
@@ -681,6 +708,7 @@ class B2BUA:
             "connected": None,
             "sip_code": None,
         }
+        self.note_media(call)
         c_id = call.e_try.getData()[0]
         leg_id = SipCallId(f"{c_id}-handover")
         ua_t.recvEvent(
@@ -710,6 +738,7 @@ class B2BUA:
         call.transfer.update(
             connected=True, sip_code=200, connected_at=datetime.now(UTC).isoformat()
         )
+        self.note_media(call)
         # the counsellor's part of the call ends here (record, wrap-up); the caller stays on
         self.control.call_ended(call.call_id, Party.COUNSELLOR)
 
@@ -861,6 +890,7 @@ class B2BUA:
             except NgError as exc:
                 self.media_stats["media_failed"] += 1
                 log.warning("rtpengine did not start recording: %s", exc)
+        self.note_media(call)
 
     def check_media(self) -> None:
         """Calls whose rtpengine session is gone (rtpengine restarted) are lost: end them.
@@ -1050,6 +1080,7 @@ class B2BUA:
             return
         self.mixer.set_matrix(key, sv.MATRIX[mode])
         state.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+        self.note_media(call)
 
     def _reinvite_counsellor(self, call: _Call, purpose: str, sdp: str) -> None:
         from sippy.CCEvents import CCEventUpdate
@@ -1123,6 +1154,8 @@ class B2BUA:
         if state.get("connected") is None:
             state.update(connected=False, sip_code=code)
         call.supervisions.append(state)
+        if not call.ended:
+            self.note_media(call)
         return True
 
     def media_calls(self) -> list[dict[str, Any]]:
@@ -1225,6 +1258,7 @@ class B2BUA:
             "sip_code": None,
         }
         self._hold(call)
+        self.note_media(call)
         extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
         ua_t = UA(
             self.global_config,
@@ -1257,6 +1291,7 @@ class B2BUA:
             self.mixer.set_dest(call.consult["bridge"], "gateway", sv.sdp_address(str(body)))
         call.transfer.update(consulted=True, sip_code=200,
                              consulted_at=datetime.now(UTC).isoformat())  # fmt: skip
+        self.note_media(call)
 
     def complete_transfer(self, call_id: str) -> dict[str, Any]:
         """The counsellor has spoken to the emergency service: join the caller to it and end
@@ -1296,6 +1331,7 @@ class B2BUA:
         if self.mixer is not None:
             stack.call_later(2.0, self.mixer.close_bridge, consult["bridge"])
         call.transfer.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+        self.note_media(call)
         self.control.call_ended(call.call_id, Party.COUNSELLOR)
         return {"to": call.transfer["to"], "connected": True}
 
@@ -1328,4 +1364,16 @@ class B2BUA:
         if call.transfer is not None:
             call.transfer.update(connected=False, returned_by=by,
                                  returned_at=datetime.now(UTC).isoformat())  # fmt: skip
+        if not call.ended:
+            self.note_media(call)
         return {"returned": True}
+
+    # media state, for the live board and the call record -----------------------------------
+    def note_media(self, call: _Call) -> None:
+        """Tell the call control the call's media state: ``anchored``, ``recorded``,
+        ``supervised:<modes>``, ``handover:<number>:<ringing|consulting|connected|returned|
+        failed>`` (space-separated), shown on the live board and kept in the call record."""
+        note = getattr(self.control, "note_media", None)
+        if call.media is None or not call.admitted or note is None:
+            return
+        note(call.call_id, media_note(call))

@@ -109,6 +109,7 @@ class EngineCallControl:
         self.actions: SipActions | None = None
         self.contacts: dict[str, SeatTarget] = {}
         self.supervisor_contacts: dict[str, SeatTarget] = {}  # supervisors' phones (never queued)
+        self.media_notes: dict[str, str] = {}  # engine call id → media state (note_media)
         self.sip_ids: dict[str, str] = {}  # engine call id → SIP Call-ID, while SIP is up
         self.tags: dict[str, CallTag] = {}  # engine call id → tag, while the engine has the call
         self.crisis: set[str] = set()
@@ -282,6 +283,11 @@ class EngineCallControl:
             # Registering (again) is how a softphone logs in, also back from a break.
             self._quietly(self.engine.counsellor_login, cid)
 
+    def note_media(self, call_id: str, note: str) -> None:
+        """The SIP front's media state of a call (anchored, recorded, supervised, hand-over),
+        shown on the live board and kept in its record."""
+        self.media_notes[call_ref(call_id)] = note[:200]
+
     def supervisor_phone(self, supervisor_id: str) -> SeatTarget | None:
         """Where a supervisor's phone is now (registered or static), None when it is not."""
         return self.supervisor_contacts.get(supervisor_id)
@@ -341,6 +347,9 @@ class EngineCallControl:
             if sip_id is not None and event.last_resort:
                 self.actions.end(sip_id, 480, "Temporarily Unavailable")
         elif isinstance(event, Recorded):
+            note = self.media_notes.pop(event.record.call_id, None)
+            if note is not None:
+                event.record.media = note
             self._forget(event.record.call_id)
             self.finished += 1
             self.record(event.record)
