@@ -1124,13 +1124,17 @@ class B2BUA:
             ua_s.recvEvent(CCEventDisconnect())
         mode = sv.Mode(state["mode"])
         call_alive = not call.ended and call.media is not None and self.media is not None
-        if call_alive and state.get("connected"):
+        if call_alive:
             assert self.media is not None
             assert call.media is not None
             try:
-                for to_tag in state["subscriptions"]:
+                for to_tag in state["subscriptions"]:  # also those of a half-made listen
                     self.media.unsubscribe(call.call_id, to_tag)
-                if mode is not sv.Mode.LISTEN and call.counsellor_sdp is not None:
+                if (
+                    state.get("connected")
+                    and mode is not sv.Mode.LISTEN
+                    and call.counsellor_sdp is not None
+                ):
                     self.media.seat_answered(call.call_id, call.counsellor_sdp)
                     self._reinvite_counsellor(
                         call, "out", sv.with_version(call.media.seat_sdp, call.sdp_version + 1)

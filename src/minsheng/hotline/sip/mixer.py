@@ -162,6 +162,7 @@ class Mixer:
         self._selector = selectors.DefaultSelector()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._work = threading.Event()  # set while there are bridges: idle, the thread sleeps
 
     # control (any thread) ------------------------------------------------------------------
     def open(self, key: str, names: tuple[str, ...], payload_type: int) -> Bridge:
@@ -170,6 +171,7 @@ class Mixer:
             self.bridges[key] = bridge
             for p in bridge.ports.values():
                 self._selector.register(p.sock, selectors.EVENT_READ, (bridge, p))
+            self._work.set()
         self._ensure_thread()
         return bridge
 
@@ -192,10 +194,13 @@ class Mixer:
                 for p in bridge.ports.values():
                     self._selector.unregister(p.sock)
                 bridge.close()
+            if not self.bridges:
+                self._work.clear()
         return bridge
 
     def close(self) -> None:
         self._stop.set()
+        self._work.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
         for key in list(self.bridges):
@@ -218,7 +223,9 @@ class Mixer:
                 for key, _mask in self._selector.select(timeout):
                     self._receive(*key.data)
             else:
-                self._stop.wait(timeout)
+                self._work.wait()  # nothing to mix: sleep until a bridge opens (or close)
+                next_tick = time.monotonic() + TICK_S
+                continue
             now = time.monotonic()
             if now >= next_tick:
                 with self._lock:
