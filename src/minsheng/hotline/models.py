@@ -101,6 +101,8 @@ class Call(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     # who hung up: caller | counsellor | system; NULL when the front did not say (simulations)
     ended_by: Mapped[str | None] = mapped_column(String(16))
+    # media mode: "anchored recorded supervised:listen handover:120:connected" (sip/b2bua.py)
+    media: Mapped[str | None] = mapped_column(String(200))
     crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     skill: Mapped[str | None] = mapped_column(String(32))
     last_resort: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -243,6 +245,7 @@ class SipLiveCall(Base):
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    media: Mapped[str | None] = mapped_column(String(200))  # as hotline_calls.media, so far
 
 
 class Shift(Base):

@@ -315,6 +315,42 @@ def mark_live_crisis(
     )
 
 
+@router.post("/live/calls/{sip_call_id}/supervise")
+def supervise_live_call(
+    sip_call_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    mode: Annotated[Literal["listen", "whisper", "join"], Body()],
+    supervisor: Annotated[CleanText, Body(min_length=1, max_length=64)],
+    reason: Annotated[CleanText, Body(min_length=1, max_length=500)],
+) -> dict[str, Any]:
+    """Ring a supervisor's phone into a call in conversation: listen (监听), whisper to the
+    counsellor (耳语) or join (强插); the node holding the call audits it with the reason."""
+    return cluster_service.forward_supervise(
+        session,
+        sip_call_id,
+        mode=mode,
+        supervisor=supervisor,
+        reason=reason,
+        secret=settings.secret_key,
+        actor=user.actor,
+    )
+
+
+@router.post("/live/calls/{sip_call_id}/unsupervise")
+def unsupervise_live_call(
+    sip_call_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+) -> dict[str, Any]:
+    """End the supervision of a call (the supervisor's phone is hung up)."""
+    return cluster_service.forward_unsupervise(
+        session, sip_call_id, secret=settings.secret_key, actor=user.actor
+    )
+
+
 # workforce -------------------------------------------------------------------------------------
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

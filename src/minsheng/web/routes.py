@@ -19,6 +19,7 @@ from minsheng.web import (
     staff_enforcement,
     staff_enforcement_reports,
     staff_hotline,
+    staff_hotline_recordings,
     staff_hotline_workforce,
 )
 from minsheng.web.render import PageRoute, error_page, render, safe_next
@@ -93,4 +94,5 @@ router.include_router(staff_certification.router)
 router.include_router(staff_enforcement.router)
 router.include_router(staff_hotline.router)
 router.include_router(staff_hotline_workforce.router)
+router.include_router(staff_hotline_recordings.router)
 router.include_router(staff_enforcement_reports.router)

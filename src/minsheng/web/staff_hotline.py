@@ -43,6 +43,34 @@ STATE_LABEL = {
 }
 OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
 CALL_STATE_LABEL = {"waiting": "排队中", "ringing": "振铃", "talking": "通话中"}
+SUPERVISION_LABEL = {"listen": "监听", "whisper": "耳语", "join": "强插"}
+HANDOVER_LABEL = {
+    "ringing": "正在呼叫{n}",
+    "consulting": "正与{n}沟通（来电人保持）",
+    "connected": "已转接{n}",
+    "returned": "未转{n}，已回到来电人",
+    "failed": "转{n}未接通",
+}
+
+
+def media_label(note: str | None) -> str:
+    """The media state a SIP node noted for a call (sip/b2bua.py ``media_note``), in Chinese."""
+    words = []
+    for part in (note or "").split():
+        kind, _, rest = part.partition(":")
+        if kind == "anchored":
+            words.append("语音经媒体中继")
+        elif kind == "recorded":
+            words.append("录音")
+        elif kind == "supervised":
+            modes = "、".join(SUPERVISION_LABEL.get(m, m) for m in rest.split(","))
+            words.append(f"督导（{modes}）")
+        elif kind == "handover":
+            number, _, status = rest.partition(":")
+            words.append(HANDOVER_LABEL.get(status, "转{n}").format(n=number))
+    return "；".join(words)
+
+
 LIVE_REFRESH_S = 5
 
 
@@ -61,6 +89,8 @@ def _live_context(
             session, province_code=province or None, hotline_id=hotline or None, scope=scope
         )
     ]
+    for w in waiting:
+        w["media_cn"] = media_label(w.get("media"))
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
     for c in hotline_service.list_counsellors(session, hotline_id=hotline or None, scope=scope):
@@ -77,11 +107,14 @@ def _live_context(
             session, hotline_id=hotline or None, limit=15, scope=scope
         )
     ]
+    for row in calls:
+        row["media_cn"] = media_label(row.get("media"))
     return {
         "board": board,
         "waiting": waiting,
         "province": province,
         "call_state_label": CALL_STATE_LABEL,
+        "supervision_label": SUPERVISION_LABEL,
         "counsellors": counsellors,
         "calls": calls,
         "hotline": hotline,
@@ -167,6 +200,46 @@ def mark_crisis(
         error = r.error_text(exc)
     ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope) | {
         "error": error
+    }
+    return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
+
+
+@router.post("/calls/{sip_call_id}/supervise", response_class=HTMLResponse)
+def supervise(
+    request: Request,
+    sip_call_id: str,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    mode: Annotated[str, Form()] = "listen",
+    supervisor: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    hotline: Annotated[str, Form()] = "",
+    province: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Listen to, whisper in or join a call in conversation: the supervisor's phone is rung by
+    the SIP node holding the call, which audits it with the reason (sip/supervision.py)."""
+    r.check_csrf(request, csrf_token)
+    error = ""
+    notice = ""
+    try:
+        cluster_service.forward_supervise(
+            session,
+            sip_call_id,
+            mode=mode,
+            supervisor=supervisor,
+            reason=reason,
+            secret=settings.secret_key,
+            actor=user.actor,
+        )
+        notice = f"正在呼叫督导 {supervisor} 的话机（{SUPERVISION_LABEL.get(mode, mode)}）"
+    except DomainError as exc:
+        r.rollback_on_error(session)
+        error = f"{exc.detail} ({exc.field})"
+    ctx = _live_context(session, hotline.strip(), province.strip()) | {
+        "error": error,
+        "notice": notice,
     }
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 

@@ -9,9 +9,11 @@ caller, the counsellor's seat and 120; a real rtpengine.
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +126,133 @@ class TestHandOver:
         with session_factory() as session:
             actions = [e.action for e in audit.list_entries(session, table="hotline_sip_call")]
         assert actions == ["hotline.sip.transfer"]
+
+
+@pytest.fixture
+def hold_only(tmp_path: Path, default_prompts: Path) -> Path:
+    """Prompts with only the hold prompt: no greeting, so the call reaches the seat at once."""
+    root = tmp_path / "hold-prompts"
+    (root / "default").mkdir(parents=True)
+    shutil.copy(default_prompts / "default" / "hold.wav", root / "default" / "hold.wav")
+    return root
+
+
+class TestAttendedHandOver:
+    def start(
+        self, sip_server: ServerFactory, rtpengine: Rtpengine, prompts: Path
+    ) -> tuple[Any, int, int]:
+        seat_port, gateway_port = free_port(), free_port()
+        gateways = {"440300": {"120": f"sip:120@127.0.0.1:{gateway_port}"}}
+        server = sip_server(
+            [NATIONAL],
+            [{"id": "c1", "hotline_id": "national"}],
+            [static_seat("c1", seat_port)],
+            env={
+                **media_env(rtpengine, prompts),
+                "MINSHENG_HOTLINE_EMERGENCY_GATEWAYS": json.dumps(gateways),
+            },
+            control=True,
+        )
+        return server, seat_port, gateway_port
+
+    def test_the_counsellor_consults_120_then_joins_the_caller_to_it(
+        self,
+        sip_server: ServerFactory,
+        sipp: SippFactory,
+        rtpengine: Rtpengine,
+        hold_only: Path,
+        staff_token: Callable[[str], dict[str, str]],
+        session_factory: sessionmaker[Session],
+    ) -> None:
+        server, seat_port, gateway_port = self.start(sip_server, rtpengine, hold_only)
+        token = staff_token("hotline")["Authorization"].removeprefix("Bearer ")
+        base = f"http://127.0.0.1:{server.control_port}"
+        seat = sipp("seat_consults", server, port=seat_port)
+        emergency = sipp(
+            "emergency_consulted", server, port=gateway_port, hold_ms=500, extra=["-trace_logs"]
+        )
+        caller = sipp.caller(
+            server, "caller_hears_bye", origin="0755", crisis=True, extra=["-cid_str", "att-%u"]
+        )
+
+        def call_row() -> dict[str, Any] | None:
+            rows = _http("GET", f"{base}/status", token)[1].get("calls", [])
+            return next((r for r in rows if r["sip_call_id"] == "att-1"), None)
+
+        assert wait_for(lambda: (row := call_row()) is not None and row["state"] == "talking")
+        early = _http("POST", f"{base}/calls/att-1/transfer/complete", token, {})
+        assert early[0] == 404  # no consultation yet
+        status, body = _http(
+            "POST", f"{base}/calls/att-1/transfer", token, {"to": "120", "attended": True}
+        )
+        assert (status, body["attended"]) == (200, True), body
+        # 120 answers the counsellor; the caller is on hold meanwhile
+        assert wait_for(lambda: bool((row := call_row()) and row["consulted"]))
+        status, body = _http("POST", f"{base}/calls/att-1/transfer/complete", token, {})
+        assert (status, body["connected"]) == (200, True), body
+        assert seat.wait() == 0, seat.errors()  # re-INVITEd to the consultation, then let go
+        assert emergency.wait() == 0, emergency.errors()  # re-INVITEd to the caller's media
+        logged = "".join(p.read_text() for p in emergency.workdir.glob("*_logs.log"))
+        assert "location=440300 crisis=1" in logged
+        assert caller.wait() == 0, caller.errors()  # the caller talked to 120 until its BYE
+        assert wait_for(lambda: len(server.details()) == 1)
+        (detail,) = server.details()
+        transfer = detail["transfer"]
+        assert (transfer["attended"], transfer["consulted"], transfer["connected"]) == (
+            True,
+            True,
+            True,
+        )
+        assert "hold" in detail["media"]["heard"]  # the caller heard the hold prompt
+        (record,) = server.wait_records(1)
+        assert record["media"] == "anchored handover:120:connected"
+        assert wait_for(lambda: rtpengine.calls() == [])
+        with session_factory() as session:
+            actions = [e.action for e in audit.list_entries(session, table="hotline_sip_call")]
+        assert sorted(actions) == ["hotline.sip.transfer", "hotline.sip.transfer_complete"]
+
+    def test_the_counsellor_returns_to_the_caller(
+        self,
+        sip_server: ServerFactory,
+        sipp: SippFactory,
+        rtpengine: Rtpengine,
+        hold_only: Path,
+        staff_token: Callable[[str], dict[str, str]],
+    ) -> None:
+        server, seat_port, gateway_port = self.start(sip_server, rtpengine, hold_only)
+        token = staff_token("hotline")["Authorization"].removeprefix("Bearer ")
+        base = f"http://127.0.0.1:{server.control_port}"
+        seat = sipp("seat_consults_returns", server, port=seat_port)
+        emergency = sipp("emergency_consulted_dropped", server, port=gateway_port)
+        caller = sipp.caller(server, origin="0755", hold_ms=8_000, extra=["-cid_str", "ret-%u"])
+
+        def call_row() -> dict[str, Any] | None:
+            rows = _http("GET", f"{base}/status", token)[1].get("calls", [])
+            return next((r for r in rows if r["sip_call_id"] == "ret-1"), None)
+
+        assert wait_for(lambda: (row := call_row()) is not None and row["state"] == "talking")
+        status, _ = _http(
+            "POST", f"{base}/calls/ret-1/transfer", token, {"to": "120", "attended": True}
+        )
+        assert status == 200
+        assert wait_for(lambda: bool((row := call_row()) and row["consulted"]))
+        status, body = _http("POST", f"{base}/calls/ret-1/transfer/return", token, {})
+        assert (status, body["returned"]) == (200, True), body
+        assert emergency.wait() == 0, emergency.errors()  # 120 let go (BYE)
+        row = call_row()
+        assert row is not None and (row["consulting"], row["transfer"]) == (False, "120")
+        assert caller.wait() == 0, caller.errors()  # the caller stayed with the counsellor
+        assert seat.wait() == 0, seat.errors()  # moved back to rtpengine, then the caller's BYE
+        assert wait_for(lambda: len(server.details()) == 1)
+        (detail,) = server.details()
+        transfer = detail["transfer"]
+        assert (transfer["consulted"], transfer["connected"], transfer["returned_by"]) == (
+            True,
+            False,
+            "counsellor",
+        )
+        assert detail["ended_by"] == "caller"
+        (record,) = server.wait_records(1)
+        assert record["outcome"] == "answered"  # the counsellor's part, to its end
+        assert record["media"] == "anchored handover:120:returned"
+        assert wait_for(lambda: rtpengine.calls() == [])

@@ -151,6 +151,7 @@ class CallRecord:
     wrapup_s: float = 0.0
     offers: int = 0
     ended_by: EndedBy | None = None  # None: the front did not say (e.g. a simulation)
+    media: str | None = None  # the SIP front's media state (anchored, recorded, ...), if any
 
     @property
     def rollovers(self) -> int:

@@ -146,6 +146,7 @@ def _call_row(r: CallRecord, provinces: dict[str, str | None], demo: bool) -> di
         "wrapup_s": round(r.wrapup_s, 3),
         "offers": r.offers,
         "rollovers": r.rollovers,
+        "media": r.media,
         "demo": demo,
     }
 
@@ -232,6 +233,7 @@ def call_dict(c: Call, *, attempts: bool = True) -> dict[str, Any]:
         "wrapup_s": c.wrapup_s,
         "rollovers": c.rollovers,
         "rule_version": c.rule_version,
+        "media": c.media,
     }
     if attempts:
         d["attempts"] = [

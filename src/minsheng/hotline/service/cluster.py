@@ -391,6 +391,7 @@ def live_call_dict(c: SipLiveCall) -> dict[str, Any]:
         "caller": c.caller_masked,
         "counsellor_id": c.counsellor_id,
         "arrived_at": c.arrived_at.isoformat(),
+        "media": c.media,
     }
 
 
@@ -485,3 +486,49 @@ def forward_seat_state(
         return None
     path = f"/counsellors/{quote(counsellor_id, safe='')}/state"
     return {"node": node.id, **_forward(node, secret, actor, path, {"state": state})}
+
+
+SUPERVISION_MODES = ("listen", "whisper", "join")
+
+
+def forward_supervise(
+    session: Session,
+    sip_call_id: str,
+    *,
+    mode: str,
+    supervisor: str,
+    reason: str,
+    secret: str,
+    actor: str,
+) -> dict[str, Any]:
+    """Ring a supervisor's phone into a call in conversation on the node that holds it
+    (listen, whisper or join; sip/supervision.py). The node audits it, with the reason."""
+    from urllib.parse import quote
+
+    if mode not in SUPERVISION_MODES:
+        raise InvalidInput("mode must be listen, whisper or join", field="mode")
+    if not reason.strip():
+        raise InvalidInput("a supervision needs a reason", field="reason")
+    if not supervisor.strip():
+        raise InvalidInput("name the supervisor whose phone is rung", field="supervisor")
+    live = find_live_call(session, sip_call_id)
+    if live is None or live.state != "talking":
+        raise LiveCallNotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+    node = get_node(session, live.node_id)
+    body = {"mode": mode, "supervisor": supervisor.strip(), "reason": reason.strip()}
+    path = f"/calls/{quote(sip_call_id, safe='')}/supervise"
+    return {"node": node.id, **_forward(node, secret, actor, path, body)}
+
+
+def forward_unsupervise(
+    session: Session, sip_call_id: str, *, secret: str, actor: str
+) -> dict[str, Any]:
+    """End the supervision of a call (the supervisor's phone is hung up; audited by the node)."""
+    from urllib.parse import quote
+
+    live = find_live_call(session, sip_call_id)
+    if live is None:
+        raise LiveCallNotFound("no call with this SIP Call-ID on any node", field="sip_call_id")
+    node = get_node(session, live.node_id)
+    path = f"/calls/{quote(sip_call_id, safe='')}/unsupervise"
+    return {"node": node.id, **_forward(node, secret, actor, path, None)}

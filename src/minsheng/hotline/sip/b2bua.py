@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from minsheng.hotline.sip import stack
+from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.control import (
     Admission,
     CallControl,
@@ -43,7 +44,8 @@ from minsheng.hotline.sip.control import (
     SeatOutcome,
     SeatTarget,
 )
-from minsheng.hotline.sip.media import CALLER_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.media import CALLER_TAG, SEAT_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.mixer import Mixer
 from minsheng.hotline.sip.ngproto import NgError
 from minsheng.hotline.sip.prompts import COMFORT, PromptSet, position_pieces
 from minsheng.hotline.sip.registrar import Registrar
@@ -102,6 +104,32 @@ def split_called(
     return None
 
 
+def media_note(call: _Call) -> str:
+    """The media state of a call in a few words (see :meth:`B2BUA.note_media`)."""
+    parts = ["anchored"]
+    if call.recording:
+        parts.append("recorded")
+    modes = [s["mode"] for s in call.supervisions if s.get("connected")]
+    if call.supervision is not None:
+        modes.append(call.supervision["mode"])
+    if modes:
+        parts.append("supervised:" + ",".join(dict.fromkeys(modes)))
+    t = call.transfer
+    if t is not None:
+        if t.get("connected"):
+            status = "connected"
+        elif t.get("returned_by"):
+            status = "returned"
+        elif call.consult is not None:
+            status = "consulting" if t.get("consulted") else "ringing"
+        elif t.get("connected") is None:
+            status = "ringing"
+        else:
+            status = "failed"
+        parts.append(f"handover:{t['to']}:{status}")
+    return " ".join(parts)
+
+
 @dataclass
 class _Call:
     """One caller's call: leg A (caller) and at most one seat leg at a time."""
@@ -131,6 +159,13 @@ class _Call:
     recording: bool = False  # rtpengine records the conversation
     ua_t: Any = None  # the emergency service being rung for a hand-over
     transfer: dict[str, Any] | None = None  # the hand-over, for the SIP detail record
+    counsellor_sdp: str | None = None  # the counsellor's phone's latest SDP (its 200)
+    sdp_version: int = 1  # o= version of what the counsellor's phone was last offered
+    reinvite: str | None = None  # a re-INVITE of the counsellor under way: "in" or "out"
+    ua_s: Any = None  # the supervisor's phone
+    supervision: dict[str, Any] | None = None  # the supervision under way
+    supervisions: list[dict[str, Any]] = field(default_factory=list)  # for the detail record
+    consult: dict[str, Any] | None = None  # an attended hand-over's consultation under way
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -193,6 +228,16 @@ class _Call:
                 self.ua_a.recvEvent(event)
             control.seat_ringing(self.call_id, seat_id)
             return
+        if self.answered and isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            # the answer to a re-INVITE (ours for supervision, or the caller's relayed one)
+            if self.reinvite is not None:
+                self.b2b.reinvite_answered(self, event)
+            elif self.media is None:
+                self.ua_a.recvEvent(event)
+            return
+        if self.answered and self.reinvite is not None and isinstance(event, CCEventFail):
+            self.b2b.reinvite_failed(self, event)
+            return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
             if not control.seat_answered(self.call_id, seat_id):
                 # too late: the call moved on; hang up on this seat, the caller keeps waiting
@@ -251,13 +296,39 @@ class _Call:
         if ua is not self.ua_t or self.ended or self.transfer is None:
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
-            self.b2b.handed_over(self, ua, event)
+            if self.consult is not None:
+                self.b2b.consult_answered(self, event)
+            else:
+                self.b2b.handed_over(self, ua, event)
         elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
             code = None
             if isinstance(event, (CCEventFail, CCEventRedirect)):
                 code = int(event.getData()[0])
             self.transfer.update(connected=False, sip_code=code)
             self.ua_t = None  # the counsellor is still with the caller
+            if self.consult is not None:  # the consultation failed or 120 hung up: back
+                self.b2b.return_to_caller(self, "gateway")
+
+    # leg S (a supervisor's phone) -------------------------------------------------------------
+    def event_s(self, event: Any, ua: Any) -> None:
+        from sippy.CCEvents import (
+            CCEventConnect,
+            CCEventDisconnect,
+            CCEventFail,
+            CCEventPreConnect,
+            CCEventRedirect,
+        )
+
+        if ua is not self.ua_s or self.supervision is None:
+            return
+        if isinstance(event, (CCEventConnect, CCEventPreConnect)):
+            self.b2b.supervisor_answered(self, event)
+        elif isinstance(event, (CCEventFail, CCEventRedirect, CCEventDisconnect)):
+            code = None
+            if isinstance(event, (CCEventFail, CCEventRedirect)):
+                code = int(event.getData()[0])
+            self.ua_s = None  # its leg is over already
+            self.b2b.end_supervision(self, "supervisor", code)
 
     def seat_result(self, outcome: str, code: int | None) -> None:
         if self.seats and "outcome" not in self.seats[-1]:
@@ -275,6 +346,7 @@ class _Call:
             self.seat_result("cancelled", None)
         self.b2b.release_media(self)
         self.b2b.detail(self, by)
+        self.b2b.note_media(self)
         if self.admitted or self.media is None:
             self.b2b.control.call_ended(self.call_id, by)
 
@@ -291,6 +363,7 @@ class B2BUA:
         media: MediaRelay | None = None,
         prompts: PromptSet | None = None,
         recorded: Callable[[str, int], None] | None = None,
+        mixer: Mixer | None = None,
     ) -> None:
         self.control = control
         self.config = config
@@ -298,6 +371,7 @@ class B2BUA:
         self.media = media
         self.prompts = prompts
         self.recorded = recorded  # (SIP Call-ID, rtpengine's caller-side port) of a recorded call
+        self.mixer = mixer  # supervision's audio (sip/mixer.py); made on first use with media
         self.calls: dict[str, _Call] = {}
         self.global_config: dict[str, Any] = {}
         self.registrar = Registrar(control, realm=config.realm)
@@ -474,6 +548,7 @@ class B2BUA:
                 "final_code": final_code,
                 "seats": call.seats,
                 **({"transfer": call.transfer} if call.transfer is not None else {}),
+                **({"supervision": call.supervisions} if call.supervisions else {}),
                 **(
                     {
                         "media": {
@@ -612,6 +687,8 @@ class B2BUA:
             raise ValueError("a hand-over needs the media relay (rtpengine)")
         if call.ua_t is not None:
             raise ValueError("a hand-over of this call is under way")
+        if call.supervision is not None:
+            raise ValueError("the call is being supervised: end the supervision first")
         extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
         ua_t = UA(
             self.global_config,
@@ -631,6 +708,7 @@ class B2BUA:
             "connected": None,
             "sip_code": None,
         }
+        self.note_media(call)
         c_id = call.e_try.getData()[0]
         leg_id = SipCallId(f"{c_id}-handover")
         ua_t.recvEvent(
@@ -660,6 +738,7 @@ class B2BUA:
         call.transfer.update(
             connected=True, sip_code=200, connected_at=datetime.now(UTC).isoformat()
         )
+        self.note_media(call)
         # the counsellor's part of the call ends here (record, wrap-up); the caller stays on
         self.control.call_ended(call.call_id, Party.COUNSELLOR)
 
@@ -798,6 +877,7 @@ class B2BUA:
                 self.media.stop(call.call_id)
         if body is None:
             return  # no SDP in the 200: rtpengine learns the seat's address from its packets
+        call.counsellor_sdp = str(body)
         try:
             self.media.seat_answered(call.call_id, str(body))
         except NgError as exc:
@@ -810,6 +890,7 @@ class B2BUA:
             except NgError as exc:
                 self.media_stats["media_failed"] += 1
                 log.warning("rtpengine did not start recording: %s", exc)
+        self.note_media(call)
 
     def check_media(self) -> None:
         """Calls whose rtpengine session is gone (rtpengine restarted) are lost: end them.
@@ -839,6 +920,17 @@ class B2BUA:
     def release_media(self, call: _Call) -> None:
         """Stop the prompts and delete the rtpengine session (once per call)."""
         self._stop_program(call)
+        if call.supervision is not None:
+            self.end_supervision(call, "call_ended")
+        if call.consult is not None:
+            from sippy.CCEvents import CCEventDisconnect
+
+            if call.ua_t is not None:  # the emergency service being consulted
+                ua_t, call.ua_t = call.ua_t, None
+                ua_t.recvEvent(CCEventDisconnect())
+            if self.mixer is not None:
+                self.mixer.close_bridge(call.consult["bridge"])
+            call.consult = None
         if call.media is not None and self.media is not None and call.call_id in self.media.live:
             deleted = self.media.delete(call.call_id)
             if call.recording and deleted and self.recorded is not None:
@@ -886,3 +978,406 @@ class B2BUA:
             wait = self._play(call, "crisis_ack")
             call.timer = stack.call_later(max(wait, 0.2), self._waiting_program, call)
         # during the greeting the call joins the queue as crisis when the greeting ends
+
+    # supervision (sip/supervision.py) -----------------------------------------------------------
+    def supervise(self, call_id: str, mode: sv.Mode, target: SeatTarget, by: str) -> dict[str, Any]:
+        """Ring a supervisor's phone into a call in conversation; audio starts when it answers."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None or self.media is None:
+            raise ValueError("supervision needs the media relay (rtpengine)")
+        if call.supervision is not None:
+            raise ValueError("the call is already being supervised")
+        if (
+            call.ua_t is not None
+            or call.consult is not None
+            or (call.transfer is not None and call.transfer.get("connected"))
+        ):
+            raise ValueError("the call is being handed over")
+        if mode is not sv.Mode.LISTEN and call.counsellor_sdp is None:
+            raise ValueError("the counsellor's phone gave no SDP: only listening is possible")
+        payload = sv.g711_payload(call.media.seat_sdp)
+        if payload is None:
+            raise ValueError("the call's codec is not G.711: the supervision mixer cannot mix it")
+        if self.mixer is None:
+            self.mixer = Mixer(self.global_config.get("_sip_address") or "127.0.0.1")
+        key = f"{call_id}#{len(call.supervisions) + 1}"  # one bridge per supervision
+        bridge = self.mixer.open(key, sv.PORTS, payload)
+        self.mixer.set_matrix(key, {"supervisor": sv.MATRIX[mode]["supervisor"]})
+        # sendrecv in every mode: a phone offered sendonly may not play it at all (baresip 1.0
+        # answers recvonly and plays nothing); in listen the mixer drops the supervisor's audio
+        offer = sv.mixer_sdp(self.mixer.host, bridge.port("supervisor"), payload, "sendrecv")
+        ua_s = UA(
+            self.global_config,
+            event_cb=call.event_s,
+            nh_address=(target.host, target.port),
+            expire_time=30.0,
+            nh_transport=target.transport,
+        )
+        ua_s.local_ua = self.config.user_agent
+        ua_s.no_reply_time = self.config.no_reply_s * 2
+        call.ua_s = ua_s
+        call.supervision = {
+            "mode": str(mode),
+            "supervisor": target.counsellor_id,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "connected": None,
+            "payload": payload,
+            "bridge": key,
+            "subscriptions": [],
+        }
+        c_id = call.e_try.getData()[0]
+        leg_id = SipCallId(f"{c_id}-supervisor{len(call.supervisions) + 1}")
+        ua_s.recvEvent(CCEventTry((leg_id, "12356", target.user, MsgBody(offer), None, "12356")))
+        return {"mode": str(mode), "supervisor": target.counsellor_id, "ringing": True}
+
+    def supervisor_answered(self, call: _Call, event: Any) -> None:
+        """The supervisor's phone answered: give it the call's audio (per mode)."""
+        assert self.media is not None
+        assert self.mixer is not None
+        assert call.media is not None
+        state = call.supervision
+        assert state is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        answer = sv.sdp_address(str(body)) if body is not None else None
+        key = state["bridge"]
+        self.mixer.set_dest(key, "supervisor", answer)
+        mode = sv.Mode(state["mode"])
+        bridge = self.mixer.bridges[key]
+        host, payload = self.mixer.host, int(state["payload"])
+        try:
+            if mode is sv.Mode.LISTEN:
+                # rtpengine copies each side to the mixer; the call's own path is untouched
+                for tag, port in ((CALLER_TAG, "caller"), (SEAT_TAG, "counsellor")):
+                    to_tag = f"supervise-{port}"
+                    offer = self.media.subscribe(call.call_id, tag, to_tag)
+                    sdp = sv.mixer_sdp(host, bridge.port(port), payload, "recvonly")
+                    self.media.subscribe_answer(call.call_id, to_tag, sdp)
+                    state["subscriptions"].append(to_tag)
+                    del offer  # rtpengine mirrors the side's SDP; the mixer takes its codec
+            else:
+                assert call.counsellor_sdp is not None
+                self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
+                self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
+                # rtpengine's seat side now talks to the mixer (the caller's leg is not touched)
+                sdp = sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
+                self.media.seat_answered(call.call_id, sdp)
+                moved = sv.readdress(
+                    call.media.seat_sdp, host, bridge.port("counsellor"), call.sdp_version + 1
+                )
+                self._reinvite_counsellor(call, "in", moved)
+        except NgError as exc:
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine refused the supervision: %s", exc)
+            self.end_supervision(call, "media_failed")
+            return
+        self.mixer.set_matrix(key, sv.MATRIX[mode])
+        state.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+        self.note_media(call)
+
+    def _reinvite_counsellor(self, call: _Call, purpose: str, sdp: str) -> None:
+        from sippy.CCEvents import CCEventUpdate
+        from sippy.MsgBody import MsgBody
+
+        if call.ua_o is None:
+            return
+        call.sdp_version = sv.sdp_version(sdp)
+        call.reinvite = purpose
+        call.ua_o.recvEvent(CCEventUpdate(MsgBody(sdp)))
+
+    def reinvite_answered(self, call: _Call, event: Any) -> None:
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        purpose, call.reinvite = call.reinvite, None
+        if body is None:
+            return
+        bridge = (call.supervision or call.consult or {}).get("bridge")
+        if purpose == "in" and self.mixer is not None and bridge is not None:
+            self.mixer.set_dest(bridge, "counsellor", sv.sdp_address(str(body)))
+        elif purpose == "out":
+            call.counsellor_sdp = str(body)
+
+    def reinvite_failed(self, call: _Call, event: Any) -> None:
+        purpose, call.reinvite = call.reinvite, None
+        log.warning("the counsellor's phone refused a re-INVITE (%s): %s", purpose, event.getData())
+        if purpose == "in" and call.supervision is not None:
+            self.end_supervision(call, "counsellor_refused")
+        elif purpose == "in" and call.consult is not None:
+            self.return_to_caller(call, "counsellor_refused")
+
+    def end_supervision(self, call: _Call, reason: str, code: int | None = None) -> bool:
+        """Undo the supervision: the call's media back as it was, the supervisor's leg ended."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        state = call.supervision
+        if state is None:
+            return False
+        call.supervision = None
+        if call.ua_s is not None:
+            ua_s, call.ua_s = call.ua_s, None
+            ua_s.recvEvent(CCEventDisconnect())
+        mode = sv.Mode(state["mode"])
+        call_alive = not call.ended and call.media is not None and self.media is not None
+        if call_alive:
+            assert self.media is not None
+            assert call.media is not None
+            try:
+                for to_tag in state["subscriptions"]:  # also those of a half-made listen
+                    self.media.unsubscribe(call.call_id, to_tag)
+                if (
+                    state.get("connected")
+                    and mode is not sv.Mode.LISTEN
+                    and call.counsellor_sdp is not None
+                ):
+                    self.media.seat_answered(call.call_id, call.counsellor_sdp)
+                    self._reinvite_counsellor(
+                        call, "out", sv.with_version(call.media.seat_sdp, call.sdp_version + 1)
+                    )
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the end of a supervision: %s", exc)
+        if self.mixer is not None:
+            key = state["bridge"]
+            bridge = self.mixer.bridges.get(key)
+            if bridge is not None:
+                state["frames"] = bridge.stats()
+            if call_alive and mode is not sv.Mode.LISTEN:
+                # the counsellor's audio comes through the mixer until its re-INVITE is answered
+                stack.call_later(2.0, self.mixer.close_bridge, key)
+            else:
+                self.mixer.close_bridge(key)
+        for private in ("subscriptions", "payload", "bridge"):
+            state.pop(private, None)
+        state.update(ended_at=datetime.now(UTC).isoformat(), ended_by=reason)
+        if state.get("connected") is None:
+            state.update(connected=False, sip_code=code)
+        call.supervisions.append(state)
+        if not call.ended:
+            self.note_media(call)
+        return True
+
+    def media_calls(self) -> list[dict[str, Any]]:
+        """The media state of each call up (for ``/status`` and the live board): greeting,
+        waiting or talking; prompts heard; recorded; supervised (mode); handed over."""
+        rows = []
+        for c in self.calls.values():
+            if c.ended or c.media is None:
+                continue
+            state = "talking" if c.answered else "waiting" if c.admitted else "greeting"
+            rows.append(
+                {
+                    "sip_call_id": c.call_id,
+                    "state": state,
+                    "counsellor_id": c.seat_id if c.answered else None,
+                    "heard": len(c.heard),
+                    "recording": c.recording,
+                    "supervised": c.supervision["mode"] if c.supervision else None,
+                    "transfer": (c.transfer or {}).get("to"),
+                    "consulting": c.consult is not None,
+                    "consulted": bool(c.consult and (c.transfer or {}).get("consulted")),
+                    "reinvite": c.reinvite,  # the counsellor's phone being moved (supervision)
+                }
+            )
+        return rows
+
+    def supervised(self) -> list[dict[str, Any]]:
+        """Calls under supervision now (for ``/status``)."""
+        return [
+            {
+                "sip_call_id": c.call_id,
+                "mode": c.supervision["mode"],
+                "supervisor": c.supervision["supervisor"],
+                "connected": bool(c.supervision.get("connected")),
+                # the audio is in place once the counsellor's phone took its re-INVITE
+                "ready": bool(c.supervision.get("connected")) and c.reinvite is None,
+                "at": c.supervision["at"],
+            }
+            for c in self.calls.values()
+            if c.supervision is not None
+        ]
+
+    # attended hand-over: consult 110/119/120 first, then complete or return --------------------
+    def consult(
+        self, call_id: str, number: str, target: SeatTarget, headers: dict[str, str], by: str
+    ) -> None:
+        """Put the caller on hold (the hold prompt) and ring the emergency service for the
+        counsellor alone: the counsellor's phone is re-INVITEd to a mixer bridge where only the
+        counsellor and the emergency service hear each other; rtpengine's seat side points at
+        the bridge, which sends the caller nothing but rtpengine's prompt."""
+        from sippy.CCEvents import CCEventTry
+        from sippy.MsgBody import MsgBody
+        from sippy.SipCallId import SipCallId
+        from sippy.SipHeader import SipHeader
+        from sippy.UA import UA
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or not call.answered or call.ua_o is None:
+            raise LookupError("no call in conversation with this SIP Call-ID")
+        if call.media is None or self.media is None:
+            raise ValueError("a hand-over needs the media relay (rtpengine)")
+        if call.ua_t is not None or call.consult is not None:
+            raise ValueError("a hand-over of this call is under way")
+        if call.supervision is not None:
+            raise ValueError("the call is being supervised: end the supervision first")
+        if call.counsellor_sdp is None:
+            raise ValueError("the counsellor's phone gave no SDP: hand over blind")
+        payload = sv.g711_payload(call.media.seat_sdp)
+        if payload is None:
+            raise ValueError("the call's codec is not G.711: hand over blind")
+        if self.mixer is None:
+            self.mixer = Mixer(self.global_config.get("_sip_address") or "127.0.0.1")
+        key = f"{call_id}#consult"
+        bridge = self.mixer.open(key, ("caller", "counsellor", "gateway"), payload)
+        host = self.mixer.host
+        self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
+        self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
+        self.mixer.set_matrix(key, {"counsellor": ("gateway",), "gateway": ("counsellor",)})
+        try:
+            self.media.seat_answered(
+                call_id, sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
+            )
+        except NgError as exc:
+            self.mixer.close_bridge(key)
+            self.media_stats["media_failed"] += 1
+            raise ValueError(f"rtpengine refused the consultation: {exc}") from exc
+        moved = sv.readdress(
+            call.media.seat_sdp, host, bridge.port("counsellor"), call.sdp_version + 1
+        )
+        self._reinvite_counsellor(call, "in", moved)
+        offer = sv.mixer_sdp(host, bridge.port("gateway"), payload, "sendrecv")
+        call.consult = {"bridge": key, "offer": offer, "answer": None}
+        call.transfer = {
+            "to": number,
+            "by": by,
+            "at": datetime.now(UTC).isoformat(),
+            "attended": True,
+            "consulted": None,
+            "connected": None,
+            "sip_code": None,
+        }
+        self._hold(call)
+        self.note_media(call)
+        extra = tuple(SipHeader(name=k.lower(), bodys=v) for k, v in headers.items())
+        ua_t = UA(
+            self.global_config,
+            event_cb=call.event_t,
+            nh_address=(target.host, target.port),
+            expire_time=60.0,
+            nh_transport=target.transport,
+            extra_headers=extra,
+        )
+        ua_t.local_ua = self.config.user_agent
+        ua_t.no_reply_time = self.config.no_reply_s * 2
+        call.ua_t = ua_t
+        leg_id = SipCallId(f"{call.e_try.getData()[0]}-consult")
+        ua_t.recvEvent(CCEventTry((leg_id, "12356", target.user, MsgBody(offer), None, "12356")))
+
+    def _hold(self, call: _Call) -> None:
+        """The hold prompt to the caller, again and again, while the counsellor consults."""
+        call.timer = None
+        if call.ended or call.consult is None:
+            return
+        wait = self._play(call, "hold")
+        call.timer = stack.call_later(max(wait, 1.0) + 1.0, self._hold, call)
+
+    def consult_answered(self, call: _Call, event: Any) -> None:
+        assert call.consult is not None
+        assert call.transfer is not None
+        body = event.getData()[2] if len(event.getData()) > 2 else None
+        call.consult["answer"] = str(body) if body is not None else None
+        if self.mixer is not None and body is not None:
+            self.mixer.set_dest(call.consult["bridge"], "gateway", sv.sdp_address(str(body)))
+        call.transfer.update(consulted=True, sip_code=200,
+                             consulted_at=datetime.now(UTC).isoformat())  # fmt: skip
+        self.note_media(call)
+
+    def complete_transfer(self, call_id: str) -> dict[str, Any]:
+        """The counsellor has spoken to the emergency service: join the caller to it and end
+        the counsellor's leg. rtpengine's seat side points at the service, which is re-INVITEd
+        from the bridge to rtpengine (the caller's leg is never touched)."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        call = self.calls.get(call_id)
+        if call is None or call.ended or call.consult is None or call.transfer is None:
+            raise LookupError("no consultation of this call is under way")
+        if not call.transfer.get("consulted") or call.ua_t is None:
+            raise ValueError("the emergency service has not answered yet")
+        assert self.media is not None
+        assert call.media is not None
+        consult, call.consult = call.consult, None
+        self._stop_program(call)
+        with contextlib.suppress(NgError):
+            self.media.stop(call.call_id)
+        old = call.ua_o
+        if old is not None:
+            call.legs_ignored.add(id(old))
+            old.recvEvent(CCEventDisconnect())
+        call.ua_o, call.ua_t = call.ua_t, None
+        call.reinvite = None
+        answer = consult["answer"]
+        if answer is not None:
+            try:
+                self.media.seat_answered(call.call_id, answer)
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the emergency service's answer: %s", exc)
+            address = sv.sdp_address(call.media.seat_sdp)
+            if address is not None:
+                back = sv.readdress(consult["offer"], address[0], address[1],
+                                    sv.sdp_version(consult["offer"]) + 1)  # fmt: skip
+                self._reinvite_counsellor(call, "out", back)  # ua_o is the service's leg now
+        if self.mixer is not None:
+            stack.call_later(2.0, self.mixer.close_bridge, consult["bridge"])
+        call.transfer.update(connected=True, connected_at=datetime.now(UTC).isoformat())
+        self.note_media(call)
+        self.control.call_ended(call.call_id, Party.COUNSELLOR)
+        return {"to": call.transfer["to"], "connected": True}
+
+    def return_to_caller(self, call: _Call, by: str) -> dict[str, Any]:
+        """End the consultation: the emergency service's leg ends, the counsellor is back with
+        the caller (rtpengine's seat side and the counsellor's phone moved back)."""
+        from sippy.CCEvents import CCEventDisconnect
+
+        consult = call.consult
+        if consult is None:
+            raise LookupError("no consultation of this call is under way")
+        call.consult = None
+        if call.ua_t is not None:
+            ua_t, call.ua_t = call.ua_t, None
+            ua_t.recvEvent(CCEventDisconnect())
+        self._stop_program(call)
+        if self.media is not None and call.media is not None and not call.ended:
+            with contextlib.suppress(NgError):
+                self.media.stop(call.call_id)
+            try:
+                if call.counsellor_sdp is not None:
+                    self.media.seat_answered(call.call_id, call.counsellor_sdp)
+                back = sv.with_version(call.media.seat_sdp, call.sdp_version + 1)
+                self._reinvite_counsellor(call, "out", back)
+            except NgError as exc:
+                self.media_stats["media_failed"] += 1
+                log.warning("rtpengine did not take the counsellor back: %s", exc)
+        if self.mixer is not None:
+            stack.call_later(2.0, self.mixer.close_bridge, consult["bridge"])
+        if call.transfer is not None:
+            call.transfer.update(connected=False, returned_by=by,
+                                 returned_at=datetime.now(UTC).isoformat())  # fmt: skip
+        if not call.ended:
+            self.note_media(call)
+        return {"returned": True}
+
+    # media state, for the live board and the call record -----------------------------------
+    def note_media(self, call: _Call) -> None:
+        """Tell the call control the call's media state: ``anchored``, ``recorded``,
+        ``supervised:<modes>``, ``handover:<number>:<ringing|consulting|connected|returned|
+        failed>`` (space-separated), shown on the live board and kept in the call record."""
+        note = getattr(self.control, "note_media", None)
+        if call.media is None or not call.admitted or note is None:
+            return
+        note(call.call_id, media_note(call))

@@ -163,6 +163,52 @@ def prompts_list(
     echo_json(rows)
 
 
+@sip_app.command("supervise")
+def supervise(
+    sip_call_id: Annotated[str, typer.Argument(help="The call's SIP Call-ID (live board)")],
+    supervisor: Annotated[str, typer.Option(help="The supervisor's phone (seats file)")],
+    reason: Annotated[str, typer.Option(help="Why (goes to the audit log)")],
+    mode: Annotated[str, typer.Option(help="listen, whisper or join")] = "listen",
+) -> None:
+    """Ring a supervisor's phone into a call in conversation on the node holding it: listen
+    (监听), whisper to the counsellor (耳语) or join (强插); audited with the reason."""
+    from minsheng.core import audit
+    from minsheng.core.cli_support import cli_session
+    from minsheng.hotline.service import cluster as cluster_service
+
+    settings = get_settings()
+    with cli_session() as session:
+        echo_json(
+            cluster_service.forward_supervise(
+                session,
+                sip_call_id,
+                mode=mode,
+                supervisor=supervisor,
+                reason=reason,
+                secret=settings.secret_key,
+                actor=audit.cli_actor(),
+            )
+        )
+
+
+@sip_app.command("unsupervise")
+def unsupervise(
+    sip_call_id: Annotated[str, typer.Argument(help="The call's SIP Call-ID")],
+) -> None:
+    """End the supervision of a call (the supervisor's phone is hung up); audited."""
+    from minsheng.core import audit
+    from minsheng.core.cli_support import cli_session
+    from minsheng.hotline.service import cluster as cluster_service
+
+    settings = get_settings()
+    with cli_session() as session:
+        echo_json(
+            cluster_service.forward_unsupervise(
+                session, sip_call_id, secret=settings.secret_key, actor=audit.cli_actor()
+            )
+        )
+
+
 recording_app = typer.Typer(
     help="Call recordings: encrypted at rest, every playback audited.", no_args_is_help=True
 )

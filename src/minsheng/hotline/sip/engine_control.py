@@ -114,6 +114,8 @@ class EngineCallControl:
         self.route_settings = service.route_settings(settings)
         self.actions: SipActions | None = None
         self.contacts: dict[str, SeatTarget] = {}
+        self.supervisor_contacts: dict[str, SeatTarget] = {}  # supervisors' phones (never queued)
+        self.media_notes: dict[str, str] = {}  # engine call id → media state (note_media)
         self.sip_ids: dict[str, str] = {}  # engine call id → SIP Call-ID, while SIP is up
         self.tags: dict[str, CallTag] = {}  # engine call id → tag, while the engine has the call
         self.crisis: set[str] = set()
@@ -128,6 +130,9 @@ class EngineCallControl:
             if seat.contact is not None:
                 self.contacts[seat.counsellor_id] = seat.contact
                 self.engine.counsellor_login(seat.counsellor_id)
+        for seat in self.seats.supervisors.values():
+            if seat.contact is not None:
+                self.supervisor_contacts[seat.counsellor_id] = seat.contact
 
     def tick(self) -> None:
         self.engine.advance()
@@ -261,6 +266,16 @@ class EngineCallControl:
         if book is None:
             return
         cid = book.counsellor_id
+        if cid in self.seats.supervisors:
+            if seat is not None:
+                self.supervisor_contacts[cid] = SeatTarget(
+                    cid, seat.host, seat.port, seat.user, seat.transport
+                )
+            elif book.contact is not None:
+                self.supervisor_contacts[cid] = book.contact
+            else:
+                self.supervisor_contacts.pop(cid, None)
+            return
         state = self.engine.counsellor_state(cid)
         if seat is None:
             if book.contact is not None:
@@ -273,6 +288,15 @@ class EngineCallControl:
         if state in (CounsellorState.OFFLINE, CounsellorState.BREAK):
             # Registering (again) is how a softphone logs in, also back from a break.
             self._quietly(self.engine.counsellor_login, cid)
+
+    def note_media(self, call_id: str, note: str) -> None:
+        """The SIP front's media state of a call (anchored, recorded, supervised, hand-over),
+        shown on the live board and kept in its record."""
+        self.media_notes[call_ref(call_id)] = note[:200]
+
+    def supervisor_phone(self, supervisor_id: str) -> SeatTarget | None:
+        """Where a supervisor's phone is now (registered or static), None when it is not."""
+        return self.supervisor_contacts.get(supervisor_id)
 
     def set_seat_state(self, counsellor_id: str, state: str) -> str:
         """Staff log a seat in or out, or put it on a break (e.g. a static seat after a break)."""
@@ -329,6 +353,9 @@ class EngineCallControl:
             if sip_id is not None and event.last_resort:
                 self.actions.end(sip_id, 480, "Temporarily Unavailable")
         elif isinstance(event, Recorded):
+            note = self.media_notes.pop(event.record.call_id, None)
+            if note is not None:
+                event.record.media = note
             self._forget(event.record.call_id)
             self.finished += 1
             self.record(event.record)

@@ -181,6 +181,23 @@ class MediaRelay:
                 return False
         return True
 
+    def subscribe(self, call_id: str, from_tag: str, to_tag: str) -> str:
+        """Ask for a copy of what ``from_tag`` sends (``subscribe request``); returns
+        rtpengine's sendonly offer for the subscriber."""
+        answer = self.client.request(
+            "subscribe request", call_id=call_id, from_tag=from_tag, to_tag=to_tag
+        )
+        return str(answer["sdp"])
+
+    def subscribe_answer(self, call_id: str, to_tag: str, sdp: str) -> None:
+        """Start the copy towards the subscriber's answer SDP."""
+        self.client.request(
+            "subscribe answer", call_id=call_id, to_tag=to_tag, sdp=sdp, flags=["allow transcoding"]
+        )
+
+    def unsubscribe(self, call_id: str, to_tag: str) -> None:
+        self.client.request("unsubscribe", call_id=call_id, to_tag=to_tag)
+
     def list_calls(self, limit: int = 32) -> list[str]:
         """The call ids rtpengine holds (ng ``list`` answers at most ``limit``)."""
         answer = self.client.request("list", limit=limit)

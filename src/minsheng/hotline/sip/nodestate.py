@@ -419,6 +419,7 @@ class NodeCallControl(EngineCallControl):
                     "dialled": tag.dialled,
                     "arrived_at": live.arrived_at,
                     "answered_at": _dt(live.answered_at) if live.answered_at else None,
+                    "media": self.media_notes.get(ref),
                 }
             )
         return calls

@@ -3,13 +3,18 @@ contact, read from a JSON file (``minsheng hotline sip serve --seats FILE``)::
 
     [{"counsellor_id": "gd-sz-01", "sip_user": "gd-sz-01", "sip_password": "..."},
      {"counsellor_id": "gd-sz-02", "sip_ha1": "<md5 of user:12356:password>"},
-     {"counsellor_id": "nat-01", "contact": "sip:nat-01@10.0.0.7:5060"}]
+     {"counsellor_id": "nat-01", "contact": "sip:nat-01@10.0.0.7:5060"},
+     {"supervisor": "sup-01", "sip_password": "..."}]
 
 The counsellors themselves (hotline, skills) are the hotline directory's; this file only says how
 to reach them on SIP. A seat with ``contact`` is static: logged in when the server starts. Any
 other seat logs in by REGISTERing with digest authentication (the password, or better its HA1 so
 that the file holds no password in clear) and logs out by unregistering. The file is validated as
 a whole: a bad row is named with its field and nothing starts.
+
+A row with ``supervisor`` instead of ``counsellor_id`` is a supervisor's (督导) phone: it
+registers (or has a static contact) the same way but is never logged into a queue; the B2BUA
+rings it when staff start listening to, whispering in or joining a call (sip/supervision.py).
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ class Seat:
 class SeatBook:
     """Every counsellor's seat, by counsellor id and by SIP user."""
 
-    def __init__(self, seats: list[Seat]) -> None:
+    def __init__(self, seats: list[Seat], supervisors: list[Seat] | None = None) -> None:
         self.by_counsellor = {s.counsellor_id: s for s in seats}
-        self.by_user = {s.sip_user: s for s in seats}
+        self.supervisors = {s.counsellor_id: s for s in supervisors or []}
+        self.by_user = {s.sip_user: s for s in [*seats, *(supervisors or [])]}
 
     def credentials(self, user: str) -> Credentials | None:
         seat = self.by_user.get(user)
@@ -74,24 +80,36 @@ def load(data: Any, counsellor_ids: set[str]) -> SeatBook:
     if not isinstance(data, list):
         raise InvalidInput("the seats file is a JSON list", field="seats")
     seats: list[Seat] = []
+    supervisors: list[Seat] = []
     users: dict[str, int] = {}
     done: dict[str, int] = {}
     for i, row in enumerate(data):
         where = f"seats[{i}]"
         if not isinstance(row, dict):
             raise InvalidInput(f"{where}: each seat is an object", field=where)
-        unknown = set(row) - {"counsellor_id", "sip_user", "sip_password", "sip_ha1", "contact"}
+        fields = {"counsellor_id", "supervisor", "sip_user", "sip_password", "sip_ha1", "contact"}
+        unknown = set(row) - fields
         if unknown:
             raise InvalidInput(f"{where}: unknown field {sorted(unknown)[0]}", field=where)
-        cid = row.get("counsellor_id")
-        if not isinstance(cid, str) or cid not in counsellor_ids:
+        supervisor = "supervisor" in row
+        cid = row.get("supervisor") if supervisor else row.get("counsellor_id")
+        if supervisor and "counsellor_id" in row:
+            raise InvalidInput(
+                f"{where}: a row is a counsellor's seat or a supervisor's phone, not both",
+                field=f"{where}.supervisor",
+            )
+        if supervisor and (not isinstance(cid, str) or not _USER.match(cid)):
+            raise InvalidInput(f"{where}: supervisor {cid!r} is not a SIP user name",
+                               field=f"{where}.supervisor")  # fmt: skip
+        if not supervisor and (not isinstance(cid, str) or cid not in counsellor_ids):
             raise InvalidInput(
                 f"{where}: counsellor_id {cid!r} is not a counsellor of the directory",
                 field=f"{where}.counsellor_id",
             )
+        assert isinstance(cid, str)
         if cid in done:
             raise InvalidInput(
-                f"{where}: counsellor {cid} already has a seat (row {done[cid]})",
+                f"{where}: {cid} already has a seat (row {done[cid]})",
                 field=f"{where}.counsellor_id",
             )
         done[cid] = i
@@ -127,8 +145,8 @@ def load(data: Any, counsellor_ids: set[str]) -> SeatBook:
                 f"{where}: a seat needs a static contact, or a sip_password/sip_ha1 to register",
                 field=f"{where}.sip_password",
             )
-        seats.append(Seat(cid, user, credentials, contact))
-    return SeatBook(seats)
+        (supervisors if supervisor else seats).append(Seat(cid, user, credentials, contact))
+    return SeatBook(seats, supervisors)
 
 
 def load_file(path: Path, counsellor_ids: set[str]) -> SeatBook:

@@ -9,6 +9,9 @@ Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API)
 
 * ``GET /status`` — waiting calls (masked numbers), seat states, counters;
 * ``POST /calls/{sip_call_id}/crisis`` — mark a waiting call as crisis (audited);
+* ``POST /calls/{sip_call_id}/supervise`` ``{"mode": "listen"|"whisper"|"join", "supervisor":
+  id, "reason": …}`` — ring a supervisor's phone into a call in conversation (audited, with the
+  reason); ``POST /calls/{sip_call_id}/unsupervise`` ends it (docs/hotline-media.md);
 * ``POST /counsellors/{id}/state`` ``{"state": "available"|"break"|"offline"}`` — log a seat in or
   out of the queue, e.g. a static seat back from the automatic break (audited).
 """
@@ -41,6 +44,7 @@ from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import stack
+from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.cluster import ClusterInfo
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
@@ -281,6 +285,8 @@ class SipServer:
             self.details.close()
             if self.media is not None:
                 self.media.close()
+            if self.b2bua.mixer is not None:
+                self.b2bua.mixer.close()
             if self.recorder is not None:
                 self.recorder.close()
             self.db.dispose()
@@ -396,6 +402,13 @@ class SipServer:
                     self._crisis(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "transfer":
                     self._transfer(unquote(parts[1]))
+                elif parts[:1] == ["calls"] and parts[2:] in (["transfer", "complete"],
+                                                              ["transfer", "return"]):  # fmt: skip
+                    self._transfer_step(unquote(parts[1]), parts[3])
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "supervise":
+                    self._supervise(unquote(parts[1]))
+                elif len(parts) == 3 and parts[0] == "calls" and parts[2] == "unsupervise":
+                    self._unsupervise(unquote(parts[1]))
                 elif len(parts) == 3 and parts[0] == "counsellors" and parts[2] == "state":
                     self._seat_state(unquote(parts[1]))
                 elif parts == ["drain"]:
@@ -439,10 +452,12 @@ class SipServer:
             def _transfer(self, call_id: str) -> None:
                 def transfer(session: Any) -> tuple[int, dict[str, Any]]:
                     principal = self._principal(session)
-                    to = str(self._body().get("to", ""))
+                    body = self._body()
+                    to = str(body.get("to", ""))
                     if to not in EMERGENCY_NUMBERS:
                         raise InvalidInput("to must be 110, 119 or 120", field="to")
-                    result = server.transfer(call_id, to, principal.actor)
+                    attended = bool(body.get("attended", False))
+                    result = server.transfer(call_id, to, principal.actor, attended=attended)
                     audit.record(
                         session,
                         actor=principal.actor,
@@ -454,6 +469,65 @@ class SipServer:
                     return 200, result
 
                 self._handle(transfer)
+
+            def _transfer_step(self, call_id: str, step: str) -> None:
+                def transfer_step(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    result = server.transfer_step(call_id, step)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action=f"hotline.sip.transfer_{step}",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail=result,
+                    )
+                    return 200, {"sip_call_id": call_id, **result}
+
+                self._handle(transfer_step)
+
+            def _supervise(self, call_id: str) -> None:
+                def supervise(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    body = self._body()
+                    try:
+                        mode = sv.Mode(str(body.get("mode", "")))
+                    except ValueError as exc:
+                        raise InvalidInput(
+                            "mode must be listen, whisper or join", field="mode"
+                        ) from exc
+                    reason = str(body.get("reason") or "").strip()
+                    if not reason:
+                        raise InvalidInput("a supervision needs a reason", field="reason")
+                    supervisor = str(body.get("supervisor") or "")
+                    result = server.supervise(call_id, mode, supervisor, principal.actor)
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.supervise",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                        detail={**result, "reason": reason[:500]},
+                    )
+                    return 200, {"sip_call_id": call_id, **result}
+
+                self._handle(supervise)
+
+            def _unsupervise(self, call_id: str) -> None:
+                def unsupervise(session: Any) -> tuple[int, dict[str, Any]]:
+                    principal = self._principal(session)
+                    if not server.unsupervise(call_id):
+                        raise NotFound("no supervision of this call", field="sip_call_id")
+                    audit.record(
+                        session,
+                        actor=principal.actor,
+                        action="hotline.sip.unsupervise",
+                        table="hotline_sip_call",
+                        record_id=call_id,
+                    )
+                    return 200, {"sip_call_id": call_id, "supervised": False}
+
+                self._handle(unsupervise)
 
             def _drain(self) -> None:
                 def drain(session: Any) -> tuple[int, dict[str, Any]]:
@@ -531,13 +605,22 @@ class SipServer:
                 "records_lost": self.writer.lost,
                 "sip": dict(self.b2bua.stats),
                 **({"media": self.media_status()} if self.media is not None else {}),
+                **(
+                    {"supervised": self.b2bua.supervised(), "calls": self.b2bua.media_calls()}
+                    if self.media is not None
+                    else {}
+                ),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
 
-    def transfer(self, call_id: str, to: str, actor: str) -> dict[str, Any]:
-        """Start handing a call in conversation over to 110/119/120 (the region's gateway)."""
+    def transfer(
+        self, call_id: str, to: str, actor: str, *, attended: bool = False
+    ) -> dict[str, Any]:
+        """Start handing a call in conversation over to 110/119/120 (the region's gateway):
+        blind (the caller is joined when it answers) or attended (the counsellor consults it
+        first while the caller hears the hold prompt; then ``transfer_step``)."""
         from sippy.Core.EventDispatcher import ED2
 
         def start() -> dict[str, Any]:
@@ -550,15 +633,75 @@ class SipServer:
             location = facts.city_code or facts.province_code or ""
             headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
             try:
-                self.b2bua.transfer(call_id, to, target, headers, actor)
+                if attended:
+                    self.b2bua.consult(call_id, to, target, headers, actor)
+                else:
+                    self.b2bua.transfer(call_id, to, target, headers, actor)
             except LookupError as exc:
                 raise NotFound(str(exc), field="sip_call_id") from exc
             except ValueError as exc:
                 raise Conflict(str(exc), field="sip_call_id") from exc
-            return {"sip_call_id": call_id, "to": to, "location": location, "ringing": True}
+            return {
+                "sip_call_id": call_id,
+                "to": to,
+                "location": location,
+                "ringing": True,
+                "attended": attended,
+            }
 
         result: dict[str, Any] = ED2.callFromThreadSync(start)
         return result
+
+    def transfer_step(self, call_id: str, step: str) -> dict[str, Any]:
+        """Complete an attended hand-over (join the caller to the service) or return to the
+        caller (the service's leg ends)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def run() -> dict[str, Any]:
+            try:
+                if step == "complete":
+                    return self.b2bua.complete_transfer(call_id)
+                call = self.b2bua.calls.get(call_id)
+                if call is None or call.consult is None:
+                    raise LookupError("no consultation of this call is under way")
+                return self.b2bua.return_to_caller(call, "counsellor")
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+
+        result: dict[str, Any] = ED2.callFromThreadSync(run)
+        return result
+
+    def supervise(self, call_id: str, mode: sv.Mode, supervisor: str, actor: str) -> dict[str, Any]:
+        """Ring a supervisor's phone into a call in conversation (sip/supervision.py)."""
+        from sippy.Core.EventDispatcher import ED2
+
+        def start() -> dict[str, Any]:
+            target = self.control.supervisor_phone(supervisor)
+            if target is None:
+                raise Conflict(
+                    f"supervisor {supervisor!r} has no phone registered (seats file)",
+                    field="supervisor",
+                )
+            try:
+                return self.b2bua.supervise(call_id, mode, target, actor)
+            except LookupError as exc:
+                raise NotFound(str(exc), field="sip_call_id") from exc
+            except ValueError as exc:
+                raise Conflict(str(exc), field="sip_call_id") from exc
+
+        result: dict[str, Any] = ED2.callFromThreadSync(start)
+        return result
+
+    def unsupervise(self, call_id: str) -> bool:
+        from sippy.Core.EventDispatcher import ED2
+
+        def stop() -> bool:
+            call = self.b2bua.calls.get(call_id)
+            return call is not None and self.b2bua.end_supervision(call, "staff")
+
+        return bool(ED2.callFromThreadSync(stop))
 
     def media_status(self) -> dict[str, int]:
         assert self.media is not None

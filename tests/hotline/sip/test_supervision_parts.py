@@ -1,0 +1,189 @@
+"""Supervision's parts without a call: the G.711 mixer on real UDP sockets, the SDP it offers and
+moves, supervisors in the seats file, and the refusals of the API, page and command that start it
+(the whole path with real phones is tests/hotline/sip/test_media_supervise.py)."""
+
+from __future__ import annotations
+
+import math
+import socket
+import struct
+import time
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from minsheng.core.errors import InvalidInput
+from minsheng.hotline.sip import seats as seats_mod
+from minsheng.hotline.sip import supervision as sv
+from minsheng.hotline.sip.mixer import FRAME, G711, Mixer
+from tests.conftest import Cli
+
+RTPENGINE_SEAT_SDP = (
+    "v=0\r\no=- 1545997027 3 IN IP4 127.0.0.1\r\ns=tester\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 30000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+    "a=sendrecv\r\na=rtcp:30001\r\n"
+)
+
+
+class TestG711:
+    @pytest.mark.parametrize("payload_type", [0, 8])
+    def test_encode_then_decode_keeps_the_sample(self, payload_type: int) -> None:
+        codec = G711.of(payload_type)
+        for sample in (-32768, -20000, -1000, -10, 0, 10, 1000, 20000, 32767):
+            back = codec.decode(codec.mix([[sample] * FRAME]))[0]
+            assert abs(back - sample) <= max(16, abs(sample) // 16), (sample, back)
+
+    def test_every_code_decodes_and_reencodes_to_itself(self) -> None:
+        for payload_type in (0, 8):
+            codec = G711.of(payload_type)
+            for byte in range(256):
+                value = codec.decode_table[byte]
+                again = codec.encode_table[value + 32768]
+                assert codec.decode_table[again] == value
+
+    def test_mix_sums_and_clips(self) -> None:
+        codec = G711.of(0)
+        mixed = codec.decode(codec.mix([[1000] * FRAME, [2000] * FRAME]))
+        assert abs(mixed[0] - 3000) < 200
+        loud = codec.decode(codec.mix([[30000] * FRAME, [30000] * FRAME]))
+        assert loud[0] > 30000  # clipped at the top, not wrapped round to negative
+
+
+def rtp(seq: int, samples: list[int], payload_type: int = 0) -> bytes:
+    header = struct.pack("!BBHII", 0x80, payload_type, seq, seq * FRAME, 1234)
+    return header + G711.of(0).mix([samples]) if payload_type == 0 else header + bytes(FRAME)
+
+
+class TestMixer:
+    def test_each_output_hears_the_mix_of_its_inputs_only(self) -> None:
+        mixer = Mixer("127.0.0.1")
+        ends = {}
+        try:
+            bridge = mixer.open("call#1", sv.PORTS, 0)
+            for name in sv.PORTS:
+                end = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                end.bind(("127.0.0.1", 0))
+                end.settimeout(0.05)
+                ends[name] = end
+                mixer.set_dest("call#1", name, end.getsockname())
+            mixer.set_matrix("call#1", sv.MATRIX[sv.Mode.WHISPER])
+            tone = [int(4000 * math.sin(i / 3)) for i in range(FRAME)]
+            heard: dict[str, list[bytes]] = {n: [] for n in sv.PORTS}
+            for seq in range(25):  # the supervisor speaks; caller and counsellor are silent
+                ends["supervisor"].sendto(rtp(seq, tone), ("127.0.0.1", bridge.port("supervisor")))
+                ends["caller"].sendto(rtp(seq, [0] * FRAME), ("127.0.0.1", bridge.port("caller")))
+                ends["caller"].sendto(rtp(seq, [], 101), ("127.0.0.1", bridge.port("caller")))
+                time.sleep(0.02)
+                for name, end in ends.items():
+                    try:
+                        while True:
+                            heard[name].append(end.recv(2048))
+                    except TimeoutError:
+                        pass
+            decode = G711.of(0).decode
+
+            def loudest(name: str) -> int:
+                return max((max(map(abs, decode(p[12:]))) for p in heard[name]), default=0)
+
+            assert loudest("counsellor") > 3000  # whisper: the counsellor hears the supervisor
+            assert heard["caller"] == []  # the counsellor said nothing: nothing to send the caller
+            assert loudest("supervisor") < 100  # and the supervisor does not hear itself
+            assert all(p[1] & 0x7F == 0 for p in heard["counsellor"])  # events are not mixed
+            assert bridge.stats()["caller"]["received"] > 0
+        finally:
+            mixer.close()
+            for end in ends.values():
+                end.close()
+
+
+class TestSdp:
+    def test_readdress_moves_the_stream_and_raises_the_version(self) -> None:
+        moved = sv.readdress(RTPENGINE_SEAT_SDP, "127.0.0.2", 40000, 4)
+        assert sv.sdp_address(moved) == ("127.0.0.2", 40000)
+        assert sv.sdp_version(moved) == 4
+        assert "a=rtcp:" not in moved
+        assert "o=- 1545997027 4 IN IP4" in moved  # the same session, a newer version
+
+    def test_mixer_sdp_and_codec(self) -> None:
+        sdp = sv.mixer_sdp("127.0.0.1", 41000, 8, "sendrecv")
+        assert sv.sdp_address(sdp) == ("127.0.0.1", 41000)
+        assert sv.g711_payload(sdp) == 8
+        assert sv.g711_payload(RTPENGINE_SEAT_SDP) == 0
+        opus = RTPENGINE_SEAT_SDP.replace("RTP/AVP 0 101", "RTP/AVP 96").replace(
+            "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2"
+        )
+        assert sv.g711_payload(opus) is None  # the mixer only mixes G.711: refused
+
+    def test_who_hears_whom(self) -> None:
+        for mode in sv.Mode:
+            assert "supervisor" not in sv.MATRIX[mode]["supervisor"]
+        assert "caller" not in sv.MATRIX[sv.Mode.LISTEN]  # listen never touches the call
+        assert "supervisor" not in sv.MATRIX[sv.Mode.WHISPER]["caller"]
+        assert "supervisor" in sv.MATRIX[sv.Mode.JOIN]["caller"]
+
+
+class TestMediaState:
+    def test_the_live_board_says_it_in_chinese(self) -> None:
+        from minsheng.web.staff_hotline import media_label
+
+        assert media_label(None) == ""
+        note = "anchored recorded supervised:listen,whisper handover:120:connected"
+        assert media_label(note) == "语音经媒体中继；录音；督导（监听、耳语）；已转接120"
+        assert media_label("anchored handover:110:consulting") == (
+            "语音经媒体中继；正与110沟通（来电人保持）"
+        )
+
+
+class TestSeatsFile:
+    def test_a_supervisor_phone_is_not_a_seat(self) -> None:
+        book = seats_mod.load(
+            [
+                {"counsellor_id": "c1", "contact": "sip:c1@127.0.0.1:5070"},
+                {"supervisor": "sup1", "contact": "sip:sup1@127.0.0.1:5080"},
+                {"supervisor": "sup2", "sip_password": "secret-2"},
+            ],
+            {"c1"},
+        )
+        assert set(book.by_counsellor) == {"c1"}
+        assert set(book.supervisors) == {"sup1", "sup2"}
+        assert book.credentials("sup2") is not None  # registers like a seat
+
+    @pytest.mark.parametrize(
+        "row",
+        [
+            {"supervisor": "sup1", "counsellor_id": "c1", "contact": "sip:x@127.0.0.1"},
+            {"supervisor": "bad name!", "contact": "sip:x@127.0.0.1"},
+            {"supervisor": "sup1"},
+        ],
+    )
+    def test_bad_supervisor_rows_are_named(self, row: dict[str, str]) -> None:
+        with pytest.raises(InvalidInput) as err:
+            seats_mod.load([row], {"c1"})
+        assert err.value.field and err.value.field.startswith("seats[0]")
+
+
+class TestStartingIt:
+    def test_api_refuses_without_a_live_call_or_a_reason(
+        self, client: TestClient, staff_token: Callable[[str], dict[str, str]]
+    ) -> None:
+        headers = staff_token("hotline")
+        url = "/api/hotline/live/calls/nobody@t/supervise"
+        body = {"mode": "listen", "supervisor": "sup1", "reason": "新咨询员督导"}
+        missing = client.post(url, json=body, headers=headers)
+        assert missing.status_code == 404, missing.text
+        assert missing.json()["error"] == "LiveCallNotFound"
+        no_reason = client.post(url, json={**body, "reason": ""}, headers=headers)
+        assert no_reason.status_code == 422
+        bad_mode = client.post(url, json={**body, "mode": "record"}, headers=headers)
+        assert bad_mode.status_code == 422
+        other_role = client.post(url, json=body, headers=staff_token("certification"))
+        assert other_role.status_code == 403
+        stop = client.post("/api/hotline/live/calls/nobody@t/unsupervise", headers=headers)
+        assert stop.status_code == 404
+
+    def test_cli_refuses_without_a_reason(self, cli: Cli) -> None:
+        result = cli("hotline", "sip", "supervise", "nobody@t", "--supervisor", "sup1",
+                     "--reason", " ", "--mode", "whisper")  # fmt: skip
+        assert result.exit_code != 0
+        assert "reason" in result.output
