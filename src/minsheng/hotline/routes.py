@@ -335,6 +335,7 @@ def supervise_live_call(
         reason=reason,
         secret=settings.secret_key,
         actor=user.actor,
+        scope=user.scope,
     )
 
 
@@ -347,7 +348,7 @@ def unsupervise_live_call(
 ) -> dict[str, Any]:
     """End the supervision of a call (the supervisor's phone is hung up)."""
     return cluster_service.forward_unsupervise(
-        session, sip_call_id, secret=settings.secret_key, actor=user.actor
+        session, sip_call_id, secret=settings.secret_key, actor=user.actor, scope=user.scope
     )
 
 

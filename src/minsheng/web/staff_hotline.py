@@ -232,12 +232,13 @@ def supervise(
             reason=reason,
             secret=settings.secret_key,
             actor=user.actor,
+            scope=user.scope,
         )
         notice = f"正在呼叫督导 {supervisor} 的话机（{SUPERVISION_LABEL.get(mode, mode)}）"
     except DomainError as exc:
         r.rollback_on_error(session)
-        error = f"{exc.detail} ({exc.field})"
-    ctx = _live_context(session, hotline.strip(), province.strip()) | {
+        error = r.error_text(exc)
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope) | {
         "error": error,
         "notice": notice,
     }

@@ -500,9 +500,11 @@ def forward_supervise(
     reason: str,
     secret: str,
     actor: str,
+    scope: Scope = Scope.ALL,
 ) -> dict[str, Any]:
     """Ring a supervisor's phone into a call in conversation on the node that holds it
-    (listen, whisper or join; sip/supervision.py). The node audits it, with the reason."""
+    (listen, whisper or join; sip/supervision.py). The node audits it, with the reason. A call
+    outside ``scope`` is not found."""
     from urllib.parse import quote
 
     if mode not in SUPERVISION_MODES:
@@ -512,7 +514,7 @@ def forward_supervise(
     if not supervisor.strip():
         raise InvalidInput("name the supervisor whose phone is rung", field="supervisor")
     live = find_live_call(session, sip_call_id)
-    if live is None or live.state != "talking":
+    if live is None or live.state != "talking" or not live_call_in_scope(session, live, scope):
         raise LiveCallNotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
     node = get_node(session, live.node_id)
     body = {"mode": mode, "supervisor": supervisor.strip(), "reason": reason.strip()}
@@ -521,13 +523,13 @@ def forward_supervise(
 
 
 def forward_unsupervise(
-    session: Session, sip_call_id: str, *, secret: str, actor: str
+    session: Session, sip_call_id: str, *, secret: str, actor: str, scope: Scope = Scope.ALL
 ) -> dict[str, Any]:
     """End the supervision of a call (the supervisor's phone is hung up; audited by the node)."""
     from urllib.parse import quote
 
     live = find_live_call(session, sip_call_id)
-    if live is None:
+    if live is None or not live_call_in_scope(session, live, scope):
         raise LiveCallNotFound("no call with this SIP Call-ID on any node", field="sip_call_id")
     node = get_node(session, live.node_id)
     path = f"/calls/{quote(sip_call_id, safe='')}/unsupervise"
