@@ -151,7 +151,7 @@ class TestCredentials:
         assert answer.status_code == 200, answer.text
         assert answer.headers["cache-control"] == "no-store"
         cred = answer.json()
-        assert cred["sip_uri"] == "sip:c1@12356"
+        assert cred["sip_uri"] == "sip:c1@127.0.0.1"
         assert cred["ws_url"] == WS_URL
         assert cred["rule"] == seat_rules.SEAT_CREDENTIAL_RULES_VERSION
         assert cred["ttl_s"] == settings.hotline_seat_credential_ttl_s

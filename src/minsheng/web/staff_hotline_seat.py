@@ -97,7 +97,8 @@ def credentials(
     )
     body = {
         "ws_url": settings.hotline_seat_ws_url,
-        "sip_uri": f"sip:{cred.sip_user}@{settings.hotline_sip_realm}",
+        # the seat's address of record is at the front's host (Kamailio ignores the domain)
+        "sip_uri": f"sip:{cred.sip_user}@{urlsplit(settings.hotline_seat_ws_url).hostname}",
         "authorization_user": cred.username,
         "password": cred.password,
         "realm": settings.hotline_sip_realm,
