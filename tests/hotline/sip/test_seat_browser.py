@@ -43,7 +43,14 @@ from tests.hotline.sip.conftest import (
 )
 from tests.hotline.sip.media_support import Rtpengine, media_env, running_rtpengine
 from tests.hotline.sip.phones import BARESIP, Phone, free_port_pair, match, silence, write_wav
-from tests.hotline.sip.test_media_audio import HEARD, NOT_HEARD, caller_account, speak
+from tests.hotline.sip.test_media_audio import (
+    HEARD,
+    NOT_HEARD,
+    caller_account,
+    speak,
+    status,
+    until,
+)
 from tests.processes import stop_group
 from tests.web.conftest import (  # noqa: F401 (fixtures)
     CHROMIUM,
@@ -83,6 +90,17 @@ TAP = """
   }
   Tapped.prototype = Native.prototype;
   window.RTCPeerConnection = Tapped;
+  // keeps the page's WebSockets so that the test can cut them (a lost network)
+  window.__sockets = [];
+  const NativeSocket = window.WebSocket;
+  function Kept(...args) {
+    const socket = new NativeSocket(...args);
+    window.__sockets.push(socket);
+    return socket;
+  }
+  Kept.prototype = NativeSocket.prototype;
+  Object.assign(Kept, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Kept;
   // Chromium's voice processing (echo cancellation, noise suppression, gain control) reshapes
   // the waveform; the test switches it off so the microphone file arrives as it is (the page
   // asks for plain {audio: true}, processing on, as a counsellor's headset needs).
@@ -184,6 +202,8 @@ class Rig:
     counsellor_says: np.ndarray
     caller_says: np.ndarray
     sessions: sessionmaker[Session]
+    token: str
+    settings: Settings
 
     def heard_by_seat(self) -> np.ndarray:
         rate, data = self.page.evaluate(READ_TAP)
@@ -305,7 +325,7 @@ def rig(
 
         yield Rig(
             server, front, live, context, page, caller, counsellor_says, caller_says,
-            session_factory,
+            session_factory, token, settings,
         )  # fmt: skip
     finally:
         for stop in reversed(stack):
@@ -364,5 +384,75 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
     assert score_a > HEARD, f"the seat heard the caller: {score_a:.3f} (caller heard {score_b:.3f})"
     assert score_b > HEARD, f"the caller heard the seat: {score_b:.3f}"
     # controls: nobody hears their own voice back
-    assert match(seat_heard, rig.counsellor_says)[0] < NOT_HEARD
-    assert match(caller_heard, rig.caller_says)[0] < NOT_HEARD
+    own_seat, own_caller = (
+        match(seat_heard, rig.counsellor_says)[0],
+        match(caller_heard, rig.caller_says)[0],
+    )
+    print(f"seat heard caller {score_a:.3f}, caller heard seat {score_b:.3f}; "
+          f"controls {own_seat:.3f} {own_caller:.3f}")  # fmt: skip
+    assert own_seat < NOT_HEARD
+    assert own_caller < NOT_HEARD
+
+
+# Registers a JsSIP user agent with the given credential and answers how it went.
+TRY_REGISTER = """
+([ws, uri, user, password]) => new Promise((resolve) => {
+  const ua = new JsSIP.UA({
+    sockets: [new JsSIP.WebSocketInterface(ws)], uri: uri, authorization_user: user,
+    password: password, register: true, register_expires: 60,
+  });
+  ua.on("registered", () => { ua.stop(); resolve("registered"); });
+  ua.on("registrationFailed", (e) => { ua.stop(); resolve("failed " + e.cause); });
+  ua.start();
+})
+"""
+
+
+def try_register(rig: Rig, cred: seat_rules.SeatCredential, as_user: str = "c1") -> str:
+    ws = rig.settings.hotline_seat_ws_url
+    answer: str = rig.page.evaluate(
+        TRY_REGISTER, [ws, f"sip:{as_user}@127.0.0.1", cred.username, cred.password]
+    )
+    return answer
+
+
+def test_only_a_live_credential_registers_and_hang_up_and_a_closed_tab_end_the_call(
+    rig: Rig,
+) -> None:
+    page = rig.page
+    secret = seat_rules.seat_secret(rig.settings.hmac_key)
+    now = int(time.time())
+    # Kamailio decides: a fresh credential registers; an expired one, one made with another
+    # key, and c1's credential used for c2's address are refused
+    fresh = seat_rules.issue(secret, "c1", now_unix=now, ttl_s=120)
+    assert try_register(rig, fresh) == "registered"
+    expired = seat_rules.issue(secret, "c1", now_unix=now - 600, ttl_s=300)
+    assert try_register(rig, expired).startswith("failed")
+    forged = seat_rules.issue(seat_rules.seat_secret(b"another key"), "c1", now_unix=now, ttl_s=60)
+    assert try_register(rig, forged).startswith("failed")
+    assert try_register(rig, fresh, as_user="c2").startswith("failed")
+
+    # the counsellor hangs up from the keyboard
+    sign_in(rig)
+    rig.caller(np.concatenate([silence(20)]))
+    expect(page.locator("#seat-answer")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#seat-status")).to_have_text("通话中")
+    page.keyboard.press("Enter")  # the focus moved to 挂断
+    expect(page.locator("#seat-last")).to_contain_text("本坐席挂断")
+    (record,) = rig.server.wait_records(1, timeout=15)
+    assert (record["outcome"], record["ended_by"]) == ("answered", "counsellor")
+
+    # the seat's connection is lost in the middle of a call (no goodbye from the page, only its
+    # WebSocket closing): Kamailio ends the call on both sides; the seat is not stuck talking
+    rig.caller(np.concatenate([silence(25)]))
+    expect(page.locator("#seat-answer")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#seat-status")).to_have_text("通话中")
+    assert status(rig.server, rig.token)["seats"]["c1"] == "talking"
+    page.evaluate("window.__sockets.forEach((s) => s.close())")
+    records = rig.server.wait_records(2, timeout=15)
+    assert len(records) == 2, records
+    assert (records[1]["outcome"], records[1]["ended_by"]) == ("answered", "counsellor")
+    assert until(lambda: status(rig.server, rig.token)["seats"]["c1"] != "talking", timeout=10)
+    assert "closed in a call" in rig.front.log()
