@@ -35,9 +35,8 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", {"title": "首页"})
 
 
-@router.get("/static/{name}")
-def static(name: str) -> FileResponse:
-    path = STATIC_FILES.get(name)
+def _serve(files: dict[str, Path], name: str) -> FileResponse:
+    path = files.get(name)
     if path is None:
         raise NotFound(f"no static file {name!r}", field="name")
     return FileResponse(
@@ -45,18 +44,16 @@ def static(name: str) -> FileResponse:
         media_type=STATIC_TYPES[path.suffix],
         headers={"Cache-Control": "public, max-age=3600"},
     )
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    return _serve(STATIC_FILES, name)
 
 
 @router.get("/static/vendor/{name}")
 def vendor(name: str) -> FileResponse:
-    path = VENDOR_FILES.get(name)
-    if path is None:
-        raise NotFound(f"no static file {name!r}", field="name")
-    return FileResponse(
-        path,
-        media_type=STATIC_TYPES[path.suffix],
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    return _serve(VENDOR_FILES, name)
 
 
 router.include_router(auth.router)

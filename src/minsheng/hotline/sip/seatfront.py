@@ -26,25 +26,12 @@ The node rings the browser seat through this front with a static contact in its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from minsheng.hotline.sip.kamailio import MODULES_DIR
+from minsheng.hotline.sip.stack import ListenAddress
 
-
-@dataclass(frozen=True)
-class Address:
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, text: str) -> Address:
-        host, sep, port = text.strip().rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"{text!r} is not host:port")
-        return cls(host, int(port))
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
+Address = ListenAddress  # host:port (a front listener, a node, rtpengine)
 
 
 @dataclass(frozen=True)
@@ -61,7 +48,6 @@ class SeatFrontOptions:
     realm: str = "12356"
     children: int = 2
     max_expires_s: int = 600
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def check(options: SeatFrontOptions) -> list[str]:
