@@ -14,12 +14,15 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import InvalidInput
 from minsheng.core.guard import CSP
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
+from minsheng.hotline.schemas import AssessmentCreate
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -29,6 +32,7 @@ router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/seat")
 calls = APIRouter()
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
+RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
 STATE_LABEL = {"available": "签入（等待来电）", "break": "小休", "offline": "签出"}
 # JsSIP refreshes a registration before it runs out; a credential outlives two refreshes.
 REGISTER_EXPIRES_S = 60
@@ -130,6 +134,38 @@ def set_state(
         {"state": state, "label": STATE_LABEL.get(state, state)},
         headers={"cache-control": "no-store"},
     )
+
+
+@calls.post("/wrapup")
+def wrapup(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    call_ref: Annotated[str, Form()] = "",
+    suicidal_ideation: Annotated[str, Form()] = "",
+    hopelessness: Annotated[str, Form()] = "",
+    handover_to: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """Wrap-up of the call just ended: its notes and crisis assessment (rules.risk decides the
+    risk and a follow-up task), recorded for the own counsellor (JSON)."""
+    r.check_csrf(request, csrf_token)
+    counsellor = hotline_service.get_seat_counsellor(session, user.name)
+    try:
+        data = AssessmentCreate(
+            counsellor_id=counsellor.id,
+            suicidal_ideation=suicidal_ideation,
+            hopelessness=hopelessness,
+            handover_to=handover_to or None,
+            notes=notes,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"评估表填写有误：{first['msg']}", field=str(first["loc"][0])) from None
+    result = hotline_service.record_assessment(session, call_ref, data, actor=user.actor)
+    result["risk_label"] = RISK_LABEL.get(result["risk"], result["risk"])
+    return JSONResponse(result, headers={"cache-control": "no-store"})
 
 
 router.include_router(calls)

@@ -26,11 +26,13 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.hotline import service
+from minsheng.hotline.models import Assessment, Call
 from minsheng.hotline.rules import seat as seat_rules
 from minsheng.hotline.sip import seatfront
 from minsheng.hotline.sip.prompts import DEFAULT_FOLDER
@@ -376,6 +378,22 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
     (record,) = rig.server.wait_records(1, timeout=15)
     assert (record["outcome"], record["counsellor_id"]) == ("answered", "c1")
     assert record["ended_by"] == "caller"
+
+    # wrap-up in the page: the call's notes and crisis assessment, for this very call
+    expect(page.locator("#seat-wrapup")).to_be_visible()
+    expect(page.locator("#wrapup-suicidal_ideation")).to_be_focused()
+    page.locator("#wrapup-suicidal_ideation").select_option("moderate")
+    page.locator("#wrapup-hopelessness").select_option("severe")
+    page.get_by_label("通话小结", exact=True).fill("来电者失眠两周，情绪低落，已约定回访。")
+    page.get_by_role("button", name="提交评估").click()
+    expect(page.locator("#wrapup-result")).to_contain_text("已记录：高风险（规则 risk.")
+    shot(page, "seat-wrapup")
+    with rig.sessions() as s:
+        (assessment,) = s.scalars(select(Assessment)).all()
+        call_id = s.scalar(select(Call.id).where(Call.call_ref == record["call_ref"]))
+        assert assessment.call_id == call_id
+        assert (assessment.counsellor_id, assessment.risk) == ("c1", "high")
+        assert assessment.notes.startswith("来电者失眠两周")
 
     seat_heard, caller_heard = rig.heard_by_seat(), caller.heard()
     score_a, _ = match(seat_heard, rig.caller_says)

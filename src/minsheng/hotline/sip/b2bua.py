@@ -534,13 +534,16 @@ class B2BUA:
     @staticmethod
     def _seat_call_header(call: _Call) -> Any:
         """``X-Seat-Call``: what the seat shows while it rings (the browser seat's alert): the
-        crisis mark, the masked number (never the number), the origin area, the arrival."""
+        call's reference, the crisis mark, the masked number (never the number), the origin area,
+        the arrival."""
         from sippy.SipHeader import SipHeader
 
         from minsheng.core.privacy import mask_phone
 
         inbound = call.inbound
         parts = []
+        if call.call_id:
+            parts.append(f"call={call.call_id}")  # the call record's reference (wrap-up)
         if inbound is not None:
             crisis = inbound.crisis or call.dtmf_crisis
             parts.append(f"crisis={1 if crisis else 0}")

@@ -11,7 +11,8 @@
     origin: $("seat-origin"), waited: $("seat-waited"), last: $("seat-last"),
     signin: $("seat-signin"), pause: $("seat-break"), signout: $("seat-signout"),
     answer: $("seat-answer"), mute: $("seat-mute"), hold: $("seat-hold"),
-    hangup: $("seat-hangup"), remote: $("seat-remote")
+    hangup: $("seat-hangup"), remote: $("seat-remote"),
+    wrapup: $("seat-wrapup"), wrapupCall: $("wrapup-call"), wrapupResult: $("wrapup-result")
   };
   var ua = null, call = null, refresh = null, ringer = null, audio = null;
   var wanted = "offline";
@@ -83,6 +84,7 @@
     call = e.session;
     var info = callInfo(e.request);
     var crisis = info.crisis === "1";
+    var answered = false;
     ui.caller.textContent = info.caller || "—";
     ui.crisis.textContent = crisis ? "是（危机来电，请优先处置）" : "否";
     ui.origin.textContent = info.origin || "未知";
@@ -103,6 +105,7 @@
       });
     });
     call.on("accepted", function () {
+      answered = true;
       ringStop();
       ui.alert.className = "alert talking" + (crisis ? " crisis" : "");
       ui.title.textContent = "通话中";
@@ -113,7 +116,7 @@
     var done = function (ev) {
       ringStop();
       var by = ev.originator === "local" ? "本坐席" : "对方";
-      ui.last.textContent = "上一通来电已结束（" + by + "挂断，" + (ev.cause || "") + "）。";
+      ui.last.textContent = "上一通来电已结束（" + by + "挂断）。";
       ui.alert.hidden = true;
       ui.alert.className = "alert";
       call = null;
@@ -121,8 +124,16 @@
       ui.hold.setAttribute("aria-pressed", "false");
       buttons("idle");
       status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
-      say("通话已结束。");
-      ui.signin.focus();
+      if (answered && info.call) {     // wrap-up: notes and the crisis assessment of this call
+        ui.wrapupCall.value = info.call;
+        ui.wrapupResult.textContent = "";
+        ui.wrapup.hidden = false;
+        say("通话已结束，请填写通话小结与危机评估。");
+        $("wrapup-suicidal_ideation").focus();
+      } else {
+        say("通话已结束。");
+        ui.signin.focus();
+      }
     };
     call.on("ended", done);
     call.on("failed", done);
@@ -191,6 +202,17 @@
     setState("offline").then(stop).then(function () {
       ui.pause.disabled = true; ui.signout.disabled = true; say("已签出。");
     }).catch(function (err) { status("操作失败：" + err.message, "failed"); });
+  });
+  ui.wrapup.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var fields = {};
+    new FormData(ui.wrapup).forEach(function (v, k) { fields[k] = v; });
+    post(ui.wrapup.dataset.url, fields).then(function (result) {
+      ui.wrapupResult.textContent = "已记录：" + result.risk_label + "（规则 " + result.rule + "，" +
+        result.rule_version + "）" + (result.follow_up ? "，已生成回访任务" : "") + "。";
+      ui.wrapup.reset();
+      ui.wrapupCall.value = "";
+    }).catch(function (err) { ui.wrapupResult.textContent = "提交失败：" + err.message; });
   });
   ui.answer.addEventListener("click", function () {
     if (!call) { return; }
