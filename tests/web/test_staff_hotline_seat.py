@@ -216,6 +216,25 @@ class TestCredentials:
         queue = client.get("/staff/hotline/seat/queue")
         assert "当前没有排队来电" in queue.text
 
+    def test_a_wrap_up_names_a_known_call_and_valid_ratings(
+        self, seat_login: Callable[..., tuple[TestClient, str, str]]
+    ) -> None:
+        client, csrf, _name = seat_login()
+        form = {"csrf_token": csrf, "call_ref": "nope@127.0.0.1", "notes": "小结"}
+        bad = client.post(
+            "/staff/hotline/seat/wrapup",
+            data={**form, "suicidal_ideation": "extreme", "hopelessness": "none"},
+        )
+        assert bad.status_code == 422
+        assert bad.json()["field"] == "suicidal_ideation"
+        unknown = client.post(
+            "/staff/hotline/seat/wrapup",
+            data={**form, "suicidal_ideation": "mild", "hopelessness": "none"},
+        )
+        assert unknown.status_code == 404
+        assert unknown.json()["error"] == "CallNotFound"
+        # (a real call's wrap-up is recorded in tests/hotline/sip/test_seat_browser.py)
+
 
 class TestLinking:
     def test_one_user_works_one_seat(
