@@ -79,6 +79,14 @@ def _users(s: Session) -> list:  # type: ignore[type-arg]
     return list_users(s)
 
 
+def test_only_a_plain_websocket_origin_enters_the_page_policy() -> None:
+    from minsheng.web.staff_hotline_seat import ws_origin
+
+    assert ws_origin("wss://sip.example.cn:8443/ws") == "wss://sip.example.cn:8443"
+    assert ws_origin("https://sip.example.cn") == ""
+    assert ws_origin("wss://a.cn; script-src *") == ""
+
+
 class TestCredentialRules:
     SECRET = seat_rules.seat_secret(b"k" * 32)
 

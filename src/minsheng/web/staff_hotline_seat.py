@@ -9,6 +9,7 @@ muting, holding and hanging up work from the keyboard. docs/hotline-seat.md.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -41,8 +42,8 @@ REGISTER_EXPIRES_S = 60
 def ws_origin(ws_url: str) -> str:
     """``wss://sip.example.cn:8443/ws`` → ``wss://sip.example.cn:8443`` (for connect-src)."""
     parts = urlsplit(ws_url)
-    if parts.scheme not in ("ws", "wss") or not parts.netloc:
-        return ""
+    if parts.scheme not in ("ws", "wss") or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.netloc):
+        return ""  # nothing that could add a directive to the policy
     return f"{parts.scheme}://{parts.netloc}"
 
 
