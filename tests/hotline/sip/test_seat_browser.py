@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,12 +54,11 @@ from tests.hotline.sip.test_media_audio import (
     until,
 )
 from tests.processes import stop_group
-from tests.web.conftest import (  # noqa: F401 (fixtures)
+from tests.web.conftest import (  # noqa: F401 (a fixture)
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
     LiveServer,
-    browser,
     login_token,
 )
 
@@ -222,7 +221,6 @@ def rig(
     tmp_path: Path,
     settings: Settings,
     session_factory: sessionmaker[Session],
-    browser: Browser,  # noqa: F811
     login_token: Callable[[str], str],  # noqa: F811
     default_prompts: Path,
 ) -> Iterator[Rig]:
@@ -282,7 +280,11 @@ def rig(
             name = next(u.name for u in list_users(s) if u.role == "hotline")
             service.link_seat_user(s, "c1", name, actor="test")
 
-        chromium = browser.browser_type.launch(
+        # its own Playwright, stopped at the end of the test: one sync Playwright at a time per
+        # process, so the web tests' session-wide browser can start after this one
+        playwright = sync_playwright().start()
+        stack.append(playwright.stop)
+        chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
