@@ -184,11 +184,15 @@ def start_front(
             start_new_session=True,
         )
     front = SeatFront(udp, ws, folder, process)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not _udp_port_bound(udp):
-        assert process.poll() is None, front.log()[-3000:]
-        time.sleep(0.05)
-    assert _tcp_listening(ws), front.log()[-3000:]
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not _udp_port_bound(udp):
+            assert process.poll() is None, front.log()[-3000:]
+            time.sleep(0.05)
+        assert _tcp_listening(ws), front.log()[-3000:]
+    except BaseException:
+        front.stop()  # never leave a Kamailio behind
+        raise
     return front
 
 
