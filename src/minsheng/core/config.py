@@ -162,6 +162,22 @@ class Settings(BaseSettings):
     hotline_recordings_dir: str = Field(
         "", description="Encrypted recordings; empty: var/recordings"
     )
+    hotline_seat_ws_url: str = Field(
+        "",
+        description=(
+            "Kamailio's SIP-over-WebSocket address the browser seat connects to "
+            "(wss://host:port in production, ws:// only on 127.0.0.1); empty: no browser seat"
+        ),
+    )
+    hotline_seat_credential_ttl_s: int = Field(
+        300, ge=60, le=86400, description="Lifetime of a browser seat's SIP credential"
+    )
+    hotline_seat_tls_certificate: str = Field(
+        "", description="Certificate (PEM) of Kamailio's wss:// listener for the browser seat"
+    )
+    hotline_seat_tls_private_key: str = Field(
+        "", description="Private key (PEM) of that certificate"
+    )
 
     # certification -------------------------------------------------------------------------
     cert_verify_rate_per_client: int = Field(30, ge=1, description="Lookups/minute per client")

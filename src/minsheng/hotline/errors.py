@@ -10,13 +10,17 @@ Hierarchy::
     │   ├── FollowUpNotFound
     │   ├── NodeNotFound             a SIP cluster node (hotline_sip_nodes)
     │   ├── LiveCallNotFound         no node holds a call with this SIP Call-ID
-    │   └── ShiftNotFound
+    │   ├── ShiftNotFound
+    │   └── SeatNotLinked            the staff user works no counsellor's browser seat
     ├── Conflict
     │   ├── DuplicateHotline
     │   ├── OverlappingRegions       two hotlines of one level claim the same region
     │   ├── CounsellorOnTwoHotlines
     │   ├── CounsellorNotEligible    lacks the qualification or training the line requires
-    │   └── ShiftBreaksRule          a shift against the working-time, rest or availability rules
+    │   ├── ShiftBreaksRule          a shift against the working-time, rest or availability rules
+    │   └── SeatUserTaken            the staff user already works another counsellor's seat
+    ├── Forbidden
+    │   └── SeatDisabled             a disabled counsellor or staff user gets no SIP credential
     ├── NodeUnreachable (502)    the SIP node that holds a call or seat did not answer
     └── InvalidInput
         ├── InvalidNumber            a caller number that is not a phone number at all
@@ -28,7 +32,7 @@ Hierarchy::
 
 from __future__ import annotations
 
-from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from minsheng.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class HotlineNotFound(NotFound):
@@ -100,4 +104,16 @@ class ShiftBreaksRule(Conflict):
 
 
 class InvalidRoster(InvalidInput):
+    pass
+
+
+class SeatNotLinked(NotFound):
+    """The signed-in staff user works no counsellor's browser seat."""
+
+
+class SeatDisabled(Forbidden):
+    """The counsellor (or their staff user) is disabled: no SIP credential."""
+
+
+class SeatUserTaken(Conflict):
     pass

@@ -80,6 +80,9 @@ class Counsellor(Base):
     weekly_hours_max: Mapped[float] = mapped_column(Float, default=40.0)
     # {"mon": ["08:00-20:00"], ...} in Beijing time; NULL: available at any time
     availability: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    # The staff user (``core_users.name``) who answers this counsellor's calls in the browser
+    # seat (issue 16); NULL: no browser seat.
+    staff_user: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
 
     hotline: Mapped[Hotline] = relationship(back_populates="counsellors")
 

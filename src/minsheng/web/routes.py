@@ -20,6 +20,7 @@ from minsheng.web import (
     staff_enforcement_reports,
     staff_hotline,
     staff_hotline_recordings,
+    staff_hotline_seat,
     staff_hotline_workforce,
 )
 from minsheng.web.render import PageRoute, error_page, render, safe_next
@@ -33,6 +34,8 @@ STATIC_TYPES = {
     ".ico": "image/vnd.microsoft.icon",
 }
 STATIC_FILES = {p.name: p for p in STATIC.iterdir() if p.suffix in STATIC_TYPES}
+# Third-party files, each recorded with its version and checksum in static/PROVENANCE.md.
+VENDOR_FILES = {p.name: p for p in (STATIC / "vendor").iterdir() if p.suffix in STATIC_TYPES}
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -42,9 +45,8 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", {"title": "首页"})
 
 
-@router.get("/static/{name}")
-def static(name: str) -> FileResponse:
-    path = STATIC_FILES.get(name)
+def _serve(files: dict[str, Path], name: str) -> FileResponse:
+    path = files.get(name)
     if path is None:
         raise NotFound(f"no static file {name!r}", field="name")
     return FileResponse(
@@ -52,6 +54,16 @@ def static(name: str) -> FileResponse:
         media_type=STATIC_TYPES[path.suffix],
         headers={"Cache-Control": "public, max-age=3600"},
     )
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    return _serve(STATIC_FILES, name)
+
+
+@router.get("/static/vendor/{name}")
+def vendor(name: str) -> FileResponse:
+    return _serve(VENDOR_FILES, name)
 
 
 @router.get("/favicon.ico")
@@ -93,6 +105,7 @@ router.include_router(public.router)
 router.include_router(staff_certification.router)
 router.include_router(staff_enforcement.router)
 router.include_router(staff_hotline.router)
+router.include_router(staff_hotline_seat.router)
 router.include_router(staff_hotline_workforce.router)
 router.include_router(staff_hotline_recordings.router)
 router.include_router(staff_enforcement_reports.router)

@@ -7,6 +7,7 @@
 - ``planning``: seat plans from the call records;
 - ``simulation``: the shipped scenarios and one set-up of a simulator run;
 - ``seats``: the seat-state history (``record_seat_state``, called by the SIP front and the engine);
+- ``browser_seat``: the staff user behind a counsellor's browser seat and its SIP credentials;
 - ``workforce``: the counsellor register, rosters (by hand and generated) and compliance from facts;
 - ``monthly`` and ``monthly_files``: the monthly report to the health commission, Excel and PDF.
 
@@ -15,6 +16,13 @@ Everything is re-exported here, so callers write ``service.import_hotlines(...)`
 
 from __future__ import annotations
 
+from minsheng.hotline.service.browser_seat import (
+    find_seat_counsellor,
+    get_seat_counsellor,
+    link_seat_user,
+    seat_credential,
+    seat_dict,
+)
 from minsheng.hotline.service.calls import (
     PHONE_PURPOSE,
     call_dict,
@@ -96,17 +104,20 @@ __all__ = [
     "directory_snapshot",
     "export_hotlines",
     "find_place",
+    "find_seat_counsellor",
     "followup_dict",
     "generate_roster",
     "get_call",
     "get_counsellor",
     "get_hotline",
+    "get_seat_counsellor",
     "get_shift",
     "hotline_dict",
     "hotline_ids",
     "import_hotlines",
     "kpis",
     "lines_for_place",
+    "link_seat_user",
     "list_calls",
     "list_counsellors",
     "list_followups",
@@ -131,6 +142,8 @@ __all__ = [
     "save_records",
     "save_records_bulk",
     "scenario_path",
+    "seat_credential",
+    "seat_dict",
     "set_counsellor_state",
     "shift_dict",
     "shipped_scenarios",

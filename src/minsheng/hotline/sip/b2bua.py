@@ -603,7 +603,31 @@ class B2BUA:
         event = CCEventTry(
             (leg_id, "12356", seat.user, body.getCopy() if body else None, None, "12356")
         )
+        event.extra_headers = (self._seat_call_header(call),)
         ua_o.recvEvent(event)
+
+    @staticmethod
+    def _seat_call_header(call: _Call) -> Any:
+        """``X-Seat-Call``: what the seat shows while it rings (the browser seat's alert): the
+        call's reference, the crisis mark, the masked number (never the number), the origin area,
+        the arrival."""
+        from sippy.SipHeader import SipHeader
+
+        from minsheng.core.privacy import mask_phone
+
+        inbound = call.inbound
+        parts = []
+        if call.call_id:
+            parts.append(f"call={call.call_id}")  # the call record's reference (wrap-up)
+        if inbound is not None:
+            crisis = inbound.crisis or call.dtmf_crisis
+            parts.append(f"crisis={1 if crisis else 0}")
+            if inbound.caller:
+                parts.append(f"caller={mask_phone(inbound.caller)}")
+            if inbound.origin_area:
+                parts.append(f"origin={inbound.origin_area}")
+            parts.append(f"arrived={inbound.arrived_at.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        return SipHeader(name="x-seat-call", bodys=";".join(parts) or "none")
 
     def stop_ringing(self, call_id: str) -> None:
         from sippy.CCEvents import CCEventDisconnect

@@ -301,9 +301,10 @@ def recording_purge(
 
 def register(app: typer.Typer) -> None:
     """Add the ``sip``, ``prompts`` and ``recording`` sub-groups to the ``hotline`` group."""
-    from minsheng.hotline.sip import cluster_cli
+    from minsheng.hotline.sip import cluster_cli, seat_cli
 
     cluster_cli.register(sip_app)
+    seat_cli.register(sip_app)
     app.add_typer(sip_app, name="sip")
     app.add_typer(prompts_app, name="prompts")
     app.add_typer(recording_app, name="recording")

@@ -1,0 +1,187 @@
+"""The browser seat (role ``hotline``, issue 16): a counsellor answers 12356 in the staff page.
+
+The page registers the signed-in staff user's counsellor with Kamailio over SIP-over-WebSocket
+(JsSIP, vendored under ``static/vendor/``) using a short-lived credential it asks for here
+(``POST /staff/hotline/seat/credentials``, ``rules.seat``); it never holds a password. Calls ring
+in the page with an audible and visible alert and a polite live-region announcement; answering,
+muting, holding and hanging up work from the keyboard. docs/hotline-seat.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
+
+from minsheng.core import timeutil
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import InvalidInput
+from minsheng.core.guard import CSP
+from minsheng.core.web import AppSettings, DbSession, require_role
+from minsheng.hotline import service as hotline_service
+from minsheng.hotline.schemas import AssessmentCreate
+from minsheng.hotline.service import cluster as cluster_service
+from minsheng.web import render as r
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/seat")
+# The page's own calls (fetch): refusals come back as JSON {"error", "detail", "field"}, not pages.
+calls = APIRouter()
+Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
+
+RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
+STATE_LABEL = {"available": "签入（等待来电）", "break": "小休", "offline": "签出"}
+# JsSIP refreshes a registration before it runs out; a credential outlives two refreshes.
+REGISTER_EXPIRES_S = 60
+
+
+def ws_origin(ws_url: str) -> str:
+    """``wss://sip.example.cn:8443/ws`` → ``wss://sip.example.cn:8443`` (for connect-src)."""
+    parts = urlsplit(ws_url)
+    if parts.scheme not in ("ws", "wss") or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.netloc):
+        return ""  # nothing that could add a directive to the policy
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def seat_headers(ws_url: str) -> dict[str, str]:
+    """The seat page may open its WebSocket to Kamailio and use the microphone; every other
+    page keeps the default policy (no microphone, connections to the app only)."""
+    origin = ws_origin(ws_url)
+    csp = CSP.replace("connect-src 'self'", f"connect-src 'self' {origin}".rstrip())
+    return {
+        "content-security-policy": csp,
+        "permissions-policy": "camera=(), microphone=(self), geolocation=()",
+        "cache-control": "no-store",
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def seat_page(
+    request: Request, session: DbSession, settings: AppSettings, user: Staff
+) -> HTMLResponse:
+    counsellor = hotline_service.find_seat_counsellor(session, user.name)
+    ctx: dict[str, Any] = {
+        "title": "我的坐席",
+        "seat": hotline_service.seat_dict(counsellor) if counsellor else None,
+        "ws_url": settings.hotline_seat_ws_url,
+        "domain": settings.hotline_sip_realm,
+        "register_expires": REGISTER_EXPIRES_S,
+        "state_label": STATE_LABEL,
+    }
+    if counsellor is not None:
+        names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+        ctx["hotline_name"] = names.get(counsellor.hotline_id, counsellor.hotline_id)
+    return r.render(
+        request,
+        "staff/hotline/seat.html",
+        ctx,
+        headers=seat_headers(settings.hotline_seat_ws_url),
+    )
+
+
+@calls.post("/credentials")
+def credentials(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """A SIP credential for the signed-in counsellor, valid a few minutes (JSON)."""
+    r.check_csrf(request, csrf_token)
+    cred = hotline_service.seat_credential(
+        session,
+        user.name,
+        key=settings.hmac_key,
+        now=timeutil.now(),
+        ttl_s=settings.hotline_seat_credential_ttl_s,
+    )
+    body = {
+        "ws_url": settings.hotline_seat_ws_url,
+        # the seat's address of record is at the front's host (Kamailio ignores the domain)
+        "sip_uri": f"sip:{cred.sip_user}@{urlsplit(settings.hotline_seat_ws_url).hostname}",
+        "authorization_user": cred.username,
+        "password": cred.password,
+        "realm": settings.hotline_sip_realm,
+        "expires_at": cred.expires_at,
+        "ttl_s": cred.ttl_s,
+        "register_expires": REGISTER_EXPIRES_S,
+        "rule": cred.rule,
+    }
+    return JSONResponse(body, headers={"cache-control": "no-store"})
+
+
+@calls.post("/state")
+def set_state(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    state: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """Sign the own seat in to the queue, on break or out (JSON)."""
+    r.check_csrf(request, csrf_token)
+    counsellor = hotline_service.get_seat_counsellor(session, user.name)
+    hotline_service.set_counsellor_state(session, counsellor.id, state, actor=user.actor)
+    cluster_service.forward_seat_state(
+        session, counsellor.id, state, secret=settings.secret_key, actor=user.actor
+    )
+    return JSONResponse(
+        {"state": state, "label": STATE_LABEL.get(state, state)},
+        headers={"cache-control": "no-store"},
+    )
+
+
+@calls.post("/wrapup")
+def wrapup(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    call_ref: Annotated[str, Form()] = "",
+    suicidal_ideation: Annotated[str, Form()] = "",
+    hopelessness: Annotated[str, Form()] = "",
+    handover_to: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """Wrap-up of the call just ended: its notes and crisis assessment (rules.risk decides the
+    risk and a follow-up task), recorded for the own counsellor (JSON)."""
+    r.check_csrf(request, csrf_token)
+    counsellor = hotline_service.get_seat_counsellor(session, user.name)
+    try:
+        data = AssessmentCreate(
+            counsellor_id=counsellor.id,
+            suicidal_ideation=suicidal_ideation,
+            hopelessness=hopelessness,
+            handover_to=handover_to or None,
+            notes=notes,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"评估表填写有误：{first['msg']}", field=str(first["loc"][0])) from None
+    result = hotline_service.record_assessment(session, call_ref, data, actor=user.actor)
+    result["risk_label"] = RISK_LABEL.get(result["risk"], result["risk"])
+    return JSONResponse(result, headers={"cache-control": "no-store"})
+
+
+router.include_router(calls)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    """The waiting queue of the own hotline (htmx swaps it in every few seconds)."""
+    counsellor = hotline_service.get_seat_counsellor(session, user.name)
+    now = timeutil.now()
+    calls = []
+    for c in cluster_service.live_calls(
+        session, hotline_id=counsellor.hotline_id, states=("waiting",), now=now
+    ):
+        row = cluster_service.live_call_dict(c)
+        row["waited_s"] = max(0, int((now - c.arrived_at).total_seconds()))
+        calls.append(row)
+    return r.render(request, "staff/hotline/_seat_queue.html", {"queue": calls})

@@ -1,0 +1,235 @@
+/* The browser seat (staff/hotline/seat.html): JsSIP over Kamailio's WebSocket, with the app's
+   short-lived SIP credentials. The project's own file (Apache-2.0); docs/hotline-seat.md. */
+(function () {
+  "use strict";
+  var root = document.getElementById("seat");
+  if (!root || typeof JsSIP === "undefined") { return; }
+  var $ = function (id) { return document.getElementById(id); };
+  var ui = {
+    status: $("seat-status"), announce: $("seat-announce"), alert: $("seat-alert"),
+    title: $("seat-alert-title"), caller: $("seat-caller"), crisis: $("seat-crisis"),
+    origin: $("seat-origin"), waited: $("seat-waited"), last: $("seat-last"),
+    signin: $("seat-signin"), pause: $("seat-break"), signout: $("seat-signout"),
+    answer: $("seat-answer"), mute: $("seat-mute"), hold: $("seat-hold"),
+    hangup: $("seat-hangup"), remote: $("seat-remote"),
+    wrapup: $("seat-wrapup"), wrapupCall: $("wrapup-call"), wrapupResult: $("wrapup-result")
+  };
+  var ua = null, call = null, refresh = null, ringer = null, audio = null;
+  var wanted = "offline";
+
+  function say(text) {               // polite: read after what the screen reader is saying
+    ui.announce.textContent = "";
+    window.setTimeout(function () { ui.announce.textContent = text; }, 50);
+  }
+  function status(text, state) {
+    ui.status.textContent = text;
+    root.setAttribute("data-seat", state);
+  }
+  function post(url, fields) {
+    var body = new FormData();
+    body.append("csrf_token", root.dataset.csrf);
+    Object.keys(fields).forEach(function (k) { body.append(k, fields[k]); });
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          if (!resp.ok) { throw new Error(data.detail || ("HTTP " + resp.status)); }
+          return data;
+        });
+      });
+  }
+  function setState(state) { return post(root.dataset.state, { state: state }); }
+
+  // the ring tone: two short beeps a second (Web Audio, no file to fetch) ---------------------
+  function ringStart() {
+    if (!audio) { return; }
+    ringStop();
+    var beep = function () {
+      [0, 0.25].forEach(function (at) {
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.frequency.value = 880; gain.gain.value = 0.15;
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(audio.currentTime + at); osc.stop(audio.currentTime + at + 0.15);
+      });
+    };
+    beep();
+    ringer = window.setInterval(beep, 1000);
+  }
+  function ringStop() { if (ringer) { window.clearInterval(ringer); ringer = null; } }
+
+  // X-Seat-Call: crisis=1;caller=139****5678;origin=0755;arrived=2026-12-02T03:00:00Z
+  function callInfo(request) {
+    var info = {};
+    (request.getHeader("X-Seat-Call") || "").split(";").forEach(function (part) {
+      var i = part.indexOf("=");
+      if (i > 0) { info[part.slice(0, i).trim()] = part.slice(i + 1).trim(); }
+    });
+    return info;
+  }
+  function waitedText(arrived) {
+    var t = Date.parse(arrived || "");
+    if (isNaN(t)) { return "—"; }
+    var s = Math.max(0, Math.round((Date.now() - t) / 1000));
+    return s < 60 ? s + " 秒" : Math.floor(s / 60) + " 分 " + (s % 60) + " 秒";
+  }
+
+  function buttons(phase) {          // idle | ringing | talking
+    ui.answer.disabled = phase !== "ringing";
+    ui.mute.disabled = ui.hold.disabled = phase !== "talking";
+    ui.hangup.disabled = phase === "idle";
+  }
+
+  function incoming(e) {
+    if (e.originator !== "remote") { return; }
+    if (call) { e.session.terminate({ status_code: 486, reason_phrase: "Busy Here" }); return; }
+    call = e.session;
+    var info = callInfo(e.request);
+    var crisis = info.crisis === "1";
+    var answered = false;
+    ui.caller.textContent = info.caller || "—";
+    ui.crisis.textContent = crisis ? "是（危机来电，请优先处置）" : "否";
+    ui.origin.textContent = info.origin || "未知";
+    ui.waited.textContent = waitedText(info.arrived);
+    ui.title.textContent = crisis ? "危机来电振铃" : "来电振铃";
+    ui.alert.hidden = false;
+    ui.alert.className = "alert ringing" + (crisis ? " crisis" : "");
+    ui.alert.setAttribute("role", "group");
+    status("振铃中", "ringing");
+    buttons("ringing");
+    ringStart();
+    say((crisis ? "危机来电，" : "新来电，") + "号码 " + (info.caller || "未知") +
+        "，已等待 " + ui.waited.textContent + "。按回车接听。");
+    ui.answer.focus();
+    call.on("peerconnection", function (ev) {
+      ev.peerconnection.addEventListener("track", function (t) {
+        if (t.streams && t.streams[0]) { ui.remote.srcObject = t.streams[0]; }
+      });
+    });
+    call.on("accepted", function () {
+      answered = true;
+      ringStop();
+      ui.alert.className = "alert talking" + (crisis ? " crisis" : "");
+      ui.title.textContent = "通话中";
+      status("通话中", "talking");
+      buttons("talking");
+      ui.hangup.focus();
+    });
+    var done = function (ev) {
+      ringStop();
+      var by = ev.originator === "local" ? "本坐席" : "对方";
+      ui.last.textContent = "上一通来电已结束（" + by + "挂断）。";
+      ui.alert.hidden = true;
+      ui.alert.className = "alert";
+      call = null;
+      ui.mute.setAttribute("aria-pressed", "false");
+      ui.hold.setAttribute("aria-pressed", "false");
+      buttons("idle");
+      status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
+      if (answered && info.call) {     // wrap-up: notes and the crisis assessment of this call
+        ui.wrapupCall.value = info.call;
+        ui.wrapupResult.textContent = "";
+        ui.wrapup.hidden = false;
+        say("通话已结束，请填写通话小结与危机评估。");
+        $("wrapup-suicidal_ideation").focus();
+      } else {
+        say("通话已结束。");
+        ui.signin.focus();
+      }
+    };
+    call.on("ended", done);
+    call.on("failed", done);
+  }
+
+  function refreshCredentials() {
+    return post(root.dataset.credentials, {}).then(function (cred) {
+      if (ua) {
+        ua.set("authorization_user", cred.authorization_user);
+        ua.set("password", cred.password);
+      }
+      return cred;
+    });
+  }
+
+  function start() {
+    if (ua) { return Promise.resolve(); }
+    status("正在连接…", "connecting");
+    return post(root.dataset.credentials, {}).then(function (cred) {
+      var socket = new JsSIP.WebSocketInterface(cred.ws_url);
+      ua = new JsSIP.UA({
+        sockets: [socket], uri: cred.sip_uri, authorization_user: cred.authorization_user,
+        password: cred.password, realm: cred.realm, register: true,
+        register_expires: cred.register_expires, session_timers: false,
+        user_agent: "minsheng-seat"
+      });
+      ua.on("registered", function () {
+        status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
+      });
+      ua.on("unregistered", function () { status("未签入", "unregistered"); });
+      ua.on("registrationFailed", function (ev) {
+        status("签入失败：" + (ev.cause || "未知原因"), "failed");
+        say("坐席签入失败。");
+      });
+      ua.on("disconnected", function () { if (ua) { status("连接中断，正在重连…", "disconnected"); } });
+      ua.on("newRTCSession", incoming);
+      ua.start();
+      // a credential lives ttl_s; take a new one well before (JsSIP re-registers every minute)
+      refresh = window.setInterval(function () {
+        refreshCredentials().catch(function (err) { status("凭据更新失败：" + err.message, "failed"); });
+      }, Math.max(30, cred.ttl_s / 3) * 1000);
+    });
+  }
+
+  function stop() {
+    if (refresh) { window.clearInterval(refresh); refresh = null; }
+    if (ua) { var old = ua; ua = null; old.stop(); }
+    status("已签出", "offline");
+  }
+
+  ui.signin.addEventListener("click", function () {
+    if (!audio && window.AudioContext) { audio = new window.AudioContext(); }
+    wanted = "available";
+    setState("available").then(start).then(function () {
+      ui.pause.disabled = false; ui.signout.disabled = false;
+      say("已签入。");
+    }).catch(function (err) { status("签入失败：" + err.message, "failed"); });
+  });
+  ui.pause.addEventListener("click", function () {
+    wanted = "break";
+    setState("break").then(function () { status("小休", "break"); say("已小休。"); })
+      .catch(function (err) { status("操作失败：" + err.message, "failed"); });
+  });
+  ui.signout.addEventListener("click", function () {
+    wanted = "offline";
+    setState("offline").then(stop).then(function () {
+      ui.pause.disabled = true; ui.signout.disabled = true; say("已签出。");
+    }).catch(function (err) { status("操作失败：" + err.message, "failed"); });
+  });
+  ui.wrapup.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var fields = {};
+    new FormData(ui.wrapup).forEach(function (v, k) { fields[k] = v; });
+    post(ui.wrapup.dataset.url, fields).then(function (result) {
+      ui.wrapupResult.textContent = "已记录：" + result.risk_label + "（规则 " + result.rule + "，" +
+        result.rule_version + "）" + (result.follow_up ? "，已生成回访任务" : "") + "。";
+      ui.wrapup.reset();
+      ui.wrapupCall.value = "";
+    }).catch(function (err) { ui.wrapupResult.textContent = "提交失败：" + err.message; });
+  });
+  ui.answer.addEventListener("click", function () {
+    if (!call) { return; }
+    call.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+  });
+  ui.hangup.addEventListener("click", function () { if (call) { call.terminate(); } });
+  ui.mute.addEventListener("click", function () {
+    if (!call) { return; }
+    var muted = call.isMuted().audio;
+    if (muted) { call.unmute({ audio: true }); } else { call.mute({ audio: true }); }
+    ui.mute.setAttribute("aria-pressed", String(!muted));
+  });
+  ui.hold.addEventListener("click", function () {
+    if (!call) { return; }
+    var held = call.isOnHold().local;
+    if (held) { call.unhold(); } else { call.hold(); }
+    ui.hold.setAttribute("aria-pressed", String(!held));
+  });
+  window.addEventListener("pagehide", function () { if (ua) { ua.stop(); } });
+})();
