@@ -547,7 +547,8 @@ class TestCluster:
         # (a lost call that had been answered failed at its BYE, or had just ended with its record
         # still in n1's writer: recorded lost in its last published state)
         assert all(stages.get(r.call_ref, "BYE") == "BYE" for r in failed), stages
-        assert len(unrecorded) <= 3, unrecorded
+        # (a bound, not a count: at 20 calls/s, about the calls of the node's last half second)
+        assert len(unrecorded) <= 10, unrecorded
         new_failures = [cid for cid, stage in stages.items() if stage != "BYE"]
         assert new_failures == [], new_failures
         after = [r for r in records.values() if r.arrived_at.timestamp() > killed_at + 0.2]

@@ -397,18 +397,25 @@ class TestNoSessionLeft:
                 **media_env(rtpengine, None),
                 "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "20",
                 "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "60",
-                "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "2",
+                "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "10",
                 "MINSHENG_HOTLINE_SIP_RECORD_WRITER": "process",
             },
             control=True,
         )
         seats = sipp("seat_answers", server, port=seat_port, calls=1000)
-        callers = sipp.caller(server, calls=1000, rate=100, hold_ms=500, extra=["-l", "150"])
-        assert callers.wait(timeout=150) == 0, callers.errors()
-        assert seats.wait(timeout=30) == 0, seats.errors()
-        records = server.wait_records(1000, timeout=20)
+        # a modest rate: this counts leaks, not speed (bench/sip_media.py measures speed), and
+        # CI machines may be much slower than a developer's
+        callers = sipp.caller(server, calls=1000, rate=40, hold_ms=300, extra=["-l", "40"])
+        # What is checked is that every call ended and left no rtpengine session, whatever its
+        # outcome: on a loaded machine a seat slow to answer is re-offered (its sipp counts the
+        # CANCEL as a failure) and a caller may give up waiting (abandoned), so neither sipp's exit
+        # code nor an all-answered outcome is a property of the platform here.
+        callers.wait(timeout=200)
+        seats.wait(timeout=30)
+        records = server.wait_records(1000, timeout=30)
         assert len(records) == 1000
-        assert {r["outcome"] for r in records} == {"answered"}
+        assert {r["outcome"] for r in records} <= {"answered", "abandoned"}
+        assert any(r["outcome"] == "answered" for r in records)
         assert wait_for(lambda: rtpengine.calls() == [])
 
 
