@@ -95,6 +95,10 @@ def serve(
     }
     if workers > 1:
         _shared_metrics_dir(settings.var_dir)
+        # uvicorn kills a worker that does not answer its health check in time (5 s by default)
+        # and starts another; a worker answers only once it has imported the app, which took
+        # over 30 s on a loaded machine, so the workers were killed again and again.
+        options["timeout_worker_healthcheck"] = 120
         uvicorn.run("minsheng.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     else:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
