@@ -277,6 +277,16 @@ def rate_store(session: Db, settings: Settings) -> RateStore:
     return _limiter(_engine_of(session))
 
 
+def lookup_never_waits(engine: Engine, settings: Settings) -> bool:
+    """Whether a lookup does nothing that can wait on another process: a SQLite reader (WAL:
+    never blocked by writers), counters in this process, the log written behind. The route then
+    runs it on the event loop (no thread-pool hop); PostgreSQL, Redis or a database rate store
+    can wait on the network or a lock, and go to the thread pool."""
+    kind = settings.cert_verify_rate_store
+    in_memory = kind == "memory" or (kind == "auto" and not settings.redis_url)
+    return engine.dialect.name == "sqlite" and in_memory and settings.cert_verify_log_flush_s > 0
+
+
 def lookup_limits(
     settings: Settings, key: bytes, client: str, params: dict[str, str]
 ) -> list[Limit]:
