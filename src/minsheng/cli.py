@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -94,28 +96,31 @@ def serve(
         "server_header": False,
     }
     if workers > 1:
-        _shared_metrics_dir(settings.var_dir)
+        metrics_dir = _shared_metrics_dir(settings.var_dir)
         # uvicorn kills a worker that does not answer its health check in time (5 s by default)
         # and starts another; a worker answers only once it has imported the app, which took
         # over 30 s on a loaded machine, so the workers were killed again and again.
         options["timeout_worker_healthcheck"] = 120
-        uvicorn.run("minsheng.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        try:
+            uvicorn.run("minsheng.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        finally:
+            if metrics_dir is not None:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
 
 
-def _shared_metrics_dir(var_dir: Path) -> None:
+def _shared_metrics_dir(var_dir: Path) -> Path | None:
     """Workers of one server write their metrics to one directory that /metrics sums
-    (prometheus-client's multiprocess mode); emptied at start, since the counters start again."""
-    import os
-    import shutil
-
+    (prometheus-client's multiprocess mode); a new one per server, removed when it stops (the
+    counters start again with the server). None when the environment names one already."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return
+        return None
     directory = var_dir / f"metrics-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 @app.command("rule-data")
