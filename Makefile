@@ -9,7 +9,7 @@ PORT ?= 8000
 
 PYTEST_ARGS ?=
 
-.PHONY: run test lint provision bench clean
+.PHONY: run test lint provision bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,13 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	@for b in bench/*.py; do echo "=== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The message catalogues: the committed .po files are the source and are compiled in memory at
+# first use, so nothing needs building; this writes the .mo files beside them for packagers
+# (loaded instead when newer than their .po) and checks every .po parses.
+messages: $(VENV)/.installed
+	@for po in src/minsheng/locale/*/LC_MESSAGES/messages.po; do \
+		$(BIN)/pybabel compile --statistics -i $$po -o $${po%.po}.mo || exit 1; done
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -f src/minsheng/locale/*/LC_MESSAGES/*.mo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import minsheng
 from minsheng.certification.routes import router as certification_router
@@ -15,6 +16,7 @@ from minsheng.core.routes import router as core_router
 from minsheng.core.ruledata import RuleData, check_allowed
 from minsheng.enforcement.routes import router as enforcement_router
 from minsheng.hotline.routes import router as hotline_router
+from minsheng.web.routes import http_error as page_http_error
 from minsheng.web.routes import router as web_router
 
 
@@ -44,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="minsheng 民生",
         version=minsheng.__version__,
         description="12356 hotline, skill certificates and credit-commitment enforcement.",
+        # /docs is served by the web pages from a local Swagger UI (no CDN); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     engine = make_engine(settings)
     app.state.settings = settings
@@ -61,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(metrics.router)
     metrics.add_gauge_source(app.state, hotline_gauges)
+    # Page addresses that do not exist get the HTML 404 page; the API keeps its JSON body.
+    app.add_exception_handler(StarletteHTTPException, page_http_error)  # type: ignore[arg-type]
     return app
 
 

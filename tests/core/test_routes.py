@@ -45,6 +45,7 @@ def test_domain_error_body_404(client: TestClient) -> None:
         "error": "RegionNotFound",
         "detail": "no region matches '999999'",
         "field": "code_or_name",
+        "message": "没有这个行政区划。",
     }
 
 

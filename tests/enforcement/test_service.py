@@ -449,6 +449,7 @@ class TestSupervision:
         case = first_case(session, shop)
         facts(session, case, harm="minor", corrected_in_time=True)
         decide(session, case, sign_commitment=True, decided_on=date(2026, 3, 3))
+        serve(session, case, date(2026, 3, 3))  # the exemption counts once served
         other = f.organisation(session)
         commit(session, party_id=other.id, item="ZD-01", signed_on=date(2026, 1, 1))
         again = first_case(
@@ -456,6 +457,11 @@ class TestSupervision:
         )
         facts(session, again, harm="minor", corrected_in_time=True)
         decide(session, again, fine_yuan=300, decided_on=date(2026, 6, 2))
+        # A proposal (拟处罚) is no penalty: counted apart until decided and served.
+        proposed = service.compute_stats(session)["decisions"]
+        assert (proposed["penalties"], proposed["pending"]["proposals"]) == (0, 1)
+        to_decision(session, again, date(2026, 6, 2))
+        serve(session, again, date(2026, 6, 2))
         data = service.compute_stats(session)
         assert data["commitments"]["total"] == 2
         assert data["violated_after_commitment"]["count"] == 1
@@ -468,6 +474,7 @@ class TestSupervision:
             "penalties": 1,
             "repeat_penalties": 1,
             "time_barred": 0,
+            "pending": {"proposals": 0, "awaiting_service": 0, "cancelled": 0},
         }
         assert data["fines"]["total_yuan"] == 300
         window = service.compute_stats(session, start=date(2026, 4, 1), end=date(2026, 12, 31))
@@ -498,6 +505,8 @@ class TestMandatoryArticlesThroughCases:
         first = first_case(session, teen, item="ZD-02")
         facts(session, first, harm="general", corrected_in_time=False)
         decide(session, first, fine_yuan=100, decided_on=date(2026, 3, 3))
+        to_decision(session, first, date(2026, 3, 3))
+        serve(session, first, date(2026, 3, 3))  # an earlier violation once decided and served
         again = first_case(
             session,
             teen,

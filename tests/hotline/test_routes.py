@@ -33,6 +33,7 @@ def test_directory_is_public(client: TestClient, staff_token: Token) -> None:
         "error": "HotlineNotFound",
         "detail": "no hotline 'nope'",
         "field": "hotline_id",
+        "message": "没有这条热线。",
     }
     assert client.get("/api/hotline/compliance").json()["summary"]["hotlines"] == 4
 

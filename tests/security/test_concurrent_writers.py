@@ -26,9 +26,9 @@ from tests.conftest import Cli
 from tests.security.conftest import BIN, Served
 
 THREADS = 4
-WRITES = 100
+WRITES = 50
 CLI_LOOPS = 2
-CLI_WRITES = 8
+CLI_WRITES = 4
 
 
 def person_id(thread: int, seq: int) -> str:
@@ -36,6 +36,8 @@ def person_id(thread: int, seq: int) -> str:
     return first17 + check_character(first17)
 
 
+# SQLite's locking is the subject, not the clock: CI runs it once, in the SQLite pass
+@pytest.mark.server
 def test_api_and_cli_writers_at_once_all_land(
     serve: Callable[..., Served], session_factory: sessionmaker[Session]
 ) -> None:

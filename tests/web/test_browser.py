@@ -6,6 +6,7 @@ test-output/screenshots/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_scan_an_ad_and_see_the_highlights(
 def login(page: Page, token: str) -> None:
     page.goto("/staff/login")
     expect(page).to_have_title("工作人员登录 · 民生")
-    page.get_by_label("访问令牌 API token").fill(token)
+    page.get_by_label("访问令牌").fill(token)
     page.get_by_role("button", name="登录").click()
 
 
@@ -146,3 +147,40 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     assert chart.locator("rect title").count() == 24  # one bar per hour
     expect(page.locator("#chart-asa svg")).to_be_visible()
     shot(page, "staff-hotline-kpi")
+
+
+def test_public_pages_fit_a_phone(
+    page: Page,
+    cert_demo: dict[str, Any],
+    hotline_demo: dict[str, Any],
+    session_factory: sessionmaker[Session],
+    shot: Shot,
+) -> None:
+    """At 390 px nothing scrolls sideways (issue 18: the verification link page was 626 px wide,
+    the hours table was cut after 周五)."""
+    from sqlalchemy import select
+
+    from minsheng.certification.models import Certificate
+
+    with session_factory() as s:
+        token = s.scalars(select(Certificate.verify_token).limit(1)).one()
+    page.set_viewport_size({"width": 390, "height": 844})
+    pages = {
+        "/": "home",
+        "/certificates/verify": "verify",
+        f"/certificates/v/{token}": "certificate-link",
+        "/certificates/bodies?q=S0000": "bodies",
+        "/ads/check": "ads",
+        "/hotline?city=广东省深圳市南山区": "hotline",
+        "/hotline?city=南山区": "hotline-choose",
+        "/no-such-page": "not-found",
+    }
+    for url, name in pages.items():
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (url, width)
+        shot(page, f"phone-{name}")
+    page.goto("/hotline?city=深圳")
+    # The whole week shows, as day ranges (每天, or 周一至周五 … through 周日).
+    expect(page.locator("table.hours").first).to_contain_text(re.compile("每天|周日"))
+    expect(page.locator('a[href="tel:12356"]').first).to_be_visible()

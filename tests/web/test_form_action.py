@@ -58,6 +58,6 @@ def test_domain_error_keeps_its_status_and_rolls_back(session: Session) -> None:
     form = r.Form(fields=("name",))
     response = r.form_action(session, form, run, _rerender)
     assert response.status_code == 409
-    assert form.errors == {"name": "exists already"}
+    assert form.errors == {"name": "与现有记录冲突，请刷新后重试。"}
     assert form.error_name == "Conflict"
     assert _audit_rows(session) == 0

@@ -135,3 +135,52 @@ class TestLogin:
         assert me.json()["error"] == "Unauthorized"
         me = client.get("/api/core/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["role"] == "hotline"
+
+
+class TestFrame:
+    """Offline API docs, the HTML 404 page, the favicon, the Chinese ``message`` of API errors."""
+
+    def test_docs_load_swagger_ui_from_the_app(self, client: TestClient) -> None:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert 'src="/static/swagger-ui-bundle.js"' in page.text
+        assert 'href="/static/swagger-ui.css"' in page.text
+        assert "https://" not in page.text  # no CDN
+        csp = page.headers["content-security-policy"]
+        assert "https:" not in csp
+        assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+        provenance = (STATIC / "PROVENANCE.md").read_text(encoding="utf-8")
+        for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            served = client.get(f"/static/{name}")
+            assert served.status_code == 200
+            assert hashlib.sha256(served.content).hexdigest() in provenance, name
+        assert client.get("/redoc").status_code == 404
+
+    def test_a_missing_page_is_an_html_page_and_the_api_stays_json(
+        self, client: TestClient
+    ) -> None:
+        page = client.get("/no-such-page", headers={"Accept": "text/html,*/*"})
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "<h1>未找到</h1>" in page.text
+        assert "页面不存在" in page.text
+        api = client.get("/api/no-such-thing", headers={"Accept": "text/html,*/*"})
+        assert api.status_code == 404
+        assert api.json()["error"] == "NotFound"
+        assert api.json()["message"] == "没有找到要查看的内容。"
+        assert client.get("/no-such-page").json()["detail"] == "Not Found"
+
+    def test_favicon(self, client: TestClient) -> None:
+        icon = client.get("/favicon.ico")
+        assert icon.status_code == 200
+        assert icon.headers["content-type"] == "image/vnd.microsoft.icon"
+        assert icon.content[:4] == b"\x00\x00\x01\x00"
+        assert 'rel="icon" href="/static/favicon.svg"' in client.get("/").text
+
+    def test_api_errors_keep_english_detail_and_add_chinese_message(
+        self, client: TestClient
+    ) -> None:
+        body = client.post("/api/certification/verify", json={"name": "张三"}).json()
+        assert body["error"] in ("VerificationNeedsTwoFields", "ValidationError")
+        assert body["detail"].isascii()
+        assert body["message"] and not body["message"].isascii()

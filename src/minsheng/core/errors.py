@@ -5,13 +5,14 @@ Hierarchy (each system adds its own subclasses in its ``errors.py``)::
     DomainError (400)
     ├── NotFound (404)            ── RegionNotFound, UserNotFound, ...
     ├── Conflict (409)            ── DuplicateUser, ...
-    ├── InvalidInput (422)        ── a value broke a rule (names the field)
+    ├── InvalidInput (422)        ── a value broke a rule (names the field); PlaceAmbiguous
     ├── Unauthorized (401)
     ├── Forbidden (403)
     ├── TooManyRequests (429)
     └── DatabaseNotMigrated (503)  ── the tables are missing: run `minsheng db upgrade`
 
-Every failure renders as ``{"error": <class name>, "detail": <text>, "field": <name or null>}``:
+Every failure renders as ``{"error": <class name>, "detail": <English text>, "field": <name or
+null>, "message": <Chinese text from the catalogue>}``:
 as the HTTP body (with the class's status), and as one line of the same JSON on stderr for the CLI.
 """
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+
+from minsheng.core import i18n
 
 
 class DomainError(Exception):
@@ -39,7 +42,17 @@ class DomainError(Exception):
         return type(self).__name__
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.name, "detail": self.detail, "field": self.field}
+        """The English ``detail`` for developers and, from the message catalogue (keyed by the
+        error's name, then its bases, then its status), the Chinese ``message`` for people."""
+        bases = tuple(
+            cls.__name__ for cls in type(self).__mro__[1:] if issubclass(cls, DomainError)
+        )
+        body: dict[str, Any] = {
+            "error": self.name,
+            "detail": self.detail,
+            "field": self.field,
+            "message": i18n.error_message(self.name, self.status_code, bases=bases),
+        }
         body.update(self.extra)
         return body
 
@@ -103,6 +116,18 @@ class InvalidRole(InvalidInput):
     pass
 
 
-def error_body(name: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    """The error body for failures that are not DomainErrors (framework 404s, 422s)."""
-    return {"error": name, "detail": detail, "field": field}
+class PlaceAmbiguous(InvalidInput):
+    """A place name that several regions share (南山区, 鼓楼区): ``choices`` lists them."""
+
+
+def error_body(
+    name: str, detail: str, field: str | None = None, *, status_code: int = 400
+) -> dict[str, Any]:
+    """The error body for failures that are not DomainErrors (framework 404s, 422s), with the
+    Chinese ``message`` of the catalogue (``error.<name>``, else the status)."""
+    return {
+        "error": name,
+        "detail": detail,
+        "field": field,
+        "message": i18n.error_message(name, status_code),
+    }

@@ -113,6 +113,10 @@ class RegionTable:
         return region.city_code or region.province_code
 
     # lookups -----------------------------------------------------------------------------
+    def all(self) -> list[Region]:
+        """Every region, current and historical, by code."""
+        return sorted(self._by_code.values(), key=lambda r: r.code)
+
     def get(self, code: str) -> Region | None:
         return self._by_code.get(code)
 

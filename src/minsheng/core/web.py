@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from minsheng.core import i18n
 from minsheng.core.auth import (
     Principal,
     Role,
@@ -195,6 +196,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         hsts=settings.effective_public_base_url.startswith("https://"),
     )
     app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(i18n.LocaleMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
@@ -225,13 +227,19 @@ def install(app: FastAPI, settings: Settings) -> None:
                 else "the database is unavailable; nothing was changed, please try again later"
             )
             return JSONResponse(
-                error_body(name, detail), status_code=503, headers={"Retry-After": "1"}
+                error_body(name, detail, status_code=503),
+                status_code=503,
+                headers={"Retry-After": "1"},
             )
         if isinstance(exc, IntegrityError):
             # Two requests raced past a uniqueness check; never echo the values (PII).
             log.warning("integrity conflict: %s", type(exc.orig).__name__)
             return JSONResponse(
-                error_body("Conflict", "the change conflicts with data saved meanwhile; reload"),
+                error_body(
+                    "Conflict",
+                    "the change conflicts with data saved meanwhile; reload",
+                    status_code=409,
+                ),
                 status_code=409,
             )
         raise exc  # the catch-all (core.guard) answers 500 with the standard body
@@ -245,24 +253,29 @@ def install(app: FastAPI, settings: Settings) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}: {e.get('msg')}"
             for e in errors
         )
-        body = error_body("ValidationError", detail, ".".join(loc) or None)
+        body = error_body("ValidationError", detail, ".".join(loc) or None, status_code=422)
         body["errors"] = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "msg": e["msg"]}
             for e in errors
         ]
         return JSONResponse(body, status_code=422)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {
-            404: "NotFound",
-            405: "MethodNotAllowed",
-            401: "Unauthorized",
-            413: "PayloadTooLarge",
-        }
-        name = names.get(exc.status_code, "HTTPError")
-        return JSONResponse(
-            error_body(name, str(exc.detail)),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+
+
+HTTP_ERROR_NAMES = {
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    401: "Unauthorized",
+    413: "PayloadTooLarge",
+}
+
+
+async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    """A framework error (no route, wrong method) as the standard JSON error body."""
+    name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
+    return JSONResponse(
+        error_body(name, str(exc.detail), status_code=exc.status_code),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )

@@ -259,7 +259,7 @@ def load(session: Session) -> dict[str, Any]:
                         "occurred_on": occurred,
                         "ended_on": None,
                         "discovered_on": occurred + timedelta(days=rng.randint(0, 1)),
-                        "facts": "demo: 首次被发现，现场责令改正",
+                        "facts": "演示：首次被发现，现场责令改正",
                         "harm": Harm.MINOR.value,
                         "corrected_in_time": True,
                         "endangers_safety": False,
@@ -430,7 +430,7 @@ def load(session: Session) -> dict[str, Any]:
                 "occurred_on": occurred,
                 "ended_on": None,
                 "discovered_on": discovered,
-                "facts": "demo: 签订承诺书后再次违法",
+                "facts": "演示：签订承诺书后再次违法",
                 "harm": harm.value,
                 "corrected_in_time": rng.random() < 0.5,
                 "endangers_safety": False,
@@ -520,7 +520,7 @@ def load(session: Session) -> dict[str, Any]:
     session.execute(
         insert(Conflict),
         [
-            {"inspector_id": inspector_ids[i], "party_id": f, "reason": "demo: 近亲属在该企业任职"}
+            {"inspector_id": inspector_ids[i], "party_id": f, "reason": "演示：近亲属在该企业任职"}
             for i, f in sorted(conflicts)
         ],
     )

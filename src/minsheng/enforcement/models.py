@@ -114,6 +114,9 @@ class Case(Base):
     officer: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A cancelled case: withdrawn (撤销立案) | transferred (移送, 第五十七条第四项) | revoked
+    # (决定被撤销或确认无效, 第四十八条第二款).
+    cancel_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class CaseEvent(Base):
@@ -130,13 +133,20 @@ class CaseEvent(Base):
 
 
 class Decision(Base):
-    """The decision of a case with everything that produced it (rule version, factors)."""
+    """The engine's result for a case with everything that produced it (rule version, factors):
+    a penalty is a *proposal* (``stage`` proposed) until the 行政处罚决定 is made after the
+    notice, statement, hearing and 法制审核; only a decided and served row counts as a decision or
+    a violation (``rules/history.py``)."""
 
     __tablename__ = "enf_decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("enf_cases.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(20), index=True)
+    # rules.base.DecisionStage: proposed | decided | withdrawn.
+    stage: Mapped[str] = mapped_column(
+        String(20), index=True, default="decided", server_default="decided"
+    )
     tier: Mapped[str | None] = mapped_column(String(20))
     fine_min: Mapped[int | None] = mapped_column(Integer)
     fine_max: Mapped[int | None] = mapped_column(Integer)

@@ -351,6 +351,16 @@ def close_case(case_id: int, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.status_dict(case)
 
 
+@router.post("/cases/{case_id}/cancel")
+def cancel_case(
+    case_id: int, data: schemas.CaseCancel, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """Cancel a case (撤销立案 / 移送司法机关 before its decision; revoked after it): it then
+    counts nowhere as a decision or a violation."""
+    case = service.cancel_case(session, case_id, data, officer=user.name, actor=user.actor)
+    return service.status_dict(case) | {"cancel_reason": case.cancel_reason}
+
+
 @router.post("/inspectors", status_code=201)
 def add_inspector(data: schemas.InspectorCreate, session: DbSession, user: Staff) -> dict[str, Any]:
     return service.inspector_dict(service.add_inspector(session, data, actor=user.actor))

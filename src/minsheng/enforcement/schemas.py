@@ -156,6 +156,14 @@ class ObjectionReview(BaseModel):
     reviewed_on: date | None = None
 
 
+class CaseCancel(BaseModel):
+    """Cancel a case: withdrawn | transferred (第五十七条第四项) | revoked (第四十八条第二款)."""
+
+    reason: Literal["withdrawn", "transferred", "revoked"]
+    note: str = Field(min_length=1, max_length=2000)
+    cancelled_on: date | None = None
+
+
 class Rectification(BaseModel):
     rectify_by: date
 

@@ -23,7 +23,7 @@ from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
 from minsheng.core import regions, timeutil
-from minsheng.core.errors import DomainError, NotFound, TooManyRequests
+from minsheng.core.errors import DomainError, NotFound, PlaceAmbiguous, TooManyRequests
 from minsheng.core.web import DbSession, client_id, public_url
 from minsheng.hotline import service as hotline_service
 from minsheng.web import render as r
@@ -232,6 +232,51 @@ WEEKDAY_LABEL = {
     "sun": "周日",
 }
 LEVEL_LABEL = {"city": "市级热线", "province": "省级热线", "national": "国家备份热线"}
+# Numbers people may call at once: the 12356 line itself and the emergency services.
+TEL_NUMBER = re.compile(r"^\+?[0-9][0-9 -]{1,18}[0-9]$")
+
+
+def hours_label(span: str) -> str:
+    """``08:00-02:00`` → ``08:00–次日02:00``; ``00:00-24:00`` → ``全天 24 小时``; closed →
+    不开通."""
+    if not span:
+        return "不开通"
+    start, _, end = span.partition("-")
+    start, end = start.strip(), end.strip()
+    if (start, end) in (("00:00", "24:00"), ("00:00", "00:00")):
+        return "全天 24 小时"
+    if end == "24:00":
+        return f"{start}–24:00"
+    if end <= start:
+        return f"{start}–次日{end}"
+    return f"{start}–{end}"
+
+
+def hours_rows(hours: dict[str, str]) -> list[tuple[str, str]]:
+    """The week as rows of (days, hours), consecutive days with the same hours joined
+    (``周一至周五 08:00–22:00``): two narrow columns that fit a phone."""
+    rows: list[tuple[list[str], str]] = []
+    for key, label in WEEKDAY_LABEL.items():
+        text = hours_label(hours.get(key, ""))
+        if rows and rows[-1][1] == text:
+            rows[-1][0].append(label)
+        else:
+            rows.append(([label], text))
+    out: list[tuple[str, str]] = []
+    for days, text in rows:
+        if len(days) == len(WEEKDAY_LABEL):
+            out.append(("每天", text))
+        elif len(days) > 2:
+            out.append((f"{days[0]}至{days[-1]}", text))
+        else:
+            out.append(("、".join(days), text))
+    return out
+
+
+def tel_href(number: str) -> str:
+    """``tel:`` link of a phone number as written (digits and a leading + only)."""
+    digits = re.sub(r"[^0-9+]", "", number)
+    return f"tel:{digits}"
 
 
 @router.get("/hotline", response_class=HTMLResponse)
@@ -239,27 +284,42 @@ def hotline_finder(request: Request, session: DbSession, city: str = "") -> HTML
     query = city.strip()[:40]
     form = r.Form(values={"city": query}, fields=("city",))
     found: dict[str, Any] = {"region": None, "lines": []}
+    choices: list[dict[str, str]] = []
+    missing = False
     status = 200
     now = timeutil.now()
     if query:
         try:
             found = hotline_service.lines_for_place(session, query, at=now)
+        except PlaceAmbiguous as exc:
+            choices = list(exc.extra.get("choices", []))
+        except NotFound:
+            missing = True
+            status = 404
+            form.add(
+                "city", f"没有找到“{query}”：请填写城市或区县名称（如 深圳、浦东）或完整地址。"
+            )
         except DomainError as exc:
             form.add_domain(exc)
             status = exc.status_code
     cities = [c.name for c in regions.table().cities()]
+    for line in found["lines"]:
+        line["hours_rows"] = hours_rows(line["hours"])
     return r.render(
         request,
         "public/hotline.html",
         {
             "title": "12356 心理援助热线",
             "form": form,
+            "query": query,
             "region": found["region"],
             "lines": found["lines"],
+            "choices": choices,
+            "missing": missing,
             "now": now,
             "cities": sorted(set(cities)),
-            "weekdays": WEEKDAY_LABEL,
             "level_label": LEVEL_LABEL,
+            "tel_href": tel_href,
         },
         status_code=status,
     )

@@ -12,6 +12,7 @@ import hmac
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,11 +27,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from minsheng.core import i18n, regions, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.config import Settings
 from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 from minsheng.core.web import SESSION_COOKIE, DbSession, bearer_token, identify
+from minsheng.web import messages
 
 log = logging.getLogger("minsheng.web.pages")
 
@@ -53,35 +56,13 @@ ROLE_LABEL = {
     Role.ENFORCEMENT: "承诺+执法",
 }
 
-# A Chinese headline for each kind of refusal; the English ``detail`` of the error follows it.
-STATUS_TITLE = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "无权访问",
-    404: "未找到",
-    405: "不支持的操作",
-    409: "与现有记录冲突",
-    413: "内容过长",
-    422: "输入有误",
-    429: "查询过于频繁",
-    500: "服务器出错",
-}
+# A headline for each kind of refusal (catalogue ``status.<code>``), kept as a mapping for the
+# pages that name a status themselves.
+STATUS_TITLE = {code: i18n.chinese(key) for code, key in i18n.STATUS_KEYS.items()}
 
 
-# A Chinese lead-in for the named errors people meet most on the forms; the error's own
-# ``detail`` (the API's text, naming the rule broken) follows it unchanged.
-ERROR_HINT = {
-    "VerificationNeedsTwoFields": "请在身份证号、姓名、证书编号中至少填写两项。",
-    "InvalidIdNumber": "身份证号码有误：",
-    "InvalidCertificateNumber": "证书编号有误：",
-    "InvalidCreditCode": "统一社会信用代码有误：",
-    "InvalidDate": "日期有误：",
-    "FineOutOfRange": "罚款超出法定幅度：",
-    "CaseStepOutOfOrder": "当前办案环节不能执行此操作：",
-    "PartyNotFound": "没有这个当事人：",
-    "CertificateNotFound": "没有这张证书：",
-    "ValidationError": "格式有误：",
-}
+def status_title(status_code: int) -> str:
+    return i18n.status_title(status_code)
 
 
 def _number(value: Any, digits: int = 0) -> str:
@@ -98,6 +79,67 @@ def _percent(value: Any, digits: int = 1) -> str:
     return f"{float(value) * 100:.{digits}f}%"
 
 
+def _date_cn(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime | date):
+        return str(timeutil.date_cn(value))
+    return str(value)
+
+
+def _datetime_cn(value: Any) -> str:
+    """Beijing time, written the Chinese way; a plain date stays a date."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return str(timeutil.datetime_cn(value))
+    if isinstance(value, date):
+        return str(timeutil.date_cn(value))
+    return str(value)
+
+
+def _time_cn(value: Any) -> str:
+    """``08:30`` of a stored (UTC) moment, in Beijing time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return f"{timeutil.to_beijing(value):%H:%M}"
+    return "—" if value is None else str(value)
+
+
+def _province_name(code: str | None) -> str:
+    """``46`` or ``460000`` → 海南省 (the code itself when unknown)."""
+    if not code:
+        return ""
+    found = regions.table().get(str(code)[:2] + "0000")
+    return found.name if found else str(code)
+
+
+def _clock_cn(value: Any) -> str:
+    """``08:30:05`` of a stored (UTC) moment, in Beijing time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return f"{timeutil.to_beijing(value):%H:%M:%S}"
+    return "—" if value is None else str(value)
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -105,9 +147,25 @@ def _make_env() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters["number"] = _number
     env.filters["percent"] = _percent
+    env.filters["date_cn"] = _date_cn
+    env.filters["datetime_cn"] = _datetime_cn
+    env.filters["time_cn"] = _time_cn
+    env.filters["clock_cn"] = _clock_cn
+    env.filters["msg"] = messages.text_of_key
+    env.filters["tr"] = messages.translate
+    env.filters["reason"] = messages.rule_reason
+    env.filters["variant"] = messages.variant_label
+    env.globals["msg"] = i18n.message
+    env.globals["current_locale"] = i18n.current_locale.get
+    env.globals["HTML_LANG"] = i18n.HTML_LANG
+    env.globals["province_name"] = _province_name
     env.globals["ROLE_LABEL"] = ROLE_LABEL
     env.globals["ROLE_HOME"] = ROLE_HOME
     return env
@@ -162,7 +220,10 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     principal = optional_principal(request)
+    locale = i18n.current_locale.get()
     ctx: dict[str, Any] = {
+        "locale": locale,
+        "html_lang": i18n.HTML_LANG[locale],
         "request": request,
         "user": principal,
         "csrf": csrf_token(request) if principal else "",
@@ -181,19 +242,27 @@ def error_page(
     error: str = "",
     field_name: str | None = None,
     headers: Mapping[str, str] | None = None,
+    bases: tuple[str, ...] = (),
 ) -> HTMLResponse:
     return render(
         request,
         "error.html",
         {
             "status": status_code,
-            "title": STATUS_TITLE.get(status_code, "出错了"),
+            "title": i18n.status_title(status_code),
             "error": error,
-            "detail": detail,
+            "detail": messages.error_text(error, status_code, detail, bases=bases),
             "field": field_name,
         },
         status_code=status_code,
         headers=headers,
+    )
+
+
+def error_text(exc: DomainError) -> str:
+    """What a page shows for a domain error, in the reader's language (web/messages.py)."""
+    return messages.error_text(
+        exc.name, exc.status_code, exc.detail, bases=messages.error_bases(exc)
     )
 
 
@@ -233,10 +302,11 @@ class PageRoute(APIRoute):
                     error=exc.name,
                     field_name=exc.field,
                     headers=headers,
+                    bases=messages.error_bases(exc),
                 )
             except RequestValidationError as exc:
-                detail = "; ".join(
-                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
+                detail = "；".join(
+                    f"{messages.field_label(e.get('loc', ())[1:])}：{i18n.validation_message(e)}"
                     for e in exc.errors()
                 )
                 return await run_in_threadpool(
@@ -291,18 +361,26 @@ class Form:
         if isinstance(failures, list) and failures:
             # A refusal naming every failed rule (e.g. issuance): each beside its own field.
             for failure in failures:
-                self.add(failure.get("field"), f"{failure['reason']} ({failure['rule']})")
+                # Each refusal names the rule that decided it (the rule id is an identifier).
+                text = messages.rule_reason(failure)
+                self.add(failure.get("field"), f"{text}（规则 {failure['rule']}）")
             return
-        self.add(exc.field, ERROR_HINT.get(exc.name, "") + exc.detail)
+        self.add(
+            exc.field,
+            messages.error_text(
+                exc.name, exc.status_code, exc.detail, bases=messages.error_bases(exc)
+            ),
+        )
 
     def add_validation(self, exc: ValidationError, *, prefix: Iterable[str] = ()) -> None:
         skip = set(prefix)
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ()) if str(p) not in skip]
             name = loc[0] if loc else None
-            where = ".".join(loc)
-            message = f"{where}: {e.get('msg')}" if where else str(e.get("msg"))
-            self.add(name, ERROR_HINT["ValidationError"] + message)
+            text = i18n.validation_message(e)
+            if name not in self.fields and loc:
+                text = f"{messages.field_label(loc)}：{text}"
+            self.add(name, text)
         self.error_name = "ValidationError"
 
 

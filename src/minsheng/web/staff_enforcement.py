@@ -52,6 +52,7 @@ STATUS_LABEL = {
     "rectification_ordered": "已责令整改",
     "checked": "已复查",
     "closed": "已结案",
+    "cancelled": "已撤销（不计为决定或违法）",
 }
 STEP_LABEL = {
     "open": "发现、立案",
@@ -72,6 +73,7 @@ STEP_LABEL = {
     "rectify": "责令限期整改",
     "check": "整改复查",
     "close": "结案",
+    "cancel": "撤销案件",
 }
 FACTOR_LABEL = {
     "party_kind": "当事人类型",
@@ -399,6 +401,8 @@ def _case_page(
         "check_form": r.Form(fields=CHECK_FIELDS, values={"checked_on": today}),
         "evidence_form": r.Form(fields=EVIDENCE_FIELDS),
         "step_form": r.Form(fields=()),
+        **procedure_forms(),
+        "cancel_reason_label": CANCEL_REASON_LABEL,
         **_labels(),
     }
     ctx.update(forms)
@@ -737,3 +741,149 @@ def evidence(
         )
 
     return _case_step(request, session, case_id, "evidence_form", form, step, "#evidence")
+
+
+# Hearing steps, extensions of the Art. 60 period and cancellation (issue 13 item 5): the same
+# services as the API and CLI, each step checked for CSRF and audited by the service.
+
+HEARING_REQUEST_FIELDS = ("requested_on",)
+HEARING_SCHEDULE_FIELDS = ("notified_on", "hearing_on", "place", "presider")
+HEARING_FIELDS = ("attended", "record", "held_on")
+EXTENSION_FIELDS = ("days", "basis", "approved_by")
+CANCEL_FIELDS = ("reason", "cancel_note", "cancelled_on")  # cancel_note: review has "note"
+CANCEL_REASON_LABEL = {
+    "withdrawn": "撤销立案（决定作出前）",
+    "transferred": "涉嫌犯罪，移送司法机关（第五十七条第四项，决定作出前）",
+    "revoked": "决定被依法变更、撤销、确认违法或者确认无效（第四十八条第二款，决定作出后）",
+}
+
+
+def procedure_forms() -> dict[str, r.Form]:
+    """The empty forms of the steps below, for the case page."""
+    today = timeutil.today().isoformat()
+    return {
+        "hearing_request_form": r.Form(
+            fields=HEARING_REQUEST_FIELDS, values={"requested_on": today}
+        ),
+        "hearing_schedule_form": r.Form(
+            fields=HEARING_SCHEDULE_FIELDS, values={"notified_on": today}
+        ),
+        "hearing_form": r.Form(fields=HEARING_FIELDS, values={"attended": "true"}),
+        "extension_form": r.Form(fields=EXTENSION_FIELDS),
+        "cancel_form": r.Form(fields=CANCEL_FIELDS, values={"cancelled_on": today}),
+    }
+
+
+@router.post("/cases/{case_id}/hearing-request", response_model=None)
+def hearing_request(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    requested_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"requested_on": requested_on}
+    form = r.Form(values=values, fields=HEARING_REQUEST_FIELDS)
+
+    def step() -> object:
+        data = schemas.HearingRequest.model_validate(r.blank_to_none(values))
+        return enf.request_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "hearing_request_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/hearing-schedule", response_model=None)
+def hearing_schedule(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    notified_on: Annotated[str, Form()] = "",
+    hearing_on: Annotated[str, Form()] = "",
+    place: Annotated[str, Form()] = "",
+    presider: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {
+        "notified_on": notified_on,
+        "hearing_on": hearing_on,
+        "place": place,
+        "presider": presider.strip(),
+    }
+    form = r.Form(values=values, fields=HEARING_SCHEDULE_FIELDS)
+
+    def step() -> object:
+        data = schemas.HearingSchedule.model_validate(r.blank_to_none(values))
+        return enf.schedule_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "hearing_schedule_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/hearing", response_model=None)
+def hearing(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    attended: Annotated[str, Form()] = "",
+    record: Annotated[str, Form()] = "",
+    held_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"attended": attended, "record": record, "held_on": held_on}
+    form = r.Form(values=values, fields=HEARING_FIELDS)
+
+    def step() -> object:
+        data = schemas.HearingHeld.model_validate(r.blank_to_none(values))
+        return enf.hold_hearing(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "hearing_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/extension", response_model=None)
+def extension(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
+    basis: Annotated[str, Form()] = "",
+    approved_by: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"days": days, "basis": basis, "approved_by": approved_by}
+    form = r.Form(values=values, fields=EXTENSION_FIELDS)
+
+    def step() -> object:
+        data = schemas.Extension.model_validate(r.blank_to_none(values))
+        return enf.extend(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "extension_form", form, step, "#procedure")
+
+
+@router.post("/cases/{case_id}/cancel", response_model=None)
+def cancel(
+    request: Request,
+    case_id: int,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    cancel_note: Annotated[str, Form()] = "",
+    cancelled_on: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    values = {"reason": reason, "cancel_note": cancel_note, "cancelled_on": cancelled_on}
+    form = r.Form(values=values, fields=CANCEL_FIELDS)
+
+    def step() -> object:
+        typed = {"reason": reason, "note": cancel_note, "cancelled_on": cancelled_on}
+        data = schemas.CaseCancel.model_validate(r.blank_to_none(typed))
+        return enf.cancel_case(session, case_id, data, officer=user.name, actor=user.actor)
+
+    return _case_step(request, session, case_id, "cancel_form", form, step, "#step")

@@ -131,7 +131,7 @@ def set_state(
         )
     except DomainError as exc:
         r.rollback_on_error(session)
-        error = f"{exc.detail} ({exc.field})"
+        error = r.error_text(exc)
     ctx = _live_context(session, hotline.strip()) | {"error": error}
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 
@@ -156,7 +156,7 @@ def mark_crisis(
         )
     except DomainError as exc:
         r.rollback_on_error(session)
-        error = f"{exc.detail} ({exc.field})"
+        error = r.error_text(exc)
     ctx = _live_context(session, hotline.strip(), province.strip()) | {"error": error}
     return r.render(request, "staff/hotline/_live.html", ctx, status_code=422 if error else 200)
 

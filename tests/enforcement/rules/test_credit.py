@@ -53,7 +53,7 @@ class TestPeriods:
         old = RULES.in_force(date(2025, 1, 15))
         pub = c.publication(old, c.Severity.SERIOUS, date(2025, 1, 15))
         assert pub.min_until == date(2025, 7, 15)
-        assert old.status == "unverified"
+        assert old.status == "待核实"
 
     def test_expiry_at_the_maximum(self) -> None:
         s = c.RecordStatus.PUBLISHED

@@ -170,3 +170,73 @@ def test_shift_types_follow_the_policy() -> None:
     assert roster.ShiftType(17, 8) in types  # 8.5 h with a break after 4 h: 8 h of work
     assert all(t.work <= 16 for t in types)
     assert all(t.break_at is not None for t in types if t.length > 12)
+
+
+def brute_force_assignment(
+    shifts: list[roster.PlannedShift],
+    people: list[roster.Person],
+    policy: roster.RosterPolicy,
+) -> int:
+    """The most working half hours any rule-keeping assignment fills (tiny cases only)."""
+    best = 0
+    choices: list[str | None] = [None, *(p.id for p in people)]
+    for who in itertools.product(choices, repeat=len(shifts)):
+        done = [roster.PlannedShift(s.start, s.type, c) for s, c in zip(shifts, who, strict=True)]
+        filled = sum(s.type.work for s in done if s.counsellor is not None)
+        if filled <= best:
+            continue
+        if not roster.shift_problems(done, people, first_weekday=0, policy=policy):
+            best = filled
+    return best
+
+
+def test_the_assignment_bound_holds_and_the_matching_is_near_the_best() -> None:
+    """On small unseen cases: no assignment beats ``bound_slots``; what ``assign`` fills keeps
+    every rule, equals the brute-force best when it says OPTIMAL and is never more than the
+    policy's tolerance below the bound when no solver ran."""
+    policy = roster.RosterPolicy(
+        lengths_h=(1.0, 2.0, 3.0),
+        break_over_h=5.0,
+        start_step_h=0.5,
+        max_work_h=3.0,
+        min_rest_h=2.0,
+        weekly_hours_max=5.0,
+        assign_time_limit_s=0,  # the matching alone
+    )
+    types = policy.shift_types()
+    rng = random.Random(1912)
+    for _case in range(25):
+        days = rng.randint(1, 3)
+        shifts = [
+            roster.PlannedShift(rng.randrange(days * 48) // 2 * 2, rng.choice(types))
+            for _ in range(rng.randint(3, 6))
+        ]
+        people = [
+            roster.Person(
+                f"c{j}",
+                weekly_hours_max=rng.choice((2.0, 3.0, 5.0)),
+                available=None
+                if rng.random() < 0.6
+                else frozenset(t for t in range(days * 48 + 48) if rng.random() < 0.8),
+            )
+            for j in range(rng.randint(1, 3))
+        ]
+        result = roster.assign(shifts, people, first_weekday=0, policy=policy)
+        best = brute_force_assignment(shifts, people, policy)
+        assert roster.shift_problems(result.shifts, people, first_weekday=0, policy=policy) == []
+        assert best <= result.bound_slots
+        assert result.filled_slots <= best
+        if result.status == "OPTIMAL":
+            assert result.filled_slots == best
+
+
+def test_scarce_counsellors_are_assigned_without_the_solver_and_proven_near_the_best() -> None:
+    need = [4] * (7 * 48)
+    shifts = roster.solve_shifts(need).shifts
+    people = [roster.Person(f"c{i}") for i in range(5)]  # far fewer than the plan needs
+    result = roster.assign(shifts, people, first_weekday=0)
+    assert roster.shift_problems(result.shifts, people, first_weekday=0) == []
+    assert result.method == "matching"
+    assert result.bound_slots == 5 * 80  # every counsellor's 40 hours
+    assert result.filled_slots >= (1 - roster.RosterPolicy().assign_gap_tolerance) * 400
+    assert result.open_slots > 0

@@ -242,8 +242,7 @@ class TestMonthlyReport:
         )
         assert row[3] == first["offered"]
         assert wb["各省汇总"].max_row == len(report["provinces"]) + 3
-        pdf = service.monthly_pdf(report)
-        assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+        # The PDF (needs the CJK font): tests/hotline/service/test_monthly_pdf.py
 
 
 Token = Callable[[str], dict[str, str]]

@@ -8,6 +8,7 @@ records.
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
@@ -16,9 +17,11 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import audit
+from minsheng.hotline.models import SeatState
 from minsheng.hotline.sip.control import Credentials
 from tests.hotline.sip.conftest import (
     NATIONAL,
@@ -246,6 +249,22 @@ class TestRegistration:
         assert logout.wait() == 0, logout.errors()
         queued = sipp.caller(server, "caller_cancel_queued", hold_ms=200)
         assert queued.wait() == 0, queued.errors()
+        # What the phone did is the seat's history (compliance is computed from it): signed in
+        # by REGISTER, talking, wrap-up, free again, signed out by the unREGISTER.
+        states = wait_for(lambda: _ended_offline(seat_states(server.sessions, "c9")), 10.0)
+        assert [s.state for s in states] == [
+            "available",
+            "talking",
+            "wrapup",
+            "available",
+            "offline",
+        ]
+        assert {s.source for s in states} == {"sip"}
+        assert all(a.to_at == b.from_at for a, b in itertools.pairwise(states))
+        assert states[-1].to_at is None
+        talking = states[1]
+        assert talking.to_at is not None
+        assert (talking.to_at - talking.from_at).total_seconds() >= 0.09  # the 100 ms call
 
 
 class TestCrisis:
@@ -371,7 +390,7 @@ class TestRobustness:
         caller = sipp.caller(restarted, hold_ms=100)
         assert caller.wait() == 0, caller.errors()
         assert seat.wait() == 0, seat.errors()
-        records = restarted.wait_records(2)
+        records = restarted.wait_records(2, timeout=40)
         assert [r["outcome"] for r in records] == ["answered", "answered"]
         assert records[0]["wrapup_s"] > 0
 
@@ -404,6 +423,21 @@ class TestLoad:
         assert {r["outcome"] for r in records} == {"answered"}
         assert len(server.details(1000, timeout=30)) == 1000
         assert len({r["call_ref"] for r in records}) == 1000
+
+
+def seat_states(sessions: sessionmaker[Session], counsellor_id: str) -> list[SeatState]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(SeatState)
+                .where(SeatState.counsellor_id == counsellor_id)
+                .order_by(SeatState.from_at, SeatState.id)
+            )
+        )
+
+
+def _ended_offline(states: list[SeatState]) -> list[SeatState] | None:
+    return states if states and states[-1].state == "offline" else None
 
 
 def _http(method: str, url: str, token: str | None) -> tuple[int, dict[str, Any]]:

@@ -219,6 +219,26 @@ def cases_close(case_id: Annotated[int, typer.Argument()], officer: Officer) -> 
         echo_json(service.status_dict(case))
 
 
+@cases_app.command("cancel")
+def cases_cancel(
+    case_id: Annotated[int, typer.Argument()],
+    officer: Officer,
+    reason: Annotated[
+        str, typer.Option(help="withdrawn (撤销立案) | transferred (移送) | revoked (决定被撤销)")
+    ],
+    note: Annotated[str, typer.Option(help="Why, in words (recorded on the case)")],
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """Cancel a case; it then counts nowhere as a decision or a violation."""
+    data = parse_model(
+        schemas.CaseCancel,
+        {"reason": reason, "note": note, "cancelled_on": parse_date(on, "cancelled_on")},
+    )
+    with cli_session() as session:
+        case = service.cancel_case(session, case_id, data, officer=officer, actor=cli_actor())
+        echo_json(service.status_dict(case) | {"cancel_reason": case.cancel_reason})
+
+
 @cases_app.command("list")
 def cases_list(
     party: Annotated[int | None, typer.Option(help="Party id")] = None,

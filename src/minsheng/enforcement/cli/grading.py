@@ -144,3 +144,9 @@ def stats_command(
         f"({d['repeat_penalties']} repeats); fines {data['fines']['total_yuan']} yuan; "
         f"rectification {data['rectification']['percent']}"
     )
+    pending = d["pending"]
+    typer.echo(
+        f"not counted (decided and served only): {pending['proposals']} proposals, "
+        f"{pending['awaiting_service']} decisions awaiting service, "
+        f"{pending['cancelled']} cancelled"
+    )

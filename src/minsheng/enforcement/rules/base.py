@@ -47,7 +47,9 @@ class Status(StrEnum):
     """A case's step in the 行政处罚法 order (``rules/procedure.py``): open → facts_recorded →
     proposed → pre_notified (事先告知) [→ hearing_requested → hearing_scheduled → heard] →
     decided → notified (送达) → rectification_ordered → checked → closed. A 不予处罚 or
-    time-barred case goes from facts_recorded straight to decided."""
+    time-barred case goes from facts_recorded straight to decided. ``cancelled``: the case was
+    withdrawn (撤销立案), transferred to the judicial organs (第五十七条第四项) or its decision
+    revoked (第四十八条第二款); it never counts as a decision or a violation."""
 
     OPEN = "open"
     FACTS_RECORDED = "facts_recorded"
@@ -61,6 +63,19 @@ class Status(StrEnum):
     RECTIFICATION_ORDERED = "rectification_ordered"
     CHECKED = "checked"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class DecisionStage(StrEnum):
+    """Where the engine's result stands (``enf_decisions.stage``): a penalty is ``proposed``
+    until the 行政处罚决定 is made after 事先告知, statement, hearing and 法制审核 (《行政处罚法》
+    第四十四条、第六十二条: no decision before them); ``decided`` once made (a 不予处罚 or
+    time-barred outcome is decided at once); ``withdrawn`` when its case is cancelled or the
+    decision revoked. Only a decided *and served* decision counts (``rules/history.py``)."""
+
+    PROPOSED = "proposed"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
 
 
 class Harm(StrEnum):

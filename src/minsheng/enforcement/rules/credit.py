@@ -12,7 +12,7 @@ Pure: rule sets are parsed from a dict (``data/credit.json``), dates passed in.
   verified against reproductions of the NDRC release; article numbers unverified.)
 * Before it: 《失信行为纠正后的信用信息修复管理办法（试行）》, 发改委令2023年第58号, in force
   2023-05-01 until replaced; its periods are unverified here, the set carries the 2019 NDRC
-  notice's (发改办财金〔2019〕527号, secondary) and is marked ``unverified``.
+  notice's (发改办财金〔2019〕527号, secondary) and is marked ``待核实``.
 * A decision dated before every rule set gets no record (NoCreditRuleSet), never the nearest one.
 """
 
@@ -81,6 +81,7 @@ class CreditRules:
     minor_fine_at_most: Mapping[str, int]
     severity_source: str
     objection_source: str
+    objection_status: str = "待核实"  # the objection procedure's source is not verified
 
     def in_force(self, on: date) -> RuleSet:
         for rs in self.rule_sets:
@@ -125,6 +126,7 @@ def parse_credit_rules(data: Mapping[str, Any]) -> CreditRules:
         minor_fine_at_most={k: int(v) for k, v in sev["minor_fine_at_most_yuan"].items()},
         severity_source=str(sev["source"]),
         objection_source=str(data["objection"]["source"]),
+        objection_status=str(data["objection"]["status"]),
     )
 
 

@@ -5,7 +5,8 @@ applied to a case), ``procedure`` (事先告知, statement, hearing, 法制审�
 Art. 60 period), ``officers`` (执法证), ``documents`` (文号 and printed content), ``credit``
 (publication, repair, objections), ``calendar`` (holidays for working days), ``evidence``,
 ``inspectors``, ``records`` (inspections and industry records), ``grading``, ``planning``,
-``stats``; ``catalog`` reads the shipped data files.
+``stats``, ``standing`` (which decisions count: never a proposal, an unserved decision or a
+cancelled case), ``cancellation``; ``catalog`` reads the shipped data files.
 Functions take a ``Session`` and flush, never commit; callers write
 ``from minsheng.enforcement import service`` and ``service.open_case(session, data, ...)``.
 Changes take the request schema (``schemas.CaseOpen`` …), the officer (case data) and the audit
@@ -14,6 +15,7 @@ shape the API, the CLI and the pages share.
 """
 
 from minsheng.enforcement.service import catalog
+from minsheng.enforcement.service.cancellation import cancel_case
 from minsheng.enforcement.service.cases import (
     case_brief,
     case_dict,
@@ -122,6 +124,7 @@ __all__ = [
     "add_evidence",
     "add_industry_record",
     "add_inspector",
+    "cancel_case",
     "case_brief",
     "case_dict",
     "catalog",

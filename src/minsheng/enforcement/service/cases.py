@@ -111,7 +111,15 @@ def list_case_rows(
 ) -> list[dict[str, Any]]:
     """Cases newest first with their party's (masked) name and their decision, for a table."""
     stmt = (
-        select(Case, Party.name, Party.kind, Decision.outcome, Decision.tier, Decision.repeat)
+        select(
+            Case,
+            Party.name,
+            Party.kind,
+            Decision.outcome,
+            Decision.tier,
+            Decision.repeat,
+            Decision.stage,
+        )
         .join(Party, Party.id == Case.party_id)
         .join(Decision, Decision.case_id == Case.id, isouter=True)
         .order_by(Case.id.desc())
@@ -126,8 +134,9 @@ def list_case_rows(
             "outcome": outcome,
             "tier": tier,
             "repeat": repeat,
+            "stage": stage,  # a proposal (拟处罚) is no decision
         }
-        for case, name, kind, outcome, tier, repeat in session.execute(stmt)
+        for case, name, kind, outcome, tier, repeat, stage in session.execute(stmt)
     ]
 
 
@@ -146,6 +155,7 @@ def case_brief(c: Case) -> dict[str, Any]:
 def decision_dict(d: Decision) -> dict[str, Any]:
     return {
         "outcome": d.outcome,
+        "stage": d.stage,  # proposed (拟处罚) | decided | withdrawn
         "tier": d.tier,
         "fine_range_yuan": [d.fine_min, d.fine_max] if d.fine_min is not None else None,
         "fine_yuan": d.fine_yuan,
@@ -201,6 +211,7 @@ def case_dict(session: Session, case: Case) -> dict[str, Any]:
         "rectify_by": case.rectify_by.isoformat() if case.rectify_by else None,
         "rectified": case.rectified,
         "officer": case.officer,
+        "cancel_reason": case.cancel_reason,
         "decision": decision_dict(decision) if decision else None,
         "evidence": [
             {"id": e.id, "sha256": e.sha256, "filename": e.filename, "officer": e.officer}

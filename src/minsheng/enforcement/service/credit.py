@@ -315,6 +315,7 @@ def objection_dict(obj: Objection) -> dict[str, Any]:
         "outcome": obj.outcome,
         "revised_grade": obj.revised_grade,
         "source": credit_rules().objection_source,
+        "source_status": credit_rules().objection_status,
     }
 
 

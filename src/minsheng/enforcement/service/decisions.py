@@ -16,9 +16,16 @@ from minsheng.core import timeutil
 from minsheng.enforcement.models import Case, Commitment, Decision
 from minsheng.enforcement.rules import decision as rules
 from minsheng.enforcement.rules import procedure as procedure_rules
-from minsheng.enforcement.rules.base import Harm, MentalState, Outcome, PartyKind, Status
+from minsheng.enforcement.rules.base import (
+    DecisionStage,
+    Harm,
+    MentalState,
+    Outcome,
+    PartyKind,
+    Status,
+)
 from minsheng.enforcement.schemas import CaseDecide, CommitmentCreate
-from minsheng.enforcement.service import catalog, procedure
+from minsheng.enforcement.service import catalog, procedure, standing
 from minsheng.enforcement.service.cases import (
     decision_dict,
     get_case,
@@ -39,16 +46,9 @@ def decision_input(
 ) -> rules.DecisionInput:
     """The rule inputs of a case, from the party's other decided cases and commitments."""
     party = get_party(session, case.party_id)
-    history_rows = session.execute(
-        select(Case.item_id, Case.occurred_on, Decision.outcome)
-        .join(Decision, Decision.case_id == Case.id)
-        .where(
-            Case.party_id == case.party_id,
-            Case.id != case.id,
-            Case.occurred_on < case.occurred_on,
-            Decision.outcome != Outcome.TIME_BARRED.value,
-        )
-    ).all()
+    # Only decided, served and not cancelled cases count (rules/history.py): a proposal, an
+    # unserved decision or a withdrawn case is no earlier violation.
+    history_rows = standing.prior_violations(session, case)
     commitments = session.scalars(
         select(Commitment).where(Commitment.party_id == case.party_id).order_by(Commitment.id)
     ).all()
@@ -58,6 +58,8 @@ def decision_input(
         if answered
         else {}
     )
+    # A commitment signed in a case records an earlier violation only if that case counts.
+    counted = standing.violation_case_ids(session, answered)
     assert case.harm is not None
     return rules.DecisionInput(
         party_kind=PartyKind(party.kind),
@@ -87,8 +89,11 @@ def decision_input(
                 item=c.item_id,
                 domain=None if c.item_id else c.domain,
                 ref=str(c.id),
-                # Signed in a case or to repair credit: an earlier violation exists (再犯).
-                after_violation=c.kind != "proactive",
+                # Signed in a case or to repair credit: an earlier violation exists (再犯) —
+                # once that case's decision counts; a commitment signed without a case (the
+                # demo's history) is taken at its kind.
+                after_violation=c.kind != "proactive"
+                and (c.case_id is None or c.case_id in counted),
                 violation_item=case_items.get(c.case_id) if c.case_id else None,
             )
             for c in commitments
@@ -169,6 +174,13 @@ def decide_case(
     decision = Decision(
         case_id=case.id,
         outcome=result.outcome.value,
+        # A penalty is the proposal the procedure carries on (事先告知 … 决定); a 不予处罚 or
+        # time-barred outcome is the decision.
+        stage=(
+            DecisionStage.PROPOSED.value
+            if result.outcome is Outcome.PENALTY
+            else DecisionStage.DECIDED.value
+        ),
         tier=result.tier.value if result.tier else None,
         fine_min=result.fine_range_yuan[0] if result.fine_range_yuan else None,
         fine_max=result.fine_range_yuan[1] if result.fine_range_yuan else None,

@@ -21,7 +21,8 @@ from minsheng.core.errors import InvalidInput
 from minsheng.enforcement.errors import GradeNotFound
 from minsheng.enforcement.models import Case, Decision, Grade, IndustryRecord, Inspection, Party
 from minsheng.enforcement.rules import grading as rules_grading
-from minsheng.enforcement.rules.base import Category, Outcome
+from minsheng.enforcement.rules import history
+from minsheng.enforcement.rules.base import Category, DecisionStage, Outcome
 from minsheng.enforcement.service import catalog
 from minsheng.enforcement.service.parties import get_party
 
@@ -57,6 +58,10 @@ def summaries_for_year(session: Session, year: int) -> dict[int, rules_grading.S
         .where(
             Decision.decided_on.between(start, end),
             Decision.outcome == Outcome.PENALTY.value,
+            # A proposal, an unserved decision or a cancelled case is no penalty
+            # (rules/history.py).
+            Decision.stage == DecisionStage.DECIDED.value,
+            Case.status.in_(history.SERVED_STATUSES),
             Case.domain == "construction",
         )
         .order_by(Decision.id)

@@ -1,35 +1,17 @@
 """PDF of an issued document, printed with fpdf2 (pure Python, LGPL, maintained) and the
-machine's CJK font (WenQuanYi Micro Hei from Debian's ``fonts-wqy-microhei``; Noto Sans CJK as a
-second choice). The text is the document's ``sections`` — the same as the HTML page — so the PDF
-and the page never differ; fpdf2 embeds the font subset with a ToUnicode map, so the PDF's text
-can be extracted and checked.
+machine's CJK font (``core.pdf``: WenQuanYi Micro Hei from Debian's ``fonts-wqy-microhei``; Noto
+Sans CJK as a second choice). The text is the document's ``sections`` — the same as the HTML
+page — so the PDF and the page never differ; fpdf2 embeds the font subset with a ToUnicode map,
+so the PDF's text can be extracted and checked.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from minsheng.core.errors import DomainError
+from minsheng.core.pdf import FONT_CANDIDATES, PdfFontMissing, cjk_font
 from minsheng.enforcement.models import Document
 from minsheng.enforcement.service.documents import sections
 
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-)
-
-
-class PdfFontMissing(DomainError):
-    """No CJK font on the machine: install fonts-wqy-microhei (.ci/tools)."""
-
-    status_code = 503
-
-
-def cjk_font() -> Path:
-    for path in FONT_CANDIDATES:
-        if path.exists():
-            return path
-    raise PdfFontMissing("no CJK font for the PDF: install the Debian package fonts-wqy-microhei")
+__all__ = ["FONT_CANDIDATES", "PdfFontMissing", "cjk_font", "document_pdf"]
 
 
 def document_pdf(doc: Document) -> bytes:

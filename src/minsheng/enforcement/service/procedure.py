@@ -32,7 +32,13 @@ from minsheng.enforcement.models import (
 )
 from minsheng.enforcement.rules import procedure as rules
 from minsheng.enforcement.rules import workdays as wd
-from minsheng.enforcement.rules.base import MITIGATING_FACTORS, Outcome, PartyKind, Status
+from minsheng.enforcement.rules.base import (
+    MITIGATING_FACTORS,
+    DecisionStage,
+    Outcome,
+    PartyKind,
+    Status,
+)
 from minsheng.enforcement.service import catalog, credit, documents
 from minsheng.enforcement.service.calendar import holiday_calendar
 from minsheng.enforcement.service.cases import (
@@ -693,6 +699,7 @@ def decide_final(
     decision.fine_yuan = fine
     decision.decided_on = decided_on
     decision.officer = officer
+    decision.stage = DecisionStage.DECIDED.value  # the proposal becomes the decision
     case.status = Status.DECIDED.value
     session.flush()
     payment_days = int(documents.settings()["payment_days"])

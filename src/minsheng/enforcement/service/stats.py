@@ -12,7 +12,11 @@ Definitions (each with its window and denominator; see docs/enforcement.md):
 * violated after commitment: commitments whose party has a *decided* (not time-barred) violation
   of the committed item (or domain) after the signing day and within validity ÷ commitments.
 * penalised again: the same, where that violation was penalised ÷ commitments.
-* exemptions / penalties / repeat penalties: decisions dated in the window.
+* exemptions / penalties / repeat penalties: decisions dated in the window that are decided and
+  served and whose case is not cancelled (``rules/history.py``): a proposal (拟处罚, before the
+  事先告知/法制审核/决定) is no penalty; proposals pending, decisions awaiting service and
+  cancelled cases are counted apart (``decisions.pending``). "Violated after commitment" counts
+  only violations that stand (a 不予处罚 for lack of liability or fault does not).
 * rectification rate: cases ordered to rectify that passed the check ÷ cases ordered.
 * compounds rectified: distinct residential compounds with a rectified garbage-sorting case.
 * sites: garbage-sorting rooms and vending points opened, compounds designated models, by ``to``.
@@ -39,8 +43,16 @@ from minsheng.enforcement.models import (
     Party,
     Site,
 )
+from minsheng.enforcement.rules import history
 from minsheng.enforcement.rules.base import Outcome
 from minsheng.enforcement.service import catalog
+
+# rules/history.py rule id of a row that does not count → its key under decisions.pending.
+_PENDING = {
+    "HIST-PROPOSAL": "proposals",
+    "HIST-NOT-SERVED": "awaiting_service",
+    "HIST-CANCELLED": "cancelled",
+}
 
 
 def _rate(part: int, whole: int) -> dict[str, Any]:
@@ -63,6 +75,9 @@ def compute_stats(
     violations: dict[int, list[tuple[str, str, date, str]]] = defaultdict(list)
     decisions = session.execute(
         select(
+            Decision.stage,
+            Case.status,
+            Decision.rule_id,
             Case.party_id,
             Case.domain,
             Case.item_id,
@@ -77,10 +92,27 @@ def compute_stats(
     repeat_penalties = 0
     fines_by_domain: dict[str, int] = defaultdict(int)
     fines_count = 0
-    for party_id, domain, item, occurred, outcome, repeat, fine, decided_on in decisions:
-        if outcome != Outcome.TIME_BARRED.value:
+    pending: dict[str, int] = defaultdict(int)
+    for (
+        stage,
+        status,
+        rule_id,
+        party_id,
+        domain,
+        item,
+        occurred,
+        outcome,
+        repeat,
+        fine,
+        decided_on,
+    ) in decisions:
+        counts = history.standing(stage=stage, case_status=status, outcome=outcome, rule_id=rule_id)
+        if counts.violation:
             violations[party_id].append((domain, item, occurred, outcome))
         if not _in(decided_on, start, end):
+            continue
+        if not counts.decision:
+            pending[_PENDING[counts.rule_id]] += 1
             continue
         outcome_counts[outcome] += 1
         if outcome == Outcome.PENALTY.value:
@@ -238,6 +270,8 @@ def compute_stats(
             "penalties": outcome_counts.get(Outcome.PENALTY.value, 0),
             "repeat_penalties": repeat_penalties,
             "time_barred": outcome_counts.get(Outcome.TIME_BARRED.value, 0),
+            # Not decisions (yet): counted apart, never as penalties.
+            "pending": {k: pending.get(k, 0) for k in _PENDING.values()},
         },
         "fines": {
             "count": fines_count,

@@ -103,6 +103,9 @@ def followup_dict(f: FollowUp, call_ref: str, now: datetime) -> dict[str, Any]:
         "due_at": f.due_at.isoformat(),
         "done_at": f.done_at.isoformat() if f.done_at else None,
         "overdue": f.done_at is None and f.due_at < now,
+        # The default intervals (FOLLOW_UP_HOURS) are local policy, demo values: say so wherever
+        # a due time or "overdue" is shown (issue 13 item 14).
+        "due_policy": risk_rules.FOLLOW_UP_POLICY["label"],
     }
 
 

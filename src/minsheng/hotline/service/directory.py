@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, regions
+from minsheng.core import address, audit, regions
 from minsheng.core.db import utcnow
-from minsheng.core.errors import DomainError, NotFound
+from minsheng.core.errors import DomainError, NotFound, PlaceAmbiguous
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import (
     CounsellorNotFound,
@@ -352,15 +352,30 @@ LEVEL_ORDER = {"city": 0, "province": 1, "national": 2}
 
 
 def find_place(query: str) -> regions.Region:
-    """A city (or province) by name or code, or by a landline area code such as ``0755``; raises
-    NotFound naming the field ``city`` (the public finder's field)."""
+    """A place by code, landline area code (``0755``) or address / name, read down to the
+    county (``广东省深圳市南山区``, ``深圳南山``, ``浦东``, ``琼中``; see core.address). A name
+    several places share raises PlaceAmbiguous listing them; an unknown one NotFound, both
+    naming the field ``city`` (the public finder's field)."""
     table = regions.table()
+    query = query.strip()
     if query.isdigit() and query.startswith("0") and len(query) in (3, 4):
         found = routing.area_code_location(table, query)
         if found is None:
             raise NotFound(f"no city has the area code {query}", field="city")
         province, city = found
         return city or province
+    if not query.isdigit():
+        places = address.resolve(query)
+        if len(places) == 1:
+            return places[0]
+        if places:
+            choices = [{"code": p.code, "name": address.label(p)} for p in places]
+            raise PlaceAmbiguous(
+                f"{query!r} names {len(places)} places: "
+                + ", ".join(f"{c['code']} {c['name']}" for c in choices),
+                field="city",
+                extra={"choices": choices},
+            )
     try:
         return table.lookup(query)
     except DomainError as exc:  # the core names its own field; the form's field is "city"
@@ -383,4 +398,6 @@ def lines_for_place(session: Session, query: str, *, at: datetime) -> dict[str, 
         d["connected"] = routing.is_connected(to_info(h), at)
         lines.append(d)
     lines.sort(key=lambda d: (LEVEL_ORDER.get(d["level"], 9), d["id"]))
-    return {"region": regions.describe(region), "lines": lines}
+    described = regions.describe(region)
+    described["label"] = address.label(region)
+    return {"region": described, "lines": lines}

@@ -19,6 +19,7 @@ from minsheng.core.config import Settings
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.errors import InvalidHotline
 from minsheng.hotline.models import Assessment, Call, FollowUp, Shift
+from minsheng.hotline.rules import risk
 from minsheng.hotline.rules import workforce as wf
 from minsheng.hotline.service import workforce
 from minsheng.hotline.service.directory import list_hotlines
@@ -214,7 +215,11 @@ DEFINITIONS: dict[str, str] = {
     "crisis": "危机来电：标记为危机的来电",
     "handover_110": "转介110：危机评估中移交110的来电（119、120同）",
     "followups_done": "已完成回访：本月来电产生、已完成的回访任务",
-    "followups_overdue": "逾期回访：截至报表时点未完成且已过期限的回访任务",
+    "followups_overdue": (
+        "逾期回访：截至报表时点未完成且已过期限的回访任务（默认期限高危"
+        f"{risk.FOLLOW_UP_HOURS['high']}小时、中危{risk.FOLLOW_UP_HOURS['medium']}小时为"
+        "本地政策演示值，非国家规定）"
+    ),
     "required_seat_hours": (
         "所需坐席小时：坐席计划（Erlang A，开放时不少于2席）每半小时所需坐席×0.5，按本月每天合计"
     ),
@@ -223,7 +228,5 @@ DEFINITIONS: dict[str, str] = {
         "实际在岗坐席小时：坐席状态记录中签入（空闲、振铃、通话、话后整理）的时长合计"
     ),
     "days_compliant": "达标天数：实际至少2个坐席在岗不少于18小时的天数",
-    "counsellors_active": (
-        "在册咨询员（在用）；counsellors_eligible：本月首日可排班（资质与培训合格）的人数"
-    ),
+    "counsellors_active": ("在册咨询员（在用），及其中本月首日可排班（资质与培训合格）的人数"),
 }

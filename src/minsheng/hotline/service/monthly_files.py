@@ -1,13 +1,17 @@
-"""The monthly report as an Excel workbook (openpyxl) and a PDF (reportlab), from the dict that
-``monthly_report`` returns — the files hold exactly the figures of the API.
+"""The monthly report as an Excel workbook (openpyxl) and a PDF (fpdf2, the platform's one PDF
+library), from the dict that ``monthly_report`` returns — the files hold exactly the figures of
+the API.
 
-reportlab draws Chinese with its built-in Adobe CID font ``STSong-Light`` (a PDF reader supplies
-the glyphs), so no font file is shipped or embedded."""
+The PDF is printed with the machine's CJK font (``core.pdf.cjk_font``: WenQuanYi Micro Hei),
+whose used subset fpdf2 embeds with a ToUnicode map, so its text can be extracted and checked."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
+
+from minsheng.core.pdf import cjk_font
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("offered", "来电量"),
@@ -111,70 +115,67 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def monthly_pdf(report: dict[str, Any]) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    title = ParagraphStyle("t", fontName=font, fontSize=14, leading=18)
-    body = ParagraphStyle("b", fontName=font, fontSize=7, leading=9)
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=landscape(A4),
-        leftMargin=8 * mm,
-        rightMargin=8 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=f"12356 月度报表 {report['month']}",
-        invariant=1,
-    )
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), font, 6),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
-            ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
-        ]
-    )
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_margins(8, 10, 8)
+    pdf.set_auto_page_break(auto=True, margin=10)
+    pdf.add_font("cjk", fname=str(cjk_font()))
+    pdf.set_title(f"12356 月度报表 {report['month']}")
+    pdf.set_creation_date(datetime.fromisoformat(report["as_of"]))
+    pdf.add_page()
     keys = [k for k, _ in COLUMNS]
     head = [label for _, label in COLUMNS]
+    header_face = FontFace(fill_color=(238, 242, 247))
 
-    def table(rows: list[list[str]]) -> Table:
-        t = Table(rows, repeatRows=1)
-        t.setStyle(style)
-        return t
+    def heading(text: str) -> None:
+        pdf.ln(3)
+        pdf.set_font("cjk", size=12)
+        pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
 
+    def table(rows: list[list[str]], first_widths: tuple[int, int]) -> None:
+        pdf.set_font("cjk", size=5.5)
+        widths = (*first_widths, *([10] * len(keys)))
+        with pdf.table(
+            col_widths=widths,
+            width=sum(widths),
+            align="LEFT",
+            text_align=("LEFT", "RIGHT", *(["RIGHT"] * len(keys))),
+            headings_style=header_face,
+            line_height=3.2,
+            repeat_headings=1,
+        ) as t:
+            for values in rows:
+                r = t.row()
+                for v in values:
+                    r.cell(v)
+
+    pdf.set_font("cjk", size=14)
+    pdf.cell(0, 9, f"12356 心理援助热线月度报表 {report['month']}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=7)
+    pdf.cell(
+        0,
+        4,
+        f"统计期间 {report['from'][:10]} 至 {report['to'][:10]}（北京时间，不含末日）；"
+        f"报表时点 {report['as_of'][:16]}；版本 {report['version']}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    heading("一、按省汇总")
     prov_rows = [["省份", "热线数", *head]]
     for p in report["provinces"]:
         prov_rows.append([p["name"], str(p["lines"]), *(_fmt(k, p[k]) for k in keys)])
     tot = report["total"]
-    prov_rows.append(["合计", "", *(_fmt(k, tot.get(k)) for k in keys if k in tot)])
+    prov_rows.append(["合计", "", *(_fmt(k, tot.get(k)) for k in keys)])
+    table(prov_rows, (24, 10))
+    heading("二、各热线")
     line_rows = [["热线", "省份", *head]]
     for row in report["lines"]:
         line_rows.append([row["hotline_id"], row["province"], *(_fmt(k, row[k]) for k in keys)])
-    story = [
-        Paragraph(f"12356 心理援助热线月度报表 {report['month']}", title),
-        Paragraph(
-            f"统计期间 {report['from'][:10]} 至 {report['to'][:10]}（北京时间，不含末日）；"
-            f"报表时点 {report['as_of'][:16]}；版本 {report['version']}",
-            body,
-        ),
-        Spacer(1, 4 * mm),
-        Paragraph("一、按省汇总", title),
-        table(prov_rows),
-        Spacer(1, 4 * mm),
-        Paragraph("二、各热线", title),
-        table(line_rows),
-        Spacer(1, 4 * mm),
-        Paragraph("三、指标定义", title),
-        *(Paragraph(f"{k}：{v}", body) for k, v in report["definitions"].items()),
-    ]
-    doc.build(story)
-    return buf.getvalue()
+    table(line_rows, (24, 10))
+    heading("三、指标定义")
+    pdf.set_font("cjk", size=7)
+    for k, v in report["definitions"].items():
+        pdf.multi_cell(0, 3.6, f"{k}：{v}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

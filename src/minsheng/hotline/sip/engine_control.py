@@ -20,7 +20,10 @@ staff crisis mark               ``mark_crisis``
 
 and engine events back to SIP: ``Ring`` → INVITE the counsellor's contact, ``CancelRing`` →
 CANCEL it, ``Queued`` → 182 Queued, ``CallEnded`` at the last resort → 480 to the caller,
-``Recorded`` → the record writer (``service.save_records``). The engine runs on the wall clock
+``Recorded`` → the record writer (``service.save_records``), ``CounsellorChanged`` → the seat
+state to the same writer (``service.record_seat_state``: signed in, talking, wrap-up, break,
+signed out; ringing is left out — it lies between two on-duty states and changes nothing for
+compliance, and the SIP detail records hold every ring). The engine runs on the wall clock
 (epoch seconds), which is what the call records store.
 """
 
@@ -40,6 +43,7 @@ from minsheng.hotline.engine import (
     CallRecord,
     CallState,
     CancelRing,
+    CounsellorChanged,
     CounsellorState,
     EndedBy,
     Engine,
@@ -90,11 +94,13 @@ class EngineCallControl:
         *,
         settings: Settings,
         record: Callable[[CallRecord], None],
+        seat_state: Callable[[str, str, float], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.seats = seats
         self.record = record
+        self.seat_state = seat_state
         self.clock = clock
         self.engine_settings = EngineSettings.from_settings(settings)
         self.engine = Engine(
@@ -326,6 +332,12 @@ class EngineCallControl:
             self._forget(event.record.call_id)
             self.finished += 1
             self.record(event.record)
+        elif (
+            isinstance(event, CounsellorChanged)
+            and self.seat_state is not None
+            and event.state is not CounsellorState.RINGING
+        ):
+            self.seat_state(event.counsellor_id, str(event.state), event.at)
 
     def _ring(self, event: Ring) -> None:
         assert self.actions is not None

@@ -8,7 +8,10 @@ from a child process by default, so that their ORM work does not hold the interp
 SIP thread needs. The SIP thread does not hand records over one by one: a :class:`Batcher`
 collects them and passes a whole list every tenth of a second, so that the writer threads wake
 (and take the interpreter lock) a few times a second rather than once or twice per call.
-Stopping the server (SIGTERM/SIGINT) ends the calls still up, then drains the
+The seat states the engine reports (signed in, talking, wrap-up, break, signed out:
+:class:`SeatChange`) travel with the call records, in order, and are stored through
+``service.record_seat_state`` (source ``sip``), so compliance is judged on what happened on the
+phones. Stopping the server (SIGTERM/SIGINT) ends the calls still up, then drains the
 queues before the process exits, so a restart loses no record of a finished call. A batch the
 database refuses is retried with a growing pause; only after the last try is it given up, and
 that is logged.
@@ -24,6 +27,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -32,11 +37,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.core.db import session_scope
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord
+from minsheng.hotline.errors import CounsellorNotFound, InvalidHotline
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 RETRY_PAUSES_S = (0.2, 1.0, 5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SeatChange:
+    """A counsellor's seat entered ``state`` (an engine state) at ``at`` (epoch seconds)."""
+
+    counsellor_id: str
+    state: str
+    at: float
 
 
 class Batcher(Generic[T]):
@@ -109,9 +124,14 @@ class RecordWriter(Generic[T]):
 
     def _write(self, pending: list[T]) -> None:
         if write_with_retry(self.sink, pending):
-            self.written += len(pending)
+            self.written += _records_in(pending)
         else:
-            self.lost += len(pending)
+            self.lost += _records_in(pending)
+
+
+def _records_in(pending: Sequence[object]) -> int:
+    """What the written/lost counters count: records, not the seat states riding with them."""
+    return sum(1 for item in pending if not isinstance(item, SeatChange))
 
 
 def write_with_retry(sink: Callable[[Sequence[T]], None], pending: list[T]) -> bool:
@@ -161,10 +181,10 @@ class ProcessRecordWriter:
     def lost(self) -> int:
         return int(self._lost.value)
 
-    def put(self, record: CallRecord) -> None:
+    def put(self, record: CallRecord | SeatChange) -> None:
         self._queue.put([record])
 
-    def put_many(self, records: list[CallRecord]) -> None:
+    def put_many(self, records: list[CallRecord | SeatChange]) -> None:
         self._queue.put(records)
 
     def close(self) -> None:
@@ -196,23 +216,48 @@ def _database_writer_main(url: str, q: Any, written: Any, lost: Any, batch: int)
         pending, stop = _drain(q.get_nowait, item, batch)
         counter = written if write_with_retry(sink, pending) else lost
         with counter.get_lock():
-            counter.value += len(pending)
+            counter.value += _records_in(pending)
     engine.dispose()
 
 
-def database_sink(sessions: sessionmaker[Session]) -> Callable[[Sequence[CallRecord]], None]:
-    """Persist a batch through the hotline service in one transaction."""
+def database_sink(
+    sessions: sessionmaker[Session],
+) -> Callable[[Sequence[CallRecord | SeatChange]], None]:
+    """Persist a batch through the hotline service in one transaction: the call records, and
+    the seat states in the order they happened."""
 
-    def write(records: Sequence[CallRecord]) -> None:
+    def write(items: Sequence[CallRecord | SeatChange]) -> None:
         from minsheng.hotline.service import cluster as cluster_service
 
+        records = [r for r in items if isinstance(r, CallRecord)]
         with session_scope(sessions) as session:
-            service.save_records_bulk(session, records)
-            # a cluster node's live rows of these calls go in the same transaction, so a node
-            # that dies leaves every call either stored or listed as up (then recorded lost)
-            cluster_service.forget_live_calls(session, [r.call_id for r in records])
+            if records:
+                service.save_records_bulk(session, records)
+                # a cluster node's live rows of these calls go in the same transaction, so a
+                # node that dies leaves every call either stored or listed as up (then lost)
+                cluster_service.forget_live_calls(session, [r.call_id for r in records])
+            for change in items:
+                if isinstance(change, SeatChange):
+                    store_seat_change(session, change)
 
     return write
+
+
+def store_seat_change(session: Session, change: SeatChange) -> None:
+    """One seat state through ``service.record_seat_state``. A seat of the SIP seat file that the
+    directory does not know, or a time before the state it has (the wall clock stepped back), is
+    logged and skipped: it must not cost the batch's call records. The service checks before it
+    changes anything, so skipping leaves the session clean."""
+    try:
+        service.record_seat_state(
+            session,
+            change.counsellor_id,
+            change.state,
+            at=datetime.fromtimestamp(change.at, UTC),
+            source="sip",
+        )
+    except (CounsellorNotFound, InvalidHotline) as exc:
+        log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
 
 
 def jsonl_sink(path: Path) -> Callable[[Sequence[dict[str, Any]]], None]:

@@ -57,6 +57,7 @@ from minsheng.hotline.sip.records import (
     Batcher,
     ProcessRecordWriter,
     RecordWriter,
+    SeatChange,
     database_sink,
     jsonl_sink,
 )
@@ -140,7 +141,7 @@ class SipServer:
         self.options = options
         self.db = make_engine(settings)
         self.sessions = make_sessionmaker(self.db)
-        self.writer: ProcessRecordWriter | RecordWriter[CallRecord]
+        self.writer: ProcessRecordWriter | RecordWriter[CallRecord | SeatChange]
         if settings.hotline_sip_record_writer == "process":
             self.writer = ProcessRecordWriter(settings.effective_database_url)
         else:
@@ -148,7 +149,7 @@ class SipServer:
         self.details_path = details_path(settings)
         self.details = RecordWriter(jsonl_sink(self.details_path))
         # The SIP thread hands records over in lists, a few times a second (see records.py).
-        self.record_batch: Batcher[CallRecord] = Batcher(self.writer.put_many)
+        self.record_batch: Batcher[CallRecord | SeatChange] = Batcher(self.writer.put_many)
         self.detail_batch: Batcher[dict[str, Any]] = Batcher(self.details.put_many)
         self._flusher: Any = None
         self.control: EngineCallControl
@@ -163,8 +164,14 @@ class SipServer:
                 node_id=options.node,
             )
         else:
+            # The seat states (signed in, talking, wrap-up, break, out) go with the call records,
+            # in order, to service.record_seat_state: compliance from what the phones did.
             self.control = EngineCallControl(
-                directory, seats, settings=settings, record=self.record_batch.put
+                directory,
+                seats,
+                settings=settings,
+                record=self.record_batch.put,
+                seat_state=self._seat_changed,
             )
         self.media: MediaRelay | None = None
         self.prompts: PromptSet | None = None
@@ -277,6 +284,9 @@ class SipServer:
             if self.recorder is not None:
                 self.recorder.close()
             self.db.dispose()
+
+    def _seat_changed(self, counsellor_id: str, state: str, at: float) -> None:
+        self.record_batch.put(SeatChange(counsellor_id, state, at))
 
     def _recorded(self, sip_call_id: str, caller_port: int) -> None:
         assert self.recorder is not None
