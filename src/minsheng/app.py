@@ -4,11 +4,12 @@ web pages (``minsheng.web``, which serves ``/``)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import minsheng
 from minsheng.certification.routes import router as certification_router
-from minsheng.core import openapi, privacy, web
+from minsheng.core import metrics, openapi, privacy, web
 from minsheng.core.config import Settings, get_settings
 from minsheng.core.db import make_engine, make_sessionmaker
 from minsheng.core.routes import router as core_router
@@ -56,12 +57,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.write_sessionmaker = make_sessionmaker(engine, write=True)
     web.install(app, settings)
+    # FastAPI tries routes in order: the busiest public ones (health, certificate verification)
+    # come first (docs/performance.md); no two routers share a path, so nothing else changes.
     app.include_router(core_router)
-    app.include_router(hotline_router)
     app.include_router(certification_router)
+    app.include_router(hotline_router)
     app.include_router(enforcement_router)
     app.include_router(web_router)
+    app.include_router(metrics.router)
+    metrics.add_gauge_source(app.state, hotline_gauges)
     # Page addresses that do not exist get the HTML 404 page; the API keeps its JSON body.
     app.add_exception_handler(StarletteHTTPException, page_http_error)  # type: ignore[arg-type]
     openapi.install(app)
     return app
+
+
+def hotline_gauges(session: Session) -> list[metrics.Gauge]:
+    from minsheng.hotline.service import gauges
+
+    return gauges.gauges(session)

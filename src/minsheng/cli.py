@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +42,21 @@ app.add_typer(enforcement_app, name="enforcement")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default MINSHENG_WORKERS, 1); with more than one, set "
+            "MINSHENG_REDIS_URL so that rate limits are shared (docs/deployment.md)",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="A line per request (default MINSHENG_ACCESS_LOG, off: nginx keeps one)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and web pages (migrate first with `minsheng db upgrade`).
 
@@ -57,17 +75,53 @@ def serve(
         raise typer.Exit(2) from None
     for r in demo:
         typer.echo(f"warning: demo rule data in use — {r.system}: {r.name} {r.version}", err=True)
-    # uvicorn's access and error logs go through the redacting filter; X-Forwarded-For and
-    # X-Forwarded-Proto are believed only from the configured proxies (none by default).
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        log_config=privacy.uvicorn_log_config(),
-        proxy_headers=bool(settings.trusted_proxies.strip()),
-        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
-    )
+    workers = workers or settings.workers
+    if workers > 1 and not settings.redis_url and settings.cert_verify_rate_store != "database":
+        typer.echo(
+            f"warning: {workers} workers without MINSHENG_REDIS_URL: each counts rate limits "
+            f"alone, so every limit is {workers} times the setting",
+            err=True,
+        )
+    # uvicorn's access and error logs go through the redacting filter (as JSON lines when
+    # MINSHENG_LOG_FORMAT=json); X-Forwarded-For and X-Forwarded-Proto are believed only from
+    # the configured proxies (none by default). uvloop and httptools when installed (the
+    # default install has them). Several workers import the app by name (each builds its own).
+    options = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "log_config": privacy.uvicorn_log_config(json_lines=settings.log_format == "json"),
+        "access_log": settings.access_log if access_log is None else access_log,
+        "proxy_headers": bool(settings.trusted_proxies.strip()),
+        "forwarded_allow_ips": settings.trusted_proxies.strip() or None,
+        "server_header": False,
+    }
+    if workers > 1:
+        metrics_dir = _shared_metrics_dir(settings.var_dir)
+        # uvicorn kills a worker that does not answer its health check in time (5 s by default)
+        # and starts another; a worker answers only once it has imported the app, which took
+        # over 30 s on a loaded machine, so the workers were killed again and again.
+        options["timeout_worker_healthcheck"] = 120
+        try:
+            uvicorn.run("minsheng.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        finally:
+            if metrics_dir is not None:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+    else:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+
+
+def _shared_metrics_dir(var_dir: Path) -> Path | None:
+    """Workers of one server write their metrics to one directory that /metrics sums
+    (prometheus-client's multiprocess mode); a new one per server, removed when it stops (the
+    counters start again with the server). None when the environment names one already."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    directory = var_dir / f"metrics-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 @app.command("rule-data")

@@ -32,7 +32,7 @@ def assert_redacted(text: str) -> None:
 def test_a_served_process_logs_no_number_in_clear(
     serve: Callable[..., Served], session_factory: sessionmaker[Session]
 ) -> None:
-    server = serve()
+    server = serve(MINSHENG_ACCESS_LOG="1")  # off by default (docs/performance.md)
     with session_factory() as s:
         _user, token = create_user(s, name="desk", role="hotline")
         s.commit()

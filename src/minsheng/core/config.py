@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, description="`minsheng serve` worker processes")
+    access_log: bool = Field(
+        False, description="`minsheng serve` logs a line per request (nginx keeps one anyway)"
+    )
+    log_format: str = Field(
+        "text", pattern="^(text|json)$", description="Logs as text or one JSON object per line"
+    )
     sql_echo: bool = False
     allow_demo_rules: bool = Field(
         False,
@@ -86,6 +93,20 @@ class Settings(BaseSettings):
         32 * 1024 * 1024,
         ge=1024,
         description="Largest body of an import or evidence upload (paths in core.limits)",
+    )
+    redis_url: str = Field(
+        "",
+        description=(
+            "Redis shared by every worker and machine (redis://host:6379/0): rate-limit windows "
+            "and lookup counts; empty means each process counts alone"
+        ),
+    )
+    metrics_token: str = Field(
+        "",
+        description=(
+            "Bearer token Prometheus sends for /metrics; empty means only admins' API tokens "
+            "(docs/deployment.md)"
+        ),
     )
     token_lifetime_days: int = Field(90, ge=1, description="API tokens expire after this")
     web_session_minutes: int = Field(
@@ -195,9 +216,13 @@ class Settings(BaseSettings):
     cert_verify_daily_per_client: int = Field(300, ge=1, description="Lookups/day per client")
     cert_verify_log_retention_days: int = Field(180, ge=1, description="Lookup-log retention")
     cert_verify_rate_store: str = Field(
-        "memory",
-        pattern="^(memory|database)$",
-        description="Rate-limit counters: per process (memory) or shared (database)",
+        "auto",
+        pattern="^(auto|memory|database|redis)$",
+        description=(
+            "Rate-limit counters: per process (memory), shared in the database (database) or in "
+            "Redis (redis: MINSHENG_REDIS_URL); auto is redis when MINSHENG_REDIS_URL is set, "
+            "else memory"
+        ),
     )
     cert_verify_log_flush_s: float = Field(
         1.0, ge=0, description="Lookup-log write-behind delay; 0 writes in the request"

@@ -100,8 +100,13 @@ def _sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get(WRITER_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if conn.get_execution_options().get(WRITER_OPTION, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # may wait and fail: SQLAlchemy's errors
+        else:
+            # A reader's BEGIN takes no lock and cannot fail for lack of one: sent on the
+            # driver's connection, since through ``exec_driver_sql`` it cost as much as the
+            # lookup it opens (SQLAlchemy's execution context and events for one BEGIN).
+            conn.connection.driver_connection.execute("BEGIN")
 
 
 def describe_url(url: str) -> str:

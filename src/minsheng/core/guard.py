@@ -2,8 +2,13 @@
 body is read, security headers on every response, and a last handler that turns any unexpected
 error into the standard error body.
 
-Order, outermost first: ``CatchAllMiddleware`` → ``SecurityHeadersMiddleware`` →
-``BodyLimitMiddleware`` → the app. So even a 413 or a 500 carries the security headers.
+Order, outermost first: ``RequestIdMiddleware`` → ``CatchAllMiddleware`` →
+``SecurityHeadersMiddleware`` → ``BodyLimitMiddleware`` → the app. So even a 413 or a 500 carries
+the security headers and the request id.
+
+All of them are plain ASGI callables: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``)
+runs the rest of the app in a task with memory streams between, which cost a third of the time
+of a verification request (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -63,6 +68,39 @@ async def send_json(send: Send, status: int, body: dict[str, Any], headers: list
         }
     )
     await send({"type": "http.response.body", "body": data})
+
+
+class RequestIdMiddleware:
+    """The request id (the client's ``X-Request-ID``, cut to 64 characters, or a new one) in
+    ``audit.current_request_id`` while the request runs, and in the answer's ``X-Request-ID``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or audit.new_request_id()
+        raw = rid.encode("latin-1")
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(n, v) for n, v in message.get("headers", ()) if n != b"x-request-id"]
+                headers.append((b"x-request-id", raw))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        token = audit.current_request_id.set(rid)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            audit.current_request_id.reset(token)
 
 
 class BodyTooLarge(HTTPException):
@@ -150,21 +188,27 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
         self.hsts = hsts
+        # Encoded once: the same headers go on every response.
+        self._pages = self._encoded(CSP)
+        self._docs = self._encoded(DOCS_CSP)
+
+    def _encoded(self, csp: str) -> list[tuple[bytes, bytes]]:
+        pairs = {"content-security-policy": csp, **SECURITY_HEADERS}
+        if self.hsts:
+            pairs["strict-transport-security"] = "max-age=31536000"
+        return [(k.encode(), v.encode()) for k, v in pairs.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path in DOCS_PATHS else CSP
+        fixed = self._docs if path in DOCS_PATHS else self._pages
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
-                extra = {"content-security-policy": csp, **SECURITY_HEADERS}
-                if self.hsts:
-                    extra["strict-transport-security"] = "max-age=31536000"
                 content_type = next(
                     (v.decode("latin-1").lower() for n, v in headers if n == b"content-type"),
                     "",
@@ -176,12 +220,11 @@ class SecurityHeadersMiddleware:
                     content_type.startswith((*INLINE_SCRIPTS, "image/svg"))
                     and path.startswith("/static/")
                 )
+                extra = fixed
                 # Only a response that carries content can be "opened"; redirects and 204s not.
                 if not inline and message.get("status") in (200, 206):
-                    extra["content-disposition"] = "attachment"
-                for name, value in extra.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
+                    extra = [*fixed, (b"content-disposition", b"attachment")]
+                headers.extend(pair for pair in extra if pair[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -249,6 +292,9 @@ ERROR_PAGE = (
 
 
 def _request_id(scope: Scope) -> str:
+    current = audit.current_request_id.get()
+    if current:
+        return current
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id" and value:
             return str(value.decode("latin-1"))[:64]

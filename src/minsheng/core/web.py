@@ -11,14 +11,16 @@ Use in a router::
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from ipaddress import IPv4Network, IPv6Network, ip_address
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -38,11 +40,14 @@ from minsheng.core.errors import DomainError, TooManyRequests, Unauthorized, err
 from minsheng.core.guard import (
     BodyLimitMiddleware,
     CatchAllMiddleware,
+    RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
+from minsheng.core.metrics import MetricsMiddleware
 from minsheng.core.openapi import allowed_methods
 
 log = logging.getLogger("minsheng.web")
+T = TypeVar("T")
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,7 +65,26 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+def run_in_connection(request: Request, fn: Callable[[Connection], T]) -> T:
+    """``fn(conn)`` on one Core connection of the app's engine, committed on success and rolled
+    back otherwise: for the hot public reads, where an ORM session's bookkeeping would cost more
+    than the query (docs/performance.md). Run it in the thread pool."""
+    with request.app.state.engine.connect() as conn:
+        result = fn(conn)
+        conn.commit()
+        return result
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """A JSON answer encoded once, by the standard encoder (UTF-8, no ASCII escapes): the hot
+    public routes return it so FastAPI does not validate and re-encode through their
+    ``response_model`` (which stays for the documentation and the tests)."""
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+async def get_settings(request: Request) -> Settings:
+    # async: FastAPI runs a plain ``def`` dependency in the thread pool, a hop per request.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -181,19 +205,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(i18n.LocaleMiddleware)
-
-    @app.middleware("http")
-    async def request_id_middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or audit.new_request_id()
-        token = audit.current_request_id.set(rid[:64])
-        try:
-            response = await call_next(request)
-        finally:
-            audit.current_request_id.reset(token)
-        response.headers["X-Request-ID"] = rid[:64]
-        return response
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:

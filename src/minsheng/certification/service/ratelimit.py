@@ -16,20 +16,29 @@ Stores:
   counters, so the effective limit is the setting times the number of workers.
 - ``DatabaseRateStore``: one row per key in ``cert_rate_windows`` (window start and count), in
   the request's transaction; shared by every process using the database.
+- ``RedisRateStore``: one Redis key per key and window (``MINSHENG_REDIS_URL``), counted by one
+  Lua script (all or nothing, atomic in Redis) and expiring with its window; shared by every
+  worker of every machine using that Redis. When Redis does not answer, the lookup is counted in
+  this process's memory instead (the limits hold per process, as without Redis) and Redis is
+  tried again a few seconds later.
 
 A new store implements ``take`` (and ``purge`` if it keeps anything that outlives a window).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select, text
 
 from minsheng.certification.models import RateWindow
+
+log = logging.getLogger(__name__)
 
 BEIJING_OFFSET_S = 8 * 3600
 MINUTE = 60
@@ -131,3 +140,69 @@ class DatabaseRateStore:
             [{"key": lim.key, "window": window_start(now_s, lim.window_s)} for lim in limits],
         )
         return None
+
+
+# KEYS: one key per limit and window; ARGV: the limits, then each key's seconds to live. Checks
+# every key first and counts nothing when one is full (returns its position, 1-based), else
+# counts one on each and returns 0. Redis runs a script alone, so two workers never both take
+# the last place of a window.
+TAKE_SCRIPT = """
+local n = #KEYS
+for i = 1, n do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count >= tonumber(ARGV[i]) then return i end
+end
+for i = 1, n do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[n + i]) end
+end
+return 0
+"""
+
+
+class RedisRateStore:
+    """Counters in Redis, shared by every process and machine using it (see the module doc).
+
+    A key is ``<prefix><limit key>:<window start>`` and lives until its window ends (plus a
+    second); nothing needs purging. ``fallback`` counts when Redis fails: per process, like the
+    memory store, and logged once per outage (the address only, never a key)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "minsheng:rl:",
+        timeout_s: float = 0.5,
+        retry_after_s: float = 5.0,
+        client: Any = None,
+    ) -> None:
+        import redis
+
+        self.client = client or redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self.prefix = prefix
+        self.script = self.client.register_script(TAKE_SCRIPT)
+        self.fallback = MemoryRateStore()
+        self.retry_after_s = retry_after_s
+        self._down_until = 0.0
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+
+    def take(self, limits: Sequence[Limit], now_s: int) -> Limit | None:
+        if self._down_until and time.monotonic() < self._down_until:
+            return self.fallback.take(limits, now_s)
+        keys, ttls = [], []
+        for lim in limits:
+            start = window_start(now_s, lim.window_s)
+            keys.append(f"{self.prefix}{lim.key}:{start}")
+            ttls.append(max(1, start + lim.window_s - now_s) + 1)
+        try:
+            full = int(self.script(keys=keys, args=[lim.limit for lim in limits] + ttls))
+        except self._errors as exc:
+            if not self._down_until:
+                log.warning("rate limits: Redis unavailable (%s); counting per process", exc)
+            self._down_until = time.monotonic() + self.retry_after_s
+            return self.fallback.take(limits, now_s)
+        if self._down_until:
+            log.warning("rate limits: Redis answers again; counting shared")
+            self._down_until = 0.0
+        return limits[full - 1] if full else None

@@ -16,8 +16,9 @@ Against recovering an ID number (docs/security.md, "Public certificate verificat
   enumerate.
 
 The request path does one indexed SELECT and nothing else on the database (target p99 ≤ 5 ms):
-the counters are in process memory by default (``cert_verify_rate_store = "memory"``) or shared in
-``cert_rate_windows`` (``"database"``), both behind ``service.ratelimit.RateStore``. The lookup
+the counters are in process memory by default, shared in Redis when ``MINSHENG_REDIS_URL`` is set
+(several workers, several machines), or shared in ``cert_rate_windows``
+(``cert_verify_rate_store = "database"``), all behind ``service.ratelimit.RateStore``. The lookup
 log is written behind (``cert_verify_log_flush_s`` > 0): entries go to a per-engine buffer that a
 background thread writes, with its own connection, every ``flush_s`` seconds or as soon as
 ``cert_verify_log_batch`` entries wait; the buffer is written at interpreter exit, and a request
@@ -59,15 +60,22 @@ from minsheng.certification.service.ratelimit import (
     Limit,
     MemoryRateStore,
     RateStore,
+    RedisRateStore,
     retry_after,
 )
 from minsheng.certification.service.registry import ID_PURPOSE, present
-from minsheng.core import idnumber
+from minsheng.core import idnumber, metrics
 from minsheng.core.config import Settings
 from minsheng.core.db import utcnow
 from minsheng.core.privacy import keyed_hash
 
 log = logging.getLogger(__name__)
+LOOKUPS = metrics.counter(
+    "minsheng_cert_verifications_total",
+    "Public certificate lookups by outcome (hit, miss, limited)",
+    ["outcome"],
+)
+_HIT, _MISS, _LIMITED = (LOOKUPS.labels(o) for o in ("hit", "miss", "limited"))
 
 
 LOG_INSERT = insert(VerificationLog)
@@ -133,7 +141,19 @@ _flush_interval_s = 1.0
 background_flush = True
 
 
-def _engine_of(session: Session) -> Engine:
+# The lookup takes a Session like every service, or a bare Connection: the public route opens
+# only a Core connection, since the ORM session's transaction bookkeeping cost more than the
+# lookup itself (docs/performance.md, "Framework speed"). Neither is ever committed here.
+Db = Session | Connection
+
+
+def _connection(db: Db) -> Connection:
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def _engine_of(session: Db) -> Engine:
+    if isinstance(session, Connection):
+        return session.engine
     bind = session.get_bind()
     return bind if isinstance(bind, Engine) else bind.engine
 
@@ -217,9 +237,9 @@ def discard_pending_log() -> None:
             buf.take()
 
 
-def _log_lookup(session: Session, settings: Settings, row: dict[str, Any]) -> None:
+def _log_lookup(session: Db, settings: Settings, row: dict[str, Any]) -> None:
     if settings.cert_verify_log_flush_s <= 0:
-        session.connection().execute(LOG_INSERT, row)
+        _connection(session).execute(LOG_INSERT, row)
         return
     engine = _engine_of(session)
     buf = _buffer(engine, settings.cert_verify_log_flush_s)
@@ -232,32 +252,76 @@ def _log_lookup(session: Session, settings: Settings, row: dict[str, Any]) -> No
         _wake.set()
 
 
-def rate_store(session: Session, settings: Settings) -> RateStore:
+_redis_stores: dict[str, RedisRateStore] = {}
+
+
+def _redis_store(url: str) -> RedisRateStore:
+    with _registry_lock:
+        store = _redis_stores.get(url)
+        if store is None:
+            store = _redis_stores[url] = RedisRateStore(url)
+        return store
+
+
+def rate_store(session: Db, settings: Settings) -> RateStore:
     """The configured store of the rate-limit counters."""
-    if settings.cert_verify_rate_store == "database":
-        return DatabaseRateStore(session.connection())
+    kind = settings.cert_verify_rate_store
+    if kind == "auto":
+        kind = "redis" if settings.redis_url else "memory"
+    if kind == "database":
+        return DatabaseRateStore(_connection(session))
+    if kind == "redis":
+        if not settings.redis_url:
+            raise ValueError("cert_verify_rate_store = redis needs MINSHENG_REDIS_URL")
+        return _redis_store(settings.redis_url)
     return _limiter(_engine_of(session))
+
+
+def lookup_never_waits(engine: Engine, settings: Settings) -> bool:
+    """Whether a lookup does nothing that can wait on another process: a SQLite reader (WAL:
+    never blocked by writers), counters in this process, the log written behind. The route then
+    runs it on the event loop (no thread-pool hop); PostgreSQL, Redis or a database rate store
+    can wait on the network or a lock, and go to the thread pool."""
+    kind = settings.cert_verify_rate_store
+    in_memory = kind == "memory" or (kind == "auto" and not settings.redis_url)
+    return engine.dialect.name == "sqlite" and in_memory and settings.cert_verify_log_flush_s > 0
 
 
 def lookup_limits(
     settings: Settings, key: bytes, client: str, params: dict[str, str]
 ) -> list[Limit]:
     """The counters one lookup is counted against: the client, and every subject it names."""
-    client_hash = keyed_hash(client, key, purpose="cert-client")
+    return limits_of(settings, _hashes(key, client, params))
+
+
+def _hashes(key: bytes, client: str, params: dict[str, str]) -> dict[str, str]:
+    """The keyed hashes a lookup is counted and logged under, each computed once."""
+    out = {"client": keyed_hash(client, key, purpose="cert-client")}
+    if "id_hash" in params:
+        out["id"] = params["id_hash"]
+    if "number" in params:
+        out["number"] = keyed_hash(params["number"], key, purpose="cert-number")
+    if "name" in params:
+        out["name"] = keyed_hash(params["name"], key, purpose="cert-name")
+    return out
+
+
+def limits_of(settings: Settings, hashes: dict[str, str]) -> list[Limit]:
+    client_hash = hashes["client"]
     limits = [
         Limit("c:" + client_hash, MINUTE, settings.cert_verify_rate_per_client, "client"),
         Limit("cd:" + client_hash, DAY, settings.cert_verify_daily_per_client, "client_day"),
     ]
-    if "id_hash" in params:
-        h = params["id_hash"]
+    if "id" in hashes:
+        h = hashes["id"]
         limits.append(Limit("s:" + h, MINUTE, settings.cert_verify_rate_per_subject, "id"))
         limits.append(Limit("sd:" + h, DAY, settings.cert_verify_daily_per_id, "id_day"))
-    if "number" in params:
-        h = keyed_hash(params["number"], key, purpose="cert-number")
+    if "number" in hashes:
+        h = hashes["number"]
         limits.append(Limit("n:" + h, MINUTE, settings.cert_verify_rate_per_subject, "number"))
         limits.append(Limit("nd:" + h, DAY, settings.cert_verify_daily_per_number, "number_day"))
-    if "name" in params:
-        h = keyed_hash(params["name"], key, purpose="cert-name")
+    if "name" in hashes:
+        h = hashes["name"]
         limits.append(Limit("m:" + h, MINUTE, settings.cert_verify_rate_per_name, "name"))
         limits.append(Limit("md:" + h, DAY, settings.cert_verify_daily_per_name, "name_day"))
     return limits
@@ -291,7 +355,7 @@ def public_view(row: Any, *, id_given: bool) -> dict[str, Any]:
 
 
 def verify_certificate(
-    session: Session,
+    session: Db,
     settings: Settings,
     data: VerifyRequest,
     *,
@@ -326,17 +390,19 @@ def verify_certificate(
             raise InvalidCertificateNumber("; ".join(dec.errors), field="number")
     if "name" in fields:
         params["name"] = (name or "").strip()
-    subject_hash = params.get("id_hash") or keyed_hash(params["number"], key, purpose="cert-number")
-    client_hash = keyed_hash(client, key, purpose="cert-client")
+    hashes = _hashes(key, client, params)
+    subject_hash = hashes.get("id") or hashes["number"]
+    client_hash = hashes["client"]
     now = now or utcnow()
     now_s = int(now.timestamp())
-    broken = rate_store(session, settings).take(lookup_limits(settings, key, client, params), now_s)
+    broken = rate_store(session, settings).take(limits_of(settings, hashes), now_s)
     if broken is not None:
+        _LIMITED.inc()
         raise VerificationRateLimited(
             LIMIT_MESSAGES.get(broken.kind, SUBJECT_MESSAGE),
             retry_after_s=retry_after(broken, now_s),
         )
-    conn = session.connection()
+    conn = _connection(session)
     found = [
         public_view(r, id_given="id_hash" in params)
         for r in conn.execute(lookup_statement(fields), params)
@@ -354,6 +420,7 @@ def verify_certificate(
             "results": len(found),
         },
     )
+    (_HIT if found else _MISS).inc()
     return {"found": bool(found), "certificates": found}
 
 
