@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from minsheng.certification import service
@@ -30,6 +29,7 @@ from minsheng.core.auth import Principal, Role
 from minsheng.core.validation import BoundedDate, CleanText
 from minsheng.core.web import (
     AppSettings,
+    DbConnection,
     DbSession,
     client_id,
     json_response,
@@ -58,7 +58,7 @@ async def verify(data: VerifyRequest, request: Request, settings: AppSettings) -
     # log written behind), else in the thread pool, in one hop.
     client = client_id(request)
 
-    def lookup(conn: Connection) -> dict[str, Any]:
+    def lookup(conn: DbConnection) -> dict[str, Any]:
         return service.verify_certificate(conn, settings, data, client=client, channel="api")
 
     if service.lookup_never_waits(request.app.state.engine, settings):

@@ -183,7 +183,7 @@ class _Forward(Collector):
         yield from self.registry.collect()
 
 
-def _allowed(request: Request) -> None:
+async def _allowed(request: Request) -> None:
     """The metrics token, or an admin's API token (``core.web.require_role``)."""
     from minsheng.core.auth import Role
     from minsheng.core.web import bearer_token, require_role
@@ -192,7 +192,7 @@ def _allowed(request: Request) -> None:
     expected: str = request.app.state.settings.metrics_token
     if token and expected and hmac.compare_digest(token.encode(), expected.encode()):
         return
-    require_role(Role.ADMIN)(request)
+    await require_role(Role.ADMIN)(request)
 
 
 router = APIRouter(include_in_schema=False)

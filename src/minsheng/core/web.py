@@ -65,6 +65,10 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
+# A Core connection, for the routes that run a lookup on one (routes import no SQLAlchemy).
+DbConnection = Connection
+
+
 def run_in_connection(request: Request, fn: Callable[[Connection], T]) -> T:
     """``fn(conn)`` on one Core connection of the app's engine, committed on success and rolled
     back otherwise: for the hot public reads, where an ORM session's bookkeeping would cost more
