@@ -308,7 +308,7 @@ def rig(
         context.add_init_script(TAP)
         page = context.new_page()
         page.goto("/staff/login")
-        page.get_by_label("访问令牌 API token").fill(token)
+        page.get_by_label("访问令牌").fill(token)
         page.get_by_role("button", name="登录").click()
         page.goto("/staff/hotline/seat")
 
