@@ -25,7 +25,7 @@ from minsheng.core import i18n
 from minsheng.core.auth import create_user
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker
-from tests.conftest import TEST_SECRET, Cli, is_postgres
+from tests.conftest import TEST_SECRET, Cli, frozen_clock, is_postgres
 
 # Names and abbreviations that are English letters in Chinese text too.
 ALLOWED = {
@@ -87,19 +87,26 @@ def demo_app(
     path = var_dir / "demo.db"
     shutil.copyfile(migrated_template, path)
     settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, var_dir=var_dir)
-    result = Cli(settings)("demo", "load")
-    assert result.exit_code == 0, result.output
-    engine = make_engine(settings)
-    with make_sessionmaker(engine)() as s:
-        _user, token = create_user(s, name=f"管理员{uuid.uuid4().int % 10_000}", role="admin")
-        s.commit()
-    engine.dispose()
-    app = create_app(settings)
-    with TestClient(app) as client:
+    # Module-scoped: set up before the test's own frozen clock starts, so under the clock CI asks
+    # for (MINSHENG_TEST_NOW) the data and the login session must be made at that moment too.
+    with frozen_clock():
+        result = Cli(settings)("demo", "load")
+        assert result.exit_code == 0, result.output
+        engine = make_engine(settings)
+        with make_sessionmaker(engine)() as s:
+            _user, token = create_user(s, name=f"管理员{uuid.uuid4().int % 10_000}", role="admin")
+            s.commit()
+        engine.dispose()
+        app = create_app(settings)
+        client = TestClient(app)
+        client.__enter__()
         client.headers["Accept"] = "text/html"
         assert client.post("/staff/login", data={"token": token}).status_code == 200
+    try:
         yield client
-    app.state.engine.dispose()
+    finally:
+        client.__exit__(None, None, None)
+        app.state.engine.dispose()
 
 
 def crawl(client: TestClient, starts: list[str]) -> dict[str, str]:
