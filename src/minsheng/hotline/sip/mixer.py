@@ -28,30 +28,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from minsheng.hotline.sip.recording import ALAW, ULAW
+
 log = logging.getLogger(__name__)
 
 FRAME = 160  # samples per 20 ms at 8 kHz
 TICK_S = 0.02
 MAX_QUEUE = 10  # frames kept per input (200 ms)
-
-
-def _ulaw_decode(byte: int) -> int:
-    u = ~byte & 0xFF
-    t = (((u & 0x0F) << 3) + 0x84) << ((u & 0x70) >> 4)
-    return (0x84 - t) if u & 0x80 else (t - 0x84)
-
-
-def _alaw_decode(byte: int) -> int:
-    a = byte ^ 0x55
-    t = (a & 0x0F) << 4
-    seg = (a & 0x70) >> 4
-    if seg == 0:
-        t += 8
-    elif seg == 1:
-        t += 0x108
-    else:
-        t = (t + 0x108) << (seg - 1)
-    return t if a & 0x80 else -t
 
 
 def _ulaw_encode(sample: int) -> int:
@@ -79,11 +62,10 @@ class G711:
     _cache: ClassVar[dict[int, G711]] = {}
 
     def __init__(self, payload_type: int) -> None:
-        decode, encode = {0: (_ulaw_decode, _ulaw_encode), 8: (_alaw_decode, _alaw_encode)}[
-            payload_type
-        ]
+        # decoding as the recordings do (recording.py); encoding is the mixer's own
+        decode_table, encode = {0: (ULAW, _ulaw_encode), 8: (ALAW, _alaw_encode)}[payload_type]
         self.payload_type = payload_type
-        self.decode_table = [decode(b) for b in range(256)]
+        self.decode_table = decode_table
         self.encode_table = bytes(encode(s) for s in range(-32768, 32768))
 
     @classmethod
