@@ -423,10 +423,11 @@ def import_certificates(
         if stream is not None:
             stream.abort()  # rolls back what was sent, unless the COPY finished
     bad.extend(scope_problems(seen, scope))
-    if bad or (stream is not None and not copied):
+    if bad or not copied:
         # Out-of-scope numbers are not looked up: "already registered" would reveal them.
         ours = {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
         bad.extend(already_registered(session, ours))
+    if bad or (stream is not None and not copied):
         if not bad and stream is not None and stream.error is not None:
             raise stream.error  # a unique violation no number explains (a token drawn twice)
         bad.sort(key=lambda b: (b["line"], b["field"]))
