@@ -152,8 +152,10 @@ def serve(tmp_path: Path, redis_url: str | None) -> Iterator[tuple[Server, str]]
         stop_group(proc)
 
 
-def burst(server: Server, name: str, count: int) -> list[tuple[int, int | None]]:
-    return [server.verify(name, number(i)) for i in range(count)]
+def burst(server: Server, name: str, count: int, first: int) -> list[tuple[int, int | None]]:
+    """``count`` lookups of ``name``, each of another number (from ``first``): only the limit
+    per name can refuse them."""
+    return [server.verify(name, number(first + i)) for i in range(count)]
 
 
 def first_burst_on_both(
@@ -163,7 +165,7 @@ def first_burst_on_both(
     part in and that did not straddle a minute (a new window counts from zero)."""
     for attempt in range(tries):
         before = window_start(int(time.time()), MINUTE)
-        results = burst(server, f"测试{attempt}", count)
+        results = burst(server, f"测试{attempt}", count, first=100 * attempt)
         if window_start(int(time.time()), MINUTE) != before:
             continue
         if len({pid for _, pid in results}) == 2 and None not in {pid for _, pid in results}:
