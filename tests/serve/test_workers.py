@@ -138,8 +138,8 @@ def serve(tmp_path: Path, redis_url: str | None) -> Iterator[tuple[Server, str]]
             env=env, stdout=subprocess.DEVNULL, stderr=err, text=True, start_new_session=True,
         )  # fmt: skip
     try:
-        wait_port(port, proc, timeout=120)
-        deadline = time.monotonic() + 120
+        wait_port(port, proc, timeout=150)
+        deadline = time.monotonic() + 150
         workers: set[int] = set()
         while time.monotonic() < deadline:
             # uvicorn's supervisor, then the workers it spawned (and multiprocessing's helper)
