@@ -149,6 +149,7 @@ class Engine:
         self._listener = listener
         self._keep_records = keep_records
         self._wanted: frozenset[type] = frozenset()
+        self._handlers: dict[type, Callable[[Any], None]] | None = None
         self.set_listener(listener, events)
         self._records: list[CallRecord] = []
         self._now = clock()
@@ -192,10 +193,23 @@ class Engine:
         """Replace the event listener (a driver built after the engine plugs itself in);
         ``events`` limits it to those event classes (the others are not even built)."""
         self._listener = listener
+        self._handlers = None
         if listener is None:
             self._wanted = frozenset()
         else:
             self._wanted = frozenset(events) if events is not None else ALL_EVENTS
+
+    def set_handlers(self, handlers: dict[type, Callable[[Any], None]]) -> None:
+        """One handler per event class instead of a listener: the engine calls the event's own
+        handler (a driver that would only dispatch on the type saves a call per event); the
+        other classes are not built."""
+        table = dict(handlers)
+
+        def listener(event: Event) -> None:
+            table[type(event)](event)
+
+        self.set_listener(listener, table)
+        self._handlers = table
 
     # calls -------------------------------------------------------------------------------------
     # The three methods every call goes through flush their events themselves, as _public does
@@ -211,7 +225,12 @@ class Engine:
     ) -> str:
         """A new call with its route; returns its id. An empty route goes to the last resort."""
         try:
-            self._sync()
+            # self._sync(), inline on the three methods every call goes through.
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
             for step in steps:
                 if step.hotline_id not in self._hotlines:
                     raise EngineError(f"route names unknown hotline {step.hotline_id!r}")
@@ -244,8 +263,14 @@ class Engine:
 
     def answer(self, call_id: str) -> None:
         try:
-            self._sync()
-            call = self._call(call_id)
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
+            call = self._calls.get(call_id)
+            if call is None:
+                raise UnknownCall(f"no active call {call_id!r}")
             if call.state is not CallState.RINGING or call.counsellor is None:
                 raise InvalidTransition(f"call {call_id!r} is {call.state}, not ringing")
             c = call.counsellor
@@ -301,8 +326,14 @@ class Engine:
     def call_ended(self, call_id: str, by: EndedBy | str | None = None) -> None:
         """A connected call ended; ``by`` says who hung up (None: not known)."""
         try:
-            self._sync()
-            call = self._call(call_id)
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
+            call = self._calls.get(call_id)
+            if call is None:
+                raise UnknownCall(f"no active call {call_id!r}")
             if call.state is not CallState.TALKING:
                 raise InvalidTransition(f"call {call_id!r} is {call.state}, not connected")
             call.ended_by = EndedBy(by) if by is not None else None
@@ -491,9 +522,15 @@ class Engine:
         if self._flushing or self._listener is None:
             return
         self._flushing = True
+        pending, handlers, listener = self._pending, self._handlers, self._listener
         try:
-            while self._pending:
-                self._listener(self._pending.popleft())
+            if handlers is not None:
+                while pending:
+                    event = pending.popleft()
+                    handlers[type(event)](event)
+            else:
+                while pending:
+                    listener(pending.popleft())
         finally:
             self._flushing = False
 
@@ -556,12 +593,15 @@ class Engine:
                 continue
             break
         call.state = CallState.WAITING
-        call.step_entered_at = self._now
-        self._timer(self._now + step.timeout_s, _Timer.STEP, call)
+        now = call.step_entered_at = self._now
+        heapq.heappush(
+            self._timers, (now + step.timeout_s, next(self._seq), _Timer.STEP, call, call.token)
+        )
         if call.skill is not None:
-            self._timer(self._now + self.settings.skill_wait_s, _Timer.SKILL, call)
+            self._timer(now + self.settings.skill_wait_s, _Timer.SKILL, call)
         insort(hl.waiting, call, key=_BY_KEY)
-        self._dispatch(hl)
+        if hl.available:
+            self._dispatch(hl)
         if call.state is CallState.WAITING and Queued in self._wanted:
             info = self._queue_info(hl, call, hl.waiting.index(call) + 1)
             self._emit(Queued(self._now, call.id, hl.info.id, info.position, info.expected_wait_s))
