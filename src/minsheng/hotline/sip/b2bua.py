@@ -44,7 +44,13 @@ from minsheng.hotline.sip.control import (
     SeatOutcome,
     SeatTarget,
 )
-from minsheng.hotline.sip.media import CALLER_TAG, SEAT_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.media import (
+    CALLER_TAG,
+    SEAT_TAG,
+    CallerMedia,
+    MediaRelay,
+    offer_direction,
+)
 from minsheng.hotline.sip.mixer import Mixer
 from minsheng.hotline.sip.ngproto import NgError
 from minsheng.hotline.sip.prompts import COMFORT, PromptSet, position_pieces
@@ -172,10 +178,12 @@ class _Call:
     supervision: dict[str, Any] | None = None  # the supervision under way
     supervisions: list[dict[str, Any]] = field(default_factory=list)  # for the detail record
     consult: dict[str, Any] | None = None  # an attended hand-over's consultation under way
+    relayed_update: bool = False  # signalling only: a caller's re-INVITE relayed to the seat
+    reinvites: list[dict[str, Any]] = field(default_factory=list)  # the caller's, answered
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
-        from sippy.CCEvents import CCEventDisconnect, CCEventFail, CCEventTry
+        from sippy.CCEvents import CCEventDisconnect, CCEventFail, CCEventTry, CCEventUpdate
 
         if self.e_try is None:
             if not isinstance(event, CCEventTry):
@@ -201,8 +209,14 @@ class _Call:
             local = isinstance(event, CCEventDisconnect) and event.origin is None
             self.finish(Party.SYSTEM if local else Party.CALLER)
             return
+        if self.media is not None and isinstance(event, CCEventUpdate):
+            # media: rtpengine answers the caller's re-INVITE, waiting or talking
+            self.b2b.caller_reinvite(self, event)
+            return
         if self.answered and self.ua_o is not None:
             # re-INVITE, INFO and the like travel to the seat once the call is bridged
+            if isinstance(event, CCEventUpdate):
+                self.relayed_update = True
             self.ua_o.recvEvent(event)
             return
         if self.connected:
@@ -239,10 +253,17 @@ class _Call:
             if self.reinvite is not None:
                 self.b2b.reinvite_answered(self, event)
             elif self.media is None:
+                self.relayed_update = False
                 self.ua_a.recvEvent(event)
             return
         if self.answered and self.reinvite is not None and isinstance(event, CCEventFail):
             self.b2b.reinvite_failed(self, event)
+            return
+        if self.answered and self.relayed_update and isinstance(event, CCEventFail):
+            # the seat refused the caller's relayed re-INVITE (signalling only): the caller
+            # gets the refusal and the call goes on as it was
+            self.relayed_update = False
+            self.ua_a.recvEvent(event)
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
             if not control.seat_answered(self.call_id, seat_id):
@@ -562,6 +583,7 @@ class B2BUA:
                             "heard": call.heard,
                             "dtmf_crisis": call.dtmf_crisis,
                             "recorded": call.recording,
+                            **({"reinvites": call.reinvites} if call.reinvites else {}),
                             **(
                                 {"recording_skipped": call.recording_skipped}
                                 if call.recording_skipped
@@ -1066,6 +1088,39 @@ class B2BUA:
         self.release_media(call)
         if call.ua_a is not None and call.ua_a.state is not None:
             call.ua_a.recvEvent(CCEventDisconnect())
+
+    def caller_reinvite(self, call: _Call, event: Any) -> None:
+        """The caller's re-INVITE (hold, unhold, new address or codec) while waiting or talking:
+        rtpengine answers it on the caller's leg only (``MediaRelay.caller_reoffer``), the
+        counsellor's leg is not touched; 200 with our SDP, 488 when the call's codec is dropped,
+        500 when rtpengine fails (RFC 3261 §14.2: the session goes on as before)."""
+        from sippy.CCEvents import CCEventConnect, CCEventFail
+        from sippy.MsgBody import MsgBody
+
+        assert call.media is not None
+        body = event.getData()
+        offer = str(body) if body is not None else ""
+        code = 200
+        try:
+            if self.media is None or call.ended:
+                raise NgError("no media relay")
+            answer = self.media.caller_reoffer(call.call_id, call.media, offer)
+        except ValueError as exc:
+            code = 488
+            log.info("a caller's re-INVITE refused: %s", exc)
+            call.ua_a.recvEvent(CCEventFail((488, "Not Acceptable Here")))
+        except NgError as exc:
+            code = 500
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine did not take a caller's re-INVITE: %s", exc)
+            call.ua_a.recvEvent(CCEventFail((500, "Server Internal Error")))
+        else:
+            call.ua_a.recvEvent(CCEventConnect((200, "OK", MsgBody(answer))))
+        state = "talking" if call.answered else "waiting" if call.admitted else "greeting"
+        call.reinvites.append(
+            {"at": datetime.now(UTC).isoformat(), "state": state, "code": code,
+             "direction": offer_direction(offer)}
+        )  # fmt: skip
 
     def caller_event_waiting(self, call: _Call, event: Any) -> None:
         """Something from a caller the platform answered, before a seat did: SIP INFO DTMF."""
