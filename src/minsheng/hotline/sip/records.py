@@ -47,11 +47,17 @@ RETRY_PAUSES_S = (0.2, 1.0, 5.0)
 
 @dataclass(frozen=True, slots=True)
 class SeatChange:
-    """A counsellor's seat entered ``state`` (an engine state) at ``at`` (epoch seconds)."""
+    """A counsellor's seat entered ``state`` (an engine state) at ``at`` (epoch seconds).
+
+    A cluster node's change names the node, the seat's partition and the node's epoch of the
+    partition's lease: it is stored only while that lease holds (``service/leases.py``)."""
 
     counsellor_id: str
     state: str
     at: float
+    partition: str | None = None
+    node: str | None = None
+    epoch: int = 0
 
 
 class Batcher(Generic[T]):
@@ -236,6 +242,15 @@ def database_sink(
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
                 cluster_service.forget_live_calls(session, [r.call_id for r in records])
+            # the leases of the partitions whose seats changed, locked in one order (no deadlock
+            # with a node taking a lease, which locks them in the same order)
+            fenced = sorted(
+                {c.partition for c in items if isinstance(c, SeatChange) and c.partition}
+            )
+            if fenced:
+                from minsheng.hotline.service import leases
+
+                leases.lock_shared(session, fenced)
             for change in items:
                 if isinstance(change, SeatChange):
                     store_seat_change(session, change)
@@ -247,13 +262,32 @@ def store_seat_change(session: Session, change: SeatChange) -> None:
     """One seat state through ``service.record_seat_state``. A seat of the SIP seat file that the
     directory does not know, or a time before the state it has (the wall clock stepped back), is
     logged and skipped: it must not cost the batch's call records. The service checks before it
-    changes anything, so skipping leaves the session clean."""
+    changes anything, so skipping leaves the session clean.
+
+    A cluster node's change (``change.node`` set) is stored only while the node holds the lease of
+    the seat's partition in its epoch, and it also becomes the seat's current state
+    (``hotline_counsellors.state``) unless that is newer. The counsellor's row is locked first, so
+    a state staff set in the main app at the same moment comes wholly before or after it."""
+    at = datetime.fromtimestamp(change.at, UTC)
+    if change.node is not None and change.partition is not None:
+        from minsheng.hotline.service import leases
+
+        if not leases.holds(session, change.partition, change.node, change.epoch):
+            log.info(
+                "seat state of %s from %s not stored: %s does not hold partition %s (epoch %d)",
+                change.counsellor_id, change.node, change.node, change.partition, change.epoch,
+            )  # fmt: skip
+            return
+        counsellor = leases.lock_counsellor(session, change.counsellor_id)
+        if counsellor is not None and (counsellor.state_at is None or counsellor.state_at <= at):
+            counsellor.state = change.state
+            counsellor.state_at = at
     try:
         service.record_seat_state(
             session,
             change.counsellor_id,
             change.state,
-            at=datetime.fromtimestamp(change.at, UTC),
+            at=at,
             source="sip",
         )
     except (CounsellorNotFound, InvalidHotline) as exc:
