@@ -44,7 +44,7 @@ from minsheng.hotline.sip.nodestate import (
     sign_forward,
     verify_forward,
 )
-from minsheng.hotline.sip.records import SeatChange, store_seat_change
+from minsheng.hotline.sip.records import SeatChange, store_seat_changes
 from tests.conftest import TEST_SECRET, Cli
 
 LAYOUT: dict[str, Any] = {
@@ -391,9 +391,7 @@ class TestSeatStateLeases:
         return session
 
     def store(self, s: Session, *changes: SeatChange) -> None:
-        leases.lock_shared(s, sorted({c.partition for c in changes if c.partition}))
-        for change in changes:
-            store_seat_change(s, change)
+        store_seat_changes(s, changes)
         s.flush()
 
     def history(self, s: Session, cid: str) -> list[tuple[str, str]]:

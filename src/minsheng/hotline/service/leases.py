@@ -94,25 +94,16 @@ def release(session: Session, node_id: str, partition_ids: Iterable[str]) -> int
     return int(getattr(done, "rowcount", 0) or 0)
 
 
-def holds(session: Session, partition_id: str, node_id: str, epoch: int) -> bool:
-    """Whether ``node_id`` holds the partition's lease in ``epoch``; the row is locked for
-    sharing until the transaction ends, so no take can slip in before the write."""
-    row = session.execute(
-        select(SipPartition.owner_node_id, SipPartition.owner_epoch)
-        .where(SipPartition.id == partition_id)
-        .with_for_update(read=True)
-    ).first()
-    return row is not None and row[0] == node_id and row[1] == epoch
-
-
-def lock_shared(session: Session, partition_ids: list[str]) -> None:
-    """Lock partitions' lease rows for sharing, in id order, until the transaction ends."""
-    session.execute(
-        select(SipPartition.id)
+def lock_shared(session: Session, partition_ids: list[str]) -> set[tuple[str, str, int]]:
+    """Lock partitions' lease rows for sharing, in id order, until the transaction ends (no take
+    slips in before the writes that follow); returns their leases as (partition, node, epoch)."""
+    rows = session.execute(
+        select(SipPartition.id, SipPartition.owner_node_id, SipPartition.owner_epoch)
         .where(SipPartition.id.in_(partition_ids))
         .order_by(SipPartition.id)
         .with_for_update(read=True)
-    ).all()
+    )
+    return {(str(pid), str(owner), int(epoch)) for pid, owner, epoch in rows if owner}
 
 
 def leases(session: Session) -> dict[str, tuple[str | None, int]]:
@@ -123,7 +114,15 @@ def leases(session: Session) -> dict[str, tuple[str | None, int]]:
     return {str(pid): (owner, int(epoch)) for pid, owner, epoch in rows}
 
 
-def lock_counsellor(session: Session, counsellor_id: str) -> Counsellor | None:
-    """The counsellor's row, locked until the transaction ends: a seat state written by a node
-    and one set by staff in the main app (which updates this row) never interleave."""
-    return session.get(Counsellor, counsellor_id, with_for_update=True)
+def lock_counsellors(session: Session, counsellor_ids: list[str]) -> dict[str, Counsellor]:
+    """The counsellors' rows, locked in id order until the transaction ends: seat states written
+    by a node and one set by staff in the main app (which updates the row) never interleave."""
+    if not counsellor_ids:
+        return {}
+    rows = session.scalars(
+        select(Counsellor)
+        .where(Counsellor.id.in_(counsellor_ids))
+        .order_by(Counsellor.id)
+        .with_for_update()
+    )
+    return {c.id: c for c in rows}

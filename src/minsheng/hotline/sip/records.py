@@ -242,56 +242,51 @@ def database_sink(
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
                 cluster_service.forget_live_calls(session, [r.call_id for r in records])
-            # the leases of the partitions whose seats changed, locked in one order (no deadlock
-            # with a node taking a lease, which locks them in the same order)
-            fenced = sorted(
-                {c.partition for c in items if isinstance(c, SeatChange) and c.partition}
-            )
-            if fenced:
-                from minsheng.hotline.service import leases
-
-                leases.lock_shared(session, fenced)
-            for change in items:
-                if isinstance(change, SeatChange):
-                    store_seat_change(session, change)
+            store_seat_changes(session, [c for c in items if isinstance(c, SeatChange)])
 
     return write
 
 
-def store_seat_change(session: Session, change: SeatChange) -> None:
-    """One seat state through ``service.record_seat_state``. A seat of the SIP seat file that the
-    directory does not know, or a time before the state it has (the wall clock stepped back), is
-    logged and skipped: it must not cost the batch's call records. The service checks before it
-    changes anything, so skipping leaves the session clean.
+def store_seat_changes(session: Session, changes: Sequence[SeatChange]) -> None:
+    """Seat states in the order they happened, each through ``service.record_seat_state``. A
+    seat of the SIP seat file that the directory does not know, or a time before the state it has
+    (the wall clock stepped back), is logged and skipped: it must not cost the batch's call
+    records. The service checks before it changes anything, so skipping leaves the session clean.
 
-    A cluster node's change (``change.node`` set) is stored only while the node holds the lease of
-    the seat's partition in its epoch, and it also becomes the seat's current state
-    (``hotline_counsellors.state``) unless that is newer. The counsellor's row is locked first, so
-    a state staff set in the main app at the same moment comes wholly before or after it."""
-    at = datetime.fromtimestamp(change.at, UTC)
-    if change.node is not None and change.partition is not None:
+    A cluster node's change (``node`` set) is stored only while the node holds the lease of the
+    seat's partition in its epoch (``service/leases.py``), and the newest becomes the seat's
+    current state (``hotline_counsellors.state``) unless that is newer. The leases' rows (for
+    sharing) and then the counsellors' rows are locked first, each in id order: a node taking a
+    lease waits for this batch, and a state staff set in the main app at the same moment (which
+    updates the counsellor's row) comes wholly before or after it."""
+    if not changes:
+        return
+    fenced = [c for c in changes if c.node is not None and c.partition is not None]
+    held: set[tuple[str, str, int]] = set()
+    current: dict[str, Any] = {}
+    if fenced:
         from minsheng.hotline.service import leases
 
-        if not leases.holds(session, change.partition, change.node, change.epoch):
+        held = leases.lock_shared(session, sorted({str(c.partition) for c in fenced}))
+        allowed = [c for c in fenced if (c.partition, c.node, c.epoch) in held]
+        current = leases.lock_counsellors(session, sorted({c.counsellor_id for c in allowed}))
+    for change in changes:
+        if change.node is not None and (change.partition, change.node, change.epoch) not in held:
             log.info(
-                "seat state of %s from %s not stored: %s does not hold partition %s (epoch %d)",
-                change.counsellor_id, change.node, change.node, change.partition, change.epoch,
+                "seat state of %s from %s not stored: it does not hold partition %s (epoch %d)",
+                change.counsellor_id, change.node, change.partition, change.epoch,
             )  # fmt: skip
-            return
-        counsellor = leases.lock_counsellor(session, change.counsellor_id)
+            continue
+        at = datetime.fromtimestamp(change.at, UTC)
+        counsellor = current.get(change.counsellor_id)
         if counsellor is not None and (counsellor.state_at is None or counsellor.state_at <= at):
             counsellor.state = change.state
             counsellor.state_at = at
-    try:
-        service.record_seat_state(
-            session,
-            change.counsellor_id,
-            change.state,
-            at=at,
-            source="sip",
-        )
-    except (CounsellorNotFound, InvalidHotline) as exc:
-        log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
+        try:
+            service.record_seat_state(session, change.counsellor_id, change.state, at=at,
+                                      source="sip")  # fmt: skip
+        except (CounsellorNotFound, InvalidHotline) as exc:
+            log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
 
 
 def jsonl_sink(path: Path) -> Callable[[Sequence[dict[str, Any]]], None]:
