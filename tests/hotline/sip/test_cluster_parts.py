@@ -422,6 +422,9 @@ class TestSeatStateLeases:
         )
         assert self.history(s, "gd-01") == [("available", "sip"), ("break", "sip")]
         assert cluster_service.seat_states(s, ["gd-01"]) == {"gd-01": "break"}
+        assert leases.seat_states_of_hotlines(s, ["gd-province"]) == {
+            "gd-01": "break", "gd-02": "offline",
+        }  # fmt: skip
         # n1's heartbeat stops: n2 takes the lease in a new epoch, loads the break
         beat = self.at + timedelta(seconds=4)
         cluster_service.publish(s, "n2", now=beat, counters={}, active_partitions=[], seats={})

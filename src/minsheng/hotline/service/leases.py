@@ -126,3 +126,15 @@ def lock_counsellors(session: Session, counsellor_ids: list[str]) -> dict[str, C
         .with_for_update()
     )
     return {c.id: c for c in rows}
+
+
+def seat_states_of_hotlines(session: Session, hotline_ids: Iterable[str]) -> dict[str, str]:
+    """The stored state of every counsellor of these hotlines (a node reads those of the
+    partitions it holds every second: by hotline, one short query whatever the seat count)."""
+    ids = sorted(set(hotline_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Counsellor.id, Counsellor.state).where(Counsellor.hotline_id.in_(ids))
+    )
+    return {str(cid): str(state) for cid, state in rows}

@@ -438,14 +438,8 @@ class NodeCallControl(EngineCallControl):
 
     # what the agent publishes ------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """Seat states, active partitions, counters (called on the SIP thread)."""
-        seats = {
-            cid: str(self.engine.counsellor_state(cid))
-            for cid, part in self.partition_of_counsellor.items()
-            if part in self.active
-        }
+        """Active partitions, leases held, counters (called on the SIP thread)."""
         return {
-            "seats": seats,
             "active": sorted(self.active),
             "leases": dict(self.leases),
             "takeovers": self.takeovers,
@@ -653,20 +647,28 @@ class NodeAgent:
         from minsheng.hotline.service import leases
 
         registered = self.registrations()
-        ids = list(self.control.partition_of_counsellor)
-        with session_scope(self.sessions) as session:
-            stored = cluster_service.seat_states(session, ids)
-        self._on_sip_thread(self.control.update_registrations, registered, stored)
+        hotlines = list(self.control.partition_of_hotline)
         snap = self._on_sip_thread(self.control.snapshot)
         counters = {
             **self._on_sip_thread(self.counters),
             "takeovers": snap["takeovers"],
             "handovers": snap["handovers"],
         }
+        # the heartbeat in a transaction of its own: it never waits for a lock
+        with session_scope(self.sessions) as session:
+            draining = cluster_service.publish(
+                session,
+                self.node_id,
+                now=datetime.now(UTC),
+                counters=counters,
+                active_partitions=snap["active"],
+                seats={},
+            )
         now = datetime.now(UTC)
         with session_scope(self.sessions) as session:
-            # the leases first (their rows stay locked to the end of this transaction): the
-            # seat states are the record writer's to store, under these leases
+            # the leases (their rows stay locked to the end of this transaction, so the seats'
+            # stored states read next are those of the lease taken); the seat states are the
+            # record writer's to store, under these leases
             held = leases.claim(
                 session,
                 self.node_id,
@@ -675,15 +677,7 @@ class NodeAgent:
                 now=now,
                 dead_after_s=DEAD_AFTER_S,
             )
-            stored = cluster_service.seat_states(session, ids)
-            draining = cluster_service.publish(
-                session,
-                self.node_id,
-                now=now,
-                counters=counters,
-                active_partitions=snap["active"],
-                seats={},
-            )
+            stored = leases.seat_states_of_hotlines(session, hotlines)
             alive: dict[str, bool] = {}
             nodes = {n.id: n for n in cluster_service.list_nodes(session)}
             for pid in sorted(self.control.standby_ids):
@@ -695,6 +689,7 @@ class NodeAgent:
                 alive[pid] = not dead and not primary.draining
                 if dead:
                     self.lost_marked += cluster_service.mark_lost(session, primary.id, [pid], now)
+        self._on_sip_thread(self.control.update_registrations, registered, stored)
         self._on_sip_thread(self.control.lease_update, held, stored)
         self._on_sip_thread(self.set_draining, draining)
         released = self._on_sip_thread(self.control.release_idle, alive)
