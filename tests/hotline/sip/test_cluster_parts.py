@@ -313,6 +313,9 @@ class TestPublishedState:
         assert cluster_service.live_calls(s, now=now) == []
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "hotline.sip.calls_lost"))
         assert entry.first() is not None
+        # n1 was only late (its heartbeat), lived on and stores call a: its record wins
+        assert cluster_service.supersede_lost(s, ["a", "other"]) == 1
+        assert {c.call_ref for c in s.scalars(select(Call))} == {"b"}
 
     def test_the_live_view_lists_calls_of_nodes_alive(self, loaded: Session) -> None:
         s = loaded

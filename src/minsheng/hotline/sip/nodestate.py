@@ -646,6 +646,8 @@ class NodeAgent:
         from minsheng.hotline.service import cluster as cluster_service
         from minsheng.hotline.service import leases
 
+        with session_scope(self.sessions) as session:
+            cluster_service.beat(session, self.node_id, datetime.now(UTC))
         registered = self.registrations()
         hotlines = list(self.control.partition_of_hotline)
         snap = self._on_sip_thread(self.control.snapshot)

@@ -238,6 +238,8 @@ def database_sink(
         records = [r for r in items if isinstance(r, CallRecord)]
         with session_scope(sessions) as session:
             if records:
+                # a call a standby recorded lost while its node lived on: this record wins
+                cluster_service.supersede_lost(session, [r.call_id for r in records])
                 service.save_records_bulk(session, records)
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
