@@ -38,6 +38,7 @@ from minsheng.hotline.service import leases
 from minsheng.hotline.sip import kamailio
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip.cluster import ClusterInfo, NodeInfo, PartitionInfo, check, local_steps
+from minsheng.hotline.sip.control import SeatTarget
 from minsheng.hotline.sip.nodestate import (
     Handover,
     NodeCallControl,
@@ -501,3 +502,18 @@ def test_a_standby_keeps_its_seat_states_until_it_holds_the_lease() -> None:
     assert control.release_idle({"south": True}) == ["south"]
     assert control.engine.counsellor_state("gd1") is CounsellorState.OFFLINE
     assert len(changes) == 4 and control.pending == {}
+
+
+def test_a_seat_staff_signed_out_stays_out_while_its_registration_lasts() -> None:
+    control = node_control([])
+    phone = SeatTarget("sz1", "127.0.0.1", 7009, "sz1")
+    control.update_registrations({"sz1": phone}, {})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.OFFLINE  # south is n1's
+    control.activate("south")  # taken over: its registered counsellors are logged in
+    assert control.engine.counsellor_state("sz1") is CounsellorState.AVAILABLE
+    control.set_seat_state("sz1", "offline")  # staff on the live board (forwarded)
+    control.update_registrations({"sz1": phone}, {"sz1": "available"})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.OFFLINE
+    control.update_registrations({}, {})  # the phone unregisters, then registers again
+    control.update_registrations({"sz1": phone}, {})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.AVAILABLE

@@ -174,6 +174,7 @@ class NodeCallControl(EngineCallControl):
         self.leases: dict[str, int] = {}  # partition → epoch of its lease this node holds
         self.pending: dict[str, list[SeatChange]] = {}  # partition → changes awaiting the lease
         self._muted = False
+        self._seen_registered: set[str] = set()  # counsellors registered at the last sync
         self.held = frozenset(h.id for h in local.hotlines)
         primary, standby = cluster.partitions_of(node_id)
         self.primary_ids = {p.id for p in primary}
@@ -324,7 +325,7 @@ class NodeCallControl(EngineCallControl):
             if part == partition and static is not None and static.contact is not None:
                 self.contacts[cid] = static.contact
                 self._login_as_stored(cid)
-        self._sync_seats()
+        self._sync_seats(taken=partition)
 
     def release_idle(self, primary_alive: dict[str, bool]) -> list[str]:
         """Hand standby partitions back once their primary is alive and none of their calls is
@@ -413,7 +414,10 @@ class NodeCallControl(EngineCallControl):
         self.stored_states = stored_states
         self._sync_seats()
 
-    def _sync_seats(self) -> None:
+    def _sync_seats(self, taken: str | None = None) -> None:
+        """Log in the counsellors of the active partitions whose registration is new (or all
+        registered ones of the partition ``taken`` over), out those whose registration is gone.
+        A counsellor staff signed out stays out while the same registration lasts."""
         for cid, part in self.partition_of_counsellor.items():
             static = self.seats.by_counsellor.get(cid)
             if static is not None and static.contact is not None:
@@ -426,8 +430,10 @@ class NodeCallControl(EngineCallControl):
                     self._quietly(self.engine.counsellor_logout, cid)
                 continue
             self.contacts[cid] = target
-            if state is CounsellorState.OFFLINE:
+            fresh = cid not in self._seen_registered or part == taken
+            if state is CounsellorState.OFFLINE and fresh:
                 self._login_as_stored(cid)
+        self._seen_registered = set(self.registered)
 
     def attach(self, actions: Any) -> None:
         super().attach(actions)
