@@ -236,7 +236,15 @@ def database_sink(
         from minsheng.hotline.service import cluster as cluster_service
 
         records = [r for r in items if isinstance(r, CallRecord)]
+        changes = [c for c in items if isinstance(c, SeatChange)]
         with session_scope(sessions) as session:
+            fenced = sorted({c.partition for c in changes if c.node and c.partition})
+            if fenced:
+                # the leases first, as a node's agent takes them (then marks calls lost): the
+                # same order in both transactions, so neither waits for the other in a circle
+                from minsheng.hotline.service import leases
+
+                leases.lock_shared(session, fenced)
             if records:
                 # a call a standby recorded lost while its node lived on: this record wins
                 cluster_service.supersede_lost(session, [r.call_id for r in records])
@@ -244,7 +252,7 @@ def database_sink(
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
                 cluster_service.forget_live_calls(session, [r.call_id for r in records])
-            store_seat_changes(session, [c for c in items if isinstance(c, SeatChange)])
+            store_seat_changes(session, changes)
 
     return write
 
