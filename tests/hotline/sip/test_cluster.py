@@ -144,19 +144,23 @@ class Cluster:
             "--seats", str(self.tmp / "seats.json"),
             "--kamailio-db", self.kamailio_db,
         ]  # fmt: skip
-        process = subprocess.Popen(
-            args,
-            env=self.env(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # stopped as a group (tests/processes.py)
-        )
+        # the node's log goes to a file: a pipe nobody reads would fill up and stop the node
+        log_path = self.tmp / f"node-{node_id}.log"
+        with log_path.open("a") as log:
+            process = subprocess.Popen(
+                args,
+                env=self.env(env),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                start_new_session=True,  # stopped as a group (tests/processes.py)
+            )
         assert process.stdout is not None
         line = process.stdout.readline()
         if "listening" not in line:
             kill_group(process)
-            raise AssertionError(f"node {node_id} did not start: {line}{process.communicate()[1]}")
+            process.communicate(timeout=10)
+            raise AssertionError(f"node {node_id} did not start: {line}{log_path.read_text()}")
         node.process = process
 
     def kill_node(self, node_id: str) -> None:
