@@ -223,6 +223,12 @@ class SipPartition(Base):
     set_id: Mapped[int] = mapped_column(Integer, unique=True)  # Kamailio dispatcher set
     primary_node_id: Mapped[str] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
     standby_node_id: Mapped[str | None] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
+    # The lease on the partition's seat states: only the node named here, in its epoch, writes
+    # them (service/leases.py). A node takes the lease when it is free or its holder's heartbeat
+    # stopped; every take counts the epoch up, so a write of an older holder is refused.
+    owner_node_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    owner_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owner_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class SipLiveCall(Base):

@@ -166,6 +166,8 @@ class SipServer:
                 record=self.record_batch.put,
                 cluster=cluster,
                 node_id=options.node,
+                # seat states as well, each under the lease of its partition (nodestate.py)
+                seat_change=self.record_batch.put,
             )
         else:
             # The seat states (signed in, talking, wrap-up, break, out) go with the call records,
