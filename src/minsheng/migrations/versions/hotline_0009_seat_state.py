@@ -1,7 +1,7 @@
 """hotline SIP cluster: the lease on a partition's seat states (owner node, epoch)
 
 Revision ID: hotline_0009
-Revises: hotline_0007
+Revises: hotline_0008
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import minsheng.core.db
 
 revision: str = "hotline_0009"
-down_revision: str | Sequence[str] | None = "hotline_0007"
+down_revision: str | Sequence[str] | None = "hotline_0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
