@@ -9,6 +9,7 @@ Person names and ID numbers come out masked, as on every staff page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ from minsheng.enforcement.service.parties import party_dict
 from minsheng.enforcement.service.scoping import party_filter
 
 GRADES = ("A", "B", "C", "D")
+# What a typed credit code (or its beginning) looks like: GB 32100-2015 characters only.
+CODE_PREFIX = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2,18}$")
 
 
 def _run(
@@ -39,10 +42,11 @@ def _run(
 
 def _name_or_code(text: str) -> Any:
     """A party whose name contains ``text`` or whose credit code starts with it."""
-    return or_(
-        Party.name.like(paging.like_pattern(text), escape="\\"),
-        Party.credit_code.like(text.upper().replace("%", "").replace("_", "") + "%"),
-    )
+    named = Party.name.like(paging.like_pattern(text), escape="\\")
+    code = text.upper()
+    if not CODE_PREFIX.match(code):
+        return named
+    return or_(named, Party.credit_code.like(code + "%"))
 
 
 def _shown_name(name: str, kind: str) -> str:
