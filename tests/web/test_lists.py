@@ -197,6 +197,30 @@ class TestEnforcementLists:
         bad = client.get("/staff/enforcement/grades", params={"year": year, "grade": "E"})
         assert bad.status_code == 422 and error_beside(bad.text, "grade")
 
+    def test_plan_visits_filter_page_and_export(self, staff_login: StaffLogin) -> None:
+        client, _ = staff_login("enforcement", "/staff/enforcement/plan")
+        page = client.get("/staff/enforcement/plan")
+        year = re.search(r'name="year" type="number" value="(\d+)"', page.text).group(1)
+        query = {"year": year, "month": "3", "seed": "1"}
+        everything = client.get("/staff/enforcement/plan", params=query)
+        n = total_of(everything.text)
+        assert n > 0
+        table = read_csv(client.get("/staff/enforcement/export/plan.csv", params=query).content)
+        assert table[0] == ["日期", "检查对象", "信用等级", "检查人员", "检查事项（综合查一次）"]
+        assert len(table) - 1 == n
+        grade = table[1][2]
+        only = client.get("/staff/enforcement/plan", params={**query, "grade": grade})
+        rows = read_xlsx(
+            client.get(
+                "/staff/enforcement/export/plan.xlsx", params={**query, "grade": grade}
+            ).content
+        )
+        assert len(rows) - 1 == total_of(only.text) and {r[2] for r in rows[1:]} == {grade}
+        # the pager keeps the plan's year, month and seed
+        if n > 20:
+            nxt = unescape(re.search(r'<a href="([^"]+)" rel="next">', everything.text).group(1))
+            assert f"year={year}" in nxt and "month=3" in nxt and "seed=1" in nxt
+
     def test_an_export_with_a_bad_filter_names_it(self, staff_login: StaffLogin) -> None:
         client, _ = staff_login("enforcement", "/staff/enforcement")
         answer = client.get("/staff/enforcement/export/cases.csv", params={"status": "x"})

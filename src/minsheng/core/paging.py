@@ -218,3 +218,14 @@ def applied(filters: Mapping[str, Any]) -> dict[str, Any]:
 def api_page(page: int, size: int) -> PageRequest:
     """The page of an API list (FastAPI has checked the types; the ranges are checked here)."""
     return page_request(page, size)
+
+
+def page_of(rows: list[T], request: PageRequest) -> Page[T]:
+    """One page of rows already computed (a plan, aggregated KPI groups: a few hundred at most,
+    never a table), refused past the last page like :func:`paginate`."""
+    last = max(1, -(-len(rows) // request.size))
+    if request.page > last:
+        past = f"page {request.page} is past the last page ({last})"
+        raise InvalidInput(past, field="page", extra={"pages": last})
+    items = rows[request.offset : request.offset + request.size]
+    return Page(items, len(rows), request.page, request.size)

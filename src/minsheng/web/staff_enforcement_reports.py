@@ -10,10 +10,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import timeutil
+from minsheng.core import paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.paging import PageRequest
@@ -241,6 +241,9 @@ def plan(
         fmt=lambda v: f"{v:.2f}",
         height=220,
     )
+    # The month's visits as a list: filtered by grade or firm, paged, exported (issue 18 item 6).
+    lst = _plan_listing(request, chosen, m, s)
+    status = ls.run(lst, _visit_loader(result["visits"], names, lst))
     return r.render(
         request,
         "staff/enforcement/plan.html",
@@ -253,7 +256,81 @@ def plan(
             "names": names,
             "chart": chart,
             "month_name": f"{chosen} 年 {m} 月",
+            "lst": lst,
         },
+        status_code=status,
+    )
+
+
+PLAN_COLUMNS = [
+    ls.col("日期", "date"),
+    ls.col("检查对象", "name"),
+    ls.col("信用等级", "grade"),
+    ls.Column("检查人员", lambda v: "、".join(v["inspectors"])),
+    ls.Column("检查事项（综合查一次）", lambda v: "、".join(v["items"])),
+]
+
+
+def _plan_listing(request: Request, year: int, month: int, seed: int) -> ls.Listing:
+    filters = [
+        ls.Filter("grade", "等级", "select", [(g, f"{g} 级") for g in GRADES], width="120px"),
+        ls.Filter("q", "检查对象名称", width="220px"),
+    ]
+    extra = {"year": str(year), "month": str(month), "seed": str(seed)}
+    return ls.start(
+        request,
+        "/staff/enforcement/plan",
+        filters,
+        export_path="/staff/enforcement/export/plan",
+        extra=extra,
+    )
+
+
+def _visit_loader(
+    visits: list[dict[str, Any]], names: dict[int, str], lst: ls.Listing
+) -> ls.Loader:
+    """The plan is computed for the request (not stored), so its visits of one month are
+    filtered and paged here; the month holds at most a few hundred."""
+
+    def load(page: PageRequest | None) -> Any:
+        grade = paging.choice(lst.get("grade"), GRADES, field="grade")
+        q = paging.search_text(lst.get("q"))
+        rows = [
+            {**v, "name": names.get(v["target"], str(v["target"]))}
+            for v in visits
+            if (grade is None or v["grade"] == grade)
+        ]
+        rows = [v for v in rows if q in v["name"]]
+        if page is None:
+            return rows
+        return paging.page_of(rows, page)
+
+    return load
+
+
+@router.get("/export/plan.{fmt}", response_model=None)
+def plan_export(
+    request: Request,
+    fmt: str,
+    session: DbSession,
+    user: Staff,
+    year: Year,
+    month: Annotated[int, Query(ge=1, le=12)],
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)],
+) -> Response:
+    result = enf.plan(session, year=year, seed=seed, scope=user.scope).to_dict(month)
+    names = enf.party_names(session, {v["target"] for v in result["visits"]})
+    lst = _plan_listing(request, year, month, seed)
+    return ls.export(
+        session,
+        user,
+        lst,
+        _visit_loader(result["visits"], names, lst),
+        fmt=fmt,
+        name="plan",
+        title="检查计划",
+        table_name="enf_inspections",
+        columns=PLAN_COLUMNS,
     )
 
 

@@ -180,7 +180,4 @@ def kpi_lines(
         rows = [r for r in rows if q in r["hotline_name"].lower() or q in r["hotline_id"].lower()]
     if page is None:
         return rows
-    last = max(1, -(-len(rows) // page.size))
-    if page.page > last:
-        raise InvalidInput(f"page {page.page} is past the last page ({last})", field="page")
-    return Page(rows[page.offset : page.offset + page.size], len(rows), page.page, page.size)
+    return paging.page_of(rows, page)
