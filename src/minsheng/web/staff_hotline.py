@@ -121,6 +121,7 @@ def _live_context(
         "calls": calls,
         "hotline": hotline,
         "hotline_name": names.get(hotline, ""),
+        "hotline_names": names,
         "hotlines": sorted(names.items()),
         "states": STATES,
         "state_label": STATE_LABEL,

@@ -32,14 +32,19 @@ def recorded_calls(
 ) -> HTMLResponse:
     """The latest answered calls that have a recording."""
     calls = hotline_service.list_calls(
-        session, hotline_id=hotline.strip() or None, outcome="answered", limit=200
+        session,
+        hotline_id=hotline.strip() or None,
+        outcome="answered",
+        limit=200,
+        scope=user.scope,
     )
     have = recordings.recorded_refs(settings, [c.call_ref for c in calls])
     rows = [hotline_service.call_dict(c, attempts=False) for c in calls if c.call_ref in have]
+    names = dict(hotline_service.hotline_choices(session, scope=user.scope))
     return r.render(
         request,
         "staff/hotline/recordings.html",
-        {"title": "通话录音", "calls": rows, "hotline": hotline},
+        {"title": "通话录音", "calls": rows, "hotline": hotline, "hotline_names": names},
     )
 
 
