@@ -195,28 +195,46 @@ def csv_bytes(cells: list[list[Any]]) -> bytes:
 
 
 def xlsx_bytes(cells: list[list[Any]], sheet: str) -> bytes:
+    """A workbook written row by row (openpyxl's write-only mode): bold headers, frozen first
+    row, columns as wide as their longest cell; a text starting with ``=`` stays text."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    for row in cells:
-        ws.append(row)
-    for line in ws.iter_rows():
-        for c in line:
-            if c.data_type == "f":
-                # A text starting with "=" is a name, not a formula: keep it as text.
-                c.data_type = "s"
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
     ws.freeze_panes = "A2"
-    for column in ws.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        ws.column_dimensions[column[0].column_letter].width = min(max(width * 1.6, 8), 60)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    widths = [0] * (len(cells[0]) if cells else 0)
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(str(value)))
+    for i, width in enumerate(widths):
+        letter = _column_letter(i)
+        ws.column_dimensions[letter].width = min(max(width * 1.6, 8), 60)
+    bold = Font(bold=True)
+
+    def text_cell(value: Any) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # a name starting with "=" is text, not a formula
+        return cell
+
+    for n, row in enumerate(cells):
+        if n == 0:
+            header = [WriteOnlyCell(ws, value=v) for v in row]
+            for cell in header:
+                cell.font = bold
+            ws.append(header)
+            continue
+        ws.append([text_cell(v) if isinstance(v, str) and v[:1] == "=" else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
 
 
 def export(

@@ -141,6 +141,9 @@ def kpi_listing(request: Request, first: str, last: str) -> ls.Listing:
         KPI_FILTERS,
         export_path="/staff/hotline/export/kpi-lines",
         extra={"from": first, "to": last},
+        # the country's lines fit one page of 100: the table reads whole, paging is for a larger
+        # directory (each page of it computes the period's KPIs again)
+        defaults={"page_size": "100"},
     )
 
 
