@@ -94,3 +94,13 @@ def test_pages_in_sql(session: Session) -> None:
     with pytest.raises(InvalidInput) as too_many:
         paging.export_rows(session, stmt, lambda r: r, limit=44)
     assert too_many.value.field == "q"
+
+
+def test_a_page_of_computed_rows() -> None:
+    rows = list(range(45))
+    page = paging.page_of(rows, paging.PageRequest(3, 20))
+    assert (page.items, page.total, page.pages) == (list(range(40, 45)), 45, 3)
+    with pytest.raises(InvalidInput) as refused:
+        paging.page_of(rows, paging.PageRequest(4, 20))
+    assert refused.value.field == "page"
+    assert paging.page_of([], paging.PageRequest()).pages == 1
