@@ -84,6 +84,7 @@ def _live_context(
 ) -> dict[str, Any]:
     now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+    in_scope = {hid for hid, _ in hotline_service.hotline_choices(session, scope=scope)}
     # calls waiting (or ringing, talking) on every node of the SIP cluster, crisis calls first
     waiting = [
         cluster_service.live_call_dict(c)
@@ -128,9 +129,14 @@ def _live_context(
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
         "updated": now.strftime("%H:%M:%S"),
-        "absent": hotline_service.rostered_not_signed_in(
-            session, at=now, hotline_id=hotline or None
-        ),
+        # only the lines of the user's scope (the roster query itself is not scoped)
+        "absent": [
+            a
+            for a in hotline_service.rostered_not_signed_in(
+                session, at=now, hotline_id=hotline or None
+            )
+            if a["hotline_id"] in in_scope
+        ],
     }
 
 
