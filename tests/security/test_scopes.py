@@ -950,3 +950,75 @@ def test_demo_users_get_scopes_that_fit_the_demo_data(cli: Any) -> None:
     listed = {u["name"]: u for u in json.loads(cli("users", "list", "--json").output)}
     assert listed["demo-cert-hainan"]["region"] == "460000"
     assert listed["demo-admin"]["region"] is None
+
+
+# Lists with search, filters and paging (issue 18 item 6) ---------------------------------------
+TESTED.update(
+    {
+        ("GET", "/api/hotline/lists/calls"),
+        ("GET", "/api/certification/lists/certificates"),
+        ("GET", "/api/enforcement/lists/cases"),
+        ("GET", "/api/enforcement/lists/parties"),
+        ("GET", "/api/enforcement/lists/grades/{year}"),
+    }
+)
+
+
+@pytest.mark.demo("enforcement")
+def test_enforcement_lists_and_exports_stay_in_the_bureau(
+    client: TestClient, scoped_token: Headers, enforcement_world: dict[str, Any]
+) -> None:
+    w = enforcement_world
+    other = scoped_token("enforcement", bureau="乙局")
+    own = scoped_token("enforcement", bureau="琼山综执")
+    for path in (
+        "/api/enforcement/lists/cases",
+        "/api/enforcement/lists/parties",
+        f"/api/enforcement/lists/grades/{w['year']}",
+    ):
+        assert client.get(path, headers=other).json()["total"] == 0, path
+        assert client.get(path, headers=own).json()["total"] > 0, path
+    for export in ("cases", "parties"):
+        path = f"/staff/enforcement/export/{export}.csv"
+        theirs = client.get(path, headers=other)
+        assert theirs.status_code == 200 and theirs.headers["x-export-rows"] == "0"
+        assert int(client.get(path, headers=own).headers["x-export-rows"]) > 0
+    page = client.get("/staff/enforcement/party-picker?party_q=琼山", headers=other)
+    assert 'name="party_id"' not in page.text
+
+
+@pytest.mark.demo("certification")
+def test_the_certificate_list_holds_only_the_province(
+    client: TestClient, scoped_token: Headers
+) -> None:
+    guangdong = scoped_token("certification", region="440000")
+    found = client.get("/api/certification/lists/certificates", headers=guangdong).json()
+    numbers = {c["number"] for c in found["items"]}
+    assert GUANGDONG_CERT in numbers and HAINAN_CERT not in numbers
+    assert all(n[5:7] == "44" for n in numbers)
+    by_number = client.get(
+        "/api/certification/lists/certificates", params={"q": HAINAN_CERT}, headers=guangdong
+    ).json()
+    assert by_number["total"] == 0
+    rows = client.get("/staff/certification/export/certificates.csv", headers=guangdong)
+    assert HAINAN_CERT not in rows.text and GUANGDONG_CERT in rows.text
+
+
+@pytest.mark.demo("hotline")
+def test_the_call_list_holds_only_the_city(
+    client: TestClient, scoped_token: Headers, hotline_world: dict[str, Any]
+) -> None:
+    w = hotline_world
+    shenzhen = scoped_token("hotline", region="440300")
+    found = client.get(
+        "/api/hotline/lists/calls", params={"page_size": 100}, headers=shenzhen
+    ).json()
+    assert found["total"] > 0 and w["bj_call"] not in {c["call_ref"] for c in found["items"]}
+    own = client.get("/api/hotline/lists/calls", params={"q": w["sz_call"]}, headers=shenzhen)
+    assert [c["call_ref"] for c in own.json()["items"]] == [w["sz_call"]]
+    by_ref = client.get(
+        "/api/hotline/lists/calls", params={"q": w["bj_call"]}, headers=shenzhen
+    ).json()
+    assert by_ref["total"] == 0
+    export = client.get("/staff/hotline/export/calls.csv", headers=shenzhen)
+    assert w["bj_call"] not in export.text and w["sz_call"] in export.text

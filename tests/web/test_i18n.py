@@ -63,6 +63,8 @@ ENGLISH_MARKED = re.compile(r"<(\w+)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 HREF = re.compile(r'href="(/[^"]*)"')
 NOT_PAGES = ("/static/", "/lang/", "/docs", "/openapi.json", "/staff/logout", "/api/")
+# Exports are files (CSV, Excel), not pages: tests/web/test_lists.py reads them back.
+NOT_FILES = re.compile(r"/export/")
 MAX_PAGES = 400
 
 
@@ -117,6 +119,8 @@ def crawl(client: TestClient, starts: list[str]) -> dict[str, str]:
     while queue and len(seen) < MAX_PAGES:
         url = urldefrag(queue.pop(0))[0]
         if url in seen or url.startswith(NOT_PAGES) or not url.startswith("/"):
+            continue
+        if NOT_FILES.search(url):
             continue
         # Two pages of each shape (path and query names) are enough: the rest differ in data.
         parts = urlsplit(url)

@@ -24,7 +24,7 @@ from minsheng.certification.schemas import (
     VerifyRequest,
     VerifyResponse,
 )
-from minsheng.core import metrics
+from minsheng.core import metrics, paging
 from minsheng.core.auth import Principal, Role
 from minsheng.core.validation import BoundedDate, CleanText
 from minsheng.core.web import (
@@ -172,3 +172,44 @@ def subsidy_stats(
     session: DbSession, start: BoundedDate, end: BoundedDate, user: Staff
 ) -> dict[str, Any]:
     return service.subsidy_statistics(session, start=start, end=end, scope=user.scope)
+
+
+# The staff list of certificates with search, filters and paging (issue 18 item 6).
+SearchText = Annotated[CleanText | None, Query(max_length=paging.MAX_SEARCH_LENGTH)]
+
+
+@router.get("/lists/certificates")
+def search_certificates(
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    q: SearchText = None,
+    status: SearchText = None,
+    level: SearchText = None,
+    occupation: SearchText = None,
+    body: SearchText = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
+    page: Annotated[int, Query(ge=1, le=paging.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(description="20, 50 or 100")] = paging.DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Certificates of the user's province, newest first, by number, ID number (matched by
+    keyed hash) or name; holders' names and ID numbers masked."""
+    filters = service.certificate_filters(
+        q=q,
+        status=status,
+        level=level,
+        occupation=occupation,
+        body=body,
+        from_=from_.isoformat() if from_ else None,
+        to=to.isoformat() if to else None,
+    )
+    found = service.search_certificates(
+        session,
+        filters,
+        paging.api_page(page, page_size),
+        key=settings.hmac_key,
+        scope=user.scope,
+    )
+    assert isinstance(found, paging.Page)
+    return found.to_dict()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from minsheng.core import timeutil
+from minsheng.core import paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import InvalidInput
 from minsheng.core.scope import Scope
@@ -477,3 +477,79 @@ def get_stats(
 ) -> dict[str, Any]:
     """Outcome statistics computed from the records."""
     return service.compute_stats(session, start=from_, end=to, scope=user.scope)
+
+
+# Lists with search, filters and paging (issue 18 item 6): the staff pages' lists, as JSON.
+PageNumber = Annotated[int, Query(ge=1, le=paging.MAX_PAGE)]
+PageSize = Annotated[int, Query(description="20, 50 or 100")]
+SearchText = Annotated[CleanText | None, Query(max_length=paging.MAX_SEARCH_LENGTH)]
+
+
+@router.get("/lists/cases")
+def search_cases(
+    session: DbSession,
+    user: Staff,
+    q: SearchText = None,
+    status: SearchText = None,
+    item: SearchText = None,
+    discovery: SearchText = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
+    party_id: FilterId = None,
+    page: PageNumber = 1,
+    page_size: PageSize = paging.DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Cases newest first, filtered and paged (``total``, ``pages``) within the user's bureau."""
+    filters = service.case_filters(
+        q=q,
+        status=status,
+        item=item,
+        discovery=discovery,
+        from_=from_.isoformat() if from_ else None,
+        to=to.isoformat() if to else None,
+        party_id=party_id,
+    )
+    found = service.search_cases(
+        session, filters, paging.api_page(page, page_size), scope=user.scope
+    )
+    assert isinstance(found, paging.Page)
+    return found.to_dict()
+
+
+@router.get("/lists/parties")
+def search_parties(
+    session: DbSession,
+    user: Staff,
+    q: SearchText = None,
+    kind: SearchText = None,
+    category: SearchText = None,
+    page: PageNumber = 1,
+    page_size: PageSize = paging.DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Parties newest first by name or credit code, filtered and paged (names and ID numbers
+    of persons masked)."""
+    filters = service.party_filters(q=q, kind=kind, category=category)
+    found = service.search_parties(
+        session, filters, paging.api_page(page, page_size), scope=user.scope
+    )
+    assert isinstance(found, paging.Page)
+    return found.to_dict()
+
+
+@router.get("/lists/grades/{year}")
+def search_grades(
+    year: YearPath,
+    session: DbSession,
+    user: Staff,
+    q: SearchText = None,
+    grade: SearchText = None,
+    page: PageNumber = 1,
+    page_size: PageSize = paging.DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """The firms graded in ``year``, lowest points first, filtered and paged."""
+    filters = service.grade_filters(year=year, q=q, grade=grade)
+    found = service.search_grades(
+        session, filters, paging.api_page(page, page_size), scope=user.scope
+    )
+    assert isinstance(found, paging.Page)
+    return found.to_dict()

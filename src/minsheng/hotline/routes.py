@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
-from minsheng.core import timeutil
+from minsheng.core import paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import BoundedDate, BoundedDateTime, CleanText, DbId
@@ -489,3 +489,38 @@ def monthly_report(
             headers={"Content-Disposition": f'attachment; filename="12356-{month}.pdf"'},
         )
     return report
+
+
+# The staff list of calls with search, filters and paging (issue 18 item 6).
+SearchText = Annotated[CleanText | None, Query(max_length=paging.MAX_SEARCH_LENGTH)]
+
+
+@router.get("/lists/calls")
+def search_calls(
+    session: DbSession,
+    settings: AppSettings,
+    user: Staff,
+    q: SearchText = None,
+    hotline: SearchText = None,
+    outcome: SearchText = None,
+    crisis: SearchText = None,
+    from_: Annotated[BoundedDate | None, Query(alias="from")] = None,
+    to: BoundedDate | None = None,
+    page: Annotated[int, Query(ge=1, le=paging.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(description="20, 50 or 100")] = paging.DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Calls in the user's scope, newest first, with line and counsellor names; ``q`` is a call
+    reference or a caller's number (matched by keyed hash); ``from``/``to`` are Beijing days."""
+    filters = service.call_filters(
+        q=q,
+        hotline=hotline,
+        outcome=outcome,
+        crisis=crisis,
+        from_=from_.isoformat() if from_ else None,
+        to=to.isoformat() if to else None,
+    )
+    found = service.search_calls(
+        session, filters, paging.api_page(page, page_size), settings=settings, scope=user.scope
+    )
+    assert isinstance(found, paging.Page)
+    return found.to_dict()

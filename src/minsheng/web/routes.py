@@ -16,10 +16,13 @@ from minsheng.web import (
     auth,
     public,
     staff_certification,
+    staff_certification_lists,
     staff_enforcement,
+    staff_enforcement_lists,
     staff_enforcement_reports,
     staff_hotline,
     staff_hotline_lines,
+    staff_hotline_lists,
     staff_hotline_recordings,
     staff_hotline_seat,
     staff_hotline_workforce,
@@ -104,8 +107,11 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 router.include_router(auth.router)
 router.include_router(public.router)
 router.include_router(staff_certification.router)
+router.include_router(staff_certification_lists.router)
 router.include_router(staff_enforcement.router)
+router.include_router(staff_enforcement_lists.router)
 router.include_router(staff_hotline.router)
+router.include_router(staff_hotline_lists.router)
 router.include_router(staff_hotline_seat.router)
 router.include_router(staff_hotline_workforce.router)
 router.include_router(staff_hotline_recordings.router)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.validation import DbId
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import schemas
@@ -183,11 +183,32 @@ def _codes(value: str) -> list[str]:
 # Overview and parties -------------------------------------------------------------------------
 
 
+def _party_choice(session: DbSession, typed: Any, scope: Any) -> dict[str, Any] | None:
+    """The party already chosen in the case form (kept when the form is re-rendered)."""
+    text = str(typed or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    try:
+        return enf.party_dict(enf.get_party(session, int(text), scope=scope))
+    except DomainError:
+        return None
+
+
 def _index_page(
     request: Request, session: DbSession, status_code: int = 200, **forms: Any
 ) -> HTMLResponse:
     scope = r.staff_scope(request)
+    party_q = request.query_params.get("party_q", "").strip()[:100]
+    picker = r.Form(values={"party_q": party_q}, fields=("party_q",))
+    matches: list[dict[str, Any]] = []
+    try:
+        matches = enf.suggest_parties(session, party_q, scope=scope)
+    except DomainError as exc:
+        picker.add_domain(exc)
     ctx: dict[str, Any] = {
+        "party_q": party_q,
+        "matches": matches,
+        "picker_form": picker,
         "title": "承诺+执法",
         "counts": enf.count_cases_by_status(session, scope=scope),
         "late": enf.late_cases(session, scope=scope),
@@ -200,6 +221,10 @@ def _index_page(
         **_labels(),
     }
     ctx.update(forms)
+    case_form = ctx["case_form"]
+    ctx["chosen_party"] = _party_choice(session, case_form.value("party_id"), scope)
+    if ctx["chosen_party"] is None and not matches and request.query_params.get("party_id"):
+        ctx["chosen_party"] = _party_choice(session, request.query_params["party_id"], scope)
     return r.render(request, "staff/enforcement/index.html", ctx, status_code=status_code)
 
 
@@ -212,25 +237,6 @@ def _rerender_index(
 @router.get("", response_class=HTMLResponse)
 def index(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     return _index_page(request, session)
-
-
-@router.get("/parties", response_class=HTMLResponse)
-def parties(request: Request, session: DbSession, user: Staff, q: str = "") -> HTMLResponse:
-    query = q.strip()[:100]
-    rows = [
-        enf.party_dict(p) for p in enf.list_parties(session, q=query, limit=50, scope=user.scope)
-    ]
-    return r.render(
-        request,
-        "staff/enforcement/parties.html",
-        {
-            "title": "当事人",
-            "rows": rows,
-            "q": query,
-            "total": enf.count_parties(session, scope=user.scope),
-            **_labels(),
-        },
-    )
 
 
 @router.post("/parties", response_model=None)

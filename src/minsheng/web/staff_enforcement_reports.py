@@ -10,15 +10,17 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import timeutil
+from minsheng.core import paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.paging import PageRequest
 from minsheng.core.validation import DbId, Year, parse_date
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import service as enf
+from minsheng.web import listing as ls
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent
 from minsheng.web.render import PageRoute
@@ -44,17 +46,59 @@ def _year(value: str, default: int) -> int:
 # Grades ------------------------------------------------------------------------------------------
 
 
+GRADE_COLUMNS = [
+    ls.col("企业", "name"),
+    ls.col("统一社会信用代码", "credit_code"),
+    ls.col("年度", "year"),
+    ls.col("等级", "grade"),
+    ls.col("积分", "points"),
+    ls.col("规则版本", "rule_version"),
+]
+
+
+def _grades_listing(request: Request, years: list[int], chosen: int) -> ls.Listing:
+    options = [(str(y), f"{y} 年") for y in sorted({*years, chosen}, reverse=True)]
+    filters = [
+        ls.Filter("year", "年度", "select", options, width="120px"),
+        ls.Filter("grade", "等级", "select", [(g, f"{g} 级") for g in GRADES], width="120px"),
+        ls.Filter("q", "企业名称或统一社会信用代码", width="240px"),
+    ]
+    return ls.start(
+        request,
+        "/staff/enforcement/grades",
+        filters,
+        export_path="/staff/enforcement/export/grades",
+        defaults={"year": str(chosen)},
+    )
+
+
+def _grades_loader(request: Request, session: DbSession, lst: ls.Listing, default: int) -> Any:
+    scope = r.staff_scope(request)
+
+    def load(page: PageRequest | None) -> Any:
+        filters = enf.grade_filters(
+            year=_year(lst.get("year"), default), q=lst.get("q"), grade=lst.get("grade")
+        )
+        return enf.search_grades(session, filters, page, scope=scope)
+
+    return load
+
+
 def _grades_page(
     request: Request,
     session: DbSession,
-    year: str,
-    grade: str,
     status_code: int = 200,
     grade_form: r.Form | None = None,
 ) -> HTMLResponse:
     scope = r.staff_scope(request)
     years = enf.grade_years(session)
-    chosen = _year(year, years[0] if years else timeutil.today().year)
+    default = years[0] if years else timeutil.today().year
+    try:
+        chosen = _year(request.query_params.get("year", ""), default)
+    except DomainError:
+        chosen = default
+    lst = _grades_listing(request, years, chosen)
+    status = ls.run(lst, _grades_loader(request, session, lst, default))
     counts = enf.count_grades(session, chosen, scope=scope)
     chart = bar_chart(
         list(GRADES),
@@ -63,9 +107,6 @@ def _grades_page(
         description="A、B、C、D 各级企业数",
         height=220,
     )
-    rows = enf.list_grades(
-        session, chosen, grade=grade if grade in GRADES else None, limit=200, scope=scope
-    )
     return r.render(
         request,
         "staff/enforcement/grades.html",
@@ -73,23 +114,38 @@ def _grades_page(
             "title": "企业信用评级",
             "year": chosen,
             "years": years,
-            "grade": grade if grade in GRADES else "",
             "counts": counts,
             "total": sum(counts.values()),
             "chart": chart,
-            "rows": rows,
+            "lst": lst,
             "grades": GRADES,
             "grade_form": grade_form or r.Form(values={"year": chosen}, fields=("year",)),
         },
-        status_code=status_code,
+        status_code=status if status != 200 else status_code,
+    )
+
+
+@router.get("/export/grades.{fmt}", response_model=None)
+def grades_export(request: Request, fmt: str, session: DbSession, user: Staff) -> Response:
+    years = enf.grade_years(session)
+    default = years[0] if years else timeutil.today().year
+    lst = _grades_listing(request, years, default)
+    return ls.export(
+        session,
+        user,
+        lst,
+        _grades_loader(request, session, lst, default),
+        fmt=fmt,
+        name="grades",
+        title="企业信用评级",
+        table_name="enf_grades",
+        columns=GRADE_COLUMNS,
     )
 
 
 @router.get("/grades", response_class=HTMLResponse)
-def grades(
-    request: Request, session: DbSession, user: Staff, year: str = "", grade: str = ""
-) -> HTMLResponse:
-    return _grades_page(request, session, year, grade)
+def grades(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    return _grades_page(request, session)
 
 
 @router.post("/grades", response_model=None)
@@ -109,7 +165,7 @@ def grade_year(
         return f"/staff/enforcement/grades?year={chosen}"
 
     def on_error(failed: r.Form, status: int) -> Response:
-        return _grades_page(request, session, "", "", status, grade_form=failed)
+        return _grades_page(request, session, status, grade_form=failed)
 
     return r.form_action(session, form, run, on_error)
 
@@ -185,6 +241,9 @@ def plan(
         fmt=lambda v: f"{v:.2f}",
         height=220,
     )
+    # The month's visits as a list: filtered by grade or firm, paged, exported (issue 18 item 6).
+    lst = _plan_listing(request, chosen, m, s)
+    status = ls.run(lst, _visit_loader(result["visits"], names, lst))
     return r.render(
         request,
         "staff/enforcement/plan.html",
@@ -197,7 +256,81 @@ def plan(
             "names": names,
             "chart": chart,
             "month_name": f"{chosen} 年 {m} 月",
+            "lst": lst,
         },
+        status_code=status,
+    )
+
+
+PLAN_COLUMNS = [
+    ls.col("日期", "date"),
+    ls.col("检查对象", "name"),
+    ls.col("信用等级", "grade"),
+    ls.Column("检查人员", lambda v: "、".join(v["inspectors"])),
+    ls.Column("检查事项（综合查一次）", lambda v: "、".join(v["items"])),
+]
+
+
+def _plan_listing(request: Request, year: int, month: int, seed: int) -> ls.Listing:
+    filters = [
+        ls.Filter("grade", "等级", "select", [(g, f"{g} 级") for g in GRADES], width="120px"),
+        ls.Filter("q", "检查对象名称", width="220px"),
+    ]
+    extra = {"year": str(year), "month": str(month), "seed": str(seed)}
+    return ls.start(
+        request,
+        "/staff/enforcement/plan",
+        filters,
+        export_path="/staff/enforcement/export/plan",
+        extra=extra,
+    )
+
+
+def _visit_loader(
+    visits: list[dict[str, Any]], names: dict[int, str], lst: ls.Listing
+) -> ls.Loader:
+    """The plan is computed for the request (not stored), so its visits of one month are
+    filtered and paged here; the month holds at most a few hundred."""
+
+    def load(page: PageRequest | None) -> Any:
+        grade = paging.choice(lst.get("grade"), GRADES, field="grade")
+        q = paging.search_text(lst.get("q"))
+        rows = [
+            {**v, "name": names.get(v["target"], str(v["target"]))}
+            for v in visits
+            if (grade is None or v["grade"] == grade)
+        ]
+        rows = [v for v in rows if q in v["name"]]
+        if page is None:
+            return rows
+        return paging.page_of(rows, page)
+
+    return load
+
+
+@router.get("/export/plan.{fmt}", response_model=None)
+def plan_export(
+    request: Request,
+    fmt: str,
+    session: DbSession,
+    user: Staff,
+    year: Year,
+    month: Annotated[int, Query(ge=1, le=12)],
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)],
+) -> Response:
+    result = enf.plan(session, year=year, seed=seed, scope=user.scope).to_dict(month)
+    names = enf.party_names(session, {v["target"] for v in result["visits"]})
+    lst = _plan_listing(request, year, month, seed)
+    return ls.export(
+        session,
+        user,
+        lst,
+        _visit_loader(result["visits"], names, lst),
+        fmt=fmt,
+        name="plan",
+        title="检查计划",
+        table_name="enf_inspections",
+        columns=PLAN_COLUMNS,
     )
 
 

@@ -25,7 +25,9 @@ from minsheng.core.validation import parse_date
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
+from minsheng.web import listing as ls
 from minsheng.web import render as r
+from minsheng.web import staff_hotline_lists as hotline_lists
 from minsheng.web.charts import Series, bar_chart, percent, seconds
 from minsheng.web.render import PageRoute
 
@@ -82,6 +84,7 @@ def _live_context(
 ) -> dict[str, Any]:
     now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
+    in_scope = {hid for hid, _ in hotline_service.hotline_choices(session, scope=scope)}
     # calls waiting (or ringing, talking) on every node of the SIP cluster, crisis calls first
     waiting = [
         cluster_service.live_call_dict(c)
@@ -119,15 +122,21 @@ def _live_context(
         "calls": calls,
         "hotline": hotline,
         "hotline_name": names.get(hotline, ""),
+        "hotline_names": names,
         "hotlines": sorted(names.items()),
         "states": STATES,
         "state_label": STATE_LABEL,
         "outcome_label": OUTCOME_LABEL,
         "refresh_s": LIVE_REFRESH_S,
         "updated": now.strftime("%H:%M:%S"),
-        "absent": hotline_service.rostered_not_signed_in(
-            session, at=now, hotline_id=hotline or None
-        ),
+        # only the lines of the user's scope (the roster query itself is not scoped)
+        "absent": [
+            a
+            for a in hotline_service.rostered_not_signed_in(
+                session, at=now, hotline_id=hotline or None
+            )
+            if a["hotline_id"] in in_scope
+        ],
     }
 
 
@@ -284,9 +293,6 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=BEIJING)
     by_hour = hotline_service.kpis(session, settings, start=lo, end=hi, by="hour", scope=user.scope)
     by_day = hotline_service.kpis(session, settings, start=lo, end=hi, by="day", scope=user.scope)
-    by_line = hotline_service.kpis(
-        session, settings, start=lo, end=hi, by="hotline", scope=user.scope
-    )
     hours = {g["key"]: g for g in by_hour["groups"]}
     labels = [f"{h:02d}" for h in range(24)]
     rows = [hours.get(h) for h in labels]
@@ -323,7 +329,9 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             description="每日来电数与接听数",
         ),
     }
-    lines = sorted(by_line["groups"], key=lambda g: -g["offered"])
+    # The table by hotline, with the lines' names: searchable, paged, exported (issue 18 item 6).
+    lst = hotline_lists.kpi_listing(request, first.isoformat(), last.isoformat())
+    status = ls.run(lst, hotline_lists.kpi_loader(request, session, user, lst))
     return r.render(
         request,
         "staff/hotline/kpi.html",
@@ -336,8 +344,9 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             "labels": labels,
             "charts": charts,
             "days": by_day["groups"],
-            "lines": lines,
+            "lst": lst,
         },
+        status_code=status,
     )
 
 

@@ -36,10 +36,11 @@ def recorded_calls(
         session, settings, hotline_id=hotline.strip() or None, scope=user.scope
     )
     rows = [hotline_service.call_dict(c, attempts=False) for c in calls]
+    names = dict(hotline_service.hotline_choices(session, scope=user.scope))
     return r.render(
         request,
         "staff/hotline/recordings.html",
-        {"title": "通话录音", "calls": rows, "hotline": hotline},
+        {"title": "通话录音", "calls": rows, "hotline": hotline, "hotline_names": names},
     )
 
 

@@ -30,6 +30,11 @@ from minsheng.certification.service.imports import (
     import_certificates,
     template_csv,
 )
+from minsheng.certification.service.listing import (
+    certificate_filters,
+    count_certificates_by_status,
+    search_certificates,
+)
 from minsheng.certification.service.reference import (
     OccupationView,
     add_occupation,
@@ -76,7 +81,9 @@ __all__ = [
     "add_occupation",
     "body_facts",
     "body_to_dict",
+    "certificate_filters",
     "certificate_to_dict",
+    "count_certificates_by_status",
     "create_body",
     "decide_subsidy",
     "decode_csv",
@@ -105,6 +112,7 @@ __all__ = [
     "rule_data_status",
     "rule_set_to_dict",
     "scan_ad",
+    "search_certificates",
     "subsidy_rule_sets",
     "subsidy_statistics",
     "template_csv",

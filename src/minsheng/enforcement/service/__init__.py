@@ -81,6 +81,15 @@ from minsheng.enforcement.service.inspectors import (
     get_inspector_by_code,
     inspector_dict,
 )
+from minsheng.enforcement.service.listing import (
+    case_filters,
+    grade_filters,
+    party_filters,
+    search_cases,
+    search_grades,
+    search_parties,
+    suggest_parties,
+)
 from minsheng.enforcement.service.officers import cert_dict, register_cert
 from minsheng.enforcement.service.parties import (
     ID_PURPOSE,
@@ -127,6 +136,7 @@ __all__ = [
     "cancel_case",
     "case_brief",
     "case_dict",
+    "case_filters",
     "catalog",
     "cert_dict",
     "check_dict",
@@ -162,6 +172,7 @@ __all__ = [
     "get_procedure",
     "get_record",
     "grade_dict",
+    "grade_filters",
     "grade_year",
     "grade_years",
     "grades_of_party",
@@ -182,6 +193,7 @@ __all__ = [
     "open_case",
     "order_rectification",
     "party_dict",
+    "party_filters",
     "party_names",
     "plan",
     "pre_notify",
@@ -198,9 +210,13 @@ __all__ = [
     "review_objection",
     "rule_data_status",
     "schedule_hearing",
+    "search_cases",
+    "search_grades",
+    "search_parties",
     "sections",
     "serve",
     "sign_commitment",
     "status_dict",
+    "suggest_parties",
     "summaries_for_year",
 ]

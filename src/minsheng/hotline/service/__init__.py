@@ -62,6 +62,13 @@ from minsheng.hotline.service.directory import (
     set_hotline_recording,
     to_info,
 )
+from minsheng.hotline.service.listing import (
+    call_filters,
+    hotline_choices,
+    kpi_line_filters,
+    kpi_lines,
+    search_calls,
+)
 from minsheng.hotline.service.monthly import monthly_report, parse_month
 from minsheng.hotline.service.monthly_files import monthly_pdf, monthly_xlsx
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots, plan
@@ -94,6 +101,7 @@ __all__ = [
     "SimulationRun",
     "arrivals",
     "call_dict",
+    "call_filters",
     "call_tag",
     "complete_followup",
     "compliance",
@@ -114,9 +122,12 @@ __all__ = [
     "get_hotline",
     "get_seat_counsellor",
     "get_shift",
+    "hotline_choices",
     "hotline_dict",
     "hotline_ids",
     "import_hotlines",
+    "kpi_line_filters",
+    "kpi_lines",
     "kpis",
     "lines_for_place",
     "link_seat_user",
@@ -145,6 +156,7 @@ __all__ = [
     "save_records",
     "save_records_bulk",
     "scenario_path",
+    "search_calls",
     "seat_credential",
     "seat_dict",
     "set_counsellor_state",
