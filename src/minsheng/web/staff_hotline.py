@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from minsheng.core import timeutil
@@ -25,6 +25,7 @@ from minsheng.core.validation import parse_date
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
+from minsheng.web import live_board
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent, seconds
 from minsheng.web.render import PageRoute
@@ -72,13 +73,19 @@ def media_label(note: str | None) -> str:
 
 
 LIVE_REFRESH_S = 5
+NO_CALLS = "该时段无来电"
 
 
 # Live board -----------------------------------------------------------------------------------
 
 
 def _live_context(
-    session: DbSession, hotline: str, province: str = "", *, scope: Scope
+    session: DbSession,
+    hotline: str,
+    province: str = "",
+    *,
+    scope: Scope,
+    seen: str | None = None,
 ) -> dict[str, Any]:
     now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
@@ -91,6 +98,13 @@ def _live_context(
     ]
     for w in waiting:
         w["media_cn"] = media_label(w.get("media"))
+        w["key"] = live_board.call_key(w["sip_call_id"])
+    announce = live_board.changes(
+        seen,
+        waiting,
+        place=lambda c: r.province_name(c.get("province_code")) or "未知省份",
+        state_label=CALL_STATE_LABEL,
+    )
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
     for c in hotline_service.list_counsellors(session, hotline_id=hotline or None, scope=scope):
@@ -112,6 +126,8 @@ def _live_context(
     return {
         "board": board,
         "waiting": waiting,
+        "seen": live_board.seen_of(waiting),
+        "announce": announce,
         "province": province,
         "call_state_label": CALL_STATE_LABEL,
         "supervision_label": SUPERVISION_LABEL,
@@ -141,10 +157,16 @@ def live(
 
 @router.get("/live", response_class=HTMLResponse)
 def live_fragment(
-    request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    hotline: str = "",
+    province: str = "",
+    seen: Annotated[str | None, Query(max_length=20_000)] = None,
 ) -> HTMLResponse:
-    """The part of the board that htmx swaps in every few seconds."""
-    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope)
+    """The board as htmx polls it every few seconds: the browser swaps in only its tables and
+    the sentence saying what changed since ``seen`` (what the browser showed before)."""
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope, seen=seen)
     return r.render(request, "staff/hotline/_live.html", ctx)
 
 
@@ -298,6 +320,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             description="按来电时刻（北京时间）统计的接听率",
             y_max=1.0,
             fmt=percent,
+            empty=NO_CALLS,
         ),
         "asa": bar_chart(
             labels,
@@ -305,6 +328,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             title="各小时平均应答时间（秒）",
             description="已接听来电的平均等待秒数，按来电时刻统计",
             fmt=seconds,
+            empty=NO_CALLS,
         ),
         "abandon": bar_chart(
             labels,
@@ -312,6 +336,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             title="各小时来电放弃率",
             description="来电者在接听前挂断的比例，按来电时刻统计",
             fmt=percent,
+            empty=NO_CALLS,
         ),
         "days": bar_chart(
             [g["key"][5:] for g in by_day["groups"]],
@@ -321,6 +346,8 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             ],
             title="每日来电与接听",
             description="每日来电数与接听数",
+            integer=True,
+            empty=NO_CALLS,
         ),
     }
     lines = sorted(by_line["groups"], key=lambda g: -g["offered"])
@@ -374,26 +401,44 @@ def compliance(request: Request, session: DbSession, user: Staff) -> HTMLRespons
     )
 
 
+def chart_label(name: str, limit: int = 8) -> str:
+    """A hotline's name short enough for a chart's axis (the table beside has the full name):
+    北京市心理援助热线（示例） → 北京市."""
+    short = name.replace("心理援助热线", "").replace("（示例）", "").strip() or name
+    return short if len(short) <= limit else short[: limit - 1] + "…"
+
+
 @router.get("/planning", response_class=HTMLResponse)
 def seat_planning(
-    request: Request, session: DbSession, user: Staff, hotline: str = ""
+    request: Request, session: DbSession, user: Staff, hotline: str = "", short: str = ""
 ) -> HTMLResponse:
+    """The planner's advice per hotline; ``short=1`` keeps only the lines short of seats."""
     result = hotline_service.plan(session, hotline_id=hotline.strip() or None, scope=user.scope)
     lines = sorted(result["hotlines"], key=lambda h: (h["enough"], h["hotline_id"]))
-    short = [h for h in lines if not h["enough"]][:30]
+    only_short = short.strip() in ("1", "on", "true")
+    shown = [h for h in lines if not h["enough"]] if only_short else lines
+    short_lines = [h for h in lines if not h["enough"]][:30]
     chart = bar_chart(
-        [h["hotline_id"] for h in short],
+        [chart_label(h["name"]) for h in short_lines],
         [
-            Series("现有坐席", [h["seats"] for h in short], "#8c959f"),
-            Series("高峰所需", [h["peak_seats_needed"] for h in short], "#d4380d"),
+            Series("现有坐席", [h["seats"] for h in short_lines], "#8c959f"),
+            Series("高峰所需", [h["peak_seats_needed"] for h in short_lines], "#d4380d"),
         ],
         title="坐席不足的热线：现有与高峰所需",
         description="每条坐席不足的热线现有坐席数与预测高峰时段所需坐席数",
+        integer=True,
     )
     return r.render(
         request,
         "staff/hotline/planning.html",
-        {"title": "坐席建议", "plan": result, "lines": lines, "short": short, "chart": chart},
+        {
+            "title": "坐席建议",
+            "plan": result,
+            "lines": shown,
+            "short": short_lines,
+            "only_short": only_short,
+            "chart": chart,
+        },
     )
 
 
