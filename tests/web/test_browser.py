@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import creditcode, timeutil
+from tests.web import axe
 from tests.web.test_staff_enforcement import certify
 
 Shot = Callable[[Page, str], Path]
@@ -25,8 +26,10 @@ def test_verify_a_certificate_and_see_the_masked_result(
     page: Page, cert_demo: dict[str, Any], shot: Shot
 ) -> None:
     page.goto("/")
+    axe.check(page, "home")
     page.get_by_role("link", name="证书查询").first.click()
     expect(page).to_have_title("职业技能等级证书查询 · 民生")
+    axe.check(page, "verify form")
     page.get_by_label("姓名").fill("张伟")
     page.get_by_label("证书编号").fill(cert_demo["certificates"][0])
     page.get_by_label("证书编号").press("Enter")  # keyboard only
@@ -37,6 +40,7 @@ def test_verify_a_certificate_and_see_the_masked_result(
     expect(result.locator(".masked-id")).to_have_count(0)
     expect(result).not_to_contain_text("460105")
     expect(result).not_to_contain_text("张伟")
+    axe.check(page, "verify hit")
     shot(page, "public-verify-hit")
 
 
@@ -47,6 +51,7 @@ def test_a_miss_reveals_nothing(page: Page, cert_demo: dict[str, Any], shot: Sho
     page.get_by_role("button", name="查询").click()
     expect(page.locator("#verify-miss")).to_contain_text("未查到与所填信息相符的证书")
     expect(page.locator(".result")).to_have_count(0)
+    axe.check(page, "verify miss")
     shot(page, "public-verify-miss")
 
 
@@ -64,6 +69,7 @@ def test_scan_an_ad_and_see_the_highlights(
     assert marks.count() >= 5
     assert "政府主推" in marks.all_inner_texts()[0]
     expect(page.locator("ol.hits li").first).to_contain_text("政府主推")
+    axe.check(page, "ad check result")
     shot(page, "public-ad-check")
 
 
@@ -84,6 +90,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.set_viewport_size({"width": 1100, "height": 900})
     login(page, login_token("enforcement"))
     expect(page).to_have_title("承诺+执法 · 民生")
+    axe.check(page, "enforcement home")
     # Register the shop.
     page.get_by_label("类别").select_option("shop")
     page.get_by_label("名称或姓名").fill("琼山区浏览器测试粉店")
@@ -91,6 +98,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_label("统一社会信用代码（单位）").fill(code)
     page.get_by_role("button", name="登记").click()
     expect(page.locator("h1")).to_contain_text("琼山区浏览器测试粉店")
+    axe.check(page, "party")
     party_id = page.url.rsplit("/", 1)[1]
     # Discovery on patrol: open the case.
     page.goto("/staff/enforcement")
@@ -103,6 +111,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_label("执法人员编号").fill("B1, B2")  # two certified officers (Art. 42)
     page.get_by_role("button", name="立案").click()
     expect(page.locator("#case-status")).to_have_text("已立案")
+    axe.check(page, "case opened")
     # Facts: minor harm, corrected at once.
     page.get_by_label("危害后果", exact=True).select_option("minor")
     page.get_by_label("当事人已及时改正").check()
@@ -115,11 +124,13 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     expect(page.locator("#decision-reasons")).to_contain_text("首违免罚")
     expect(page.locator("#rule-version")).not_to_be_empty()
     expect(page.locator("#decision-factors")).to_contain_text("已签信用承诺书")
+    axe.check(page, "case decided")
     page.get_by_role("button", name="送达决定书").click()
     expect(page.locator("#documents")).to_contain_text("不予行政处罚决定书")
     expect(page.locator("#timeline")).to_contain_text("北京时间")
     page.get_by_role("button", name="结案").click()
     expect(page.locator("#case-status")).to_have_text("已结案")
+    axe.check(page, "case closed")
     shot(page, "staff-enforcement-case")
 
 
@@ -130,6 +141,7 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     login(page, login_token("hotline"))
     expect(page).to_have_title("热线实时看板 · 民生")
     expect(page.locator("#live-board")).to_be_visible()
+    axe.check(page, "live board")
     # htmx (served by the app) signs a counsellor in and swaps the board without a reload.
     page.goto("/staff/hotline?hotline=prov-11")
     page.evaluate("window.__not_reloaded = true")
@@ -146,6 +158,7 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     expect(chart).to_be_visible()
     assert chart.locator("rect title").count() == 24  # one bar per hour
     expect(page.locator("#chart-asa svg")).to_be_visible()
+    axe.check(page, "hotline KPI")
     shot(page, "staff-hotline-kpi")
 
 
@@ -179,6 +192,7 @@ def test_public_pages_fit_a_phone(
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
+        axe.check(page, f"phone {name}")
         shot(page, f"phone-{name}")
     page.goto("/hotline?city=深圳")
     # The whole week shows, as day ranges (每天, or 周一至周五 … through 周日).

@@ -117,3 +117,19 @@ def test_kpi_charts_of_a_period_without_calls_say_so(
     assert page.status_code == 200
     assert page.text.count("该时段无来电") == 4
     assert "<svg" not in page.text.split('class="grid2"')[1].split("</div>")[0]
+
+
+def test_the_simulator_page_streams_its_progress(staff: TestClient) -> None:
+    page = staff.get("/staff/hotline/simulate", params={"scenario": "one_hotline", "seed": "7"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    text = page.text
+    lines = re.findall(
+        r'<progress max="100" value="(\d+)"[^>]*>\d+%</progress> 方案“([^”]+)”', text
+    )
+    variants = {name for _, name in lines}
+    assert len(variants) >= 2  # each variant reports its way …
+    assert {"0", "100"} <= {pct for pct, _ in lines}  # … from start to end
+    done = text.index('id="sim-done"')
+    assert text.index("<progress") < done < text.index('id="sim-comparison"')
+    assert text.rstrip().endswith("</html>")

@@ -9,12 +9,16 @@ Every number comes from ``hotline.service``, the same functions behind ``GET /ap
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from markupsafe import escape
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
@@ -25,7 +29,7 @@ from minsheng.core.validation import parse_date
 from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
-from minsheng.web import live_board
+from minsheng.web import live_board, messages
 from minsheng.web import render as r
 from minsheng.web.charts import Series, bar_chart, percent, seconds
 from minsheng.web.render import PageRoute
@@ -74,6 +78,7 @@ def media_label(note: str | None) -> str:
 
 LIVE_REFRESH_S = 5
 NO_CALLS = "该时段无来电"
+SIM_TIMEOUT_S = 240  # no progress for this long: the page gives up (the thread is a daemon)
 
 
 # Live board -----------------------------------------------------------------------------------
@@ -445,32 +450,12 @@ def seat_planning(
 # Simulator comparison -----------------------------------------------------------------------------
 
 
-@router.get("/simulate", response_class=HTMLResponse)
-def simulate(
-    request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
-) -> HTMLResponse:
-    """Run a shipped scenario on the real routing rules and engine; compare its variants."""
-    available = hotline_service.shipped_scenarios()
-    form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
-    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
-    if not scenario:
-        return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
-    try:
-        if scenario not in available:
-            raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
-        if seed.strip() and not seed.strip().isdigit():
-            raise InvalidInput("the seed is a whole number", field="seed")
-        run = hotline_service.simulate(
-            session, available[scenario], seed=int(seed) if seed.strip() else None
-        )
-    except DomainError as exc:
-        form.add_domain(exc)
-        return r.render(
-            request,
-            "staff/hotline/simulate.html",
-            ctx | {"result": None},
-            status_code=exc.status_code,
-        )
+PROGRESS_MARK = "<!--sim-progress-->"
+RESULT_MARK = "<!--sim-result-->"
+
+
+def _sim_result(run: hotline_service.SimulationRun) -> dict[str, Any]:
+    """The comparison table and the chart of a finished run."""
     labels = [f"{h:02d}" for h in range(24)]
     series = []
     parsed = run.scenario
@@ -488,17 +473,112 @@ def simulate(
         fmt=percent,
         show_values=False,
     )
-    return r.render(
-        request,
-        "staff/hotline/simulate.html",
-        ctx
-        | {
-            "result": {
-                "name": parsed.name,
-                "seed": parsed.seed,
-                "hours": parsed.duration_s / 3600,
-                "rows": run.comparison_rows(),
-            },
-            "chart": chart,
+    return {
+        "result": {
+            "name": parsed.name,
+            "seed": parsed.seed,
+            "hours": parsed.duration_s / 3600,
+            "rows": run.comparison_rows(),
         },
+        "chart": chart,
+    }
+
+
+def _progress_line(variant: str, pct: int) -> str:
+    label = escape(messages.variant_label(variant))
+    return (
+        f'<p><progress max="100" value="{pct}" aria-label="{label} 进度">{pct}%</progress> '
+        f"方案“{label}”：{pct}%</p>\n"
+    )
+
+
+def _stream_run(prepared: hotline_service.PreparedRun) -> Iterator[str]:
+    """Run the simulation in a thread and say how far each variant has got (every 10 %), then
+    the result. The page is streamed: the browser shows each line as it comes, CSS shows only
+    the newest, and nothing but the page itself is needed (no job store, any worker)."""
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    shown: dict[str, int] = {}
+
+    def progress(variant: str, done: float) -> None:
+        step = int(done * 10)
+        if shown.get(variant) != step:
+            shown[variant] = step
+            events.put(("progress", (variant, step * 10)))
+
+    def work() -> None:
+        try:
+            events.put(("done", prepared.run(progress)))
+        except Exception as exc:
+            events.put(("failed", exc))
+
+    threading.Thread(target=work, name="sim-page", daemon=True).start()
+    while True:
+        try:
+            kind, value = events.get(timeout=SIM_TIMEOUT_S)
+        except queue.Empty:
+            kind, value = "failed", None
+        if kind == "progress":
+            yield _progress_line(*value)
+        elif kind == "done":
+            n = len(value.results)
+            yield f'<p id="sim-done">仿真完成：{n} 个方案。</p>\n'
+            yield RESULT_MARK
+            yield r.ENV.get_template("staff/hotline/_sim_result.html").render(_sim_result(value))
+            return
+        else:
+            yield '<p class="alert error" role="alert">仿真未能完成，请稍后重试。</p>\n'
+            yield RESULT_MARK
+            return
+
+
+@router.get("/simulate", response_class=HTMLResponse, response_model=None)
+def simulate(
+    request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
+) -> Response:
+    """Run a shipped scenario on the real routing rules and engine; compare its variants. The
+    answer is streamed: progress per variant while it runs, then the comparison."""
+    available = hotline_service.shipped_scenarios()
+    form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
+    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
+    if not scenario:
+        return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
+    try:
+        if scenario not in available:
+            raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
+        if seed.strip() and not seed.strip().isdigit():
+            raise InvalidInput("the seed is a whole number", field="seed")
+        prepared = hotline_service.prepare_simulation(
+            session, available[scenario], seed=int(seed) if seed.strip() else None
+        )
+    except DomainError as exc:
+        form.add_domain(exc)
+        return r.render(
+            request,
+            "staff/hotline/simulate.html",
+            ctx | {"result": None},
+            status_code=exc.status_code,
+        )
+    page = bytes(
+        r.render(
+            request,
+            "staff/hotline/simulate.html",
+            ctx | {"result": None, "streaming": True, "scenario_label": scenario},
+        ).body
+    ).decode()
+    head, rest = page.split(PROGRESS_MARK, 1)
+    between, tail = rest.split(RESULT_MARK, 1)
+
+    def body() -> Iterator[str]:
+        yield head
+        for chunk in _stream_run(prepared):
+            if chunk == RESULT_MARK:
+                yield between
+            else:
+                yield chunk
+        yield tail
+
+    return StreamingResponse(
+        body(),
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
