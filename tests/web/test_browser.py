@@ -16,8 +16,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import creditcode, timeutil
+from minsheng.core.config import Settings
 from tests.web import axe
 from tests.web.test_staff_enforcement import certify
+from tests.web.test_staff_enforcement_reports import make_firms
 
 Shot = Callable[[Page, str], Path]
 
@@ -85,8 +87,10 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     login_token: Callable[[str], str],
     shot: Shot,
     session_factory: sessionmaker[Session],
+    settings: Settings,
 ) -> None:
     certify(session_factory, ("B1", "B2"))
+    firms = make_firms(session_factory, settings)
     page.set_viewport_size({"width": 1100, "height": 900})
     login(page, login_token("enforcement"))
     expect(page).to_have_title("承诺+执法 · 民生")
@@ -132,6 +136,40 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     expect(page.locator("#case-status")).to_have_text("已结案")
     axe.check(page, "case closed")
     shot(page, "staff-enforcement-case")
+    case_url = page.url
+    # The decision as staff print it: on paper no navigation, forms or buttons.
+    page.locator("#documents a", has_text="不予行政处罚决定书").click()
+    axe.check(page, "decision document")
+    print_shows_only_the_content(page, "#document")
+    # The year's grades (six construction firms), one explained, and the plan's calendar.
+    page.goto("/staff/enforcement/grades")
+    page.get_by_label("按记录重新评定年度").fill("2025")
+    page.get_by_role("button", name="重新评定").click()
+    expect(page.locator("#grades tbody tr")).to_have_count(len(firms))
+    axe.check(page, "grades")
+    page.locator("#grades a").first.click()
+    axe.check(page, "a grade explained")
+    print_shows_only_the_content(page, "main h1")
+    page.goto("/staff/enforcement/plan?year=2025&month=1&seed=7")
+    expect(page.locator("table#calendar th[scope=col]")).to_have_count(7)
+    axe.check(page, "inspection plan calendar")
+    shot(page, "staff-enforcement-plan")
+    print_shows_only_the_content(page, "table#calendar")
+    page.goto(case_url)
+    print_shows_only_the_content(page, "#timeline")
+
+
+def print_shows_only_the_content(page: Page, content: str) -> None:
+    """Under print media the page keeps ``content`` and loses the site header, navigation,
+    footer, every form and every button (issue 18 item 10)."""
+    page.emulate_media(media="print")
+    try:
+        for hidden in ("header.site", "nav", "footer.site", "form", "button", ".skip"):
+            for element in page.locator(hidden).all():
+                expect(element).to_be_hidden()
+        expect(page.locator(content).first).to_be_visible()
+    finally:
+        page.emulate_media(media="screen")
 
 
 def test_hotline_staff_log_in_and_see_a_kpi_chart(

@@ -22,6 +22,10 @@ def firm_code(n: int) -> str:
 
 @pytest.fixture
 def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[int]:
+    return make_firms(session_factory, settings)
+
+
+def make_firms(session_factory: sessionmaker[Session], settings: Settings) -> list[int]:
     """Six construction firms with 2024 inspections (some failed), two inspectors."""
     ids = []
     with session_factory() as s:

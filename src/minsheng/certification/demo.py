@@ -91,7 +91,7 @@ def load(session: Session, settings: Settings | None = None) -> dict[str, Any]:
             actor=DEMO_ACTOR,
         )
         numbers.append(cert.number)
-    revoke = CertificateStatusChange(status="revoked", reason="obtained by a proxy examinee (demo)")
+    revoke = CertificateStatusChange(status="revoked", reason="以他人代考方式取得（演示数据）")
     service.update_certificate_status(session, numbers[-1], revoke, actor=DEMO_ACTOR)
     loaded["bodies"] = [b.filing_no for b in bodies]
     loaded["certificates"] = numbers
