@@ -15,17 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import timeutil
 from minsheng.core.audit import AuditEntry
+from minsheng.core.auth import create_user
+from minsheng.core.scope import parse_scope
 from minsheng.hotline import service
 from minsheng.hotline.schemas import AssessmentCreate
 from tests.web.conftest import csrf_of
 
 
-def make_followups(session_factory: sessionmaker[Session]) -> list[int]:
-    """Two assessed calls: a high-risk one assessed two days ago (its follow-up overdue) and a
-    medium-risk one assessed now (due in 72 hours)."""
+def make_followups(
+    session_factory: sessionmaker[Session], hotline_id: str | None = None
+) -> list[int]:
+    """Two assessed calls (of ``hotline_id`` if given): a high-risk one assessed two days ago
+    (its follow-up overdue) and a medium-risk one assessed now (due in 72 hours)."""
     now = timeutil.now()
     with session_factory() as s:
-        calls = service.list_calls(s, outcome="answered", limit=2)
+        calls = service.list_calls(s, hotline_id=hotline_id, outcome="answered", limit=2)
         counsellor = service.list_counsellors(s)[0].id
         ids = []
         for call, level, at in (
@@ -133,3 +137,23 @@ def test_the_simulator_page_streams_its_progress(staff: TestClient) -> None:
     done = text.index('id="sim-done"')
     assert text.index("<progress") < done < text.index('id="sim-comparison"')
     assert text.rstrip().endswith("</html>")
+
+
+def test_a_city_supervisor_sees_and_completes_only_the_city_s_follow_ups(
+    client: TestClient, hotline_demo: dict[str, Any], session_factory: sessionmaker[Session]
+) -> None:
+    overdue, _due = make_followups(session_factory, hotline_id="prov-11")  # Beijing's line
+    with session_factory() as s:
+        _user, token = create_user(
+            s, name="深圳督导", role="hotline", scope=parse_scope("440300", None)
+        )
+        s.commit()
+    client.post("/staff/login", data={"token": token})
+    page = client.get("/staff/hotline/followups", params={"view": "all"})
+    assert page.status_code == 200
+    assert f'id="followup-{overdue}"' not in page.text and "全部（0）" in page.text
+    refused = client.post(
+        f"/staff/hotline/followups/{overdue}/done",
+        data={"csrf_token": csrf_of(page.text), "note": "越权"},
+    )
+    assert refused.status_code == 404
