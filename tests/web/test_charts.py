@@ -91,3 +91,10 @@ def test_a_chart_without_data_says_so() -> None:
     assert "<svg" not in empty and "该时段无来电" in empty
     zero = str(bar_chart(["00"], [Series("v", [0.0])], title="t", empty="该时段无来电"))
     assert "<svg" in zero  # a measured zero is data: it is drawn
+
+
+def test_ticks_are_round_numbers() -> None:
+    # the inspection plan's chart read 0.62 and 1.88 on a 2.5 axis
+    svg = str(bar_chart(["A", "B"], [Series("频次", [0.06, 2.4])], title="频次"))
+    ticks = [t.text for t in ET.fromstring(svg).findall("s:text[@class='axis']", NS)][:6]
+    assert ticks == ["0", "0.50", "1", "1.50", "2", "2.50"]

@@ -47,6 +47,15 @@ def _integer_max(value: float, ticks: int = 4) -> float:
     return float(step * ticks)
 
 
+def _steps(top: float) -> int:
+    """How many grid steps make round ticks up to ``top``: 2.5 → 5 (0.5 each, not 0.625),
+    2 → 4 (0.5), 1 → 5 (0.2), 5 → 5 (1)."""
+    if top <= 0:
+        return 4
+    mantissa = top / 10 ** math.floor(math.log10(top))
+    return 4 if math.isclose(mantissa, 2) or math.isclose(mantissa, 8) else 5
+
+
 def _text_width(text: str, font_px: float = 12) -> float:
     """Rough width of a label in the chart's font: a CJK character is a full em, others half."""
     return sum(font_px if ord(ch) > 0x2E7F else font_px * 0.6 for ch in text)
@@ -117,9 +126,10 @@ def bar_chart(
         f'<desc id="{uid}-d">{escape(description or title)}</desc>',
     ]
     # Horizontal grid lines with their values on the left axis.
-    for i in range(5):
-        tick = top * i / 4
-        y = top_pad + plot_h - plot_h * i / 4
+    steps = 4 if integer else _steps(top)
+    for i in range(steps + 1):
+        tick = top * i / steps
+        y = top_pad + plot_h - plot_h * i / steps
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">'
