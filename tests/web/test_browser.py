@@ -16,7 +16,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from minsheng.core import creditcode, timeutil
+from minsheng.core.config import Settings
+from tests.web import axe
 from tests.web.test_staff_enforcement import certify
+from tests.web.test_staff_enforcement_reports import make_firms
 
 Shot = Callable[[Page, str], Path]
 
@@ -25,8 +28,10 @@ def test_verify_a_certificate_and_see_the_masked_result(
     page: Page, cert_demo: dict[str, Any], shot: Shot
 ) -> None:
     page.goto("/")
+    axe.check(page, "home")
     page.get_by_role("link", name="证书查询").first.click()
     expect(page).to_have_title("职业技能等级证书查询 · 民生")
+    axe.check(page, "verify form")
     page.get_by_label("姓名").fill("张伟")
     page.get_by_label("证书编号").fill(cert_demo["certificates"][0])
     page.get_by_label("证书编号").press("Enter")  # keyboard only
@@ -37,6 +42,7 @@ def test_verify_a_certificate_and_see_the_masked_result(
     expect(result.locator(".masked-id")).to_have_count(0)
     expect(result).not_to_contain_text("460105")
     expect(result).not_to_contain_text("张伟")
+    axe.check(page, "verify hit")
     shot(page, "public-verify-hit")
 
 
@@ -47,6 +53,7 @@ def test_a_miss_reveals_nothing(page: Page, cert_demo: dict[str, Any], shot: Sho
     page.get_by_role("button", name="查询").click()
     expect(page.locator("#verify-miss")).to_contain_text("未查到与所填信息相符的证书")
     expect(page.locator(".result")).to_have_count(0)
+    axe.check(page, "verify miss")
     shot(page, "public-verify-miss")
 
 
@@ -64,6 +71,7 @@ def test_scan_an_ad_and_see_the_highlights(
     assert marks.count() >= 5
     assert "政府主推" in marks.all_inner_texts()[0]
     expect(page.locator("ol.hits li").first).to_contain_text("政府主推")
+    axe.check(page, "ad check result")
     shot(page, "public-ad-check")
 
 
@@ -79,11 +87,14 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     login_token: Callable[[str], str],
     shot: Shot,
     session_factory: sessionmaker[Session],
+    settings: Settings,
 ) -> None:
     certify(session_factory, ("B1", "B2"))
+    firms = make_firms(session_factory, settings)
     page.set_viewport_size({"width": 1100, "height": 900})
     login(page, login_token("enforcement"))
     expect(page).to_have_title("承诺+执法 · 民生")
+    axe.check(page, "enforcement home")
     # Register the shop.
     page.get_by_label("类别").select_option("shop")
     page.get_by_label("名称或姓名").fill("琼山区浏览器测试粉店")
@@ -91,6 +102,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_label("统一社会信用代码（单位）").fill(code)
     page.get_by_role("button", name="登记").click()
     expect(page.locator("h1")).to_contain_text("琼山区浏览器测试粉店")
+    axe.check(page, "party")
     party_id = page.url.rsplit("/", 1)[1]
     # Discovery on patrol: open the case.
     page.goto("/staff/enforcement")
@@ -103,6 +115,7 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_label("执法人员编号").fill("B1, B2")  # two certified officers (Art. 42)
     page.get_by_role("button", name="立案").click()
     expect(page.locator("#case-status")).to_have_text("已立案")
+    axe.check(page, "case opened")
     # Facts: minor harm, corrected at once.
     page.get_by_label("危害后果", exact=True).select_option("minor")
     page.get_by_label("当事人已及时改正").check()
@@ -115,12 +128,48 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     expect(page.locator("#decision-reasons")).to_contain_text("首违免罚")
     expect(page.locator("#rule-version")).not_to_be_empty()
     expect(page.locator("#decision-factors")).to_contain_text("已签信用承诺书")
+    axe.check(page, "case decided")
     page.get_by_role("button", name="送达决定书").click()
     expect(page.locator("#documents")).to_contain_text("不予行政处罚决定书")
     expect(page.locator("#timeline")).to_contain_text("北京时间")
     page.get_by_role("button", name="结案").click()
     expect(page.locator("#case-status")).to_have_text("已结案")
+    axe.check(page, "case closed")
     shot(page, "staff-enforcement-case")
+    case_url = page.url
+    # The decision as staff print it: on paper no navigation, forms or buttons.
+    page.locator("#documents a", has_text="不予行政处罚决定书").click()
+    axe.check(page, "decision document")
+    print_shows_only_the_content(page, "#document")
+    # The year's grades (six construction firms), one explained, and the plan's calendar.
+    page.goto("/staff/enforcement/grades")
+    page.get_by_label("按记录重新评定年度").fill("2025")
+    page.get_by_role("button", name="重新评定").click()
+    expect(page.locator("#grades tbody tr")).to_have_count(len(firms))
+    axe.check(page, "grades")
+    page.locator("#grades a").first.click()
+    axe.check(page, "a grade explained")
+    print_shows_only_the_content(page, "main h1")
+    page.goto("/staff/enforcement/plan?year=2025&month=1&seed=7")
+    expect(page.locator("table#calendar th[scope=col]")).to_have_count(7)
+    axe.check(page, "inspection plan calendar")
+    shot(page, "staff-enforcement-plan")
+    print_shows_only_the_content(page, "table#calendar")
+    page.goto(case_url)
+    print_shows_only_the_content(page, "#timeline")
+
+
+def print_shows_only_the_content(page: Page, content: str) -> None:
+    """Under print media the page keeps ``content`` and loses the site header, navigation,
+    footer, every form and every button (issue 18 item 10)."""
+    page.emulate_media(media="print")
+    try:
+        for hidden in ("header.site", "nav", "footer.site", "form", "button", ".skip"):
+            for element in page.locator(hidden).all():
+                expect(element).to_be_hidden()
+        expect(page.locator(content).first).to_be_visible()
+    finally:
+        page.emulate_media(media="screen")
 
 
 def test_hotline_staff_log_in_and_see_a_kpi_chart(
@@ -130,6 +179,7 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     login(page, login_token("hotline"))
     expect(page).to_have_title("热线实时看板 · 民生")
     expect(page.locator("#live-board")).to_be_visible()
+    axe.check(page, "live board")
     # htmx (served by the app) signs a counsellor in and swaps the board without a reload.
     page.goto("/staff/hotline?hotline=prov-11")
     page.evaluate("window.__not_reloaded = true")
@@ -146,6 +196,7 @@ def test_hotline_staff_log_in_and_see_a_kpi_chart(
     expect(chart).to_be_visible()
     assert chart.locator("rect title").count() == 24  # one bar per hour
     expect(page.locator("#chart-asa svg")).to_be_visible()
+    axe.check(page, "hotline KPI")
     shot(page, "staff-hotline-kpi")
 
 
@@ -179,6 +230,7 @@ def test_public_pages_fit_a_phone(
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
+        axe.check(page, f"phone {name}")
         shot(page, f"phone-{name}")
     page.goto("/hotline?city=深圳")
     # The whole week shows, as day ranges (每天, or 周一至周五 … through 周日).

@@ -22,6 +22,10 @@ def firm_code(n: int) -> str:
 
 @pytest.fixture
 def firms(session_factory: sessionmaker[Session], settings: Settings) -> list[int]:
+    return make_firms(session_factory, settings)
+
+
+def make_firms(session_factory: sessionmaker[Session], settings: Settings) -> list[int]:
     """Six construction firms with 2024 inspections (some failed), two inspectors."""
     ids = []
     with session_factory() as s:
@@ -88,7 +92,9 @@ def test_the_plan_is_a_calendar_and_the_same_for_the_same_seed(
         for m in (1, 1)
     ]
     assert 'id="calendar"' in pages[0]
-    assert pages[0].count('role="gridcell"') % 7 == 0
+    # a real table (issue 18: the ARIA grid lacked its rows): 7 days a week, weekday headers
+    assert pages[0].count('<td class="day') % 7 == 0
+    assert pages[0].count('<th scope="col">周') == 7
     assert re.sub(r"\s+", "", pages[0]) == re.sub(r"\s+", "", pages[1])
     bad = client.get("/staff/enforcement/plan", params={"year": 2025, "month": 13})
     assert bad.status_code == 422

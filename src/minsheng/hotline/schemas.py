@@ -146,7 +146,7 @@ class AssessmentCreate(BaseModel):
     follow_up_due: BoundedDateTime | None = Field(
         default=None, description="Due time of the follow-up task; defaulted for high risk"
     )
-    follow_up_task: FreeLine = Field(default="回访 follow-up call", max_length=300)
+    follow_up_task: FreeLine = Field(default="回访", max_length=300)
 
 
 class FollowUpDone(BaseModel):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS as LEVEL_NAMES
 from minsheng.certification.schemas import AdScanRequest, VerifyRequest
-from minsheng.core import regions, timeutil
+from minsheng.core import i18n, regions, timeutil
 from minsheng.core.errors import DomainError, NotFound, PlaceAmbiguous, TooManyRequests
 from minsheng.core.web import DbSession, client_id, public_url
 from minsheng.hotline import service as hotline_service
@@ -193,7 +193,7 @@ def ad_check(
     segments: list[Segment] = []
     status = 200
     if not text.strip():
-        form.add("text", "请粘贴要检查的广告文字。Paste the ad's text.")
+        form.add("text", i18n.gettext("请粘贴要检查的广告文字。"))
         status = 422
     else:
         try:

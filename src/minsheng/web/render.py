@@ -129,6 +129,9 @@ def _province_name(code: str | None) -> str:
     return found.name if found else str(code)
 
 
+province_name = _province_name
+
+
 def _clock_cn(value: Any) -> str:
     """``08:30:05`` of a stored (UTC) moment, in Beijing time."""
     if isinstance(value, str):

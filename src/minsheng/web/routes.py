@@ -23,6 +23,7 @@ from minsheng.web import (
     staff_hotline,
     staff_hotline_lines,
     staff_hotline_lists,
+    staff_hotline_followups,
     staff_hotline_recordings,
     staff_hotline_seat,
     staff_hotline_workforce,
@@ -116,4 +117,5 @@ router.include_router(staff_hotline_seat.router)
 router.include_router(staff_hotline_workforce.router)
 router.include_router(staff_hotline_recordings.router)
 router.include_router(staff_hotline_lines.router)
+router.include_router(staff_hotline_followups.router)
 router.include_router(staff_enforcement_reports.router)

@@ -9,12 +9,16 @@ Every number comes from ``hotline.service``, the same functions behind ``GET /ap
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from markupsafe import escape
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
@@ -26,6 +30,7 @@ from minsheng.core.web import AppSettings, DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.web import listing as ls
+from minsheng.web import live_board, messages
 from minsheng.web import render as r
 from minsheng.web import staff_hotline_lists as hotline_lists
 from minsheng.web.charts import Series, bar_chart, percent, seconds
@@ -74,13 +79,20 @@ def media_label(note: str | None) -> str:
 
 
 LIVE_REFRESH_S = 5
+NO_CALLS = "该时段无来电"
+SIM_TIMEOUT_S = 240  # no progress for this long: the page gives up (the thread is a daemon)
 
 
 # Live board -----------------------------------------------------------------------------------
 
 
 def _live_context(
-    session: DbSession, hotline: str, province: str = "", *, scope: Scope
+    session: DbSession,
+    hotline: str,
+    province: str = "",
+    *,
+    scope: Scope,
+    seen: str | None = None,
 ) -> dict[str, Any]:
     now = timeutil.now()
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
@@ -94,6 +106,13 @@ def _live_context(
     ]
     for w in waiting:
         w["media_cn"] = media_label(w.get("media"))
+        w["key"] = live_board.call_key(w["sip_call_id"])
+    announce = live_board.changes(
+        seen,
+        waiting,
+        place=lambda c: r.province_name(c.get("province_code")) or "未知省份",
+        state_label=CALL_STATE_LABEL,
+    )
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
     for c in hotline_service.list_counsellors(session, hotline_id=hotline or None, scope=scope):
@@ -115,6 +134,8 @@ def _live_context(
     return {
         "board": board,
         "waiting": waiting,
+        "seen": live_board.seen_of(waiting),
+        "announce": announce,
         "province": province,
         "call_state_label": CALL_STATE_LABEL,
         "supervision_label": SUPERVISION_LABEL,
@@ -150,10 +171,16 @@ def live(
 
 @router.get("/live", response_class=HTMLResponse)
 def live_fragment(
-    request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    hotline: str = "",
+    province: str = "",
+    seen: Annotated[str | None, Query(max_length=20_000)] = None,
 ) -> HTMLResponse:
-    """The part of the board that htmx swaps in every few seconds."""
-    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope)
+    """The board as htmx polls it every few seconds: the browser swaps in only its tables and
+    the sentence saying what changed since ``seen`` (what the browser showed before)."""
+    ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope, seen=seen)
     return r.render(request, "staff/hotline/_live.html", ctx)
 
 
@@ -304,6 +331,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             description="按来电时刻（北京时间）统计的接听率",
             y_max=1.0,
             fmt=percent,
+            empty=NO_CALLS,
         ),
         "asa": bar_chart(
             labels,
@@ -311,6 +339,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             title="各小时平均应答时间（秒）",
             description="已接听来电的平均等待秒数，按来电时刻统计",
             fmt=seconds,
+            empty=NO_CALLS,
         ),
         "abandon": bar_chart(
             labels,
@@ -318,6 +347,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             title="各小时来电放弃率",
             description="来电者在接听前挂断的比例，按来电时刻统计",
             fmt=percent,
+            empty=NO_CALLS,
         ),
         "days": bar_chart(
             [g["key"][5:] for g in by_day["groups"]],
@@ -327,6 +357,8 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
             ],
             title="每日来电与接听",
             description="每日来电数与接听数",
+            integer=True,
+            empty=NO_CALLS,
         ),
     }
     # The table by hotline, with the lines' names: searchable, paged, exported (issue 18 item 6).
@@ -383,58 +415,56 @@ def compliance(request: Request, session: DbSession, user: Staff) -> HTMLRespons
     )
 
 
+def chart_label(name: str, limit: int = 8) -> str:
+    """A hotline's name short enough for a chart's axis (the table beside has the full name):
+    北京市心理援助热线（示例） → 北京市."""
+    short = name.replace("心理援助热线", "").replace("（示例）", "").strip() or name
+    return short if len(short) <= limit else short[: limit - 1] + "…"
+
+
 @router.get("/planning", response_class=HTMLResponse)
 def seat_planning(
-    request: Request, session: DbSession, user: Staff, hotline: str = ""
+    request: Request, session: DbSession, user: Staff, hotline: str = "", short: str = ""
 ) -> HTMLResponse:
+    """The planner's advice per hotline; ``short=1`` keeps only the lines short of seats."""
     result = hotline_service.plan(session, hotline_id=hotline.strip() or None, scope=user.scope)
     lines = sorted(result["hotlines"], key=lambda h: (h["enough"], h["hotline_id"]))
-    short = [h for h in lines if not h["enough"]][:30]
+    only_short = short.strip() in ("1", "on", "true")
+    shown = [h for h in lines if not h["enough"]] if only_short else lines
+    short_lines = [h for h in lines if not h["enough"]][:30]
     chart = bar_chart(
-        [h["hotline_id"] for h in short],
+        [chart_label(h["name"]) for h in short_lines],
         [
-            Series("现有坐席", [h["seats"] for h in short], "#8c959f"),
-            Series("高峰所需", [h["peak_seats_needed"] for h in short], "#d4380d"),
+            Series("现有坐席", [h["seats"] for h in short_lines], "#8c959f"),
+            Series("高峰所需", [h["peak_seats_needed"] for h in short_lines], "#d4380d"),
         ],
         title="坐席不足的热线：现有与高峰所需",
         description="每条坐席不足的热线现有坐席数与预测高峰时段所需坐席数",
+        integer=True,
     )
     return r.render(
         request,
         "staff/hotline/planning.html",
-        {"title": "坐席建议", "plan": result, "lines": lines, "short": short, "chart": chart},
+        {
+            "title": "坐席建议",
+            "plan": result,
+            "lines": shown,
+            "short": short_lines,
+            "only_short": only_short,
+            "chart": chart,
+        },
     )
 
 
 # Simulator comparison -----------------------------------------------------------------------------
 
 
-@router.get("/simulate", response_class=HTMLResponse)
-def simulate(
-    request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
-) -> HTMLResponse:
-    """Run a shipped scenario on the real routing rules and engine; compare its variants."""
-    available = hotline_service.shipped_scenarios()
-    form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
-    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
-    if not scenario:
-        return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
-    try:
-        if scenario not in available:
-            raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
-        if seed.strip() and not seed.strip().isdigit():
-            raise InvalidInput("the seed is a whole number", field="seed")
-        run = hotline_service.simulate(
-            session, available[scenario], seed=int(seed) if seed.strip() else None
-        )
-    except DomainError as exc:
-        form.add_domain(exc)
-        return r.render(
-            request,
-            "staff/hotline/simulate.html",
-            ctx | {"result": None},
-            status_code=exc.status_code,
-        )
+PROGRESS_MARK = "<!--sim-progress-->"
+RESULT_MARK = "<!--sim-result-->"
+
+
+def _sim_result(run: hotline_service.SimulationRun) -> dict[str, Any]:
+    """The comparison table and the chart of a finished run."""
     labels = [f"{h:02d}" for h in range(24)]
     series = []
     parsed = run.scenario
@@ -452,17 +482,112 @@ def simulate(
         fmt=percent,
         show_values=False,
     )
-    return r.render(
-        request,
-        "staff/hotline/simulate.html",
-        ctx
-        | {
-            "result": {
-                "name": parsed.name,
-                "seed": parsed.seed,
-                "hours": parsed.duration_s / 3600,
-                "rows": run.comparison_rows(),
-            },
-            "chart": chart,
+    return {
+        "result": {
+            "name": parsed.name,
+            "seed": parsed.seed,
+            "hours": parsed.duration_s / 3600,
+            "rows": run.comparison_rows(),
         },
+        "chart": chart,
+    }
+
+
+def _progress_line(variant: str, pct: int) -> str:
+    label = escape(messages.variant_label(variant))
+    return (
+        f'<p><progress max="100" value="{pct}" aria-label="{label} 进度">{pct}%</progress> '
+        f"方案“{label}”：{pct}%</p>\n"
+    )
+
+
+def _stream_run(prepared: hotline_service.PreparedRun) -> Iterator[str]:
+    """Run the simulation in a thread and say how far each variant has got (every 10 %), then
+    the result. The page is streamed: the browser shows each line as it comes, CSS shows only
+    the newest, and nothing but the page itself is needed (no job store, any worker)."""
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    shown: dict[str, int] = {}
+
+    def progress(variant: str, done: float) -> None:
+        step = int(done * 10)
+        if shown.get(variant) != step:
+            shown[variant] = step
+            events.put(("progress", (variant, step * 10)))
+
+    def work() -> None:
+        try:
+            events.put(("done", prepared.run(progress)))
+        except Exception as exc:
+            events.put(("failed", exc))
+
+    threading.Thread(target=work, name="sim-page", daemon=True).start()
+    while True:
+        try:
+            kind, value = events.get(timeout=SIM_TIMEOUT_S)
+        except queue.Empty:
+            kind, value = "failed", None
+        if kind == "progress":
+            yield _progress_line(*value)
+        elif kind == "done":
+            n = len(value.results)
+            yield f'<p id="sim-done">仿真完成：{n} 个方案。</p>\n'
+            yield RESULT_MARK
+            yield r.ENV.get_template("staff/hotline/_sim_result.html").render(_sim_result(value))
+            return
+        else:
+            yield '<p class="alert error" role="alert">仿真未能完成，请稍后重试。</p>\n'
+            yield RESULT_MARK
+            return
+
+
+@router.get("/simulate", response_class=HTMLResponse, response_model=None)
+def simulate(
+    request: Request, session: DbSession, user: Staff, scenario: str = "", seed: str = ""
+) -> Response:
+    """Run a shipped scenario on the real routing rules and engine; compare its variants. The
+    answer is streamed: progress per variant while it runs, then the comparison."""
+    available = hotline_service.shipped_scenarios()
+    form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
+    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
+    if not scenario:
+        return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
+    try:
+        if scenario not in available:
+            raise InvalidInput(f"no shipped scenario {scenario!r}", field="scenario")
+        if seed.strip() and not seed.strip().isdigit():
+            raise InvalidInput("the seed is a whole number", field="seed")
+        prepared = hotline_service.prepare_simulation(
+            session, available[scenario], seed=int(seed) if seed.strip() else None
+        )
+    except DomainError as exc:
+        form.add_domain(exc)
+        return r.render(
+            request,
+            "staff/hotline/simulate.html",
+            ctx | {"result": None},
+            status_code=exc.status_code,
+        )
+    page = bytes(
+        r.render(
+            request,
+            "staff/hotline/simulate.html",
+            ctx | {"result": None, "streaming": True, "scenario_label": scenario},
+        ).body
+    ).decode()
+    head, rest = page.split(PROGRESS_MARK, 1)
+    between, tail = rest.split(RESULT_MARK, 1)
+
+    def body() -> Iterator[str]:
+        yield head
+        for chunk in _stream_run(prepared):
+            if chunk == RESULT_MARK:
+                yield between
+            else:
+                yield chunk
+        yield tail
+
+    return StreamingResponse(
+        body(),
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

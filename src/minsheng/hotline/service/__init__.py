@@ -76,7 +76,9 @@ from minsheng.hotline.service.reports import GROUPINGS, compliance, kpis
 from minsheng.hotline.service.ruledata import rule_data_status
 from minsheng.hotline.service.seats import record_seat_state
 from minsheng.hotline.service.simulation import (
+    PreparedRun,
     SimulationRun,
+    prepare_simulation,
     scenario_path,
     shipped_scenarios,
     simulate,
@@ -98,6 +100,7 @@ from minsheng.hotline.service.workforce import (
 __all__ = [
     "GROUPINGS",
     "PHONE_PURPOSE",
+    "PreparedRun",
     "SimulationRun",
     "arrivals",
     "call_dict",
@@ -143,6 +146,7 @@ __all__ = [
     "parse_month",
     "plan",
     "plan_dict",
+    "prepare_simulation",
     "public_hotline_view",
     "purge",
     "record_assessment",

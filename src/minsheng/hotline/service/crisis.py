@@ -96,13 +96,23 @@ def record_assessment(
     }
 
 
-def followup_dict(f: FollowUp, call_ref: str, now: datetime) -> dict[str, Any]:
+def followup_dict(
+    f: FollowUp,
+    call_ref: str,
+    now: datetime,
+    *,
+    hotline_id: str | None = None,
+    risk: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": f.id,
         "call_ref": call_ref,
+        "hotline_id": hotline_id,
+        "risk": risk,
         "task": f.task,
         "due_at": f.due_at.isoformat(),
         "done_at": f.done_at.isoformat() if f.done_at else None,
+        "done_note": f.done_note if f.done_at else None,
         "overdue": f.done_at is None and f.due_at < now,
         # The default intervals (FOLLOW_UP_HOURS) are local policy, demo values: say so wherever
         # a due time or "overdue" is shown (issue 13 item 14).
@@ -114,19 +124,28 @@ def list_followups(
     session: Session,
     *,
     overdue_only: bool = False,
+    open_only: bool = False,
     now: datetime | None = None,
     scope: Scope = Scope.ALL,
 ) -> list[dict[str, Any]]:
+    """Follow-up tasks by due time, with their call's hotline and the assessed risk;
+    ``open_only`` keeps those not done, ``overdue_only`` those not done and past due."""
     now = now or utcnow()
     stmt = (
-        select(FollowUp, Call.call_ref)
+        select(FollowUp, Call.call_ref, Call.hotline_id, Assessment.risk)
         .join(Call, Call.id == FollowUp.call_id)
+        .outerjoin(Assessment, Assessment.id == FollowUp.assessment_id)
         .where(call_filter(session, scope))
-        .order_by(FollowUp.due_at)
+        .order_by(FollowUp.due_at, FollowUp.id)
     )
     if overdue_only:
         stmt = stmt.where(FollowUp.done_at.is_(None), FollowUp.due_at < now)
-    return [followup_dict(f, ref, now) for f, ref in session.execute(stmt).all()]
+    elif open_only:
+        stmt = stmt.where(FollowUp.done_at.is_(None))
+    return [
+        followup_dict(f, ref, now, hotline_id=line, risk=risk)
+        for f, ref, line, risk in session.execute(stmt).all()
+    ]
 
 
 def complete_followup(
@@ -154,5 +173,4 @@ def complete_followup(
             table="hotline_followups",
             record_id=f.id,
         )
-    ref = session.scalar(select(Call.call_ref).where(Call.id == f.call_id)) or ""
-    return followup_dict(f, ref, now)
+    return followup_dict(f, call.call_ref, now, hotline_id=call.hotline_id)

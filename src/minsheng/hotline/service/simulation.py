@@ -71,19 +71,26 @@ class SimulationRun:
         }
 
 
-def simulate(
-    session: Session,
-    path: Path,
-    *,
-    seed: int | None = None,
-    variants: list[str] | None = None,
-    progress: Callable[[str, float], None] | None = None,
-) -> SimulationRun:
-    """Run the scenario file at ``path`` (``seed`` overrides its own; ``variants`` picks some).
+@dataclass(frozen=True)
+class PreparedRun:
+    """A scenario checked and ready to run, with the hotlines it runs on (its own, else the
+    database's directory): ``run`` needs no database session any more."""
 
-    Without hotlines of its own the scenario runs on the directory in the database; an empty
-    directory is refused with a hint instead of simulating nothing.
-    """
+    scenario: sim_scenario.Scenario
+    hotlines: Any
+
+    def run(self, progress: Callable[[str, float], None] | None = None) -> SimulationRun:
+        return SimulationRun(
+            self.scenario, runner.run(self.scenario, self.hotlines, progress=progress)
+        )
+
+
+def prepare_simulation(
+    session: Session, path: Path, *, seed: int | None = None, variants: list[str] | None = None
+) -> PreparedRun:
+    """Read and check the scenario at ``path`` (``seed`` overrides its own; ``variants`` picks
+    some). Without hotlines of its own the scenario runs on the directory in the database; an
+    empty directory is refused with a hint instead of simulating nothing."""
     raw = sim_scenario.load_file(path)
     raw = sim_scenario.with_overrides(raw, seed=seed)
     parsed = sim_scenario.parse(raw, variant_names=variants or None)
@@ -96,4 +103,16 @@ def simulate(
                 field="hotlines",
             )
     sim_scenario.check_against(parsed, hotlines)
-    return SimulationRun(parsed, runner.run(parsed, hotlines, progress=progress))
+    return PreparedRun(parsed, hotlines)
+
+
+def simulate(
+    session: Session,
+    path: Path,
+    *,
+    seed: int | None = None,
+    variants: list[str] | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> SimulationRun:
+    """Run the scenario file at ``path`` (see ``prepare_simulation``)."""
+    return prepare_simulation(session, path, seed=seed, variants=variants).run(progress)
