@@ -191,9 +191,10 @@ def test_an_over_long_field_is_named_on_the_page(
 
 def test_the_import_template_is_linked_and_downloads(staff: tuple[TestClient, str]) -> None:
     client, _csrf = staff
-    page = client.get("/staff/certification")
+    page = client.get("/staff/certification/import")
     assert 'href="/staff/certification/import-template.csv"' in page.text
     template = client.get("/staff/certification/import-template.csv")
     assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
     assert "attachment" in template.headers["content-disposition"]
-    assert template.content.decode("utf-8-sig").startswith("证书编号,姓名,身份证号")
+    header, example = template.content.decode("utf-8-sig").strip().split("\r\n")
+    assert header.startswith("证书编号,姓名,身份证号") and example.endswith(",示例")

@@ -16,6 +16,8 @@ from minsheng.web import (
     auth,
     public,
     staff_certification,
+    staff_certification_bodies,
+    staff_certification_subsidy,
     staff_enforcement,
     staff_enforcement_reports,
     staff_hotline,
@@ -103,6 +105,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 router.include_router(auth.router)
 router.include_router(public.router)
 router.include_router(staff_certification.router)
+router.include_router(staff_certification_bodies.router)
+router.include_router(staff_certification_subsidy.router)
 router.include_router(staff_enforcement.router)
 router.include_router(staff_hotline.router)
 router.include_router(staff_hotline_seat.router)
