@@ -170,6 +170,7 @@ def test_import_a_gbk_file_with_chinese_headers_and_cr_line_ends(
     )
     assert page.status_code == 200, page.text
     assert "已导入 1 条" in page.text
+    assert '<span id="import-encoding">GBK/GB18030</span>' in page.text  # the encoding read
     session.rollback()
     assert count(session) == before + 1
 
