@@ -45,7 +45,7 @@ MAX_QUERY = 60
 # What the import page says about the encoding it read (service.decode_csv's names).
 ENCODING_LABELS = {
     "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8（带 BOM）",
+    "utf-8-sig": "UTF-8（带字节顺序标记）",
     "gb18030": "GBK/GB18030",
     "text": "UTF-8",
 }
