@@ -72,6 +72,7 @@ def test_a_refusal_names_every_failed_rule_beside_its_field(
         r'id="e-id_number" class="error" >[^<]*校验码为[^<]+holder.id_number', page.text
     )
     assert len(re.findall(r'class="error" >[^<]+', page.text)) >= 2
+    assert "110105199003071230" not in page.text  # the ID number is not echoed back
     session.rollback()
     assert count(session) == before
 

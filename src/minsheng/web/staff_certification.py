@@ -266,7 +266,9 @@ def issue_certificate(
         )
 
     def on_error(form: r.Form, status: int) -> Response:
-        # An issuance refusal names every rule that failed: list them above the form too.
+        # An issuance refusal names every rule that failed: list them above the form too. The
+        # ID number is not echoed back into the page (typed again, as on the public pages).
+        form.values["id_number"] = ""
         return _issue_page(
             request,
             session,

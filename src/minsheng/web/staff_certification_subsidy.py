@@ -159,7 +159,7 @@ def decide(
     """Decide and record (the applicant's ID number is kept only as a keyed hash)."""
     r.check_csrf(request, csrf_token)
     typed = {
-        "id_number": id_number,
+        "id_number": "",  # never echoed back into the page, not even beside its error
         "province_code": province_code,
         "category": category,
         "insured_months": insured_months,
@@ -211,7 +211,6 @@ def decide(
         exc.field = _flat_field(exc.field)
         form.add_domain(exc)
         return _decide_page(request, exc.status_code, form=form)
-    form.values["id_number"] = ""  # never echoed back into the page
     return _decide_page(request, form=form, decision=decision)
 
 
