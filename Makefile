@@ -36,8 +36,16 @@ lint: $(VENV)/.installed-dev
 provision:
 	@bash .ci/provision
 
+# Without PYTEST_ARGS: the tests that need no real server on both cores (pytest-xdist; each worker
+# has its own databases), then the real-server tests (sipp, rtpengine, Kamailio, Chromium…) one at a
+# time, since they measure audio and call timing and share the machine's two cores badly.
 test: provision lint
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(BIN)/pytest -m "not server" -n 2
+	$(BIN)/pytest -m server
+else
 	$(BIN)/pytest $(PYTEST_ARGS)
+endif
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"

@@ -112,6 +112,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--seed", type=int, default=12356)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds, the two alternating; each keeps its best"
+    )
     args = parser.parse_args()
     calls = 10_000 if args.quick else args.calls
     scenario, hotlines = national(calls, args.lines, args.seed)
@@ -120,14 +123,29 @@ def main() -> None:
 
     with open("/proc/loadavg") as f:
         load_before = " ".join(f.read().split()[:3])
-    cpu0 = time.process_time()
-    result = runner.run_variant(scenario, scenario.base, hotlines)
-    cpu = time.process_time() - cpu0
+    # The machine is shared: the simulator and SimPy run in turn, round after round, and each
+    # keeps its best CPU time (the results are the same every round: same seed).
+    cpu = s_cpu = wall = math.inf
+    try:
+        import simpy  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        print("baseline simpy not installed: pip install -e '.[bench]'", file=sys.stderr)
+        sys.exit(2)
+    for _ in range(args.repeat):
+        cpu0 = time.process_time()
+        result = runner.run_variant(scenario, scenario.base, hotlines)
+        cpu = min(cpu, time.process_time() - cpu0)
+        offered, events, s_wall, s_round, answered = simpy_single_queue(
+            calls, seats, scenario.profile, args.seed
+        )
+        if s_round < s_cpu:
+            s_cpu, wall = s_round, s_wall
     n = result.kpis["national"]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"minsheng simulator (rules + engine): {result.calls:,} calls in {result.wall_s:.2f} s "
-        f"wall, {cpu:.2f} s CPU (the machine is shared: CPU time is the steadier figure)"
+        f"wall (last round), {cpu:.2f} s CPU (best of {args.repeat}; the machine is shared: "
+        "CPU time is the steadier figure)"
     )
     print(
         f"  {result.events:,} events, {result.events / result.wall_s:,.0f} events/s, "
@@ -144,16 +162,9 @@ def main() -> None:
     tracemalloc.stop()
     print(f"  peak Python memory of one run (tracemalloc, second run): {peak / 1e6:.0f} MB")
 
-    try:
-        offered, events, wall, s_cpu, answered = simpy_single_queue(
-            calls, seats, scenario.profile, args.seed
-        )
-    except ImportError:
-        print("baseline simpy not installed: pip install -e '.[bench]'", file=sys.stderr)
-        sys.exit(2)
     print(
         f"SimPy single queue ({seats} seats): {offered:,} calls in {wall:.2f} s wall, "
-        f"{s_cpu:.2f} s CPU"
+        f"{s_cpu:.2f} s CPU (best of {args.repeat})"
     )
     print(
         f"  {events:,} events, {events / wall:,.0f} events/s, {offered / wall:,.0f} calls/s, "

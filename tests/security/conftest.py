@@ -137,7 +137,9 @@ def serve(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Served]]
             )
         served = Served(f"http://127.0.0.1:{port}", port, proc, out, err, env)
         started.append(served)
-        deadline = time.monotonic() + 60
+        # Generous: on a loaded 2-core machine an idle server has been measured taking over 60 s
+        # to import and start while both cores ran other test workers.
+        deadline = time.monotonic() + 150
         while True:
             if proc.poll() is not None:
                 raise AssertionError("server exited:\n" + served.logs())

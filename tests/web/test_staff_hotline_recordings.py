@@ -8,6 +8,7 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,3 +127,78 @@ def test_the_grant_is_the_asker_s_and_other_roles_get_nothing(
     staff.headers["Authorization"] = f"Bearer {login_token('certification')}"
     assert staff.get("/staff/hotline/recordings").status_code == 403
     assert staff.get(src).status_code == 403
+
+
+def test_a_provincial_user_hears_only_the_recordings_of_its_own_lines(
+    client: Any,
+    recorded: tuple[str, bytes],
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Scoped to Guangdong: the recordings of calls answered by Guangdong's lines only — not
+    those answered by another line, even for a caller located in Guangdong (the recording
+    belongs to the line that answered); out of scope answers 404 for list, page, play and audio."""
+    from minsheng.core.auth import create_user
+    from minsheng.core.scope import parse_scope
+
+    with session_factory() as s:
+        gd_lines = {h.id for h in service.list_hotlines(s, region="440000")} - {
+            h.id for h in service.list_hotlines(s, level="national")
+        }
+        answered = service.list_calls(s, outcome="answered", limit=2000)
+        own = next(c for c in answered if c.hotline_id in gd_lines)
+        other = next(c for c in answered if c.hotline_id not in gd_lines)
+        other.province_code = "440000"  # a Guangdong caller, answered by another line
+        own_ref, other_ref = own.call_ref, other.call_ref
+        _user, token = create_user(
+            s, name="gd-hotline", role="hotline", scope=parse_scope("440000", None)
+        )
+        s.commit()
+    folder = Path(settings.hotline_recordings_dir)
+    wav = stereo_wav()
+    for ref in (own_ref, other_ref):
+        (folder / file_name(ref)).write_bytes(encrypt(wav, parse_key(KEY), ref))
+    client.post("/staff/login", data={"token": token})
+    listing = client.get("/staff/hotline/recordings")
+    assert listing.status_code == 200
+    assert own_ref in listing.text and other_ref not in listing.text
+    page = client.get(f"/staff/hotline/recordings/{own_ref}")
+    assert page.status_code == 200
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    played = client.post(
+        f"/staff/hotline/recordings/{own_ref}", data={"csrf_token": csrf, "reason": "督导复核"}
+    )
+    assert "<audio" in played.text
+    src = played.text.split('<audio id="recording-player" controls preload="auto" src="')[1]
+    src = src.split('"')[0].replace("&amp;", "&")
+    assert client.get(src).content == wav
+    # another line's call: 404 everywhere, like a call that does not exist, and no audit entry
+    assert client.get(f"/staff/hotline/recordings/{other_ref}").status_code == 404
+    refused = client.post(
+        f"/staff/hotline/recordings/{other_ref}", data={"csrf_token": csrf, "reason": "x"}
+    )
+    assert refused.status_code == 404
+    stolen = src.replace(quote(own_ref, safe=""), quote(other_ref, safe=""))
+    assert client.get(stolen).status_code == 404
+    assert client.get(stolen + "&download=true").status_code == 404
+    with session_factory() as s:
+        plays = [
+            e.record_id
+            for e in audit.list_entries(s, table="hotline_calls")
+            if e.action == "hotline.recording.play"
+        ]
+    assert plays == [own_ref]
+    # control: national staff hear the other line's recording
+    client.cookies.clear()
+    client.headers["Authorization"] = f"Bearer {_national_token(session_factory)}"
+    assert other_ref in client.get("/staff/hotline/recordings").text
+    assert client.get(f"/staff/hotline/recordings/{other_ref}").status_code == 200
+
+
+def _national_token(session_factory: sessionmaker[Session]) -> str:
+    from minsheng.core.auth import create_user
+
+    with session_factory() as s:
+        _user, token = create_user(s, name="nat-hotline", role="hotline")
+        s.commit()
+    return token

@@ -169,7 +169,10 @@ class Settings(BaseSettings):
     )
     hotline_recording: bool = Field(
         False,
-        description="Record answered calls (media mode; the recording notice is played first)",
+        description=(
+            "Default of a new hotline's recording setting (each line's own setting decides "
+            "whether its answered calls are recorded; the recording notice is played first)"
+        ),
     )
     hotline_recording_key: str = Field(
         "", description="AES-256 key of the recordings (hex or base64; recording keygen)"

@@ -317,7 +317,10 @@ def load(
     settings = settings or get_settings()
     rng = random.Random(2025)  # noqa: S311 - reproducible synthetic data, not secrets
     imported = service.import_hotlines(
-        session, directory_rows(rng), actor=audit.system_actor("demo")
+        session,
+        directory_rows(rng),
+        actor=audit.system_actor("demo"),
+        default_recording=settings.hotline_recording,
     )
     for h in session.scalars(select(Hotline)):
         h.demo = True

@@ -1,6 +1,7 @@
 """Database models of the hotline system (tables prefixed ``hotline_``).
 
-- ``hotline_hotlines``: the directory of lines (slug id, level, regions, hours, seats...).
+- ``hotline_hotlines``: the directory of lines (slug id, level, regions, hours, seats, whether
+  the line records its calls...).
 - ``hotline_counsellors``: counsellors, each on exactly one hotline, with skills and state.
 - ``hotline_calls`` and ``hotline_call_attempts``: one record per call and per routing step. The
   caller's number is kept only as a keyed hash and a masked form.
@@ -48,6 +49,9 @@ class Hotline(Base):
     seats: Mapped[int] = mapped_column(Integer)
     sip_uri: Mapped[str | None] = mapped_column(String(300))
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether this line records its answered calls (the recording notice is played first);
+    # new lines take the platform's HOTLINE_RECORDING (docs/hotline-media.md, Recording).
+    recording: Mapped[bool] = mapped_column(Boolean, default=False)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -219,6 +223,12 @@ class SipPartition(Base):
     set_id: Mapped[int] = mapped_column(Integer, unique=True)  # Kamailio dispatcher set
     primary_node_id: Mapped[str] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
     standby_node_id: Mapped[str | None] = mapped_column(ForeignKey("hotline_sip_nodes.id"))
+    # The lease on the partition's seat states: only the node named here, in its epoch, writes
+    # them (service/leases.py). A node takes the lease when it is free or its holder's heartbeat
+    # stopped; every take counts the epoch up, so a write of an older holder is refused.
+    owner_node_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    owner_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owner_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class SipLiveCall(Base):

@@ -99,12 +99,19 @@ def route_preview(
 @router.post("/import")
 def import_hotlines(
     session: DbSession,
+    settings: AppSettings,
     user: Staff,
     rows: Annotated[
         list[dict[str, Any]], Body(description="JSON list of hotlines", max_length=10_000)
     ],
 ) -> dict[str, Any]:
-    return service.import_hotlines(session, rows, actor=user.actor, scope=user.scope)
+    return service.import_hotlines(
+        session,
+        rows,
+        actor=user.actor,
+        scope=user.scope,
+        default_recording=settings.hotline_recording,
+    )
 
 
 @router.get("/export")

@@ -37,6 +37,11 @@ class HotlineIn(BaseModel):
     connected_at: BoundedDateTime | None = Field(
         default=None, description="ISO date-time; without a zone it is read as Beijing time"
     )
+    recording: bool | None = Field(
+        default=None,
+        description="The line records its answered calls; omitted: a stored line keeps its "
+        "setting, a new one takes the platform's HOTLINE_RECORDING",
+    )
 
 
 QualificationKind = Literal[

@@ -21,6 +21,7 @@ from minsheng.web import (
     staff_enforcement,
     staff_enforcement_reports,
     staff_hotline,
+    staff_hotline_lines,
     staff_hotline_recordings,
     staff_hotline_seat,
     staff_hotline_workforce,
@@ -112,4 +113,5 @@ router.include_router(staff_hotline.router)
 router.include_router(staff_hotline_seat.router)
 router.include_router(staff_hotline_workforce.router)
 router.include_router(staff_hotline_recordings.router)
+router.include_router(staff_hotline_lines.router)
 router.include_router(staff_enforcement_reports.router)

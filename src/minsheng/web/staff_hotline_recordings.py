@@ -1,8 +1,9 @@
 """Staff pages of the 12356 hotline's call recordings (role ``hotline``): the answered calls that
 have a recording, and a player for one. Playing asks for a reason, which is audited
 (``hotline.recording.play``); the page then plays (or downloads) the recording decrypted in memory
-by ``hotline.service.recordings`` — nothing decrypted is ever written to disk. (Region scoping of
-staff comes with scoped roles; until then every ``hotline`` user sees every line's recordings.)
+by ``hotline.service.recordings`` — nothing decrypted is ever written to disk. A staff member
+scoped to a province or city sees only the recordings of calls answered by a line in the scope
+(others answer 404, like every out-of-scope read).
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ def recorded_calls(
     request: Request, session: DbSession, settings: AppSettings, user: Staff, hotline: str = ""
 ) -> HTMLResponse:
     """The latest answered calls that have a recording."""
-    calls = hotline_service.list_calls(
-        session, hotline_id=hotline.strip() or None, outcome="answered", limit=200
+    calls = recordings.recorded_calls(
+        session, settings, hotline_id=hotline.strip() or None, scope=user.scope
     )
-    have = recordings.recorded_refs(settings, [c.call_ref for c in calls])
-    rows = [hotline_service.call_dict(c, attempts=False) for c in calls if c.call_ref in have]
+    rows = [hotline_service.call_dict(c, attempts=False) for c in calls]
     return r.render(
         request,
         "staff/hotline/recordings.html",
@@ -57,8 +57,8 @@ def _player(
 @router.get("/{call_ref}", response_class=HTMLResponse)
 def player(request: Request, call_ref: str, session: DbSession, user: Staff) -> HTMLResponse:
     """Ask why the recording is to be played."""
-    call = hotline_service.call_dict(hotline_service.get_call(session, call_ref), attempts=False)
-    return _player(request, call)
+    found = recordings.get_recorded_call(session, call_ref, scope=user.scope)
+    return _player(request, hotline_service.call_dict(found, attempts=False))
 
 
 @router.post("/{call_ref}", response_class=HTMLResponse)
@@ -75,11 +75,17 @@ def play(
     r.check_csrf(request, csrf_token)
     try:
         call, grant = recordings.open_recording(
-            session, settings, call_ref, reason=reason, actor=user.actor, now=timeutil.now()
+            session,
+            settings,
+            call_ref,
+            reason=reason,
+            actor=user.actor,
+            now=timeutil.now(),
+            scope=user.scope,
         )
     except DomainError as exc:
         r.rollback_on_error(session)
-        found = hotline_service.get_call(session, call_ref)
+        found = recordings.get_recorded_call(session, call_ref, scope=user.scope)
         return _player(
             request,
             hotline_service.call_dict(found, attempts=False),
@@ -93,6 +99,7 @@ def play(
 @router.get("/{call_ref}/audio")
 def audio(
     call_ref: str,
+    session: DbSession,
     settings: AppSettings,
     user: Staff,
     grant: Annotated[str, Query(max_length=200)] = "",
@@ -100,7 +107,13 @@ def audio(
 ) -> Response:
     """The recording as WAV, decrypted in memory for a valid grant (never cached)."""
     wav = recordings.read_recording(
-        settings, call_ref, grant=grant, actor=user.actor, now=timeutil.now()
+        session,
+        settings,
+        call_ref,
+        grant=grant,
+        actor=user.actor,
+        now=timeutil.now(),
+        scope=user.scope,
     )
     disposition = "attachment" if download else "inline"
     return Response(

@@ -281,6 +281,12 @@ class TestBadInput:
             ({"aht_s": 0}, "NonPositiveTime", "aht_s"),
             ({"interval_s": -1800}, "NonPositiveTime", "interval_s"),
             ({"target_s": 0}, "NonPositiveTime", "target_s"),
+            # validate()'s bounds hold on size_c's fast path too (it once let these through).
+            ({"interval_s": 1e-4}, "NonPositiveTime", "interval_s"),
+            ({"aht_s": 1e7}, "NonPositiveTime", "aht_s"),
+            ({"target_s": 1e7}, "NonPositiveTime", "target_s"),
+            ({"calls": math.inf}, "NegativeCalls", "calls"),
+            ({"calls": 1e12}, "PlanningInputError", "calls"),
             ({"service_level": 1.0}, "FractionOutOfRange", "service_level"),
             ({"service_level": 0.0}, "FractionOutOfRange", "service_level"),
             ({"shrinkage": 1.0}, "FractionOutOfRange", "shrinkage"),

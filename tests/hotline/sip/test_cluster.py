@@ -11,6 +11,7 @@ on the run's own PostgreSQL when ``MINSHENG_TEST_DATABASE_URL`` points at one.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import re
@@ -34,9 +35,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.hotline import service
-from minsheng.hotline.models import Call, SipLiveCall, SipNode
+from minsheng.hotline.models import Call, SeatState, SipLiveCall, SipNode
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.service import cluster as cluster_service
+from minsheng.hotline.service import leases
 from tests.conftest import (
     PG_URL,
     REPO,
@@ -142,19 +144,23 @@ class Cluster:
             "--seats", str(self.tmp / "seats.json"),
             "--kamailio-db", self.kamailio_db,
         ]  # fmt: skip
-        process = subprocess.Popen(
-            args,
-            env=self.env(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # stopped as a group (tests/processes.py)
-        )
+        # the node's log goes to a file: a pipe nobody reads would fill up and stop the node
+        log_path = self.tmp / f"node-{node_id}.log"
+        with log_path.open("a") as log:
+            process = subprocess.Popen(
+                args,
+                env=self.env(env),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                start_new_session=True,  # stopped as a group (tests/processes.py)
+            )
         assert process.stdout is not None
         line = process.stdout.readline()
         if "listening" not in line:
             kill_group(process)
-            raise AssertionError(f"node {node_id} did not start: {line}{process.communicate()[1]}")
+            process.communicate(timeout=10)
+            raise AssertionError(f"node {node_id} did not start: {line}{log_path.read_text()}")
         node.process = process
 
     def kill_node(self, node_id: str) -> None:
@@ -316,6 +322,31 @@ class Cluster:
             if node_id:
                 stmt = stmt.where(SipLiveCall.node_id == node_id)
             return list(s.scalars(stmt))
+
+    def node_status(self, node_id: str) -> dict[str, Any]:
+        """What a node says of itself (its staff endpoint, as the main app would ask)."""
+        import urllib.request
+
+        from minsheng.hotline.sip.nodestate import FORWARD_HEADER, sign_forward
+
+        sign = sign_forward(TEST_SECRET, "user:test", "GET", "/status", b"", time.time())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.nodes[node_id].control_port}/status",
+            headers={FORWARD_HEADER: sign},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            result: dict[str, Any] = json.loads(resp.read())
+        return result
+
+    def seat_history(self, counsellor_id: str) -> list[SeatState]:
+        with self.sessions() as s:
+            return list(
+                s.scalars(
+                    select(SeatState)
+                    .where(SeatState.counsellor_id == counsellor_id)
+                    .order_by(SeatState.from_at, SeatState.id)
+                )
+            )
 
     def node_row(self, node_id: str) -> SipNode:
         with self.sessions() as s:
@@ -515,6 +546,15 @@ class TestCluster:
         assert record.wait_s >= 2.5  # the Guangdong step's 3 s on n1 count in the record
 
     def test_kill_a_node_under_load(self, cluster: Cluster) -> None:
+        # staff put a Guangdong counsellor on a break (the main app forwards it to n1, which
+        # holds the partition's lease and stores the seat's states)
+        with session_scope(cluster.sessions) as session:
+            service.set_counsellor_state(session, "gd-12", "break", actor="test")
+            answer = cluster_service.forward_seat_state(
+                session, "gd-12", "break", secret=TEST_SECRET, actor="user:test"
+            )
+        assert answer == {"node": "n1", "counsellor_id": "gd-12", "state": "break"}
+        assert cluster.node_status("n1")["seats"]["gd-12"] == "break"
         # three long calls up on n1 when it dies: recorded lost with their last state
         long = cluster.call("13800138000", origin="0755", calls=3, rate=20, hold_ms=60000,
                             cid="long-%u@t")  # fmt: skip
@@ -559,6 +599,25 @@ class TestCluster:
         # the longest a caller waited for the answer during the kill (sipp's response times)
         assert max(_rtts(cluster.tmp / "sipp*-caller_proxy")) < 2000
         assert cluster.dispatcher_flags()[f"sip:127.0.0.1:{cluster.nodes['n1'].port}"][0] == "I"
+        # the standby holds the partition's lease now (a new epoch) and went on with the seats'
+        # stored states: the counsellor on a break stayed on it and took no call
+        with cluster.sessions() as s:
+            owner, epoch = leases.leases(s)["south"]
+        assert owner == "n2" and epoch >= 2
+        assert cluster.node_status("n2")["seats"]["gd-12"] == "break"
+        assert all(r.counsellor_id != "gd-12" for r in after)
+        # every seat recorded once: its history moves from state to state, without gaps,
+        # overlaps or the same state twice (n1 and n2 never both wrote it)
+        for user in SOUTH:
+            rows = cluster.seat_history(user)
+            for a, b in itertools.pairwise(rows):
+                assert a.to_at == b.from_at and a.state != b.state, [
+                    (r.state, r.source, r.from_at) for r in rows
+                ]
+            assert rows and rows[-1].to_at is None
+        assert cluster.seat_history("gd-12")[-1].state == "break"
+        assert any(r.source == "sip" and r.state == "talking" and r.from_at.timestamp() > killed_at
+                   for u in SOUTH for r in cluster.seat_history(u))  # fmt: skip
 
     def test_drained_node_finishes_its_calls_and_gets_no_new_one(self, cluster: Cluster) -> None:
         settings = cluster.settings
@@ -643,6 +702,15 @@ class TestCluster:
             api_mark = client.post("/api/hotline/live/calls/wgd-1@t/crisis", headers=headers)
             assert api_mark.status_code == 200, api_mark.text
             assert api_mark.json()["node"] == "n1"
+            # a seat state changed on the board: the node serving the seat applies it
+            assert cluster.node_status("n2")["seats"]["bj-02"] == "break"
+            signed_out = client.post(
+                "/staff/hotline/counsellors/bj-02/state",
+                data={"csrf_token": csrf.group(1), "state": "offline", "hotline": ""},
+                headers={"HX-Request": "true"},
+            )
+            assert signed_out.status_code == 200, signed_out.text
+            assert cluster.node_status("n2")["seats"]["bj-02"] == "offline"
         app.state.engine.dispose()
         wait_for(
             lambda: any(c.crisis for c in cluster.live("n1")), what="n1 publishing the crisis mark"

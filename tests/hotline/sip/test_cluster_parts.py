@@ -18,18 +18,35 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import regions
 from minsheng.core.audit import AuditEntry
+from minsheng.core.config import Settings
 from minsheng.core.errors import InvalidInput
 from minsheng.hotline import service
-from minsheng.hotline.engine import Attempt, CallRecord, Outcome, StepResult
-from minsheng.hotline.models import Call
+from minsheng.hotline.engine import (
+    Attempt,
+    CallRecord,
+    CounsellorState,
+    Outcome,
+    StepResult,
+    VirtualClock,
+)
+from minsheng.hotline.models import Call, Counsellor, SeatState
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import Level, Step
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.service import cluster as cluster_service
+from minsheng.hotline.service import leases
 from minsheng.hotline.sip import kamailio
+from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip.cluster import ClusterInfo, NodeInfo, PartitionInfo, check, local_steps
-from minsheng.hotline.sip.nodestate import Handover, sign_forward, verify_forward
-from tests.conftest import Cli
+from minsheng.hotline.sip.control import SeatTarget
+from minsheng.hotline.sip.nodestate import (
+    Handover,
+    NodeCallControl,
+    sign_forward,
+    verify_forward,
+)
+from minsheng.hotline.sip.records import SeatChange, store_seat_changes
+from tests.conftest import TEST_SECRET, Cli
 
 LAYOUT: dict[str, Any] = {
     "nodes": [
@@ -297,6 +314,9 @@ class TestPublishedState:
         assert cluster_service.live_calls(s, now=now) == []
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "hotline.sip.calls_lost"))
         assert entry.first() is not None
+        # n1 was only late (its heartbeat), lived on and stores call a: its record wins
+        assert cluster_service.supersede_lost(s, ["a", "other"]) == 1
+        assert {c.call_ref for c in s.scalars(select(Call))} == {"b"}
 
     def test_the_live_view_lists_calls_of_nodes_alive(self, loaded: Session) -> None:
         s = loaded
@@ -347,3 +367,153 @@ def test_cli_loads_the_cluster_and_shows_its_status(cli: Cli, tmp_path: Path) ->
     assert drained.exit_code == 0, drained.output
     assert json.loads(drained.output)["draining"] is True  # the node itself is not running
     assert json.loads(cli("hotline", "sip", "status").output)["nodes"][0]["draining"] is True
+
+
+class TestSeatStateLeases:
+    """A partition's seat states are stored by one node at a time: the holder of its lease."""
+
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    @pytest.fixture
+    def loaded(self, session: Session) -> Session:
+        cluster_service.load_cluster(session, LAYOUT, actor="test")
+        service.import_hotlines(
+            session,
+            [{"id": "gd-province", "name": "广东", "level": "province", "regions": ["440000"],
+              "hours": "00:00-24:00", "seats": 2}],
+            actor="test",
+        )  # fmt: skip
+        for cid in ("gd-01", "gd-02"):
+            service.create_counsellor(
+                session, CounsellorCreate(id=cid, name="陈静", hotline_id="gd-province"),
+                actor="test",
+            )  # fmt: skip
+        for node in ("n1", "n2"):
+            cluster_service.publish(
+                session, node, now=self.at, counters={}, active_partitions=[], seats={}
+            )
+        return session
+
+    def store(self, s: Session, *changes: SeatChange) -> None:
+        store_seat_changes(s, changes)
+        s.flush()
+
+    def history(self, s: Session, cid: str) -> list[tuple[str, str]]:
+        rows = s.scalars(
+            select(SeatState).where(SeatState.counsellor_id == cid).order_by(SeatState.from_at)
+        )
+        return [(r.state, r.source) for r in rows]
+
+    def test_only_the_lease_holder_in_its_epoch_writes(self, loaded: Session) -> None:
+        s = loaded
+        # the seats' changes come after their creation (whatever the clock said then)
+        created = s.scalars(select(SeatState.from_at)).all() or [
+            c.state_at for c in s.scalars(select(Counsellor))
+        ]
+        t0 = max(created).timestamp()
+        claim = lambda node, held, now: leases.claim(  # noqa: E731
+            s, node, ["south"], held, now=now, dead_after_s=3.0
+        )
+        assert claim("n1", {}, self.at) == {"south": 1}
+        assert claim("n1", {"south": 1}, self.at) == {"south": 1}  # kept, same epoch
+        # n2 (standby, serving the partition's calls) cannot take it while n1 beats
+        assert claim("n2", {}, self.at + timedelta(seconds=2)) == {}
+        self.store(
+            s,
+            SeatChange("gd-01", "available", t0 + 1, "south", "n1", 1),
+            SeatChange("gd-01", "break", t0 + 2, "south", "n1", 1),
+            SeatChange("gd-01", "available", t0 + 2.5, "south", "n2", 1),  # not n2's
+        )
+        assert self.history(s, "gd-01") == [("available", "sip"), ("break", "sip")]
+        assert cluster_service.seat_states(s, ["gd-01"]) == {"gd-01": "break"}
+        assert leases.seat_states_of_hotlines(s, ["gd-province"]) == {
+            "gd-01": "break", "gd-02": "offline",
+        }  # fmt: skip
+        # n1's heartbeat stops: n2 takes the lease in a new epoch, loads the break
+        beat = self.at + timedelta(seconds=4)
+        cluster_service.publish(s, "n2", now=beat, counters={}, active_partitions=[], seats={})
+        assert claim("n2", {}, beat) == {"south": 2}
+        self.store(
+            s,
+            SeatChange("gd-01", "available", t0 + 5, "south", "n1", 1),  # n1 woke up: refused
+            SeatChange("gd-02", "available", t0 + 5, "south", "n2", 2),
+        )
+        assert self.history(s, "gd-01") == [("available", "sip"), ("break", "sip")]
+        assert self.history(s, "gd-02") == [("available", "sip")]
+        assert claim("n1", {"south": 1}, self.at + timedelta(seconds=5)) == {}  # n2 is alive
+        # n2 hands the partition back: n1 takes it again (in a new epoch)
+        assert leases.release(s, "n2", ["south"]) == 1
+        assert claim("n1", {"south": 1}, self.at + timedelta(seconds=6)) == {"south": 3}
+        assert leases.leases(s)["south"] == ("n1", 3)
+        # the same state twice is one row; an older time than the seat's state changes nothing
+        self.store(
+            s,
+            SeatChange("gd-02", "available", t0 + 7, "south", "n1", 3),
+            SeatChange("gd-02", "talking", t0 + 8, "south", "n1", 3),
+        )
+        assert self.history(s, "gd-02") == [("available", "sip"), ("talking", "sip")]
+        assert cluster_service.seat_states(s, ["gd-02"]) == {"gd-02": "talking"}
+
+
+def node_control(changes: list[SeatChange]) -> NodeCallControl:
+    """n2: primary of north and national, standby of south (its static seats gd1, gd2)."""
+    from tests.hotline.sip.test_engine_control import SEATS, START, Actions, FakeSip, directory
+
+    clock = VirtualClock(START)
+    control = NodeCallControl(
+        directory(),
+        seats_mod.load(SEATS, {"sz1", "gd1", "gd2"}),
+        settings=Settings(secret_key=TEST_SECRET, hotline_wrapup_s=0),
+        record=lambda record: None,
+        cluster=info(),
+        node_id="n2",
+        seat_change=changes.append,
+        clock=clock,
+    )
+    control.attach(Actions(FakeSip()))
+    return control
+
+
+def test_a_standby_keeps_its_seat_states_until_it_holds_the_lease() -> None:
+    changes: list[SeatChange] = []
+    control = node_control(changes)
+    assert changes == []  # the standby partition's static seats: logged out here, not stored
+    control.update_registrations({}, {"gd1": "break"})
+    control.activate("south")  # Kamailio sent a south call: the primary stopped answering
+    assert control.engine.counsellor_state("gd1") is CounsellorState.BREAK
+    assert changes == []  # kept: n1 may still hold the lease
+    # the lease is n2's (epoch 4); the states stored meanwhile say gd2 went on a break too
+    control.lease_update({"south": 4}, {"gd1": "break", "gd2": "break"})
+    assert [(c.counsellor_id, c.state, c.node, c.epoch) for c in changes] == [
+        ("gd1", "break", "n2", 4),
+        ("gd2", "available", "n2", 4),
+        ("gd2", "break", "n2", 4),
+    ]
+    assert control.engine.counsellor_state("gd2") is CounsellorState.BREAK
+    control.set_seat_state("gd1", "available")
+    assert (changes[-1].counsellor_id, changes[-1].state, changes[-1].epoch) == (
+        "gd1", "available", 4,
+    )  # fmt: skip
+    # the lease taken away (n2 was presumed dead): its changes wait again
+    control.lease_update({}, {})
+    control.set_seat_state("gd1", "break")
+    assert len(changes) == 4 and control.pending["south"][-1].state == "break"
+    # the primary is back and nothing of south is up here: handed back, logouts not stored
+    assert control.release_idle({"south": True}) == ["south"]
+    assert control.engine.counsellor_state("gd1") is CounsellorState.OFFLINE
+    assert len(changes) == 4 and control.pending == {}
+
+
+def test_a_seat_staff_signed_out_stays_out_while_its_registration_lasts() -> None:
+    control = node_control([])
+    phone = SeatTarget("sz1", "127.0.0.1", 7009, "sz1")
+    control.update_registrations({"sz1": phone}, {})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.OFFLINE  # south is n1's
+    control.activate("south")  # taken over: its registered counsellors are logged in
+    assert control.engine.counsellor_state("sz1") is CounsellorState.AVAILABLE
+    control.set_seat_state("sz1", "offline")  # staff on the live board (forwarded)
+    control.update_registrations({"sz1": phone}, {"sz1": "available"})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.OFFLINE
+    control.update_registrations({}, {})  # the phone unregisters, then registers again
+    control.update_registrations({"sz1": phone}, {})
+    assert control.engine.counsellor_state("sz1") is CounsellorState.AVAILABLE

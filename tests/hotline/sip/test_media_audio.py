@@ -122,10 +122,12 @@ def start_server(
     rtpengine: Rtpengine,
     prompts: Path,
     seat_port: int,
+    *,
+    recording: bool = False,
     **env: str,
 ) -> SipServer:
     return sip_server(
-        [NATIONAL],
+        [{**NATIONAL, "recording": recording}],
         [{"id": "c1", "hotline_id": "national"}],
         [static_seat("c1", seat_port)],
         env={
@@ -226,7 +228,7 @@ class TestConversation:
             rtpengine,
             prompts,
             seat_port,
-            MINSHENG_HOTLINE_RECORDING="true",
+            recording=True,  # the national line records its calls
             MINSHENG_HOTLINE_RECORDING_KEY=key,
             MINSHENG_HOTLINE_RECORDINGS_DIR=str(recordings),
         )

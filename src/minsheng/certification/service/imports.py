@@ -22,8 +22,10 @@ import codecs
 import csv
 import hmac
 import io
+import queue
 import re
 import secrets
+import threading
 from datetime import date
 from operator import itemgetter, mul
 from typing import Any
@@ -125,6 +127,9 @@ CHECK_CHARS = idnumber.CHECK_CHARS
 # registry, and every miss is a read (and a spill of dirty pages) in the middle of the insert.
 SQLITE_IMPORT_CACHE_KIB = 512 * 1024
 SQLITE_BATCH = 50_000
+# Rows per chunk of the PostgreSQL stream: the server works on one while the next is checked.
+COPY_CHUNK = 16_384
+COPY_QUEUE = 4  # chunks checked ahead of the server at most (memory stays bounded)
 
 
 def quick_id(raw: str, today: date) -> tuple[str | None, list[str]]:
@@ -313,10 +318,6 @@ def import_certificates(
     id_prefix = f"{ID_PURPOSE}:"
     hmac_digest = hmac.digest
     fast_number, fast_id = FAST_NUMBER, FAST_ID
-    # One random draw for the whole file: 24 hex digits (96 bits) per possible row, after a
-    # shared 8-digit time prefix so that the batch lands together in the token index.
-    token_prefix = new_token()[:8]
-    randomness = secrets.token_bytes(12 * (text.count("\n") + 1)).hex()
     today_iso = today.isoformat()
     dates: dict[str, tuple[str, str] | None] = {}  # text → (ISO date, 2-digit year) or bad
     births: dict[str, int] = {}  # YYYYMMDD → weighted sum, or -1 if not a plausible date
@@ -326,128 +327,154 @@ def import_certificates(
     seen: dict[str, int] = {}
     total = 0
     records = enumerate(reader, start=2)
-    while True:
-        try:
-            line, fields = next(records)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            if "field limit" in str(exc):
-                raise _too_long(text, reader.line_num, header) from None
-            raise ImportMalformed(
-                f"line {reader.line_num}: not valid CSV ({exc})", line=reader.line_num
-            ) from None
-        if not fields:
-            continue  # a blank line, as DictReader would skip it
-        if i_note is not None and i_note < len(fields) and fields[i_note].strip() == EXAMPLE_MARK:
-            examples += 1
-            continue  # the template's example row
-        total += 1
-        if max(map(len, fields)) > MAX_FIELD_CHARS:
-            index = next(i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS)
-            column = header[index] if index < width else f"column {index + 1}"
-            raise ImportFieldTooLong(
-                f"line {line}, field {column}: {len(fields[index]):,} characters; at most "
-                f"{MAX_FIELD_CHARS}",
-                line=line,
-                field=column,
-            )
-        if len(fields) < width:
-            fields = fields + [""] * (width - len(fields))
-        # Fast path: each test only confirms a good field; any doubt goes to the checker.
-        number = fields[i_number].strip().upper()
-        m = fast_number(number)
-        name = fields[i_name].strip()
-        idn = fields[i_id].strip().upper()
-        body = bodies.get(fields[i_body].strip().upper())
-        issued_text = fields[i_issued].strip()
-        if issued_text in dates:
-            issued = dates[issued_text]
-        else:
-            issued = dates[issued_text] = _parse_date(issued_text, today_iso)
-        status = (fields[i_status].strip() if i_status is not None else "") or "valid"
-        # ISO 7064 weighted sum in three cached parts (address, birth date, sequence): a
-        # per-digit sum costs more than everything else in the row. An impossible birth date
-        # caches as -1, so the sum below cannot match any check character.
-        birth = idn[6:14]
-        birth_sum = births.get(birth)
-        if birth_sum is None:
-            birth_sum = births[birth] = _birth_sum(birth, today_iso)
-        region = idn[:6]
-        region_sum = regions.get(region)
-        if region_sum is None:
-            region_sum = regions[region] = _weighted(region, 0)
-        seq_sum = sequences.get(idn[14:17], -1)
-        if not (
-            m is not None
-            and number not in seen
-            and m[3] in provinces
-            and m[6] != "000000"
-            and 0 < len(name) <= 50
-            and name.isprintable()
-            and fast_id(idn) is not None
-            and birth_sum >= 0
-            and seq_sum >= 0
-            and CHECK_CHARS[(region_sum + birth_sum + seq_sum) % 11] == idn[17]
-            and fields[i_occ].strip() in occupations
-            and fields[i_level].strip() == m[5]
-            and body is not None
-            and body[1] == m[1]
-            and body[2] == m[2]
-            and issued is not None
-            and issued[1] == m[4]
-            and status in STATUSES
-        ):
-            # Typed with spaces or full-width characters: the number as the checker reads it.
-            number = numbering.normalize_number(fields[i_number])
-            errs = checker.errors(fields, seen)
-            if number not in seen and not any(f == "number" for f, _ in errs):
-                seen[number] = line
-            for fld, reason in errs:
-                bad.append({"line": line, "field": fld, "reason": reason})
-            if errs:
-                continue
-            # The checker found nothing wrong (e.g. an ID with inner spaces, level "04"):
-            # take the normalised values it accepted.
-            idn = quick_id(fields[i_id], today)[0] or ""
+    # On PostgreSQL the good rows go to the registry by COPY while the rest of the file is still
+    # being read (the server's index work overlaps the checks here); a bad row stops the stream
+    # and everything sent is rolled back. Elsewhere the rows are inserted at the end.
+    stream = _CopyStream.open_for(session, text.count("\n") + 1)
+    copied = False
+    try:
+        while True:
+            try:
+                line, fields = next(records)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                if "field limit" in str(exc):
+                    raise _too_long(text, reader.line_num, header) from None
+                raise ImportMalformed(
+                    f"line {reader.line_num}: not valid CSV ({exc})", line=reader.line_num
+                ) from None
+            if not fields:
+                continue  # a blank line, as DictReader would skip it
+            if (
+                i_note is not None
+                and i_note < len(fields)
+                and fields[i_note].strip() == EXAMPLE_MARK
+            ):
+                examples += 1
+                continue  # the template's example row
+            total += 1
+            if max(map(len, fields)) > MAX_FIELD_CHARS:
+                index = next(i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS)
+                column = header[index] if index < width else f"column {index + 1}"
+                raise ImportFieldTooLong(
+                    f"line {line}, field {column}: {len(fields[index]):,} characters; at most "
+                    f"{MAX_FIELD_CHARS}",
+                    line=line,
+                    field=column,
+                )
+            if len(fields) < width:
+                fields = fields + [""] * (width - len(fields))
+            # Fast path: each test only confirms a good field; any doubt goes to the checker.
+            number = fields[i_number].strip().upper()
             m = fast_number(number)
-            issued = _parse_date(fields[i_issued].strip(), "9999-12-31")
-        seen[number] = line
-        if bad or m is None or body is None or issued is None:
-            continue  # nothing will be inserted (the last three cannot be None here)
-        rows.append(
-            [
-                number,
-                name,
-                hmac_digest(key, (id_prefix + idn).encode(), "sha256").hex(),
-                idn[:6] + "********" + idn[14:],
-                fields[i_occ].strip(),
-                int(m[5]),
-                body[0],
-                issued[0],
-                status,
-                None if status == "valid" else "imported",
-                "",  # the verification token, set below
-                True,
-            ]
-        )
+            name = fields[i_name].strip()
+            idn = fields[i_id].strip().upper()
+            body = bodies.get(fields[i_body].strip().upper())
+            issued_text = fields[i_issued].strip()
+            if issued_text in dates:
+                issued = dates[issued_text]
+            else:
+                issued = dates[issued_text] = _parse_date(issued_text, today_iso)
+            status = (fields[i_status].strip() if i_status is not None else "") or "valid"
+            # ISO 7064 weighted sum in three cached parts (address, birth date, sequence): a
+            # per-digit sum costs more than everything else in the row. An impossible birth date
+            # caches as -1, so the sum below cannot match any check character.
+            birth = idn[6:14]
+            birth_sum = births.get(birth)
+            if birth_sum is None:
+                birth_sum = births[birth] = _birth_sum(birth, today_iso)
+            region = idn[:6]
+            region_sum = regions.get(region)
+            if region_sum is None:
+                region_sum = regions[region] = _weighted(region, 0)
+            seq_sum = sequences.get(idn[14:17], -1)
+            if not (
+                m is not None
+                and number not in seen
+                and m[3] in provinces
+                and m[6] != "000000"
+                and 0 < len(name) <= 50
+                and name.isprintable()
+                and fast_id(idn) is not None
+                and birth_sum >= 0
+                and seq_sum >= 0
+                and CHECK_CHARS[(region_sum + birth_sum + seq_sum) % 11] == idn[17]
+                and fields[i_occ].strip() in occupations
+                and fields[i_level].strip() == m[5]
+                and body is not None
+                and body[1] == m[1]
+                and body[2] == m[2]
+                and issued is not None
+                and issued[1] == m[4]
+                and status in STATUSES
+            ):
+                # Typed with spaces or full-width characters: the number as the checker reads it.
+                number = numbering.normalize_number(fields[i_number])
+                errs = checker.errors(fields, seen)
+                if number not in seen and not any(f == "number" for f, _ in errs):
+                    seen[number] = line
+                for fld, reason in errs:
+                    bad.append({"line": line, "field": fld, "reason": reason})
+                if errs:
+                    continue
+                # The checker found nothing wrong (e.g. an ID with inner spaces, level "04"):
+                # take the normalised values it accepted.
+                idn = quick_id(fields[i_id], today)[0] or ""
+                m = fast_number(number)
+                issued = _parse_date(fields[i_issued].strip(), "9999-12-31")
+            seen[number] = line
+            if bad or m is None or body is None or issued is None:
+                continue  # nothing will be inserted (the last three cannot be None here)
+            rows.append(
+                [
+                    number,
+                    name,
+                    hmac_digest(key, (id_prefix + idn).encode(), "sha256").hex(),
+                    idn[:6] + "********" + idn[14:],
+                    fields[i_occ].strip(),
+                    int(m[5]),
+                    body[0],
+                    issued[0],
+                    status,
+                    None if status == "valid" else "imported",
+                    "",  # the verification token, set when inserted
+                    True,
+                ]
+            )
+            if stream is not None and len(rows) >= COPY_CHUNK:
+                if not bad:
+                    stream.send(rows, scope)
+                rows.clear()  # sent, or never to be inserted
+        if stream is not None and not bad:
+            stream.send(rows, scope)
+            rows.clear()
+        # A number the registry holds already fails the COPY (its unique index is the set-based
+        # check); the look-up below then names the lines.
+        copied = stream is not None and not bad and stream.finish()
+    finally:
+        if stream is not None:
+            stream.abort()  # rolls back what was sent, unless the COPY finished
     bad.extend(scope_problems(seen, scope))
-    # Out-of-scope numbers are not looked up: "already registered" would reveal them.
-    ours = {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
-    bad.extend(already_registered(session, ours))
-    if bad:
+    if bad or not copied:
+        # Out-of-scope numbers are not looked up: "already registered" would reveal them.
+        ours = {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
+        bad.extend(already_registered(session, ours))
+    if bad or (stream is not None and not copied):
+        if not bad and stream is not None and stream.error is not None:
+            raise stream.error  # a unique violation no number explains (a token drawn twice)
         bad.sort(key=lambda b: (b["line"], b["field"]))
         raise ImportRejected(bad, total)
-    # Sorted by the keyed hash, the rows reach the (id_hash, name) index, the widest B-tree,
-    # in order instead of at random places: on a registry of millions that is what matters.
-    rows.sort(key=itemgetter(2))
-    # The tokens, sorted, follow the same order: the unique token index then grows at its end
-    # instead of taking random inserts. Each is still 96 random bits; neighbours in one file
-    # are ~2^96/rows apart, and the order follows keyed hashes, which reveal nothing.
-    tokens = sorted(token_prefix + randomness[k : k + 24] for k in range(0, 24 * len(rows), 24))
-    for row, token in zip(rows, tokens, strict=True):
-        row[10] = token
-    insert_rows(session, rows)
+    if stream is not None:
+        imported = stream.sent
+    else:
+        # Sorted by the keyed hash, the rows reach the (id_hash, name) index, the widest B-tree,
+        # in order instead of at random places: on a registry of millions that is what matters.
+        rows.sort(key=itemgetter(2))
+        for row, token in zip(rows, sorted_tokens(len(rows)), strict=True):
+            row[10] = token
+        insert_rows(session, rows)
+        imported = len(rows)
     advance_serials(session, list(seen))
     audit.record(
         session,
@@ -455,10 +482,10 @@ def import_certificates(
         action="certificate.import",
         table="cert_certificates",
         record_id="-",
-        detail={"rows": len(rows)},
+        detail={"rows": imported},
     )
     session.flush()
-    return {"imported": len(rows), "encoding": encoding, "examples_skipped": examples}
+    return {"imported": imported, "encoding": encoding, "examples_skipped": examples}
 
 
 def scope_problems(seen: dict[str, int], scope: Scope) -> list[dict[str, Any]]:
@@ -584,16 +611,123 @@ def insert_rows(session: Session, rows: list[list[Any]]) -> None:
     )
 
 
-def _copy_line(row: list[Any]) -> str:
-    """One line of PostgreSQL's COPY text format. Only the name is free text, and the checks
-    let no control character through, so a backslash is the one character to escape."""
+def sorted_tokens(count: int) -> list[str]:
+    """``count`` verification tokens, sorted: one random draw for them all, 24 hex digits (96
+    bits) each after a shared 8-digit time prefix, so that a file's tokens land together at the
+    end of the unique token index instead of at random places in it. Each is still 96 random
+    bits; neighbours are ~2^96/count apart."""
+    prefix = new_token()[:8]
+    randomness = secrets.token_bytes(12 * count).hex()
+    return sorted(prefix + randomness[k : k + 24] for k in range(0, 24 * count, 24))
+
+
+class _CopyStream:
+    """The good rows of a file, sent to the registry by COPY while the rest is still checked.
+
+    A worker thread runs one ``COPY cert_certificates FROM STDIN`` per chunk on the session's
+    connection (the reading thread does not touch the connection until ``finish``/``abort``),
+    so that the server's work on one chunk (the heap, five indexes, and the body's foreign key,
+    checked row by row when each COPY statement ends) runs on the other core while this one
+    checks the next chunk: one COPY for the whole file would leave the foreign-key checks, a
+    third of the server's time, until after the last row. Everything runs in a SAVEPOINT of the
+    caller's transaction: a bad row anywhere in the file, an error while reading it, or a number
+    the registry holds already (its unique index fails the COPY) rolls back every chunk sent,
+    and the caller's transaction stays usable. Each chunk is sorted by keyed hash, so that the
+    (id_hash, name) index, the widest, takes its inserts in order, and its tokens follow that
+    order (``sorted_tokens``: the token index grows at its end)."""
+
+    def __init__(self, session: Session, raw: Any, tokens: list[str]) -> None:
+        self.savepoint = session.begin_nested()
+        session.connection()  # emits the SAVEPOINT (begin_nested alone defers it)
+        self.tokens = tokens
+        self.sent = 0
+        self.open = True
+        self.cancelled = False
+        self.error: BaseException | None = None
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=COPY_QUEUE)
+        self.worker = threading.Thread(target=self._copy, args=(raw,), name="import-copy")
+        self.worker.start()
+
+    @classmethod
+    def open_for(cls, session: Session, lines: int) -> _CopyStream | None:
+        """A stream on PostgreSQL (tokens for up to ``lines`` rows), None elsewhere."""
+        conn = session.connection()
+        if conn.dialect.name != "postgresql":
+            return None
+        # The import's commit need not wait for its WAL to reach the disk: a crash in the
+        # following fraction of a second loses the whole import (all or nothing still holds,
+        # the clerk saw no answer and runs it again) and never half of it. docs/performance.md.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        return cls(session, conn.connection.driver_connection, sorted_tokens(lines))
+
+    def _copy(self, raw: Any) -> None:
+        """The worker: one COPY per chunk until ``None``; after an error, only drain."""
+        sql = f"COPY cert_certificates ({', '.join(COLUMNS)}) FROM STDIN"
+        try:
+            with raw.cursor() as cur:
+                while (data := self.chunks.get()) is not None:
+                    if not self.cancelled:
+                        with cur.copy(sql) as copy:
+                            copy.write(data)
+        except BaseException as exc:  # handed to the reading thread by finish()
+            self.error = exc
+            while self.chunks.get() is not None:
+                pass
+
+    def send(self, rows: list[list[Any]], scope: Scope) -> None:
+        """Queue ``rows`` (all good; one out of ``scope`` stops the stream)."""
+        if not self.open or not rows:
+            return
+        if scope.region is not None and not all(scope.covers_province2(r[0][5:7]) for r in rows):
+            self.abort()
+            return
+        rows.sort(key=itemgetter(2))
+        start = self.sent
+        self.sent += len(rows)
+        tokens = self.tokens[start : self.sent]
+        self.chunks.put("".join(map(_copy_line, rows, tokens)).encode())
+
+    def _stop(self) -> None:
+        self.open = False
+        self.chunks.put(None)
+        self.worker.join()
+
+    def finish(self) -> bool:
+        """Wait for the last COPY and release the savepoint: True. False when a unique index
+        refused a row: every chunk is rolled back and ``error`` says why."""
+        if not self.open:
+            return False
+        self._stop()
+        if self.error is None:
+            self.savepoint.commit()
+            return True
+        self.savepoint.rollback()
+        from psycopg import errors
+
+        if isinstance(self.error, errors.UniqueViolation):
+            return False
+        raise self.error
+
+    def abort(self) -> None:
+        """Drop the chunks not yet sent and roll back those sent (nothing once finished)."""
+        if not self.open:
+            return
+        self.cancelled = True
+        self._stop()
+        self.savepoint.rollback()
+
+
+def _copy_line(row: list[Any], token: str | None = None) -> str:
+    """One line of PostgreSQL's COPY text format (``token`` instead of the row's own when
+    given). Only the name is free text, and the checks let no control character through, so a
+    backslash is the one character to escape."""
     name = row[1]
     if "\\" in name:
         name = name.replace("\\", "\\\\")
     reason = "\\N" if row[9] is None else row[9]
     return (
         f"{row[0]}\t{name}\t{row[2]}\t{row[3]}\t{row[4]}\t{row[5]}\t{row[6]}\t{row[7]}\t"
-        f"{row[8]}\t{reason}\t{row[10]}\tt\n"
+        f"{row[8]}\t{reason}\t{row[10] if token is None else token}\tt\n"
     )
 
 

@@ -62,7 +62,14 @@ def import_(
     except json.JSONDecodeError as exc:
         raise InvalidImport(f"not JSON: {exc.msg} at line {exc.lineno}", field="file") from None
     with cli_session() as session:
-        echo_json(service.import_hotlines(session, data, actor=audit.cli_actor()))
+        echo_json(
+            service.import_hotlines(
+                session,
+                data,
+                actor=audit.cli_actor(),
+                default_recording=get_settings().hotline_recording,
+            )
+        )
 
 
 @app.command("export")

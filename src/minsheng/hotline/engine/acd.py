@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 from minsheng.hotline.engine.types import (
@@ -92,9 +93,12 @@ class _Call:
     outcome: Outcome | None = None
     last_resort: bool = False
     ended_by: EndedBy | None = None
+    # The queue order (crisis first, then arrival), kept up to date by set_key: the queues are
+    # sorted with a C-level getter of it instead of a Python method per comparison.
+    key: tuple[int, float, int] = (1, 0.0, 0)
 
-    def sort_key(self) -> tuple[int, float, int]:
-        return (0 if self.crisis else 1, self.arrived_at, self.seq)
+    def set_key(self) -> None:
+        self.key = (0 if self.crisis else 1, self.arrived_at, self.seq)
 
 
 @dataclass(eq=False, slots=True)
@@ -108,9 +112,10 @@ class _Counsellor:
     token: int = 0
     after_wrapup: CounsellorState | None = None
     rest_until: float = 0.0  # no new offer before this, after a rejected or missed one
+    key: tuple[float, int] = (0.0, 0)  # longest idle first: (idle_since, seq), set with idle_since
 
-    def idle_key(self) -> tuple[float, int]:
-        return (self.idle_since, self.seq)
+
+_BY_KEY = attrgetter("key")
 
 
 @dataclass(eq=False, slots=True)
@@ -144,6 +149,7 @@ class Engine:
         self._listener = listener
         self._keep_records = keep_records
         self._wanted: frozenset[type] = frozenset()
+        self._handlers: dict[type, Callable[[Any], None]] | None = None
         self.set_listener(listener, events)
         self._records: list[CallRecord] = []
         self._now = clock()
@@ -173,7 +179,9 @@ class Engine:
             raise EngineError(f"counsellor {info.id!r} already exists (one hotline each)")
         if info.hotline_id not in self._hotlines:
             raise EngineError(f"counsellor {info.id!r}: unknown hotline {info.hotline_id!r}")
-        self._counsellors[info.id] = _Counsellor(info, next(self._seq))
+        c = _Counsellor(info, next(self._seq))
+        c.key = (c.idle_since, c.seq)
+        self._counsellors[info.id] = c
 
     @property
     def now(self) -> float:
@@ -185,10 +193,23 @@ class Engine:
         """Replace the event listener (a driver built after the engine plugs itself in);
         ``events`` limits it to those event classes (the others are not even built)."""
         self._listener = listener
+        self._handlers = None
         if listener is None:
             self._wanted = frozenset()
         else:
             self._wanted = frozenset(events) if events is not None else ALL_EVENTS
+
+    def set_handlers(self, handlers: dict[type, Callable[[Any], None]]) -> None:
+        """One handler per event class instead of a listener: the engine calls the event's own
+        handler (a driver that would only dispatch on the type saves a call per event); the
+        other classes are not built."""
+        table = dict(handlers)
+
+        def listener(event: Event) -> None:
+            table[type(event)](event)
+
+        self.set_listener(listener, table)
+        self._handlers = table
 
     # calls -------------------------------------------------------------------------------------
     # The three methods every call goes through flush their events themselves, as _public does
@@ -204,7 +225,12 @@ class Engine:
     ) -> str:
         """A new call with its route; returns its id. An empty route goes to the last resort."""
         try:
-            self._sync()
+            # self._sync(), inline on the three methods every call goes through.
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
             for step in steps:
                 if step.hotline_id not in self._hotlines:
                     raise EngineError(f"route names unknown hotline {step.hotline_id!r}")
@@ -213,6 +239,7 @@ class Engine:
             if cid in self._calls:
                 raise EngineError(f"call {cid!r} is already active")
             call = _Call(cid, seq, tuple(steps), tag, self._now, crisis, skill)
+            call.set_key()
             self._calls[cid] = call
             self._enter_next_step(call, None, "start")
             return cid
@@ -227,16 +254,23 @@ class Engine:
         if call.crisis:
             return
         call.crisis = True
+        call.set_key()
         if call.state is CallState.WAITING:
             hl = self._hotlines[call.steps[call.step_index].hotline_id]
             hl.waiting.remove(call)
-            insort(hl.waiting, call, key=_Call.sort_key)
+            insort(hl.waiting, call, key=_BY_KEY)
             self._dispatch(hl)
 
     def answer(self, call_id: str) -> None:
         try:
-            self._sync()
-            call = self._call(call_id)
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
+            call = self._calls.get(call_id)
+            if call is None:
+                raise UnknownCall(f"no active call {call_id!r}")
             if call.state is not CallState.RINGING or call.counsellor is None:
                 raise InvalidTransition(f"call {call_id!r} is {call.state}, not ringing")
             c = call.counsellor
@@ -292,8 +326,14 @@ class Engine:
     def call_ended(self, call_id: str, by: EndedBy | str | None = None) -> None:
         """A connected call ended; ``by`` says who hung up (None: not known)."""
         try:
-            self._sync()
-            call = self._call(call_id)
+            now = self._clock()
+            if self._timers and self._timers[0][0] <= now:
+                self._advance(now)
+            elif now > self._now:
+                self._now = now
+            call = self._calls.get(call_id)
+            if call is None:
+                raise UnknownCall(f"no active call {call_id!r}")
             if call.state is not CallState.TALKING:
                 raise InvalidTransition(f"call {call_id!r} is {call.state}, not connected")
             call.ended_by = EndedBy(by) if by is not None else None
@@ -347,13 +387,20 @@ class Engine:
             heapq.heappop(timers)
         return None
 
+    def timer_heap(self) -> list[tuple[float, int, Any, Any, int]]:
+        """The engine's timers as a heap of ``(due, seq, kind, owner, token)``, for a driver
+        that polls it on every event (the simulator): read only; a timer whose token differs
+        from its owner's current ``token`` is void. :meth:`next_timer_at` is the plain way."""
+        return self._timers
+
     def advance(self, until: float | None = None) -> int:
         """Fire every timer due at or before ``until`` (default: the clock's now), in order;
         returns how many fired."""
         try:
             return self._advance(self._clock() if until is None else until)
         finally:
-            self._flush()
+            if self._pending:
+                self._flush()
 
     def _advance(self, until: float) -> int:
         fired = 0
@@ -475,9 +522,15 @@ class Engine:
         if self._flushing or self._listener is None:
             return
         self._flushing = True
+        pending, handlers, listener = self._pending, self._handlers, self._listener
         try:
-            while self._pending:
-                self._listener(self._pending.popleft())
+            if handlers is not None:
+                while pending:
+                    event = pending.popleft()
+                    handlers[type(event)](event)
+            else:
+                while pending:
+                    listener(pending.popleft())
         finally:
             self._flushing = False
 
@@ -540,12 +593,15 @@ class Engine:
                 continue
             break
         call.state = CallState.WAITING
-        call.step_entered_at = self._now
-        self._timer(self._now + step.timeout_s, _Timer.STEP, call)
+        now = call.step_entered_at = self._now
+        heapq.heappush(
+            self._timers, (now + step.timeout_s, next(self._seq), _Timer.STEP, call, call.token)
+        )
         if call.skill is not None:
-            self._timer(self._now + self.settings.skill_wait_s, _Timer.SKILL, call)
-        insort(hl.waiting, call, key=_Call.sort_key)
-        self._dispatch(hl)
+            self._timer(now + self.settings.skill_wait_s, _Timer.SKILL, call)
+        insort(hl.waiting, call, key=_BY_KEY)
+        if hl.available:
+            self._dispatch(hl)
         if call.state is CallState.WAITING and Queued in self._wanted:
             info = self._queue_info(hl, call, hl.waiting.index(call) + 1)
             self._emit(Queued(self._now, call.id, hl.info.id, info.position, info.expected_wait_s))
@@ -635,7 +691,7 @@ class Engine:
             self._leave_step(call, StepResult.UNSTAFFED)
             self._enter_next_step(call, hl.info.id, "unstaffed")
             return
-        insort(hl.waiting, call, key=_Call.sort_key)
+        insort(hl.waiting, call, key=_BY_KEY)
         # The step timer was voided by the token change: re-arm it for the time left.
         step = call.steps[call.step_index]
         self._timer(max(self._now, call.step_entered_at + step.timeout_s), _Timer.STEP, call)
@@ -710,7 +766,8 @@ class Engine:
         if target is CounsellorState.AVAILABLE:
             if not keep_idle:
                 c.idle_since = self._now
-            insort(hl.available, c, key=_Counsellor.idle_key)
+                c.key = (self._now, c.seq)
+            insort(hl.available, c, key=_BY_KEY)
         hl.staffed += (target in STAFFED) - was_staffed
         if CounsellorChanged in self._wanted:
             self._emit(CounsellorChanged(self._now, c.info.id, target, reason))

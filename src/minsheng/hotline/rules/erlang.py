@@ -64,6 +64,8 @@ _ONE_TO = tuple(float(k) for k in range(1, _ONE_TO_LEN))
 # Its first n terms for the short recurrences of hotline-sized loads, ready-made (260 kB).
 _SHORT = 256
 _PREFIXES = tuple(_ONE_TO[:n] for n in range(_SHORT))
+# ... and from 2.0 (the recurrence's first step is taken apart, see size_c).
+_FROM_TWO = tuple(_ONE_TO[1:n] for n in range(_SHORT))
 
 Model = Literal["C", "A"]
 
@@ -138,19 +140,25 @@ class Target:
     shrinkage: float = 0.0
     max_abandon: float | None = None
     # Set once here, read by size_c: every field in range and no abandonment limit, so sizing
-    # many loads against one target checks the target once. Not part of its value.
+    # many loads against one target checks the target once; and the scan's goal (1 - service
+    # level) with its margin (see ``_SURE``). Not part of its value.
     _plain_c: bool = field(default=False, init=False, repr=False, compare=False)
+    _goal: float = field(default=0.0, init=False, repr=False, compare=False)
+    _goal_hi: float = field(default=0.0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # NaN fails every comparison, so a NaN field leaves the target to validate().
         plain = (
-            0.0 < self.target_s < _INF
+            MIN_TIME_S <= self.target_s <= MAX_TIME_S
             and 0.0 < self.service_level < 1.0
             and 0.0 <= self.shrinkage < 1.0
             and 0.0 < self.max_occupancy <= 1.0
             and self.max_abandon is None
         )
+        goal = 1.0 - self.service_level
         object.__setattr__(self, "_plain_c", plain)
+        object.__setattr__(self, "_goal", goal)
+        object.__setattr__(self, "_goal_hi", goal * _SURE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,40 +368,60 @@ def size_c(load: Load, target: Target) -> Staffing:
     seat counts need no ``exp``: see ``_SURE``) and only the answer is built.
     Its figures are those of :func:`evaluate_c` at the answer, computed by the same expressions.
     """
-    calls, interval_s, aht_s = load
-    target_s = target.target_s
-    max_occ = target.max_occupancy
-    shrinkage = target.shrinkage
-    # NaN fails every comparison, so it takes the slow path too.
-    if not (
-        target._plain_c and 0.0 < calls < _INF and 0.0 < interval_s < _INF and 0.0 < aht_s < _INF
+    # Indexing, not unpacking: unpacking a tuple subclass goes through an iterator (3× slower).
+    calls = load[0]
+    interval_s = load[1]
+    aht_s = load[2]
+    # Any doubt goes to validate(), which names the field: a target it has not passed, a time
+    # outside its bounds, and (tested on the load itself) calls that are not a positive finite
+    # number, NaN or a load past MAX_TRAFFIC_ERLANGS (NaN fails every comparison).
+    if (
+        target._plain_c
+        and MIN_TIME_S <= interval_s <= MAX_TIME_S
+        and MIN_TIME_S <= aht_s <= MAX_TIME_S
     ):
+        a = calls * aht_s / interval_s
+        if not 0.0 < a <= MAX_TRAFFIC_ERLANGS:
+            validate(load, target)
+            if calls == 0:
+                return _no_calls("C", target)
+    else:
         validate(load, target)
         if calls == 0:
             return _no_calls("C", target)
-    a = calls * aht_s / interval_s
-    if a > MAX_TRAFFIC_ERLANGS:
-        _check_traffic(a)
+        a = calls * aht_s / interval_s
     n = _floor(a) + 1
     forced = False
+    max_occ = target.max_occupancy
     # At full occupancy ceil(a - eps) never passes the stable count: skip the division.
     if max_occ < 1.0:
         by_occupancy = _ceil(a / max_occ - _EPS)
         if by_occupancy > n:
             n = by_occupancy
             forced = True
-    b = 1.0
-    for k in _PREFIXES[n] if n < _SHORT else _ONE_TO[:n] if n < _ONE_TO_LEN else range(1, n + 1):
-        ab = a * b
-        b = ab / (k + ab)
-    scale = target_s / aht_s
-    goal = 1.0 - target.service_level
-    goal_hi = goal * _SURE
+    # The recurrence's first step from B(0) = 1 (a·1 is a, exactly), then 2.0 ... n as floats.
+    b = a / (1.0 + a)
+    if n < _SHORT:
+        for k in _FROM_TWO[n]:
+            ab = a * b
+            b = ab / (k + ab)
+        nf = _ONE_TO[n - 1]
+    else:
+        for k in _ONE_TO[1:n] if n < _ONE_TO_LEN else range(2, n + 1):
+            ab = a * b
+            b = ab / (k + ab)
+        nf = float(n)
+    # -(nf - a)·scale, as evaluate_c's exponent is written, with the sign moved onto the scale
+    # (negation is exact: the same float).
+    target_s = target.target_s
+    neg_scale = -target_s / aht_s
+    goal = target._goal
+    goal_hi = target._goal_hi
     # Seat counts as floats: the same sums and products as with ints, without conversions.
-    nf = float(n)
     while True:
         c = nf * b / (nf - a * (1.0 - b))
-        x = -(nf - a) * scale
+        gap = nf - a
+        x = gap * neg_scale
         if c * (1.0 + x) <= goal_hi:
             e = _exp(x)
             if c * e <= goal:
@@ -401,12 +429,14 @@ def size_c(load: Load, target: Target) -> Staffing:
         nf += 1.0
         ab = a * b
         b = ab / (nf + ab)
-    forced = forced and nf == n
-    n = int(nf)
-    gap = nf - a
+    if forced:
+        forced = nf == n
+    # floor of a whole float is that number, as int() would give, in a fifth of the time.
+    n = _floor(nf)
     # The service level is reported by evaluate_c's expression; its exponent is usually the
     # scan's to the last bit, and then so is exp of it.
     x_report = -gap * target_s / aht_s
+    shrinkage = target.shrinkage
     return _new_tuple(
         Staffing,
         (

@@ -118,10 +118,17 @@ def is_open(hours: dict[str, str], at: datetime) -> bool:
 
 def open_at(hours: dict[str, str], weekday: int, minute: int) -> bool:
     """Whether open at ``minute`` past midnight of ``weekday`` (0 = Monday), Beijing time."""
-    return _open_spans(tuple(parse_span(hours.get(d, "")) for d in WEEKDAYS), weekday, minute)
+    return open_in(day_spans(hours), weekday, minute)
 
 
-def _open_spans(spans: tuple[Span | None, ...], weekday: int, minute: int) -> bool:
+def day_spans(hours: dict[str, str]) -> tuple[Span | None, ...]:
+    """The opening span of each weekday (Monday first), for :func:`open_in`: a caller asking
+    about one line at many times parses its hours once."""
+    return tuple(parse_span(hours.get(d, "")) for d in WEEKDAYS)
+
+
+def open_in(spans: tuple[Span | None, ...], weekday: int, minute: int) -> bool:
+    """:func:`open_at` on hours already parsed by :func:`day_spans`."""
     span = spans[weekday]
     if span is not None and span.start <= minute < span.end:
         return True
@@ -408,7 +415,7 @@ def plan_route(
         seen.add(h.id)
         if needs_connection and (h.connected_at is None or h.connected_at > at):
             skipped.append(Skipped(h.id, "not yet connected to 12356"))
-        elif not _open_spans(index.spans[h.id], weekday, minute):
+        elif not open_in(index.spans[h.id], weekday, minute):
             when = f"{_DAY_NAMES[weekday]} {minute // 60:02d}:{minute % 60:02d}"
             skipped.append(Skipped(h.id, f"closed at {when} (hours {describe_hours(h.hours)})"))
         else:
@@ -419,7 +426,7 @@ def plan_route(
         if h.id in seen:
             continue
         seen.add(h.id)
-        if not _open_spans(index.spans[h.id], weekday, minute):
+        if not open_in(index.spans[h.id], weekday, minute):
             notes.append(f"national backup {h.id} is outside its hours but kept as the last step")
         steps.append(Step(h.id, settings.backup_timeout_s, "national_backup", h.level))
     return RoutePlan(location, tuple(steps), tuple(skipped), tuple(notes))

@@ -40,6 +40,7 @@ class HotlineInfo:
     seats: int = 2
     sip_uri: str | None = None
     connected_at: datetime | None = None
+    recording: bool = False  # the line records its answered calls (notice played first)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ from minsheng.hotline.service.directory import (
     list_counsellors,
     list_hotlines,
     public_hotline_view,
+    recording_settings,
     set_counsellor_state,
+    set_hotline_recording,
     to_info,
 )
 from minsheng.hotline.service.monthly import monthly_report, parse_month
@@ -134,6 +136,7 @@ __all__ = [
     "purge",
     "record_assessment",
     "record_seat_state",
+    "recording_settings",
     "register_dict",
     "rostered_not_signed_in",
     "route_preview",
@@ -145,6 +148,7 @@ __all__ = [
     "seat_credential",
     "seat_dict",
     "set_counsellor_state",
+    "set_hotline_recording",
     "shift_dict",
     "shipped_scenarios",
     "simulate",

@@ -195,6 +195,12 @@ def node_started(session: Session, node_id: str, now: datetime) -> int:
     return mark_lost(session, node_id, None, now)
 
 
+def beat(session: Session, node_id: str, now: datetime) -> None:
+    """Only the heartbeat: the first thing a node's agent writes each second, before it asks its
+    SIP thread anything, so that a node busy with calls is not taken for dead."""
+    session.execute(update(SipNode).where(SipNode.id == node_id).values(heartbeat_at=now))
+
+
 def publish(
     session: Session,
     node_id: str,
@@ -262,6 +268,31 @@ def forget_live_calls(session: Session, call_refs: list[str]) -> None:
     """The records of these calls are stored: their live rows go (whichever node wrote them)."""
     if call_refs:
         session.execute(delete(SipLiveCall).where(SipLiveCall.call_ref.in_(call_refs)))
+
+
+def supersede_lost(session: Session, call_refs: list[str]) -> int:
+    """Drop the ``lost`` records of these calls: their node was presumed dead (its heartbeat
+    late, e.g. on a machine out of CPU) but lived on and finished them, and its records are the
+    truth. Called by the record writer before it stores them. Returns how many it dropped."""
+    if not call_refs:
+        return 0
+    ids = list(
+        session.scalars(select(Call.id).where(Call.call_ref.in_(call_refs), Call.outcome == LOST))
+    )
+    if not ids:
+        return 0
+    session.execute(delete(CallAttempt).where(CallAttempt.call_id.in_(ids)))
+    session.execute(delete(Call).where(Call.id.in_(ids)))
+    session.flush()
+    audit.record(
+        session,
+        actor=audit.system_actor("sip-records"),
+        action="hotline.sip.lost_superseded",
+        table="hotline_calls",
+        record_id="*",
+        detail={"calls": len(ids)},
+    )
+    return len(ids)
 
 
 def _group(seats: dict[str, str]) -> dict[str, list[str]]:

@@ -53,6 +53,7 @@ def to_info(h: Hotline) -> HotlineInfo:
         seats=h.seats,
         sip_uri=h.sip_uri,
         connected_at=h.connected_at,
+        recording=bool(h.recording),
     )
 
 
@@ -67,6 +68,7 @@ def hotline_dict(h: Hotline) -> dict[str, Any]:
         "seats": h.seats,
         "sip_uri": h.sip_uri,
         "connected_at": h.connected_at.astimezone(BEIJING).isoformat() if h.connected_at else None,
+        "recording": bool(h.recording),
         "demo": h.demo,
     }
 
@@ -86,12 +88,16 @@ def public_hotline_view(h: Hotline) -> dict[str, Any]:
 
 
 def list_hotlines(
-    session: Session, *, level: str | None = None, region: str | None = None
+    session: Session,
+    *,
+    level: str | None = None,
+    region: str | None = None,
+    scope: Scope = Scope.ALL,
 ) -> list[Hotline]:
     stmt = select(Hotline).order_by(Hotline.id)
     if level:
         stmt = stmt.where(Hotline.level == level)
-    found = list(session.scalars(stmt))
+    found = [h for h in session.scalars(stmt) if hotline_in_scope(h, scope)]
     if region:
         r = regions.table().lookup(region)
         codes = {r.code, r.province_code, r.city_code or ""}
@@ -104,6 +110,39 @@ def get_hotline(session: Session, hotline_id: str) -> Hotline:
     if h is None:
         raise HotlineNotFound(f"no hotline {hotline_id!r}", field="hotline_id")
     return h
+
+
+def set_hotline_recording(
+    session: Session,
+    hotline_id: str,
+    recording: bool,
+    *,
+    actor: str,
+    reason: str = "",
+    scope: Scope = Scope.ALL,
+) -> Hotline:
+    """Turn a line's recording on or off (audited ``hotline.recording.setting`` with the old and
+    new value and the reason). A line outside the scope answers HotlineNotFound. The SIP server
+    reads the setting again within a minute (``sip/server.py``); a call already answered keeps
+    what it had when its counsellor answered."""
+    h = check_hotline(session, hotline_id, scope)
+    before = bool(h.recording)
+    h.recording = recording
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="hotline.recording.setting",
+        table=TABLE,
+        record_id=h.id,
+        detail={"recording": recording, "before": before, "reason": reason.strip()[:500]},
+    )
+    return h
+
+
+def recording_settings(session: Session) -> dict[str, bool]:
+    """Which lines record their calls: hotline id → setting (the SIP server's refresh)."""
+    return {hid: bool(on) for hid, on in session.execute(select(Hotline.id, Hotline.recording))}
 
 
 def directory_snapshot(session: Session) -> Directory:
@@ -169,10 +208,18 @@ def _check_row(index: int, raw: Any) -> tuple[HotlineIn | None, dict[str, str], 
 
 
 def import_hotlines(
-    session: Session, data: Any, *, actor: str, scope: Scope = Scope.ALL
+    session: Session,
+    data: Any,
+    *,
+    actor: str,
+    scope: Scope = Scope.ALL,
+    default_recording: bool = False,
 ) -> dict[str, Any]:
     """Create or replace hotlines from a JSON list; all-or-nothing, naming every bad row/field.
-    Regional staff may only touch lines of their own province or city (``scoping``)."""
+    Regional staff may only touch lines of their own province or city (``scoping``).
+
+    A row's ``recording`` sets whether the line records its calls; without it a stored line keeps
+    its setting and a new one takes ``default_recording`` (the platform's HOTLINE_RECORDING)."""
     if not isinstance(data, list):
         raise InvalidImport("the file must hold a JSON list of hotlines", field="file")
     problems: list[_Problem] = []
@@ -243,7 +290,7 @@ def import_hotlines(
     for row, hours in rows:
         stored = session.get(Hotline, row.id)
         if stored is None:
-            h = Hotline(id=row.id, demo=False)
+            h = Hotline(id=row.id, demo=False, recording=default_recording)
             session.add(h)
             created += 1
         else:
@@ -257,6 +304,8 @@ def import_hotlines(
         h.seats = row.seats
         h.sip_uri = row.sip_uri
         h.connected_at = row.connected_at
+        if row.recording is not None:
+            h.recording = row.recording
     session.flush()
     audit.record(
         session,

@@ -8,6 +8,12 @@ with a reason: :func:`open_recording` audits that (``hotline.recording.play``) a
 the staff member; the audio player's requests carry it and :func:`read_recording` checks it before
 decrypting (a browser fetches an audio file several times, by ranges: one reason, one audit
 entry, then the grant). Grants last :data:`GRANT_S` seconds.
+
+A recording belongs to the line that answered the call (whose setting made it): a staff member
+scoped to a province or city lists, plays and downloads only the recordings of calls answered by
+a line in their scope (``scoping.hotline_in_scope``) — not those of their callers answered by
+the national backup or another province's line. Out of scope answers like missing
+(CallNotFound, 404), as every other scoped read.
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ import hmac
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.core import audit
 from minsheng.core.config import Settings
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
+from minsheng.core.scope import Scope
+from minsheng.hotline.errors import CallNotFound
 from minsheng.hotline.models import Call
-from minsheng.hotline.service.calls import get_call
+from minsheng.hotline.service.scoping import hotline_filter, hotline_ids_in_scope
 from minsheng.hotline.sip.recording import decrypt, file_name, parse_key
 
 GRANT_S = 15 * 60
@@ -56,6 +65,37 @@ def recorded_refs(settings: Settings, call_refs: list[str]) -> set[str]:
     return {ref for ref in call_refs if has_recording(settings, ref)}
 
 
+def recorded_calls(
+    session: Session,
+    settings: Settings,
+    *,
+    hotline_id: str | None = None,
+    scope: Scope = Scope.ALL,
+    limit: int = 200,
+) -> list[Call]:
+    """The latest answered calls that have a recording, answered by a line in the scope."""
+    stmt = (
+        select(Call)
+        .where(Call.outcome == "answered")
+        .where(hotline_filter(session, scope, Call.hotline_id))
+        .order_by(Call.arrived_at.desc())
+        .limit(limit)
+    )
+    if hotline_id:
+        stmt = stmt.where(Call.hotline_id == hotline_id)
+    return [c for c in session.scalars(stmt) if has_recording(settings, c.call_ref)]
+
+
+def get_recorded_call(session: Session, call_ref: str, *, scope: Scope = Scope.ALL) -> Call:
+    """The call whose recording is asked for; CallNotFound when missing or answered by a line
+    outside the scope."""
+    call = session.scalar(select(Call).where(Call.call_ref == call_ref))
+    ids = hotline_ids_in_scope(session, scope)
+    if call is None or (ids is not None and call.hotline_id not in ids):
+        raise CallNotFound(f"no call {call_ref!r}", field="call_ref")
+    return call
+
+
 def _sign(settings: Settings, call_ref: str, actor: str, expires: int) -> str:
     message = f"recording|{call_ref}|{actor}|{expires}".encode()
     return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
@@ -69,9 +109,10 @@ def open_recording(
     reason: str,
     actor: str,
     now: datetime,
+    scope: Scope = Scope.ALL,
 ) -> tuple[Call, str]:
     """Audit a playback (with its reason) and return the call and a grant for the player."""
-    call = get_call(session, call_ref)
+    call = get_recorded_call(session, call_ref, scope=scope)
     if not reason.strip():
         raise InvalidInput("say why the recording is played", field="reason")
     if not has_recording(settings, call_ref):
@@ -90,9 +131,18 @@ def open_recording(
 
 
 def read_recording(
-    settings: Settings, call_ref: str, *, grant: str, actor: str, now: datetime
+    session: Session,
+    settings: Settings,
+    call_ref: str,
+    *,
+    grant: str,
+    actor: str,
+    now: datetime,
+    scope: Scope = Scope.ALL,
 ) -> bytes:
-    """The decrypted WAV (stereo: caller left, counsellor right), in memory, for a valid grant."""
+    """The decrypted WAV (stereo: caller left, counsellor right), in memory, for a valid grant
+    and a call in the scope (checked again: a scope narrowed after the grant applies at once)."""
+    get_recorded_call(session, call_ref, scope=scope)
     expires_text, _, signature = grant.partition(".")
     if not expires_text.isdigit() or not hmac.compare_digest(
         signature, _sign(settings, call_ref, actor, int(expires_text))

@@ -44,7 +44,13 @@ from minsheng.hotline.sip.control import (
     SeatOutcome,
     SeatTarget,
 )
-from minsheng.hotline.sip.media import CALLER_TAG, SEAT_TAG, CallerMedia, MediaRelay
+from minsheng.hotline.sip.media import (
+    CALLER_TAG,
+    SEAT_TAG,
+    CallerMedia,
+    MediaRelay,
+    offer_direction,
+)
 from minsheng.hotline.sip.mixer import Mixer
 from minsheng.hotline.sip.ngproto import NgError
 from minsheng.hotline.sip.prompts import COMFORT, PromptSet, position_pieces
@@ -67,7 +73,9 @@ class B2BUAConfig:
     realm: str = "12356"
     user_agent: str = "minsheng-12356"
     announce_interval_s: float = 30.0  # media: queue position spoken at most this often
-    record: bool = False  # media: answered calls are recorded (the notice follows the greeting)
+    # media: a recorder runs, so calls can be recorded; which are is the answering line's own
+    # setting (CallControl ``records``), and only after the caller heard the recording notice
+    record: bool = False
     crisis_digit: int = 1  # media: the DTMF key that marks a waiting call crisis
     partition_header: str = "x-partition"  # set by the Kamailio front (sip/kamailio.py)
     handover_header: str = "x-handover"  # a call handed on by another node (sip/nodestate.py)
@@ -157,6 +165,10 @@ class _Call:
     playing_until: float = 0.0  # monotonic end of the prompt being played
     dtmf_crisis: bool = False  # the caller pressed the crisis key
     recording: bool = False  # rtpengine records the conversation
+    notice_until: float | None = None  # monotonic end of the recording notice, once played
+    recording_skipped: str | None = None  # the answering line records, but this call was not
+    pending_ring: tuple[SeatTarget, float] | None = None  # a seat rung once the notice is over
+    ring_timer: Any = None
     ua_t: Any = None  # the emergency service being rung for a hand-over
     transfer: dict[str, Any] | None = None  # the hand-over, for the SIP detail record
     counsellor_sdp: str | None = None  # the counsellor's phone's latest SDP (its 200)
@@ -166,10 +178,12 @@ class _Call:
     supervision: dict[str, Any] | None = None  # the supervision under way
     supervisions: list[dict[str, Any]] = field(default_factory=list)  # for the detail record
     consult: dict[str, Any] | None = None  # an attended hand-over's consultation under way
+    relayed_update: bool = False  # signalling only: a caller's re-INVITE relayed to the seat
+    reinvites: list[dict[str, Any]] = field(default_factory=list)  # the caller's, answered
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
-        from sippy.CCEvents import CCEventDisconnect, CCEventFail, CCEventTry
+        from sippy.CCEvents import CCEventDisconnect, CCEventFail, CCEventTry, CCEventUpdate
 
         if self.e_try is None:
             if not isinstance(event, CCEventTry):
@@ -195,8 +209,14 @@ class _Call:
             local = isinstance(event, CCEventDisconnect) and event.origin is None
             self.finish(Party.SYSTEM if local else Party.CALLER)
             return
+        if self.media is not None and isinstance(event, CCEventUpdate):
+            # media: rtpengine answers the caller's re-INVITE, waiting or talking
+            self.b2b.caller_reinvite(self, event)
+            return
         if self.answered and self.ua_o is not None:
             # re-INVITE, INFO and the like travel to the seat once the call is bridged
+            if isinstance(event, CCEventUpdate):
+                self.relayed_update = True
             self.ua_o.recvEvent(event)
             return
         if self.connected:
@@ -233,10 +253,17 @@ class _Call:
             if self.reinvite is not None:
                 self.b2b.reinvite_answered(self, event)
             elif self.media is None:
+                self.relayed_update = False
                 self.ua_a.recvEvent(event)
             return
         if self.answered and self.reinvite is not None and isinstance(event, CCEventFail):
             self.b2b.reinvite_failed(self, event)
+            return
+        if self.answered and self.relayed_update and isinstance(event, CCEventFail):
+            # the seat refused the caller's relayed re-INVITE (signalling only): the caller
+            # gets the refusal and the call goes on as it was
+            self.relayed_update = False
+            self.ua_a.recvEvent(event)
             return
         if isinstance(event, (CCEventConnect, CCEventPreConnect)):
             if not control.seat_answered(self.call_id, seat_id):
@@ -556,6 +583,12 @@ class B2BUA:
                             "heard": call.heard,
                             "dtmf_crisis": call.dtmf_crisis,
                             "recorded": call.recording,
+                            **({"reinvites": call.reinvites} if call.reinvites else {}),
+                            **(
+                                {"recording_skipped": call.recording_skipped}
+                                if call.recording_skipped
+                                else {}
+                            ),
                         }
                     }
                     if call.media is not None
@@ -570,13 +603,38 @@ class B2BUA:
 
     # SipActions ----------------------------------------------------------------------------
     def ring(self, call_id: str, seat: SeatTarget, ring_timeout_s: float) -> None:
+        call = self.calls.get(call_id)
+        if call is None or call.ended or call.ua_o is not None:
+            raise RuntimeError(f"cannot ring a seat for call {call_id}")
+        self._cancel_pending_ring(call)
+        if call.connected and not self._notice_heard(call, seat.counsellor_id):
+            # the seat's line records and its notice is (now) playing: ring when it is over
+            assert call.notice_until is not None
+            call.pending_ring = (seat, ring_timeout_s)
+            delay = max(call.notice_until - time.monotonic(), 0.0) + 0.2
+            call.ring_timer = stack.call_later(delay, self._ring_pending, call)
+            return
+        self._send_ring(call, seat, ring_timeout_s)
+
+    def _ring_pending(self, call: _Call) -> None:
+        call.ring_timer = None
+        pending, call.pending_ring = call.pending_ring, None
+        if pending is None or call.ended or call.answered or call.ua_o is not None:
+            return
+        self._send_ring(call, *pending)
+
+    def _cancel_pending_ring(self, call: _Call) -> bool:
+        if call.ring_timer is not None:
+            call.ring_timer.cancel()
+            call.ring_timer = None
+        pending, call.pending_ring = call.pending_ring, None
+        return pending is not None
+
+    def _send_ring(self, call: _Call, seat: SeatTarget, ring_timeout_s: float) -> None:
         from sippy.CCEvents import CCEventTry
         from sippy.SipCallId import SipCallId
         from sippy.UA import UA
 
-        call = self.calls.get(call_id)
-        if call is None or call.ended or call.ua_o is not None:
-            raise RuntimeError(f"cannot ring a seat for call {call_id}")
         call.attempt += 1
         call.seat_id = seat.counsellor_id
         call.seats.append(
@@ -633,6 +691,8 @@ class B2BUA:
         from sippy.CCEvents import CCEventDisconnect
 
         call = self.calls.get(call_id)
+        if call is not None and self._cancel_pending_ring(call):
+            return  # not rung yet (its line's recording notice was playing)
         if call is None or call.ua_o is None or call.answered:
             return
         ua_o = call.ua_o
@@ -647,8 +707,13 @@ class B2BUA:
         from sippy.SipHeader import SipHeader
 
         call = self.calls.get(call_id)
-        if call is None or call.ended or call.answered or call.connected:
-            return  # a caller answered by the platform hears its position instead
+        if call is None or call.ended or call.answered:
+            return
+        if call.connected:
+            # a caller answered by the platform hears its position instead; a line it rolled
+            # over to that records is announced first
+            self._notice_for(call, info.hotline_id)
+            return
         event = CCEventRing((182, "Queued", None))
         value = f"hotline={info.hotline_id};position={info.position}"
         if info.expected_wait_s is not None:
@@ -798,7 +863,7 @@ class B2BUA:
             return
         call.prompt_hotline = preview.hotline_id
         names = ["greeting"]
-        if self.config.record:
+        if self._records(preview.hotline_id):
             names.append("recording_notice")
         if preview.local_closed:
             names.append("closed")
@@ -818,6 +883,8 @@ class B2BUA:
             # a second ``play media`` over a running one is not heard: stop the first
             with contextlib.suppress(NgError):
                 self.media.stop(call.call_id)
+            if call.notice_until == call.playing_until:
+                call.notice_until = None  # the recording notice was cut: not heard
         try:
             duration = self.media.play(call.call_id, path)
         except NgError as exc:
@@ -827,6 +894,8 @@ class B2BUA:
         self.media_stats["prompts_played"] += 1
         call.heard.append(name)
         call.playing_until = time.monotonic() + duration
+        if name == "recording_notice":
+            call.notice_until = call.playing_until
         return duration
 
     def _play_sequence(self, call: _Call, names: list[str], then: Callable[[_Call], None]) -> None:
@@ -860,7 +929,8 @@ class B2BUA:
             self.end(call.call_id, admission.code, admission.reason)
             return
         call.admitted = True
-        if not call.ended and not call.answered:
+        if not call.ended and not call.answered and call.timer is None:
+            # (a timer here: the call went to a line that records and its notice is playing)
             self._waiting_program(call)
 
     def _waiting_program(self, call: _Call) -> None:
@@ -875,6 +945,10 @@ class B2BUA:
             or now - call.last_announced >= self.config.announce_interval_s
         )
         wait = 0.0
+        if info is not None and call.notice_until is None and self._records(info.hotline_id):
+            # the line it waits for records and the notice was not heard (cut short): first
+            wait = self._play(call, "recording_notice")
+            due = False
         if info is not None and due:
             names = [*position_pieces(info.position, info.expected_wait_s), "crisis_key"]
             path = self.prompts.assemble(names, call.prompt_hotline)
@@ -885,6 +959,57 @@ class B2BUA:
             wait = self._play(call, COMFORT)
         # nothing to play (no prompts at all): look again in a second
         call.timer = stack.call_later(max(wait, 1.0), self._waiting_program, call)
+
+    # recording: the answering line's setting, the notice first ---------------------------------
+    def _records(self, hotline_id: str | None) -> bool:
+        """Whether calls answered by this line are recorded: a recorder must run and the line's
+        own setting say so (a call control that knows no lines: the recorder decides)."""
+        if not self.config.record:
+            return False
+        records = getattr(self.control, "records", None)
+        return True if records is None else bool(records(hotline_id))
+
+    def _seat_hotline(self, counsellor_id: str | None) -> str | None:
+        seat_hotline = getattr(self.control, "seat_hotline", None)
+        return None if seat_hotline is None else seat_hotline(counsellor_id)
+
+    def _notice_for(self, call: _Call, hotline_id: str | None) -> None:
+        """The call now waits for (or rings) a line that records, and its caller has not heard
+        the recording notice (its first line does not record): play it now, then go on with the
+        waiting program. A seat answering before the notice is over is not recorded."""
+        if call.ended or call.answered or call.notice_until is not None:
+            return
+        if not self._records(hotline_id):
+            return
+        self._stop_program(call)
+        wait = self._play(call, "recording_notice")
+        if call.notice_until is None:
+            return  # no notice prompt to play: the call will not be recorded
+        call.timer = stack.call_later(wait + 0.2, self._waiting_program, call)
+
+    def _notice_heard(self, call: _Call, counsellor_id: str) -> bool:
+        """Whether this seat may ring now: its line does not record, or the caller has heard
+        the recording notice (played now when not yet: see :meth:`_notice_for`)."""
+        if not self._records(self._seat_hotline(counsellor_id)):
+            return True
+        self._notice_for(call, self._seat_hotline(counsellor_id))
+        return call.notice_until is None or time.monotonic() >= call.notice_until
+
+    def _start_recording(self, call: _Call) -> None:
+        """The counsellor answered: record if the answering line records and the caller heard
+        the whole notice before (docs/hotline-media.md, Recording)."""
+        assert self.media is not None
+        if not self._records(self._seat_hotline(call.seat_id)):
+            return
+        if call.notice_until is None or time.monotonic() < call.notice_until:
+            call.recording_skipped = "notice_not_heard"
+            return
+        try:
+            self.media.start_recording(call.call_id)
+            call.recording = True
+        except NgError as exc:
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine did not start recording: %s", exc)
 
     def _stop_program(self, call: _Call) -> None:
         if call.timer is not None:
@@ -907,13 +1032,7 @@ class B2BUA:
         except NgError as exc:
             self.media_stats["media_failed"] += 1
             log.warning("rtpengine did not take the seat's answer: %s", exc)
-        if self.config.record:
-            try:
-                self.media.start_recording(call.call_id)
-                call.recording = True
-            except NgError as exc:
-                self.media_stats["media_failed"] += 1
-                log.warning("rtpengine did not start recording: %s", exc)
+        self._start_recording(call)
         self.note_media(call)
 
     def check_media(self) -> None:
@@ -944,6 +1063,7 @@ class B2BUA:
     def release_media(self, call: _Call) -> None:
         """Stop the prompts and delete the rtpengine session (once per call)."""
         self._stop_program(call)
+        self._cancel_pending_ring(call)
         if call.supervision is not None:
             self.end_supervision(call, "call_ended")
         if call.consult is not None:
@@ -968,6 +1088,39 @@ class B2BUA:
         self.release_media(call)
         if call.ua_a is not None and call.ua_a.state is not None:
             call.ua_a.recvEvent(CCEventDisconnect())
+
+    def caller_reinvite(self, call: _Call, event: Any) -> None:
+        """The caller's re-INVITE (hold, unhold, new address or codec) while waiting or talking:
+        rtpengine answers it on the caller's leg only (``MediaRelay.caller_reoffer``), the
+        counsellor's leg is not touched; 200 with our SDP, 488 when the call's codec is dropped,
+        500 when rtpengine fails (RFC 3261 §14.2: the session goes on as before)."""
+        from sippy.CCEvents import CCEventConnect, CCEventFail
+        from sippy.MsgBody import MsgBody
+
+        assert call.media is not None
+        body = event.getData()
+        offer = str(body) if body is not None else ""
+        code = 200
+        try:
+            if self.media is None or call.ended:
+                raise NgError("no media relay")
+            answer = self.media.caller_reoffer(call.call_id, call.media, offer)
+        except ValueError as exc:
+            code = 488
+            log.info("a caller's re-INVITE refused: %s", exc)
+            call.ua_a.recvEvent(CCEventFail((488, "Not Acceptable Here")))
+        except NgError as exc:
+            code = 500
+            self.media_stats["media_failed"] += 1
+            log.warning("rtpengine did not take a caller's re-INVITE: %s", exc)
+            call.ua_a.recvEvent(CCEventFail((500, "Server Internal Error")))
+        else:
+            call.ua_a.recvEvent(CCEventConnect((200, "OK", MsgBody(answer))))
+        state = "talking" if call.answered else "waiting" if call.admitted else "greeting"
+        call.reinvites.append(
+            {"at": datetime.now(UTC).isoformat(), "state": state, "code": code,
+             "direction": offer_direction(offer)}
+        )  # fmt: skip
 
     def caller_event_waiting(self, call: _Call, event: Any) -> None:
         """Something from a caller the platform answered, before a seat did: SIP INFO DTMF."""

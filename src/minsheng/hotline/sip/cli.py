@@ -222,6 +222,27 @@ def recording_keygen() -> None:
     print(new_key())
 
 
+@recording_app.command("set")
+def recording_set(
+    hotline_id: Annotated[str, typer.Argument(help="The hotline's id, e.g. gd-shenzhen")],
+    on: Annotated[
+        bool, typer.Option("--on/--off", help="Record this line's answered calls, or not")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (goes to the audit log)")] = "",
+) -> None:
+    """Turn a hotline's recording on or off (audited); its callers hear the recording notice
+    only while it is on. A running SIP server takes the change within a minute."""
+    from minsheng.core import audit
+    from minsheng.core.cli_support import cli_session
+    from minsheng.hotline import service
+
+    with cli_session() as session:
+        h = service.set_hotline_recording(
+            session, hotline_id, on, actor=audit.cli_actor(), reason=reason
+        )
+        echo_json({"hotline_id": h.id, "recording": h.recording})
+
+
 @recording_app.command("play")
 def recording_play(
     call_ref: Annotated[str, typer.Argument(help="The call record's reference (SIP Call-ID)")],

@@ -121,6 +121,10 @@ class EngineCallControl:
         self.crisis: set[str] = set()
         self.ringing: dict[str, str] = {}  # engine call id → counsellor the engine is ringing
         self.finished = 0
+        # each line's own recording setting (refreshed by the server: set_recording) and the
+        # line each counsellor answers for: the answering line decides whether a call is recorded
+        self.recording = {h.id: h.recording for h in directory.hotlines}
+        self.hotline_of = {c.id: c.hotline_id for c in directory.counsellors}
 
     # CallControl: life cycle --------------------------------------------------------------------
     def attach(self, actions: SipActions) -> None:
@@ -288,6 +292,19 @@ class EngineCallControl:
         if state in (CounsellorState.OFFLINE, CounsellorState.BREAK):
             # Registering (again) is how a softphone logs in, also back from a break.
             self._quietly(self.engine.counsellor_login, cid)
+
+    def records(self, hotline_id: str | None) -> bool:
+        """Whether this line records its answered calls (its directory setting)."""
+        return hotline_id is not None and self.recording.get(hotline_id, False)
+
+    def seat_hotline(self, counsellor_id: str | None) -> str | None:
+        """The line a counsellor answers for."""
+        return self.hotline_of.get(counsellor_id) if counsellor_id is not None else None
+
+    def set_recording(self, settings: dict[str, bool]) -> None:
+        """The lines' recording settings as the database has them now (the server re-reads them
+        every minute); a call already answered keeps what it had."""
+        self.recording = dict(settings)
 
     def note_media(self, call_id: str, note: str) -> None:
         """The SIP front's media state of a call (anchored, recorded, supervised, hand-over),

@@ -13,6 +13,12 @@ How a call's media is set up (measured on rtpengine 10.5, userspace; docs/hotlin
   needs no re-INVITE and the seat is bridged the moment it answers.
 * ``delete`` (``delete-delay = 0``) on every end of a call and every failure, so no session is
   left behind (an unanswered session would otherwise stay until rtpengine's offer timeout).
+* A caller's re-INVITE (hold, unhold, a carrier moving its media) is answered by rtpengine, the
+  caller's leg only: its SDP is offered again (the call's codec kept, else 488) and
+  answered with what the seat side has now (the placeholder while waiting, the counsellor's
+  SDP while talking); rtpengine keeps its ports on both sides (measured), so the counsellor's leg
+  is not touched. The 200 carries our first SDP's origin (version + 1 when it changed) and the
+  direction answering the offer's (sendonly → recvonly).
 
 :class:`MediaRelay` wraps the ng client with these steps; every failure raises
 :class:`~minsheng.hotline.sip.ngproto.NgError`.
@@ -31,6 +37,9 @@ SEAT_TAG = "seat"
 _MLINE = re.compile(r"^m=audio\s+\d+\s+\S+\s+([0-9 ]+)\s*$", re.MULTILINE)
 _RTPMAP = re.compile(r"^a=rtpmap:(\d+)\s+([^/\s]+)/(\d+)(?:/(\d+))?\s*$", re.MULTILINE)
 _STATIC = {0: ("PCMU", 8000), 8: ("PCMA", 8000), 9: ("G722", 8000), 18: ("G729", 8000)}
+_ORIGIN = re.compile(r"^o=(\S+ \S+) (\d+) (.*?)\s*$", re.MULTILINE)
+_DIRECTION = re.compile(r"^a=(sendrecv|sendonly|recvonly|inactive)\s*$", re.MULTILINE)
+_HOLD_ADDRESS = re.compile(r"^c=IN IP4 0\.0\.0\.0\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -83,12 +92,42 @@ def placeholder_answer(codec: Codec, dtmf: Codec | None) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def offer_direction(sdp: str) -> str:
+    """The direction an offer asks for; ``c=0.0.0.0`` (RFC 2543 hold) counts as sendonly."""
+    match = _DIRECTION.search(sdp)
+    if match:
+        return match.group(1)
+    return "sendonly" if _HOLD_ADDRESS.search(sdp) else "sendrecv"
+
+
+def reanswer(answer: str, previous: str, offer: str) -> str:
+    """rtpengine's answer to a caller's re-INVITE made fit to send: the direction answering
+    the offer's, and the origin of the SDP the caller had from us before, its version raised by
+    one when anything else changed (RFC 3264 §8: same origin, version + 1 on a change)."""
+    direction = {"sendonly": "recvonly", "recvonly": "sendonly"}.get(
+        offer_direction(offer), offer_direction(offer)
+    )
+    if _DIRECTION.search(answer):
+        answer = _DIRECTION.sub(f"a={direction}", answer)
+    else:
+        answer = answer.rstrip("\r\n") + f"\r\na={direction}\r\n"
+    old = _ORIGIN.search(previous)
+    if old is None:
+        return answer
+    same = _ORIGIN.sub(lambda m: f"o={old.group(1)} {old.group(2)} {old.group(3)}", answer, 1)
+    if same == previous:
+        return same
+    version = int(old.group(2)) + 1
+    return _ORIGIN.sub(lambda m: f"o={old.group(1)} {version} {old.group(3)}", answer, 1)
+
+
 @dataclass
 class CallerMedia:
     """What the caller's leg needs: rtpengine's SDP for the caller and for the seats."""
 
-    caller_sdp: str
+    caller_sdp: str  # the SDP the caller has from us now (the 200, or the latest re-INVITE's)
     seat_sdp: str
+    codec: str = "PCMU"  # the codec the caller was answered with
 
     @property
     def caller_port(self) -> int:
@@ -104,6 +143,7 @@ class MediaRelay:
         self.client = client
         self.live: set[str] = set()  # rtpengine calls this process created and has not deleted
         self.errors = 0
+        self.seat_answers: dict[str, str] = {}  # call → the seat side's SDP rtpengine has now
 
     @classmethod
     def connect(cls, address: str, *, timeout_s: float = 0.5) -> MediaRelay:
@@ -143,7 +183,10 @@ class MediaRelay:
             self.errors += 1
             self.delete(call_id)
             raise
-        return CallerMedia(caller_sdp=str(answer["sdp"]), seat_sdp=str(offer["sdp"]))
+        self.seat_answers[call_id] = placeholder_answer(codec, dtmf)
+        return CallerMedia(
+            caller_sdp=str(answer["sdp"]), seat_sdp=str(offer["sdp"]), codec=codec.name
+        )
 
     def seat_answered(self, call_id: str, answer_sdp: str) -> None:
         """Point the seat side at the seat's SDP, keeping the ports the caller already uses."""
@@ -155,6 +198,35 @@ class MediaRelay:
             sdp=answer_sdp,
             flags=["trust-address", "port-latching"],
         )
+        self.seat_answers[call_id] = answer_sdp
+
+    def caller_reoffer(self, call_id: str, media: CallerMedia, offer_sdp: str) -> str:
+        """A caller's re-INVITE: its new SDP offered again, answered with the seat side as it
+        is; returns the SDP for the caller's 200 (and keeps it in ``media``). ValueError when the
+        offer drops the call's codec (488), NgError when rtpengine refuses."""
+        codecs = offered_codecs(offer_sdp)
+        if not any(c.name.lower() == media.codec.lower() for c in codecs):
+            raise ValueError(f"the re-INVITE does not offer the call's codec {media.codec}")
+        dtmf = any(c.name.lower() == "telephone-event" for c in codecs)
+        keep = [media.codec] + (["telephone-event"] if dtmf else [])
+        self.client.request(
+            "offer",
+            call_id=call_id,
+            from_tag=CALLER_TAG,
+            sdp=offer_sdp,
+            flags=["trust-address", "port-latching"],
+            codec={"strip": ["all"], "except": keep},
+        )
+        answer = self.client.request(
+            "answer",
+            call_id=call_id,
+            from_tag=CALLER_TAG,
+            to_tag=SEAT_TAG,
+            sdp=self.seat_answers.get(call_id, ""),
+            flags=["trust-address", "port-latching"],
+        )
+        media.caller_sdp = reanswer(str(answer["sdp"]), media.caller_sdp, offer_sdp)
+        return media.caller_sdp
 
     def play(self, call_id: str, path: str) -> float:
         """Play a WAV file to the caller; returns its duration in seconds."""
@@ -171,6 +243,7 @@ class MediaRelay:
     def delete(self, call_id: str) -> bool:
         """Delete the call's session at once; False when rtpengine did not (it may be down)."""
         self.live.discard(call_id)
+        self.seat_answers.pop(call_id, None)
         try:
             self.client.request("delete", call_id=call_id, delete_delay=0)
         except NgError as exc:

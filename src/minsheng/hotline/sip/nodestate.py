@@ -7,6 +7,13 @@ publishes, and how its standby takes a partition over.
   ``location`` table every second and logs in the counsellors of its *active* partitions that
   have a registration (and logs out those whose registration is gone). A counsellor on a break
   stays on the break across a takeover (the seat state is in ``hotline_counsellors``).
+* **Seat states are stored by one node per partition**: every change (login, break, talking,
+  wrap-up, logout) goes with the call records to the record writer, tagged with the node's epoch
+  of the partition's *lease* (``service/leases.py``), and is stored only while that lease holds.
+  The agent takes or keeps the leases of the active partitions every second: the primary's at
+  once, a standby's once the primary's heartbeat is older than :data:`DEAD_AFTER_S`; until then
+  a standby keeps its changes and stores them (in the new epoch) when the lease is its own, and
+  on taking a partition over it loads the seats' stored states (a break stays a break).
 * **Active partitions**: those it is primary of, and a standby partition from the moment Kamailio
   sends it a call of that partition (``X-Partition``: the primary failed its OPTIONS probe or
   drains) until the primary is back and the standby has no call of it left.
@@ -47,6 +54,7 @@ from minsheng.hotline.rules.snapshot import Directory, Level, Step
 from minsheng.hotline.sip import cluster as cluster_rules
 from minsheng.hotline.sip.control import Admission, InboundCall, SeatTarget
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
+from minsheng.hotline.sip.records import SeatChange
 from minsheng.hotline.sip.seats import SeatBook, parse_contact
 
 log = logging.getLogger(__name__)
@@ -148,11 +156,25 @@ class NodeCallControl(EngineCallControl):
         record: Callable[[CallRecord], None],
         cluster: cluster_rules.ClusterInfo,
         node_id: str,
+        seat_change: Callable[[SeatChange], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.cluster = cluster
         self.node_id = node_id
         local = cluster_rules.node_directory(directory, cluster, node_id)
-        super().__init__(local, seats, settings=settings, record=record)
+        super().__init__(
+            local,
+            seats,
+            settings=settings,
+            record=record,
+            seat_state=self._seat_state_changed if seat_change is not None else None,
+            clock=clock,
+        )
+        self.seat_change = seat_change
+        self.leases: dict[str, int] = {}  # partition → epoch of its lease this node holds
+        self.pending: dict[str, list[SeatChange]] = {}  # partition → changes awaiting the lease
+        self._muted = False
+        self._seen_registered: set[str] = set()  # counsellors registered at the last sync
         self.held = frozenset(h.id for h in local.hotlines)
         primary, standby = cluster.partitions_of(node_id)
         self.primary_ids = {p.id for p in primary}
@@ -302,14 +324,14 @@ class NodeCallControl(EngineCallControl):
             static = self.seats.by_counsellor.get(cid)
             if part == partition and static is not None and static.contact is not None:
                 self.contacts[cid] = static.contact
-                self._quietly(self.engine.counsellor_login, cid)
-                if self.stored_states.get(cid) == "break":
-                    self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
-        self._sync_seats()
+                self._login_as_stored(cid)
+        self._sync_seats(taken=partition)
 
-    def release_idle(self, primary_alive: dict[str, bool]) -> None:
+    def release_idle(self, primary_alive: dict[str, bool]) -> list[str]:
         """Hand standby partitions back once their primary is alive and none of their calls is
-        left here."""
+        left here. Returns them: their leases are to be given up (their seats' states are the
+        primary's to store again; the logouts here are not stored)."""
+        released = []
         for pid in sorted(self.active & self.standby_ids):
             if not primary_alive.get(pid, False):
                 continue
@@ -317,10 +339,72 @@ class NodeCallControl(EngineCallControl):
                 continue
             log.warning("node %s hands partition %s back", self.node_id, pid)
             self.active.discard(pid)
+            self.leases.pop(pid, None)
+            self.pending.pop(pid, None)
+            released.append(pid)
             for cid, part in self.partition_of_counsellor.items():
                 if part == pid:
                     self._quietly(self.engine.counsellor_logout, cid)
                     self.contacts.pop(cid, None)
+        return released
+
+    # seat states and the leases of their partitions --------------------------------------------
+    def _login_as_stored(self, cid: str) -> None:
+        """Log a seat in, in the state stored for it (a break stays a break): one change."""
+        before = self.engine.counsellor_state(cid)
+        self._muted = True
+        try:
+            self._quietly(self.engine.counsellor_login, cid)
+            if self.stored_states.get(cid) == "break":
+                self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
+        finally:
+            self._muted = False
+        after = self.engine.counsellor_state(cid)
+        if after is not before:
+            self._seat_state_changed(cid, str(after), self.clock())
+
+    def _seat_state_changed(self, counsellor_id: str, state: str, at: float) -> None:
+        """A seat state from the engine: to the writer under the partition's lease, kept until
+        the lease is this node's, or dropped (a seat of a partition this node does not serve)."""
+        if self._muted or self.seat_change is None:
+            return
+        part = self.partition_of_counsellor.get(counsellor_id)
+        if part is None:
+            return
+        change = SeatChange(counsellor_id, state, at, part, self.node_id, self.leases.get(part, 0))
+        if part in self.leases:
+            self.seat_change(change)
+        elif part in self.active:
+            self.pending.setdefault(part, []).append(change)
+
+    def lease_update(self, held: dict[str, int], stored: dict[str, str]) -> None:
+        """The leases this node holds after the agent's claim (committed), and the seats' stored
+        states read in the same transaction. A lease newly held stores the changes kept for it;
+        a standby partition's lease newly held is a takeover: its seats take their stored
+        states (a break set on the primary just before it died stays a break)."""
+        self.stored_states = {**self.stored_states, **stored}
+        for pid in list(self.leases):
+            if pid not in held:
+                log.warning("node %s no longer holds the lease of %s", self.node_id, pid)
+                del self.leases[pid]
+        for pid, epoch in held.items():
+            if self.leases.get(pid) == epoch or pid not in self.active:
+                continue
+            self.leases[pid] = epoch
+            kept = self.pending.pop(pid, [])
+            if self.seat_change is not None:
+                for change in kept:
+                    self.seat_change(replace(change, epoch=epoch))
+            if pid not in self.standby_ids:
+                continue
+            # a seat that did more here than log in at the takeover keeps its state here
+            changed = {c.counsellor_id for c in kept if c.state != "available"}
+            for cid, part in self.partition_of_counsellor.items():
+                if part != pid or cid in changed:
+                    continue
+                state = self.engine.counsellor_state(cid)
+                if stored.get(cid) == "break" and state is CounsellorState.AVAILABLE:
+                    self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
 
     def update_registrations(
         self, registered: dict[str, SeatTarget], stored_states: dict[str, str]
@@ -330,7 +414,10 @@ class NodeCallControl(EngineCallControl):
         self.stored_states = stored_states
         self._sync_seats()
 
-    def _sync_seats(self) -> None:
+    def _sync_seats(self, taken: str | None = None) -> None:
+        """Log in the counsellors of the active partitions whose registration is new (or all
+        registered ones of the partition ``taken`` over), out those whose registration is gone.
+        A counsellor staff signed out stays out while the same registration lasts."""
         for cid, part in self.partition_of_counsellor.items():
             static = self.seats.by_counsellor.get(cid)
             if static is not None and static.contact is not None:
@@ -343,10 +430,10 @@ class NodeCallControl(EngineCallControl):
                     self._quietly(self.engine.counsellor_logout, cid)
                 continue
             self.contacts[cid] = target
-            if state is CounsellorState.OFFLINE:
-                self._quietly(self.engine.counsellor_login, cid)
-                if self.stored_states.get(cid) == "break":
-                    self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
+            fresh = cid not in self._seen_registered or part == taken
+            if state is CounsellorState.OFFLINE and fresh:
+                self._login_as_stored(cid)
+        self._seen_registered = set(self.registered)
 
     def attach(self, actions: Any) -> None:
         super().attach(actions)
@@ -357,15 +444,10 @@ class NodeCallControl(EngineCallControl):
 
     # what the agent publishes ------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """Seat states, active partitions, counters (called on the SIP thread)."""
-        seats = {
-            cid: str(self.engine.counsellor_state(cid))
-            for cid, part in self.partition_of_counsellor.items()
-            if part in self.active
-        }
+        """Active partitions, leases held, counters (called on the SIP thread)."""
         return {
-            "seats": seats,
             "active": sorted(self.active),
+            "leases": dict(self.leases),
             "takeovers": self.takeovers,
             "handovers": self.handovers,
         }
@@ -568,28 +650,42 @@ class NodeAgent:
 
     def step(self) -> None:
         from minsheng.hotline.service import cluster as cluster_service
+        from minsheng.hotline.service import leases
 
-        registered = self.registrations()
-        ids = list(self.control.partition_of_counsellor)
         with session_scope(self.sessions) as session:
-            stored = cluster_service.seat_states(session, ids)
-        self._on_sip_thread(self.control.update_registrations, registered, stored)
+            cluster_service.beat(session, self.node_id, datetime.now(UTC))
+        registered = self.registrations()
+        hotlines = list(self.control.partition_of_hotline)
         snap = self._on_sip_thread(self.control.snapshot)
         counters = {
             **self._on_sip_thread(self.counters),
             "takeovers": snap["takeovers"],
             "handovers": snap["handovers"],
         }
-        now = datetime.now(UTC)
+        # the heartbeat in a transaction of its own: it never waits for a lock
         with session_scope(self.sessions) as session:
             draining = cluster_service.publish(
                 session,
                 self.node_id,
-                now=now,
+                now=datetime.now(UTC),
                 counters=counters,
                 active_partitions=snap["active"],
-                seats=snap["seats"],
+                seats={},
             )
+        now = datetime.now(UTC)
+        with session_scope(self.sessions) as session:
+            # the leases (their rows stay locked to the end of this transaction, so the seats'
+            # stored states read next are those of the lease taken); the seat states are the
+            # record writer's to store, under these leases
+            held = leases.claim(
+                session,
+                self.node_id,
+                snap["active"],
+                snap["leases"],
+                now=now,
+                dead_after_s=DEAD_AFTER_S,
+            )
+            stored = leases.seat_states_of_hotlines(session, hotlines)
             alive: dict[str, bool] = {}
             nodes = {n.id: n for n in cluster_service.list_nodes(session)}
             for pid in sorted(self.control.standby_ids):
@@ -601,8 +697,13 @@ class NodeAgent:
                 alive[pid] = not dead and not primary.draining
                 if dead:
                     self.lost_marked += cluster_service.mark_lost(session, primary.id, [pid], now)
+        self._on_sip_thread(self.control.update_registrations, registered, stored)
+        self._on_sip_thread(self.control.lease_update, held, stored)
         self._on_sip_thread(self.set_draining, draining)
-        self._on_sip_thread(self.control.release_idle, alive)
+        released = self._on_sip_thread(self.control.release_idle, alive)
+        if released:
+            with session_scope(self.sessions) as session:
+                leases.release(session, self.node_id, released)
 
 
 # Staff actions forwarded by the main app ------------------------------------------------------

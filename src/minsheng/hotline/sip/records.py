@@ -47,11 +47,17 @@ RETRY_PAUSES_S = (0.2, 1.0, 5.0)
 
 @dataclass(frozen=True, slots=True)
 class SeatChange:
-    """A counsellor's seat entered ``state`` (an engine state) at ``at`` (epoch seconds)."""
+    """A counsellor's seat entered ``state`` (an engine state) at ``at`` (epoch seconds).
+
+    A cluster node's change names the node, the seat's partition and the node's epoch of the
+    partition's lease: it is stored only while that lease holds (``service/leases.py``)."""
 
     counsellor_id: str
     state: str
     at: float
+    partition: str | None = None
+    node: str | None = None
+    epoch: int = 0
 
 
 class Batcher(Generic[T]):
@@ -230,34 +236,67 @@ def database_sink(
         from minsheng.hotline.service import cluster as cluster_service
 
         records = [r for r in items if isinstance(r, CallRecord)]
+        changes = [c for c in items if isinstance(c, SeatChange)]
         with session_scope(sessions) as session:
+            fenced = sorted({c.partition for c in changes if c.node and c.partition})
+            if fenced:
+                # the leases first, as a node's agent takes them (then marks calls lost): the
+                # same order in both transactions, so neither waits for the other in a circle
+                from minsheng.hotline.service import leases
+
+                leases.lock_shared(session, fenced)
             if records:
+                # a call a standby recorded lost while its node lived on: this record wins
+                cluster_service.supersede_lost(session, [r.call_id for r in records])
                 service.save_records_bulk(session, records)
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
                 cluster_service.forget_live_calls(session, [r.call_id for r in records])
-            for change in items:
-                if isinstance(change, SeatChange):
-                    store_seat_change(session, change)
+            store_seat_changes(session, changes)
 
     return write
 
 
-def store_seat_change(session: Session, change: SeatChange) -> None:
-    """One seat state through ``service.record_seat_state``. A seat of the SIP seat file that the
-    directory does not know, or a time before the state it has (the wall clock stepped back), is
-    logged and skipped: it must not cost the batch's call records. The service checks before it
-    changes anything, so skipping leaves the session clean."""
-    try:
-        service.record_seat_state(
-            session,
-            change.counsellor_id,
-            change.state,
-            at=datetime.fromtimestamp(change.at, UTC),
-            source="sip",
-        )
-    except (CounsellorNotFound, InvalidHotline) as exc:
-        log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
+def store_seat_changes(session: Session, changes: Sequence[SeatChange]) -> None:
+    """Seat states in the order they happened, each through ``service.record_seat_state``. A
+    seat of the SIP seat file that the directory does not know, or a time before the state it has
+    (the wall clock stepped back), is logged and skipped: it must not cost the batch's call
+    records. The service checks before it changes anything, so skipping leaves the session clean.
+
+    A cluster node's change (``node`` set) is stored only while the node holds the lease of the
+    seat's partition in its epoch (``service/leases.py``), and the newest becomes the seat's
+    current state (``hotline_counsellors.state``) unless that is newer. The leases' rows (for
+    sharing) and then the counsellors' rows are locked first, each in id order: a node taking a
+    lease waits for this batch, and a state staff set in the main app at the same moment (which
+    updates the counsellor's row) comes wholly before or after it."""
+    if not changes:
+        return
+    fenced = [c for c in changes if c.node is not None and c.partition is not None]
+    held: set[tuple[str, str, int]] = set()
+    current: dict[str, Any] = {}
+    if fenced:
+        from minsheng.hotline.service import leases
+
+        held = leases.lock_shared(session, sorted({str(c.partition) for c in fenced}))
+        allowed = [c for c in fenced if (c.partition, c.node, c.epoch) in held]
+        current = leases.lock_counsellors(session, sorted({c.counsellor_id for c in allowed}))
+    for change in changes:
+        if change.node is not None and (change.partition, change.node, change.epoch) not in held:
+            log.info(
+                "seat state of %s from %s not stored: it does not hold partition %s (epoch %d)",
+                change.counsellor_id, change.node, change.partition, change.epoch,
+            )  # fmt: skip
+            continue
+        at = datetime.fromtimestamp(change.at, UTC)
+        counsellor = current.get(change.counsellor_id)
+        if counsellor is not None and (counsellor.state_at is None or counsellor.state_at <= at):
+            counsellor.state = change.state
+            counsellor.state_at = at
+        try:
+            service.record_seat_state(session, change.counsellor_id, change.state, at=at,
+                                      source="sip")  # fmt: skip
+        except (CounsellorNotFound, InvalidHotline) as exc:
+            log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
 
 
 def jsonl_sink(path: Path) -> Callable[[Sequence[dict[str, Any]]], None]:

@@ -166,6 +166,8 @@ class SipServer:
                 record=self.record_batch.put,
                 cluster=cluster,
                 node_id=options.node,
+                # seat states as well, each under the lease of its partition (nodestate.py)
+                seat_change=self.record_batch.put,
             )
         else:
             # The seat states (signed in, talking, wrap-up, break, out) go with the call records,
@@ -183,7 +185,11 @@ class SipServer:
         if options.rtpengine is not None:
             self.media = MediaRelay.connect(str(options.rtpengine))
             self.prompts = PromptSet(prompts_dir(settings))
-            if settings.hotline_recording:
+            # A recorder runs when a line records (or new lines will: the platform default), or
+            # when it is configured, so that a line turned on later records without a restart.
+            wants = settings.hotline_recording or any(h.recording for h in directory.hotlines)
+            configured = bool(settings.hotline_recording_spool and settings.hotline_recording_key)
+            if wants or configured:
                 if not settings.hotline_recording_spool:
                     raise InvalidInput(
                         "recording needs MINSHENG_HOTLINE_RECORDING_SPOOL (rtpengine's "
@@ -219,6 +225,8 @@ class SipServer:
             recorded=self._recorded if self.recorder is not None else None,
         )
         self._http: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()
+        self.recording_refresh_s = 60.0
 
     @classmethod
     def from_database(
@@ -255,6 +263,10 @@ class SipServer:
             self._start_http(self.options.control)
         if self.options.dtmf_listen is not None:
             self._start_dtmf(self.options.dtmf_listen)
+        if self.recorder is not None:
+            threading.Thread(
+                target=self._refresh_recording, name="sip-recording-settings", daemon=True
+            ).start()
         if isinstance(self.control, NodeCallControl) and self.options.node is not None:
             self.agent = NodeAgent(
                 node_id=self.options.node,
@@ -271,6 +283,7 @@ class SipServer:
         try:
             stack.run_loop()
         finally:
+            self._stopping.set()
             if self.agent is not None:
                 self.agent.stop()
             if self._http is not None:
@@ -297,6 +310,18 @@ class SipServer:
     def _recorded(self, sip_call_id: str, caller_port: int) -> None:
         assert self.recorder is not None
         self.recorder.put(Job(sip_call_id, call_ref(sip_call_id), caller_port))
+
+    def _refresh_recording(self) -> None:
+        """Re-read the lines' recording settings (changed by staff or the CLI) every
+        ``recording_refresh_s`` and hand them to the call control on the SIP thread."""
+        while not self._stopping.wait(self.recording_refresh_s):
+            try:
+                with session_scope(self.sessions) as session:
+                    flags = service.recording_settings(session)
+            except Exception:  # the database away for a moment: keep the settings we have
+                log.warning("cannot read the hotlines' recording settings", exc_info=True)
+                continue
+            stack.call_soon(self.control.set_recording, flags)
 
     def media_warning(self) -> str | None:
         """A line for the operator when rtpengine or the prompts are missing (calls still work)."""
