@@ -411,11 +411,16 @@ class TestCertificationScope:
             "valid_from": "2024-01-01",
             "scope": [{"occupation_code": "4-01-02-01", "levels": [5]}],
         }
+        scope_change = {
+            "scope": [{"occupation_code": "4-01-02-01", "levels": [5]}],
+            "reason": "越权变更",
+        }
         return [
             ("POST", f"/api/certification/certificates/{HAINAN_CERT}/status", status, 404),
             ("POST", f"/api/certification/bodies/{HAINAN_BODY}/status", status, 404),
             ("POST", "/api/certification/certificates", issue, 403),
             ("POST", "/api/certification/bodies", body, 403),
+            ("POST", f"/api/certification/bodies/{HAINAN_BODY}/scope", scope_change, 404),
         ]
 
     def test_out_of_scope_changes_are_refused(
@@ -461,6 +466,23 @@ class TestCertificationScope:
         every = client.get(path, headers=scoped_token("certification")).json()
         assert {p["province_code"] for p in mine["provinces"]} <= {"44"}
         assert {p["province_code"] for p in every["provinces"]} > {"44"}
+
+    def test_subsidy_claims_and_breakdown_hold_only_the_province(
+        self, client: TestClient, scoped_token: Headers
+    ) -> None:
+        period = "?start=2017-01-01&end=2100-12-31"
+        mine, every = scoped_token("certification", region="440000"), scoped_token("certification")
+        claims = "/api/certification/subsidy/claims" + period
+        assert {c["province_code"] for c in client.get(claims, headers=mine).json()["claims"]} <= {
+            "44"
+        }
+        assert {c["province_code"] for c in client.get(claims, headers=every).json()["claims"]} > {
+            "44"
+        }
+        breakdown = "/api/certification/subsidy/breakdown" + period
+        rows = client.get(breakdown, headers=mine).json()["by_province"]
+        assert {r["province_code"] for r in rows} <= {"44"}
+        assert len(client.get(breakdown, headers=every).json()["by_province"]) > len(rows)
 
 
 # Enforcement -----------------------------------------------------------------------------------
@@ -808,6 +830,9 @@ TESTED = {
         ("POST", "/api/certification/bodies"),
         ("POST", "/api/certification/certificates/import"),
         ("GET", "/api/certification/subsidy/stats"),
+        ("POST", "/api/certification/bodies/{filing_no}/scope"),
+        ("GET", "/api/certification/subsidy/claims"),
+        ("GET", "/api/certification/subsidy/breakdown"),
     },
     *{
         ("GET", "/api/enforcement/parties/{party_id}"),

@@ -72,6 +72,7 @@ def test_a_refusal_names_every_failed_rule_beside_its_field(
         r'id="e-id_number" class="error" >[^<]*校验码为[^<]+holder.id_number', page.text
     )
     assert len(re.findall(r'class="error" >[^<]+', page.text)) >= 2
+    assert "110105199003071230" not in page.text  # the ID number is not echoed back
     session.rollback()
     assert count(session) == before
 
@@ -170,6 +171,7 @@ def test_import_a_gbk_file_with_chinese_headers_and_cr_line_ends(
     )
     assert page.status_code == 200, page.text
     assert "已导入 1 条" in page.text
+    assert '<span id="import-encoding">GBK/GB18030</span>' in page.text  # the encoding read
     session.rollback()
     assert count(session) == before + 1
 
@@ -191,9 +193,10 @@ def test_an_over_long_field_is_named_on_the_page(
 
 def test_the_import_template_is_linked_and_downloads(staff: tuple[TestClient, str]) -> None:
     client, _csrf = staff
-    page = client.get("/staff/certification")
+    page = client.get("/staff/certification/import")
     assert 'href="/staff/certification/import-template.csv"' in page.text
     template = client.get("/staff/certification/import-template.csv")
     assert template.status_code == 200 and template.headers["content-type"].startswith("text/csv")
     assert "attachment" in template.headers["content-disposition"]
-    assert template.content.decode("utf-8-sig").startswith("证书编号,姓名,身份证号")
+    header, example = template.content.decode("utf-8-sig").strip().split("\r\n")
+    assert header.startswith("证书编号,姓名,身份证号") and example.endswith(",示例")

@@ -17,6 +17,7 @@ from minsheng.certification.rules.numbering import decode_number as decode
 from minsheng.certification.schemas import (
     AdScanRequest,
     BodyCreate,
+    BodyScopeChange,
     BodyStatusChange,
     CertificateIssue,
     CertificateStatusChange,
@@ -123,6 +124,15 @@ def body_status(
     return service.body_to_dict(session, body)
 
 
+@router.post("/bodies/{filing_no}/scope")
+def body_scope(
+    filing_no: Code, data: BodyScopeChange, session: DbSession, user: Staff
+) -> dict[str, Any]:
+    """Replace a body's scope of occupations × levels (备案变更), with the reason (audited)."""
+    body = service.update_body_scope(session, filing_no, data, actor=user.actor, scope=user.scope)
+    return service.body_to_dict(session, body)
+
+
 @router.post("/certificates", status_code=201)
 def issue(
     data: CertificateIssue, session: DbSession, settings: AppSettings, user: Staff
@@ -165,6 +175,36 @@ def scan_ad(data: AdScanRequest, session: DbSession, settings: AppSettings) -> d
 @router.post("/subsidy/decide")
 def subsidy_decide(data: SubsidyRequest, settings: AppSettings) -> dict[str, Any]:
     return service.decide_subsidy(data, settings)
+
+
+@router.get("/subsidy/claims")
+def subsidy_claims(
+    session: DbSession,
+    start: BoundedDate,
+    end: BoundedDate,
+    user: Staff,
+    eligible: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """The recorded subsidy decisions of a period (the clerk's province only)."""
+    return service.list_subsidy_claims(
+        session,
+        start=start,
+        end=end,
+        scope=user.scope,
+        eligible=eligible,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/subsidy/breakdown")
+def subsidy_breakdown(
+    session: DbSession, start: BoundedDate, end: BoundedDate, user: Staff
+) -> dict[str, Any]:
+    """Paid claims of a period by level, month and province (the clerk's province only)."""
+    return service.subsidy_breakdown(session, start=start, end=end, scope=user.scope)
 
 
 @router.get("/subsidy/stats")

@@ -27,6 +27,15 @@ class BodyCreate(BaseModel):
     scope: list[ScopeItem] = Field(min_length=1)
 
 
+class BodyScopeChange(BaseModel):
+    """A body's new scope (every occupation × level it may evaluate) and why it changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: list[ScopeItem] = Field(min_length=1, max_length=500)
+    reason: FreeLine = Field(min_length=2, max_length=200)
+
+
 class OccupationCreate(BaseModel):
     """An occupation published after the 2022 edition of the classification."""
 

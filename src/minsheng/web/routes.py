@@ -16,7 +16,9 @@ from minsheng.web import (
     auth,
     public,
     staff_certification,
+    staff_certification_bodies,
     staff_certification_lists,
+    staff_certification_subsidy,
     staff_enforcement,
     staff_enforcement_lists,
     staff_enforcement_reports,
@@ -109,6 +111,8 @@ router.include_router(auth.router)
 router.include_router(public.router)
 router.include_router(staff_certification.router)
 router.include_router(staff_certification_lists.router)
+router.include_router(staff_certification_bodies.router)
+router.include_router(staff_certification_subsidy.router)
 router.include_router(staff_enforcement.router)
 router.include_router(staff_enforcement_lists.router)
 router.include_router(staff_hotline.router)

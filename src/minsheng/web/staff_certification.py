@@ -1,10 +1,15 @@
-"""Staff pages of the certification system (role ``certification``): issue a certificate
-through the issuance rules (every failed rule shown beside its field), revoke or suspend one,
-look one up, and import a CSV of existing records with every bad row listed."""
+"""Staff pages of the certification system (role ``certification``), one task per page under a
+small sub-navigation: look a certificate up; issue one through the issuance rules (occupation,
+body and site chosen by name or code with plain GET searches, every failed rule shown beside its
+field); revoke (after a confirmation showing the certificate and the reason), suspend or restore
+one; import a CSV of existing records (UTF-8 or GBK/GB18030, Chinese or English headers, the
+encoding read said back) with every bad row listed. Bodies and the subsidy have their own
+modules (``staff_certification_bodies``, ``staff_certification_subsidy``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -36,36 +41,174 @@ ISSUE_FIELDS = (
 STATUS_FIELDS = ("number", "status", "reason")
 IMPORT_FIELDS = ("csv_file", "csv_text")
 MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_QUERY = 60
+# What the import page says about the encoding it read (service.decode_csv's names).
+ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8（带字节顺序标记）",
+    "gb18030": "GBK/GB18030",
+    "text": "UTF-8",
+}
+# What the pickers carry from one search to the next (never a person's data: GET only).
+CHOSEN = ("occupation_code", "body", "site_code", "province_code", "level")
 
 
-def _page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    ctx: dict[str, Any] = {
-        "title": "证书管理",
-        "issue_form": r.Form(fields=ISSUE_FIELDS, values={"level": "4"}),
-        "status_form": r.Form(fields=STATUS_FIELDS, values={"status": "revoked"}),
-        "import_form": r.Form(fields=IMPORT_FIELDS),
-        "lookup": None,
-        "issued": None,
-        "changed": None,
-        "imported": None,
-        "import_rows": [],
-        "failures": [],
-        "rule_set": "",
-        "levels": LEVELS,
-        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
-    }
+def _render(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {"title": "证书管理", "levels": LEVELS}
     ctx.update(context)
-    return r.render(request, "staff/certification.html", ctx, status_code=status_code)
+    return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
+
+
+# Look up ---------------------------------------------------------------------------------------
 
 
 @router.get("", response_class=HTMLResponse)
 def index(request: Request, session: DbSession, user: Staff, number: str = "") -> HTMLResponse:
     lookup = None
-    if number.strip():
+    number = number.strip()[:MAX_QUERY]
+    if number:
         lookup = cert_service.certificate_to_dict(
             session, cert_service.get_certificate(session, number, scope=user.scope)
         )
-    return _page(request, lookup=lookup)
+    return _render(request, "lookup.html", title="查看证书", lookup=lookup, number=number)
+
+
+# Issue ------------------------------------------------------------------------------------------
+
+
+def _pick_href(chosen: dict[str, str], **change: str) -> str:
+    values = {k: v for k, v in (chosen | change).items() if v}
+    return "/staff/certification/issue" + (f"?{urlencode(values)}" if values else "")
+
+
+def _pickers(
+    request: Request, session: DbSession, user: Principal, chosen: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The three GET searches of the issue page, each result a link that fills in its field."""
+    q = request.query_params
+    occ_q = q.get("occ_q", "").strip()[:MAX_QUERY]
+    body_q = q.get("body_q", "").strip()[:MAX_QUERY]
+    site_q = q.get("site_q", "").strip()[:MAX_QUERY]
+    occupations = cert_service.pick_occupations(session, occ_q) if occ_q else []
+    bodies = (
+        cert_service.pick_bodies(
+            session,
+            body_q,
+            scope=user.scope,
+            occupation_code=chosen.get("occupation_code") or None,
+        )
+        if body_q
+        else []
+    )
+    sites = cert_service.pick_sites(site_q, scope=user.scope) if site_q else []
+    status_cn = {"active": "", "suspended": "（已暂停）", "revoked": "（已撤销）"}
+    return [
+        {
+            "key": "occupation_code",
+            "param": "occ_q",
+            "label": "查找职业",
+            "what": "职业",
+            "hint": "职业名称的一部分（如 碳排放）或编码开头（如 4-09）",
+            "query": occ_q,
+            "results": [
+                {
+                    "label": f"{o['name']}（{o['code']}）",
+                    "href": _pick_href(chosen, occupation_code=o["code"]),
+                }
+                for o in occupations
+            ],
+        },
+        {
+            "key": "body",
+            "param": "body_q",
+            "label": "查找评价机构",
+            "what": "评价机构",
+            "hint": "机构名称、备案编号或职业名称；已选职业时只列出其评价范围含该职业的机构",
+            "query": body_q,
+            "results": [
+                {
+                    "label": f"{b['name']}（{b['filing_no']}）{status_cn.get(b['status'], '')}",
+                    "href": _pick_href(chosen, body=b["filing_no"]),
+                }
+                for b in bodies
+            ],
+        },
+        {
+            "key": "site_code",
+            "param": "site_q",
+            "label": "查找评价站点（地区）",
+            "what": "地区",
+            "hint": "市、县名称（如 海口）或行政区划代码开头（如 4601）",
+            "query": site_q,
+            "results": [
+                {
+                    "label": f"{s['province']}{s['name']}（{s['code']}）",
+                    "href": _pick_href(
+                        chosen, site_code=s["code"], province_code=s["province_code"]
+                    ),
+                }
+                for s in sites
+            ],
+        },
+    ]
+
+
+def _issue_page(
+    request: Request,
+    session: DbSession,
+    user: Principal,
+    status_code: int = 200,
+    *,
+    form: r.Form,
+    chosen: dict[str, str],
+    **context: Any,
+) -> HTMLResponse:
+    hints = {"occupation_hint": "", "body_hint": "", "site_hint": ""}
+    code = str(form.value("occupation_code", "")).strip()
+    if code:
+        occupation = cert_service.find_occupation(session, code)
+        if occupation is not None:
+            occ = occupation.occupation
+            hints["occupation_hint"] = f"已选：{occ.name}（{occ.code}）"
+    filing = str(form.value("body", "")).strip()
+    if filing:
+        body = cert_service.find_body(session, filing)
+        if body is not None:
+            hints["body_hint"] = f"已选：{body.name}（{body.filing_no}）"
+    site = str(form.value("site_code", "")).strip()
+    if site:
+        found = cert_service.pick_sites(site, scope=user.scope, limit=1)
+        if found and found[0]["code"] == site:
+            hints["site_hint"] = f"已选：{found[0]['province']}{found[0]['name']}（{site}）"
+    ctx: dict[str, Any] = {
+        "title": "发证",
+        "issue_form": form,
+        "issued": None,
+        "failures": [],
+        "rule_set": "",
+        "chosen": chosen,
+        "pickers": _pickers(request, session, user, chosen),
+    }
+    ctx.update(hints)
+    ctx.update(context)
+    return _render(request, "issue.html", status_code, **ctx)
+
+
+@router.get("/issue", response_class=HTMLResponse)
+def issue_form(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    q = request.query_params
+    chosen = {k: q.get(k, "").strip()[:MAX_QUERY] for k in CHOSEN}
+    values = {k: v for k, v in chosen.items() if v}
+    values.setdefault("level", "4")
+    return _issue_page(
+        request,
+        session,
+        user,
+        form=r.Form(fields=ISSUE_FIELDS, values=values),
+        chosen=chosen,
+    )
 
 
 @router.post("/issue", response_model=None)
@@ -97,25 +240,82 @@ def issue_certificate(
         "issued_on": issued_on,
     }
     form = r.Form(values=typed, fields=ISSUE_FIELDS)
+    chosen = {k: typed.get(k, "").strip() for k in CHOSEN}
 
     def run() -> Response:
-        data = CertificateIssue.model_validate(r.blank_to_none(typed))
+        data = dict(r.blank_to_none(typed))
+        if data["occupation_code"]:
+            # A name typed instead of a code (碳排放管理员) is the occupation of that name.
+            data["occupation_code"] = cert_service.resolve_occupation(
+                session, str(data["occupation_code"])
+            )
+        if not data["province_code"] and data["site_code"]:
+            data["province_code"] = str(data["site_code"])[:2]
+        issue = CertificateIssue.model_validate(data)
         cert = cert_service.issue_certificate(
-            session, data, request.app.state.settings, actor=user.actor, scope=user.scope
+            session, issue, request.app.state.settings, actor=user.actor, scope=user.scope
         )
-        return _page(request, 201, issued=cert_service.certificate_to_dict(session, cert))
+        return _issue_page(
+            request,
+            session,
+            user,
+            201,
+            form=r.Form(fields=ISSUE_FIELDS, values={"level": "4"}),
+            chosen={k: "" for k in CHOSEN},
+            issued=cert_service.certificate_to_dict(session, cert),
+        )
 
     def on_error(form: r.Form, status: int) -> Response:
-        # An issuance refusal names every rule that failed: list them beside the form too.
-        return _page(
+        # An issuance refusal names every rule that failed: list them above the form too. The
+        # ID number is not echoed back into the page (typed again, as on the public pages).
+        form.values["id_number"] = ""
+        return _issue_page(
             request,
+            session,
+            user,
             status,
-            issue_form=form,
+            form=form,
+            chosen=chosen,
             failures=form.extra.get("failures", []),
             rule_set=form.extra.get("rule_set", ""),
         )
 
     return r.form_action(session, form, run, on_error)
+
+
+# Status changes ------------------------------------------------------------------------------
+
+
+def _status_page(
+    request: Request,
+    status_code: int = 200,
+    *,
+    form: r.Form | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "title": "撤销、暂停与恢复证书",
+        "status_form": form or r.Form(fields=STATUS_FIELDS, values={"status": "revoked"}),
+        "cert": None,
+        "changed": None,
+        "confirm": False,
+        "number": "",
+    }
+    ctx.update(context)
+    return _render(request, "status.html", status_code, **ctx)
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_form(request: Request, session: DbSession, user: Staff, number: str = "") -> Response:
+    number = number.strip()[:MAX_QUERY]
+    form = r.Form(fields=STATUS_FIELDS, values={"status": "revoked", "number": number})
+    cert = None
+    if number:
+        cert = cert_service.certificate_to_dict(
+            session, cert_service.get_certificate(session, number, scope=user.scope)
+        )
+        form.values["number"] = cert["number"]
+    return _status_page(request, form=form, cert=cert, number=number)
 
 
 @router.post("/status", response_model=None)
@@ -127,7 +327,10 @@ def change_status(
     number: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
+    """Suspending and restoring take effect at once; revoking first shows the certificate and
+    the reason to confirm (nothing changes until the confirmation is sent)."""
     r.check_csrf(request, csrf_token)
     typed = {"number": number, "status": status, "reason": reason}
     form = r.Form(values=typed, fields=STATUS_FIELDS)
@@ -136,19 +339,49 @@ def change_status(
         data = CertificateStatusChange.model_validate({"status": status, "reason": reason})
         if not number.strip():
             raise InvalidInput("请填写证书编号 (number is required)", field="number")
+        if data.status == "revoked" and confirmed != "1":
+            cert = cert_service.get_certificate(session, number, scope=user.scope)
+            view = cert_service.certificate_to_dict(session, cert)
+            form.values["reason"] = data.reason
+            return _status_page(request, form=form, cert=view, confirm=True)
         cert = cert_service.update_certificate_status(
             session, number, data, actor=user.actor, scope=user.scope
         )
-        return _page(request, changed=cert_service.certificate_to_dict(session, cert))
+        view = cert_service.certificate_to_dict(session, cert)
+        done = r.Form(fields=STATUS_FIELDS, values={"status": "revoked", "number": view["number"]})
+        return _status_page(request, form=done, changed=view, cert=view, number=view["number"])
 
-    return r.form_action(
-        session, form, run, lambda form, status: _page(request, status, status_form=form)
-    )
+    def on_error(form: r.Form, code: int) -> Response:
+        return _status_page(request, code, form=form, number=number.strip()[:MAX_QUERY])
+
+    return r.form_action(session, form, run, on_error)
+
+
+# Import -----------------------------------------------------------------------------------------
+
+
+def _import_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "title": "导入存量证书",
+        "import_form": r.Form(fields=IMPORT_FIELDS),
+        "imported": None,
+        "encoding_label": "",
+        "import_rows": [],
+        "import_columns": ",".join(cert_service.IMPORT_FIELDS) + "[,status]",
+    }
+    ctx.update(context)
+    return _render(request, "import.html", status_code, **ctx)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_form(request: Request, user: Staff) -> HTMLResponse:
+    del user
+    return _import_page(request)
 
 
 @router.get("/import-template.csv")
 def import_template(user: Staff) -> Response:
-    """The import file to fill in (Chinese headers, UTF-8 with BOM for Excel)."""
+    """The import file to fill in (Chinese headers, one example row, UTF-8 with BOM)."""
     del user
     return Response(
         cert_service.template_csv(),
@@ -174,21 +407,26 @@ def import_csv(
         text = csv_file.file.read(MAX_CSV_BYTES + 1)
         if len(text) > MAX_CSV_BYTES:
             form.add("csv_file", f"文件超过 {MAX_CSV_BYTES // 1024 // 1024} MB")
-            return _page(request, 413, import_form=form)
+            return _import_page(request, 413, import_form=form)
     if not text.strip():
         form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
-        return _page(request, 422, import_form=form)
+        return _import_page(request, 422, import_form=form)
     try:
         result = cert_service.import_certificates(
             session, text, request.app.state.settings, actor=user.actor, scope=user.scope
         )
     except ImportRejected as exc:
         r.rollback_on_error(session)
-        form.general.append(exc.detail)
+        form.general.append(r.error_text(exc))
         form.error_name = exc.name
-        return _page(request, exc.status_code, import_form=form, import_rows=exc.extra["rows"])
+        return _import_page(
+            request, exc.status_code, import_form=form, import_rows=exc.extra["rows"]
+        )
     except DomainError as exc:
         r.rollback_on_error(session)
         form.add_domain(exc)
-        return _page(request, exc.status_code, import_form=form)
-    return _page(request, imported=result)
+        if "csv_file" not in form.errors and form.general and exc.field in ("file", None):
+            form.errors["csv_file"] = form.general.pop()
+        return _import_page(request, exc.status_code, import_form=form)
+    label = ENCODING_LABELS.get(str(result.get("encoding")), str(result.get("encoding")))
+    return _import_page(request, imported=result, encoding_label=label)

@@ -18,6 +18,22 @@ class TestNumbers:
     def test_lowercase_and_spaces_are_normalised(self) -> None:
         assert numbering.decode_number(" s000046460100244000001 ").valid
 
+    def test_inner_spaces_full_width_and_dashes_are_normalised(self) -> None:
+        number = "S000046460100244000001"
+        full_width = "".join(chr(ord(c) + 0xFEE0) for c in number)  # Ｓ０００…
+        typed = [
+            "S0000 4646 0100 2440 00001",
+            "S0000\u300046460100\t244000001",
+            full_width,
+            "s0000-46-460100-24-4-000001",
+            "S0000—46460100244000001",
+        ]
+        for text in typed:
+            assert numbering.normalize_number(text) == number, text
+            assert numbering.decode_number(text).valid
+        # Letters and digits other than the separators are kept: a wrong number stays wrong.
+        assert not numbering.decode_number("S0000.46460100244000001").valid
+
     def test_bad_numbers_name_their_errors(self) -> None:
         assert "must be 22 characters, got 5" in numbering.decode_number("Y1234").errors
         assert any("Y (employer)" in e for e in numbering.decode_number("X" + "0" * 21).errors)

@@ -30,9 +30,7 @@ class TestImport:
             "number,name,id_number,occupation_code,level,body_code,issued_on\n"
             f"S000046460100244000041,赵六,{f.make_id()},{f.CARBON},4,{b.filing_no},2024-01-02\n"
         )
-        assert service.import_certificates(session, csv_text, settings, actor="t") == {
-            "imported": 1
-        }
+        assert service.import_certificates(session, csv_text, settings, actor="t")["imported"] == 1
         cert = service.issue_certificate(session, f.issue_request(b.filing_no), settings, actor="t")
         assert cert.number.endswith("000042")
 
@@ -73,7 +71,7 @@ class TestImport:
             f"S000046460100244000002,李四,{idn},{f.CARBON},4,{b.filing_no},20240103\n"
         )
         result = service.import_certificates(session, csv_text, settings, actor="t")
-        assert result == {"imported": 2}
+        assert result["imported"] == 2
         certs = {c.number: c for c in session.scalars(select(Certificate))}
         first = certs["S000046460100244000001"]
         assert first.holder_name == "王\\伟"  # a backslash survives PostgreSQL's COPY
@@ -118,7 +116,10 @@ class TestImportFiles:
         f.reference(session)
         b = f.body(session)
         raw = end.join([self.HEADER, *self.rows(b.filing_no)]).encode(encoding) + end.encode()
-        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 2}
+        result = service.import_certificates(session, raw, settings, actor="t")
+        # The encoding read is said back (GBK text is read as its superset GB18030).
+        read = {"gbk": "gb18030"}.get(encoding, encoding)
+        assert result == {"imported": 2, "encoding": read, "examples_skipped": 0}
         names = set(session.scalars(select(Certificate.holder_name)))
         assert names == {"张伟", "李娜"}
 
@@ -128,7 +129,7 @@ class TestImportFiles:
         f.reference(session)
         b = f.body(session)
         text = "\ufeff" + "\n".join([self.HEADER, *self.rows(b.filing_no)])
-        assert service.import_certificates(session, text, settings, actor="t") == {"imported": 2}
+        assert service.import_certificates(session, text, settings, actor="t")["imported"] == 2
 
     def test_chinese_headers(self, session: Session, settings: Settings) -> None:
         f.reference(session)
@@ -136,15 +137,47 @@ class TestImportFiles:
         header = "证书编号,姓名,身份证号,职业编码,等级,评价机构备案号,发证日期,状态"
         lines = [header, *(r + ",valid" for r in self.rows(b.filing_no))]
         raw = "\r\n".join(lines).encode("gbk")
-        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 2}
+        result = service.import_certificates(session, raw, settings, actor="t")
+        assert (result["imported"], result["encoding"]) == (2, "gb18030")
 
     def test_the_template_has_the_chinese_headers_and_imports_empty(
         self, session: Session, settings: Settings
     ) -> None:
         raw = service.template_csv()
         assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
-        assert raw.decode("utf-8-sig").strip().split(",")[:3] == ["证书编号", "姓名", "身份证号"]
-        assert service.import_certificates(session, raw, settings, actor="t") == {"imported": 0}
+        header, example = raw.decode("utf-8-sig").strip().split("\r\n")
+        assert header.split(",")[:3] == ["证书编号", "姓名", "身份证号"]
+        assert example.split(",")[-1] == "示例"  # the example row, labelled
+        assert service.import_certificates(session, raw, settings, actor="t") == {
+            "imported": 0,
+            "encoding": "utf-8-sig",
+            "examples_skipped": 1,
+        }
+
+    def test_a_filled_in_template_imports_below_its_example(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        rows = [r + ",valid," for r in self.rows(b.filing_no)]
+        raw = service.template_csv() + "\r\n".join(rows).encode("utf-8")
+        result = service.import_certificates(session, raw, settings, actor="t")
+        assert (result["imported"], result["examples_skipped"]) == (2, 1)
+
+    def test_a_number_typed_with_spaces_or_full_width_imports_normalised(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        first, second = self.rows(b.filing_no)
+        number = first.split(",")[0]
+        spaced = f"{number[:5]} {number[5:13]}\u3000{number[13:]}"
+        full = "".join(chr(ord(c) + 0xFEE0) for c in second.split(",")[0])
+        rows = [first.replace(number, spaced), second.replace(second.split(",")[0], full)]
+        raw = "\n".join([self.HEADER, *rows]).encode("utf-8")
+        assert service.import_certificates(session, raw, settings, actor="t")["imported"] == 2
+        numbers = set(session.scalars(select(Certificate.number)))
+        assert numbers == {number, second.split(",")[0]}
 
     def test_an_unknown_encoding_is_a_named_error(
         self, session: Session, settings: Settings
@@ -212,7 +245,7 @@ class TestImportInChunks:
         f.reference(session)
         b = f.body(session)
         text = "\n".join([self.HEADER, *self.lines(b.filing_no, 11)]) + "\n"
-        assert service.import_certificates(session, text, settings, actor="t") == {"imported": 11}
+        assert service.import_certificates(session, text, settings, actor="t")["imported"] == 11
         certs = list(session.scalars(select(Certificate).order_by(Certificate.id)))
         assert {c.holder_name for c in certs} == {f"持证人{i}" for i in range(11)}
         assert certs[0].id_hash == min(c.id_hash for c in certs[:4])  # keyed-hash order
@@ -235,7 +268,7 @@ class TestImportInChunks:
         assert session.scalar(select(func.count()).select_from(Certificate)) == 0
         # The caller's transaction is still usable: the same file without its faults imports.
         text = "\n".join([self.HEADER, *good]) + "\n"
-        assert service.import_certificates(session, text, settings, actor="t") == {"imported": 12}
+        assert service.import_certificates(session, text, settings, actor="t")["imported"] == 12
 
     def test_numbers_the_registry_holds_are_named_with_their_lines(
         self, session: Session, settings: Settings

@@ -10,11 +10,15 @@ serial from 000001. Decoding never raises and names every broken position.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 NUMBER_RULE = "人社鉴发〔2019〕2号"
 NUMBER_RE = re.compile(r"^[YS]\d{21}$")
+# What people put between the groups of a number: white space (NFKC makes U+3000 a space),
+# hyphens and dashes.
+NUMBER_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−]+")
 LEVELS = {
     5: "五级/初级工",
     4: "四级/中级工",
@@ -92,7 +96,11 @@ class DecodedNumber:
 
 
 def normalize_number(number: str) -> str:
-    return number.strip().upper()
+    """A number as people type or paste it: full-width letters and digits (Ｓ０００…) become
+    ASCII (NFKC), and spaces (also the ideographic space), hyphens and dashes between groups
+    are dropped: ``S0000 4646 0100 244000001`` → ``S000046460100244000001``."""
+    text = unicodedata.normalize("NFKC", number)
+    return NUMBER_SEPARATORS.sub("", text).upper()
 
 
 def decode_number(number: str) -> DecodedNumber:

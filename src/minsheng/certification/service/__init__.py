@@ -10,17 +10,21 @@ never commit. Callers write ``from minsheng.certification import service`` and t
 - ``verify`` — public two-of-three verification, the QR token link, the lookup log
 - ``adscan`` — the scam-ad scanner over the registry
 - ``subsidy`` — the skill-upgrade subsidy rule sets, decisions and statistics
+- ``pickers`` — occupations, bodies and sites found by name or code for the clerk's forms
 """
 
 from minsheng.certification.service.adscan import scan_ad
 from minsheng.certification.service.bodies import (
     body_facts,
     body_to_dict,
+    body_view,
     create_body,
+    filed_with_name,
     find_body,
     get_body,
     list_bodies,
     list_body_views,
+    update_body_scope,
     update_body_status,
 )
 from minsheng.certification.service.imports import (
@@ -34,6 +38,12 @@ from minsheng.certification.service.listing import (
     certificate_filters,
     count_certificates_by_status,
     search_certificates,
+)
+from minsheng.certification.service.pickers import (
+    pick_bodies,
+    pick_occupations,
+    pick_sites,
+    resolve_occupation,
 )
 from minsheng.certification.service.reference import (
     OccupationView,
@@ -58,8 +68,10 @@ from minsheng.certification.service.registry import (
 from minsheng.certification.service.ruledata import rule_data_status
 from minsheng.certification.service.subsidy import (
     decide_subsidy,
+    list_subsidy_claims,
     record_subsidy_claim,
     rule_set_to_dict,
+    subsidy_breakdown,
     subsidy_rule_sets,
     subsidy_statistics,
 )
@@ -81,6 +93,7 @@ __all__ = [
     "add_occupation",
     "body_facts",
     "body_to_dict",
+    "body_view",
     "certificate_filters",
     "certificate_to_dict",
     "count_certificates_by_status",
@@ -88,6 +101,7 @@ __all__ = [
     "decide_subsidy",
     "decode_csv",
     "discard_pending_log",
+    "filed_with_name",
     "find_body",
     "find_occupation",
     "flush_all",
@@ -103,19 +117,26 @@ __all__ = [
     "list_occupations",
     "list_qualifications",
     "list_standards",
+    "list_subsidy_claims",
     "load_demo_standards",
     "load_reference",
     "lookup_never_waits",
     "occupation_summary",
+    "pick_bodies",
+    "pick_occupations",
+    "pick_sites",
     "purge_verification_log",
     "record_subsidy_claim",
+    "resolve_occupation",
     "rule_data_status",
     "rule_set_to_dict",
     "scan_ad",
     "search_certificates",
+    "subsidy_breakdown",
     "subsidy_rule_sets",
     "subsidy_statistics",
     "template_csv",
+    "update_body_scope",
     "update_body_status",
     "update_certificate_status",
     "verify_certificate",

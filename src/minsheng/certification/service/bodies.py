@@ -4,6 +4,7 @@ Functions flush, never commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -19,10 +20,15 @@ from minsheng.certification.models import Body, BodyScope, Occupation
 from minsheng.certification.rules import dates
 from minsheng.certification.rules.issuance import OCCUPATION_CODE_RE, BodyFacts
 from minsheng.certification.rules.numbering import LEVELS, PROVINCE_CODES
-from minsheng.certification.schemas import BodyCreate, BodyStatusChange
+from minsheng.certification.schemas import (
+    BodyCreate,
+    BodyScopeChange,
+    BodyStatusChange,
+    ScopeItem,
+)
 from minsheng.certification.service.reference import load_reference, occupation_names
 from minsheng.certification.service.status import change_status
-from minsheng.core import audit
+from minsheng.core import audit, regions
 from minsheng.core.errors import InvalidInput
 from minsheng.core.scope import Scope
 
@@ -62,15 +68,7 @@ def create_body(
         filing_no = f"{data.body_type}0000-{data.province_code}-{(count or 0) + 1:04d}"
     if session.scalar(select(Body.id).where(Body.filing_no == filing_no)) is not None:
         raise DuplicateBody(f"a body with filing number {filing_no} exists", field="code")
-    known = set(session.scalars(select(Occupation.code)))
-    for i, item in enumerate(data.scope):
-        if item.occupation_code not in known:
-            raise InvalidInput(
-                f"{item.occupation_code} is not in the classification",
-                field=f"scope.{i}.occupation_code",
-            )
-        if any(v not in LEVELS for v in item.levels):
-            raise InvalidInput("levels are 1–5", field=f"scope.{i}.levels")
+    check_scope_items(session, data.scope)
     body = Body(
         filing_no=filing_no,
         body_type=data.body_type,
@@ -91,6 +89,19 @@ def create_body(
     )
     session.flush()
     return body
+
+
+def check_scope_items(session: Session, items: Sequence[ScopeItem]) -> None:
+    """Every occupation of a scope is in the classification and every level is 1–5."""
+    known = set(session.scalars(select(Occupation.code)))
+    for i, item in enumerate(items):
+        if item.occupation_code not in known:
+            raise InvalidInput(
+                f"{item.occupation_code} is not in the classification",
+                field=f"scope.{i}.occupation_code",
+            )
+        if any(v not in LEVELS for v in item.levels):
+            raise InvalidInput("levels are 1–5", field=f"scope.{i}.levels")
 
 
 def find_body(session: Session, filing_no: str) -> Body | None:
@@ -125,7 +136,9 @@ def body_to_dict(session: Session, body: Body) -> dict[str, Any]:
         "body_type": body.body_type,
         "code": body.code,
         "filed_with": "MOHRSS" if body.code != "0000" else f"province {body.province_code}",
+        "filed_with_name": filed_with_name(body.code, body.province_code),
         "province_code": body.province_code,
+        "province_name": province_name(body.province_code),
         "valid_from": body.valid_from.isoformat(),
         "valid_to": body.valid_to.isoformat() if body.valid_to else None,
         "status": body.status,
@@ -134,25 +147,84 @@ def body_to_dict(session: Session, body: Body) -> dict[str, Any]:
     }
 
 
-def list_bodies(session: Session, query: str, limit: int = 50) -> list[Body]:
-    """The public registry lookup: by filing number or code, by name, or by occupation code."""
+def province_name(code2: str | None) -> str | None:
+    """``46`` → 海南省 (None when there is no or no known province)."""
+    if not code2:
+        return None
+    found = regions.table().get(code2 + "0000")
+    return found.name if found else None
+
+
+def filed_with_name(code: str, province_code: str | None) -> str:
+    """Who a body is filed with, as people say it: 人力资源社会保障部, or 海南省人力资源社会保障部门
+    for a body filed with a province."""
+    if code != "0000":
+        return "人力资源社会保障部"
+    name = province_name(province_code)
+    return f"{name}人力资源社会保障部门" if name else "省级人力资源社会保障部门"
+
+
+def list_bodies(
+    session: Session,
+    query: str,
+    limit: int = 50,
+    *,
+    scope: Scope | None = None,
+    status: str | None = None,
+) -> list[Body]:
+    """The registry lookup: by filing number or code, by name, or by occupation code or name
+    (``碳排放`` finds the bodies whose scope holds 碳排放管理员). With ``scope`` (staff) only the
+    bodies of that scope, and an empty query lists them all; ``status`` filters."""
     q = query.strip()
     stmt = select(Body)
     if OCCUPATION_CODE_RE.match(q):
         stmt = stmt.where(
             Body.id.in_(select(BodyScope.body_id).where(BodyScope.occupation_code == q))
         )
-    else:
-        stmt = stmt.where(
-            or_(Body.filing_no == q.upper(), Body.code == q, Body.name.contains(q, autoescape=True))
+    elif q:
+        by_occupation_name = (
+            select(BodyScope.body_id)
+            .join(Occupation, Occupation.code == BodyScope.occupation_code)
+            .where(Occupation.name.contains(q, autoescape=True))
         )
+        stmt = stmt.where(
+            or_(
+                Body.filing_no == q.upper(),
+                Body.code == q,
+                Body.name.contains(q, autoescape=True),
+                Body.id.in_(by_occupation_name),
+            )
+        )
+    if status:
+        stmt = stmt.where(Body.status == status)
+    if scope is not None and scope.province2 is not None:
+        stmt = stmt.where(Body.province_code == scope.province2)
     return list(session.scalars(stmt.order_by(Body.filing_no).limit(limit)))
 
 
-def list_body_views(session: Session, query: str) -> list[dict[str, Any]]:
-    """The public registry page: each matching body, with the name of every occupation in its
+def list_body_views(
+    session: Session,
+    query: str,
+    *,
+    scope: Scope | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The registry pages: each matching body, with the name of every occupation in its
     scope beside its code."""
-    rows = [body_to_dict(session, b) for b in list_bodies(session, query)]
+    rows = [
+        body_to_dict(session, b)
+        for b in list_bodies(session, query, limit, scope=scope, status=status)
+    ]
+    return _with_occupation_names(session, rows)
+
+
+def body_view(session: Session, body: Body) -> dict[str, Any]:
+    """One body as the pages show it: ``body_to_dict`` with each occupation's name."""
+    return _with_occupation_names(session, [body_to_dict(session, body)])[0]
+
+
+def _with_occupation_names(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = occupation_names(
         session, {item["occupation_code"] for row in rows for item in row["scope"]}
     )
@@ -173,6 +245,42 @@ def update_body_status(
     """Suspend, revoke or reactivate a body (audited with the old status and the reason)."""
     body = get_body(session, filing_no, scope=scope)
     change_status(session, body, data, actor=actor, kind="body")
+    return body
+
+
+def update_body_scope(
+    session: Session,
+    filing_no: str,
+    data: BodyScopeChange,
+    *,
+    actor: str,
+    scope: Scope = Scope.ALL,
+) -> Body:
+    """Replace a body's scope of occupations × levels (a change of filing, 备案变更), audited
+    with the pairs added and removed and the reason; certificates already issued keep theirs."""
+    body = get_body(session, filing_no, scope=scope)
+    check_scope_items(session, data.scope)
+    old = set(body_scope(session, body.id))
+    new = {(s.occupation_code, lv) for s in data.scope for lv in s.levels}
+    for row in session.scalars(select(BodyScope).where(BodyScope.body_id == body.id)):
+        if (row.occupation_code, row.level) not in new:
+            session.delete(row)
+    session.add_all(
+        BodyScope(body_id=body.id, occupation_code=o, level=lv) for o, lv in sorted(new - old)
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="body.scope",
+        table=body.__tablename__,
+        record_id=body.id,
+        detail={
+            "added": [f"{o}/{lv}" for o, lv in sorted(new - old)],
+            "removed": [f"{o}/{lv}" for o, lv in sorted(old - new)],
+            "reason": data.reason,
+        },
+    )
     return body
 
 

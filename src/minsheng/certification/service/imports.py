@@ -81,7 +81,23 @@ HEADER_ALIASES = {
     "发证时间": "issued_on",
     "状态": "status",
     "证书状态": "status",
+    "备注": "note",
+    "说明": "note",
 }
+# The template's example row says 示例 in its 备注 column; the import skips such rows, so a
+# template filled in below its example imports as it is.
+EXAMPLE_MARK = "示例"
+TEMPLATE_EXAMPLE = (
+    "S000046460100244000001",
+    "张三",
+    "460105199001011234",
+    "4-09-07-04",
+    "4",
+    "S0000-46-0001",
+    "2024-06-01",
+    "valid",
+    EXAMPLE_MARK,
+)
 TEMPLATE_HEADERS = (
     "证书编号",
     "姓名",
@@ -91,6 +107,7 @@ TEMPLATE_HEADERS = (
     "评价机构备案号",
     "发证日期",
     "状态",
+    "备注",
 )
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 MAX_FIELD_CHARS = 200  # the longest legitimate field (a name) has 50 characters
@@ -225,9 +242,11 @@ def canonical_header(cell: str) -> str:
 
 
 def template_csv() -> bytes:
-    """An empty import file to fill in: the Chinese headers, UTF-8 with a BOM (so that Excel
-    opens it as Unicode) and a CRLF line end."""
-    return codecs.BOM_UTF8 + (",".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+    """The import file to fill in: the Chinese headers and one example row marked 示例 in its
+    备注 column (skipped by the import), UTF-8 with a BOM (so that Excel opens it as Unicode),
+    CRLF line ends."""
+    lines = (",".join(TEMPLATE_HEADERS), ",".join(TEMPLATE_EXAMPLE))
+    return codecs.BOM_UTF8 + "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
 def _too_long(text: str, line: int, header: list[str]) -> ImportFieldTooLong:
@@ -257,8 +276,9 @@ def import_certificates(
     clerk imports certificates of their own province only (the number's positions 6–7)."""
     load_reference(session)
     today = today or timeutil.today()
+    encoding = "text"
     if isinstance(text, bytes):
-        text = decode_csv(text)[0]
+        text, encoding = decode_csv(text)
     elif len(text) > MAX_IMPORT_BYTES:
         raise ImportTooLarge(f"at most {MAX_IMPORT_BYTES:,} characters (split it)", field="file")
     # CR, LF or CRLF: one line end for the reader (a CR alone made it fail).
@@ -273,12 +293,16 @@ def import_certificates(
         raise ImportRejected(
             [{"line": 1, "field": missing[0], "reason": f"missing columns: {missing}"}], 0
         )
-    col = {name: header.index(name) for name in (*IMPORT_FIELDS, "status") if name in header}
+    col = {
+        name: header.index(name) for name in (*IMPORT_FIELDS, "status", "note") if name in header
+    }
     i_number, i_name, i_id = col["number"], col["name"], col["id_number"]
     i_occ, i_level, i_body, i_issued = (
         col["occupation_code"], col["level"], col["body_code"], col["issued_on"],
     )  # fmt: skip
     i_status = col.get("status")
+    i_note = col.get("note")
+    examples = 0
     width = len(header)
     occupations = set(session.scalars(select(Occupation.code)))
     bodies = {
@@ -322,6 +346,13 @@ def import_certificates(
                 ) from None
             if not fields:
                 continue  # a blank line, as DictReader would skip it
+            if (
+                i_note is not None
+                and i_note < len(fields)
+                and fields[i_note].strip() == EXAMPLE_MARK
+            ):
+                examples += 1
+                continue  # the template's example row
             total += 1
             if max(map(len, fields)) > MAX_FIELD_CHARS:
                 index = next(i for i, v in enumerate(fields) if len(v) > MAX_FIELD_CHARS)
@@ -378,6 +409,8 @@ def import_certificates(
                 and issued[1] == m[4]
                 and status in STATUSES
             ):
+                # Typed with spaces or full-width characters: the number as the checker reads it.
+                number = numbering.normalize_number(fields[i_number])
                 errs = checker.errors(fields, seen)
                 if number not in seen and not any(f == "number" for f, _ in errs):
                     seen[number] = line
@@ -452,7 +485,7 @@ def import_certificates(
         detail={"rows": imported},
     )
     session.flush()
-    return {"imported": imported}
+    return {"imported": imported, "encoding": encoding, "examples_skipped": examples}
 
 
 def scope_problems(seen: dict[str, int], scope: Scope) -> list[dict[str, Any]]:

@@ -197,3 +197,113 @@ def subsidy_statistics(
             for p, n, y in session.execute(stmt)
         ]
     return out
+
+
+def _claims_filter(start: date, end: date, scope: Scope, province_code: str | None) -> list[Any]:
+    if end < start:
+        raise InvalidDate("the period ends before it starts", field="end")
+    conds: list[Any] = [SubsidyClaim.applied_on.between(start, end)]
+    if not scope.national:
+        conds.append(SubsidyClaim.province_code == scope.province2)
+    if province_code:
+        conds.append(SubsidyClaim.province_code == province_code)
+    return conds
+
+
+def list_subsidy_claims(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    scope: Scope = Scope.ALL,
+    province_code: str | None = None,
+    eligible: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The recorded decisions of a period, newest application first (never the person: only
+    the keyed hash is kept), with their total; a provincial clerk sees their province only."""
+    conds = _claims_filter(start, end, scope, province_code)
+    if eligible is not None:
+        conds.append(SubsidyClaim.eligible.is_(eligible))
+    total = session.scalar(select(func.count()).select_from(SubsidyClaim).where(*conds)) or 0
+    stmt = (
+        select(SubsidyClaim)
+        .where(*conds)
+        .order_by(SubsidyClaim.applied_on.desc(), SubsidyClaim.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return {
+        "total": int(total),
+        "claims": [
+            {
+                "id": c.id,
+                "province_code": c.province_code,
+                "occupation_code": c.occupation_code,
+                "level": c.level,
+                "applied_on": c.applied_on.isoformat(),
+                "eligible": c.eligible,
+                "amount_yuan": c.amount_yuan,
+                "rule_set": c.rule_set,
+                "failed_rules": [r["rule"] for r in c.reasons if not r.get("ok")],
+                "demo": c.demo,
+            }
+            for c in session.scalars(stmt)
+        ],
+    }
+
+
+def subsidy_breakdown(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    scope: Scope = Scope.ALL,
+) -> dict[str, Any]:
+    """Paid claims of a period by level, by month (of the application) and by province:
+    claims, people (distinct keyed hashes) and yuan; decisions refused are counted apart."""
+    conds = _claims_filter(start, end, scope, None)
+    paid = [*conds, SubsidyClaim.eligible.is_(True)]
+
+    def grouped(key: Any) -> list[tuple[Any, int, int, int]]:
+        stmt = (
+            select(
+                key,
+                func.count(),
+                func.count(func.distinct(SubsidyClaim.person_hash)),
+                func.coalesce(func.sum(SubsidyClaim.amount_yuan), 0),
+            )
+            .where(*paid)
+            .group_by(key)
+            .order_by(key)
+        )
+        return [(k, int(n), int(p), int(y)) for k, n, p, y in session.execute(stmt)]
+
+    by_month: dict[str, list[int]] = {}
+    stmt = select(SubsidyClaim.applied_on, SubsidyClaim.amount_yuan).where(*paid)
+    for applied_on, amount in session.execute(stmt):
+        month = f"{applied_on:%Y-%m}"
+        row = by_month.setdefault(month, [0, 0])
+        row[0] += 1
+        row[1] += int(amount)
+    refused = session.scalar(
+        select(func.count())
+        .select_from(SubsidyClaim)
+        .where(*conds, SubsidyClaim.eligible.is_(False))
+    )
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "refused": int(refused or 0),
+        "by_level": [
+            {"level": k, "claims": n, "people": p, "yuan": y}
+            for k, n, p, y in grouped(SubsidyClaim.level)
+        ],
+        "by_month": [
+            {"month": m, "claims": v[0], "yuan": v[1]} for m, v in sorted(by_month.items())
+        ],
+        "by_province": [
+            {"province_code": k, "claims": n, "people": p, "yuan": y}
+            for k, n, p, y in grouped(SubsidyClaim.province_code)
+        ],
+    }

@@ -1,0 +1,267 @@
+"""Staff pages of the filed evaluation bodies (role ``certification``; a provincial clerk sees
+and changes the bodies of their province only): the list with search, filing a body (备案) with
+its scope of occupations × levels, changing that scope, and suspending, resuming or revoking a
+body with a reason. Every change goes through ``certification.service`` and is audited there."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from minsheng.certification import service as cert_service
+from minsheng.certification.rules.numbering import LEVELS
+from minsheng.certification.schemas import BodyCreate, BodyScopeChange, BodyStatusChange
+from minsheng.core.auth import Principal, Role
+from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.web import DbSession, require_role
+from minsheng.web import render as r
+from minsheng.web.render import PageRoute
+
+router = APIRouter(route_class=PageRoute, prefix="/staff/certification/bodies")
+Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
+
+FILE_FIELDS = ("name", "body_type", "code", "province_code", "valid_from", "valid_to", "scope")
+SCOPE_FIELDS = ("scope", "reason")
+STATUS_FIELDS = ("status", "reason")
+MAX_QUERY = 100
+MAX_SCOPE_LINES = 200
+BODY_STATUSES = ("active", "suspended", "revoked")
+LEVEL_SPLIT = re.compile(r"[,，、\s]+")
+LINE_SPLIT = re.compile(r"[\s:：]+", re.U)
+DONE = {
+    "filed": "已备案。",
+    "scope": "评价范围已变更。",
+    "active": "已恢复正常。",
+    "suspended": "已暂停。",
+    "revoked": "已撤销备案。",
+}
+
+
+def parse_scope(session: DbSession, text: str) -> list[dict[str, Any]]:
+    """The scope as a clerk types it, one occupation a line: its code or exact name, then its
+    levels (``4-09-07-04 3,4,5`` or ``碳排放管理员：5、4``). ``InvalidInput`` on ``scope``
+    names the line that cannot be read."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise InvalidInput("请至少填写一个职业及其等级 (scope is empty)", field="scope")
+    if len(lines) > MAX_SCOPE_LINES:
+        raise InvalidInput(f"评价范围最多 {MAX_SCOPE_LINES} 行 (too many lines)", field="scope")
+    items: dict[str, set[int]] = {}
+    for number, line in enumerate(lines, start=1):
+        parts = LINE_SPLIT.split(line, maxsplit=1)
+        head, rest = (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
+        levels_text = [t for t in LEVEL_SPLIT.split(rest) if t]
+        if not levels_text or not all(t.isdigit() and int(t) in LEVELS for t in levels_text):
+            raise InvalidInput(
+                f"第 {number} 行“{line}”：请写职业编码或名称，再写等级 1–5，如 4-09-07-04 3,4,5 "
+                "(a line is an occupation and its levels)",
+                field="scope",
+            )
+        try:
+            code = cert_service.resolve_occupation(session, head)
+        except DomainError:
+            raise InvalidInput(
+                f"第 {number} 行：没有编码或名称为“{head}”的职业 (unknown occupation)",
+                field="scope",
+            ) from None
+        items.setdefault(code, set()).update(int(t) for t in levels_text)
+    return [{"occupation_code": c, "levels": sorted(v)} for c, v in items.items()]
+
+
+def scope_text(view: dict[str, Any]) -> str:
+    return "\n".join(
+        f"{s['occupation_code']} {','.join(str(lv) for lv in s['levels'])}" for s in view["scope"]
+    )
+
+
+def _render(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {"levels": LEVELS}
+    ctx.update(context)
+    return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
+
+
+def _occupation_hits(request: Request, session: DbSession) -> tuple[str, list[dict[str, Any]]]:
+    occ_q = request.query_params.get("occ_q", "").strip()[:MAX_QUERY]
+    return occ_q, (cert_service.pick_occupations(session, occ_q) if occ_q else [])
+
+
+@router.get("", response_class=HTMLResponse)
+def bodies(
+    request: Request, session: DbSession, user: Staff, q: str = "", status: str = ""
+) -> HTMLResponse:
+    query = q.strip()[:MAX_QUERY]
+    wanted = status if status in BODY_STATUSES else ""
+    rows = cert_service.list_body_views(
+        session, query, scope=user.scope, status=wanted or None, limit=200
+    )
+    return _render(
+        request,
+        "bodies.html",
+        title="评价机构",
+        rows=rows,
+        q=query,
+        status=wanted,
+        statuses=BODY_STATUSES,
+    )
+
+
+def _file_page(
+    request: Request, session: DbSession, status_code: int = 200, *, form: r.Form
+) -> HTMLResponse:
+    occ_q, hits = _occupation_hits(request, session)
+    return _render(
+        request,
+        "body_new.html",
+        status_code,
+        title="评价机构备案",
+        form=form,
+        occ_q=occ_q,
+        hits=hits,
+    )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def file_form(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
+    values = {"body_type": "S", "code": "0000", "province_code": user.scope.province2 or ""}
+    return _file_page(request, session, form=r.Form(fields=FILE_FIELDS, values=values))
+
+
+@router.post("/new", response_model=None)
+def file_body(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    body_type: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    province_code: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
+    valid_to: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    typed = {
+        "name": name,
+        "body_type": body_type,
+        "code": code,
+        "province_code": province_code,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "scope": scope,
+    }
+    form = r.Form(values=typed, fields=FILE_FIELDS)
+
+    def run() -> str:
+        data = r.blank_to_none({k: v for k, v in typed.items() if k != "scope"})
+        items = parse_scope(session, scope)
+        body = cert_service.create_body(
+            session,
+            BodyCreate.model_validate(data | {"scope": items}),
+            actor=user.actor,
+            scope=user.scope,
+        )
+        return f"/staff/certification/bodies/{body.filing_no}?done=filed"
+
+    return r.form_action(
+        session, form, run, lambda form, code: _file_page(request, session, code, form=form)
+    )
+
+
+def _body_page(
+    request: Request,
+    session: DbSession,
+    user: Principal,
+    filing_no: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    body = cert_service.get_body(session, filing_no, scope=user.scope)
+    view = cert_service.body_view(session, body)
+    occ_q, hits = _occupation_hits(request, session)
+    done = request.query_params.get("done", "")
+    ctx: dict[str, Any] = {
+        "title": f"评价机构 {view['name']}",
+        "b": view,
+        "done": DONE.get(done, ""),
+        "scope_form": r.Form(fields=SCOPE_FIELDS, values={"scope": scope_text(view)}),
+        "status_form": r.Form(
+            fields=STATUS_FIELDS,
+            values={"status": "suspended" if view["status"] == "active" else "active"},
+        ),
+        "occ_q": occ_q,
+        "hits": hits,
+    }
+    ctx.update(context)
+    return _render(request, "body.html", status_code, **ctx)
+
+
+@router.get("/{filing_no}", response_class=HTMLResponse)
+def body_detail(request: Request, session: DbSession, user: Staff, filing_no: str) -> HTMLResponse:
+    return _body_page(request, session, user, filing_no[:MAX_QUERY])
+
+
+@router.post("/{filing_no}/scope", response_model=None)
+def change_scope(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    filing_no: str,
+    csrf_token: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    form = r.Form(values={"scope": scope, "reason": reason}, fields=SCOPE_FIELDS)
+
+    def run() -> str:
+        items = parse_scope(session, scope)
+        data = BodyScopeChange.model_validate({"scope": items, "reason": reason})
+        body = cert_service.update_body_scope(
+            session, filing_no, data, actor=user.actor, scope=user.scope
+        )
+        return f"/staff/certification/bodies/{body.filing_no}?done=scope"
+
+    return r.form_action(
+        session,
+        form,
+        run,
+        lambda form, code: _body_page(
+            request, session, user, filing_no[:MAX_QUERY], code, scope_form=form
+        ),
+    )
+
+
+@router.post("/{filing_no}/status", response_model=None)
+def change_status(
+    request: Request,
+    session: DbSession,
+    user: Staff,
+    filing_no: str,
+    csrf_token: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    r.check_csrf(request, csrf_token)
+    form = r.Form(values={"status": status, "reason": reason}, fields=STATUS_FIELDS)
+
+    def run() -> str:
+        data = BodyStatusChange.model_validate({"status": status, "reason": reason})
+        body = cert_service.update_body_status(
+            session, filing_no, data, actor=user.actor, scope=user.scope
+        )
+        return f"/staff/certification/bodies/{body.filing_no}?done={data.status}"
+
+    return r.form_action(
+        session,
+        form,
+        run,
+        lambda form, code: _body_page(
+            request, session, user, filing_no[:MAX_QUERY], code, status_form=form
+        ),
+    )
