@@ -194,11 +194,16 @@ def test_a_certification_clerk_revokes_and_the_public_sees_it(
     page.get_by_role("button", name="查看").click()
     expect(page.locator("main")).to_contain_text(number)
     axe.check(page, "certificate looked up")
-    form = page.locator("form[action='/staff/certification/status']")
+    page.get_by_role("link", name="撤销、暂停与恢复").click()
+    form = page.locator("form[method='post'][action='/staff/certification/status']")
     form.get_by_label("证书编号").fill(number)
     form.get_by_label("新状态").select_option("revoked")
     form.get_by_label("原因").fill("经核查，该证书系以他人代考方式取得")
-    form.get_by_role("button", name="提交").click()
+    form.get_by_role("button", name="下一步").click()
+    # Revoking asks first, showing the certificate and the reason; nothing has changed yet.
+    expect(page.locator("#confirm-reason")).to_contain_text("他人代考")
+    axe.check(page, "revocation to confirm")
+    page.get_by_role("button", name="确认撤销").click()
     expect(page.locator("#status-changed")).to_contain_text("已撤销")
     axe.check(page, "certificate revoked")
     # The public verification says so at once, in red, not under a green banner.
