@@ -302,7 +302,8 @@ class NodeCallControl(EngineCallControl):
             static = self.seats.by_counsellor.get(cid)
             if part == partition and static is not None and static.contact is not None:
                 self.contacts[cid] = static.contact
-                self._quietly(self.engine.counsellor_login, cid)
+                if not static.browser:  # a browser seat signs in on the staff page
+                    self._quietly(self.engine.counsellor_login, cid)
                 if self.stored_states.get(cid) == "break":
                     self._quietly(self.engine.set_state, cid, CounsellorState.BREAK)
         self._sync_seats()
