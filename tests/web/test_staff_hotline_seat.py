@@ -243,6 +243,25 @@ class TestCredentials:
         assert unknown.json()["error"] == "CallNotFound"
         # (a real call's wrap-up is recorded in tests/hotline/sip/test_seat_browser.py)
 
+    def test_a_hand_over_is_checked_before_it_is_forwarded(
+        self, seat_login: Callable[..., tuple[TestClient, str, str]]
+    ) -> None:
+        client, csrf, _name = seat_login()
+        form = {"csrf_token": csrf, "call_ref": "abc@127.0.0.1", "to": "120"}
+        assert client.post("/staff/hotline/seat/transfer", data={**form, "csrf_token": ""}
+                           ).status_code == 403  # fmt: skip
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "to": "999"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "to")
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "mode": "later"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "mode")
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "step": "undo"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "step")
+        # no cluster and no single node configured: nobody to forward to, said in Chinese
+        none = client.post("/staff/hotline/seat/transfer", data=form)
+        assert none.status_code == 502
+        assert none.json()["detail"] == "热线节点不可达，请联系值班长转接。"
+        # (a real hand-over from the page: tests/hotline/sip/test_seat_browser.py)
+
 
 class TestLinking:
     def test_one_user_works_one_seat(
