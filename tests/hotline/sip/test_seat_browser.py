@@ -633,7 +633,7 @@ def test_only_a_live_credential_registers_and_hang_up_and_a_closed_tab_end_the_c
     expect(page.locator("#seat-answer")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#seat-status")).to_have_text("通话中")
-    assert status(rig.server, rig.token)["seats"]["c1"] == "talking"
+    assert until(lambda: rig.seat_state() == "talking", timeout=10), rig.seat_state()
     page.evaluate("window.__sockets.forEach((s) => s.close())")
     records = rig.new_records(before, 2)
     assert len(records) == 2, records

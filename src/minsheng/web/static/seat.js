@@ -182,15 +182,21 @@
         register_expires: cred.register_expires, session_timers: false,
         user_agent: "minsheng-seat"
       });
+      // events of a user agent already stopped (signed out, then in again) change nothing
+      var mine = ua;
       ua.on("registered", function () {
+        if (ua !== mine) { return; }
         status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
       });
-      ua.on("unregistered", function () { if (ua) { status("未签入", "unregistered"); } });
+      ua.on("unregistered", function () { if (ua === mine) { status("未签入", "unregistered"); } });
       ua.on("registrationFailed", function (ev) {
+        if (ua !== mine) { return; }
         status("签入失败：" + (ev.cause || "未知原因"), "failed");
         say("坐席签入失败。");
       });
-      ua.on("disconnected", function () { if (ua) { status("连接中断，正在重连…", "disconnected"); } });
+      ua.on("disconnected", function () {
+        if (ua === mine) { status("连接中断，正在重连…", "disconnected"); }
+      });
       ua.on("newRTCSession", incoming);
       ua.start();
       // a credential lives ttl_s; take a new one well before (JsSIP re-registers every minute)
