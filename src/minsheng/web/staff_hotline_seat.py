@@ -10,7 +10,6 @@ muting, holding and hanging up work from the keyboard. docs/hotline-seat.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -20,10 +19,9 @@ from pydantic import ValidationError
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
-from minsheng.core.db import session_scope
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.guard import CSP
-from minsheng.core.web import AppSettings, DbSession, require_role
+from minsheng.core.web import AppSettings, DbSession, ReadSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.schemas import AssessmentCreate
 from minsheng.hotline.service import cluster as cluster_service
@@ -35,16 +33,6 @@ router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/seat")
 calls = APIRouter()
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
-
-def _reader(request: Request) -> Iterator[Any]:
-    """A reader's session for what a request forwards to a SIP node: the node writes its audit
-    entry to the same database, and on SQLite a writer's session (``DbSession`` of a POST) would
-    hold the write lock it waits for."""
-    with session_scope(request.app.state.sessionmaker) as session:
-        yield session
-
-
-ReadSession = Annotated[Any, Depends(_reader)]
 
 RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
 STATE_LABEL = {"available": "签入（等待来电）", "break": "小休", "offline": "签出"}
@@ -131,7 +119,7 @@ def credentials(
 @calls.post("/state")
 def set_state(
     request: Request,
-    reader: ReadSession,
+    reader: ReadSession,  # the node audits in the same database: forward without a write lock
     session: DbSession,
     settings: AppSettings,
     user: Staff,

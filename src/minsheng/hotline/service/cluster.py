@@ -613,22 +613,14 @@ def forward_transfer(
         raise InvalidInput("step must be start, complete or return", field="step")
     if step == "start" and to not in HANDOVER_NUMBERS:
         raise InvalidInput("to must be 110, 119 or 120", field="to")
+    live = find_live_call(session, sip_call_id)
     node: SipNode | SingleNode | None = None
-    if cluster_info(session).partitions:
-        live = find_live_call(session, sip_call_id)
-        if live is None or live.state != "talking" or not live_call_in_scope(session, live, scope):
-            raise LiveCallNotFound(
-                "no call in conversation with this SIP Call-ID", field="sip_call_id"
-            )
+    if live is not None and live.state == "talking" and live_call_in_scope(session, live, scope):
         node = get_node(session, live.node_id)
-    else:
-        node = single_node(single)
-        if node is None:
-            raise NodeUnreachable(
-                "no SIP node to forward to: load a cluster or set "
-                "MINSHENG_HOTLINE_SEAT_NODE_CONTROL",
-                field="node",
-            )
+    elif live is None and not cluster_info(session).partitions:
+        node = single_node(single)  # no cluster: the single node (its own checks of the call)
+    if node is None:
+        raise LiveCallNotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
     only = {"counsellor": counsellor_id, "region": scope.region}
     path = f"/calls/{quote(sip_call_id, safe='')}/transfer"
     body: dict[str, Any] = {"only": only}
