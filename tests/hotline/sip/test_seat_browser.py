@@ -213,7 +213,7 @@ class Rig:
     live: LiveServer
     context: BrowserContext
     page: Page
-    caller: Callable[[np.ndarray], Phone]
+    caller: Callable[..., Phone]
     counsellor_says: np.ndarray
     caller_says: np.ndarray
     sessions: sessionmaker[Session]
@@ -361,7 +361,7 @@ def rig(
         phones: list[Phone] = []
         stack.append(lambda: [p.stop() for p in phones])
 
-        def caller(microphone: np.ndarray) -> Phone:
+        def caller(microphone: np.ndarray, dial: str = "12356") -> Phone:
             folder = tmp_path / f"caller{len(phones)}"
             folder.mkdir()
             phone = Phone(
@@ -374,7 +374,7 @@ def rig(
                 account=caller_account("13912345678"),
             )
             phones.append(phone)
-            phone.start(f"/dial sip:12356@127.0.0.1:{server.port}")
+            phone.start(f"/dial sip:{dial}@127.0.0.1:{server.port}")
             return phone
 
         yield Rig(
@@ -572,6 +572,56 @@ def test_the_seat_hands_a_call_over_to_120_with_its_assessment(rig: Rig) -> None
         # the wrap-up starts from what was sent with the hand-over
         expect(page.locator("#wrapup-handover")).to_have_value("120")
         expect(page.locator("#wrapup-suicidal_ideation")).to_have_value("severe")
+        sign_out(rig)
+    finally:
+        sipp.close()
+
+
+def test_the_seat_consults_120_then_joins_the_caller_to_it(rig: Rig) -> None:
+    """The attended hand-over from the page: the browser's call is re-INVITEd (through Kamailio
+    and rtpengine) to the consultation while the caller hears the hold prompt; 转入来电者 joins
+    the caller to 120 and ends the seat's leg."""
+    page = rig.page
+    sipp = SippFactory(rig.folder)
+    try:
+        emergency = sipp("emergency_consulted", rig.server, port=rig.gateway_port, hold_ms=500,
+                         extra=["-trace_logs"])  # fmt: skip
+        details_before = len(rig.server.details())
+        sign_in(rig)
+        rig.caller(silence(40), dial="075512356")  # a Shenzhen caller (area code 0755)
+        expect(page.locator("#seat-answer")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("#seat-status")).to_have_text("通话中")
+        (talking,) = [c for c in status(rig.server, rig.token)["calls"] if c["state"] == "talking"]
+        sip_call_id = talking["sip_call_id"]
+        expect(page.locator("#transfer-attended")).to_be_checked()  # consulting first: default
+        page.get_by_role("button", name="转接 120").click()
+        expect(page.locator("#transfer-question")).to_contain_text("先与对方沟通")
+        page.keyboard.press("Enter")
+        expect(page.locator("#transfer-complete")).to_be_focused()
+
+        def consulted() -> bool:
+            rows = status(rig.server, rig.token)["calls"]
+            return any(r["sip_call_id"] == sip_call_id and r["consulted"] for r in rows)
+
+        assert until(consulted, timeout=20)
+        expect(page.locator("#seat-status")).to_have_text("通话中")  # the page kept its call
+        page.keyboard.press("Enter")  # 转入来电者
+        expect(page.locator("#seat-last")).to_contain_text("已转接至 120", timeout=20_000)
+        assert emergency.wait() == 0, emergency.errors()
+        logged = "".join(p.read_text() for p in emergency.workdir.glob("*_logs.log"))
+        assert "location=440300" in logged
+        detail = rig.server.details(details_before + 1)[details_before]
+        transfer = detail["transfer"]
+        assert (transfer["attended"], transfer["consulted"], transfer["connected"]) == (
+            True, True, True,
+        )  # fmt: skip
+        assert "hold" in detail["media"]["heard"]
+        with rig.sessions() as s:
+            steps = {(e.action, e.actor) for e in audit.list_entries(s, table="hotline_sip_call")
+                     if e.record_id == sip_call_id}  # fmt: skip
+        user = f"user:{rig.user}"
+        assert steps == {("hotline.sip.transfer", user), ("hotline.sip.transfer_complete", user)}
         sign_out(rig)
     finally:
         sipp.close()

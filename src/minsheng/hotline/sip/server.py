@@ -686,9 +686,9 @@ class SipServer:
         return result
 
     def _check_call(self, call_id: str, only: CallLimits | None) -> HandoverFacts:
-        """The facts of a call in conversation, refused (as not found) when ``only`` says the
-        forwarding user may not act on it: another counsellor's call, or outside the user's
-        region. Call on the SIP thread."""
+        """The facts of a call in conversation, refused when ``only`` says the forwarding user
+        may not act on it: another counsellor's call (403), a call outside the user's region
+        (404, as if it were not there). Call on the SIP thread."""
         facts = self.control.handover_facts(call_id)
         if facts is None:
             raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
@@ -758,7 +758,8 @@ class SipServer:
         from sippy.Core.EventDispatcher import ED2
 
         def run() -> dict[str, Any]:
-            self._check_call(call_id, only)
+            if only is not None:
+                self._check_call(call_id, only)
             try:
                 if step == "complete":
                     return self.b2bua.complete_transfer(call_id)

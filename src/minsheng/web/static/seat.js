@@ -127,7 +127,10 @@
     var done = function (ev) {
       ringStop();
       var by = ev.originator === "local" ? "本坐席" : "对方";
-      var moved = handover && (handover.connected || (!handover.attended && ev.originator === "remote"));
+      // the node ends the seat's leg when the service takes the caller (perhaps before the
+      // answer to 转入来电者 arrives)
+      var moved = handover && (handover.connected || handover.completing ||
+        (!handover.attended && ev.originator === "remote"));
       ui.last.textContent = moved ? "上一通来电已转接至 " + handover.to + "（本坐席通话结束）。"
         : "上一通来电已结束（" + by + "挂断）。";
       if (handover) { ui.xstatus.textContent = ""; }
@@ -310,11 +313,12 @@
   });
   ui.complete.addEventListener("click", function () {
     if (!handover) { return; }
+    handover.completing = true;
     transferPost({ step: "complete" }).then(function () {
       handover.connected = true;
       ui.consult.hidden = true;
       ui.xstatus.textContent = "已将来电者转入 " + handover.to + "。";
-    }).catch(transferFailed);
+    }).catch(function (err) { if (handover) { handover.completing = false; } transferFailed(err); });
   });
   ui.back.addEventListener("click", function () {
     if (!handover) { return; }
