@@ -25,7 +25,7 @@ from minsheng.hotline.rules import seat as seat_rules
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.sip import seatfront
 from minsheng.web.routes import STATIC
-from tests.conftest import Cli
+from tests.conftest import Cli, free_port
 from tests.web.conftest import csrf_of
 
 WS_URL = "ws://127.0.0.1:5981"
@@ -242,6 +242,30 @@ class TestCredentials:
         assert unknown.status_code == 404
         assert unknown.json()["error"] == "CallNotFound"
         # (a real call's wrap-up is recorded in tests/hotline/sip/test_seat_browser.py)
+
+    def test_a_hand_over_is_checked_before_it_is_forwarded(
+        self, seat_login: Callable[..., tuple[TestClient, str, str]], settings: Settings
+    ) -> None:
+        client, csrf, _name = seat_login()
+        form = {"csrf_token": csrf, "call_ref": "abc@127.0.0.1", "to": "120"}
+        assert client.post("/staff/hotline/seat/transfer", data={**form, "csrf_token": ""}
+                           ).status_code == 403  # fmt: skip
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "to": "999"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "to")
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "mode": "later"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "mode")
+        bad = client.post("/staff/hotline/seat/transfer", data={**form, "step": "undo"})
+        assert (bad.status_code, bad.json()["field"]) == (422, "step")
+        # no cluster and no single node configured: no node holds the call, said in Chinese
+        none = client.post("/staff/hotline/seat/transfer", data=form)
+        assert none.status_code == 404
+        assert none.json()["detail"] == "该通话已不在通话中，无法转接。"
+        # a single node that does not answer
+        settings.hotline_seat_node_control = f"127.0.0.1:{free_port()}"
+        down = client.post("/staff/hotline/seat/transfer", data=form)
+        assert down.status_code == 502
+        assert down.json()["detail"] == "热线节点不可达，请联系值班长转接。"
+        # (a real hand-over from the page: tests/hotline/sip/test_seat_browser.py)
 
 
 class TestLinking:

@@ -196,6 +196,13 @@ class Settings(BaseSettings):
     hotline_seat_credential_ttl_s: int = Field(
         300, ge=60, le=86400, description="Lifetime of a browser seat's SIP credential"
     )
+    hotline_seat_node_control: str = Field(
+        "",
+        description=(
+            "Staff endpoint (host:port) of the single SIP node serving the browser seats when "
+            "no cluster is loaded: the seat page's sign-in and hand-overs are forwarded there"
+        ),
+    )
     hotline_seat_tls_certificate: str = Field(
         "", description="Certificate (PEM) of Kamailio's wss:// listener for the browser seat"
     )

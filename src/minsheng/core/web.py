@@ -65,6 +65,17 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A reader's session whatever the method: for a POST that only forwards an action to another
+    process writing to the same database (a SIP node auditing it), which on SQLite would wait
+    for the write lock a writer's session holds until the request ends."""
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
 # A Core connection, for the routes that run a lookup on one (routes import no SQLAlchemy).
 DbConnection = Connection
 

@@ -20,7 +20,7 @@ from minsheng.core import paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import BoundedDate, BoundedDateTime, CleanText, DbId
-from minsheng.core.web import AppSettings, DbSession, require_role
+from minsheng.core.web import AppSettings, DbSession, ReadSession, require_role
 from minsheng.hotline import service
 from minsheng.hotline.rules import erlang
 from minsheng.hotline.rules import roster as roster_rules
@@ -28,6 +28,7 @@ from minsheng.hotline.rules import workforce as workforce_rules
 from minsheng.hotline.rules.planning import PlanTarget
 from minsheng.hotline.schemas import (
     AssessmentCreate,
+    AssessmentRatings,
     CounsellorCreate,
     CounsellorStateUpdate,
     CounsellorUpdate,
@@ -356,6 +357,38 @@ def unsupervise_live_call(
     """End the supervision of a call (the supervisor's phone is hung up)."""
     return cluster_service.forward_unsupervise(
         session, sip_call_id, secret=settings.secret_key, actor=user.actor, scope=user.scope
+    )
+
+
+@router.post("/live/calls/{sip_call_id}/transfer")
+def transfer_live_call(
+    sip_call_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
+    session: ReadSession,
+    settings: AppSettings,
+    user: Staff,
+    to: Annotated[str, Body(max_length=3)] = "",
+    attended: Annotated[bool, Body()] = False,
+    step: Annotated[Literal["start", "complete", "return"], Body()] = "start",
+    assessment: Annotated[AssessmentRatings | None, Body()] = None,
+) -> dict[str, Any]:
+    """Hand a call in conversation over to 110/119/120 on the node holding it (blind, or
+    attended: ``start`` then ``complete`` or ``return``), with the crisis assessment sent along.
+    A duty supervisor may hand over any call in their region; a staff user who answers as a
+    counsellor (a browser seat) only the call in conversation with that counsellor. The node
+    audits it."""
+    counsellor = service.find_seat_counsellor(session, user.name)
+    return cluster_service.forward_transfer(
+        session,
+        sip_call_id,
+        step=step,
+        to=to,
+        attended=attended,
+        assessment=assessment.model_dump() if assessment is not None else None,
+        counsellor_id=counsellor.id if counsellor is not None else None,
+        secret=settings.secret_key,
+        actor=user.actor,
+        scope=user.scope,
+        single=settings.hotline_seat_node_control,
     )
 
 

@@ -149,6 +149,15 @@ class AssessmentCreate(BaseModel):
     follow_up_task: FreeLine = Field(default="回访", max_length=300)
 
 
+class AssessmentRatings(BaseModel):
+    """The two ratings of a crisis assessment, sent along with a hand-over to 110/119/120."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suicidal_ideation: RiskLevel
+    hopelessness: RiskLevel
+
+
 class FollowUpDone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

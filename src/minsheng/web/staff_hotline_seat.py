@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from minsheng.core import timeutil
 from minsheng.core.auth import Principal, Role
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.guard import CSP
-from minsheng.core.web import AppSettings, DbSession, require_role
+from minsheng.core.web import AppSettings, DbSession, ReadSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.schemas import AssessmentCreate
 from minsheng.hotline.service import cluster as cluster_service
@@ -32,6 +32,7 @@ router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/seat")
 # The page's own calls (fetch): refusals come back as JSON {"error", "detail", "field"}, not pages.
 calls = APIRouter()
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
+
 
 RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
 STATE_LABEL = {"available": "签入（等待来电）", "break": "小休", "offline": "签出"}
@@ -118,19 +119,26 @@ def credentials(
 @calls.post("/state")
 def set_state(
     request: Request,
+    reader: ReadSession,  # the node audits in the same database: forward without a write lock
     session: DbSession,
     settings: AppSettings,
     user: Staff,
     csrf_token: Annotated[str, Form()] = "",
     state: Annotated[str, Form()] = "",
 ) -> JSONResponse:
-    """Sign the own seat in to the queue, on break or out (JSON)."""
+    """Sign the own seat in to the queue, on break or out (JSON): on the node serving the seat
+    first (it audits the change), then stored."""
     r.check_csrf(request, csrf_token)
-    counsellor = hotline_service.get_seat_counsellor(session, user.name)
-    hotline_service.set_counsellor_state(session, counsellor.id, state, actor=user.actor)
+    counsellor = hotline_service.get_seat_counsellor(reader, user.name)
     cluster_service.forward_seat_state(
-        session, counsellor.id, state, secret=settings.secret_key, actor=user.actor
+        reader,
+        counsellor.id,
+        state,
+        secret=settings.secret_key,
+        actor=user.actor,
+        single=settings.hotline_seat_node_control,
     )
+    hotline_service.set_counsellor_state(session, counsellor.id, state, actor=user.actor)
     return JSONResponse(
         {"state": state, "label": STATE_LABEL.get(state, state)},
         headers={"cache-control": "no-store"},
@@ -166,6 +174,66 @@ def wrapup(
         raise InvalidInput(f"评估表填写有误：{first['msg']}", field=str(first["loc"][0])) from None
     result = hotline_service.record_assessment(session, call_ref, data, actor=user.actor)
     result["risk_label"] = RISK_LABEL.get(result["risk"], result["risk"])
+    return JSONResponse(result, headers={"cache-control": "no-store"})
+
+
+# What the counsellor reads when the node refuses a hand-over (its own reasons are English).
+TRANSFER_REFUSED = {
+    404: "该通话已不在通话中，无法转接。",
+    403: "只能转接本坐席正在进行的通话。",
+    409: "暂时无法转接",
+    422: "转接请求有误",
+    502: "热线节点不可达，请联系值班长转接。",
+}
+
+
+@calls.post("/transfer")
+def transfer(
+    request: Request,
+    session: ReadSession,
+    settings: AppSettings,
+    user: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+    call_ref: Annotated[str, Form(max_length=256)] = "",
+    to: Annotated[str, Form()] = "",
+    mode: Annotated[str, Form()] = "attended",
+    step: Annotated[str, Form()] = "start",
+    suicidal_ideation: Annotated[str, Form()] = "",
+    hopelessness: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """Hand the call in conversation over to 110/119/120 (JSON): ``attended`` (consult the
+    service while the caller hears the hold prompt, then ``step=complete`` or ``return``) or
+    ``blind``, with the crisis assessment sent along. The node holding the call checks that it
+    is this counsellor's call and audits it (docs/hotline-seat.md)."""
+    r.check_csrf(request, csrf_token)
+    counsellor = hotline_service.get_seat_counsellor(session, user.name)
+    if mode not in ("attended", "blind"):
+        raise InvalidInput("转接方式应为先沟通或直接转接", field="mode")
+    assessment = None
+    if suicidal_ideation or hopelessness:
+        assessment = {"suicidal_ideation": suicidal_ideation, "hopelessness": hopelessness}
+    try:
+        result = cluster_service.forward_transfer(
+            session,
+            call_ref,
+            step=step,
+            to=to,
+            attended=mode == "attended",
+            assessment=assessment,
+            counsellor_id=counsellor.id,
+            secret=settings.secret_key,
+            actor=user.actor,
+            scope=user.scope,
+            single=settings.hotline_seat_node_control,
+        )
+    except DomainError as exc:
+        text = TRANSFER_REFUSED.get(exc.status_code)
+        if text is None:
+            raise
+        if exc.status_code in (409, 422):
+            text = f"{text}：{exc.detail}"
+        exc.detail = text
+        raise
     return JSONResponse(result, headers={"cache-control": "no-store"})
 
 

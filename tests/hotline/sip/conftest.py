@@ -152,11 +152,13 @@ class ServerFactory:
         env: dict[str, str] | None = None,
         control: bool = False,
         port: int | None = None,
+        control_port: int | None = None,
     ) -> SipServer:
         path = self.tmp_path / "seats.json"
         path.write_text(json.dumps(seats, ensure_ascii=False), encoding="utf-8")
         port = port or free_port()
-        control_port = free_port() if control else None
+        if control and control_port is None:
+            control_port = free_port()
         details = self.tmp_path / "sip-details.jsonl"
         full_env = {
             **os.environ,

@@ -321,12 +321,45 @@ class TestSeatsFile:
                 "seats[1].sip_user",
             ),
             ([{"counsellor_id": "c1", "colour": "red"}], "seats[0]"),
+            # a browser seat is a counsellor's, behind the seat front (a static contact)
+            (
+                [{"counsellor_id": "c1", "sip_password": "pw-1", "browser": True}],
+                "seats[0].browser",
+            ),
+            ([{"counsellor_id": "c1", "contact": "sip:c1@h", "browser": 1}], "seats[0].browser"),
+            ([{"supervisor": "s1", "contact": "sip:s1@h", "browser": True}], "seats[0].browser"),
         ],
     )
     def test_refused_with_the_field(self, rows: list[dict[str, Any]], field: str) -> None:
         with pytest.raises(InvalidInput) as err:
             seats_mod.load(rows, {"c1", "c2"})
         assert err.value.field == field
+
+
+class TestBrowserSeat:
+    def test_signed_in_from_the_page_not_when_the_server_starts(self, tmp_path: Any) -> None:
+        """A single node: a browser seat waits for 签入 on the staff page (the app forwards it
+        as a seat state); a plain static seat is signed in at once."""
+        rows = [
+            {"counsellor_id": "gd1", "contact": "sip:gd1@127.0.0.1:7001", "browser": True},
+            {"counsellor_id": "gd2", "contact": "sip:gd2@127.0.0.1:7002"},
+        ]
+        book = seats_mod.load(rows, {"sz1", "gd1", "gd2"})
+        assert (book.by_counsellor["gd1"].browser, book.by_counsellor["gd2"].browser) == (
+            True,
+            False,
+        )
+        settings = Settings(secret_key=TEST_SECRET, var_dir=tmp_path, hotline_wrapup_s=0)
+        clock = VirtualClock(START)
+        control = EngineCallControl(directory(), book, settings=settings, record=list().append,
+                                    clock=clock)  # fmt: skip
+        fake = FakeSip()
+        control.attach(Actions(fake))
+        assert control.seat_states() == {"sz1": "offline", "gd1": "offline", "gd2": "available"}
+        assert control.set_seat_state("gd2", "offline") == "offline"
+        assert control.set_seat_state("gd1", "available") == "available"  # 签入 on the page
+        control.call_arrived(inbound("a", clock, origin_area="020"))
+        assert [ring[:2] for ring in fake.rings] == [("a", "gd1")]
 
 
 class TestMediaViews:

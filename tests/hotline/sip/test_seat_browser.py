@@ -14,10 +14,12 @@ sent) must score low.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,16 +31,30 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from minsheng.core import audit
+from minsheng.core.auth import create_user
 from minsheng.core.config import Settings
-from minsheng.core.db import session_scope
+from minsheng.core.db import make_engine, make_sessionmaker, session_scope
+from minsheng.core.errors import Forbidden
+from minsheng.core.scope import Scope
 from minsheng.hotline import service
+from minsheng.hotline.errors import LiveCallNotFound
 from minsheng.hotline.models import Assessment, Call
 from minsheng.hotline.rules import seat as seat_rules
+from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seatfront
 from minsheng.hotline.sip.prompts import DEFAULT_FOLDER
+from tests.conftest import (
+    TEST_SECRET,
+    copy_pg_database,
+    drop_scratch_pg,
+    frozen_clock,
+    is_postgres,
+)
 from tests.hotline.sip.conftest import (
     NATIONAL,
     ServerFactory,
+    SippFactory,
     SipServer,
     _udp_port_bound,
     free_port,
@@ -54,13 +70,7 @@ from tests.hotline.sip.test_media_audio import (
     until,
 )
 from tests.processes import stop_group
-from tests.web.conftest import (  # noqa: F401 (a fixture)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SCREENSHOTS,
-    LiveServer,
-    login_token,
-)
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LiveServer
 
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 
@@ -203,12 +213,23 @@ class Rig:
     live: LiveServer
     context: BrowserContext
     page: Page
-    caller: Callable[[np.ndarray], Phone]
+    caller: Callable[..., Phone]
     counsellor_says: np.ndarray
     caller_says: np.ndarray
     sessions: sessionmaker[Session]
     token: str
     settings: Settings
+    user: str
+    gateway_port: int
+    folder: Path
+
+    def new_records(self, before: int, count: int) -> list[dict[str, Any]]:
+        """The call records stored since ``before`` were, once ``count`` more are stored."""
+        return self.server.wait_records(before + count, timeout=15)[before:]
+
+    def seat_state(self) -> str:
+        """c1's state on the node (its staff endpoint's /status)."""
+        return str(status(self.server, self.token)["seats"]["c1"])
 
     def heard_by_seat(self) -> np.ndarray:
         rate, data = self.page.evaluate(READ_TAP)
@@ -220,20 +241,33 @@ class Rig:
         return samples[::step]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rig(
-    tmp_path: Path,
-    settings: Settings,
-    session_factory: sessionmaker[Session],
-    login_token: Callable[[str], str],  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
     default_prompts: Path,
 ) -> Iterator[Rig]:
+    """One set of running servers and one browser page for every test of the module (each
+    test leaves the seat signed out, with no call up)."""
     if BARESIP is None:
         pytest.fail("baresip is not installed (Debian baresip-core; sudo make provision)")
     if not Path(KAMAILIO).exists():
         pytest.fail("kamailio is not installed (.ci/tools)")
+    tmp_path = tmp_path_factory.mktemp("seat")
     stack: list[Callable[[], Any]] = []
     try:
+        if is_postgres():
+            database_url = copy_pg_database(migrated_template, "seat")
+            stack.append(lambda: drop_scratch_pg(database_url))
+        else:
+            shutil.copyfile(migrated_template, tmp_path / "test.db")
+            database_url = f"sqlite:///{tmp_path / 'test.db'}"
+        settings = Settings(
+            database_url=database_url, secret_key=TEST_SECRET, var_dir=tmp_path / "var"
+        )
+        engine = make_engine(settings)
+        stack.append(engine.dispose)
+        session_factory = make_sessionmaker(engine)
         # prompts: the national line's greeting and crisis-key prompt are short tones, so the seat
         # rings about a second after the caller dials
         prompts = tmp_path / "prompts"
@@ -254,8 +288,11 @@ def rig(
         front_rtp = next(running_rtpengine(_mkdir(tmp_path / "rtp-front")))
         stack.append(front_rtp.stop)
 
-        ws_port, node_port = free_port(), free_port()
+        ws_port, node_port, control_port = free_port(), free_port(), free_port()
+        gateway_port = free_port()
         settings.hotline_seat_ws_url = f"ws://127.0.0.1:{ws_port}"
+        # a single node, no cluster: the app forwards the page's sign-in and hand-overs here
+        settings.hotline_seat_node_control = f"127.0.0.1:{control_port}"
         live = LiveServer(settings)
         front = start_front(tmp_path, settings, front_rtp, node_port, ws_port, live.url)
         stack.append(front.stop)
@@ -266,22 +303,30 @@ def rig(
         stack.append(factory.close)
         factory.load([NATIONAL], [{"id": "c1", "hotline_id": "national"}])
         server = factory.start(
-            [{"counsellor_id": "c1", "contact": f"sip:c1@127.0.0.1:{front.udp}"}],
+            [
+                {
+                    "counsellor_id": "c1",
+                    "contact": f"sip:c1@127.0.0.1:{front.udp}",
+                    "browser": True,
+                }
+            ],
             env={
                 **media_env(node_rtp, prompts),
                 "MINSHENG_HOTLINE_BACKUP_TIMEOUT_S": "120",
                 "MINSHENG_HOTLINE_OFFER_TIMEOUT_S": "20",
                 "MINSHENG_HOTLINE_SIP_NO_REPLY_S": "3",
+                "MINSHENG_HOTLINE_EMERGENCY_GATEWAYS": json.dumps(
+                    {"*": {"120": f"sip:120@127.0.0.1:{gateway_port}"}}
+                ),
             },
             control=True,
             port=node_port,
+            control_port=control_port,
         )
 
-        token = login_token("hotline")
-        with session_scope(session_factory) as s:
-            from minsheng.core.auth import list_users
-
-            name = next(u.name for u in list_users(s) if u.role == "hotline")
+        name = f"hotline-{uuid.uuid4().hex[:6]}"
+        with frozen_clock(), session_scope(session_factory) as s:
+            _user, token = create_user(s, name=name, role="hotline")
             service.link_seat_user(s, "c1", name, actor="test")
 
         # its own Playwright, stopped at the end of the test: one sync Playwright at a time per
@@ -305,8 +350,13 @@ def rig(
             base_url=live.url, viewport={"width": 900, "height": 1100}, locale="zh-CN"
         )
         context.set_default_timeout(15_000)
+        # a loaded machine (CI) can take seconds more to greet, queue and ring: no expectation
+        # of the page may depend on the machine being fast
+        expect.set_options(timeout=15_000)
+        stack.append(lambda: expect.set_options(timeout=None))
         context.add_init_script(TAP)
         page = context.new_page()
+        page.on("pageerror", lambda e: print("pageerror:", e))  # shown when a test fails
         page.goto("/staff/login")
         page.get_by_label("访问令牌").fill(token)
         page.get_by_role("button", name="登录").click()
@@ -315,7 +365,7 @@ def rig(
         phones: list[Phone] = []
         stack.append(lambda: [p.stop() for p in phones])
 
-        def caller(microphone: np.ndarray) -> Phone:
+        def caller(microphone: np.ndarray, dial: str = "12356") -> Phone:
             folder = tmp_path / f"caller{len(phones)}"
             folder.mkdir()
             phone = Phone(
@@ -328,12 +378,12 @@ def rig(
                 account=caller_account("13912345678"),
             )
             phones.append(phone)
-            phone.start(f"/dial sip:12356@127.0.0.1:{server.port}")
+            phone.start(f"/dial sip:{dial}@127.0.0.1:{server.port}")
             return phone
 
         yield Rig(
             server, front, live, context, page, caller, counsellor_says, caller_says,
-            session_factory, token, settings,
+            session_factory, token, settings, name, gateway_port, tmp_path,
         )  # fmt: skip
     finally:
         for stop in reversed(stack):
@@ -357,12 +407,52 @@ def sign_in(rig: Rig) -> None:
     page = rig.page
     page.get_by_role("button", name="签入接听").click()
     expect(page.locator("#seat-status")).to_have_text("已签入，等待来电")
+    assert until(lambda: rig.seat_state() == "available", timeout=10), rig.seat_state()
+
+
+def sign_out(rig: Rig) -> None:
+    rig.page.get_by_role("button", name="签出").click()
+    expect(rig.page.locator("#seat-status")).to_have_text("已签出")
+    assert until(lambda: rig.seat_state() == "offline", timeout=10), rig.seat_state()
+
+
+def test_a_browser_seat_is_available_only_while_signed_in_on_the_page(rig: Rig) -> None:
+    """A single ``sip serve`` (no cluster): the seat is not offered calls until the counsellor
+    signs in on the page, and is out again after 签出, or when the page is left or closed."""
+    page = rig.page
+    assert rig.seat_state() == "offline"
+    sign_in(rig)
+    page.get_by_role("button", name="小休").click()
+    expect(page.locator("#seat-status")).to_have_text("小休")
+    assert until(lambda: rig.seat_state() == "break", timeout=10), rig.seat_state()
+    sign_out(rig)
+    sign_in(rig)
+    page.goto("/staff/hotline/seat")  # leaving the page signs the seat out
+    assert until(lambda: rig.seat_state() == "offline", timeout=10), rig.seat_state()
+    other = rig.context.new_page()  # a second tab, signed in, then closed
+    other.goto("/staff/hotline/seat")
+    other.get_by_role("button", name="签入接听").click()
+    expect(other.locator("#seat-status")).to_have_text("已签入，等待来电")
+    assert until(lambda: rig.seat_state() == "available", timeout=10), rig.seat_state()
+    other.close(run_before_unload=True)
+    assert until(lambda: rig.seat_state() == "offline", timeout=10), rig.seat_state()
+    with rig.sessions() as s:
+        changes = [
+            (e.actor, (e.detail or {}).get("state"))
+            for e in audit.list_entries(s, table="hotline_counsellors")
+            if e.action == "hotline.sip.seat_state"
+        ]
+    # each change was made on the node for the counsellor's staff user, and audited there
+    assert len(changes) == 7, changes  # in, break, out, in, left, in (2nd tab), closed
+    assert {actor for actor, _ in changes} == {f"user:{rig.user}"}
+    assert sorted(state for _, state in changes) == ["available"] * 3 + ["break"] + ["offline"] * 3
 
 
 def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other(
     rig: Rig,
 ) -> None:
     page = rig.page
+    before = len(rig.server.records())
     sign_in(rig)
     shot(page, "seat-signed-in")
     caller = rig.caller(np.concatenate([silence(6), rig.caller_says, silence(2)]))
@@ -381,7 +471,7 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
     expect(page.locator("#seat-last")).to_contain_text("对方挂断")
     expect(page.locator("#seat-status")).to_have_text("已签入，等待来电")
 
-    (record,) = rig.server.wait_records(1, timeout=15)
+    (record,) = rig.new_records(before, 1)
     assert (record["outcome"], record["counsellor_id"]) == ("answered", "c1")
     assert record["ended_by"] == "caller"
 
@@ -395,8 +485,8 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
     expect(page.locator("#wrapup-result")).to_contain_text("已记录：高风险（规则 risk.")
     shot(page, "seat-wrapup")
     with rig.sessions() as s:
-        (assessment,) = s.scalars(select(Assessment)).all()
         call_id = s.scalar(select(Call.id).where(Call.call_ref == record["call_ref"]))
+        (assessment,) = s.scalars(select(Assessment).where(Assessment.call_id == call_id)).all()
         assert assessment.call_id == call_id
         assert (assessment.counsellor_id, assessment.risk) == ("c1", "high")
         assert assessment.notes.startswith("来电者失眠两周")
@@ -416,6 +506,129 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
           f"controls {own_seat:.3f} {own_caller:.3f}")  # fmt: skip
     assert own_seat < NOT_HEARD
     assert own_caller < NOT_HEARD
+    sign_out(rig)
+
+
+def test_the_seat_hands_a_call_over_to_120_with_its_assessment(rig: Rig) -> None:
+    """转接 120 from the page: confirmed from the keyboard, forwarded by the app to the node
+    holding the call (only for the counsellor on that call), the assessment sent along; the
+    stand-in 120 answers and the caller is its; the records say who handed over and that it
+    connected."""
+    page = rig.page
+    sipp = SippFactory(rig.folder)
+    try:
+        emergency = sipp("emergency_assessed", rig.server, port=rig.gateway_port, hold_ms=1500,
+                         extra=["-trace_logs"])  # fmt: skip
+        before, details_before = len(rig.server.records()), len(rig.server.details())
+        sign_in(rig)
+        caller = rig.caller(silence(40))
+        expect(page.locator("#seat-answer")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("#seat-status")).to_have_text("通话中")
+        expect(page.locator("#seat-transfer")).to_be_enabled()
+        (talking,) = [c for c in status(rig.server, rig.token)["calls"] if c["state"] == "talking"]
+        sip_call_id = talking["sip_call_id"]
+
+        # the node refuses a hand-over for another counsellor, or outside the user's region
+        node = rig.settings.hotline_seat_node_control
+        with rig.sessions() as s:
+            for who, scope, error in (
+                ("c2", Scope.ALL, Forbidden),
+                (None, Scope(region="110000"), LiveCallNotFound),
+            ):
+                with pytest.raises(error):
+                    cluster_service.forward_transfer(
+                        s, sip_call_id, to="120", counsellor_id=who, secret=TEST_SECRET,
+                        actor="user:someone", scope=scope, single=node,
+                    )  # fmt: skip
+
+        # the counsellor's assessment, then 转接 120 directly, confirmed with the keyboard
+        page.locator("#transfer-suicidal_ideation").select_option("severe")
+        page.locator("#transfer-hopelessness").select_option("moderate")
+        page.locator("#transfer-attended").uncheck()
+        page.get_by_role("button", name="转接 120").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#transfer-question")).to_contain_text("确认将来电转接至 120（直接转接")
+        expect(page.locator("#transfer-yes")).to_be_focused()
+        page.keyboard.press("Escape")  # not yet: back on the button
+        expect(page.get_by_role("button", name="转接 120")).to_be_focused()
+        page.keyboard.press("Enter")
+        shot(page, "seat-transfer-confirm")
+        page.keyboard.press("Enter")
+        expect(page.locator("#seat-last")).to_contain_text("已转接至 120", timeout=20_000)
+
+        assert emergency.wait() == 0, emergency.errors()  # 120 answered, talked, hung up
+        logged = "".join(p.read_text() for p in emergency.workdir.glob("*_logs.log"))
+        assert "risk=high;rule=risk.severe_ideation" in logged, logged[-500:]
+        caller.wait_hangup(timeout=20)  # the caller talked to 120 until it hung up
+        (record,) = rig.new_records(before, 1)
+        assert (record["outcome"], record["counsellor_id"]) == ("answered", "c1")
+        assert record["ended_by"] == "counsellor"  # the counsellor's part ends at the hand-over
+        detail = rig.server.details(details_before + 1)[details_before]
+        transfer = detail["transfer"]
+        assert (transfer["to"], transfer["connected"], transfer["sip_code"]) == ("120", True, 200)
+        assert transfer["by"] == f"user:{rig.user}"
+        with rig.sessions() as s:
+            (entry,) = [e for e in audit.list_entries(s, table="hotline_sip_call")
+                        if e.action == "hotline.sip.transfer"]  # fmt: skip
+        assert (entry.actor, entry.record_id) == (f"user:{rig.user}", sip_call_id)
+
+        # the wrap-up starts from what was sent with the hand-over
+        expect(page.locator("#wrapup-handover")).to_have_value("120")
+        expect(page.locator("#wrapup-suicidal_ideation")).to_have_value("severe")
+        sign_out(rig)
+    finally:
+        sipp.close()
+
+
+def test_the_seat_consults_120_then_joins_the_caller_to_it(rig: Rig) -> None:
+    """The attended hand-over from the page: the browser's call is re-INVITEd (through Kamailio
+    and rtpengine) to the consultation while the caller hears the hold prompt; 转入来电者 joins
+    the caller to 120 and ends the seat's leg."""
+    page = rig.page
+    sipp = SippFactory(rig.folder)
+    try:
+        emergency = sipp("emergency_consulted", rig.server, port=rig.gateway_port, hold_ms=500,
+                         extra=["-trace_logs"])  # fmt: skip
+        details_before = len(rig.server.details())
+        sign_in(rig)
+        rig.caller(silence(40), dial="075512356")  # a Shenzhen caller (area code 0755)
+        expect(page.locator("#seat-answer")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("#seat-status")).to_have_text("通话中")
+        (talking,) = [c for c in status(rig.server, rig.token)["calls"] if c["state"] == "talking"]
+        sip_call_id = talking["sip_call_id"]
+        page.locator("#transfer-attended").check()  # consult first (the page's default)
+        page.get_by_role("button", name="转接 120").click()
+        expect(page.locator("#transfer-question")).to_contain_text("先与对方沟通")
+        page.keyboard.press("Enter")
+        expect(page.locator("#transfer-complete")).to_be_focused()
+
+        def consulted() -> bool:
+            rows = status(rig.server, rig.token)["calls"]
+            return any(r["sip_call_id"] == sip_call_id and r["consulted"] for r in rows)
+
+        assert until(consulted, timeout=20)
+        expect(page.locator("#seat-status")).to_have_text("通话中")  # the page kept its call
+        page.keyboard.press("Enter")  # 转入来电者
+        expect(page.locator("#seat-last")).to_contain_text("已转接至 120", timeout=20_000)
+        assert emergency.wait() == 0, emergency.errors()
+        logged = "".join(p.read_text() for p in emergency.workdir.glob("*_logs.log"))
+        assert "location=440300" in logged
+        detail = rig.server.details(details_before + 1)[details_before]
+        transfer = detail["transfer"]
+        assert (transfer["attended"], transfer["consulted"], transfer["connected"]) == (
+            True, True, True,
+        )  # fmt: skip
+        assert "hold" in detail["media"]["heard"]
+        with rig.sessions() as s:
+            steps = {(e.action, e.actor) for e in audit.list_entries(s, table="hotline_sip_call")
+                     if e.record_id == sip_call_id}  # fmt: skip
+        user = f"user:{rig.user}"
+        assert steps == {("hotline.sip.transfer", user), ("hotline.sip.transfer_complete", user)}
+        sign_out(rig)
+    finally:
+        sipp.close()
 
 
 # Registers a JsSIP user agent with the given credential and answers how it went.
@@ -457,6 +670,7 @@ def test_only_a_live_credential_registers_and_hang_up_and_a_closed_tab_end_the_c
     assert try_register(rig, fresh, as_user="c2").startswith("failed")
 
     # the counsellor hangs up from the keyboard
+    before = len(rig.server.records())
     sign_in(rig)
     rig.caller(np.concatenate([silence(20)]))
     expect(page.locator("#seat-answer")).to_be_focused()
@@ -464,7 +678,7 @@ def test_only_a_live_credential_registers_and_hang_up_and_a_closed_tab_end_the_c
     expect(page.locator("#seat-status")).to_have_text("通话中")
     page.keyboard.press("Enter")  # the focus moved to 挂断
     expect(page.locator("#seat-last")).to_contain_text("本坐席挂断")
-    (record,) = rig.server.wait_records(1, timeout=15)
+    (record,) = rig.new_records(before, 1)
     assert (record["outcome"], record["ended_by"]) == ("answered", "counsellor")
 
     # the seat's connection is lost in the middle of a call (no goodbye from the page, only its
@@ -473,9 +687,9 @@ def test_only_a_live_credential_registers_and_hang_up_and_a_closed_tab_end_the_c
     expect(page.locator("#seat-answer")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#seat-status")).to_have_text("通话中")
-    assert status(rig.server, rig.token)["seats"]["c1"] == "talking"
+    assert until(lambda: rig.seat_state() == "talking", timeout=10), rig.seat_state()
     page.evaluate("window.__sockets.forEach((s) => s.close())")
-    records = rig.server.wait_records(2, timeout=15)
+    records = rig.new_records(before, 2)
     assert len(records) == 2, records
     assert (records[1]["outcome"], records[1]["ended_by"]) == ("answered", "counsellor")
     assert until(lambda: status(rig.server, rig.token)["seats"]["c1"] != "talking", timeout=10)

@@ -7,6 +7,7 @@ See docs/hotline-scale.md. Functions take a session, flush and never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core import audit
 from minsheng.core.db import utcnow
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from minsheng.core.scope import Scope
 from minsheng.hotline.errors import LiveCallNotFound, NodeNotFound, NodeUnreachable
 from minsheng.hotline.models import (
@@ -454,7 +455,24 @@ def node_of_counsellor(session: Session, counsellor_id: str) -> SipNode | None:
 
 
 # staff actions on the node that holds the call or the seat ------------------------------------
-def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, Any] | None) -> Any:
+@dataclass(frozen=True)
+class SingleNode:
+    """The one SIP node of a deployment without a cluster (``HOTLINE_SEAT_NODE_CONTROL``)."""
+
+    control_address: str
+    id: str = "single"
+
+
+def single_node(address: str) -> SingleNode | None:
+    if not address.strip():
+        return None
+    _address(address.strip(), "hotline_seat_node_control")
+    return SingleNode(address.strip())
+
+
+def _forward(
+    node: SipNode | SingleNode, secret: str, actor: str, path: str, body: dict[str, Any] | None
+) -> Any:
     """POST a staff action to a node's staff endpoint, signed for ``actor`` (see nodestate)."""
     import json
     import time
@@ -482,11 +500,31 @@ def _forward(node: SipNode, secret: str, actor: str, path: str, body: dict[str, 
         detail = exc.read().decode(errors="replace")[:300]
         if exc.code == 404:
             raise LiveCallNotFound(f"node {node.id}: {detail}", field="sip_call_id") from None
+        refusal = _node_refusal(exc.code, detail)
+        if refusal is not None:
+            raise refusal from None
         raise NodeUnreachable(
             f"node {node.id} answered {exc.code}: {detail}", field="node"
         ) from None
     except OSError as exc:
         raise NodeUnreachable(f"node {node.id} not reachable: {exc}", field="node") from None
+
+
+def _node_refusal(code: int, text: str) -> DomainError | None:
+    """The node's own refusal of the action (not your call, not now, bad input), passed on with
+    its reason; anything else is the node failing."""
+    import json
+
+    kinds: dict[int, type[DomainError]] = {403: Forbidden, 409: Conflict, 422: InvalidInput}
+    kind = kinds.get(code)
+    if kind is None:
+        return None
+    try:
+        body = json.loads(text)
+        detail, field = str(body.get("detail") or text), body.get("field")
+    except (ValueError, AttributeError):
+        detail, field = text, None
+    return kind(detail, field=field if isinstance(field, str) else None)
 
 
 def forward_crisis(
@@ -506,13 +544,22 @@ def forward_crisis(
 
 
 def forward_seat_state(
-    session: Session, counsellor_id: str, state: str, *, secret: str, actor: str
+    session: Session,
+    counsellor_id: str,
+    state: str,
+    *,
+    secret: str,
+    actor: str,
+    single: str = "",
 ) -> dict[str, Any] | None:
-    """Change a seat's state on the node serving its partition; None when no node serves it
-    (then the state is only stored)."""
+    """Change a seat's state on the node serving its partition, or without a cluster on the
+    ``single`` node (host:port of its staff endpoint); None when no node serves it (then the
+    state is only stored)."""
     from urllib.parse import quote
 
-    node = node_of_counsellor(session, counsellor_id)
+    node: SipNode | SingleNode | None = node_of_counsellor(session, counsellor_id)
+    if node is None and not cluster_info(session).partitions:
+        node = single_node(single)
     if node is None:
         return None
     path = f"/counsellors/{quote(counsellor_id, safe='')}/state"
@@ -565,3 +612,53 @@ def forward_unsupervise(
     node = get_node(session, live.node_id)
     path = f"/calls/{quote(sip_call_id, safe='')}/unsupervise"
     return {"node": node.id, **_forward(node, secret, actor, path, None)}
+
+
+HANDOVER_NUMBERS = ("110", "119", "120")
+HANDOVER_STEPS = ("start", "complete", "return")
+
+
+def forward_transfer(
+    session: Session,
+    sip_call_id: str,
+    *,
+    step: str = "start",
+    to: str = "",
+    attended: bool = False,
+    assessment: dict[str, str] | None = None,
+    counsellor_id: str | None,
+    secret: str,
+    actor: str,
+    scope: Scope = Scope.ALL,
+    single: str = "",
+) -> dict[str, Any]:
+    """Hand a call in conversation over to 110/119/120 on the node that holds it (blind or
+    attended: ``start``, then ``complete`` or ``return``), with the counsellor's crisis
+    assessment sent along. ``counsellor_id``: the seat page's counsellor, who may act only on
+    the call in conversation with them (the node checks it); None for a duty supervisor, who
+    may act on any call in ``scope`` (the node checks the caller's region). The node audits it
+    under ``actor``. Without a cluster the call is on the ``single`` node."""
+    from urllib.parse import quote
+
+    if step not in HANDOVER_STEPS:
+        raise InvalidInput("step must be start, complete or return", field="step")
+    if step == "start" and to not in HANDOVER_NUMBERS:
+        raise InvalidInput("to must be 110, 119 or 120", field="to")
+    live = find_live_call(session, sip_call_id)
+    node: SipNode | SingleNode | None = None
+    if live is not None and live.state == "talking" and live_call_in_scope(session, live, scope):
+        node = get_node(session, live.node_id)
+    elif live is None and not cluster_info(session).partitions:
+        node = single_node(single)  # no cluster: the single node (its own checks of the call)
+    if node is None:
+        raise LiveCallNotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+    only = {"counsellor": counsellor_id, "region": scope.region}
+    path = f"/calls/{quote(sip_call_id, safe='')}/transfer"
+    body: dict[str, Any] = {"only": only}
+    if step == "start":
+        body |= {"to": to, "attended": attended}
+        if assessment:
+            body["assessment"] = assessment
+    else:
+        path += f"/{step}"
+    return {"node": node.id, **_forward(node, secret, actor, path, body)}

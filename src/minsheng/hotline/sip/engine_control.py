@@ -129,11 +129,13 @@ class EngineCallControl:
     # CallControl: life cycle --------------------------------------------------------------------
     def attach(self, actions: SipActions) -> None:
         self.actions = actions
-        # Static seats are logged in from the start.
+        # Static seats are logged in from the start; a browser seat when its counsellor signs
+        # in on the staff page (set_seat_state, forwarded by the app).
         for seat in self.seats.by_counsellor.values():
             if seat.contact is not None:
                 self.contacts[seat.counsellor_id] = seat.contact
-                self.engine.counsellor_login(seat.counsellor_id)
+                if not seat.browser:
+                    self.engine.counsellor_login(seat.counsellor_id)
         for seat in self.seats.supervisors.values():
             if seat.contact is not None:
                 self.supervisor_contacts[seat.counsellor_id] = seat.contact

@@ -324,7 +324,8 @@ class NodeCallControl(EngineCallControl):
             static = self.seats.by_counsellor.get(cid)
             if part == partition and static is not None and static.contact is not None:
                 self.contacts[cid] = static.contact
-                self._login_as_stored(cid)
+                if not static.browser:  # a browser seat signs in on the staff page
+                    self._login_as_stored(cid)
         self._sync_seats(taken=partition)
 
     def release_idle(self, primary_alive: dict[str, bool]) -> list[str]:

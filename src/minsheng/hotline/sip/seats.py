@@ -12,6 +12,10 @@ other seat logs in by REGISTERing with digest authentication (the password, or b
 that the file holds no password in clear) and logs out by unregistering. The file is validated as
 a whole: a bad row is named with its field and nothing starts.
 
+A row with ``"browser": true`` (and a ``contact`` at the seat front, docs/hotline-seat.md) is a
+counsellor who answers in the staff page: static, but logged out until the counsellor signs in on
+the page (the app forwards the page's 签入/小休/签出 to the node).
+
 A row with ``supervisor`` instead of ``counsellor_id`` is a supervisor's (督导) phone: it
 registers (or has a static contact) the same way but is never logged into a queue; the B2BUA
 rings it when staff start listening to, whispering in or joining a call (sip/supervision.py).
@@ -38,6 +42,7 @@ class Seat:
     sip_user: str
     credentials: Credentials | None
     contact: SeatTarget | None
+    browser: bool = False  # signed in from the staff page, not when the server starts
 
 
 class SeatBook:
@@ -87,7 +92,10 @@ def load(data: Any, counsellor_ids: set[str]) -> SeatBook:
         where = f"seats[{i}]"
         if not isinstance(row, dict):
             raise InvalidInput(f"{where}: each seat is an object", field=where)
-        fields = {"counsellor_id", "supervisor", "sip_user", "sip_password", "sip_ha1", "contact"}
+        fields = {
+            *("counsellor_id", "supervisor", "sip_user", "sip_password", "sip_ha1"),
+            *("contact", "browser"),
+        }
         unknown = set(row) - fields
         if unknown:
             raise InvalidInput(f"{where}: unknown field {sorted(unknown)[0]}", field=where)
@@ -145,7 +153,16 @@ def load(data: Any, counsellor_ids: set[str]) -> SeatBook:
                 f"{where}: a seat needs a static contact, or a sip_password/sip_ha1 to register",
                 field=f"{where}.sip_password",
             )
-        (supervisors if supervisor else seats).append(Seat(cid, user, credentials, contact))
+        browser = row.get("browser", False)
+        if not isinstance(browser, bool) or (browser and (supervisor or contact is None)):
+            raise InvalidInput(
+                f"{where}: browser is true only for a counsellor's seat with a contact "
+                "(the seat front)",
+                field=f"{where}.browser",
+            )
+        (supervisors if supervisor else seats).append(
+            Seat(cid, user, credentials, contact, browser)
+        )
     return SeatBook(seats, supervisors)
 
 

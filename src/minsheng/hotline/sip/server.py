@@ -12,6 +12,12 @@ Staff endpoint (bearer token of a ``hotline`` or ``admin`` user, as for the API)
 * ``POST /calls/{sip_call_id}/supervise`` ``{"mode": "listen"|"whisper"|"join", "supervisor":
   id, "reason": …}`` — ring a supervisor's phone into a call in conversation (audited, with the
   reason); ``POST /calls/{sip_call_id}/unsupervise`` ends it (docs/hotline-media.md);
+* ``POST /calls/{sip_call_id}/transfer`` ``{"to": "110"|"119"|"120", "attended": bool,
+  "assessment": {"suicidal_ideation": …, "hopelessness": …}}`` — hand a call in conversation
+  over to an emergency service (audited; docs/hotline-media.md), then
+  ``POST /calls/{sip_call_id}/transfer/complete`` or ``/transfer/return`` (attended). Forwarded
+  by the seat page for its counsellor, with ``"only": {"counsellor": id, "region": code}``: the
+  node refuses another counsellor's call or one outside the region (docs/hotline-seat.md);
 * ``POST /counsellors/{id}/state`` ``{"state": "available"|"break"|"offline"}`` — log a seat in or
   out of the queue, e.g. a static seat back from the automatic break (audited).
 """
@@ -36,10 +42,19 @@ from urllib.parse import unquote
 from minsheng.core import audit, auth
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
-from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthorized
+from minsheng.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
+from minsheng.core.scope import Scope
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord, EngineError, UnknownCounsellor
-from minsheng.hotline.rules import routing
+from minsheng.hotline.rules import risk, routing
+from minsheng.hotline.rules.risk import RiskLevel
 from minsheng.hotline.rules.snapshot import Directory
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip import seats as seats_mod
@@ -47,6 +62,7 @@ from minsheng.hotline.sip import stack
 from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.cluster import ClusterInfo
+from minsheng.hotline.sip.control import HandoverFacts
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
 from minsheng.hotline.sip.media import MediaRelay
 from minsheng.hotline.sip.nodestate import (
@@ -127,6 +143,53 @@ def hotline_numbers(directory: Directory) -> frozenset[str]:
     for h in directory.hotlines:
         numbers.update(routing.legacy_key(n) for n in h.legacy_numbers)
     return frozenset(numbers)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """Which calls a forwarded staff action may touch: the seat page's counsellor only acts on
+    the call in conversation with that counsellor; a regional user only in the region."""
+
+    counsellor: str | None = None
+    region: str | None = None
+
+
+def _only(body: dict[str, Any]) -> CallLimits | None:
+    """``{"only": {"counsellor": "c1", "region": "440300"}}`` of a forwarded action."""
+    only = body.get("only")
+    if only is None:
+        return None
+    if not isinstance(only, dict):
+        raise InvalidInput("only is an object", field="only")
+    counsellor, region = only.get("counsellor"), only.get("region")
+    if counsellor is not None and not isinstance(counsellor, str):
+        raise InvalidInput("only.counsellor is a counsellor id", field="only")
+    if region is not None and not (isinstance(region, str) and len(region) == 6):
+        raise InvalidInput("only.region is a 6-digit region code", field="only")
+    return CallLimits(counsellor, region)
+
+
+def _assessment(data: Any) -> str | None:
+    """The counsellor's crisis assessment (two ratings) as the ``X-Crisis-Assessment`` header
+    the emergency service receives: the risk, the rule and version that decided it, the
+    ratings (``rules.risk``)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise InvalidInput("assessment is an object", field="assessment")
+    try:
+        ideation = RiskLevel(str(data.get("suicidal_ideation", "")))
+        hopelessness = RiskLevel(str(data.get("hopelessness", "")))
+    except ValueError as exc:
+        raise InvalidInput(
+            "assessment: suicidal_ideation and hopelessness are none, mild, moderate or severe",
+            field="assessment",
+        ) from exc
+    level, rule = risk.assess_risk(ideation, hopelessness)
+    return (
+        f"risk={level};rule={rule};version={risk.RISK_RULES_VERSION};"
+        f"ideation={ideation};hopelessness={hopelessness}"
+    )
 
 
 class SipServer:
@@ -482,7 +545,14 @@ class SipServer:
                     if to not in EMERGENCY_NUMBERS:
                         raise InvalidInput("to must be 110, 119 or 120", field="to")
                     attended = bool(body.get("attended", False))
-                    result = server.transfer(call_id, to, principal.actor, attended=attended)
+                    result = server.transfer(
+                        call_id,
+                        to,
+                        principal.actor,
+                        attended=attended,
+                        only=_only(body),
+                        assessment=_assessment(body.get("assessment")),
+                    )
                     audit.record(
                         session,
                         actor=principal.actor,
@@ -498,7 +568,7 @@ class SipServer:
             def _transfer_step(self, call_id: str, step: str) -> None:
                 def transfer_step(session: Any) -> tuple[int, dict[str, Any]]:
                     principal = self._principal(session)
-                    result = server.transfer_step(call_id, step)
+                    result = server.transfer_step(call_id, step, only=_only(self._body()))
                     audit.record(
                         session,
                         actor=principal.actor,
@@ -640,23 +710,50 @@ class SipServer:
         result: dict[str, Any] = ED2.callFromThreadSync(snapshot)
         return result
 
+    def _check_call(self, call_id: str, only: CallLimits | None) -> HandoverFacts:
+        """The facts of a call in conversation, refused when ``only`` says the forwarding user
+        may not act on it: another counsellor's call (403), a call outside the user's region
+        (404, as if it were not there). Call on the SIP thread."""
+        facts = self.control.handover_facts(call_id)
+        if facts is None:
+            raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+        if only is not None:
+            call = self.b2bua.calls.get(call_id)
+            if only.counsellor is not None and (
+                call is None or not call.answered or call.seat_id != only.counsellor
+            ):
+                raise Forbidden("this call is not in conversation with you", field="sip_call_id")
+            if not Scope(region=only.region).covers_region(facts.city_code or facts.province_code):
+                raise NotFound("no call in conversation with this SIP Call-ID in your region",
+                               field="sip_call_id")  # fmt: skip
+        return facts
+
     def transfer(
-        self, call_id: str, to: str, actor: str, *, attended: bool = False
+        self,
+        call_id: str,
+        to: str,
+        actor: str,
+        *,
+        attended: bool = False,
+        only: CallLimits | None = None,
+        assessment: str | None = None,
     ) -> dict[str, Any]:
         """Start handing a call in conversation over to 110/119/120 (the region's gateway):
         blind (the caller is joined when it answers) or attended (the counsellor consults it
-        first while the caller hears the hold prompt; then ``transfer_step``)."""
+        first while the caller hears the hold prompt; then ``transfer_step``). ``only``: the
+        limits of a forwarded seat or supervisor action; ``assessment``: the counsellor's
+        crisis assessment, sent along as ``X-Crisis-Assessment``."""
         from sippy.Core.EventDispatcher import ED2
 
         def start() -> dict[str, Any]:
-            facts = self.control.handover_facts(call_id)
-            if facts is None:
-                raise NotFound("no call in conversation with this SIP Call-ID", field="sip_call_id")
+            facts = self._check_call(call_id, only)
             target = self.gateways.lookup(to, facts.city_code, facts.province_code)
             if target is None:
                 raise Conflict(f"no gateway for {to} in the caller's region", field="to")
             location = facts.city_code or facts.province_code or ""
             headers = {"X-Caller-Location": location, "X-Crisis": "1" if facts.crisis else "0"}
+            if assessment:
+                headers["X-Crisis-Assessment"] = assessment
             try:
                 if attended:
                     self.b2bua.consult(call_id, to, target, headers, actor)
@@ -672,17 +769,22 @@ class SipServer:
                 "location": location,
                 "ringing": True,
                 "attended": attended,
+                **({"assessment": assessment} if assessment else {}),
             }
 
         result: dict[str, Any] = ED2.callFromThreadSync(start)
         return result
 
-    def transfer_step(self, call_id: str, step: str) -> dict[str, Any]:
+    def transfer_step(
+        self, call_id: str, step: str, *, only: CallLimits | None = None
+    ) -> dict[str, Any]:
         """Complete an attended hand-over (join the caller to the service) or return to the
         caller (the service's leg ends)."""
         from sippy.Core.EventDispatcher import ED2
 
         def run() -> dict[str, Any]:
+            if only is not None:
+                self._check_call(call_id, only)
             try:
                 if step == "complete":
                     return self.b2bua.complete_transfer(call_id)

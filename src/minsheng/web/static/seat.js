@@ -12,9 +12,15 @@
     signin: $("seat-signin"), pause: $("seat-break"), signout: $("seat-signout"),
     answer: $("seat-answer"), mute: $("seat-mute"), hold: $("seat-hold"),
     hangup: $("seat-hangup"), remote: $("seat-remote"),
-    wrapup: $("seat-wrapup"), wrapupCall: $("wrapup-call"), wrapupResult: $("wrapup-result")
+    wrapup: $("seat-wrapup"), wrapupCall: $("wrapup-call"), wrapupResult: $("wrapup-result"),
+    transfer: $("seat-transfer"), confirm: $("transfer-confirm"), question: $("transfer-question"),
+    yes: $("transfer-yes"), no: $("transfer-no"), consult: $("transfer-consult"),
+    complete: $("transfer-complete"), back: $("transfer-return"), xstatus: $("transfer-status"),
+    attended: $("transfer-attended")
   };
   var ua = null, call = null, refresh = null, ringer = null, audio = null;
+  var current = null;                // the X-Seat-Call facts of the call ringing or in conversation
+  var handover = null;               // {to, attended, pending, connected}: a hand-over asked for
   var wanted = "offline";
 
   function say(text) {               // polite: read after what the screen reader is saying
@@ -76,6 +82,8 @@
     ui.answer.disabled = phase !== "ringing";
     ui.mute.disabled = ui.hold.disabled = phase !== "talking";
     ui.hangup.disabled = phase === "idle";
+    ui.transfer.disabled = phase !== "talking";
+    if (phase !== "talking") { ui.confirm.hidden = true; ui.consult.hidden = true; }
   }
 
   function incoming(e) {
@@ -83,6 +91,9 @@
     if (call) { e.session.terminate({ status_code: 486, reason_phrase: "Busy Here" }); return; }
     call = e.session;
     var info = callInfo(e.request);
+    current = info;
+    handover = null;
+    ui.xstatus.textContent = "";
     var crisis = info.crisis === "1";
     var answered = false;
     ui.caller.textContent = info.caller || "—";
@@ -116,16 +127,30 @@
     var done = function (ev) {
       ringStop();
       var by = ev.originator === "local" ? "本坐席" : "对方";
-      ui.last.textContent = "上一通来电已结束（" + by + "挂断）。";
+      // the node ends the seat's leg when the service takes the caller (perhaps before the
+      // answer to 转入来电者 arrives)
+      var moved = handover && (handover.connected || handover.completing ||
+        (!handover.attended && ev.originator === "remote"));
+      ui.last.textContent = moved ? "上一通来电已转接至 " + handover.to + "（本坐席通话结束）。"
+        : "上一通来电已结束（" + by + "挂断）。";
+      if (handover) { ui.xstatus.textContent = ""; }
       ui.alert.hidden = true;
       ui.alert.className = "alert";
       call = null;
+      current = null;
       ui.mute.setAttribute("aria-pressed", "false");
       ui.hold.setAttribute("aria-pressed", "false");
       buttons("idle");
       status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
       if (answered && info.call) {     // wrap-up: notes and the crisis assessment of this call
         ui.wrapupCall.value = info.call;
+        if (moved) {                   // what was sent with the hand-over goes into the wrap-up
+          $("wrapup-handover").value = handover.to;
+          ["suicidal_ideation", "hopelessness"].forEach(function (name) {
+            var v = $("transfer-" + name).value;
+            if (v) { $("wrapup-" + name).value = v; }
+          });
+        }
         ui.wrapupResult.textContent = "";
         ui.wrapup.hidden = false;
         say("通话已结束，请填写通话小结与危机评估。");
@@ -160,15 +185,21 @@
         register_expires: cred.register_expires, session_timers: false,
         user_agent: "minsheng-seat"
       });
+      // events of a user agent already stopped (signed out, then in again) change nothing
+      var mine = ua;
       ua.on("registered", function () {
+        if (ua !== mine) { return; }
         status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
       });
-      ua.on("unregistered", function () { status("未签入", "unregistered"); });
+      ua.on("unregistered", function () { if (ua === mine) { status("未签入", "unregistered"); } });
       ua.on("registrationFailed", function (ev) {
+        if (ua !== mine) { return; }
         status("签入失败：" + (ev.cause || "未知原因"), "failed");
         say("坐席签入失败。");
       });
-      ua.on("disconnected", function () { if (ua) { status("连接中断，正在重连…", "disconnected"); } });
+      ua.on("disconnected", function () {
+        if (ua === mine) { status("连接中断，正在重连…", "disconnected"); }
+      });
       ua.on("newRTCSession", incoming);
       ua.start();
       // a credential lives ttl_s; take a new one well before (JsSIP re-registers every minute)
@@ -231,5 +262,85 @@
     if (held) { call.unhold(); } else { call.hold(); }
     ui.hold.setAttribute("aria-pressed", String(!held));
   });
-  window.addEventListener("pagehide", function () { if (ua) { ua.stop(); } });
+  // hand-over to 110/119/120: confirm, then the app forwards it to the node holding the call
+  function transferPost(fields) {
+    fields.call_ref = current ? current.call : "";
+    return post(ui.transfer.dataset.url, fields);
+  }
+  function transferFailed(err) {
+    ui.xstatus.textContent = "转接失败：" + err.message;
+    say("转接失败。");
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".transfer-to"), function (button) {
+    button.addEventListener("click", function () {
+      if (!call || !current) { return; }
+      var attended = ui.attended.checked;
+      handover = { to: button.dataset.to, attended: attended, pending: true, from: button };
+      ui.question.textContent = "确认将来电转接至 " + handover.to + (attended
+        ? "（先与对方沟通，来电者听等待提示）？" : "（直接转接，对方接听后本坐席通话结束）？");
+      ui.confirm.hidden = false;
+      ui.yes.focus();
+    });
+  });
+  function cancelTransfer() {
+    var from = handover && handover.from;
+    ui.confirm.hidden = true;
+    handover = null;
+    if (from) { from.focus(); }
+  }
+  ui.no.addEventListener("click", cancelTransfer);
+  ui.confirm.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") { ev.preventDefault(); cancelTransfer(); }
+  });
+  ui.yes.addEventListener("click", function () {
+    if (!handover || !handover.pending) { return; }
+    var h = handover;
+    h.pending = false;
+    ui.confirm.hidden = true;
+    ui.xstatus.textContent = "正在呼叫 " + h.to + "…";
+    transferPost({
+      to: h.to, mode: h.attended ? "attended" : "blind",
+      suicidal_ideation: $("transfer-suicidal_ideation").value,
+      hopelessness: $("transfer-hopelessness").value
+    }).then(function () {
+      var text = h.attended
+        ? "正在呼叫 " + h.to + "：接通后可与对方沟通，来电者在听等待提示；再选择“转入来电者”或“返回来电者”。"
+        : "正在呼叫 " + h.to + "：对方接听后来电者直接转入，本坐席通话随之结束。";
+      ui.xstatus.textContent = text;
+      say(text);
+      if (h.attended) { ui.consult.hidden = false; ui.complete.focus(); }
+    }).catch(function (err) { handover = null; transferFailed(err); });
+  });
+  ui.complete.addEventListener("click", function () {
+    if (!handover) { return; }
+    handover.completing = true;
+    transferPost({ step: "complete" }).then(function () {
+      handover.connected = true;
+      ui.consult.hidden = true;
+      ui.xstatus.textContent = "已将来电者转入 " + handover.to + "。";
+    }).catch(function (err) { if (handover) { handover.completing = false; } transferFailed(err); });
+  });
+  ui.back.addEventListener("click", function () {
+    if (!handover) { return; }
+    transferPost({ step: "return" }).then(function () {
+      ui.consult.hidden = true;
+      ui.xstatus.textContent = "已返回来电者，未转接。";
+      say("已返回来电者。");
+      handover = null;
+      ui.hangup.focus();
+    }).catch(transferFailed);
+  });
+
+  // Leaving or closing the page signs the seat out of the queue (not only the registration):
+  // a seat nobody answers must not be offered calls.
+  window.addEventListener("pagehide", function () {
+    if (ua) { ua.stop(); }
+    if (wanted !== "offline" && navigator.sendBeacon) {
+      var body = new FormData();
+      body.append("csrf_token", root.dataset.csrf);
+      body.append("state", "offline");
+      navigator.sendBeacon(root.dataset.state, body);
+      wanted = "offline";
+    }
+  });
 })();
