@@ -25,6 +25,7 @@ HAINAN_BODY = "S0000-46-0001"
 CARBON = "4-09-07-04"
 PAGES = (
     "/staff/certification",
+    "/staff/certification/certificates",
     "/staff/certification/issue",
     "/staff/certification/status",
     "/staff/certification/import",
@@ -68,7 +69,7 @@ def test_each_task_has_its_own_page_under_the_sub_navigation(
         nav = re.search(
             r'<nav class="subnav" aria-label="职业技能等级证书">.*?</nav>', page.text, re.S
         )
-        assert nav and nav.group(0).count("<li>") == 6, path
+        assert nav and nav.group(0).count("<li>") == 7, path
         assert 'aria-current="page"' in nav.group(0), path
     # The look-up page no longer carries the other three forms.
     lookup = client.get("/staff/certification").text
