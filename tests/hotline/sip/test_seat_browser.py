@@ -70,6 +70,7 @@ from tests.hotline.sip.test_media_audio import (
     until,
 )
 from tests.processes import stop_group
+from tests.web import axe
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LiveServer
 
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
@@ -399,6 +400,8 @@ def _mkdir(path: Path) -> Path:
 
 
 def shot(page: Page, name: str) -> None:
+    """A screenshot for the docs of a page state, which axe-core checks first (no violation)."""
+    axe.check(page, name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
