@@ -103,10 +103,9 @@ def test_an_officer_walks_a_case_to_a_first_violation_exemption(
     page.get_by_role("button", name="登记").click()
     expect(page.locator("h1")).to_contain_text("琼山区浏览器测试粉店")
     axe.check(page, "party")
-    party_id = page.url.rsplit("/", 1)[1]
-    # Discovery on patrol: open the case.
-    page.goto("/staff/enforcement")
-    page.get_by_label("当事人编号").fill(party_id)
+    # Discovery on patrol: open the case for this party, chosen on its page (no typed number).
+    page.get_by_role("link", name="为该当事人立案").click()
+    expect(page.locator(".chosen-party")).to_contain_text("琼山区浏览器测试粉店")
     page.get_by_label("违法事项").select_option("ZD-01")
     day = (timeutil.today() - timedelta(days=2)).isoformat()
     page.get_by_label("违法行为发生日期").fill(day)

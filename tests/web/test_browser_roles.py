@@ -188,7 +188,7 @@ def test_a_certification_clerk_revokes_and_the_public_sees_it(
     number = site.certificates[0]  # 张伟's
     page = context.new_page()
     login(page, site.tokens["certification"])
-    expect(page).to_have_title("证书管理 · 民生")
+    expect(page).to_have_title("查看证书 · 民生")
     axe.check(page, "certification home")
     page.locator("#f-lookup").fill(number)
     page.get_by_role("button", name="查看").click()
