@@ -197,12 +197,11 @@ class TestSupervision:
         assert "新咨询员督导" in json.dumps(row.detail, ensure_ascii=False)
 
     @pytest.mark.xfail(
-        strict=True,
         reason=(
-            "known regression (session 4, issue 14): since the cluster branch (seat-state leases, "
-            "records.py/nodestate.py) the counsellor stops hearing the caller during a whisper "
-            "(0.21, needs > 0.9); passes on the media and seat branches alone. Strict: the test "
-            "fails CI as soon as the fix makes it pass, so the mark must be removed with the fix."
+            "known intermittent defect (session 4, issue 14): since the cluster merge the "
+            "counsellor sometimes stops hearing the caller during a whisper (0.214, needs > 0.9): "
+            "failed 4 runs of 5 on main and on the cluster branch, passed on the media and seat "
+            "branches alone and once in CI. Remove this mark with the fix."
         ),
     )
     def test_whisper_reaches_the_counsellor_only_then_join_reaches_both(
