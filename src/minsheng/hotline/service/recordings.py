@@ -60,11 +60,6 @@ def has_recording(settings: Settings, call_ref: str) -> bool:
     return (recordings_dir(settings) / file_name(call_ref)).is_file()
 
 
-def recorded_refs(settings: Settings, call_refs: list[str]) -> set[str]:
-    """Which of these calls have a recording."""
-    return {ref for ref in call_refs if has_recording(settings, ref)}
-
-
 def recorded_calls(
     session: Session,
     settings: Settings,
