@@ -200,8 +200,15 @@ def test_file_a_body_change_its_scope_and_suspend_it(
     status = {"csrf_token": csrf, "status": "suspended", "reason": "年度检查不合格"}
     bad_status = client.post(f"{base}/status", data=status | {"status": "closed"})
     assert bad_status.status_code == 422 and error_beside(bad_status.text, "status")
-    suspended = client.post(f"{base}/status", data=status)
+    # Suspending asks first, showing the body and the reason; nothing has changed yet.
+    asked = client.post(f"{base}/status", data=status)
+    assert asked.status_code == 200 and 'id="body-confirm"' in asked.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "active"
+    suspended = client.post(f"{base}/status", data=status | {"confirmed": "1"})
     assert "已暂停" in suspended.text and "年度检查不合格" in suspended.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "suspended"
     resumed = client.post(
         f"{base}/status", data=status | {"status": "active", "reason": "整改完成"}
     )

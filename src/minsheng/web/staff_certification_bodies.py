@@ -1,7 +1,8 @@
 """Staff pages of the filed evaluation bodies (role ``certification``; a provincial clerk sees
 and changes the bodies of their province only): the list with search, filing a body (备案) with
 its scope of occupations × levels, changing that scope, and suspending, resuming or revoking a
-body with a reason. Every change goes through ``certification.service`` and is audited there."""
+body with a reason (suspending and revoking after a confirmation). Every change goes through
+``certification.service`` and is audited there."""
 
 from __future__ import annotations
 
@@ -196,6 +197,7 @@ def _body_page(
         ),
         "occ_q": occ_q,
         "hits": hits,
+        "confirm": False,
     }
     ctx.update(context)
     return _render(request, "body.html", status_code, **ctx)
@@ -246,12 +248,21 @@ def change_status(
     csrf_token: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
+    """Resuming takes effect at once; suspending or revoking (the body stops issuing and the
+    public registry says so) first shows the body, the new status and the reason to confirm,
+    and nothing changes until the confirmation is sent."""
     r.check_csrf(request, csrf_token)
     form = r.Form(values={"status": status, "reason": reason}, fields=STATUS_FIELDS)
 
-    def run() -> str:
+    def run() -> str | Response:
         data = BodyStatusChange.model_validate({"status": status, "reason": reason})
+        if data.status != "active" and confirmed != "1":
+            form.values["reason"] = data.reason
+            return _body_page(
+                request, session, user, filing_no[:MAX_QUERY], status_form=form, confirm=True
+            )
         body = cert_service.update_body_status(
             session, filing_no, data, actor=user.actor, scope=user.scope
         )
