@@ -247,7 +247,9 @@ def test_a_clerk_decides_subsidies_and_finds_them_listed_and_counted(
     expect(page.locator("#rule-set")).to_have_text("national-2025")
     expect(page.locator("#rule-version")).to_have_text(RULE_VERSION)
     refused = page.locator("#decision-rules tr").filter(has_text="applicant.category")
+    expect(refused).to_contain_text("申请人类别")
     expect(refused.locator("td").last).to_have_text("不符合")
+    expect(page.locator("#decision-rules td").filter(has_text="不符合")).to_have_count(1)
     axe.check(page, "subsidy refused by a rule")
     page.set_viewport_size(PHONE)  # the decision with its rules on a phone
     no_horizontal_scroll(page)
@@ -258,6 +260,7 @@ def test_a_clerk_decides_subsidies_and_finds_them_listed_and_counted(
     # The list of May's decisions: all four, then only the eligible ones with their amounts.
     page.get_by_role("link", name="补贴决定列表").click()
     expect(page).to_have_title("补贴决定 · 民生")
+    expect(page.locator("#subsidy-links [aria-current='page']")).to_have_text("补贴决定列表")
     page.get_by_label("申请日期自").fill("2025-05-01")
     page.get_by_label("至", exact=True).fill("2025-05-31")
     page.get_by_role("button", name="查询").click()
@@ -275,6 +278,7 @@ def test_a_clerk_decides_subsidies_and_finds_them_listed_and_counted(
     # The statistics of May: three people paid 4,500 yuan, one refused, by level.
     page.get_by_role("link", name="补贴统计").click()
     expect(page).to_have_title("补贴统计 · 民生")
+    expect(page.locator("#subsidy-links [aria-current='page']")).to_have_text("补贴统计")
     page.get_by_label("申请日期自").fill("2025-05-01")
     page.get_by_label("至", exact=True).fill("2025-05-31")
     page.get_by_role("button", name="查询").click()
