@@ -213,6 +213,11 @@ def test_file_a_body_change_its_scope_and_suspend_it(
         f"{base}/status", data=status | {"status": "active", "reason": "整改完成"}
     )
     assert "已恢复正常" in resumed.text
+    # Revoking the filing asks first too; resuming (above) took effect at once.
+    revoke = client.post(f"{base}/status", data=status | {"status": "revoked"})
+    assert "确认撤销备案" in revoke.text and 'name="confirmed" value="1"' in revoke.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "active"
     listed = client.get("/staff/certification/bodies", params={"q": "海南测试"}).text
     assert filing_no in listed
 
