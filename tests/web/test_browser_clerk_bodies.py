@@ -11,6 +11,7 @@ field and saves nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,16 @@ def body_status(sessions: sessionmaker[Session], name: str) -> str | None:
         return s.scalar(select(Body.status).where(Body.name == name))
 
 
-def error_beside(page: Page, field: str) -> str:
-    """The message beside a form field, which the field names as its description."""
-    expect(page.locator(f"#f-{field}")).to_have_attribute("aria-invalid", "true")
-    return page.locator(f"#e-{field}").inner_text()
+def error_beside(page: Page, name: str, field: Locator | None = None) -> str:
+    """The message beside a form field (``#f-NAME``, or ``field``), which names it as its
+    description."""
+    field = field or page.locator(f"#f-{name}")
+    expect(field).to_have_attribute("aria-describedby", re.compile(rf"\be-{name}\b"))
+    if field.evaluate("e => e.matches('input, select, textarea')"):
+        expect(field).to_have_attribute("aria-invalid", "true")
+    message = page.locator(f"#e-{name}")
+    expect(message).to_be_visible()
+    return message.inner_text()
 
 
 def no_horizontal_scroll(page: Page) -> None:
@@ -81,15 +88,15 @@ def no_horizontal_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def picked_code(page: Page, query: str, name: str) -> str:
-    """Search the occupations by part of a name and read the code of the one named ``name``."""
-    page.get_by_label("查找职业编码").fill(query)
+def find_occupation(page: Page, query: str, name: str) -> Locator:
+    """Search the occupation picker by part of a name: the button adding the one named
+    ``name`` (the search posts the form back, so whatever was typed stays)."""
+    page.get_by_label("查找职业").fill(query)
     page.get_by_role("button", name="查找", exact=True).click()
-    hit = (
-        page.get_by_role("list", name="职业查找结果").get_by_role("listitem").filter(has_text=name)
-    )
-    expect(hit).to_have_count(1)
-    return hit.locator("code").inner_text()
+    results = page.get_by_role("list", name="职业查找结果")
+    add = results.get_by_role("button", name=f"加入 {name}")
+    expect(add).to_have_count(1)
+    return add
 
 
 def test_a_clerk_files_a_body_changes_its_scope_and_suspends_it(
@@ -101,25 +108,39 @@ def test_a_clerk_files_a_body_changes_its_scope_and_suspends_it(
     axe.check(page, "bodies list")
     bodies_before = count(session_factory, Body)
 
-    # File a body: its scope is found by occupation name, not typed from memory.
+    # File a body: its scope is picked by occupation name and levels, not typed from memory.
     page.get_by_role("link", name="备案新的评价机构").click()
     expect(page).to_have_title("评价机构备案 · 民生")
-    carbon = picked_code(page, "碳排放", "碳排放管理员")
-    assert carbon == "4-09-07-04"
-    axe.check(page, "body filing with occupation search results")
     page.get_by_label("机构名称").fill(BODY_NAME)
     page.get_by_label("机构类型").select_option("S")
     page.get_by_label("机构代码").fill("0000")
     page.get_by_label("省份代码").fill("46")
     page.get_by_label("有效期自").fill("2025-01-01")
-    # A level that does not exist is refused beside the scope, and nothing is filed.
-    page.get_by_label("评价范围").fill(f"{carbon} 5,7")
+    add_carbon = find_occupation(page, "碳排放", "碳排放管理员")
+    expect(page.get_by_label("机构名称")).to_have_value(BODY_NAME)  # kept through the search
+    axe.check(page, "body filing with occupation search results")
+    # Adding an occupation without a level is refused beside the levels, and nothing is filed.
+    add_carbon.click()
+    assert error_beside(page, "add_levels", field=page.locator("#scope-picker .levels")) == (
+        "请先勾选要加入的等级"
+    )
+    expect(page.get_by_label("评价范围", exact=True)).to_have_value("")
+    axe.check(page, "body filing: no level ticked")
+    page.get_by_label("五级/初级工").check()
+    page.get_by_label("四级/中级工").check()
+    page.get_by_role("button", name="加入 碳排放管理员").click()
+    scope = page.get_by_label("评价范围", exact=True)
+    expect(scope).to_have_value("4-09-07-04 5,4")
+    expect(page.get_by_label("机构名称")).to_have_value(BODY_NAME)
+    shot(page, "staff-certification-body-new")
+    # A level that does not exist, typed by hand, is refused beside the scope; nothing filed.
+    scope.fill("4-09-07-04 5,4\n数字孪生应用技术员 7")
     page.get_by_role("button", name="备案", exact=True).click()
-    assert "第 1 行" in error_beside(page, "scope")
-    expect(page.get_by_label("机构名称")).to_have_value(BODY_NAME)  # what was typed is kept
+    assert "第 2 行" in error_beside(page, "scope")
+    expect(page.get_by_label("机构名称")).to_have_value(BODY_NAME)
     assert count(session_factory, Body) == bodies_before
     axe.check(page, "body filing refused")
-    page.get_by_label("评价范围").fill(f"{carbon} 5,4")
+    page.get_by_label("评价范围", exact=True).fill("4-09-07-04 5,4")
     page.get_by_role("button", name="备案", exact=True).click()
     expect(page.locator("#done")).to_have_text("已备案。")
     facts = page.locator("#body-facts")
@@ -132,15 +153,15 @@ def test_a_clerk_files_a_body_changes_its_scope_and_suspends_it(
     assert count(session_factory, Body) == bodies_before + 1
     axe.check(page, "body filed")
 
-    # Change its scope: the reason is required, then the new occupation is in the scope.
-    twin = picked_code(page, "数字孪生", "数字孪生应用技术员")
-    scope = page.get_by_label("新的评价范围")
-    scope.fill(f"{scope.input_value()}\n{twin} 3")
+    # Change its scope with the picker: the reason is required, then the occupation is added.
+    page.get_by_label("三级/高级工").check()
+    find_occupation(page, "数字孪生", "数字孪生应用技术员").click()
+    expect(page.get_by_label("新的评价范围")).to_have_value("4-09-07-04 4,5\n4-04-05-10 3")
     page.get_by_role("button", name="保存评价范围").click()
     assert error_beside(page, "reason")
+    expect(page.get_by_label("新的评价范围")).to_have_value("4-09-07-04 4,5\n4-04-05-10 3")
     expect(page.locator("#body-scope li")).to_have_count(1)  # nothing changed
     axe.check(page, "scope change refused")
-    page.get_by_label("新的评价范围").fill(f"{carbon} 5,4\n{twin} 3")
     page.get_by_label("变更原因").fill("新增数字孪生应用技术员三级的评价")
     page.get_by_role("button", name="保存评价范围").click()
     expect(page.locator("#done")).to_have_text("评价范围已变更。")
