@@ -154,12 +154,9 @@ def test_revoking_asks_for_confirmation_first(
     assert number in client.get("/staff/certification/status", params={"number": spaced}).text
 
 
-def test_file_a_body_change_its_scope_and_suspend_it(
-    staff: tuple[TestClient, str], session: Session
-) -> None:
-    client, csrf = staff
-    before = rows(session, Body)
-    new = {
+def body_data(csrf: str, **overrides: str) -> dict[str, str]:
+    """A body's filing form as a clerk fills it in."""
+    data = {
         "csrf_token": csrf,
         "name": "海南测试评价中心",
         "body_type": "S",
@@ -169,6 +166,16 @@ def test_file_a_body_change_its_scope_and_suspend_it(
         "valid_to": "",
         "scope": "碳排放管理员 5,4\n4-04-05-10：4",
     }
+    data.update(overrides)
+    return data
+
+
+def test_file_a_body_change_its_scope_and_suspend_it(
+    staff: tuple[TestClient, str], session: Session
+) -> None:
+    client, csrf = staff
+    before = rows(session, Body)
+    new = body_data(csrf)
     bad = client.post("/staff/certification/bodies/new", data=new | {"scope": "碳排放管理员 7"})
     assert bad.status_code == 422 and "第 1 行" in error_beside(bad.text, "scope")
     assert rows(session, Body) == before
@@ -200,12 +207,24 @@ def test_file_a_body_change_its_scope_and_suspend_it(
     status = {"csrf_token": csrf, "status": "suspended", "reason": "年度检查不合格"}
     bad_status = client.post(f"{base}/status", data=status | {"status": "closed"})
     assert bad_status.status_code == 422 and error_beside(bad_status.text, "status")
-    suspended = client.post(f"{base}/status", data=status)
+    # Suspending asks first, showing the body and the reason; nothing has changed yet.
+    asked = client.post(f"{base}/status", data=status)
+    assert asked.status_code == 200 and 'id="body-confirm"' in asked.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "active"
+    suspended = client.post(f"{base}/status", data=status | {"confirmed": "1"})
     assert "已暂停" in suspended.text and "年度检查不合格" in suspended.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "suspended"
     resumed = client.post(
         f"{base}/status", data=status | {"status": "active", "reason": "整改完成"}
     )
     assert "已恢复正常" in resumed.text
+    # Revoking the filing asks first too; resuming (above) took effect at once.
+    revoke = client.post(f"{base}/status", data=status | {"status": "revoked"})
+    assert "确认撤销备案" in revoke.text and 'name="confirmed" value="1"' in revoke.text
+    session.rollback()
+    assert session.scalar(select(Body.status).where(Body.filing_no == filing_no)) == "active"
     listed = client.get("/staff/certification/bodies", params={"q": "海南测试"}).text
     assert filing_no in listed
 
@@ -328,3 +347,29 @@ def test_public_body_search_by_occupation_name_shows_the_province(
     assert "海南省人力资源社会保障部门" in page and "省级人社部门" not in page
     api = client.get("/api/certification/bodies", params={"q": "碳排放"}).json()
     assert api and api[0]["province_name"] == "海南省"
+
+
+def test_the_scope_picker_adds_an_occupation_and_keeps_what_was_typed(
+    staff: tuple[TestClient, str], session: Session
+) -> None:
+    client, csrf = staff
+    before = rows(session, Body)
+    typed = body_data(csrf, name="海南选取测试中心", scope="4-04-05-10 3")
+    new = "/staff/certification/bodies/new"
+    found = client.post(new, data=typed | {"action": "find", "occ_q": "碳排放"})
+    assert found.status_code == 200 and f'name="add" value="{CARBON}"' in found.text
+    assert 'value="海南选取测试中心"' in found.text
+    no_level = client.post(new, data=typed | {"occ_q": "碳排放", "add": CARBON})
+    assert no_level.status_code == 422
+    assert error_beside(no_level.text, "add_levels") == "请先勾选要加入的等级"
+    unknown = client.post(new, data=typed | {"add": "9-99-99-99", "add_levels": ["4"]})
+    assert unknown.status_code == 422 and "9-99-99-99" in error_beside(unknown.text, "occ_q")
+    added = client.post(new, data=typed | {"add": CARBON, "add_levels": ["4", "5", "9"]})
+    assert added.status_code == 200
+    assert f">4-04-05-10 3\n{CARBON} 5,4</textarea>" in added.text
+    assert rows(session, Body) == before  # the picker saves nothing
+    body = f"/staff/certification/bodies/{HAINAN_BODY}/scope"
+    changed = client.post(
+        body, data={"csrf_token": csrf, "scope": "", "reason": "", "add": CARBON, "add_levels": "3"}
+    )
+    assert changed.status_code == 200 and f">{CARBON} 3</textarea>" in changed.text

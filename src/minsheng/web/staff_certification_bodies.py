@@ -1,7 +1,8 @@
 """Staff pages of the filed evaluation bodies (role ``certification``; a provincial clerk sees
 and changes the bodies of their province only): the list with search, filing a body (备案) with
 its scope of occupations × levels, changing that scope, and suspending, resuming or revoking a
-body with a reason. Every change goes through ``certification.service`` and is audited there."""
+body with a reason (suspending and revoking after a confirmation). Every change goes through
+``certification.service`` and is audited there."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ from minsheng.web.render import PageRoute
 router = APIRouter(route_class=PageRoute, prefix="/staff/certification/bodies")
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
 
-FILE_FIELDS = ("name", "body_type", "code", "province_code", "valid_from", "valid_to", "scope")
-SCOPE_FIELDS = ("scope", "reason")
+# The occupation picker inside the two scope forms (search, levels to add).
+PICKER_FIELDS = ("occ_q", "add_levels")
+FILE_FIELDS = (
+    "name", "body_type", "code", "province_code", "valid_from", "valid_to", "scope", *PICKER_FIELDS
+)  # fmt: skip
+SCOPE_FIELDS = ("scope", "reason", *PICKER_FIELDS)
 STATUS_FIELDS = ("status", "reason")
 MAX_QUERY = 100
 MAX_SCOPE_LINES = 200
@@ -85,9 +90,26 @@ def _render(
     return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
 
 
-def _occupation_hits(request: Request, session: DbSession) -> tuple[str, list[dict[str, Any]]]:
-    occ_q = request.query_params.get("occ_q", "").strip()[:MAX_QUERY]
-    return occ_q, (cert_service.pick_occupations(session, occ_q) if occ_q else [])
+def pick(
+    session: DbSession, form: r.Form, occ_q: str, add: str, add_levels: list[str]
+) -> list[dict[str, Any]]:
+    """The occupation picker of a scope form, answered without saving anything: the occupations
+    found for ``occ_q`` (name or code), and, when one was chosen (``add``), its line at the
+    ticked levels appended to the scope being typed. Everything typed is kept in ``form``."""
+    query = occ_q.strip()[:MAX_QUERY]
+    hits = cert_service.pick_occupations(session, query) if query else []
+    levels = sorted({int(v) for v in add_levels if v.isdigit() and int(v) in LEVELS}, reverse=True)
+    form.values.update(occ_q=query, add_levels=levels)
+    if add:
+        if not levels:
+            form.add("add_levels", "请先勾选要加入的等级")
+        elif not any(h["code"] == add for h in cert_service.pick_occupations(session, add)):
+            form.add("occ_q", f"没有编码为“{add[:MAX_QUERY]}”的职业")
+        else:
+            typed = str(form.values.get("scope", "")).rstrip()
+            line = f"{add} {','.join(str(lv) for lv in levels)}"
+            form.values["scope"] = f"{typed}\n{line}" if typed else line
+    return hits
 
 
 @router.get("", response_class=HTMLResponse)
@@ -111,24 +133,21 @@ def bodies(
 
 
 def _file_page(
-    request: Request, session: DbSession, status_code: int = 200, *, form: r.Form
+    request: Request,
+    status_code: int = 200,
+    *,
+    form: r.Form,
+    hits: list[dict[str, Any]] | None = None,
 ) -> HTMLResponse:
-    occ_q, hits = _occupation_hits(request, session)
     return _render(
-        request,
-        "body_new.html",
-        status_code,
-        title="评价机构备案",
-        form=form,
-        occ_q=occ_q,
-        hits=hits,
+        request, "body_new.html", status_code, title="评价机构备案", form=form, hits=hits or []
     )
 
 
 @router.get("/new", response_class=HTMLResponse)
 def file_form(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     values = {"body_type": "S", "code": "0000", "province_code": user.scope.province2 or ""}
-    return _file_page(request, session, form=r.Form(fields=FILE_FIELDS, values=values))
+    return _file_page(request, form=r.Form(fields=FILE_FIELDS, values=values))
 
 
 @router.post("/new", response_model=None)
@@ -144,7 +163,12 @@ def file_body(
     valid_from: Annotated[str, Form()] = "",
     valid_to: Annotated[str, Form()] = "",
     scope: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    occ_q: Annotated[str, Form()] = "",
+    add: Annotated[str, Form()] = "",
+    add_levels: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    """File the body; the picker's buttons (``action=find``, ``add``) only redraw the form."""
     r.check_csrf(request, csrf_token)
     typed = {
         "name": name,
@@ -155,7 +179,10 @@ def file_body(
         "valid_to": valid_to,
         "scope": scope,
     }
-    form = r.Form(values=typed, fields=FILE_FIELDS)
+    form = r.Form(values=dict(typed), fields=FILE_FIELDS)
+    if action == "find" or add:
+        hits = pick(session, form, occ_q, add, add_levels or [])
+        return _file_page(request, 200 if form.ok else 422, form=form, hits=hits)
 
     def run() -> str:
         data = r.blank_to_none({k: v for k, v in typed.items() if k != "scope"})
@@ -169,7 +196,7 @@ def file_body(
         return f"/staff/certification/bodies/{body.filing_no}?done=filed"
 
     return r.form_action(
-        session, form, run, lambda form, code: _file_page(request, session, code, form=form)
+        session, form, run, lambda form, code: _file_page(request, code, form=form)
     )
 
 
@@ -183,7 +210,6 @@ def _body_page(
 ) -> HTMLResponse:
     body = cert_service.get_body(session, filing_no, scope=user.scope)
     view = cert_service.body_view(session, body)
-    occ_q, hits = _occupation_hits(request, session)
     done = request.query_params.get("done", "")
     ctx: dict[str, Any] = {
         "title": f"评价机构 {view['name']}",
@@ -194,8 +220,8 @@ def _body_page(
             fields=STATUS_FIELDS,
             values={"status": "suspended" if view["status"] == "active" else "active"},
         ),
-        "occ_q": occ_q,
-        "hits": hits,
+        "hits": [],
+        "confirm": False,
     }
     ctx.update(context)
     return _render(request, "body.html", status_code, **ctx)
@@ -215,9 +241,25 @@ def change_scope(
     csrf_token: Annotated[str, Form()] = "",
     scope: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    occ_q: Annotated[str, Form()] = "",
+    add: Annotated[str, Form()] = "",
+    add_levels: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    """Replace the scope; the picker's buttons (``action=find``, ``add``) only redraw it."""
     r.check_csrf(request, csrf_token)
     form = r.Form(values={"scope": scope, "reason": reason}, fields=SCOPE_FIELDS)
+    if action == "find" or add:
+        hits = pick(session, form, occ_q, add, add_levels or [])
+        return _body_page(
+            request,
+            session,
+            user,
+            filing_no[:MAX_QUERY],
+            200 if form.ok else 422,
+            scope_form=form,
+            hits=hits,
+        )
 
     def run() -> str:
         items = parse_scope(session, scope)
@@ -246,12 +288,21 @@ def change_status(
     csrf_token: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
+    """Resuming takes effect at once; suspending or revoking (the body stops issuing and the
+    public registry says so) first shows the body, the new status and the reason to confirm,
+    and nothing changes until the confirmation is sent."""
     r.check_csrf(request, csrf_token)
     form = r.Form(values={"status": status, "reason": reason}, fields=STATUS_FIELDS)
 
-    def run() -> str:
+    def run() -> str | Response:
         data = BodyStatusChange.model_validate({"status": status, "reason": reason})
+        if data.status != "active" and confirmed != "1":
+            form.values["reason"] = data.reason
+            return _body_page(
+                request, session, user, filing_no[:MAX_QUERY], status_form=form, confirm=True
+            )
         body = cert_service.update_body_status(
             session, filing_no, data, actor=user.actor, scope=user.scope
         )
