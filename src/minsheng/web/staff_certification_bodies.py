@@ -14,11 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import BodyCreate, BodyScopeChange, BodyStatusChange
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
+from minsheng.web.staff_certification import level_labels
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/certification/bodies")
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
@@ -31,12 +34,13 @@ MAX_SCOPE_LINES = 200
 BODY_STATUSES = ("active", "suspended", "revoked")
 LEVEL_SPLIT = re.compile(r"[,，、\s]+")
 LINE_SPLIT = re.compile(r"[\s:：]+", re.U)
+# What the body's page says after a change (Chinese source text, translated per request).
 DONE = {
-    "filed": "已备案。",
-    "scope": "评价范围已变更。",
-    "active": "已恢复正常。",
-    "suspended": "已暂停。",
-    "revoked": "已撤销备案。",
+    "filed": N_("已备案。"),
+    "scope": N_("评价范围已变更。"),
+    "active": N_("已恢复正常。"),
+    "suspended": N_("已暂停。"),
+    "revoked": N_("已撤销备案。"),
 }
 
 
@@ -80,7 +84,7 @@ def scope_text(view: dict[str, Any]) -> str:
 def _render(
     request: Request, template: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"levels": LEVELS}
+    ctx: dict[str, Any] = {"levels": level_labels()}
     ctx.update(context)
     return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
 
@@ -102,7 +106,7 @@ def bodies(
     return _render(
         request,
         "bodies.html",
-        title="评价机构",
+        title=i18n.gettext("评价机构"),
         rows=rows,
         q=query,
         status=wanted,
@@ -118,7 +122,7 @@ def _file_page(
         request,
         "body_new.html",
         status_code,
-        title="评价机构备案",
+        title=i18n.gettext("评价机构备案"),
         form=form,
         occ_q=occ_q,
         hits=hits,
@@ -186,9 +190,9 @@ def _body_page(
     occ_q, hits = _occupation_hits(request, session)
     done = request.query_params.get("done", "")
     ctx: dict[str, Any] = {
-        "title": f"评价机构 {view['name']}",
+        "title": i18n.localise("评价机构 {name}", name=view["name"]),
         "b": view,
-        "done": DONE.get(done, ""),
+        "done": i18n.gettext(DONE[done]) if done in DONE else "",
         "scope_form": r.Form(fields=SCOPE_FIELDS, values={"scope": scope_text(view)}),
         "status_form": r.Form(
             fields=STATUS_FIELDS,
