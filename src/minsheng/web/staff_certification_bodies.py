@@ -44,6 +44,20 @@ DONE = {
 }
 
 
+def filed_with(view: dict[str, Any]) -> str:
+    """Who a body is filed with (``body_to_dict``: the ministry, or a province's department), in
+    the reader's language; the province keeps its name."""
+    if view["code"] != "0000":
+        return i18n.gettext("人力资源社会保障部")
+    if view.get("province_name"):
+        return i18n.localise("{province}人力资源社会保障部门", province=view["province_name"])
+    return i18n.gettext("省级人力资源社会保障部门")
+
+
+def _localised(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, "filed_with_name": filed_with(view)}
+
+
 def parse_scope(session: DbSession, text: str) -> list[dict[str, Any]]:
     """The scope as a clerk types it, one occupation a line: its code or exact name, then its
     levels (``4-09-07-04 3,4,5`` or ``碳排放管理员：5、4``). ``InvalidInput`` on ``scope``
@@ -107,7 +121,7 @@ def bodies(
         request,
         "bodies.html",
         title=i18n.gettext("评价机构"),
-        rows=rows,
+        rows=[_localised(row) for row in rows],
         q=query,
         status=wanted,
         statuses=BODY_STATUSES,
@@ -191,7 +205,7 @@ def _body_page(
     done = request.query_params.get("done", "")
     ctx: dict[str, Any] = {
         "title": i18n.localise("评价机构 {name}", name=view["name"]),
-        "b": view,
+        "b": _localised(view),
         "done": i18n.gettext(DONE[done]) if done in DONE else "",
         "scope_form": r.Form(fields=SCOPE_FIELDS, values={"scope": scope_text(view)}),
         "status_form": r.Form(
