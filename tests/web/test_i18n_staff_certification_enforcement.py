@@ -196,7 +196,7 @@ def page_routes() -> set[str]:
     for path in MODULES:
         module = importlib.import_module(f"minsheng.web.{path.stem}")
         for route in module.router.routes:
-            if not isinstance(route, APIRoute) or "GET" not in route.methods:
+            if not isinstance(route, APIRoute) or "GET" not in (route.methods or ()):
                 continue
             if route.path.startswith(PREFIXES) and not NOT_PAGES.search(route.path):
                 paths.add(route.path)
