@@ -56,19 +56,19 @@ GRADE_COLUMNS = [
 ]
 
 
+def _grade_filter() -> ls.Filter:
+    """The credit-grade drop-down of the grade and plan lists, in the reader's language."""
+    options = [(g, i18n.localise("{grade} 级", grade=g)) for g in GRADES]
+    return ls.Filter("grade", i18n.gettext("等级"), "select", options, width="120px")
+
+
 def _grades_listing(request: Request, years: list[int], chosen: int) -> ls.Listing:
     options = [
         (str(y), i18n.localise("{year} 年", year=y)) for y in sorted({*years, chosen}, reverse=True)
     ]
     filters = [
         ls.Filter("year", i18n.gettext("年度"), "select", options, width="120px"),
-        ls.Filter(
-            "grade",
-            i18n.gettext("等级"),
-            "select",
-            [(g, i18n.localise("{grade} 级", grade=g)) for g in GRADES],
-            width="120px",
-        ),
+        _grade_filter(),
         ls.Filter("q", i18n.gettext("企业名称或统一社会信用代码"), width="240px"),
     ]
     return ls.start(
@@ -286,13 +286,7 @@ PLAN_COLUMNS = [
 
 def _plan_listing(request: Request, year: int, month: int, seed: int) -> ls.Listing:
     filters = [
-        ls.Filter(
-            "grade",
-            i18n.gettext("等级"),
-            "select",
-            [(g, i18n.localise("{grade} 级", grade=g)) for g in GRADES],
-            width="120px",
-        ),
+        _grade_filter(),
         ls.Filter("q", i18n.gettext("检查对象名称"), width="220px"),
     ]
     extra = {"year": str(year), "month": str(month), "seed": str(seed)}
