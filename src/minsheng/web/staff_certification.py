@@ -18,8 +18,10 @@ from minsheng.certification import service as cert_service
 from minsheng.certification.errors import ImportRejected
 from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import CertificateIssue, CertificateStatusChange
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
@@ -42,10 +44,11 @@ STATUS_FIELDS = ("number", "status", "reason")
 IMPORT_FIELDS = ("csv_file", "csv_text")
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_QUERY = 60
-# What the import page says about the encoding it read (service.decode_csv's names).
+# What the import page says about the encoding it read (service.decode_csv's names); Chinese
+# source text, translated per request.
 ENCODING_LABELS = {
     "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8（带字节顺序标记）",
+    "utf-8-sig": N_("UTF-8（带字节顺序标记）"),
     "gb18030": "GBK/GB18030",
     "text": "UTF-8",
 }
@@ -53,10 +56,15 @@ ENCODING_LABELS = {
 CHOSEN = ("occupation_code", "body", "site_code", "province_code", "level")
 
 
+def level_labels() -> dict[int, str]:
+    """The five levels' names (rules/numbering.py, Chinese) in the reader's language."""
+    return {level: i18n.gettext(name) for level, name in LEVELS.items()}
+
+
 def _render(
     request: Request, template: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"title": "证书管理", "levels": LEVELS}
+    ctx: dict[str, Any] = {"title": i18n.gettext("证书管理"), "levels": level_labels()}
     ctx.update(context)
     return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
 
@@ -72,7 +80,9 @@ def index(request: Request, session: DbSession, user: Staff, number: str = "") -
         lookup = cert_service.certificate_to_dict(
             session, cert_service.get_certificate(session, number, scope=user.scope)
         )
-    return _render(request, "lookup.html", title="查看证书", lookup=lookup, number=number)
+    return _render(
+        request, "lookup.html", title=i18n.gettext("查看证书"), lookup=lookup, number=number
+    )
 
 
 # Issue ------------------------------------------------------------------------------------------
@@ -103,14 +113,18 @@ def _pickers(
         else []
     )
     sites = cert_service.pick_sites(site_q, scope=user.scope) if site_q else []
-    status_cn = {"active": "", "suspended": "（已暂停）", "revoked": "（已撤销）"}
+    status_cn = {
+        "active": "",
+        "suspended": i18n.gettext("（已暂停）"),
+        "revoked": i18n.gettext("（已撤销）"),
+    }
     return [
         {
             "key": "occupation_code",
             "param": "occ_q",
-            "label": "查找职业",
-            "what": "职业",
-            "hint": "职业名称的一部分（如 碳排放）或编码开头（如 4-09）",
+            "label": i18n.gettext("查找职业"),
+            "what": i18n.gettext("职业"),
+            "hint": i18n.gettext("职业名称的一部分（如 碳排放）或编码开头（如 4-09）"),
             "query": occ_q,
             "results": [
                 {
@@ -123,9 +137,11 @@ def _pickers(
         {
             "key": "body",
             "param": "body_q",
-            "label": "查找评价机构",
-            "what": "评价机构",
-            "hint": "机构名称、备案编号或职业名称；已选职业时只列出其评价范围含该职业的机构",
+            "label": i18n.gettext("查找评价机构"),
+            "what": i18n.gettext("评价机构"),
+            "hint": i18n.gettext(
+                "机构名称、备案编号或职业名称；已选职业时只列出其评价范围含该职业的机构"
+            ),
             "query": body_q,
             "results": [
                 {
@@ -138,9 +154,9 @@ def _pickers(
         {
             "key": "site_code",
             "param": "site_q",
-            "label": "查找评价站点（地区）",
-            "what": "地区",
-            "hint": "市、县名称（如 海口）或行政区划代码开头（如 4601）",
+            "label": i18n.gettext("查找评价站点（地区）"),
+            "what": i18n.gettext("地区"),
+            "hint": i18n.gettext("市、县名称（如 海口）或行政区划代码开头（如 4601）"),
             "query": site_q,
             "results": [
                 {
@@ -171,19 +187,25 @@ def _issue_page(
         occupation = cert_service.find_occupation(session, code)
         if occupation is not None:
             occ = occupation.occupation
-            hints["occupation_hint"] = f"已选：{occ.name}（{occ.code}）"
+            hints["occupation_hint"] = i18n.localise(
+                "已选：{name}（{code}）", name=occ.name, code=occ.code
+            )
     filing = str(form.value("body", "")).strip()
     if filing:
         body = cert_service.find_body(session, filing)
         if body is not None:
-            hints["body_hint"] = f"已选：{body.name}（{body.filing_no}）"
+            hints["body_hint"] = i18n.localise(
+                "已选：{name}（{code}）", name=body.name, code=body.filing_no
+            )
     site = str(form.value("site_code", "")).strip()
     if site:
         found = cert_service.pick_sites(site, scope=user.scope, limit=1)
         if found and found[0]["code"] == site:
-            hints["site_hint"] = f"已选：{found[0]['province']}{found[0]['name']}（{site}）"
+            hints["site_hint"] = i18n.localise(
+                "已选：{name}（{code}）", name=found[0]["province"] + found[0]["name"], code=site
+            )
     ctx: dict[str, Any] = {
-        "title": "发证",
+        "title": i18n.gettext("发证"),
         "issue_form": form,
         "issued": None,
         "failures": [],
@@ -294,7 +316,7 @@ def _status_page(
     **context: Any,
 ) -> HTMLResponse:
     ctx: dict[str, Any] = {
-        "title": "撤销、暂停与恢复证书",
+        "title": i18n.gettext("撤销、暂停与恢复证书"),
         "status_form": form or r.Form(fields=STATUS_FIELDS, values={"status": "revoked"}),
         "cert": None,
         "changed": None,
@@ -362,7 +384,7 @@ def change_status(
 
 def _import_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
     ctx: dict[str, Any] = {
-        "title": "导入存量证书",
+        "title": i18n.gettext("导入存量证书"),
         "import_form": r.Form(fields=IMPORT_FIELDS),
         "imported": None,
         "encoding_label": "",
@@ -406,10 +428,13 @@ def import_csv(
         # Bytes: the import detects UTF-8 (with or without BOM) or GBK/GB18030.
         text = csv_file.file.read(MAX_CSV_BYTES + 1)
         if len(text) > MAX_CSV_BYTES:
-            form.add("csv_file", f"文件超过 {MAX_CSV_BYTES // 1024 // 1024} MB")
+            form.add(
+                "csv_file",
+                i18n.localise("文件超过 {n} MB", n=MAX_CSV_BYTES // 1024 // 1024),
+            )
             return _import_page(request, 413, import_form=form)
     if not text.strip():
-        form.add("csv_file", "请选择 CSV 文件或粘贴 CSV 内容 (no CSV given)")
+        form.add("csv_file", i18n.gettext("请选择 CSV 文件或粘贴 CSV 内容"))
         return _import_page(request, 422, import_form=form)
     try:
         result = cert_service.import_certificates(

@@ -15,11 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.schemas import BodyCreate, BodyScopeChange, BodyStatusChange
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
+from minsheng.web.staff_certification import level_labels
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/certification/bodies")
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
@@ -36,13 +39,28 @@ MAX_SCOPE_LINES = 200
 BODY_STATUSES = ("active", "suspended", "revoked")
 LEVEL_SPLIT = re.compile(r"[,，、\s]+")
 LINE_SPLIT = re.compile(r"[\s:：]+", re.U)
+# What the body's page says after a change (Chinese source text, translated per request).
 DONE = {
-    "filed": "已备案。",
-    "scope": "评价范围已变更。",
-    "active": "已恢复正常。",
-    "suspended": "已暂停。",
-    "revoked": "已撤销备案。",
+    "filed": N_("已备案。"),
+    "scope": N_("评价范围已变更。"),
+    "active": N_("已恢复正常。"),
+    "suspended": N_("已暂停。"),
+    "revoked": N_("已撤销备案。"),
 }
+
+
+def filed_with(view: dict[str, Any]) -> str:
+    """Who a body is filed with (``body_to_dict``: the ministry, or a province's department), in
+    the reader's language; the province keeps its name."""
+    if view["code"] != "0000":
+        return i18n.gettext("人力资源社会保障部")
+    if view.get("province_name"):
+        return i18n.localise("{province}人力资源社会保障部门", province=view["province_name"])
+    return i18n.gettext("省级人力资源社会保障部门")
+
+
+def _localised(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, "filed_with_name": filed_with(view)}
 
 
 def parse_scope(session: DbSession, text: str) -> list[dict[str, Any]]:
@@ -85,7 +103,7 @@ def scope_text(view: dict[str, Any]) -> str:
 def _render(
     request: Request, template: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"levels": LEVELS}
+    ctx: dict[str, Any] = {"levels": level_labels()}
     ctx.update(context)
     return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
 
@@ -124,8 +142,8 @@ def bodies(
     return _render(
         request,
         "bodies.html",
-        title="评价机构",
-        rows=rows,
+        title=i18n.gettext("评价机构"),
+        rows=[_localised(row) for row in rows],
         q=query,
         status=wanted,
         statuses=BODY_STATUSES,
@@ -140,7 +158,12 @@ def _file_page(
     hits: list[dict[str, Any]] | None = None,
 ) -> HTMLResponse:
     return _render(
-        request, "body_new.html", status_code, title="评价机构备案", form=form, hits=hits or []
+        request,
+        "body_new.html",
+        status_code,
+        title=i18n.gettext("评价机构备案"),
+        form=form,
+        hits=hits or [],
     )
 
 
@@ -212,9 +235,9 @@ def _body_page(
     view = cert_service.body_view(session, body)
     done = request.query_params.get("done", "")
     ctx: dict[str, Any] = {
-        "title": f"评价机构 {view['name']}",
-        "b": view,
-        "done": DONE.get(done, ""),
+        "title": i18n.localise("评价机构 {name}", name=view["name"]),
+        "b": _localised(view),
+        "done": i18n.gettext(DONE[done]) if done in DONE else "",
         "scope_form": r.Form(fields=SCOPE_FIELDS, values={"scope": scope_text(view)}),
         "status_form": r.Form(
             fields=STATUS_FIELDS,

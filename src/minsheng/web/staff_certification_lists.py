@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from minsheng.certification import service as cert_service
 from minsheng.certification.rules.numbering import LEVELS
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
+from minsheng.core.i18n import N_
 from minsheng.core.paging import PageRequest
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import listing as ls
@@ -22,18 +24,44 @@ from minsheng.web.render import PageRoute
 router = APIRouter(route_class=PageRoute, prefix="/staff/certification")
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
 
-STATUS_LABEL = {"valid": "有效", "suspended": "已暂停", "revoked": "已撤销"}
+# Chinese source text: the export writes it as it is, the page in the reader's language.
+STATUS_LABEL = {"valid": N_("有效"), "suspended": N_("已暂停"), "revoked": N_("已撤销")}
 LEVEL_LABEL = {str(k): v for k, v in sorted(LEVELS.items(), reverse=True)}
 
-FILTERS = [
-    ls.Filter("q", "证书编号、身份证号或姓名", hint="编号可只输前几位，空格不计", width="260px"),
-    ls.Filter("status", "状态", "select", list(STATUS_LABEL.items()), width="120px"),
-    ls.Filter("level", "等级", "select", list(LEVEL_LABEL.items()), width="150px"),
-    ls.Filter("occupation", "职业（编码或名称）", width="180px"),
-    ls.Filter("body", "评价机构（备案编号或名称）", width="200px"),
-    ls.Filter("from", "发证日期自", "date"),
-    ls.Filter("to", "至（含）", "date"),
-]
+
+def filters() -> list[ls.Filter]:
+    """The list's filters, labelled in the reader's language (built per request)."""
+    return [
+        ls.Filter(
+            "q",
+            i18n.gettext("证书编号、身份证号或姓名"),
+            hint=i18n.gettext("编号可只输前几位，空格不计"),
+            width="260px",
+        ),
+        ls.Filter(
+            "status",
+            i18n.gettext("状态"),
+            "select",
+            list(i18n.localise_labels(STATUS_LABEL).items()),
+            width="120px",
+        ),
+        ls.Filter(
+            "level",
+            i18n.gettext("等级"),
+            "select",
+            list(i18n.localise_labels(LEVEL_LABEL).items()),
+            width="150px",
+        ),
+        ls.Filter("occupation", i18n.gettext("职业（编码或名称）"), width="180px"),
+        ls.Filter("body", i18n.gettext("评价机构（备案编号或名称）"), width="200px"),
+        ls.Filter("from", i18n.gettext("发证日期自"), "date"),
+        ls.Filter("to", i18n.gettext("至（含）"), "date"),
+    ]
+
+
+# The export's columns keep their Chinese headers and cells whatever the reader's language: the
+# files go to other offices and back into spreadsheets whose columns must not change with who
+# downloaded them (the import template's headers are Chinese too).
 COLUMNS = [
     ls.col("证书编号", "number"),
     ls.col("姓名（脱敏）", "name_masked"),
@@ -53,7 +81,7 @@ def _listing(request: Request) -> ls.Listing:
     return ls.start(
         request,
         "/staff/certification/certificates",
-        FILTERS,
+        filters(),
         export_path="/staff/certification/export/certificates",
     )
 
@@ -80,9 +108,9 @@ def _loader(request: Request, session: DbSession, user: Principal, lst: ls.Listi
 def certificates(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     lst = _listing(request)
     ctx = {
-        "title": "证书列表",
+        "title": i18n.gettext("证书列表"),
         "counts": cert_service.count_certificates_by_status(session, scope=user.scope),
-        "status_label": STATUS_LABEL,
+        "status_label": i18n.localise_labels(STATUS_LABEL),
     }
     return ls.render(
         request,

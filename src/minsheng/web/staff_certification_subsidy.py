@@ -14,15 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from minsheng.certification import service as cert_service
-from minsheng.certification.rules.numbering import LEVELS
 from minsheng.certification.rules.subsidy import CATEGORIES
 from minsheng.certification.schemas import SubsidyRequest
 from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.web import DbSession, require_role
 from minsheng.web import render as r
 from minsheng.web.render import PageRoute
+from minsheng.web.staff_certification import level_labels
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/certification/subsidy")
 Staff = Annotated[Principal, Depends(require_role(Role.CERTIFICATION))]
@@ -43,18 +44,19 @@ DECIDE_FIELDS = (
 PERIOD_FIELDS = ("start", "end")
 PAGE_SIZE = 50
 MAX_PREVIOUS = 100
-# Each rule the subsidy decision checks, as a clerk names it (rule ids of rules/subsidy.py).
+# Each rule the subsidy decision checks, as a clerk names it (rule ids of rules/subsidy.py;
+# Chinese source text, translated per request).
 RULE_LABELS = {
-    "rule_set.in_force": "申请日期有适用的补贴政策",
-    "applicant.category": "申请人类别（企业在职职工或领取失业保险金人员）",
-    "applicant.insured_months": "失业保险参保月数",
-    "certificate.level": "证书等级在补贴范围内",
-    "certificate.issued_from": "证书发证日期在政策覆盖期内",
-    "application.deadline": "在发证后规定期限内申请",
-    "claims.once_per_occupation_level": "同一职业同一等级只补贴一次",
-    "claims.no_lower_after_higher": "已领较高等级后不再补贴较低等级",
-    "claims.per_year": "每年享受次数",
-    "claims.no_double_with_training_subsidy": "不与职业培训补贴重复享受",
+    "rule_set.in_force": N_("申请日期有适用的补贴政策"),
+    "applicant.category": N_("申请人类别（企业在职职工或领取失业保险金人员）"),
+    "applicant.insured_months": N_("失业保险参保月数"),
+    "certificate.level": N_("证书等级在补贴范围内"),
+    "certificate.issued_from": N_("证书发证日期在政策覆盖期内"),
+    "application.deadline": N_("在发证后规定期限内申请"),
+    "claims.once_per_occupation_level": N_("同一职业同一等级只补贴一次"),
+    "claims.no_lower_after_higher": N_("已领较高等级后不再补贴较低等级"),
+    "claims.per_year": N_("每年享受次数"),
+    "claims.no_double_with_training_subsidy": N_("不与职业培训补贴重复享受"),
 }
 
 
@@ -71,9 +73,9 @@ def _period(request: Request) -> tuple[r.Form, date, date]:
             try:
                 parsed[name] = date.fromisoformat(values[name])
             except ValueError:
-                form.add(name, "请填写有效日期，如 2026-01-01")
+                form.add(name, i18n.gettext("请填写有效日期，如 2026-01-01"))
     if form.ok and parsed["end"] < parsed["start"]:
-        form.add("end", "结束日期早于开始日期")
+        form.add("end", i18n.gettext("结束日期早于开始日期"))
     form.values = {k: v.isoformat() for k, v in parsed.items()}
     return form, parsed["start"], parsed["end"]
 
@@ -81,7 +83,11 @@ def _period(request: Request) -> tuple[r.Form, date, date]:
 def _render(
     request: Request, template: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"levels": LEVELS, "rule_labels": RULE_LABELS, "categories": CATEGORIES}
+    ctx: dict[str, Any] = {
+        "levels": level_labels(),
+        "rule_labels": i18n.localise_labels(RULE_LABELS),
+        "categories": CATEGORIES,
+    }
     ctx.update(context)
     return r.render(request, f"staff/certification/{template}", ctx, status_code=status_code)
 
@@ -89,7 +95,7 @@ def _render(
 def _decide_page(
     request: Request, status_code: int = 200, *, form: r.Form, **context: Any
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"title": "技能提升补贴", "form": form, "decision": None}
+    ctx: dict[str, Any] = {"title": i18n.gettext("技能提升补贴"), "form": form, "decision": None}
     ctx.update(context)
     return _render(request, "subsidy.html", status_code, **ctx)
 
@@ -239,7 +245,7 @@ def decisions(
         request,
         "subsidy_decisions.html",
         200 if form.ok else 422,
-        title="补贴决定",
+        title=i18n.gettext("补贴决定"),
         form=form,
         result=result,
         eligible=eligible if wanted is not None else "",
@@ -261,7 +267,7 @@ def stats(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
         request,
         "subsidy_stats.html",
         200 if form.ok else 422,
-        title="补贴统计",
+        title=i18n.gettext("补贴统计"),
         form=form,
         totals=totals,
         breakdown=breakdown,

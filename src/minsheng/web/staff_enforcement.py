@@ -14,9 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.validation import DbId
 from minsheng.core.web import DbSession, require_role
 from minsheng.enforcement import schemas
@@ -31,63 +32,74 @@ Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 # Row ids in the path are bounded like the API's (a 422 page, never an overflow).
 IdPath = Annotated[DbId, Path()]
 
-KIND_LABEL = {"person": "自然人", "organisation": "单位"}
+# Chinese source text (N_): exports and the API's words keep it, pages show it in the reader's
+# language (``_labels``).
+KIND_LABEL = {"person": N_("自然人"), "organisation": N_("单位")}
 CATEGORY_LABEL = {
-    "street_vendor": "流动商贩",
-    "shop": "沿街商户",
-    "farmer": "农户",
-    "property_company": "物业服务企业（小区物业）",
-    "construction_firm": "建筑施工企业",
-    "other": "其他",
+    "street_vendor": N_("流动商贩"),
+    "shop": N_("沿街商户"),
+    "farmer": N_("农户"),
+    "property_company": N_("物业服务企业（小区物业）"),
+    "construction_firm": N_("建筑施工企业"),
+    "other": N_("其他"),
 }
-DISCOVERY_LABEL = {"patrol": "巡查发现", "complaint": "投诉举报", "inspection": "检查发现"}
-HARM_LABEL = {"none": "无危害后果", "minor": "轻微", "general": "一般", "serious": "严重"}
+DISCOVERY_LABEL = {
+    "patrol": N_("巡查发现"),
+    "complaint": N_("投诉举报"),
+    "inspection": N_("检查发现"),
+}
+HARM_LABEL = {
+    "none": N_("无危害后果"),
+    "minor": N_("轻微"),
+    "general": N_("一般"),
+    "serious": N_("严重"),
+}
 STATUS_LABEL = {
-    "open": "已立案",
-    "facts_recorded": "已查明事实",
-    "proposed": "拟处罚（待告知）",
-    "pre_notified": "已事先告知（陈述申辩期）",
-    "hearing_requested": "已申请听证",
-    "hearing_scheduled": "已通知听证",
-    "heard": "已听证",
-    "decided": "已决定",
-    "notified": "已送达",
-    "rectification_ordered": "已责令整改",
-    "checked": "已复查",
-    "closed": "已结案",
-    "cancelled": "已撤销（不计为决定或违法）",
+    "open": N_("已立案"),
+    "facts_recorded": N_("已查明事实"),
+    "proposed": N_("拟处罚（待告知）"),
+    "pre_notified": N_("已事先告知（陈述申辩期）"),
+    "hearing_requested": N_("已申请听证"),
+    "hearing_scheduled": N_("已通知听证"),
+    "heard": N_("已听证"),
+    "decided": N_("已决定"),
+    "notified": N_("已送达"),
+    "rectification_ordered": N_("已责令整改"),
+    "checked": N_("已复查"),
+    "closed": N_("已结案"),
+    "cancelled": N_("已撤销（不计为决定或违法）"),
 }
 STEP_LABEL = {
-    "open": "发现、立案",
-    "evidence": "附证据",
-    "facts": "查明事实",
-    "propose": "拟作出处罚（规则引擎建议）",
-    "pre_notify": "送达行政处罚事先告知书",
-    "statement": "陈述、申辩及复核",
-    "hearing_request": "当事人申请听证",
-    "hearing_schedule": "通知听证",
-    "hearing": "举行听证",
-    "legal_review": "法制审核",
-    "decide": "作出决定",
-    "serve": "送达决定书",
-    "notify": "告知当事人权利",
-    "extend": "延长办案期限",
-    "fulfil": "履行处罚",
-    "rectify": "责令限期整改",
-    "check": "整改复查",
-    "close": "结案",
-    "cancel": "撤销案件",
+    "open": N_("发现、立案"),
+    "evidence": N_("附证据"),
+    "facts": N_("查明事实"),
+    "propose": N_("拟作出处罚（规则引擎建议）"),
+    "pre_notify": N_("送达行政处罚事先告知书"),
+    "statement": N_("陈述、申辩及复核"),
+    "hearing_request": N_("当事人申请听证"),
+    "hearing_schedule": N_("通知听证"),
+    "hearing": N_("举行听证"),
+    "legal_review": N_("法制审核"),
+    "decide": N_("作出决定"),
+    "serve": N_("送达决定书"),
+    "notify": N_("告知当事人权利"),
+    "extend": N_("延长办案期限"),
+    "fulfil": N_("履行处罚"),
+    "rectify": N_("责令限期整改"),
+    "check": N_("整改复查"),
+    "close": N_("结案"),
+    "cancel": N_("撤销案件"),
 }
 FACTOR_LABEL = {
-    "party_kind": "当事人类型",
-    "harm": "危害后果",
-    "corrected_in_time": "及时改正",
-    "aggravating": "从重情节",
-    "mitigating": "从轻/减轻情节",
-    "prior_violations_in_window": "回溯期内同项违法次数",
-    "lookback_days": "回溯期（天）",
-    "commitment_breached": "违反有效信用承诺",
-    "commitment_signed": "已签信用承诺书",
+    "party_kind": N_("当事人类型"),
+    "harm": N_("危害后果"),
+    "corrected_in_time": N_("及时改正"),
+    "aggravating": N_("从重情节"),
+    "mitigating": N_("从轻/减轻情节"),
+    "prior_violations_in_window": N_("回溯期内同项违法次数"),
+    "lookback_days": N_("回溯期（天）"),
+    "commitment_breached": N_("违反有效信用承诺"),
+    "commitment_signed": N_("已签信用承诺书"),
 }
 
 PARTY_FIELDS = ("kind", "category", "name", "credit_code", "id_number", "registered_on")
@@ -114,9 +126,9 @@ FACT_FIELDS = (
     "officers",
 )
 MENTAL_STATE_LABEL = {
-    "normal": "能够辨认和控制自己的行为（含间歇性精神病人在精神正常时）",
-    "limited": "尚未完全丧失辨认或者控制自己行为能力（第三十一条：可以从轻或者减轻）",
-    "incapable": "不能辨认或者不能控制自己行为（第三十一条：不予行政处罚）",
+    "normal": N_("能够辨认和控制自己的行为（含间歇性精神病人在精神正常时）"),
+    "limited": N_("尚未完全丧失辨认或者控制自己行为能力（第三十一条：可以从轻或者减轻）"),
+    "incapable": N_("不能辨认或者不能控制自己行为（第三十一条：不予行政处罚）"),
 }
 DECIDE_FIELDS = ("sign_commitment", "fine_yuan", "decided_on", "departure_reason")
 STATEMENT_FIELDS = ("statement", "waived", "review", "new_facts")
@@ -129,45 +141,60 @@ COMMIT_FIELDS = ("item", "signed_on", "valid_until")
 
 
 NO_PENALTY_LABEL = {
-    "ART33-1-FIRST": "首违免罚：不予行政处罚",
-    "ART33-1-MINOR": "违法行为轻微并及时改正，没有造成危害后果：不予行政处罚",
-    "ART30-UNDER-14": "不满十四周岁：不予行政处罚",
-    "ART31-INCAPABLE": "不能辨认或者不能控制自己行为：不予行政处罚",
-    "ART33-2-NO-FAULT": "有证据足以证明没有主观过错：不予行政处罚",
-    "ART37-NOT-PUNISHABLE": "行为时无处罚规定：不予行政处罚",
+    "ART33-1-FIRST": N_("首违免罚：不予行政处罚"),
+    "ART33-1-MINOR": N_("违法行为轻微并及时改正，没有造成危害后果：不予行政处罚"),
+    "ART30-UNDER-14": N_("不满十四周岁：不予行政处罚"),
+    "ART31-INCAPABLE": N_("不能辨认或者不能控制自己行为：不予行政处罚"),
+    "ART33-2-NO-FAULT": N_("有证据足以证明没有主观过错：不予行政处罚"),
+    "ART37-NOT-PUNISHABLE": N_("行为时无处罚规定：不予行政处罚"),
 }
 
 
-def outcome_label(decision: dict[str, Any]) -> str:
+def outcome_label(decision: dict[str, Any], *, localised: bool = False) -> str:
+    """What a decision comes to, in Chinese (the export) or, ``localised``, in the reader's
+    language (the pages)."""
+    tr = i18n.gettext if localised else str
     if decision["outcome"] == "no_penalty":
         if decision.get("rule_id") in NO_PENALTY_LABEL:
-            return NO_PENALTY_LABEL[decision["rule_id"]]
-        return "首违免罚：不予行政处罚" if decision["tier"] == "exempt" else "不予行政处罚"
+            return tr(NO_PENALTY_LABEL[decision["rule_id"]])
+        return tr(
+            N_("首违免罚：不予行政处罚") if decision["tier"] == "exempt" else N_("不予行政处罚")
+        )
     if decision["outcome"] == "time_barred":
-        return "超过追责时效：不再给予行政处罚"
-    label = "再犯必罚：给予行政处罚" if decision.get("repeat") else "给予行政处罚"
+        return tr(N_("超过追责时效：不再给予行政处罚"))
+    label = N_("再犯必罚：给予行政处罚") if decision.get("repeat") else N_("给予行政处罚")
     tiers = enf.catalog.rulebase().tier_labels
-    return f"{label}（{tiers.get(decision['tier'] or '', decision['tier'])}）"
+    tier = tiers.get(decision["tier"] or "", decision["tier"]) or ""
+    if localised:
+        return i18n.localise("{outcome}（{tier}）", outcome=tr(label), tier=tr(tier))
+    return f"{label}（{tier}）"
+
+
+def _page_outcome_label(decision: dict[str, Any]) -> str:
+    return outcome_label(decision, localised=True)
 
 
 def _labels() -> dict[str, Any]:
+    """The label tables of the enforcement pages in the reader's language: this module's and
+    the rule base's words (domains, tiers, circumstances), which the catalogue translates like
+    any Chinese source text."""
     rulebase = enf.catalog.rulebase()
     return {
-        "kind_label": KIND_LABEL,
-        "category_label": CATEGORY_LABEL,
-        "discovery_label": DISCOVERY_LABEL,
-        "harm_label": HARM_LABEL,
-        "mental_state_label": MENTAL_STATE_LABEL,
-        "status_label": STATUS_LABEL,
-        "step_label": STEP_LABEL,
-        "tier_label": rulebase.tier_labels,
-        "factor_label": FACTOR_LABEL,
-        "domains": rulebase.domains,
+        "kind_label": i18n.localise_labels(KIND_LABEL),
+        "category_label": i18n.localise_labels(CATEGORY_LABEL),
+        "discovery_label": i18n.localise_labels(DISCOVERY_LABEL),
+        "harm_label": i18n.localise_labels(HARM_LABEL),
+        "mental_state_label": i18n.localise_labels(MENTAL_STATE_LABEL),
+        "status_label": i18n.localise_labels(STATUS_LABEL),
+        "step_label": i18n.localise_labels(STEP_LABEL),
+        "tier_label": i18n.localise_labels(rulebase.tier_labels),
+        "factor_label": i18n.localise_labels(FACTOR_LABEL),
+        "domains": i18n.localise_labels(rulebase.domains),
         "items": [i.to_dict() for i in items_of(rulebase, None)],
         "rule_set": rulebase.status_dict(),
-        "aggravating": rulebase.aggravating,
-        "mitigating": MITIGATING_FACTORS,
-        "outcome_label": outcome_label,
+        "aggravating": i18n.localise_labels(rulebase.aggravating),
+        "mitigating": i18n.localise_labels(MITIGATING_FACTORS),
+        "outcome_label": _page_outcome_label,
     }
 
 
@@ -209,7 +236,7 @@ def _index_page(
         "party_q": party_q,
         "matches": matches,
         "picker_form": picker,
-        "title": "承诺+执法",
+        "title": i18n.gettext("承诺+执法"),
         "counts": enf.count_cases_by_status(session, scope=scope),
         "late": enf.late_cases(session, scope=scope),
         "cases": enf.list_case_rows(session, limit=20, scope=scope),
@@ -279,7 +306,7 @@ def _party_page(
     scope = r.staff_scope(request)
     party = enf.get_party(session, party_id, scope=scope)
     ctx: dict[str, Any] = {
-        "title": f"当事人 {party_id}",
+        "title": i18n.localise("当事人 {id}", id=party_id),
         "party": enf.party_dict(party),
         "commitments": [
             enf.commitment_dict(c)
@@ -391,7 +418,7 @@ def _case_page(
     item = enf.catalog.rulebase().require_item(case.item_id, field_name="item").to_dict()
     today = timeutil.today().isoformat()
     ctx: dict[str, Any] = {
-        "title": f"案件 {case_id}",
+        "title": i18n.localise("案件 {id}", id=case_id),
         "case": data,
         "item": item,
         "procedure": proc,
@@ -418,7 +445,7 @@ def _case_page(
         "evidence_form": r.Form(fields=EVIDENCE_FIELDS),
         "step_form": r.Form(fields=()),
         **procedure_forms(),
-        "cancel_reason_label": CANCEL_REASON_LABEL,
+        "cancel_reason_label": i18n.localise_labels(CANCEL_REASON_LABEL),
         **_labels(),
     }
     ctx.update(forms)
@@ -763,7 +790,7 @@ def evidence(
 
     def step() -> object:
         if file is None or not file.filename:
-            raise InvalidInput("请选择文件 (choose a file)", field="file")
+            raise InvalidInput(i18n.gettext("请选择文件") + " (choose a file)", field="file")
         return enf.add_evidence(
             session,
             case_id,
@@ -788,9 +815,9 @@ HEARING_FIELDS = ("attended", "record", "held_on")
 EXTENSION_FIELDS = ("days", "basis", "approved_by")
 CANCEL_FIELDS = ("reason", "cancel_note", "cancelled_on")  # cancel_note: review has "note"
 CANCEL_REASON_LABEL = {
-    "withdrawn": "撤销立案（决定作出前）",
-    "transferred": "涉嫌犯罪，移送司法机关（第五十七条第四项，决定作出前）",
-    "revoked": "决定被依法变更、撤销、确认违法或者确认无效（第四十八条第二款，决定作出后）",
+    "withdrawn": N_("撤销立案（决定作出前）"),
+    "transferred": N_("涉嫌犯罪，移送司法机关（第五十七条第四项，决定作出前）"),
+    "revoked": N_("决定被依法变更、撤销、确认违法或者确认无效（第四十八条第二款，决定作出后）"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError
 from minsheng.core.paging import PageRequest
@@ -35,6 +36,8 @@ router = APIRouter(route_class=PageRoute, prefix="/staff/enforcement")
 Staff = Annotated[Principal, Depends(require_role(Role.ENFORCEMENT))]
 
 
+# The export's columns and cells stay Chinese whatever the reader's language: the files go to
+# other offices and back into spreadsheets whose columns must not change with who downloaded them.
 STAGE_PREFIX = {"proposed": "拟处罚（未决定）：", "withdrawn": "已撤销："}
 
 
@@ -52,12 +55,22 @@ def _case_filters() -> list[ls.Filter]:
     rulebase = enf.catalog.rulebase()
     items = [(i.id, f"{i.id} {i.description}") for i in items_of(rulebase, None)]
     return [
-        ls.Filter("q", "当事人名称、信用代码或 #案件号", width="240px"),
-        ls.Filter("status", "状态", "select", list(STATUS_LABEL.items())),
-        ls.Filter("item", "违法事项", "select", items, width="220px"),
-        ls.Filter("discovery", "发现方式", "select", list(DISCOVERY_LABEL.items())),
-        ls.Filter("from", "发现日期自", "date"),
-        ls.Filter("to", "至（含）", "date"),
+        ls.Filter("q", i18n.gettext("当事人名称、信用代码或 #案件号"), width="240px"),
+        ls.Filter(
+            "status",
+            i18n.gettext("状态"),
+            "select",
+            list(i18n.localise_labels(STATUS_LABEL).items()),
+        ),
+        ls.Filter("item", i18n.gettext("违法事项"), "select", items, width="220px"),
+        ls.Filter(
+            "discovery",
+            i18n.gettext("发现方式"),
+            "select",
+            list(i18n.localise_labels(DISCOVERY_LABEL).items()),
+        ),
+        ls.Filter("from", i18n.gettext("发现日期自"), "date"),
+        ls.Filter("to", i18n.gettext("至（含）"), "date"),
     ]
 
 
@@ -104,7 +117,7 @@ def _case_loader(session: DbSession, user: Principal, lst: ls.Listing) -> ls.Loa
 def cases(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     lst = _cases(request)
     ctx = {
-        "title": "案件列表",
+        "title": i18n.gettext("案件列表"),
         "counts": enf.count_cases_by_status(session, scope=user.scope),
         **_labels(),
     }
@@ -131,11 +144,23 @@ def cases_export(request: Request, fmt: str, session: DbSession, user: Staff) ->
 
 # Parties --------------------------------------------------------------------------------------
 
-PARTY_FILTERS = [
-    ls.Filter("q", "名称或统一社会信用代码", width="260px"),
-    ls.Filter("kind", "类型", "select", list(KIND_LABEL.items())),
-    ls.Filter("category", "类别", "select", list(CATEGORY_LABEL.items())),
-]
+
+def _party_filters() -> list[ls.Filter]:
+    """The party list's filters, labelled in the reader's language (built per request)."""
+    return [
+        ls.Filter("q", i18n.gettext("名称或统一社会信用代码"), width="260px"),
+        ls.Filter(
+            "kind", i18n.gettext("类型"), "select", list(i18n.localise_labels(KIND_LABEL).items())
+        ),
+        ls.Filter(
+            "category",
+            i18n.gettext("类别"),
+            "select",
+            list(i18n.localise_labels(CATEGORY_LABEL).items()),
+        ),
+    ]
+
+
 PARTY_COLUMNS = [
     ls.col("编号", "id"),
     ls.col("名称或姓名", "name"),
@@ -152,7 +177,7 @@ def _parties(request: Request) -> ls.Listing:
     return ls.start(
         request,
         "/staff/enforcement/parties",
-        PARTY_FILTERS,
+        _party_filters(),
         export_path="/staff/enforcement/export/parties",
     )
 
@@ -170,7 +195,7 @@ def _party_loader(session: DbSession, user: Principal, lst: ls.Listing) -> ls.Lo
 @router.get("/parties", response_class=HTMLResponse)
 def parties(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     lst = _parties(request)
-    ctx = {"title": "当事人", **_labels()}
+    ctx = {"title": i18n.gettext("当事人"), **_labels()}
     return ls.render(
         request, lst, _party_loader(session, user, lst), "staff/enforcement/parties.html", ctx
     )

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import paging, timeutil
+from minsheng.core import i18n, paging, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.paging import PageRequest
@@ -56,12 +56,20 @@ GRADE_COLUMNS = [
 ]
 
 
+def _grade_filter() -> ls.Filter:
+    """The credit-grade drop-down of the grade and plan lists, in the reader's language."""
+    options = [(g, i18n.localise("{grade} 级", grade=g)) for g in GRADES]
+    return ls.Filter("grade", i18n.gettext("等级"), "select", options, width="120px")
+
+
 def _grades_listing(request: Request, years: list[int], chosen: int) -> ls.Listing:
-    options = [(str(y), f"{y} 年") for y in sorted({*years, chosen}, reverse=True)]
+    options = [
+        (str(y), i18n.localise("{year} 年", year=y)) for y in sorted({*years, chosen}, reverse=True)
+    ]
     filters = [
-        ls.Filter("year", "年度", "select", options, width="120px"),
-        ls.Filter("grade", "等级", "select", [(g, f"{g} 级") for g in GRADES], width="120px"),
-        ls.Filter("q", "企业名称或统一社会信用代码", width="240px"),
+        ls.Filter("year", i18n.gettext("年度"), "select", options, width="120px"),
+        _grade_filter(),
+        ls.Filter("q", i18n.gettext("企业名称或统一社会信用代码"), width="240px"),
     ]
     return ls.start(
         request,
@@ -102,16 +110,16 @@ def _grades_page(
     counts = enf.count_grades(session, chosen, scope=scope)
     chart = bar_chart(
         list(GRADES),
-        [Series("企业数", [counts.get(g, 0) for g in GRADES], "#1f6feb")],
-        title=f"{chosen} 年建筑施工企业信用等级分布",
-        description="A、B、C、D 各级企业数",
+        [Series(i18n.gettext("企业数"), [counts.get(g, 0) for g in GRADES], "#1f6feb")],
+        title=i18n.localise("{year} 年建筑施工企业信用等级分布", year=chosen),
+        description=i18n.gettext("A、B、C、D 各级企业数"),
         height=220,
     )
     return r.render(
         request,
         "staff/enforcement/grades.html",
         {
-            "title": "企业信用评级",
+            "title": i18n.gettext("企业信用评级"),
             "year": chosen,
             "years": years,
             "counts": counts,
@@ -137,7 +145,7 @@ def grades_export(request: Request, fmt: str, session: DbSession, user: Staff) -
         _grades_loader(request, session, lst, default),
         fmt=fmt,
         name="grades",
-        title="企业信用评级",
+        title=i18n.gettext("企业信用评级"),
         table_name="enf_grades",
         columns=GRADE_COLUMNS,
     )
@@ -179,7 +187,11 @@ def grade_explained(
     return r.render(
         request,
         "staff/enforcement/grade.html",
-        {"title": f"{party['name']} {year} 年评级", "g": result, "party": party},
+        {
+            "title": i18n.localise("{name} {year} 年评级", name=party["name"], year=year),
+            "g": result,
+            "party": party,
+        },
     )
 
 
@@ -210,7 +222,7 @@ def plan(
         return r.render(
             request,
             "staff/enforcement/plan.html",
-            {"title": "检查计划", "form": form, "p": None},
+            {"title": i18n.gettext("检查计划"), "form": form, "p": None},
             status_code=422,
         )
     except DomainError as exc:
@@ -218,7 +230,7 @@ def plan(
         return r.render(
             request,
             "staff/enforcement/plan.html",
-            {"title": "检查计划", "form": form, "p": None},
+            {"title": i18n.gettext("检查计划"), "form": form, "p": None},
             status_code=exc.status_code,
         )
     form.values = {"year": chosen, "month": m, "seed": s}
@@ -233,11 +245,12 @@ def plan(
         list(GRADES),
         [
             Series(
-                "每家企业年检查次数", [burden["visits_per_firm_by_grade"].get(g, 0) for g in GRADES]
+                i18n.gettext("每家企业年检查次数"),
+                [burden["visits_per_firm_by_grade"].get(g, 0) for g in GRADES],
             ),
         ],
-        title="按等级的年检查频次",
-        description="各信用等级企业平均每年被检查的次数",
+        title=i18n.gettext("按等级的年检查频次"),
+        description=i18n.gettext("各信用等级企业平均每年被检查的次数"),
         fmt=lambda v: f"{v:.2f}",
         height=220,
     )
@@ -248,14 +261,14 @@ def plan(
         request,
         "staff/enforcement/plan.html",
         {
-            "title": "检查计划",
+            "title": i18n.gettext("检查计划"),
             "form": form,
             "p": result,
             "weeks": weeks,
             "by_day": by_day,
             "names": names,
             "chart": chart,
-            "month_name": f"{chosen} 年 {m} 月",
+            "month_name": i18n.localise("{year} 年 {month} 月", year=chosen, month=m),
             "lst": lst,
         },
         status_code=status,
@@ -273,8 +286,8 @@ PLAN_COLUMNS = [
 
 def _plan_listing(request: Request, year: int, month: int, seed: int) -> ls.Listing:
     filters = [
-        ls.Filter("grade", "等级", "select", [(g, f"{g} 级") for g in GRADES], width="120px"),
-        ls.Filter("q", "检查对象名称", width="220px"),
+        _grade_filter(),
+        ls.Filter("q", i18n.gettext("检查对象名称"), width="220px"),
     ]
     extra = {"year": str(year), "month": str(month), "seed": str(seed)}
     return ls.start(
@@ -328,7 +341,7 @@ def plan_export(
         _visit_loader(result["visits"], names, lst),
         fmt=fmt,
         name="plan",
-        title="检查计划",
+        title=i18n.gettext("检查计划"),
         table_name="enf_inspections",
         columns=PLAN_COLUMNS,
     )
@@ -355,32 +368,36 @@ def statistics(
         return r.render(
             request,
             "staff/enforcement/stats.html",
-            {"title": "成效统计", "form": form, "s": None},
+            {"title": i18n.gettext("成效统计"), "form": form, "s": None},
             status_code=422,
         )
     result = enf.compute_stats(session, start=first, end=last, scope=user.scope)
     domains = list(result["commitments"]["by_domain"])
-    domain_label = enf.catalog.rulebase().domains
+    domain_label = i18n.localise_labels(enf.catalog.rulebase().domains)
     violated = result["violated_after_commitment"]["by_domain"]
     charts = {
         "commitments": bar_chart(
             [domain_label.get(d, d) for d in domains],
-            [Series("承诺书", [result["commitments"]["by_domain"][d] for d in domains])],
-            title="各领域签署的信用承诺书",
-            description="按执法领域统计的信用承诺书份数",
+            [
+                Series(
+                    i18n.gettext("承诺书"), [result["commitments"]["by_domain"][d] for d in domains]
+                )
+            ],
+            title=i18n.gettext("各领域签署的信用承诺书"),
+            description=i18n.gettext("按执法领域统计的信用承诺书份数"),
             height=220,
         ),
         "violated": bar_chart(
             [domain_label.get(d, d) for d in domains],
             [
                 Series(
-                    "承诺后再违法率",
+                    i18n.gettext("承诺后再违法率"),
                     [violated.get(d, {}).get("rate", 0) for d in domains],
                     "#d4380d",
                 )
             ],
-            title="各领域承诺后再违法率",
-            description="签署承诺后再次违法的比例，按领域",
+            title=i18n.gettext("各领域承诺后再违法率"),
+            description=i18n.gettext("签署承诺后再次违法的比例，按领域"),
             fmt=percent,
             height=220,
         ),
@@ -389,11 +406,11 @@ def statistics(
         request,
         "staff/enforcement/stats.html",
         {
-            "title": "成效统计",
+            "title": i18n.gettext("成效统计"),
             "form": form,
             "s": result,
             "charts": charts,
             "domain_label": domain_label,
-            "category_label": CATEGORY_LABEL,
+            "category_label": i18n.localise_labels(CATEGORY_LABEL),
         },
     )
