@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from minsheng.certification import service
@@ -291,3 +291,23 @@ class TestImportInChunks:
             for line, n in ((2, 5), (3, 6))
         ]
         assert session.scalar(select(func.count()).select_from(Certificate)) == 6
+
+
+def test_the_registry_code_columns_compare_bytes_on_postgresql(session: Session) -> None:
+    """certification_0002: the B-trees an import fills compare the number, keyed hash and token
+    byte by byte (no locale ``strcoll``), and a number-prefix search can use the index."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite compares bytes by default; the migration changes nothing there")
+    collations = dict(
+        session.execute(
+            text(
+                "SELECT a.attname, c.collname FROM pg_attribute a "
+                "JOIN pg_collation c ON c.oid = a.attcollation "
+                "WHERE a.attrelid = 'cert_certificates'::regclass AND a.attnum > 0"
+            )
+        ).all()
+    )
+    assert {k: collations[k] for k in ("number", "id_hash", "verify_token")} == dict.fromkeys(
+        ("number", "id_hash", "verify_token"), "C"
+    )
+    assert collations["holder_name"] == "default"  # a name keeps the locale's order
