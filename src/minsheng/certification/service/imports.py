@@ -131,6 +131,8 @@ SQLITE_IMPORT_CACHE_KIB = 512 * 1024
 SQLITE_BATCH = 50_000
 # Rows per chunk of the PostgreSQL stream: the server works on one while the next is checked.
 COPY_CHUNK = 16_384
+# The first chunk is small: the server has nothing to do until it arrives.
+COPY_FIRST_CHUNK = 2_048
 COPY_QUEUE = 4  # chunks checked ahead of the server at most (memory stays bounded)
 
 
@@ -333,6 +335,7 @@ def import_certificates(
     # being read (the server's index work overlaps the checks here); a bad row stops the stream
     # and everything sent is rolled back. Elsewhere the rows are inserted at the end.
     stream = _CopyStream.open_for(session, text.count("\n") + 1)
+    chunk = min(COPY_FIRST_CHUNK, COPY_CHUNK)
     copied = False
     try:
         while True:
@@ -446,10 +449,11 @@ def import_certificates(
                     True,
                 ]
             )
-            if stream is not None and len(rows) >= COPY_CHUNK:
+            if stream is not None and len(rows) >= chunk:
                 if not bad:
                     stream.send(rows, scope)
                 rows.clear()  # sent, or never to be inserted
+                chunk = COPY_CHUNK
         if stream is not None and not bad:
             stream.send(rows, scope)
             rows.clear()
