@@ -30,6 +30,15 @@ from minsheng.core.db import Base, UTCDateTime, utcnow
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
 
+def code_string(length: int) -> String:
+    """A code-like text column (certificate number, keyed hash, token: ASCII letters and digits,
+    compared for equality and prefix only) that PostgreSQL compares byte by byte (``COLLATE
+    "C"``): the database's locale collation costs a ``strcoll`` per B-tree comparison, a tenth of
+    a bulk import's server time, and keeps ``LIKE 'prefix%'`` off the index. For these values
+    the order is the same either way. SQLite compares bytes already (docs/performance.md)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Occupation(Base):
     """An occupation (细类) of the National Occupational Classification."""
 
@@ -118,9 +127,9 @@ class Certificate(Base):
     )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
-    number: Mapped[str] = mapped_column(String(22), unique=True)
+    number: Mapped[str] = mapped_column(code_string(22), unique=True)
     holder_name: Mapped[str] = mapped_column(String(50))
-    id_hash: Mapped[str] = mapped_column(String(64))
+    id_hash: Mapped[str] = mapped_column(code_string(64))
     id_masked: Mapped[str] = mapped_column(String(18))
     occupation_code: Mapped[str] = mapped_column(String(10))
     work_type: Mapped[str | None] = mapped_column(String(100))
@@ -129,7 +138,7 @@ class Certificate(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="valid")
     status_reason: Mapped[str | None] = mapped_column(String(200))
-    verify_token: Mapped[str] = mapped_column(String(32))
+    verify_token: Mapped[str] = mapped_column(code_string(32))
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

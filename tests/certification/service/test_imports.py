@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from minsheng.certification import service
@@ -19,6 +19,7 @@ from minsheng.certification.models import Certificate
 from minsheng.certification.service import imports
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hash
+from minsheng.core.scope import Scope
 from tests.certification import factories as f
 
 
@@ -291,3 +292,42 @@ class TestImportInChunks:
             for line, n in ((2, 5), (3, 6))
         ]
         assert session.scalar(select(func.count()).select_from(Certificate)) == 6
+
+    def test_a_provincial_clerk_imports_their_province_only(
+        self, session: Session, settings: Settings
+    ) -> None:
+        f.reference(session)
+        b = f.body(session)
+        text = "\n".join([self.HEADER, *self.lines(b.filing_no, 6)]) + "\n"  # province 46
+        with pytest.raises(ImportRejected) as err:
+            service.import_certificates(
+                session, text, settings, actor="t", scope=Scope(region="440000")
+            )
+        rows = err.value.extra["rows"]
+        assert [(r["line"], r["field"]) for r in rows] == [(n, "number") for n in range(2, 8)]
+        assert all("province 46 lies outside your scope" in r["reason"] for r in rows)
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+        got = service.import_certificates(
+            session, text, settings, actor="t", scope=Scope(region="460100")
+        )
+        assert got["imported"] == 6
+
+
+def test_the_registry_code_columns_compare_bytes_on_postgresql(session: Session) -> None:
+    """certification_0002: the B-trees an import fills compare the number, keyed hash and token
+    byte by byte (no locale ``strcoll``), and a number-prefix search can use the index."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite compares bytes by default; the migration changes nothing there")
+    collations = dict(
+        session.execute(
+            text(
+                "SELECT a.attname, c.collname FROM pg_attribute a "
+                "JOIN pg_collation c ON c.oid = a.attcollation "
+                "WHERE a.attrelid = 'cert_certificates'::regclass AND a.attnum > 0"
+            )
+        ).all()
+    )
+    assert {k: collations[k] for k in ("number", "id_hash", "verify_token")} == dict.fromkeys(
+        ("number", "id_hash", "verify_token"), "C"
+    )
+    assert collations["holder_name"] == "default"  # a name keeps the locale's order
