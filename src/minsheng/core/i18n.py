@@ -161,6 +161,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale.get()).ngettext(singular, plural, n)
 
 
+def N_(text: str) -> str:
+    """Marks Chinese source text where it is defined (a module's label table) so the catalogue
+    extractor finds it; it is translated where it is shown (``gettext``, ``localise``, ``_()``
+    in a template), in the reader's locale of that request."""
+    return text
+
+
+def localise(text: str, **params: Any) -> str:
+    """Chinese source text built in Python (a page title, a notice, a chart's caption) in the
+    reader's language, its ``{name}`` placeholders filled from ``params``."""
+    return _format(gettext(text), params)
+
+
+def localise_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """A table of Chinese labels (``N_``-marked) in the reader's language, for one request."""
+    return {key: gettext(text) for key, text in labels.items()}
+
+
 def message(
     key: str, default: str | None = None, *, locale: str | None = None, **params: Any
 ) -> str:

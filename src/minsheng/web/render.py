@@ -50,11 +50,12 @@ ROLE_HOME = {
     Role.ENFORCEMENT: "/staff/enforcement",
     Role.ADMIN: "/staff",
 }
+# Chinese source text: the templates translate it (``_(ROLE_LABEL[role])``).
 ROLE_LABEL = {
-    Role.ADMIN: "管理员",
-    Role.HOTLINE: "12356 热线",
-    Role.CERTIFICATION: "职业技能等级证书",
-    Role.ENFORCEMENT: "承诺+执法",
+    Role.ADMIN: i18n.N_("管理员"),
+    Role.HOTLINE: i18n.N_("12356 热线"),
+    Role.CERTIFICATION: i18n.N_("职业技能等级证书"),
+    Role.ENFORCEMENT: i18n.N_("承诺+执法"),
 }
 
 # A headline for each kind of refusal (catalogue ``status.<code>``), kept as a mapping for the

@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import DbId, parse_date
@@ -29,7 +30,7 @@ from minsheng.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAY_CN = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
 def _monday(text: str, session: DbSession) -> date:
@@ -57,7 +58,18 @@ def _roster_context(
         "monday": monday,
         "prev": (monday - timedelta(days=7)).isoformat(),
         "next": (monday + timedelta(days=7)).isoformat(),
-        "days": [(d, f"{WEEKDAY_CN[d.weekday()]} {d.month}月{d.day}日") for d in days],
+        "days": [
+            (
+                d,
+                i18n.localise(
+                    "{weekday} {month}月{day}日",
+                    weekday=i18n.gettext(WEEKDAY_CN[d.weekday()]),
+                    month=d.month,
+                    day=d.day,
+                ),
+            )
+            for d in days
+        ],
         "grid": [],
         "open_shifts": {},
         "summary": [],
@@ -78,7 +90,7 @@ def _roster_context(
         cell = {
             "id": s.id,
             "text": f"{_hhmm(d['start'])}–{_hhmm(d['end'])}",
-            "break": f"休 {_hhmm(d['break']['from'])}" if d["break"] else "",
+            "break": i18n.localise("休 {at}", at=_hhmm(d["break"]["from"])) if d["break"] else "",
             "source": s.source,
             "hours": d["work_hours"],
         }
@@ -95,7 +107,8 @@ def _roster_context(
             {
                 "id": c.id,
                 "name": c.name,
-                "qualification": reg["qualification_label"],
+                # the register's labels are Chinese source text the catalogue translates
+                "qualification": i18n.gettext(reg["qualification_label"]),
                 "eligible": reg["eligibility"]["eligible"],
                 "reasons": "；".join(reg["eligibility"]["reasons"]),
                 "cells": [row.get(d, []) for d in days],
@@ -120,7 +133,9 @@ def roster_page(
     monday = _monday(start, session)
     ctx = _roster_context(session, hotline.strip(), monday, scope=user.scope)
     form = r.Form(fields=("counsellor_id", "day", "start", "end", "break_start", "break_minutes"))
-    return r.render(request, "staff/hotline/roster.html", {"title": "排班", "form": form, **ctx})
+    return r.render(
+        request, "staff/hotline/roster.html", {"title": i18n.gettext("排班"), "form": form, **ctx}
+    )
 
 
 def _at(day: str, hhmm: str, field: str) -> datetime:
@@ -196,7 +211,7 @@ def add_shift(
     return r.render(
         request,
         "staff/hotline/roster.html",
-        {"title": "排班", "form": form, **ctx},
+        {"title": i18n.gettext("排班"), "form": form, **ctx},
         status_code=status,
     )
 
@@ -274,7 +289,7 @@ def staffing_page(
         request,
         "staff/hotline/staffing.html",
         {
-            "title": "在岗达标",
+            "title": i18n.gettext("在岗达标"),
             "report": report,
             "lines": lines,
             "failing": failing,
@@ -283,7 +298,7 @@ def staffing_page(
             "monday": monday,
             "prev": (monday - timedelta(days=7)).isoformat(),
             "next": (monday + timedelta(days=7)).isoformat(),
-            "days": [(monday + timedelta(days=d), WEEKDAY_CN[d]) for d in range(7)],
+            "days": [(monday + timedelta(days=d), i18n.gettext(WEEKDAY_CN[d])) for d in range(7)],
             "half_hours": [f"{h // 2:02d}:{30 * (h % 2):02d}" for h in range(48)],
         },
     )
@@ -307,7 +322,7 @@ def report_page(
     return r.render(
         request,
         "staff/hotline/report.html",
-        {"title": "月度报表", "report": report, "month": first.strftime("%Y-%m")},
+        {"title": i18n.gettext("月度报表"), "report": report, "month": first.strftime("%Y-%m")},
     )
 
 
