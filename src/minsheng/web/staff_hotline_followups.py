@@ -67,7 +67,8 @@ def _page(
         "counts": counts,
         "names": names,
         "risk_label": i18n.localise_labels(RISK_LABEL),
-        "policy": FOLLOW_UP_POLICY["label"],
+        # the rule's label is Chinese source text the catalogue translates
+        "policy": i18n.gettext(FOLLOW_UP_POLICY["label"]),
         "form": form or r.Form(values={}, fields=("note",)),
         "failed": failed,
         "done": done,

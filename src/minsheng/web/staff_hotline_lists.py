@@ -63,7 +63,8 @@ KPI_COLUMNS = [
 
 
 def _with_beijing_time(found: Page[dict[str, Any]] | list[dict[str, Any]]) -> Any:
-    """Each call's arrival in Beijing time as a person reads it (page and export alike)."""
+    """Each call's arrival in Beijing time as the export writes it (Chinese, as every export
+    header is; the page writes it in the reader's language with the ``datetime_cn`` filter)."""
     for row in found.items if isinstance(found, Page) else found:
         row["arrived_at_cn"] = timeutil.datetime_cn(datetime.fromisoformat(row["arrived_at"]))
     return found

@@ -8,6 +8,7 @@ Every number comes from ``hotline.service`` — the same functions as ``/api/hot
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -30,6 +31,37 @@ from minsheng.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
+# Why a counsellor cannot be rostered: rules/workforce.py ``eligibility`` writes these Chinese
+# sentences with their values; each is read back ({name}: a value) to be said in the reader's
+# language (a sentence none of them matches is shown as written).
+REASON_TEXTS = (
+    N_("已停用"),
+    N_("未登记资质"),
+    N_("资质“{label}”不在本热线认可范围内"),
+    N_("缺少资质证书编号"),
+    N_("缺少发证日期"),
+    N_("证书发证日期 {day} 晚于排班日"),
+    N_("岗前培训 {hours} 小时，少于要求的 {need} 小时（本地政策）"),
+    N_("每月督导 {hours} 小时，少于要求的 {need} 小时（本地政策）"),
+)
+REASONS = tuple(
+    (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(text))), text)
+    for text in REASON_TEXTS
+)
+
+
+def reason_words(reason: str) -> str:
+    """One of the register's reasons in the reader's language."""
+    for regex, text in REASONS:
+        found = regex.fullmatch(reason)
+        if found is not None:
+            values = found.groupdict()
+            if "label" in values:  # a qualification's name
+                values["label"] = i18n.gettext(values["label"])
+            return i18n.localise(text, **values)
+    return reason
+
+
 WEEKDAY_CN = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
@@ -110,7 +142,9 @@ def _roster_context(
                 # the register's labels are Chinese source text the catalogue translates
                 "qualification": i18n.gettext(reg["qualification_label"]),
                 "eligible": reg["eligibility"]["eligible"],
-                "reasons": "；".join(reg["eligibility"]["reasons"]),
+                "reasons": i18n.gettext("；").join(
+                    reason_words(why) for why in reg["eligibility"]["reasons"]
+                ),
                 "cells": [row.get(d, []) for d in days],
                 "hours": sum(x["hours"] for cells in row.values() for x in cells),
                 "limit": c.weekly_hours_max,
@@ -322,8 +356,29 @@ def report_page(
     return r.render(
         request,
         "staff/hotline/report.html",
-        {"title": i18n.gettext("月度报表"), "report": report, "month": first.strftime("%Y-%m")},
+        {
+            "title": i18n.gettext("月度报表"),
+            "report": _report_words(report),
+            "month": first.strftime("%Y-%m"),
+        },
     )
+
+
+def _report_words(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's own words (its definitions, the national line's row, the qualifications)
+    are Chinese source text, as the Excel and PDF files keep them; the page shows them in the
+    reader's language."""
+    rows = {
+        part: [
+            row | {"qualifications": {i18n.gettext(k): v for k, v in row["qualifications"].items()}}
+            for row in report[part]
+        ]
+        for part in ("provinces", "lines")
+    }
+    for row in rows["provinces"]:
+        if row["province"] == "national":
+            row["name"] = i18n.gettext(row["name"])
+    return report | rows | {"definitions": i18n.localise_labels(report["definitions"])}
 
 
 @router.get("/report.{fmt}", response_model=None)
