@@ -13,8 +13,9 @@ buttons' and fields' labels and the hints.
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ from minsheng.hotline import service as hotline_service
 from minsheng.web import routes
 from minsheng.web.staff_hotline_seat import SEAT_WORDS
 from tests.web.test_i18n import crawl, demo_app  # noqa: F401 (the demo database, an admin in)
+from tests.web.test_staff_hotline_seat import (  # noqa: F401 (a user with a browser seat)
+    seat_login,
+    settings,
+)
 
 WEB = Path(routes.__file__).parent
 TEMPLATES = [
@@ -54,6 +59,7 @@ READ_ATTRS = re.compile(r'\b(?:aria-label|placeholder|title)="([^"]*)"')
 TAG = re.compile(r"<[^>]+>")
 CODE = re.compile(r"<code>.*?</code>")
 SEAT_SCRIPT = WEB / "static" / "seat.js"
+SeatLogin = Callable[..., tuple[TestClient, str, str]]
 JS_CHINESE = re.compile(r'"([^"\n]*[\u4e00-\u9fff][^"\n]*)"')
 
 
@@ -176,3 +182,19 @@ def test_hotline_staff_pages_in_english(demo_app: TestClient) -> None:  # noqa: 
     )
     # and the same pages stay Chinese for everyone else
     assert "实时看板" in client.get("/staff/hotline").text
+
+
+def test_the_seat_page_in_english(seat_login: SeatLogin) -> None:  # noqa: F811
+    """The browser seat as its counsellor sees it (the demo's admin has no seat): English but
+    for the names, and the sentences its script shows given in English too."""
+    client, _csrf, user = seat_login()
+    page = client.get("/staff/hotline/seat", params={"lang": "en"}).text
+    assert 'id="seat-signin"' in page
+    left = chinese_left(page, [user, "咨询员c1", "国家心理援助热线"])
+    assert not left, left
+    given = json.loads(html.unescape(page.split('id="seat-words">', 1)[1].split("</script>")[0]))
+    assert set(given) == set(SEAT_WORDS)
+    assert not [text for text in given.values() if CJK.search(text)]
+    chinese = client.get("/staff/hotline/seat").text
+    words = json.loads(html.unescape(chinese.split('id="seat-words">', 1)[1].split("</script>")[0]))
+    assert all(key == text for key, text in words.items())  # Chinese: the script's own text
