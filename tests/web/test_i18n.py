@@ -111,14 +111,14 @@ def demo_app(
         app.state.engine.dispose()
 
 
-def crawl(client: TestClient, starts: list[str]) -> dict[str, str]:
-    """Every local HTML page reachable from ``starts``: url → its HTML."""
+def crawl(client: TestClient, starts: list[str], within: str = "/") -> dict[str, str]:
+    """Every local HTML page reachable from ``starts`` (and under ``within``): url → its HTML."""
     seen: dict[str, str] = {}
     shapes: dict[tuple[str, tuple[str, ...]], int] = {}
     queue = list(starts)
     while queue and len(seen) < MAX_PAGES:
         url = urldefrag(queue.pop(0))[0]
-        if url in seen or url.startswith(NOT_PAGES) or not url.startswith("/"):
+        if url in seen or url.startswith(NOT_PAGES) or not url.startswith(within):
             continue
         if NOT_FILES.search(url):
             continue

@@ -58,12 +58,8 @@ PREFIXES = ("/staff/certification", "/staff/enforcement")
 
 CJK = re.compile(r"[\u4e00-\u9fff]+")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
-# The shared macros' output (branch i18n_a translates it), scripts and styles.
-SHARED = re.compile(
-    r"<(form|p|nav|article)\b[^>]*class=\"[^\"]*\b(?:listing-filters|listing-summary|"
-    r"listing-export|pager|result)\b[^\"]*\"[^>]*>.*?</\1>|<(script|style)\b.*?</\2>",
-    re.S,
-)
+# Scripts and styles (not read by anyone).
+SHARED = re.compile(r"<(script|style)\b.*?</\1>", re.S)
 # Chinese on purpose: an official document, literal column names (``lang="zh-CN"``).
 CHINESE_MARKED = re.compile(r"<(\w+)\b[^>]*\blang=\"zh-CN\"[^>]*>.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")

@@ -9,6 +9,12 @@ service for one page, and its export route calls :func:`export` with the same lo
 every row (``load(None)``). A refused filter or page number is shown beside its field (422),
 exactly as the API refuses it. Templates draw the pieces with ``_listing.html``'s macros.
 
+The page is in the reader's language: each filter's ``label`` and ``hint`` are Chinese source
+text that :func:`start` translates for the request (the catalogue's English when asked for).
+Exports keep Chinese headers and labels whoever downloads them: they are files filed with and
+merged into the bureaus' Chinese records, and a fixed header lets a spreadsheet or an import read
+every export alike (``tests/web/test_lists.py`` reads them back).
+
 Rows reach the export as the page shows them: names and ID or phone numbers already masked by
 the service. A cell that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``) is
 written with a leading apostrophe.
@@ -19,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +33,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from minsheng.core import audit, paging, privacy, timeutil
+from minsheng.core import audit, i18n, paging, privacy, timeutil
 from minsheng.core.auth import Principal
 from minsheng.core.errors import DomainError, NotFound
 from minsheng.core.paging import PAGE_SIZES, Page, PageRequest
@@ -134,7 +140,11 @@ def start(
         if typed:
             values[name] = typed.strip()[:200]
     form = r.Form(values=dict(values), fields=tuple(names))
-    return Listing(path, filters, values, form, export_path=export_path, extra=dict(extra or {}))
+    shown = [
+        replace(f, label=i18n.gettext(f.label), hint=i18n.gettext(f.hint) if f.hint else "")
+        for f in filters
+    ]
+    return Listing(path, shown, values, form, export_path=export_path, extra=dict(extra or {}))
 
 
 def run(listing: Listing, load: Loader) -> int:

@@ -1,5 +1,6 @@
 """What changed on the hotline's live board since the browser last drew it, as one short
-sentence for a polite live region ("新来电：广东省 排队中").
+sentence for a polite live region ("新来电：广东省 排队中"), in the reader's language (the
+place stays as stored).
 
 The board refreshes every few seconds by swapping only its tables (keyboard focus stays where it
 was); a screen reader is told only what changed, never the whole board again. The browser sends
@@ -13,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from minsheng.core import i18n
 
 MAX_SAID = 4  # more changes than this at once are summed up ("等 5 项变化")
 
@@ -52,15 +55,18 @@ def changes(
     for c in calls:
         label = state_label.get(c["state"], c["state"])
         old = before.get(c["key"])
-        if old is None:
-            said.append(f"{'危机来电' if c.get('crisis') else '新来电'}：{place(c)} {label}")
+        if old is None and c.get("crisis"):
+            said.append(i18n.localise("危机来电：{place} {state}", place=place(c), state=label))
+        elif old is None:
+            said.append(i18n.localise("新来电：{place} {state}", place=place(c), state=label))
         elif c.get("crisis") and not old[1]:
-            said.append(f"危机来电：{place(c)} {label}")
+            said.append(i18n.localise("危机来电：{place} {state}", place=place(c), state=label))
         elif old[0] != c["state"]:
-            said.append(f"{place(c)}来电：{label}")
+            said.append(i18n.localise("{place}来电：{state}", place=place(c), state=label))
     gone = len(set(before) - {c["key"] for c in calls})
     if gone:
-        said.append(f"{gone} 通来电已离开队列")
+        said.append(i18n.localise("{n} 通来电已离开队列", n=gone))
+    joiner = i18n.gettext("；")
     if len(said) > MAX_SAID:
-        return "；".join(said[:MAX_SAID]) + f"；等 {len(said)} 项变化"
-    return "；".join(said)
+        return joiner.join(said[:MAX_SAID]) + joiner + i18n.localise("等 {n} 项变化", n=len(said))
+    return joiner.join(said)

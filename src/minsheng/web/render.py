@@ -50,11 +50,12 @@ ROLE_HOME = {
     Role.ENFORCEMENT: "/staff/enforcement",
     Role.ADMIN: "/staff",
 }
+# Chinese source text: the templates translate it (``_(ROLE_LABEL[role])``).
 ROLE_LABEL = {
-    Role.ADMIN: "管理员",
-    Role.HOTLINE: "12356 热线",
-    Role.CERTIFICATION: "职业技能等级证书",
-    Role.ENFORCEMENT: "承诺+执法",
+    Role.ADMIN: i18n.N_("管理员"),
+    Role.HOTLINE: i18n.N_("12356 热线"),
+    Role.CERTIFICATION: i18n.N_("职业技能等级证书"),
+    Role.ENFORCEMENT: i18n.N_("承诺+执法"),
 }
 
 # A headline for each kind of refusal (catalogue ``status.<code>``), kept as a mapping for the
@@ -80,6 +81,19 @@ def _percent(value: Any, digits: int = 1) -> str:
     return f"{float(value) * 100:.{digits}f}%"
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _written_date(value: date | datetime) -> str:
+    """A date (a moment: its Beijing day) as the reader writes it: 2026年12月1日, or 1 Dec 2026
+    for an English reader (no locale-dependent strftime: the machine's locale is not the
+    reader's)."""
+    if i18n.current_locale.get() != i18n.ENGLISH:
+        return str(timeutil.date_cn(value))
+    day = timeutil.to_beijing(value).date() if isinstance(value, datetime) else value
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def _date_cn(value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -89,12 +103,13 @@ def _date_cn(value: Any) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime | date):
-        return str(timeutil.date_cn(value))
+        return _written_date(value)
     return str(value)
 
 
 def _datetime_cn(value: Any) -> str:
-    """Beijing time, written the Chinese way; a plain date stays a date."""
+    """Beijing time, written the reader's way (Chinese, or English when asked for); a plain
+    date stays a date."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -103,9 +118,9 @@ def _datetime_cn(value: Any) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime):
-        return str(timeutil.datetime_cn(value))
+        return f"{_written_date(value)} {timeutil.to_beijing(value):%H:%M}"
     if isinstance(value, date):
-        return str(timeutil.date_cn(value))
+        return _written_date(value)
     return str(value)
 
 

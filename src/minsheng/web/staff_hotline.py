@@ -20,9 +20,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from markupsafe import escape
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import parse_date
@@ -40,46 +41,51 @@ router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
 STATES = ("available", "ringing", "talking", "wrapup", "break", "offline")
+# Chinese source text, marked for the catalogue and translated per request (i18n.localise_labels)
 STATE_LABEL = {
-    "available": "空闲",
-    "ringing": "振铃",
-    "talking": "通话中",
-    "wrapup": "话后整理",
-    "break": "小休",
-    "offline": "离线",
+    "available": N_("空闲"),
+    "ringing": N_("振铃"),
+    "talking": N_("通话中"),
+    "wrapup": N_("话后整理"),
+    "break": N_("小休"),
+    "offline": N_("离线"),
 }
-OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
-CALL_STATE_LABEL = {"waiting": "排队中", "ringing": "振铃", "talking": "通话中"}
-SUPERVISION_LABEL = {"listen": "监听", "whisper": "耳语", "join": "强插"}
+OUTCOME_LABEL = {"answered": N_("已接听"), "abandoned": N_("来电放弃"), "no_answer": N_("无人接听")}
+CALL_STATE_LABEL = {"waiting": N_("排队中"), "ringing": N_("振铃"), "talking": N_("通话中")}
+SUPERVISION_LABEL = {"listen": N_("监听"), "whisper": N_("耳语"), "join": N_("强插")}
 HANDOVER_LABEL = {
-    "ringing": "正在呼叫{n}",
-    "consulting": "正与{n}沟通（来电人保持）",
-    "connected": "已转接{n}",
-    "returned": "未转{n}，已回到来电人",
-    "failed": "转{n}未接通",
+    "ringing": N_("正在呼叫{n}"),
+    "consulting": N_("正与{n}沟通（来电人保持）"),
+    "connected": N_("已转接{n}"),
+    "returned": N_("未转{n}，已回到来电人"),
+    "failed": N_("转{n}未接通"),
 }
 
 
 def media_label(note: str | None) -> str:
-    """The media state a SIP node noted for a call (sip/b2bua.py ``media_note``), in Chinese."""
+    """The media state a SIP node noted for a call (sip/b2bua.py ``media_note``), in the
+    reader's language (Chinese unless English was asked for)."""
     words = []
     for part in (note or "").split():
         kind, _, rest = part.partition(":")
         if kind == "anchored":
-            words.append("语音经媒体中继")
+            words.append(i18n.gettext("语音经媒体中继"))
         elif kind == "recorded":
-            words.append("录音")
+            words.append(i18n.gettext("录音"))
         elif kind == "supervised":
-            modes = "、".join(SUPERVISION_LABEL.get(m, m) for m in rest.split(","))
-            words.append(f"督导（{modes}）")
+            modes = i18n.gettext("、").join(
+                i18n.gettext(SUPERVISION_LABEL[m]) if m in SUPERVISION_LABEL else m
+                for m in rest.split(",")
+            )
+            words.append(i18n.localise("督导（{modes}）", modes=modes))
         elif kind == "handover":
             number, _, status = rest.partition(":")
-            words.append(HANDOVER_LABEL.get(status, "转{n}").format(n=number))
-    return "；".join(words)
+            words.append(i18n.localise(HANDOVER_LABEL.get(status, N_("转{n}")), n=number))
+    return i18n.gettext("；").join(words)
 
 
 LIVE_REFRESH_S = 5
-NO_CALLS = "该时段无来电"
+NO_CALLS = N_("该时段无来电")
 SIM_TIMEOUT_S = 240  # no progress for this long: the page gives up (the thread is a daemon)
 
 
@@ -110,8 +116,8 @@ def _live_context(
     announce = live_board.changes(
         seen,
         waiting,
-        place=lambda c: r.province_name(c.get("province_code")) or "未知省份",
-        state_label=CALL_STATE_LABEL,
+        place=lambda c: r.province_name(c.get("province_code")) or i18n.gettext("未知省份"),
+        state_label=i18n.localise_labels(CALL_STATE_LABEL),
     )
     by_line: dict[str, Counter[str]] = defaultdict(Counter)
     counsellors = []
@@ -137,8 +143,8 @@ def _live_context(
         "seen": live_board.seen_of(waiting),
         "announce": announce,
         "province": province,
-        "call_state_label": CALL_STATE_LABEL,
-        "supervision_label": SUPERVISION_LABEL,
+        "call_state_label": i18n.localise_labels(CALL_STATE_LABEL),
+        "supervision_label": i18n.localise_labels(SUPERVISION_LABEL),
         "counsellors": counsellors,
         "calls": calls,
         "hotline": hotline,
@@ -146,8 +152,8 @@ def _live_context(
         "hotline_names": names,
         "hotlines": sorted(names.items()),
         "states": STATES,
-        "state_label": STATE_LABEL,
-        "outcome_label": OUTCOME_LABEL,
+        "state_label": i18n.localise_labels(STATE_LABEL),
+        "outcome_label": i18n.localise_labels(OUTCOME_LABEL),
         "refresh_s": LIVE_REFRESH_S,
         "updated": now.strftime("%H:%M:%S"),
         # only the lines of the user's scope (the roster query itself is not scoped)
@@ -166,7 +172,9 @@ def live(
     request: Request, session: DbSession, user: Staff, hotline: str = "", province: str = ""
 ) -> HTMLResponse:
     ctx = _live_context(session, hotline.strip(), province.strip(), scope=user.scope)
-    return r.render(request, "staff/hotline/live.html", {"title": "热线实时看板", **ctx})
+    return r.render(
+        request, "staff/hotline/live.html", {"title": i18n.gettext("热线实时看板"), **ctx}
+    )
 
 
 @router.get("/live", response_class=HTMLResponse)
@@ -270,7 +278,11 @@ def supervise(
             actor=user.actor,
             scope=user.scope,
         )
-        notice = f"正在呼叫督导 {supervisor} 的话机（{SUPERVISION_LABEL.get(mode, mode)}）"
+        notice = i18n.localise(
+            "正在呼叫督导 {supervisor} 的话机（{mode}）",
+            supervisor=supervisor,
+            mode=i18n.gettext(SUPERVISION_LABEL[mode]) if mode in SUPERVISION_LABEL else mode,
+        )
     except DomainError as exc:
         r.rollback_on_error(session)
         error = r.error_text(exc)
@@ -312,7 +324,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
         return r.render(
             request,
             "staff/hotline/kpi.html",
-            {"title": "热线 KPI", "form": form, "k": None},
+            {"title": i18n.gettext("热线 KPI"), "form": form, "k": None},
             status_code=exc.status_code,
         )
     form.values = {"from": first.isoformat(), "to": last.isoformat()}
@@ -326,39 +338,57 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     charts = {
         "answer_rate": bar_chart(
             labels,
-            [Series("接听率", [g["answer_rate"] if g else None for g in rows], "#1f6feb")],
-            title="各小时接听率",
-            description="按来电时刻（北京时间）统计的接听率",
+            [
+                Series(
+                    i18n.gettext("接听率"),
+                    [g["answer_rate"] if g else None for g in rows],
+                    "#1f6feb",
+                )
+            ],
+            title=i18n.gettext("各小时接听率"),
+            description=i18n.gettext("按来电时刻（北京时间）统计的接听率"),
             y_max=1.0,
             fmt=percent,
-            empty=NO_CALLS,
+            empty=i18n.gettext(NO_CALLS),
         ),
         "asa": bar_chart(
             labels,
-            [Series("平均应答时间", [g["asa_s"] if g else None for g in rows], "#8c5ae8")],
-            title="各小时平均应答时间（秒）",
-            description="已接听来电的平均等待秒数，按来电时刻统计",
+            [
+                Series(
+                    i18n.gettext("平均应答时间"),
+                    [g["asa_s"] if g else None for g in rows],
+                    "#8c5ae8",
+                )
+            ],
+            title=i18n.gettext("各小时平均应答时间（秒）"),
+            description=i18n.gettext("已接听来电的平均等待秒数，按来电时刻统计"),
             fmt=seconds,
-            empty=NO_CALLS,
+            empty=i18n.gettext(NO_CALLS),
         ),
         "abandon": bar_chart(
             labels,
-            [Series("放弃率", [g["abandonment_rate"] if g else None for g in rows], "#d4380d")],
-            title="各小时来电放弃率",
-            description="来电者在接听前挂断的比例，按来电时刻统计",
+            [
+                Series(
+                    i18n.gettext("放弃率"),
+                    [g["abandonment_rate"] if g else None for g in rows],
+                    "#d4380d",
+                )
+            ],
+            title=i18n.gettext("各小时来电放弃率"),
+            description=i18n.gettext("来电者在接听前挂断的比例，按来电时刻统计"),
             fmt=percent,
-            empty=NO_CALLS,
+            empty=i18n.gettext(NO_CALLS),
         ),
         "days": bar_chart(
             [g["key"][5:] for g in by_day["groups"]],
             [
-                Series("来电", [g["offered"] for g in by_day["groups"]], "#8c959f"),
-                Series("接听", [g["answered"] for g in by_day["groups"]], "#389e0d"),
+                Series(i18n.gettext("来电"), [g["offered"] for g in by_day["groups"]], "#8c959f"),
+                Series(i18n.gettext("接听"), [g["answered"] for g in by_day["groups"]], "#389e0d"),
             ],
-            title="每日来电与接听",
-            description="每日来电数与接听数",
+            title=i18n.gettext("每日来电与接听"),
+            description=i18n.gettext("每日来电数与接听数"),
             integer=True,
-            empty=NO_CALLS,
+            empty=i18n.gettext(NO_CALLS),
         ),
     }
     # The table by hotline, with the lines' names: searchable, paged, exported (issue 18 item 6).
@@ -368,7 +398,7 @@ def kpi_page(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
         request,
         "staff/hotline/kpi.html",
         {
-            "title": "热线 KPI",
+            "title": i18n.gettext("热线 KPI"),
             "form": form,
             "k": by_hour,
             "total": by_hour["total"],
@@ -391,21 +421,22 @@ def compliance(request: Request, session: DbSession, user: Staff) -> HTMLRespons
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     served = Counter(c["served_by"] for c in report["cities"])
     chart = bar_chart(
-        ["本市热线", "仅省级热线", "无热线"],
+        [i18n.gettext("本市热线"), i18n.gettext("仅省级热线"), i18n.gettext("无热线")],
         [
             Series(
-                "城市数", [served.get("city", 0), served.get("province", 0), served.get("none", 0)]
+                i18n.gettext("城市数"),
+                [served.get("city", 0), served.get("province", 0), served.get("none", 0)],
             )
         ],
-        title="地级城市的热线覆盖",
-        description="由本市热线、仅由本省热线或没有热线服务的地级城市数",
+        title=i18n.gettext("地级城市的热线覆盖"),
+        description=i18n.gettext("由本市热线、仅由本省热线或没有热线服务的地级城市数"),
         height=220,
     )
     return r.render(
         request,
         "staff/hotline/compliance.html",
         {
-            "title": "达标情况",
+            "title": i18n.gettext("达标情况"),
             "report": report,
             "names": names,
             "failing": [h for h in report["hotlines"] if not h["ok"]],
@@ -435,18 +466,20 @@ def seat_planning(
     chart = bar_chart(
         [chart_label(h["name"]) for h in short_lines],
         [
-            Series("现有坐席", [h["seats"] for h in short_lines], "#8c959f"),
-            Series("高峰所需", [h["peak_seats_needed"] for h in short_lines], "#d4380d"),
+            Series(i18n.gettext("现有坐席"), [h["seats"] for h in short_lines], "#8c959f"),
+            Series(
+                i18n.gettext("高峰所需"), [h["peak_seats_needed"] for h in short_lines], "#d4380d"
+            ),
         ],
-        title="坐席不足的热线：现有与高峰所需",
-        description="每条坐席不足的热线现有坐席数与预测高峰时段所需坐席数",
+        title=i18n.gettext("坐席不足的热线：现有与高峰所需"),
+        description=i18n.gettext("每条坐席不足的热线现有坐席数与预测高峰时段所需坐席数"),
         integer=True,
     )
     return r.render(
         request,
         "staff/hotline/planning.html",
         {
-            "title": "坐席建议",
+            "title": i18n.gettext("坐席建议"),
             "plan": result,
             "lines": shown,
             "short": short_lines,
@@ -476,8 +509,8 @@ def _sim_result(run: hotline_service.SimulationRun) -> dict[str, Any]:
     chart = bar_chart(
         labels,
         series,
-        title=f"{parsed.name}：各方案各小时接听率",
-        description="同一情景下各方案按小时的接听率",
+        title=i18n.localise("{name}：各方案各小时接听率", name=parsed.name),
+        description=i18n.gettext("同一情景下各方案按小时的接听率"),
         y_max=1.0,
         fmt=percent,
         show_values=False,
@@ -495,16 +528,20 @@ def _sim_result(run: hotline_service.SimulationRun) -> dict[str, Any]:
 
 def _progress_line(variant: str, pct: int) -> str:
     label = escape(messages.variant_label(variant))
+    progress = escape(i18n.localise("{label} 进度", label=label))
+    said = escape(i18n.localise("方案“{label}”：{pct}%", label=label, pct=pct))
     return (
-        f'<p><progress max="100" value="{pct}" aria-label="{label} 进度">{pct}%</progress> '
-        f"方案“{label}”：{pct}%</p>\n"
+        f'<p><progress max="100" value="{pct}" aria-label="{progress}">{pct}%</progress> '
+        f"{said}</p>\n"
     )
 
 
-def _stream_run(prepared: hotline_service.PreparedRun) -> Iterator[str]:
+def _stream_run(prepared: hotline_service.PreparedRun, locale: str) -> Iterator[str]:
     """Run the simulation in a thread and say how far each variant has got (every 10 %), then
     the result. The page is streamed: the browser shows each line as it comes, CSS shows only
-    the newest, and nothing but the page itself is needed (no job store, any worker)."""
+    the newest, and nothing but the page itself is needed (no job store, any worker). Each
+    chunk is written in the request's ``locale`` (set around each chunk, never across a
+    ``yield``: the chunks may be drawn in different worker threads)."""
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
     shown: dict[str, int] = {}
 
@@ -527,15 +564,23 @@ def _stream_run(prepared: hotline_service.PreparedRun) -> Iterator[str]:
         except queue.Empty:
             kind, value = "failed", None
         if kind == "progress":
-            yield _progress_line(*value)
+            with i18n.using(locale):
+                line = _progress_line(*value)
+            yield line
         elif kind == "done":
-            n = len(value.results)
-            yield f'<p id="sim-done">仿真完成：{n} 个方案。</p>\n'
+            with i18n.using(locale):
+                done = escape(i18n.localise("仿真完成：{n} 个方案。", n=len(value.results)))
+                page = r.ENV.get_template("staff/hotline/_sim_result.html").render(
+                    _sim_result(value)
+                )
+            yield f'<p id="sim-done">{done}</p>\n'
             yield RESULT_MARK
-            yield r.ENV.get_template("staff/hotline/_sim_result.html").render(_sim_result(value))
+            yield page
             return
         else:
-            yield '<p class="alert error" role="alert">仿真未能完成，请稍后重试。</p>\n'
+            with i18n.using(locale):
+                failed = escape(i18n.gettext("仿真未能完成，请稍后重试。"))
+            yield f'<p class="alert error" role="alert">{failed}</p>\n'
             yield RESULT_MARK
             return
 
@@ -548,7 +593,11 @@ def simulate(
     answer is streamed: progress per variant while it runs, then the comparison."""
     available = hotline_service.shipped_scenarios()
     form = r.Form(values={"scenario": scenario, "seed": seed}, fields=("scenario", "seed"))
-    ctx: dict[str, Any] = {"title": "仿真对比", "form": form, "scenarios": sorted(available)}
+    ctx: dict[str, Any] = {
+        "title": i18n.gettext("仿真对比"),
+        "form": form,
+        "scenarios": sorted(available),
+    }
     if not scenario:
         return r.render(request, "staff/hotline/simulate.html", ctx | {"result": None})
     try:
@@ -575,11 +624,12 @@ def simulate(
         ).body
     ).decode()
     head, rest = page.split(PROGRESS_MARK, 1)
+    locale = i18n.current_locale.get()
     between, tail = rest.split(RESULT_MARK, 1)
 
     def body() -> Iterator[str]:
         yield head
-        for chunk in _stream_run(prepared):
+        for chunk in _stream_run(prepared, locale):
             if chunk == RESULT_MARK:
                 yield between
             else:

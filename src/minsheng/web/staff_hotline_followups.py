@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
+from minsheng.core.i18n import N_
 from minsheng.core.web import DbSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.rules.risk import FOLLOW_UP_POLICY
@@ -26,8 +27,8 @@ from minsheng.web.render import PageRoute
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/followups")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
-VIEWS = {"open": "待回访", "overdue": "已逾期", "all": "全部"}
-RISK_LABEL = {"high": "高危", "medium": "中危", "low": "低危", "none": "无风险"}
+VIEWS = {"open": N_("待回访"), "overdue": N_("已逾期"), "all": N_("全部")}
+RISK_LABEL = {"high": N_("高危"), "medium": N_("中危"), "low": N_("低危"), "none": N_("无风险")}
 
 
 def _page(
@@ -59,14 +60,15 @@ def _page(
     }
     names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
     ctx: dict[str, Any] = {
-        "title": "危机回访",
+        "title": i18n.gettext("危机回访"),
         "rows": rows,
         "view": view,
-        "views": VIEWS,
+        "views": i18n.localise_labels(VIEWS),
         "counts": counts,
         "names": names,
-        "risk_label": RISK_LABEL,
-        "policy": FOLLOW_UP_POLICY["label"],
+        "risk_label": i18n.localise_labels(RISK_LABEL),
+        # the rule's label is Chinese source text the catalogue translates
+        "policy": i18n.gettext(FOLLOW_UP_POLICY["label"]),
         "form": form or r.Form(values={}, fields=("note",)),
         "failed": failed,
         "done": done,

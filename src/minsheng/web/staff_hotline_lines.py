@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from minsheng.core import i18n
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError
+from minsheng.core.i18n import N_
 from minsheng.core.scope import Scope
 from minsheng.core.web import DbSession, require_role
 from minsheng.hotline import service as hotline_service
@@ -22,16 +24,18 @@ from minsheng.web.render import PageRoute
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline/lines")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
-LEVEL_LABEL = {"city": "地市", "province": "省级", "national": "国家备用"}
+LEVEL_LABEL = {"city": N_("地市"), "province": N_("省级"), "national": N_("国家备用")}
 
 
 def _lines(session: DbSession, scope: Scope) -> list[dict[str, Any]]:
     rows = []
     for h in hotline_service.list_hotlines(session, scope=scope):
         d = hotline_service.hotline_dict(h)
-        d["level_cn"] = LEVEL_LABEL.get(d["level"], d["level"])
+        d["level_cn"] = (
+            i18n.gettext(LEVEL_LABEL[d["level"]]) if d["level"] in LEVEL_LABEL else d["level"]
+        )
         hours = set(d["hours"].values())
-        d["hours_cn"] = next(iter(hours)) if len(hours) == 1 else "按星期不同"
+        d["hours_cn"] = next(iter(hours)) if len(hours) == 1 else i18n.gettext("按星期不同")
         rows.append(d)
     return rows
 
@@ -49,7 +53,7 @@ def _page(
         request,
         "staff/hotline/lines.html",
         {
-            "title": "热线目录",
+            "title": i18n.gettext("热线目录"),
             "lines": _lines(session, user.scope),
             "message": message,
             "error": error,
@@ -86,5 +90,5 @@ def set_recording(
         if exc.status_code == 404:
             raise
         return _page(request, session, user, error=r.error_text(exc), status=exc.status_code)
-    state = "开启" if on else "关闭"
-    return _page(request, session, user, message=f"{h.name}：通话录音已{state}。")
+    said = N_("{name}：通话录音已开启。") if on else N_("{name}：通话录音已关闭。")
+    return _page(request, session, user, message=i18n.localise(said, name=h.name))

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
+from minsheng.core.i18n import N_
 from minsheng.core.paging import Page, PageRequest
 from minsheng.core.web import DbSession, require_role
 from minsheng.hotline import service as hotline_service
@@ -24,9 +25,11 @@ from minsheng.web.render import PageRoute
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
-OUTCOME_LABEL = {"answered": "已接听", "abandoned": "来电放弃", "no_answer": "无人接听"}
-NUMBER_HINT = "号码按加密摘要比对，不以明文保存"
-CRISIS_LABEL = {"yes": "危机来电", "no": "非危机来电"}
+# Filter labels are translated per request (listing.start); export headers and cells stay
+# Chinese (listing.py says why).
+OUTCOME_LABEL = {"answered": N_("已接听"), "abandoned": N_("来电放弃"), "no_answer": N_("无人接听")}
+NUMBER_HINT = N_("号码按加密摘要比对，不以明文保存")
+CRISIS_LABEL = {"yes": N_("危机来电"), "no": N_("非危机来电")}
 
 
 def _percent(value: Any) -> str:
@@ -60,7 +63,8 @@ KPI_COLUMNS = [
 
 
 def _with_beijing_time(found: Page[dict[str, Any]] | list[dict[str, Any]]) -> Any:
-    """Each call's arrival in Beijing time as a person reads it (page and export alike)."""
+    """Each call's arrival in Beijing time as the export writes it (Chinese, as every export
+    header is; the page writes it in the reader's language with the ``datetime_cn`` filter)."""
     for row in found.items if isinstance(found, Page) else found:
         row["arrived_at_cn"] = timeutil.datetime_cn(datetime.fromisoformat(row["arrived_at"]))
     return found
@@ -68,13 +72,15 @@ def _with_beijing_time(found: Page[dict[str, Any]] | list[dict[str, Any]]) -> An
 
 def _calls(request: Request, session: DbSession, user: Principal) -> ls.Listing:
     lines = hotline_service.hotline_choices(session, scope=user.scope)
+    outcomes = list(i18n.localise_labels(OUTCOME_LABEL).items())
+    crisis = list(i18n.localise_labels(CRISIS_LABEL).items())
     filters = [
-        ls.Filter("q", "来电编号或来电号码", hint=NUMBER_HINT, width="220px"),
-        ls.Filter("hotline", "热线", "select", lines, width="220px"),
-        ls.Filter("outcome", "结果", "select", list(OUTCOME_LABEL.items()), width="130px"),
-        ls.Filter("crisis", "危机", "select", list(CRISIS_LABEL.items()), width="130px"),
-        ls.Filter("from", "来电日期自", "date"),
-        ls.Filter("to", "至（含）", "date"),
+        ls.Filter("q", N_("来电编号或来电号码"), hint=NUMBER_HINT, width="220px"),
+        ls.Filter("hotline", N_("热线"), "select", lines, width="220px"),
+        ls.Filter("outcome", N_("结果"), "select", outcomes, width="130px"),
+        ls.Filter("crisis", N_("危机"), "select", crisis, width="130px"),
+        ls.Filter("from", N_("来电日期自"), "date"),
+        ls.Filter("to", N_("至（含）"), "date"),
     ]
     return ls.start(
         request, "/staff/hotline/calls", filters, export_path="/staff/hotline/export/calls"
@@ -106,7 +112,7 @@ def _call_loader(
 @router.get("/calls", response_class=HTMLResponse)
 def calls(request: Request, session: DbSession, user: Staff) -> HTMLResponse:
     lst = _calls(request, session, user)
-    ctx = {"title": "来电记录", "outcome_label": OUTCOME_LABEL}
+    ctx = {"title": i18n.gettext("来电记录"), "outcome_label": i18n.localise_labels(OUTCOME_LABEL)}
     return ls.render(
         request, lst, _call_loader(request, session, user, lst), "staff/hotline/calls.html", ctx
     )
@@ -130,7 +136,7 @@ def calls_export(request: Request, fmt: str, session: DbSession, user: Staff) ->
 
 # The KPI table by hotline -----------------------------------------------------------------------
 
-KPI_FILTERS = [ls.Filter("q", "热线名称或编号", width="220px")]
+KPI_FILTERS = [ls.Filter("q", N_("热线名称或编号"), width="220px")]
 
 
 def kpi_listing(request: Request, first: str, last: str) -> ls.Listing:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError
 from minsheng.core.web import AppSettings, DbSession, require_role
@@ -40,7 +40,12 @@ def recorded_calls(
     return r.render(
         request,
         "staff/hotline/recordings.html",
-        {"title": "通话录音", "calls": rows, "hotline": hotline, "hotline_names": names},
+        {
+            "title": i18n.gettext("通话录音"),
+            "calls": rows,
+            "hotline": hotline,
+            "hotline_names": names,
+        },
     )
 
 
@@ -50,7 +55,7 @@ def _player(
     return r.render(
         request,
         "staff/hotline/recording.html",
-        {"title": "通话录音回放", "call": call, "error": error, "src": src},
+        {"title": i18n.gettext("通话录音回放"), "call": call, "error": error, "src": src},
         status_code=status,
     )
 

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
 from minsheng.core.guard import CSP
+from minsheng.core.i18n import N_
 from minsheng.core.web import AppSettings, DbSession, ReadSession, require_role
 from minsheng.hotline import service as hotline_service
 from minsheng.hotline.schemas import AssessmentCreate
@@ -34,8 +35,60 @@ calls = APIRouter()
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
 
 
-RISK_LABEL = {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现风险"}
-STATE_LABEL = {"available": "签入（等待来电）", "break": "小休", "offline": "签出"}
+RISK_LABEL = {
+    "high": N_("高风险"),
+    "medium": N_("中风险"),
+    "low": N_("低风险"),
+    "none": N_("未发现风险"),
+}
+STATE_LABEL = {"available": N_("签入（等待来电）"), "break": N_("小休"), "offline": N_("签出")}
+# What static/seat.js shows and says (Chinese source text, "{name}" for a value): the page
+# gives each in the reader's language (#seat-words), the script looks its Chinese up there.
+SEAT_WORDS = (
+    N_("{s} 秒"),
+    N_("{m} 分 {s} 秒"),
+    N_("是（危机来电，请优先处置）"),
+    N_("否"),
+    N_("未知"),
+    N_("危机来电振铃"),
+    N_("来电振铃"),
+    N_("振铃中"),
+    N_("危机来电，号码 {caller}，已等待 {waited}。按回车接听。"),
+    N_("新来电，号码 {caller}，已等待 {waited}。按回车接听。"),
+    N_("通话中"),
+    N_("上一通来电已转接至 {to}（本坐席通话结束）。"),
+    N_("上一通来电已结束（本坐席挂断）。"),
+    N_("上一通来电已结束（对方挂断）。"),
+    N_("小休"),
+    N_("已签入，等待来电"),
+    N_("通话已结束，请填写通话小结与危机评估。"),
+    N_("通话已结束。"),
+    N_("正在连接…"),
+    N_("未签入"),
+    N_("签入失败：{why}"),
+    N_("未知原因"),
+    N_("坐席签入失败。"),
+    N_("连接中断，正在重连…"),
+    N_("凭据更新失败：{why}"),
+    N_("已签出"),
+    N_("已签入。"),
+    N_("已小休。"),
+    N_("操作失败：{why}"),
+    N_("已签出。"),
+    N_("已记录：{risk}（规则 {rule}，{version}），已生成回访任务。"),
+    N_("已记录：{risk}（规则 {rule}，{version}）。"),
+    N_("提交失败：{why}"),
+    N_("转接失败：{why}"),
+    N_("转接失败。"),
+    N_("确认将来电转接至 {to}（先与对方沟通，来电者听等待提示）？"),
+    N_("确认将来电转接至 {to}（直接转接，对方接听后本坐席通话结束）？"),
+    N_("正在呼叫 {to}…"),
+    N_("正在呼叫 {to}：接通后可与对方沟通，来电者在听等待提示；再选择“转入来电者”或“返回来电者”。"),
+    N_("正在呼叫 {to}：对方接听后来电者直接转入，本坐席通话随之结束。"),
+    N_("已将来电者转入 {to}。"),
+    N_("已返回来电者，未转接。"),
+    N_("已返回来电者。"),
+)
 # JsSIP refreshes a registration before it runs out; a credential outlives two refreshes.
 REGISTER_EXPIRES_S = 60
 
@@ -66,12 +119,13 @@ def seat_page(
 ) -> HTMLResponse:
     counsellor = hotline_service.find_seat_counsellor(session, user.name)
     ctx: dict[str, Any] = {
-        "title": "我的坐席",
+        "title": i18n.gettext("我的坐席"),
         "seat": hotline_service.seat_dict(counsellor) if counsellor else None,
         "ws_url": settings.hotline_seat_ws_url,
         "domain": settings.hotline_sip_realm,
         "register_expires": REGISTER_EXPIRES_S,
-        "state_label": STATE_LABEL,
+        "state_label": i18n.localise_labels(STATE_LABEL),
+        "seat_words": {text: i18n.gettext(text) for text in SEAT_WORDS},
     }
     if counsellor is not None:
         names = {h.id: h.name for h in hotline_service.list_hotlines(session)}
@@ -140,7 +194,7 @@ def set_state(
     )
     hotline_service.set_counsellor_state(session, counsellor.id, state, actor=user.actor)
     return JSONResponse(
-        {"state": state, "label": STATE_LABEL.get(state, state)},
+        {"state": state, "label": i18n.localise_labels(STATE_LABEL).get(state, state)},
         headers={"cache-control": "no-store"},
     )
 
@@ -173,17 +227,17 @@ def wrapup(
         first = exc.errors()[0]
         raise InvalidInput(f"评估表填写有误：{first['msg']}", field=str(first["loc"][0])) from None
     result = hotline_service.record_assessment(session, call_ref, data, actor=user.actor)
-    result["risk_label"] = RISK_LABEL.get(result["risk"], result["risk"])
+    result["risk_label"] = i18n.localise_labels(RISK_LABEL).get(result["risk"], result["risk"])
     return JSONResponse(result, headers={"cache-control": "no-store"})
 
 
 # What the counsellor reads when the node refuses a hand-over (its own reasons are English).
 TRANSFER_REFUSED = {
-    404: "该通话已不在通话中，无法转接。",
-    403: "只能转接本坐席正在进行的通话。",
-    409: "暂时无法转接",
-    422: "转接请求有误",
-    502: "热线节点不可达，请联系值班长转接。",
+    404: N_("该通话已不在通话中，无法转接。"),
+    403: N_("只能转接本坐席正在进行的通话。"),
+    409: N_("暂时无法转接"),
+    422: N_("转接请求有误"),
+    502: N_("热线节点不可达，请联系值班长转接。"),
 }
 
 
@@ -227,9 +281,10 @@ def transfer(
             single=settings.hotline_seat_node_control,
         )
     except DomainError as exc:
-        text = TRANSFER_REFUSED.get(exc.status_code)
-        if text is None:
+        refused = TRANSFER_REFUSED.get(exc.status_code)
+        if refused is None:
             raise
+        text = i18n.gettext(refused)
         if exc.status_code in (409, 422):
             text = f"{text}：{exc.detail}"
         exc.detail = text

@@ -8,6 +8,7 @@ Every number comes from ``hotline.service`` — the same functions as ``/api/hot
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -15,9 +16,10 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from minsheng.core import timeutil
+from minsheng.core import i18n, timeutil
 from minsheng.core.auth import Principal, Role
 from minsheng.core.errors import DomainError, InvalidInput
+from minsheng.core.i18n import N_
 from minsheng.core.scope import Scope
 from minsheng.core.timeutil import BEIJING
 from minsheng.core.validation import DbId, parse_date
@@ -29,7 +31,38 @@ from minsheng.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, prefix="/staff/hotline")
 Staff = Annotated[Principal, Depends(require_role(Role.HOTLINE))]
-WEEKDAY_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+# Why a counsellor cannot be rostered: rules/workforce.py ``eligibility`` writes these Chinese
+# sentences with their values; each is read back ({name}: a value) to be said in the reader's
+# language (a sentence none of them matches is shown as written).
+REASON_TEXTS = (
+    N_("已停用"),
+    N_("未登记资质"),
+    N_("资质“{label}”不在本热线认可范围内"),
+    N_("缺少资质证书编号"),
+    N_("缺少发证日期"),
+    N_("证书发证日期 {day} 晚于排班日"),
+    N_("岗前培训 {hours} 小时，少于要求的 {need} 小时（本地政策）"),
+    N_("每月督导 {hours} 小时，少于要求的 {need} 小时（本地政策）"),
+)
+REASONS = tuple(
+    (re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(text))), text)
+    for text in REASON_TEXTS
+)
+
+
+def reason_words(reason: str) -> str:
+    """One of the register's reasons in the reader's language."""
+    for regex, text in REASONS:
+        found = regex.fullmatch(reason)
+        if found is not None:
+            values = found.groupdict()
+            if "label" in values:  # a qualification's name
+                values["label"] = i18n.gettext(values["label"])
+            return i18n.localise(text, **values)
+    return reason
+
+
+WEEKDAY_CN = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 
 
 def _monday(text: str, session: DbSession) -> date:
@@ -57,7 +90,18 @@ def _roster_context(
         "monday": monday,
         "prev": (monday - timedelta(days=7)).isoformat(),
         "next": (monday + timedelta(days=7)).isoformat(),
-        "days": [(d, f"{WEEKDAY_CN[d.weekday()]} {d.month}月{d.day}日") for d in days],
+        "days": [
+            (
+                d,
+                i18n.localise(
+                    "{weekday} {month}月{day}日",
+                    weekday=i18n.gettext(WEEKDAY_CN[d.weekday()]),
+                    month=d.month,
+                    day=d.day,
+                ),
+            )
+            for d in days
+        ],
         "grid": [],
         "open_shifts": {},
         "summary": [],
@@ -78,7 +122,7 @@ def _roster_context(
         cell = {
             "id": s.id,
             "text": f"{_hhmm(d['start'])}–{_hhmm(d['end'])}",
-            "break": f"休 {_hhmm(d['break']['from'])}" if d["break"] else "",
+            "break": i18n.localise("休 {at}", at=_hhmm(d["break"]["from"])) if d["break"] else "",
             "source": s.source,
             "hours": d["work_hours"],
         }
@@ -95,9 +139,12 @@ def _roster_context(
             {
                 "id": c.id,
                 "name": c.name,
-                "qualification": reg["qualification_label"],
+                # the register's labels are Chinese source text the catalogue translates
+                "qualification": i18n.gettext(reg["qualification_label"]),
                 "eligible": reg["eligibility"]["eligible"],
-                "reasons": "；".join(reg["eligibility"]["reasons"]),
+                "reasons": i18n.gettext("；").join(
+                    reason_words(why) for why in reg["eligibility"]["reasons"]
+                ),
                 "cells": [row.get(d, []) for d in days],
                 "hours": sum(x["hours"] for cells in row.values() for x in cells),
                 "limit": c.weekly_hours_max,
@@ -120,7 +167,9 @@ def roster_page(
     monday = _monday(start, session)
     ctx = _roster_context(session, hotline.strip(), monday, scope=user.scope)
     form = r.Form(fields=("counsellor_id", "day", "start", "end", "break_start", "break_minutes"))
-    return r.render(request, "staff/hotline/roster.html", {"title": "排班", "form": form, **ctx})
+    return r.render(
+        request, "staff/hotline/roster.html", {"title": i18n.gettext("排班"), "form": form, **ctx}
+    )
 
 
 def _at(day: str, hhmm: str, field: str) -> datetime:
@@ -196,7 +245,7 @@ def add_shift(
     return r.render(
         request,
         "staff/hotline/roster.html",
-        {"title": "排班", "form": form, **ctx},
+        {"title": i18n.gettext("排班"), "form": form, **ctx},
         status_code=status,
     )
 
@@ -274,7 +323,7 @@ def staffing_page(
         request,
         "staff/hotline/staffing.html",
         {
-            "title": "在岗达标",
+            "title": i18n.gettext("在岗达标"),
             "report": report,
             "lines": lines,
             "failing": failing,
@@ -283,7 +332,7 @@ def staffing_page(
             "monday": monday,
             "prev": (monday - timedelta(days=7)).isoformat(),
             "next": (monday + timedelta(days=7)).isoformat(),
-            "days": [(monday + timedelta(days=d), WEEKDAY_CN[d]) for d in range(7)],
+            "days": [(monday + timedelta(days=d), i18n.gettext(WEEKDAY_CN[d])) for d in range(7)],
             "half_hours": [f"{h // 2:02d}:{30 * (h % 2):02d}" for h in range(48)],
         },
     )
@@ -307,8 +356,29 @@ def report_page(
     return r.render(
         request,
         "staff/hotline/report.html",
-        {"title": "月度报表", "report": report, "month": first.strftime("%Y-%m")},
+        {
+            "title": i18n.gettext("月度报表"),
+            "report": _report_words(report),
+            "month": first.strftime("%Y-%m"),
+        },
     )
+
+
+def _report_words(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's own words (its definitions, the national line's row, the qualifications)
+    are Chinese source text, as the Excel and PDF files keep them; the page shows them in the
+    reader's language."""
+    rows = {
+        part: [
+            row | {"qualifications": {i18n.gettext(k): v for k, v in row["qualifications"].items()}}
+            for row in report[part]
+        ]
+        for part in ("provinces", "lines")
+    }
+    for row in rows["provinces"]:
+        if row["province"] == "national":
+            row["name"] = i18n.gettext(row["name"])
+    return report | rows | {"definitions": i18n.localise_labels(report["definitions"])}
 
 
 @router.get("/report.{fmt}", response_model=None)

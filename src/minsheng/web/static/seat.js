@@ -23,6 +23,15 @@
   var handover = null;               // {to, attended, pending, connected}: a hand-over asked for
   var wanted = "offline";
 
+  // the words the seat shows and says, in the reader's language: seat.html gives them from the
+  // catalogue (#seat-words: Chinese source text → its translation); "{name}" marks a value
+  var words = JSON.parse(($("seat-words") || {}).textContent || "{}");
+  function tr(text, values) {
+    var out = words[text] || text;
+    Object.keys(values || {}).forEach(function (k) { out = out.split("{" + k + "}").join(values[k]); });
+    return out;
+  }
+
   function say(text) {               // polite: read after what the screen reader is saying
     ui.announce.textContent = "";
     window.setTimeout(function () { ui.announce.textContent = text; }, 50);
@@ -75,7 +84,7 @@
     var t = Date.parse(arrived || "");
     if (isNaN(t)) { return "—"; }
     var s = Math.max(0, Math.round((Date.now() - t) / 1000));
-    return s < 60 ? s + " 秒" : Math.floor(s / 60) + " 分 " + (s % 60) + " 秒";
+    return s < 60 ? tr("{s} 秒", { s: s }) : tr("{m} 分 {s} 秒", { m: Math.floor(s / 60), s: s % 60 });
   }
 
   function buttons(phase) {          // idle | ringing | talking
@@ -97,18 +106,19 @@
     var crisis = info.crisis === "1";
     var answered = false;
     ui.caller.textContent = info.caller || "—";
-    ui.crisis.textContent = crisis ? "是（危机来电，请优先处置）" : "否";
-    ui.origin.textContent = info.origin || "未知";
+    ui.crisis.textContent = crisis ? tr("是（危机来电，请优先处置）") : tr("否");
+    ui.origin.textContent = info.origin || tr("未知");
     ui.waited.textContent = waitedText(info.arrived);
-    ui.title.textContent = crisis ? "危机来电振铃" : "来电振铃";
+    ui.title.textContent = crisis ? tr("危机来电振铃") : tr("来电振铃");
     ui.alert.hidden = false;
     ui.alert.className = "alert ringing" + (crisis ? " crisis" : "");
     ui.alert.setAttribute("role", "group");
-    status("振铃中", "ringing");
+    status(tr("振铃中"), "ringing");
     buttons("ringing");
     ringStart();
-    say((crisis ? "危机来电，" : "新来电，") + "号码 " + (info.caller || "未知") +
-        "，已等待 " + ui.waited.textContent + "。按回车接听。");
+    say(tr(crisis ? "危机来电，号码 {caller}，已等待 {waited}。按回车接听。"
+      : "新来电，号码 {caller}，已等待 {waited}。按回车接听。",
+    { caller: info.caller || tr("未知"), waited: ui.waited.textContent }));
     ui.answer.focus();
     call.on("peerconnection", function (ev) {
       ev.peerconnection.addEventListener("track", function (t) {
@@ -119,20 +129,21 @@
       answered = true;
       ringStop();
       ui.alert.className = "alert talking" + (crisis ? " crisis" : "");
-      ui.title.textContent = "通话中";
-      status("通话中", "talking");
+      ui.title.textContent = tr("通话中");
+      status(tr("通话中"), "talking");
       buttons("talking");
       ui.hangup.focus();
     });
     var done = function (ev) {
       ringStop();
-      var by = ev.originator === "local" ? "本坐席" : "对方";
+
       // the node ends the seat's leg when the service takes the caller (perhaps before the
       // answer to 转入来电者 arrives)
       var moved = handover && (handover.connected || handover.completing ||
         (!handover.attended && ev.originator === "remote"));
-      ui.last.textContent = moved ? "上一通来电已转接至 " + handover.to + "（本坐席通话结束）。"
-        : "上一通来电已结束（" + by + "挂断）。";
+      ui.last.textContent = moved ? tr("上一通来电已转接至 {to}（本坐席通话结束）。", { to: handover.to })
+        : ev.originator === "local" ? tr("上一通来电已结束（本坐席挂断）。")
+          : tr("上一通来电已结束（对方挂断）。");
       if (handover) { ui.xstatus.textContent = ""; }
       ui.alert.hidden = true;
       ui.alert.className = "alert";
@@ -141,7 +152,7 @@
       ui.mute.setAttribute("aria-pressed", "false");
       ui.hold.setAttribute("aria-pressed", "false");
       buttons("idle");
-      status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
+      status(tr(wanted === "break" ? "小休" : "已签入，等待来电"), "registered");
       if (answered && info.call) {     // wrap-up: notes and the crisis assessment of this call
         ui.wrapupCall.value = info.call;
         if (moved) {                   // what was sent with the hand-over goes into the wrap-up
@@ -153,10 +164,10 @@
         }
         ui.wrapupResult.textContent = "";
         ui.wrapup.hidden = false;
-        say("通话已结束，请填写通话小结与危机评估。");
+        say(tr("通话已结束，请填写通话小结与危机评估。"));
         $("wrapup-suicidal_ideation").focus();
       } else {
-        say("通话已结束。");
+        say(tr("通话已结束。"));
         ui.signin.focus();
       }
     };
@@ -176,7 +187,7 @@
 
   function start() {
     if (ua) { return Promise.resolve(); }
-    status("正在连接…", "connecting");
+    status(tr("正在连接…"), "connecting");
     return post(root.dataset.credentials, {}).then(function (cred) {
       var socket = new JsSIP.WebSocketInterface(cred.ws_url);
       ua = new JsSIP.UA({
@@ -189,22 +200,24 @@
       var mine = ua;
       ua.on("registered", function () {
         if (ua !== mine) { return; }
-        status(wanted === "break" ? "小休" : "已签入，等待来电", "registered");
+        status(tr(wanted === "break" ? "小休" : "已签入，等待来电"), "registered");
       });
-      ua.on("unregistered", function () { if (ua === mine) { status("未签入", "unregistered"); } });
+      ua.on("unregistered", function () { if (ua === mine) { status(tr("未签入"), "unregistered"); } });
       ua.on("registrationFailed", function (ev) {
         if (ua !== mine) { return; }
-        status("签入失败：" + (ev.cause || "未知原因"), "failed");
-        say("坐席签入失败。");
+        status(tr("签入失败：{why}", { why: ev.cause || tr("未知原因") }), "failed");
+        say(tr("坐席签入失败。"));
       });
       ua.on("disconnected", function () {
-        if (ua === mine) { status("连接中断，正在重连…", "disconnected"); }
+        if (ua === mine) { status(tr("连接中断，正在重连…"), "disconnected"); }
       });
       ua.on("newRTCSession", incoming);
       ua.start();
       // a credential lives ttl_s; take a new one well before (JsSIP re-registers every minute)
       refresh = window.setInterval(function () {
-        refreshCredentials().catch(function (err) { status("凭据更新失败：" + err.message, "failed"); });
+        refreshCredentials().catch(function (err) {
+          status(tr("凭据更新失败：{why}", { why: err.message }), "failed");
+        });
       }, Math.max(30, cred.ttl_s / 3) * 1000);
     });
   }
@@ -212,7 +225,7 @@
   function stop() {
     if (refresh) { window.clearInterval(refresh); refresh = null; }
     if (ua) { var old = ua; ua = null; old.stop(); }
-    status("已签出", "offline");
+    status(tr("已签出"), "offline");
   }
 
   ui.signin.addEventListener("click", function () {
@@ -220,30 +233,32 @@
     wanted = "available";
     setState("available").then(start).then(function () {
       ui.pause.disabled = false; ui.signout.disabled = false;
-      say("已签入。");
-    }).catch(function (err) { status("签入失败：" + err.message, "failed"); });
+      say(tr("已签入。"));
+    }).catch(function (err) { status(tr("签入失败：{why}", { why: err.message }), "failed"); });
   });
   ui.pause.addEventListener("click", function () {
     wanted = "break";
-    setState("break").then(function () { status("小休", "break"); say("已小休。"); })
-      .catch(function (err) { status("操作失败：" + err.message, "failed"); });
+    setState("break").then(function () { status(tr("小休"), "break"); say(tr("已小休。")); })
+      .catch(function (err) { status(tr("操作失败：{why}", { why: err.message }), "failed"); });
   });
   ui.signout.addEventListener("click", function () {
     wanted = "offline";
     setState("offline").then(stop).then(function () {
-      ui.pause.disabled = true; ui.signout.disabled = true; say("已签出。");
-    }).catch(function (err) { status("操作失败：" + err.message, "failed"); });
+      ui.pause.disabled = true; ui.signout.disabled = true; say(tr("已签出。"));
+    }).catch(function (err) { status(tr("操作失败：{why}", { why: err.message }), "failed"); });
   });
   ui.wrapup.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var fields = {};
     new FormData(ui.wrapup).forEach(function (v, k) { fields[k] = v; });
     post(ui.wrapup.dataset.url, fields).then(function (result) {
-      ui.wrapupResult.textContent = "已记录：" + result.risk_label + "（规则 " + result.rule + "，" +
-        result.rule_version + "）" + (result.follow_up ? "，已生成回访任务" : "") + "。";
+      ui.wrapupResult.textContent = tr(result.follow_up
+        ? "已记录：{risk}（规则 {rule}，{version}），已生成回访任务。"
+        : "已记录：{risk}（规则 {rule}，{version}）。",
+      { risk: result.risk_label, rule: result.rule, version: result.rule_version });
       ui.wrapup.reset();
       ui.wrapupCall.value = "";
-    }).catch(function (err) { ui.wrapupResult.textContent = "提交失败：" + err.message; });
+    }).catch(function (err) { ui.wrapupResult.textContent = tr("提交失败：{why}", { why: err.message }); });
   });
   ui.answer.addEventListener("click", function () {
     if (!call) { return; }
@@ -268,16 +283,17 @@
     return post(ui.transfer.dataset.url, fields);
   }
   function transferFailed(err) {
-    ui.xstatus.textContent = "转接失败：" + err.message;
-    say("转接失败。");
+    ui.xstatus.textContent = tr("转接失败：{why}", { why: err.message });
+    say(tr("转接失败。"));
   }
   Array.prototype.forEach.call(document.querySelectorAll(".transfer-to"), function (button) {
     button.addEventListener("click", function () {
       if (!call || !current) { return; }
       var attended = ui.attended.checked;
       handover = { to: button.dataset.to, attended: attended, pending: true, from: button };
-      ui.question.textContent = "确认将来电转接至 " + handover.to + (attended
-        ? "（先与对方沟通，来电者听等待提示）？" : "（直接转接，对方接听后本坐席通话结束）？");
+      ui.question.textContent = tr(attended
+        ? "确认将来电转接至 {to}（先与对方沟通，来电者听等待提示）？"
+        : "确认将来电转接至 {to}（直接转接，对方接听后本坐席通话结束）？", { to: handover.to });
       ui.confirm.hidden = false;
       ui.yes.focus();
     });
@@ -297,15 +313,15 @@
     var h = handover;
     h.pending = false;
     ui.confirm.hidden = true;
-    ui.xstatus.textContent = "正在呼叫 " + h.to + "…";
+    ui.xstatus.textContent = tr("正在呼叫 {to}…", { to: h.to });
     transferPost({
       to: h.to, mode: h.attended ? "attended" : "blind",
       suicidal_ideation: $("transfer-suicidal_ideation").value,
       hopelessness: $("transfer-hopelessness").value
     }).then(function () {
-      var text = h.attended
-        ? "正在呼叫 " + h.to + "：接通后可与对方沟通，来电者在听等待提示；再选择“转入来电者”或“返回来电者”。"
-        : "正在呼叫 " + h.to + "：对方接听后来电者直接转入，本坐席通话随之结束。";
+      var text = tr(h.attended
+        ? "正在呼叫 {to}：接通后可与对方沟通，来电者在听等待提示；再选择“转入来电者”或“返回来电者”。"
+        : "正在呼叫 {to}：对方接听后来电者直接转入，本坐席通话随之结束。", { to: h.to });
       ui.xstatus.textContent = text;
       say(text);
       if (h.attended) { ui.consult.hidden = false; ui.complete.focus(); }
@@ -317,15 +333,15 @@
     transferPost({ step: "complete" }).then(function () {
       handover.connected = true;
       ui.consult.hidden = true;
-      ui.xstatus.textContent = "已将来电者转入 " + handover.to + "。";
+      ui.xstatus.textContent = tr("已将来电者转入 {to}。", { to: handover.to });
     }).catch(function (err) { if (handover) { handover.completing = false; } transferFailed(err); });
   });
   ui.back.addEventListener("click", function () {
     if (!handover) { return; }
     transferPost({ step: "return" }).then(function () {
       ui.consult.hidden = true;
-      ui.xstatus.textContent = "已返回来电者，未转接。";
-      say("已返回来电者。");
+      ui.xstatus.textContent = tr("已返回来电者，未转接。");
+      say(tr("已返回来电者。"));
       handover = null;
       ui.hangup.focus();
     }).catch(transferFailed);
