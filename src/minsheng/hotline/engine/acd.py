@@ -628,7 +628,10 @@ class Engine:
         )
         if call.skill is not None:
             self._timer(now + self.settings.skill_wait_s, _T_SKILL, call)
-        insort(hl.waiting, call, key=_BY_KEY)
+        if hl.waiting:
+            insort(hl.waiting, call, key=_BY_KEY)
+        else:
+            hl.waiting.append(call)  # most calls find nobody waiting: no search
         if hl.available:
             self._dispatch(hl)
         if call.state is _CALL_WAITING and Queued in self._wanted:
@@ -656,7 +659,7 @@ class Engine:
                 i += 1  # this call waits for a skill (or everyone free is resting)
                 continue
             del waiting[i]
-            self._ring(call, counsellor)
+            self._ring(call, counsellor, hl)
 
     def _pick(self, hl: _Hotline, call: _Call) -> _Counsellor | None:
         # hl.available is sorted longest-idle first; counsellors resting after a failed offer wait.
@@ -675,8 +678,7 @@ class Engine:
                     first = c
         return first
 
-    def _ring(self, call: _Call, c: _Counsellor) -> None:
-        hl = self._hotlines[c.info.hotline_id]
+    def _ring(self, call: _Call, c: _Counsellor, hl: _Hotline) -> None:
         hl.available.remove(c)
         c.state = _SEAT_RINGING
         c.call = call

@@ -384,6 +384,7 @@ class _Simulation:
         self.patience_s = (
             variant.patience.mean_s if variant.patience.distribution != "none" else None
         )
+        self.province_codes = [o.province.code if o.province else None for o in self.origins]
         self.streams: list[random.Random] = []
         self.arrivals: list[_Arrivals] = []
         for i, o in enumerate(self.origins):
@@ -457,8 +458,7 @@ class _Simulation:
             heappush(self.heap, (nxt, next(self.seq), _ARRIVAL, i))
         patience = patience_draw * self.patience_s if self.patience_s is not None else None
         hour = int(((t + self.offset) // 3600) % 24)
-        province = o.province.code if o.province else None
-        tag = SimCall(i, o.home, province, hour, handle, patience, crisis)
+        tag = SimCall(i, o.home, self.province_codes[i], hour, handle, patience, crisis)
         self.calls += 1
         cid = f"c{self.calls}"
         # Listed first: a call with nowhere to go ends (and is recorded) inside offer_call.
