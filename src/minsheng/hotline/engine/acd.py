@@ -147,6 +147,15 @@ class _Counsellor:
 _BY_KEY = attrgetter("key")
 
 
+def _place(queue: list[Any], item: _Call | _Counsellor) -> None:
+    """Insert ``item`` in its queue by key, after equal keys (``insort``); most items go last (a
+    call behind earlier arrivals, a counsellor idle since now): appended without a search."""
+    if not queue or queue[-1].key <= item.key:
+        queue.append(item)
+    else:
+        insort(queue, item, key=_BY_KEY)
+
+
 @dataclass(eq=False, slots=True)
 class _Hotline:
     info: HotlineInfo
@@ -628,10 +637,7 @@ class Engine:
         )
         if call.skill is not None:
             self._timer(now + self.settings.skill_wait_s, _T_SKILL, call)
-        if hl.waiting:
-            insort(hl.waiting, call, key=_BY_KEY)
-        else:
-            hl.waiting.append(call)  # most calls find nobody waiting: no search
+        _place(hl.waiting, call)
         if hl.available:
             self._dispatch(hl)
         if call.state is _CALL_WAITING and Queued in self._wanted:
@@ -722,7 +728,7 @@ class Engine:
             self._leave_step(call, _STEP_UNSTAFFED)
             self._enter_next_step(call, hl.info.id, "unstaffed")
             return
-        insort(hl.waiting, call, key=_BY_KEY)
+        _place(hl.waiting, call)
         # The step timer was voided by the token change: re-arm it for the time left.
         step = call.steps[call.step_index]
         self._timer(max(self._now, call.step_entered_at + step.timeout_s), _T_STEP, call)
@@ -798,7 +804,7 @@ class Engine:
             if not keep_idle:
                 c.idle_since = self._now
                 c.key = (self._now, c.seq)
-            insort(hl.available, c, key=_BY_KEY)
+            _place(hl.available, c)
         hl.staffed += (target in STAFFED) - was_staffed
         if CounsellorChanged in self._wanted:
             self._emit(CounsellorChanged(self._now, c.info.id, target, reason))
