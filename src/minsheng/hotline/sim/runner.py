@@ -35,7 +35,6 @@ from minsheng.core import regions
 from minsheng.core.regions import Region
 from minsheng.core.timeutil import BEIJING
 from minsheng.hotline.engine import (
-    CallEnded,
     CallRecord,
     CancelRing,
     CounsellorState,
@@ -348,9 +347,11 @@ class _Simulation:
         self.book = KpiBook(hotlines, scenario.service_level_s)
         self.heap: list[tuple[float, int, int, Any]] = []
         self.seq = itertools.count(1)  # ties in time keep the order of pushing
-        self.active: set[str] = set()
-        self.talking: set[str] = set()
-        self.ringing: dict[str, tuple[str, int]] = {}  # call -> (counsellor, ring number)
+        # Calls in the engine not answered yet: only they can be abandoned. A call leaves when
+        # it is answered, abandoned, or finished by the engine (no answer: its record comes at
+        # once); an answered call always ends by its own end event.
+        self.unanswered: set[str] = set()
+        self.ringing: dict[str, int] = {}  # call -> number of its current ring
         self.tags: dict[str, SimCall] = {}
         self.rings = 0
         self.calls = 0
@@ -359,7 +360,6 @@ class _Simulation:
         handlers: dict[type, Callable[[Any], None]] = {
             Ring: self._on_ring,
             CancelRing: self._on_cancel,
-            CallEnded: self._on_ended,
             Recorded: self._on_recorded,
         }
         self.engine = Engine(
@@ -384,6 +384,7 @@ class _Simulation:
         self.patience_s = (
             variant.patience.mean_s if variant.patience.distribution != "none" else None
         )
+        self.province_codes = [o.province.code if o.province else None for o in self.origins]
         self.streams: list[random.Random] = []
         self.arrivals: list[_Arrivals] = []
         for i, o in enumerate(self.origins):
@@ -414,7 +415,7 @@ class _Simulation:
     def _on_ring(self, ev: Any) -> None:
         # The ring number makes a late pickup of an earlier, cancelled ring harmless.
         self.rings += 1
-        self.ringing[ev.call_id] = (ev.counsellor_id, self.rings)
+        self.ringing[ev.call_id] = self.rings
         heappush(
             self.heap,
             (ev.at + self.variant.pickup_s, next(self.seq), _ANSWER, (ev.call_id, self.rings)),
@@ -423,14 +424,13 @@ class _Simulation:
     def _on_cancel(self, ev: Any) -> None:
         self.ringing.pop(ev.call_id, None)
 
-    def _on_ended(self, ev: Any) -> None:
-        self.active.discard(ev.call_id)
-
     def _on_recorded(self, ev: Any) -> None:
-        self.book.add(ev.record)
-        self.tags.pop(ev.record.call_id, None)
+        record = ev.record
+        self.book.add(record)
+        self.tags.pop(record.call_id, None)
+        self.unanswered.discard(record.call_id)  # a call the engine ended (no answer)
         if self.on_record is not None:
-            self.on_record(ev.record)
+            self.on_record(record)
 
     # the outside world -----------------------------------------------------------------------
     def _route(self, i: int, t: float) -> tuple[Step, ...]:
@@ -458,24 +458,15 @@ class _Simulation:
             heappush(self.heap, (nxt, next(self.seq), _ARRIVAL, i))
         patience = patience_draw * self.patience_s if self.patience_s is not None else None
         hour = int(((t + self.offset) // 3600) % 24)
-        province = o.province.code if o.province else None
-        tag = SimCall(i, o.home, province, hour, handle, patience, crisis)
+        tag = SimCall(i, o.home, self.province_codes[i], hour, handle, patience, crisis)
         self.calls += 1
         cid = f"c{self.calls}"
-        # Marked active first: a call with nowhere to go ends inside offer_call.
-        self.active.add(cid)
+        # Listed first: a call with nowhere to go ends (and is recorded) inside offer_call.
+        self.unanswered.add(cid)
         self.tags[cid] = tag
         self.engine.offer_call(self._route(i, t), crisis=crisis, tag=tag, call_id=cid)
-        if patience is not None and cid in self.active:
+        if patience is not None and cid in self.unanswered:
             heappush(self.heap, (t + patience, next(self.seq), _ABANDON, cid))
-
-    def _answer(self, t: float, cid: str, ring: int) -> None:
-        current = self.ringing.get(cid)
-        if current is not None and current[1] == ring:
-            del self.ringing[cid]
-            self.engine.answer(cid)
-            self.talking.add(cid)
-            heappush(self.heap, (t + self.tags[cid].handle_s, next(self.seq), _END, cid))
 
     def _roster(self, hid: str, n: int) -> None:
         duty = self.on_duty[hid]
@@ -494,22 +485,29 @@ class _Simulation:
         number of calls and of events (outside-world events plus engine timers fired)."""
         engine, heap, clock = self.engine, self.heap, self.clock
         advance, heappop = engine.advance, heapq.heappop
+        ringing, unanswered, tags, seq = (
+            self.ringing,
+            self.unanswered,
+            self.tags,
+            self.seq,
+        )
         # Engine.next_timer_at() inline (once an event, its call cost 3% of a run): the same
         # heap, its voided timers dropped at the head.
         timers = engine.timer_heap()
-        inf = math.inf
         events = fired = 0
         next_report = 0.0
         while True:
-            t_sim = heap[0][0] if heap else inf
-            while timers and timers[0][3].token != timers[0][4]:
-                heappop(timers)
-            if timers and timers[0][0] < t_sim:
-                t_eng = timers[0][0]
-                clock.now = t_eng
-                fired += advance(t_eng)
-                continue
-            if not heap:
+            if timers:
+                head = timers[0]
+                if head[3].token != head[4]:
+                    heappop(timers)  # a voided timer
+                    continue
+                # An engine timer first when it is due strictly earlier (ties: the world first).
+                if not heap or head[0] < heap[0][0]:
+                    clock.now = t_eng = head[0]
+                    fired += advance(t_eng)
+                    continue
+            elif not heap:
                 break
             t, _, kind, data = heappop(heap)
             clock.now = t
@@ -519,15 +517,19 @@ class _Simulation:
                 next_report = t + self.horizon / 200
             if kind == _ARRIVAL:
                 self._arrival(t, data)
-            elif kind == _ANSWER:
-                self._answer(t, *data)
-            elif kind == _END:
-                self.talking.discard(data)
-                if data in self.active:
-                    engine.call_ended(data)
             elif kind == _ABANDON:
-                if data in self.active and data not in self.talking:
+                if data in unanswered:
+                    unanswered.remove(data)
                     engine.caller_hangup(data)
+            elif kind == _ANSWER:  # the pickup of a ring, unless it was cancelled meanwhile
+                cid, ring = data
+                if ringing.get(cid) == ring:
+                    del ringing[cid]
+                    unanswered.remove(cid)
+                    engine.answer(cid)
+                    heappush(heap, (t + tags[cid].handle_s, next(seq), _END, cid))
+            elif kind == _END:
+                engine.call_ended(data)
             else:
                 self._roster(*data)
         if progress is not None:
