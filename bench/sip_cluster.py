@@ -284,10 +284,13 @@ class Bench:
             target.roles[f"{name} writer"] = (process.pid, "children")
         return target
 
-    def close(self) -> None:
+    def close(self, *, drop: bool = True) -> None:
         self.engine.dispose()
-        drop_db(self.db)
-        drop_db(self.kam_db)
+        if drop:
+            drop_db(self.db)
+            drop_db(self.kam_db)
+        else:
+            print(f"databases kept: {self.db} {self.kam_db}")
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -444,6 +447,7 @@ def main() -> None:
     parser.add_argument("--recv-timeout", type=int, default=5000)
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--skip-failover", action="store_true")
+    parser.add_argument("--only-failover", action="store_true", help="no rate steps")
     args = parser.parse_args()
     if not args.pg.startswith("postgresql"):
         raise SystemExit("--pg postgresql+psycopg://... (or MINSHENG_TEST_DATABASE_URL) needed")
@@ -487,6 +491,9 @@ def main() -> None:
 
                 return highest_rate_with(one, rates), results
 
+            if args.only_failover:
+                failover_gap(bench, workdir)
+                return
             print("one node, called directly:")
             direct, direct_runs = measure(bench.direct)
             print("Kamailio + two nodes (half the calls each):")
@@ -511,7 +518,7 @@ def main() -> None:
         finally:
             seat.kill()
             seat.wait()
-            bench.close()
+            bench.close(drop=args.keep is None)  # --keep: the databases too (printed)
 
 
 def highest_rate_with(run: Any, rates: tuple[int, ...]) -> int:

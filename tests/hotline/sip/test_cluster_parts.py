@@ -171,7 +171,10 @@ class TestPartitionMap:
         cfg = kamailio.render_cfg(c, {"075525629459": "south"}, "abc", options)
         assert 'case "075525629459":' in cfg
         assert 'ds_ping_interval", 1' in cfg and 'ds_probing_mode", 1' in cfg
-        assert 'fr_timer", 1000' in cfg
+        # probes and a dialog's requests wait 2 s (a slow node is not dead); a new call's
+        # branch 1 s, then the next node; a branch timeout alone marks no node inactive
+        assert 'fr_timer", 2000' in cfg and "t_set_fr(3600000, 1000);" in cfg
+        assert "ds_mark_dst" not in cfg
         (tmp_path / "kamailio.cfg").write_text(cfg)
         result = subprocess.run(
             [binary, "-c", "-f", str(tmp_path / "kamailio.cfg"), "-Y", str(tmp_path)],

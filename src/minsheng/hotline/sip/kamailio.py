@@ -165,7 +165,8 @@ class KamailioOptions:
     realm: str = "12356"
     origin_header: str = "X-Origin-Area"
     probe_interval_s: int = 1
-    branch_timeout_ms: int = 1000
+    branch_timeout_ms: int = 1000  # a new call: no answer at all from a node in this → next node
+    slow_ms: int = 2000  # an OPTIONS probe or a dialog's request: a node this late is dead
 
 
 def kamailio_db_url(sqlalchemy_url: str) -> str:
@@ -210,6 +211,7 @@ def render_cfg(
         realm=options.realm,
         probe=options.probe_interval_s,
         branch_ms=options.branch_timeout_ms,
+        slow_ms=options.slow_ms,
         legacy_cases=cases or '        case "":\n            break;',
         set_cases=set_cases,
         national=national.id,
@@ -260,7 +262,11 @@ loadmodule "mtree.so"
 modparam("ctl", "binrpc", "unix:{ctl}")
 
 # A queued caller may wait many minutes for a counsellor (national backup: 300 s and more).
-modparam("tm", "fr_timer", {branch_ms})
+# fr_timer covers the OPTIONS probes and the requests of a dialog (BYE, re-INVITE): a node busy
+# on a loaded machine may answer them late, and one a second late is slow, not dead (a dialog's
+# request cannot go to another node anyway). A new call's branch timer is shorter (t_set_fr
+# below): no answer at all within it and the call goes on to the partition's next node.
+modparam("tm", "fr_timer", {slow_ms})
 modparam("tm", "fr_inv_timer", 3600000)
 modparam("tm", "max_inv_lifetime", 3600000)
 modparam("tm", "auto_inv_100", 1)
@@ -367,6 +373,7 @@ request_route {{
         exit;
     }}
     record_route();
+    t_set_fr(3600000, {branch_ms});
     append_hf("X-Partition: $var(part)\\r\\n");
     append_hf("X-Partition-Rule: $var(rule);version={version}\\r\\n");
     t_on_failure("FAILOVER");
@@ -477,10 +484,11 @@ failure_route[FAILOVER] {{
         t_reply("480", "Temporarily Unavailable");
         exit;
     }}
+    # A node that let a new call's branch time out is not marked inactive here: one late answer
+    # on a loaded machine is not death (marks on 1 s timeouts took both nodes out under load,
+    # and every caller was refused 503). The probes decide (a dead node misses the next one);
+    # meanwhile each new call goes on to the next node after the branch timer.
     if (t_branch_timeout() || t_check_status("5[0-9][0-9]")) {{
-        if (t_branch_timeout()) {{
-            ds_mark_dst("ip");
-        }}
         if (ds_next_dst()) {{
             t_on_failure("FAILOVER");
             t_relay();
