@@ -154,6 +154,12 @@ def dispatcher_list(cluster: ClusterInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A node behind the front sends each unanswered caller's provisional answer again this often
+# (b2bua.py); Kamailio takes a node that has sent nothing for ``alive_ms`` after a provisional
+# answer for dead, and sends the call on to the partition's next node.
+PROVISIONAL_EVERY_S = 0.4
+
+
 @dataclass(frozen=True)
 class KamailioOptions:
     listen_host: str
@@ -167,6 +173,7 @@ class KamailioOptions:
     probe_interval_s: int = 1
     branch_timeout_ms: int = 1000  # a new call: no answer at all from a node in this → next node
     slow_ms: int = 2000  # an OPTIONS probe or a dialog's request: a node this late is dead
+    alive_ms: int = 1200  # a new call after a provisional answer: silence this long → next node
 
 
 def kamailio_db_url(sqlalchemy_url: str) -> str:
@@ -212,6 +219,7 @@ def render_cfg(
         probe=options.probe_interval_s,
         branch_ms=options.branch_timeout_ms,
         slow_ms=options.slow_ms,
+        alive_ms=options.alive_ms,
         legacy_cases=cases or '        case "":\n            break;',
         set_cases=set_cases,
         national=national.id,
@@ -268,6 +276,7 @@ modparam("ctl", "binrpc", "unix:{ctl}")
 # below): no answer at all within it and the call goes on to the partition's next node.
 modparam("tm", "fr_timer", {slow_ms})
 modparam("tm", "fr_inv_timer", 3600000)
+modparam("tm", "restart_fr_on_each_reply", 1)
 modparam("tm", "max_inv_lifetime", 3600000)
 modparam("tm", "auto_inv_100", 1)
 
@@ -373,7 +382,10 @@ request_route {{
         exit;
     }}
     record_route();
-    t_set_fr(3600000, {branch_ms});
+    # a node answers a new call within the branch timer (its 100) and then repeats its last
+    # provisional answer until the call is answered (b2bua.py keep_alive): silence for this
+    # INVITE timer means it died holding the call (each provisional restarts the timer)
+    t_set_fr({alive_ms}, {branch_ms});
     append_hf("X-Partition: $var(part)\\r\\n");
     append_hf("X-Partition-Rule: $var(rule);version={version}\\r\\n");
     t_on_failure("FAILOVER");

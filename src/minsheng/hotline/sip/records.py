@@ -247,7 +247,17 @@ def database_sink(
                 held = leases.lock_shared(session, fenced)
             if records:
                 # a call a standby recorded lost while its node lived on: this record wins
-                cluster_service.supersede_lost(session, [r.call_id for r in records])
+                # a call a node recorded abandoned when Kamailio moved it here: this one wins
+                refs = [r.call_id for r in records]
+                moved = [r.call_id for r in records if str(r.outcome) != "abandoned"]
+                cluster_service.supersede_lost(session, refs, abandoned=moved)
+                # Kamailio moved a call to the standby while this node still had it (it answered
+                # late on a stalled machine, kamailio.py): one record per call; another one
+                # stored already stays, this one is left out, logged, rather than failing the batch
+                twice = cluster_service.recorded_calls(session, refs)
+                for ref in sorted(twice):
+                    log.warning("call %s is recorded already (another node); record left out", ref)
+                records = [r for r in records if r.call_id not in twice]
                 service.save_records_bulk(session, records)
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
