@@ -213,9 +213,17 @@ def _database_writer_main(url: str, q: Any, written: Any, lost: Any, batch: int)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine = make_engine(Settings(database_url=url))
     sink = database_sink(make_sessionmaker(engine))
+    parent = os.getppid()
     stop = False
     while not stop:
-        item = q.get()
+        try:
+            item = q.get(timeout=1.0)
+        except queue.Empty:
+            # a server killed outright (kill -9) never sends None: everything it queued is
+            # written by now, and the writer goes too instead of waiting for ever
+            if os.getppid() != parent:
+                break
+            continue
         if item is None:
             break
         pending, stop = _drain(q.get_nowait, item, batch)
