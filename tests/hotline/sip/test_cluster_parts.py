@@ -171,7 +171,11 @@ class TestPartitionMap:
         cfg = kamailio.render_cfg(c, {"075525629459": "south"}, "abc", options)
         assert 'case "075525629459":' in cfg
         assert 'ds_ping_interval", 1' in cfg and 'ds_probing_mode", 1' in cfg
-        assert 'fr_timer", 1000' in cfg
+        # probes and a dialog's requests wait 2 s (a slow node is not dead); a new call's
+        # branch 1 s, and 1.2 s of silence after a provisional answer (the node repeats it),
+        # then the next node; a branch timeout alone marks no node inactive
+        assert 'fr_timer", 2000' in cfg and "t_set_fr(1200, 1000);" in cfg
+        assert "ds_mark_dst" not in cfg
         (tmp_path / "kamailio.cfg").write_text(cfg)
         result = subprocess.run(
             [binary, "-c", "-f", str(tmp_path / "kamailio.cfg"), "-Y", str(tmp_path)],
@@ -317,6 +321,14 @@ class TestPublishedState:
         # n1 was only late (its heartbeat), lived on and stores call a: its record wins
         assert cluster_service.supersede_lost(s, ["a", "other"]) == 1
         assert {c.call_ref for c in s.scalars(select(Call))} == {"b"}
+        # Kamailio moved call b to n2 after n1 fell silent, and n1 took its CANCEL for the
+        # caller leaving: n2's record of b wins over an abandoned one, not over another kind
+        s.scalars(select(Call).where(Call.call_ref == "b")).one().outcome = "abandoned"
+        s.flush()
+        assert cluster_service.supersede_lost(s, ["b"]) == 0
+        assert cluster_service.recorded_calls(s, ["b", "c"]) == {"b"}
+        assert cluster_service.supersede_lost(s, ["b"], abandoned=["b"]) == 1
+        assert cluster_service.recorded_calls(s, ["b", "c"]) == set()
 
     def test_the_live_view_lists_calls_of_nodes_alive(self, loaded: Session) -> None:
         s = loaded

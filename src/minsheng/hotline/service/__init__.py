@@ -74,7 +74,7 @@ from minsheng.hotline.service.monthly_files import monthly_pdf, monthly_xlsx
 from minsheng.hotline.service.planning import arrivals, default_as_of, open_slots, plan
 from minsheng.hotline.service.reports import GROUPINGS, compliance, kpis
 from minsheng.hotline.service.ruledata import rule_data_status
-from minsheng.hotline.service.seats import record_seat_state
+from minsheng.hotline.service.seats import record_seat_state, record_seat_states
 from minsheng.hotline.service.simulation import (
     PreparedRun,
     SimulationRun,
@@ -151,6 +151,7 @@ __all__ = [
     "purge",
     "record_assessment",
     "record_seat_state",
+    "record_seat_states",
     "recording_settings",
     "register_dict",
     "rostered_not_signed_in",

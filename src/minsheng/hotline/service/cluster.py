@@ -245,13 +245,17 @@ def publish_calls(
     stored: set[str] = set()
     if gone:
         stored = set(session.scalars(select(Call.call_ref).where(Call.call_ref.in_(gone))))
-    drop = refs + [r for r in gone if r in stored] + list(force)
+    drop = [r for r in gone if r in stored] + list(force)
     if drop:
         session.execute(
             delete(SipLiveCall).where(
                 SipLiveCall.node_id == node_id, SipLiveCall.call_ref.in_(drop)
             )
         )
+    if refs:
+        # whichever node listed them: a call Kamailio moved here from a node that went silent
+        # is this node's now (its row, not a lost one of the silent node)
+        session.execute(delete(SipLiveCall).where(SipLiveCall.call_ref.in_(refs)))
     if changed:
         recorded = set(session.scalars(select(Call.call_ref).where(Call.call_ref.in_(refs))))
         rows = [
@@ -271,15 +275,29 @@ def forget_live_calls(session: Session, call_refs: list[str]) -> None:
         session.execute(delete(SipLiveCall).where(SipLiveCall.call_ref.in_(call_refs)))
 
 
-def supersede_lost(session: Session, call_refs: list[str]) -> int:
+def recorded_calls(session: Session, call_refs: list[str]) -> set[str]:
+    """Those of these calls whose record is stored already."""
+    if not call_refs:
+        return set()
+    return set(session.scalars(select(Call.call_ref).where(Call.call_ref.in_(call_refs))))
+
+
+def supersede_lost(session: Session, call_refs: list[str], *, abandoned: Iterable[str] = ()) -> int:
     """Drop the ``lost`` records of these calls: their node was presumed dead (its heartbeat
     late, e.g. on a machine out of CPU) but lived on and finished them, and its records are the
-    truth. Called by the record writer before it stores them. Returns how many it dropped."""
+    truth. Also the ``abandoned`` records of the calls in ``abandoned``: Kamailio gave up on a
+    silent node and moved the call to another, which records it — the first node saw the
+    front's CANCEL as the caller leaving. Called by the record writer before it stores them.
+    Returns how many it dropped."""
     if not call_refs:
         return 0
-    ids = list(
-        session.scalars(select(Call.id).where(Call.call_ref.in_(call_refs), Call.outcome == LOST))
+    moved = set(abandoned)
+    rows = session.execute(
+        select(Call.id, Call.call_ref, Call.outcome).where(
+            Call.call_ref.in_(call_refs), Call.outcome.in_((LOST, "abandoned"))
+        )
     )
+    ids = [cid for cid, ref, outcome in rows if outcome == LOST or ref in moved]
     if not ids:
         return 0
     session.execute(delete(CallAttempt).where(CallAttempt.call_id.in_(ids)))

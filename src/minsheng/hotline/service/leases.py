@@ -114,18 +114,27 @@ def leases(session: Session) -> dict[str, tuple[str | None, int]]:
     return {str(pid): (owner, int(epoch)) for pid, owner, epoch in rows}
 
 
-def lock_counsellors(session: Session, counsellor_ids: list[str]) -> dict[str, Counsellor]:
-    """The counsellors' rows, locked in id order until the transaction ends: seat states written
-    by a node and one set by staff in the main app (which updates the row) never interleave."""
-    if not counsellor_ids:
-        return {}
-    rows = session.scalars(
-        select(Counsellor)
-        .where(Counsellor.id.in_(counsellor_ids))
+def store_current_states(session: Session, newest: dict[str, tuple[str, datetime]]) -> None:
+    """Each counsellor's newest state from a node (counsellor → (state, since)) becomes the
+    current one (``hotline_counsellors.state``) unless the stored one is newer. The rows are
+    locked in id order first, until the transaction ends: seat states written by a node and one
+    set by staff in the main app (which updates the row) never interleave."""
+    if not newest:
+        return
+    rows = session.execute(
+        select(Counsellor.id, Counsellor.state_at)
+        .where(Counsellor.id.in_(sorted(newest)))
         .order_by(Counsellor.id)
         .with_for_update()
     )
-    return {c.id: c for c in rows}
+    changed = [
+        {"id": cid, "state": newest[cid][0], "state_at": newest[cid][1]}
+        for cid, since in rows
+        if since is None or since <= newest[cid][1]
+    ]
+    if changed:
+        session.execute(update(Counsellor), changed)  # by primary key, one statement
+    session.flush()
 
 
 def seat_states_of_hotlines(session: Session, hotline_ids: Iterable[str]) -> dict[str, str]:

@@ -78,6 +78,11 @@ class B2BUAConfig:
     record: bool = False
     crisis_digit: int = 1  # media: the DTMF key that marks a waiting call crisis
     partition_header: str = "x-partition"  # set by the Kamailio front (sip/kamailio.py)
+    # Behind the Kamailio front (a cluster node): the caller's last provisional answer is sent
+    # again this often while the call is unanswered. Kamailio gives up on a node that has sent
+    # nothing for its INVITE timer after a provisional (kamailio.py ``alive_ms``) and sends the
+    # call to the standby: a node killed after its 100/180 no longer holds the caller.
+    provisional_every_s: float | None = None
     handover_header: str = "x-handover"  # a call handed on by another node (sip/nodestate.py)
 
 
@@ -180,6 +185,13 @@ class _Call:
     consult: dict[str, Any] | None = None  # an attended hand-over's consultation under way
     relayed_update: bool = False  # signalling only: a caller's re-INVITE relayed to the seat
     reinvites: list[dict[str, Any]] = field(default_factory=list)  # the caller's, answered
+    last_ring: tuple[Any, Any] | None = None  # (data, extra headers) of the caller's last 18x
+    ring_sent_at: float = 0.0  # monotonic time the caller was last sent a provisional answer
+
+    def rang(self, event: Any) -> None:
+        """The caller was sent ``event`` (a provisional answer): what the keep-alive repeats."""
+        self.last_ring = (event.getData(), getattr(event, "extra_headers", None))
+        self.ring_sent_at = time.monotonic()
 
     # leg A (caller side) -------------------------------------------------------------------
     def event_a(self, event: Any, ua: Any) -> None:
@@ -246,6 +258,7 @@ class _Call:
                 return
             if not self.connected:
                 self.ua_a.recvEvent(event)
+                self.rang(event)
             control.seat_ringing(self.call_id, seat_id)
             return
         if self.answered and isinstance(event, (CCEventConnect, CCEventPreConnect)):
@@ -414,6 +427,7 @@ class B2BUA:
         self._ticker: Any = None
         self.media_check_s = 5.0
         self._next_media_check = 0.0
+        self._next_keepalive = 0.0
 
     # life cycle ----------------------------------------------------------------------------
     def start(self, listen: stack.ListenAddress) -> None:
@@ -428,11 +442,34 @@ class B2BUA:
     def _tick(self) -> None:
         self.registrar.expire()
         self.control.tick()
+        every = self.config.provisional_every_s
+        if every is not None and time.monotonic() >= self._next_keepalive:
+            self._next_keepalive = time.monotonic() + every / 2
+            self.keep_alive(every)
         if self.media is not None:
             now = time.monotonic()
             if now >= self._next_media_check:
                 self._next_media_check = now + self.media_check_s
                 self.check_media()
+
+    def keep_alive(self, every_s: float) -> None:
+        """Send each unanswered caller its last provisional answer again (180 Ringing when it
+        had none but sippy's 100) once ``every_s`` has passed since the last one: the front's
+        sign that this node still holds the call (see ``B2BUAConfig.provisional_every_s``)."""
+        from sippy.CCEvents import CCEventRing
+
+        now = time.monotonic()
+        for call in list(self.calls.values()):
+            if call.answered or call.ended or call.connected or call.ua_a is None:
+                continue
+            if call.e_try is None or now - call.ring_sent_at < every_s:
+                continue
+            data, headers = call.last_ring or ((180, "Ringing", None), None)
+            event = CCEventRing(data)
+            if headers:
+                event.extra_headers = headers
+            call.ua_a.recvEvent(event)
+            call.rang(event)
 
     def shutdown(self) -> None:
         """Stop the timers, let the control end every call and flush its records, close the port."""
@@ -720,6 +757,7 @@ class B2BUA:
             value += f";expected-wait={info.expected_wait_s}"
         event.extra_headers = (SipHeader(name="x-queue", bodys=value),)
         call.ua_a.recvEvent(event)
+        call.rang(event)
 
     def end(
         self, call_id: str, code: int, reason: str, headers: dict[str, str] | None = None

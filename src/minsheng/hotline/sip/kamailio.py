@@ -154,6 +154,12 @@ def dispatcher_list(cluster: ClusterInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A node behind the front sends each unanswered caller's provisional answer again this often
+# (b2bua.py); Kamailio takes a node that has sent nothing for ``alive_ms`` after a provisional
+# answer for dead, and sends the call on to the partition's next node.
+PROVISIONAL_EVERY_S = 0.4
+
+
 @dataclass(frozen=True)
 class KamailioOptions:
     listen_host: str
@@ -165,7 +171,9 @@ class KamailioOptions:
     realm: str = "12356"
     origin_header: str = "X-Origin-Area"
     probe_interval_s: int = 1
-    branch_timeout_ms: int = 1000
+    branch_timeout_ms: int = 1000  # a new call: no answer at all from a node in this → next node
+    slow_ms: int = 2000  # an OPTIONS probe or a dialog's request: a node this late is dead
+    alive_ms: int = 1200  # a new call after a provisional answer: silence this long → next node
 
 
 def kamailio_db_url(sqlalchemy_url: str) -> str:
@@ -210,6 +218,8 @@ def render_cfg(
         realm=options.realm,
         probe=options.probe_interval_s,
         branch_ms=options.branch_timeout_ms,
+        slow_ms=options.slow_ms,
+        alive_ms=options.alive_ms,
         legacy_cases=cases or '        case "":\n            break;',
         set_cases=set_cases,
         national=national.id,
@@ -260,8 +270,13 @@ loadmodule "mtree.so"
 modparam("ctl", "binrpc", "unix:{ctl}")
 
 # A queued caller may wait many minutes for a counsellor (national backup: 300 s and more).
-modparam("tm", "fr_timer", {branch_ms})
+# fr_timer covers the OPTIONS probes and the requests of a dialog (BYE, re-INVITE): a node busy
+# on a loaded machine may answer them late, and one a second late is slow, not dead (a dialog's
+# request cannot go to another node anyway). A new call's branch timer is shorter (t_set_fr
+# below): no answer at all within it and the call goes on to the partition's next node.
+modparam("tm", "fr_timer", {slow_ms})
 modparam("tm", "fr_inv_timer", 3600000)
+modparam("tm", "restart_fr_on_each_reply", 1)
 modparam("tm", "max_inv_lifetime", 3600000)
 modparam("tm", "auto_inv_100", 1)
 
@@ -367,6 +382,10 @@ request_route {{
         exit;
     }}
     record_route();
+    # a node answers a new call within the branch timer (its 100) and then repeats its last
+    # provisional answer until the call is answered (b2bua.py keep_alive): silence for this
+    # INVITE timer means it died holding the call (each provisional restarts the timer)
+    t_set_fr({alive_ms}, {branch_ms});
     append_hf("X-Partition: $var(part)\\r\\n");
     append_hf("X-Partition-Rule: $var(rule);version={version}\\r\\n");
     t_on_failure("FAILOVER");
@@ -477,10 +496,11 @@ failure_route[FAILOVER] {{
         t_reply("480", "Temporarily Unavailable");
         exit;
     }}
+    # A node that let a new call's branch time out is not marked inactive here: one late answer
+    # on a loaded machine is not death (marks on 1 s timeouts took both nodes out under load,
+    # and every caller was refused 503). The probes decide (a dead node misses the next one);
+    # meanwhile each new call goes on to the next node after the branch timer.
     if (t_branch_timeout() || t_check_status("5[0-9][0-9]")) {{
-        if (t_branch_timeout()) {{
-            ds_mark_dst("ip");
-        }}
         if (ds_next_dst()) {{
             t_on_failure("FAILOVER");
             t_relay();

@@ -10,7 +10,7 @@ collects them and passes a whole list every tenth of a second, so that the write
 (and take the interpreter lock) a few times a second rather than once or twice per call.
 The seat states the engine reports (signed in, talking, wrap-up, break, signed out:
 :class:`SeatChange`) travel with the call records, in order, and are stored through
-``service.record_seat_state`` (source ``sip``), so compliance is judged on what happened on the
+``service.record_seat_states`` (source ``sip``), so compliance is judged on what happened on the
 phones. Stopping the server (SIGTERM/SIGINT) ends the calls still up, then drains the
 queues before the process exits, so a restart loses no record of a finished call. A batch the
 database refuses is retried with a growing pause; only after the last try is it given up, and
@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from minsheng.core.db import session_scope
 from minsheng.hotline import service
 from minsheng.hotline.engine import CallRecord
-from minsheng.hotline.errors import CounsellorNotFound, InvalidHotline
 
 log = logging.getLogger(__name__)
 
@@ -214,9 +213,17 @@ def _database_writer_main(url: str, q: Any, written: Any, lost: Any, batch: int)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     engine = make_engine(Settings(database_url=url))
     sink = database_sink(make_sessionmaker(engine))
+    parent = os.getppid()
     stop = False
     while not stop:
-        item = q.get()
+        try:
+            item = q.get(timeout=1.0)
+        except queue.Empty:
+            # a server killed outright (kill -9) never sends None: everything it queued is
+            # written by now, and the writer goes too instead of waiting for ever
+            if os.getppid() != parent:
+                break
+            continue
         if item is None:
             break
         pending, stop = _drain(q.get_nowait, item, batch)
@@ -238,48 +245,64 @@ def database_sink(
         records = [r for r in items if isinstance(r, CallRecord)]
         changes = [c for c in items if isinstance(c, SeatChange)]
         with session_scope(sessions) as session:
+            held: set[tuple[str, str, int]] = set()
             fenced = sorted({c.partition for c in changes if c.node and c.partition})
             if fenced:
                 # the leases first, as a node's agent takes them (then marks calls lost): the
                 # same order in both transactions, so neither waits for the other in a circle
                 from minsheng.hotline.service import leases
 
-                leases.lock_shared(session, fenced)
+                held = leases.lock_shared(session, fenced)
             if records:
                 # a call a standby recorded lost while its node lived on: this record wins
-                cluster_service.supersede_lost(session, [r.call_id for r in records])
+                # a call a node recorded abandoned when Kamailio moved it here: this one wins
+                refs = [r.call_id for r in records]
+                moved = [r.call_id for r in records if str(r.outcome) != "abandoned"]
+                cluster_service.supersede_lost(session, refs, abandoned=moved)
+                # Kamailio moved a call to the standby while this node still had it (it answered
+                # late on a stalled machine, kamailio.py): one record per call; another one
+                # stored already stays, this one is left out, logged, rather than failing the batch
+                twice = cluster_service.recorded_calls(session, refs)
+                for ref in sorted(twice):
+                    log.warning("call %s is recorded already (another node); record left out", ref)
+                records = [r for r in records if r.call_id not in twice]
                 service.save_records_bulk(session, records)
                 # a cluster node's live rows of these calls go in the same transaction, so a
                 # node that dies leaves every call either stored or listed as up (then lost)
                 cluster_service.forget_live_calls(session, [r.call_id for r in records])
-            store_seat_changes(session, changes)
+            store_seat_changes(session, changes, held=held if fenced else None)
 
     return write
 
 
-def store_seat_changes(session: Session, changes: Sequence[SeatChange]) -> None:
-    """Seat states in the order they happened, each through ``service.record_seat_state``. A
-    seat of the SIP seat file that the directory does not know, or a time before the state it has
+def store_seat_changes(
+    session: Session,
+    changes: Sequence[SeatChange],
+    *,
+    held: set[tuple[str, str, int]] | None = None,
+) -> None:
+    """Seat states in the order they happened, stored together through
+    ``service.record_seat_states`` (one batch: a few statements, not a few per change). A seat
+    of the SIP seat file that the directory does not know, or a time before the state it has
     (the wall clock stepped back), is logged and skipped: it must not cost the batch's call
-    records. The service checks before it changes anything, so skipping leaves the session clean.
+    records.
 
     A cluster node's change (``node`` set) is stored only while the node holds the lease of the
     seat's partition in its epoch (``service/leases.py``), and the newest becomes the seat's
     current state (``hotline_counsellors.state``) unless that is newer. The leases' rows (for
-    sharing) and then the counsellors' rows are locked first, each in id order: a node taking a
-    lease waits for this batch, and a state staff set in the main app at the same moment (which
-    updates the counsellor's row) comes wholly before or after it."""
+    sharing; ``held``, when the caller locked them already) and then the counsellors' rows are
+    locked first, each in id order: a node taking a lease waits for this batch, and a state
+    staff set in the main app at the same moment (which updates the counsellor's row) comes
+    wholly before or after it."""
     if not changes:
         return
     fenced = [c for c in changes if c.node is not None and c.partition is not None]
-    held: set[tuple[str, str, int]] = set()
-    current: dict[str, Any] = {}
-    if fenced:
+    if fenced and held is None:
         from minsheng.hotline.service import leases
 
         held = leases.lock_shared(session, sorted({str(c.partition) for c in fenced}))
-        allowed = [c for c in fenced if (c.partition, c.node, c.epoch) in held]
-        current = leases.lock_counsellors(session, sorted({c.counsellor_id for c in allowed}))
+    held = held or set()
+    stored: list[SeatChange] = []
     for change in changes:
         if change.node is not None and (change.partition, change.node, change.epoch) not in held:
             log.info(
@@ -287,16 +310,23 @@ def store_seat_changes(session: Session, changes: Sequence[SeatChange]) -> None:
                 change.counsellor_id, change.node, change.partition, change.epoch,
             )  # fmt: skip
             continue
-        at = datetime.fromtimestamp(change.at, UTC)
-        counsellor = current.get(change.counsellor_id)
-        if counsellor is not None and (counsellor.state_at is None or counsellor.state_at <= at):
-            counsellor.state = change.state
-            counsellor.state_at = at
-        try:
-            service.record_seat_state(session, change.counsellor_id, change.state, at=at,
-                                      source="sip")  # fmt: skip
-        except (CounsellorNotFound, InvalidHotline) as exc:
-            log.warning("seat state of %s not stored: %s", change.counsellor_id, exc)
+        stored.append(change)
+    if fenced:
+        from minsheng.hotline.service import leases
+
+        newest = {
+            c.counsellor_id: (c.state, datetime.fromtimestamp(c.at, UTC))
+            for c in stored
+            if c.node is not None
+        }
+        leases.store_current_states(session, newest)
+    refused = service.record_seat_states(
+        session,
+        [(c.counsellor_id, c.state, datetime.fromtimestamp(c.at, UTC)) for c in stored],
+        source="sip",
+    )
+    for index, exc in refused:
+        log.warning("seat state of %s not stored: %s", stored[index].counsellor_id, exc)
 
 
 def jsonl_sink(path: Path) -> Callable[[Sequence[dict[str, Any]]], None]:

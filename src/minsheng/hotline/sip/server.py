@@ -64,6 +64,7 @@ from minsheng.hotline.sip.b2bua import B2BUA, B2BUAConfig
 from minsheng.hotline.sip.cluster import ClusterInfo
 from minsheng.hotline.sip.control import HandoverFacts
 from minsheng.hotline.sip.engine_control import EngineCallControl, call_ref
+from minsheng.hotline.sip.kamailio import PROVISIONAL_EVERY_S
 from minsheng.hotline.sip.media import MediaRelay
 from minsheng.hotline.sip.nodestate import (
     FORWARD_HEADER,
@@ -281,6 +282,10 @@ class SipServer:
                 realm=settings.hotline_sip_realm,
                 announce_interval_s=settings.hotline_announce_interval_s,
                 record=self.recorder is not None,
+                # a node behind Kamailio shows it still holds each unanswered call
+                provisional_every_s=PROVISIONAL_EVERY_S
+                if isinstance(self.control, NodeCallControl)
+                else None,
             ),
             details=self.detail_batch.put,
             media=self.media,
