@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table
 import cert_registry as cr
 
 VERIFY = "/api/certification/verify"
@@ -205,21 +206,29 @@ def main() -> None:
         f"{args.connections} connections, {args.seconds} s, from a separate process"
     )
     server = start_server(url, args.port, args.workers)
+    load = _table.machine_load()
     try:
         bodies = payloads(args.size, 2000)
-        show(
-            "baseline GET /healthz",
-            runner(args.port, "/healthz", None, args.seconds, args.connections),
-        )
-        show(
-            "POST /api/certification/verify",
-            runner(args.port, VERIFY, bodies, args.seconds, args.connections),
-        )
+        base = runner(args.port, "/healthz", None, args.seconds, args.connections)
+        show("baseline GET /healthz", base)
+        verify = runner(args.port, VERIFY, bodies, args.seconds, args.connections)
+        show("POST /api/certification/verify", verify)
     finally:
         server.terminate()
         server.wait(timeout=30)
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
+    _table.row(
+        __file__,
+        f"`POST /api/certification/verify`, uvicorn {args.workers} worker(s), {args.size:,} "
+        f"certificates ({backend}), {tool} {args.connections} connections, {args.seconds} s",
+        f"{verify['rps']:,.0f} req/s, p99 {verify.get('p99_ms', 0):.1f} ms, "
+        f"{verify['errors']:.0f} non-2xx",
+        f"`GET /healthz` on the same server: {base['rps']:,.0f} req/s, "
+        f"p99 {base.get('p99_ms', 0):.1f} ms",
+        verify["rps"] / base["rps"],
+        load=load,
+    )
 
 
 if __name__ == "__main__":
