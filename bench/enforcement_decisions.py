@@ -121,8 +121,8 @@ def main() -> None:
         f"building the same inputs only (parse JSON → `DecisionInput`): {n / parse_time:,.0f}/s",
         (n / decide_time) / (n / parse_time),
         ratio_note="decide rate / parse rate",
-        target="≥ 10,000 decisions/s",
-        met=n / decide_time >= 10_000,
+        target="≥ 10,000 decisions/s, judged on CPU time",
+        met=n / decide_cpu >= 10_000,
         load=load,
     )
 
