@@ -25,11 +25,9 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -37,31 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _table
 import cert_http
 import cert_registry as cr
+from cert_http import free_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 
 VERIFY = "/api/certification/verify"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on {port} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server on {port} did not start")
 
 
 def start_minsheng(url: str, port: int, var_dir: str) -> subprocess.Popen[bytes]:
