@@ -332,6 +332,7 @@ def main() -> None:
             f"{ours} calls/s (steps up to {max(rates)})",
             f"plain sippy B2BUA, every call to one destination: {base} calls/s",
             ours / base if base else None,
+            ratio_note="baseline at the top step: at most this" if base == max(rates) else "",
             target="≥ 100 calls/s and ratio ≥ 0.8",
             met=ours >= 100 and bool(base) and ours / base >= 0.8,
             load=load,
