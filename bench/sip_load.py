@@ -325,6 +325,8 @@ def main() -> None:
     print(f"minsheng hotline sip serve: {ours} calls/s with zero failed calls (target >= 100)")
     print(f"plain sippy B2BUA baseline: {base} calls/s with zero failed calls")
     print(f"ratio: {ratio:.2f} (target >= 0.8)")
+    # A baseline at the top step may go faster: a ratio that passes is then not proven.
+    capped = base == max(rates) and bool(base) and ours / base >= 0.8
     if args.only is None:
         _table.row(
             __file__,
@@ -332,9 +334,9 @@ def main() -> None:
             f"{ours} calls/s (steps up to {max(rates)})",
             f"plain sippy B2BUA, every call to one destination: {base} calls/s",
             ours / base if base else None,
-            ratio_note="baseline at the top step: at most this" if base == max(rates) else "",
-            target="≥ 100 calls/s and ratio ≥ 0.8",
-            met=ours >= 100 and bool(base) and ours / base >= 0.8,
+            ratio_note="baseline at the top step: its real rate may be higher" if capped else "",
+            target="≥ 100 calls/s and ratio ≥ 0.8" + (", not judged" if capped else ""),
+            met=None if capped else ours >= 100 and bool(base) and ours / base >= 0.8,
             load=load,
         )
 
