@@ -51,9 +51,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
-# Every benchmark at full size (long: see each file's --help for --quick).
+# Every benchmark (full sizes, long; QUICK=1: each one's --quick), then the table of
+# docs/performance.md rewritten from the rows they emit (bench/report.py).
 bench: $(VENV)/.installed-bench
-	@for b in bench/*.py; do echo "=== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/report.py $(if $(QUICK),--quick)
 
 # The message catalogues: the committed .po files are the source and are compiled in memory at
 # first use, so nothing needs building; this writes the .mo files beside them for packagers

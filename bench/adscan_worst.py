@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterable
 
+import _table
 from minsheng.certification.rules import adscan
 
 CN_NUM = adscan.CN_NUM
@@ -79,6 +80,8 @@ def main() -> None:
     args = parser.parse_args()
     adscan.scan("warm-up 预热", Registry())
     print(f"{'case':<18} {'chars':>6} {'scan now (s)':>13} {'old patterns (s)':>17}")
+    load = _table.machine_load()
+    times: dict[str, tuple[float, float | str | None]] = {}
     for name, text in CASES.items():
         start = time.perf_counter()
         adscan.scan(text, Registry())
@@ -86,6 +89,24 @@ def main() -> None:
         old = "skipped" if args.quick else old_patterns(text, args.cap)
         shown = old if isinstance(old, str) else f">{args.cap:g}" if old is None else f"{old:.3f}"
         print(f"{name:<18} {len(text):>6} {now:>13.3f} {shown:>17}")
+        times[name] = (now, old)
+    worst = max(times, key=lambda name: times[name][0])
+    now, old = times[worst]
+    if isinstance(old, str):
+        baseline, ratio = "old patterns: not run (`--quick` skips them)", None
+    elif old is None:
+        baseline, ratio = f"old patterns on the same case: over {args.cap:g} s (cap)", None
+    else:
+        baseline, ratio = f"old patterns on the same case: {old:.3f} s", old / now
+    _table.row(
+        __file__,
+        f"Scam-ad scan, slowest of {len(CASES)} worst-case inputs of {N:,} characters ({worst})",
+        f"{now:.3f} s wall",
+        baseline,
+        ratio,
+        ratio_note="old time / new time" if ratio else "",
+        load=load,
+    )
 
 
 if __name__ == "__main__":

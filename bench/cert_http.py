@@ -23,6 +23,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table
 import cert_registry as cr
 
 VERIFY = "/api/certification/verify"
@@ -48,15 +50,30 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env)
-    for _ in range(100):
+    wait_ready(proc, port)
+    return proc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
+    """Wait for ``/healthz`` to answer 200 (a minute at most: the machine may be loaded)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on {port} exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                 if r.status == 200:
-                    return proc
+                    return
         except OSError:
             time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("server did not start")
+    proc.kill()
+    raise SystemExit(f"server on {port} did not start")
 
 
 def payloads(size: int, count: int) -> list[str]:
@@ -181,7 +198,7 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=30)
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    p.add_argument("--port", type=int, default=18356)
+    p.add_argument("--port", type=int, default=0, help="0: a free port")
     p.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--quick", action="store_true", help="20k rows, 10 s")
     args = p.parse_args()
@@ -204,22 +221,31 @@ def main() -> None:
         f"server: uvicorn, {args.workers} worker(s), {backend}; load: {tool}, "
         f"{args.connections} connections, {args.seconds} s, from a separate process"
     )
-    server = start_server(url, args.port, args.workers)
+    port = args.port or free_port()
+    server = start_server(url, port, args.workers)
+    load = _table.machine_load()
     try:
         bodies = payloads(args.size, 2000)
-        show(
-            "baseline GET /healthz",
-            runner(args.port, "/healthz", None, args.seconds, args.connections),
-        )
-        show(
-            "POST /api/certification/verify",
-            runner(args.port, VERIFY, bodies, args.seconds, args.connections),
-        )
+        base = runner(port, "/healthz", None, args.seconds, args.connections)
+        show("baseline GET /healthz", base)
+        verify = runner(port, VERIFY, bodies, args.seconds, args.connections)
+        show("POST /api/certification/verify", verify)
     finally:
         server.terminate()
         server.wait(timeout=30)
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
+    _table.row(
+        __file__,
+        f"`POST /api/certification/verify`, uvicorn {args.workers} worker(s), {args.size:,} "
+        f"certificates ({backend}), {tool} {args.connections} connections, {args.seconds} s",
+        f"{verify['rps']:,.0f} req/s, p99 {verify.get('p99_ms', 0):.1f} ms, "
+        f"{verify['errors']:.0f} non-2xx",
+        f"`GET /healthz` on the same server: {base['rps']:,.0f} req/s, "
+        f"p99 {base.get('p99_ms', 0):.1f} ms",
+        verify["rps"] / base["rps"],
+        load=load,
+    )
 
 
 if __name__ == "__main__":

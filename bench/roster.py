@@ -38,6 +38,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+import _table
 from minsheng.hotline.rules import planning, roster
 
 HOURLY = [3, 2, 1.5, 1, 1, 1, 1.5, 2, 3, 3.5, 4, 4, 4, 4, 4.5, 5, 5.5, 6, 8, 9, 9, 8, 6, 4]
@@ -224,6 +225,7 @@ def main() -> None:
         + ", ".join(f"{k} {sum(1 for _, n in weeks if n == k)}" for k in OPENINGS)
         + f"; {args.jobs} process(es), load average {os.getloadavg()[0]:.1f}"
     )
+    load = _table.machine_load()
     secs, lines = run_minsheng(needs, staff, args.seed, args.jobs)
     staffed = sum(r.staffed for r in lines)
     bound = sum(r.bound for r in lines)
@@ -243,11 +245,14 @@ def main() -> None:
         f"(filled within {100 * (1 - filled / max(fill_bound, 1)):.2f} %); CP-SAT ran for "
         f"{sum(r.solver_weeks for r in lines)} of {sum(r.weeks for r in lines)} line-weeks"
     )
+    figure = f"Month of rosters (`solve_shifts` + `assign`), {hotlines} hotlines"
     if args.no_baseline:
+        _table.skipped(__file__, figure, "`--no-baseline`: pyworkforce not run")
         return
     try:
         import pyworkforce  # noqa: F401
     except ImportError:
+        _table.skipped(__file__, figure, 'pyworkforce missing: pip install -e ".[bench]"')
         sys.exit('pyworkforce is missing: pip install -e ".[bench]"')
     n = min(args.baseline_lines, hotlines)
     p_secs, p_staffed, p_not_optimal = run_pyworkforce(needs[:n])
@@ -261,6 +266,26 @@ def main() -> None:
     print(
         f"ratio minsheng / pyworkforce on {n} lines: staffed hours {m_staffed / p_staffed:.4f}, "
         f"CPU time {m_cpu / p_secs:.3f}"
+    )
+    _table.row(
+        __file__,
+        f"{figure}, {sum(staff):,} counsellors: the first {n} lines, CPU time",
+        f"{m_cpu:.1f} CPU s (shifts and people); all {hotlines} lines {secs:.1f} s wall on "
+        f"{args.jobs} process(es)",
+        f"pyworkforce `MinRequiredResources`, day by day, shifts only: {p_secs:.1f} CPU s",
+        p_secs / m_cpu,
+        ratio_note="speed on CPU",
+        load=load,
+    )
+    _table.row(
+        __file__,
+        f"{figure}: the first {n} lines, staffed hours",
+        f"{m_staffed:,.1f} h staffed (all lines: at most "
+        f"{100 * (staffed / max(bound, 1) - 1):.2f} % above the weekly optima)",
+        f"pyworkforce: {p_staffed:,.1f} h ({p_not_optimal} lines not proven optimal)",
+        m_staffed / p_staffed,
+        ratio_note="staffed hours / pyworkforce's, lower is better",
+        load=load,
     )
 
 

@@ -25,42 +25,21 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table
 import cert_http
 import cert_registry as cr
+from cert_http import free_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 
 VERIFY = "/api/certification/verify"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on {port} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server on {port} did not start")
 
 
 def start_minsheng(url: str, port: int, var_dir: str) -> subprocess.Popen[bytes]:
@@ -130,6 +109,11 @@ def main() -> None:
     if args.quick:
         args.size, args.seconds, args.rounds = 20_000, 5, 1
     if not shutil.which("wrk"):
+        _table.skipped(
+            __file__,
+            "`minsheng serve` against a bare FastAPI app (verify hit, miss, `/healthz`)",
+            "wrk is not installed (Debian package wrk)",
+        )
         raise SystemExit("wrk is needed (Debian package wrk)")
     tmp = tempfile.mkdtemp(prefix="serve_speed_")
     url = f"sqlite:///{tmp}/registry.db"
@@ -156,6 +140,7 @@ def main() -> None:
             f"{args.seconds} s per load, {args.rounds} round(s), best kept; "
             f"load average before {os.getloadavg()}"
         )
+        load = _table.machine_load()
         for rnd in range(args.rounds):
             order = list(ports) if rnd % 2 == 0 else list(reversed(ports))
             for load, payload in loads.items():
@@ -200,6 +185,27 @@ def main() -> None:
         f"serve_speed: verify hit {ratios['verify hit']:.2f}, miss {ratios['verify miss']:.2f}, "
         f"healthz {ratios['healthz']:.2f} of the bare app; miss/hit {miss['rps'] / hit['rps']:.2f}"
     )
+    what = {
+        "verify hit": "`POST /api/certification/verify`, hits",
+        "verify miss": "the same, misses (unknown numbers, wrong names)",
+        "healthz": "the same, `GET /healthz`",
+    }
+    for name, label in what.items():
+        m, b = best[("minsheng", name)], best[("bare", name)]
+        _table.row(
+            __file__,
+            f"{label}: `minsheng serve`, one process, wrk {args.connections} connections, "
+            f"{args.size:,} certificates (SQLite), best of {args.rounds} round(s) of "
+            f"{args.seconds} s",
+            f"{m['rps']:,.0f} req/s; {m['per_cpu_s']:,.0f} per CPU s",
+            f"bare FastAPI app, same query, same file: {b['rps']:,.0f} req/s; "
+            f"{b['per_cpu_s']:,.0f} per CPU s",
+            ratios[name],
+            ratio_note=f"per CPU s {m['per_cpu_s'] / b['per_cpu_s']:.2f}",
+            target="≥ 0.5 of the bare app" if name != "healthz" else "",
+            met=ratios[name] >= 0.5 if name != "healthz" else None,
+            load=load,
+        )
 
 
 if __name__ == "__main__":

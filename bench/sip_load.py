@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _table
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "hotline" / "sip" / "scenarios"
 RATES = (50, 100, 150, 200, 300, 400, 600)
@@ -286,6 +288,11 @@ def main() -> None:
         return
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     rates = RATES[:5] if args.quick else RATES
+    figure = f"Highest call rate with zero failed calls, UDP, trials of {seconds:g} s"
+    if shutil.which("sipp") is None:
+        _table.skipped(__file__, figure, "sipp is not installed (Debian package sip-tester)")
+        raise SystemExit("sipp is not installed")
+    load = _table.machine_load()
     if args.rates:
         rates = tuple(int(r) for r in args.rates.split(","))
     with tempfile.TemporaryDirectory(prefix="sip-load-") as tmp:
@@ -318,6 +325,20 @@ def main() -> None:
     print(f"minsheng hotline sip serve: {ours} calls/s with zero failed calls (target >= 100)")
     print(f"plain sippy B2BUA baseline: {base} calls/s with zero failed calls")
     print(f"ratio: {ratio:.2f} (target >= 0.8)")
+    # A baseline at the top step may go faster: a ratio that passes is then not proven.
+    capped = base == max(rates) and bool(base) and ours / base >= 0.8
+    if args.only is None:
+        _table.row(
+            __file__,
+            f"{figure}: `minsheng hotline sip serve` (routing, engine, records)",
+            f"{ours} calls/s (steps up to {max(rates)})",
+            f"plain sippy B2BUA, every call to one destination: {base} calls/s",
+            ours / base if base else None,
+            ratio_note="baseline at the top step: its real rate may be higher" if capped else "",
+            target="≥ 100 calls/s and ratio ≥ 0.8" + (", not judged" if capped else ""),
+            met=None if capped else ours >= 100 and bool(base) and ours / base >= 0.8,
+            load=load,
+        )
 
 
 if __name__ == "__main__":

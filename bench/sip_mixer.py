@@ -8,6 +8,10 @@ should have: the mixer kept up).
 
     .venv/bin/python bench/sip_mixer.py                      # 1, 10, 25, 50 supervised calls
     .venv/bin/python bench/sip_mixer.py --steps 5 --seconds 5
+    .venv/bin/python bench/sip_mixer.py --quick              # 1 and 10 supervised calls, 4 s
+
+Baseline in the same run: one supervised call, whose CPU per call the larger steps are compared
+with (the mixer's cost should grow no faster than the calls it mixes).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import time
 
+import _table
 from minsheng.hotline.sip import supervision as sv
 from minsheng.hotline.sip.mixer import Mixer
 
@@ -88,10 +93,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", default="1,10,25,50")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--quick", action="store_true", help="steps 1,10 of 4 s")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.seconds = "1,10", 4.0
     print("supervision mixer, whisper (3 streams in, 3 mixes out per call, 50 packets/s each):")
+    load = _table.machine_load()
+    results = []
     for calls in (int(s) for s in args.steps.split(",")):
         r = step(calls, args.seconds)
+        results.append(r)
         ok = "ok  " if float(str(r["sent_ratio"])) >= 0.95 else "FAIL"
         print(
             f"  {calls:4d} supervised calls: {ok} mixer CPU {float(str(r['cpu_share'])):.1%} of a"
@@ -99,6 +110,22 @@ def main() -> None:
             f" {float(str(r['sent_ratio'])):.0%} of the expected packets (received"
             f" {float(str(r['received_ratio'])):.0%})"
         )
+    first, last = results[0], results[-1]
+    per_call = float(str(last["cpu_per_call"]))
+    _table.row(
+        __file__,
+        f"Supervision mixer, whisper, {last['calls']} supervised calls (3 streams in, 3 mixes "
+        f"out each, 50 packets/s), {args.seconds:g} s",
+        f"{per_call:.2%} of a core per call; outputs sent {float(str(last['sent_ratio'])):.0%} "
+        "of the expected packets",
+        f"{first['calls']} supervised call(s): {float(str(first['cpu_per_call'])):.2%} of a core "
+        "per call",
+        per_call / float(str(first["cpu_per_call"])),
+        ratio_note="CPU per call / the baseline's",
+        target="every output sends ≥ 95 % of its packets",
+        met=float(str(last["sent_ratio"])) >= 0.95,
+        load=load,
+    )
 
 
 if __name__ == "__main__":
