@@ -51,9 +51,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
-# Every benchmark (full sizes, long; QUICK=1: each one's --quick), then the table of
+# The system tools first (.ci/tools: sipp, rtpengine, Kamailio, PostgreSQL, wrk…), then every
+# benchmark (full sizes, long; QUICK=1: each one's --quick), then the table of
 # docs/performance.md rewritten from the rows they emit (bench/report.py).
-bench: $(VENV)/.installed-bench
+bench: provision $(VENV)/.installed-bench
 	$(BIN)/python bench/report.py $(if $(QUICK),--quick)
 
 # The message catalogues: the committed .po files are the source and are compiled in memory at
