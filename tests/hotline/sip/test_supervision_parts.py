@@ -4,6 +4,7 @@ moves, supervisors in the seats file, and the refusals of the API, page and comm
 
 from __future__ import annotations
 
+import itertools
 import math
 import socket
 import struct
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from minsheng.core.errors import InvalidInput
 from minsheng.hotline.sip import seats as seats_mod
 from minsheng.hotline.sip import supervision as sv
-from minsheng.hotline.sip.mixer import FRAME, G711, Mixer
+from minsheng.hotline.sip.mixer import FRAME, G711, PREFILL, Bridge, Mixer
 from tests.conftest import Cli
 
 RTPENGINE_SEAT_SDP = (
@@ -95,6 +96,46 @@ class TestMixer:
             mixer.close()
             for end in ends.values():
                 end.close()
+
+    def test_a_late_packet_is_played_in_turn_not_after_a_gap(self) -> None:
+        """The mixer's ticks are driven here, not its thread: no timing in the test. Frame 4 of
+        the caller comes two ticks late (with 5 and 6), as on a loaded machine: the counsellor
+        still gets every frame once, in order, on consecutive timestamps (issue 14: a frame
+        taken as it came missed its tick, and a 20 ms gap was inserted into the caller's speech
+        for each late packet)."""
+        mixer = Mixer("127.0.0.1")  # never opened: its thread does not run
+        bridge = Bridge("call#1", "127.0.0.1", sv.PORTS, 0)
+        phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        counsellor = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            phone.bind(("127.0.0.1", 0))
+            counsellor.bind(("127.0.0.1", 0))
+            counsellor.settimeout(0.5)
+            bridge.ports["counsellor"].dest = counsellor.getsockname()
+            bridge.matrix = dict(sv.MATRIX[sv.Mode.WHISPER])
+            caller = bridge.ports["caller"]
+            arrivals: dict[int, list[int]] = {t: [t] for t in range(16)}
+            arrivals[4], arrivals[5], arrivals[6] = [], [], [4, 5, 6]
+            for tick in range(16):
+                for n in arrivals[tick]:  # frame n says 100 * (n + 1)
+                    phone.sendto(rtp(n, [100 * (n + 1)] * FRAME), ("127.0.0.1", caller.port))
+                mixer._receive(bridge, caller)
+                mixer._tick(bridge)
+            packets = [counsellor.recv(2048) for _ in range(16 - PREFILL + 1)]
+            frames = [round(G711.of(0).decode(p[12:])[0] / 100) - 1 for p in packets]
+            assert frames == list(range(len(packets)))  # every frame, once, in order
+            stamps = [struct.unpack_from("!I", p, 4)[0] for p in packets]
+            assert [b - a for a, b in itertools.pairwise(stamps)] == [FRAME] * (len(packets) - 1)
+            assert bridge.stats()["caller"]["underruns"] == 0
+
+            for _ in range(PREFILL + 2):  # the caller goes quiet: one underrun, then nothing
+                mixer._tick(bridge)
+            assert bridge.stats()["caller"]["underruns"] == 1
+        finally:
+            bridge.close()
+            mixer.close()
+            phone.close()
+            counsellor.close()
 
 
 class TestSdp:

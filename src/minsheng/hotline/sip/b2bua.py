@@ -1325,7 +1325,10 @@ class B2BUA:
             if bridge is not None:
                 state["frames"] = bridge.stats()
             if call_alive and mode is not sv.Mode.LISTEN:
-                # the counsellor's audio comes through the mixer until its re-INVITE is answered
+                # the counsellor's audio comes through the mixer until its re-INVITE is answered;
+                # nothing goes to the phone any more: rtpengine's seat side sends to it again, and
+                # two streams (rtpengine's and the bridge's) would reach it interleaved
+                self.mixer.set_matrix(key, {"caller": ("counsellor",)})
                 stack.call_later(2.0, self.mixer.close_bridge, key)
             else:
                 self.mixer.close_bridge(key)

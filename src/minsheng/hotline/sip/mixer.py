@@ -5,11 +5,20 @@ rtpengine 10.5 (Debian 12) forwards, copies (``subscribe request``) and transcod
 not mix two streams into one, and a phone plays one audio stream per call. So each supervised call
 gets a :class:`Bridge` here: up to three UDP ports (``caller``, ``counsellor``, ``supervisor``),
 each receiving one G.711 stream and sending the mix of the others that its matrix names. One
-thread runs every bridge on a 20 ms clock: each tick takes at most one frame from every input
-(a short queue absorbs jitter; a queue that grows is trimmed so the delay stays under 200 ms;
-a late tick is caught up at once),
+thread runs every bridge on a 20 ms clock: each tick takes at most one frame from every input,
 decodes, sums with clipping, encodes and sends with the port's own RTP sequence, timestamp and
-SSRC. Telephone-events and other payload types are not mixed.
+SSRC (a late tick is caught up at once). Telephone-events and other payload types are not mixed.
+
+Each input is a small jitter buffer: it is played only once ``depth`` frames are queued (3, 60
+ms, to begin with), and when it runs dry it waits for ``depth`` frames again, ``depth`` now two
+frames deeper (up to ``MAX_DEPTH``, 300 ms), so a jittery sender gets the buffer it needs; more
+than ``SLACK`` frames (100 ms) queued beyond that are dropped while they are silent, which brings
+the delay back down after a stall without cutting speech (a dropped pause inside a sentence is
+still a slip, hence the slack). Without it (frames taken as they came) a packet a few
+milliseconds later than the mixer's tick missed its tick and went out one tick later: a 20 ms gap
+inserted into that party's speech for every late packet, and on a loaded machine the supervisor
+and the counsellor heard the caller chopped (issue 14). A queue longer than ``MAX_QUEUE`` (500
+ms, a sender that stalled and then sent all at once) loses its oldest frames.
 
 Cost: pure Python, about 1–2 % of a core per supervised call (three 160-sample frames a tick),
 and only supervised calls pass through it; every other call stays in rtpengine alone.
@@ -34,7 +43,11 @@ log = logging.getLogger(__name__)
 
 FRAME = 160  # samples per 20 ms at 8 kHz
 TICK_S = 0.02
-MAX_QUEUE = 10  # frames kept per input (200 ms)
+MAX_QUEUE = 25  # frames kept per input (500 ms)
+PREFILL = 3  # frames an input queues before it is first played (60 ms of jitter absorbed)
+MAX_DEPTH = 15  # the most an input's buffer grows to after running dry (300 ms)
+QUIET = 64  # a decoded frame whose samples all stay under this is silence (may be dropped)
+SLACK = 5  # frames queued beyond ``depth`` before silent ones are dropped (100 ms)
 
 
 def _ulaw_encode(sample: int) -> int:
@@ -89,6 +102,10 @@ class G711:
         return bytes(out)
 
 
+def _silent(samples: list[int]) -> bool:
+    return max(samples) < QUIET and min(samples) > -QUIET
+
+
 @dataclass
 class _Port:
     name: str
@@ -97,11 +114,15 @@ class _Port:
     learn: bool = True  # without a destination, answer to where packets come from
     frames: deque[list[int]] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     current: list[int] | None = None
+    playing: bool = False  # ``depth`` frames were queued; False again when the queue runs dry
+    depth: int = PREFILL  # frames to queue before playing (deeper after each time it ran dry)
     seq: int = field(default_factory=lambda: secrets.randbelow(0x10000))
     ts: int = field(default_factory=lambda: secrets.randbelow(0x100000000))
     ssrc: int = field(default_factory=lambda: secrets.randbelow(0x100000000))
     received: int = 0
     sent: int = 0
+    underruns: int = 0  # ticks that found a playing input's queue empty (a gap in its audio)
+    dropped: int = 0  # silent frames dropped to bring the delay back to ``depth``
 
     @property
     def port(self) -> int:
@@ -131,7 +152,8 @@ class Bridge:
             p.sock.close()
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {n: {"received": p.received, "sent": p.sent} for n, p in self.ports.items()}
+        keys = ("received", "sent", "underruns", "dropped")
+        return {n: {k: getattr(p, k) for k in keys} for n, p in self.ports.items()}
 
 
 class Mixer:
@@ -243,7 +265,19 @@ class Mixer:
 
     def _tick(self, bridge: Bridge) -> None:
         for p in bridge.ports.values():
-            p.current = p.frames.popleft() if p.frames else None
+            if not p.playing and len(p.frames) >= p.depth:
+                p.playing = True
+            if p.playing and p.frames:
+                p.current = p.frames.popleft()
+                while len(p.frames) > p.depth + SLACK and _silent(p.current):
+                    p.current = p.frames.popleft()  # late frames caught up: shorten the delay
+                    p.dropped += 1
+            else:
+                p.current = None
+                if p.playing:  # ran dry: queue a deeper buffer before playing on
+                    p.playing = False
+                    p.underruns += 1
+                    p.depth = min(p.depth + 2, MAX_DEPTH)
         for name, inputs in bridge.matrix.items():
             out = bridge.ports[name]
             frames = [f for i in inputs if (f := bridge.ports[i].current) is not None]
