@@ -1301,6 +1301,12 @@ class B2BUA:
             ua_s.recvEvent(CCEventDisconnect())
         mode = sv.Mode(state["mode"])
         call_alive = not call.ended and call.media is not None and self.media is not None
+        if call_alive and mode is not sv.Mode.LISTEN and self.mixer is not None:
+            # first the bridge stops sending to the counsellor's phone, then rtpengine's seat side
+            # is pointed back at it: never two streams (the bridge's and rtpengine's) reaching
+            # the phone interleaved. The counsellor's voice still goes on through the bridge to
+            # the caller until the phone takes its re-INVITE.
+            self.mixer.set_matrix(state["bridge"], {"caller": ("counsellor",)})
         if call_alive:
             assert self.media is not None
             assert call.media is not None
@@ -1325,10 +1331,7 @@ class B2BUA:
             if bridge is not None:
                 state["frames"] = bridge.stats()
             if call_alive and mode is not sv.Mode.LISTEN:
-                # the counsellor's audio comes through the mixer until its re-INVITE is answered;
-                # nothing goes to the phone any more: rtpengine's seat side sends to it again, and
-                # two streams (rtpengine's and the bridge's) would reach it interleaved
-                self.mixer.set_matrix(key, {"caller": ("counsellor",)})
+                # the counsellor's audio comes through the mixer until its re-INVITE is answered
                 stack.call_later(2.0, self.mixer.close_bridge, key)
             else:
                 self.mixer.close_bridge(key)
