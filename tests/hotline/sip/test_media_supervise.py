@@ -222,10 +222,11 @@ class TestSupervision:
         assert match(caller, b2)[0] > HEARD  # after the whisper: back on rtpengine alone
         assert match(caller, d)[0] > HEARD, "join: the caller hears the supervisor"
         assert match(seat, d)[0] > HEARD, "join: the counsellor too"
-        # the counsellor's phone changed sources three times (to the mixer, back to rtpengine,
-        # to the mixer): never two streams at once, as when the whisper's bridge went on
-        # sending to it after rtpengine did again (issue 14: baresip logged a change per packet)
-        assert call.seat.log().count("SSRC changed") == 3, call.seat.log()[-3000:]
+        # the counsellor's phone got one stream throughout: the bridge continued the caller's
+        # stream as rtpengine relayed it (issue 14: a new SSRC behind the old one's sequence
+        # numbers was dropped whole by baresip's jitter buffer: "dropping ... (Connection timed
+        # out)"), and never interleaved with rtpengine's after a whisper
+        assert "SSRC changed" not in call.seat.log(), call.seat.log()[-3000:]
         assert wait_gone(rtpengine)
         detail = until(lambda: next(iter(call.server.details()), None))
         assert [s["mode"] for s in detail["supervision"]] == ["whisper", "join"]

@@ -4,6 +4,7 @@ moves, supervisors in the seats file, and the refusals of the API, page and comm
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import socket
@@ -131,6 +132,50 @@ class TestMixer:
             for _ in range(PREFILL + 2):  # the caller goes quiet: one underrun, then nothing
                 mixer._tick(bridge)
             assert bridge.stats()["caller"]["underruns"] == 1
+        finally:
+            bridge.close()
+            mixer.close()
+            phone.close()
+            counsellor.close()
+
+    def test_a_phone_moved_to_the_bridge_gets_the_same_stream_on(self) -> None:
+        """Whisper: the counsellor's output continues the caller's stream (its SSRC, and per
+        frame its sequence number and timestamp), and sends nothing before the caller's first
+        frame. A new SSRC whose sequence numbers were behind the old stream's was dropped whole
+        by baresip's jitter buffer ("packet too late"): the counsellor heard nothing of the
+        caller or the supervisor (issue 14: 0.214, the score of a sentence not there at all)."""
+        mixer = Mixer("127.0.0.1")  # never opened: the test drives the ticks
+        bridge = Bridge("call#1", "127.0.0.1", sv.PORTS, 0)
+        phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        counsellor = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            phone.bind(("127.0.0.1", 0))
+            counsellor.bind(("127.0.0.1", 0))
+            counsellor.setblocking(False)
+            bridge.ports["counsellor"].dest = counsellor.getsockname()
+            bridge.matrix = dict(sv.MATRIX[sv.Mode.WHISPER])
+            for name, source in sv.FOLLOW.items():
+                bridge.ports[name].follow = source
+            caller, supervisor = bridge.ports["caller"], bridge.ports["supervisor"]
+            tone = [3000] * FRAME
+            for n in range(PREFILL + 3):  # the supervisor first: nothing for the phone yet
+                phone.sendto(rtp(n, tone), ("127.0.0.1", supervisor.port))
+                mixer._receive(bridge, supervisor)
+                mixer._tick(bridge)
+            with pytest.raises(BlockingIOError):
+                counsellor.recv(2048)
+            for n in range(40000, 40010):  # the caller's stream: rtp() numbers it seq, seq * 160
+                phone.sendto(rtp(n, [0] * FRAME), ("127.0.0.1", caller.port))
+                phone.sendto(rtp(n, tone), ("127.0.0.1", supervisor.port))
+                mixer._receive(bridge, caller)
+                mixer._receive(bridge, supervisor)
+                mixer._tick(bridge)
+            heard = []
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    heard.append(struct.unpack_from("!HII", counsellor.recv(2048), 2))
+            assert heard == [(n, n * FRAME, 1234) for n in range(40000, 40000 + len(heard))]
+            assert len(heard) >= 10 - PREFILL
         finally:
             bridge.close()
             mixer.close()

@@ -1243,6 +1243,7 @@ class B2BUA:
                 assert call.counsellor_sdp is not None
                 self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
                 self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
+                self.mixer.set_follow(key, sv.FOLLOW)
                 # rtpengine's seat side now talks to the mixer (the caller's leg is not touched)
                 sdp = sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
                 self.media.seat_answered(call.call_id, sdp)

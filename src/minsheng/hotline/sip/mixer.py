@@ -113,7 +113,11 @@ class _Port:
     dest: tuple[str, int] | None = None  # where this port sends its mix (None: nowhere yet)
     learn: bool = True  # without a destination, answer to where packets come from
     frames: deque[list[int]] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
+    stamps: deque[tuple[int, int, int]] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     current: list[int] | None = None
+    current_rtp: tuple[int, int, int] | None = None  # the SSRC, sequence and timestamp it came with
+    follow: str | None = None  # as an output: the input whose stream it continues (see set_follow)
+    adopted: bool = False  # that input's first frame went out: this output is its stream now
     playing: bool = False  # ``depth`` frames were queued; False again when the queue runs dry
     depth: int = PREFILL  # frames to queue before playing (deeper after each time it ran dry)
     seq: int = field(default_factory=lambda: secrets.randbelow(0x10000))
@@ -184,6 +188,18 @@ class Mixer:
             bridge = self.bridges.get(key)
             if bridge is not None:
                 bridge.ports[name].dest = dest
+
+    def set_follow(self, key: str, follow: dict[str, str]) -> None:
+        """Outputs that continue an input's stream (output → input): its SSRC, and per frame its
+        sequence number and timestamp, nothing sent before its first frame. A phone moved to the
+        bridge then sees no new stream: baresip 1.0's jitter buffer dropped every packet of a new
+        SSRC whose sequence numbers were behind the old stream's ("packet too late"), so half the
+        whispers reached the counsellor as silence (issue 14)."""
+        with self._lock:
+            bridge = self.bridges.get(key)
+            if bridge is not None:
+                for name, source in follow.items():
+                    bridge.ports[name].follow = source
 
     def set_matrix(self, key: str, matrix: dict[str, tuple[str, ...]]) -> None:
         with self._lock:
@@ -262,18 +278,21 @@ class Mixer:
             if port.dest is None and port.learn:
                 port.dest = (peer[0], peer[1])
             port.frames.append(bridge.codec.decode(payload))
+            seq, ts, ssrc = struct.unpack_from("!HII", data, 2)
+            port.stamps.append((ssrc, seq, ts))
 
     def _tick(self, bridge: Bridge) -> None:
         for p in bridge.ports.values():
             if not p.playing and len(p.frames) >= p.depth:
                 p.playing = True
             if p.playing and p.frames:
-                p.current = p.frames.popleft()
+                p.current, p.current_rtp = p.frames.popleft(), p.stamps.popleft()
                 while len(p.frames) > p.depth + SLACK and _silent(p.current):
-                    p.current = p.frames.popleft()  # late frames caught up: shorten the delay
+                    # late frames caught up: shorten the delay
+                    p.current, p.current_rtp = p.frames.popleft(), p.stamps.popleft()
                     p.dropped += 1
             else:
-                p.current = None
+                p.current = p.current_rtp = None
                 if p.playing:  # ran dry: queue a deeper buffer before playing on
                     p.playing = False
                     p.underruns += 1
@@ -281,12 +300,16 @@ class Mixer:
         for name, inputs in bridge.matrix.items():
             out = bridge.ports[name]
             frames = [f for i in inputs if (f := bridge.ports[i].current) is not None]
-            ts = out.ts
-            out.ts = (out.ts + FRAME) & 0xFFFFFFFF  # the clock runs through silence too
-            if out.dest is None or not frames:
+            lead = bridge.ports[out.follow].current_rtp if out.follow in bridge.ports else None
+            if lead is not None:  # the followed stream goes on: its SSRC and numbering
+                out.ssrc, out.seq, out.ts = lead
+                out.adopted = True
+            seq, ts = out.seq, out.ts
+            out.ts = (ts + FRAME) & 0xFFFFFFFF  # the clock runs through silence too
+            if out.dest is None or not frames or (out.follow is not None and not out.adopted):
                 continue
-            header = struct.pack("!BBHII", 0x80, bridge.codec.payload_type, out.seq, ts, out.ssrc)
-            out.seq = (out.seq + 1) & 0xFFFF
+            header = struct.pack("!BBHII", 0x80, bridge.codec.payload_type, seq, ts, out.ssrc)
+            out.seq = (seq + 1) & 0xFFFF
             try:
                 out.sock.sendto(header + bridge.codec.mix(frames), out.dest)
                 out.sent += 1
