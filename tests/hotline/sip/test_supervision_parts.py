@@ -176,6 +176,23 @@ class TestMixer:
                     heard.append(struct.unpack_from("!HII", counsellor.recv(2048), 2))
             assert heard == [(n, n * FRAME, 1234) for n in range(40000, 40000 + len(heard))]
             assert len(heard) >= 10 - PREFILL
+
+            # the caller's queue runs dry, its late frames come after: no number sent twice
+            late = list(range(40010, 40020))
+            for tick in range(12):
+                for n in [] if tick < 4 else late[:6] if tick == 4 else late[tick + 1 : tick + 2]:
+                    phone.sendto(rtp(n, [0] * FRAME), ("127.0.0.1", caller.port))
+                phone.sendto(rtp(tick, tone), ("127.0.0.1", supervisor.port))
+                mixer._receive(bridge, caller)
+                mixer._receive(bridge, supervisor)
+                mixer._tick(bridge)
+            more = []
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    more.append(struct.unpack_from("!H", counsellor.recv(2048), 2)[0])
+            numbers = [seq for seq, _ts, _ssrc in heard] + more
+            assert numbers == sorted(set(numbers)), numbers  # rising, never twice
+            assert bridge.stats()["caller"]["underruns"] == 1
         finally:
             bridge.close()
             mixer.close()
