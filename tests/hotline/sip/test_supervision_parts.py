@@ -99,8 +99,8 @@ class TestMixer:
                 end.close()
 
     def test_a_late_packet_is_played_in_turn_not_after_a_gap(self) -> None:
-        """The mixer's ticks are driven here, not its thread: no timing in the test. Frame 4 of
-        the caller comes two ticks late (with 5 and 6), as on a loaded machine: the counsellor
+        """The mixer's ticks are driven here, not its thread: no timing in the test. A frame of
+        the caller comes two ticks late (with the next two), as on a loaded machine: the counsellor
         still gets every frame once, in order, on consecutive timestamps (issue 14: a frame
         taken as it came missed its tick, and a 20 ms gap was inserted into the caller's speech
         for each late packet)."""
@@ -115,14 +115,15 @@ class TestMixer:
             bridge.ports["counsellor"].dest = counsellor.getsockname()
             bridge.matrix = dict(sv.MATRIX[sv.Mode.WHISPER])
             caller = bridge.ports["caller"]
-            arrivals: dict[int, list[int]] = {t: [t] for t in range(16)}
-            arrivals[4], arrivals[5], arrivals[6] = [], [], [4, 5, 6]
-            for tick in range(16):
+            arrivals: dict[int, list[int]] = {t: [t] for t in range(20)}
+            k = PREFILL + 2  # once the caller is played
+            arrivals[k], arrivals[k + 1], arrivals[k + 2] = [], [], [k, k + 1, k + 2]
+            for tick in range(20):
                 for n in arrivals[tick]:  # frame n says 100 * (n + 1)
                     phone.sendto(rtp(n, [100 * (n + 1)] * FRAME), ("127.0.0.1", caller.port))
                 mixer._receive(bridge, caller)
                 mixer._tick(bridge)
-            packets = [counsellor.recv(2048) for _ in range(16 - PREFILL + 1)]
+            packets = [counsellor.recv(2048) for _ in range(20 - PREFILL + 1)]
             frames = [round(G711.of(0).decode(p[12:])[0] / 100) - 1 for p in packets]
             assert frames == list(range(len(packets)))  # every frame, once, in order
             stamps = [struct.unpack_from("!I", p, 4)[0] for p in packets]
@@ -178,9 +179,9 @@ class TestMixer:
             assert len(heard) >= 10 - PREFILL
 
             # the caller's queue runs dry, its late frames come after: no number sent twice
-            late = list(range(40010, 40020))
-            for tick in range(12):
-                for n in [] if tick < 4 else late[:6] if tick == 4 else late[tick + 1 : tick + 2]:
+            late, dry = list(range(40010, 40030)), PREFILL + 1  # ticks without the caller
+            for tick in range(dry + 8):
+                for n in [] if tick < dry else late[: dry + 2] if tick == dry else [late[tick + 1]]:
                     phone.sendto(rtp(n, [0] * FRAME), ("127.0.0.1", caller.port))
                 phone.sendto(rtp(tick, tone), ("127.0.0.1", supervisor.port))
                 mixer._receive(bridge, caller)
