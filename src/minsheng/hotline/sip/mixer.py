@@ -9,7 +9,7 @@ thread runs every bridge on a 20 ms clock: each tick takes at most one frame fro
 decodes, sums with clipping, encodes and sends with the port's own RTP sequence, timestamp and
 SSRC (a late tick is caught up at once). Telephone-events and other payload types are not mixed.
 
-Each input is a small jitter buffer: it is played only once ``depth`` frames are queued (5, 100
+Each input is a small jitter buffer: it is played only once ``depth`` frames are queued (3, 60
 ms, to begin with), and when it runs dry it waits for ``depth`` frames again, ``depth`` now two
 frames deeper (up to ``MAX_DEPTH``, 300 ms), so a jittery sender gets the buffer it needs; more
 than ``SLACK`` frames (100 ms) queued beyond that are dropped while they are silent, which brings
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 FRAME = 160  # samples per 20 ms at 8 kHz
 TICK_S = 0.02
 MAX_QUEUE = 25  # frames kept per input (500 ms)
-PREFILL = 5  # frames an input queues before it is first played (100 ms of jitter absorbed)
+PREFILL = 3  # frames an input queues before it is first played (60 ms of jitter absorbed)
 MAX_DEPTH = 15  # the most an input's buffer grows to after running dry (300 ms)
 QUIET = 64  # a decoded frame whose samples all stay under this is silence (may be dropped)
 SLACK = 5  # frames queued beyond ``depth`` before silent ones are dropped (100 ms)
