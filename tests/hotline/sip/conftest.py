@@ -81,6 +81,7 @@ class SipServer:
     details_path: Path
     control_port: int | None = None
     stderr: str | None = None
+    stderr_path: Path | None = None  # where the server's stderr goes (a file: a pipe can fill)
 
     def records(self) -> list[dict[str, Any]]:
         """The hotline's call records in the database, oldest first, with offers and number."""
@@ -115,6 +116,8 @@ class SipServer:
         if self.stderr is not None:
             return self.stderr
         err = stop_group(self.process)
+        if self.stderr_path is not None:
+            err = self.stderr_path.read_text(errors="replace")
         self.stderr = err
         return err
 
@@ -176,21 +179,26 @@ class ServerFactory:
             "--seats", str(path),
             "--control", f"127.0.0.1:{control_port}" if control_port else "off",
         ]  # fmt: skip
-        process = subprocess.Popen(
-            args,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group, killed as one (stop)
-        )
+        # stderr to a file, not a pipe nobody reads while the server runs (a full pipe stops the
+        # server's next write), and kept for a failing test's post-mortem
+        stderr_path = self.tmp_path / f"sip-serve-{port}.err"
+        with stderr_path.open("a", encoding="utf-8") as stderr:
+            process = subprocess.Popen(
+                args,
+                env=full_env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,  # its own process group, killed as one (stop)
+            )
         assert process.stdout is not None
         line = process.stdout.readline()
         if "listening" not in line:
             process.kill()
-            _out, err = process.communicate()
+            process.communicate()
+            err = stderr_path.read_text(errors="replace")
             raise AssertionError(f"the SIP server did not start: {line}{err}")
-        server = SipServer(port, process, self.sessions, details, control_port)
+        server = SipServer(port, process, self.sessions, details, control_port, None, stderr_path)
         self.servers.append(server)
         return server
 

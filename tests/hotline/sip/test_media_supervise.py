@@ -196,14 +196,6 @@ class TestSupervision:
         assert row.record_id == call.sip_call_id
         assert "新咨询员督导" in json.dumps(row.detail, ensure_ascii=False)
 
-    @pytest.mark.xfail(
-        reason=(
-            "known intermittent defect (session 4, issue 14): since the cluster merge the "
-            "counsellor sometimes stops hearing the caller during a whisper (0.214, needs > 0.9): "
-            "failed 4 runs of 5 on main and on the cluster branch, passed on the media and seat "
-            "branches alone and once in CI. Remove this mark with the fix."
-        ),
-    )
     def test_whisper_reaches_the_counsellor_only_then_join_reaches_both(
         self, call: Call, rtpengine: Rtpengine
     ) -> None:
@@ -230,6 +222,11 @@ class TestSupervision:
         assert match(caller, b2)[0] > HEARD  # after the whisper: back on rtpengine alone
         assert match(caller, d)[0] > HEARD, "join: the caller hears the supervisor"
         assert match(seat, d)[0] > HEARD, "join: the counsellor too"
+        # the counsellor's phone got one stream throughout: the bridge continued the caller's
+        # stream as rtpengine relayed it (issue 14: a new SSRC behind the old one's sequence
+        # numbers was dropped whole by baresip's jitter buffer: "dropping ... (Connection timed
+        # out)"), and never interleaved with rtpengine's after a whisper
+        assert "SSRC changed" not in call.seat.log(), call.seat.log()[-3000:]
         assert wait_gone(rtpengine)
         detail = until(lambda: next(iter(call.server.details()), None))
         assert [s["mode"] for s in detail["supervision"]] == ["whisper", "join"]

@@ -1281,6 +1281,7 @@ class B2BUA:
                 assert call.counsellor_sdp is not None
                 self.mixer.set_dest(key, "caller", sv.sdp_address(call.media.seat_sdp))
                 self.mixer.set_dest(key, "counsellor", sv.sdp_address(call.counsellor_sdp))
+                self.mixer.set_follow(key, sv.FOLLOW)
                 # rtpengine's seat side now talks to the mixer (the caller's leg is not touched)
                 sdp = sv.mixer_sdp(host, bridge.port("caller"), payload, "sendrecv")
                 self.media.seat_answered(call.call_id, sdp)
@@ -1339,6 +1340,12 @@ class B2BUA:
             ua_s.recvEvent(CCEventDisconnect())
         mode = sv.Mode(state["mode"])
         call_alive = not call.ended and call.media is not None and self.media is not None
+        if call_alive and mode is not sv.Mode.LISTEN and self.mixer is not None:
+            # first the bridge stops sending to the counsellor's phone, then rtpengine's seat side
+            # is pointed back at it: never two streams (the bridge's and rtpengine's) reaching
+            # the phone interleaved. The counsellor's voice still goes on through the bridge to
+            # the caller until the phone takes its re-INVITE.
+            self.mixer.set_matrix(state["bridge"], {"caller": ("counsellor",)})
         if call_alive:
             assert self.media is not None
             assert call.media is not None

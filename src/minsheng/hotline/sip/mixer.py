@@ -5,11 +5,26 @@ rtpengine 10.5 (Debian 12) forwards, copies (``subscribe request``) and transcod
 not mix two streams into one, and a phone plays one audio stream per call. So each supervised call
 gets a :class:`Bridge` here: up to three UDP ports (``caller``, ``counsellor``, ``supervisor``),
 each receiving one G.711 stream and sending the mix of the others that its matrix names. One
-thread runs every bridge on a 20 ms clock: each tick takes at most one frame from every input
-(a short queue absorbs jitter; a queue that grows is trimmed so the delay stays under 200 ms;
-a late tick is caught up at once),
+thread runs every bridge on a 20 ms clock: each tick takes at most one frame from every input,
 decodes, sums with clipping, encodes and sends with the port's own RTP sequence, timestamp and
-SSRC. Telephone-events and other payload types are not mixed.
+SSRC (a late tick is caught up at once). Telephone-events and other payload types are not mixed.
+
+Each input is a small jitter buffer: it is played only once ``depth`` frames are queued (3, 60
+ms, to begin with), and when it runs dry it waits for ``depth`` frames again, ``depth`` now two
+frames deeper (up to ``MAX_DEPTH``, 300 ms), so a jittery sender gets the buffer it needs; more
+than ``SLACK`` frames (100 ms) queued beyond that are dropped while they are silent, which brings
+the delay back down after a stall without cutting speech (a dropped pause inside a sentence is
+still a slip, hence the slack). Without it (frames taken as they came) a packet a few
+milliseconds later than the mixer's tick missed its tick and went out one tick later: a 20 ms gap
+inserted into that party's speech for every late packet, and on a loaded machine the supervisor
+and the counsellor heard the caller chopped (issue 14). A queue longer than ``MAX_QUEUE`` (500
+ms, a sender that stalled and then sent all at once) loses its oldest frames.
+
+An output may continue one input's stream (``set_follow``: whisper and join make the counsellor's
+output continue the caller's stream and the caller's the counsellor's): its SSRC, and per frame
+the input's sequence number and timestamp, so a phone moved to the bridge sees the same stream go
+on instead of a new one (baresip's jitter buffer drops a new SSRC whose sequence numbers are
+behind the old one's).
 
 Cost: pure Python, about 1–2 % of a core per supervised call (three 160-sample frames a tick),
 and only supervised calls pass through it; every other call stays in rtpengine alone.
@@ -34,7 +49,11 @@ log = logging.getLogger(__name__)
 
 FRAME = 160  # samples per 20 ms at 8 kHz
 TICK_S = 0.02
-MAX_QUEUE = 10  # frames kept per input (200 ms)
+MAX_QUEUE = 25  # frames kept per input (500 ms)
+PREFILL = 3  # frames an input queues before it is first played (60 ms of jitter absorbed)
+MAX_DEPTH = 15  # the most an input's buffer grows to after running dry (300 ms)
+QUIET = 64  # a decoded frame whose samples all stay under this is silence (may be dropped)
+SLACK = 5  # frames queued beyond ``depth`` before silent ones are dropped (100 ms)
 
 
 def _ulaw_encode(sample: int) -> int:
@@ -89,6 +108,10 @@ class G711:
         return bytes(out)
 
 
+def _silent(samples: list[int]) -> bool:
+    return max(samples) < QUIET and min(samples) > -QUIET
+
+
 @dataclass
 class _Port:
     name: str
@@ -96,12 +119,20 @@ class _Port:
     dest: tuple[str, int] | None = None  # where this port sends its mix (None: nowhere yet)
     learn: bool = True  # without a destination, answer to where packets come from
     frames: deque[list[int]] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
+    stamps: deque[tuple[int, int, int]] = field(default_factory=lambda: deque(maxlen=MAX_QUEUE))
     current: list[int] | None = None
+    current_rtp: tuple[int, int, int] | None = None  # the SSRC, sequence and timestamp it came with
+    follow: str | None = None  # as an output: the input whose stream it continues (see set_follow)
+    adopted: bool = False  # that input's first frame went out: this output is its stream now
+    playing: bool = False  # ``depth`` frames were queued; False again when the queue runs dry
+    depth: int = PREFILL  # frames to queue before playing (deeper after each time it ran dry)
     seq: int = field(default_factory=lambda: secrets.randbelow(0x10000))
     ts: int = field(default_factory=lambda: secrets.randbelow(0x100000000))
     ssrc: int = field(default_factory=lambda: secrets.randbelow(0x100000000))
     received: int = 0
     sent: int = 0
+    underruns: int = 0  # ticks that found a playing input's queue empty (a gap in its audio)
+    dropped: int = 0  # silent frames dropped to bring the delay back to ``depth``
 
     @property
     def port(self) -> int:
@@ -131,7 +162,8 @@ class Bridge:
             p.sock.close()
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {n: {"received": p.received, "sent": p.sent} for n, p in self.ports.items()}
+        keys = ("received", "sent", "underruns", "dropped")
+        return {n: {k: getattr(p, k) for k in keys} for n, p in self.ports.items()}
 
 
 class Mixer:
@@ -162,6 +194,18 @@ class Mixer:
             bridge = self.bridges.get(key)
             if bridge is not None:
                 bridge.ports[name].dest = dest
+
+    def set_follow(self, key: str, follow: dict[str, str]) -> None:
+        """Outputs that continue an input's stream (output → input): its SSRC, and per frame its
+        sequence number and timestamp, nothing sent before its first frame. A phone moved to the
+        bridge then sees no new stream: baresip 1.0's jitter buffer dropped every packet of a new
+        SSRC whose sequence numbers were behind the old stream's ("packet too late"), so half the
+        whispers reached the counsellor as silence (issue 14)."""
+        with self._lock:
+            bridge = self.bridges.get(key)
+            if bridge is not None:
+                for name, source in follow.items():
+                    bridge.ports[name].follow = source
 
     def set_matrix(self, key: str, matrix: dict[str, tuple[str, ...]]) -> None:
         with self._lock:
@@ -240,19 +284,41 @@ class Mixer:
             if port.dest is None and port.learn:
                 port.dest = (peer[0], peer[1])
             port.frames.append(bridge.codec.decode(payload))
+            seq, ts, ssrc = struct.unpack_from("!HII", data, 2)
+            port.stamps.append((ssrc, seq, ts))
 
     def _tick(self, bridge: Bridge) -> None:
         for p in bridge.ports.values():
-            p.current = p.frames.popleft() if p.frames else None
+            if not p.playing and len(p.frames) >= p.depth:
+                p.playing = True
+            if p.playing and p.frames:
+                p.current, p.current_rtp = p.frames.popleft(), p.stamps.popleft()
+                while len(p.frames) > p.depth + SLACK and _silent(p.current):
+                    # late frames caught up: shorten the delay
+                    p.current, p.current_rtp = p.frames.popleft(), p.stamps.popleft()
+                    p.dropped += 1
+            else:
+                p.current = p.current_rtp = None
+                if p.playing:  # ran dry: queue a deeper buffer before playing on
+                    p.playing = False
+                    p.underruns += 1
+                    p.depth = min(p.depth + 2, MAX_DEPTH)
         for name, inputs in bridge.matrix.items():
             out = bridge.ports[name]
             frames = [f for i in inputs if (f := bridge.ports[i].current) is not None]
-            ts = out.ts
-            out.ts = (out.ts + FRAME) & 0xFFFFFFFF  # the clock runs through silence too
-            if out.dest is None or not frames:
+            lead = bridge.ports[out.follow].current_rtp if out.follow in bridge.ports else None
+            # the followed stream goes on: its SSRC and numbering, but never a sequence number
+            # sent already (after the input ran dry its late frames come with numbers the
+            # output used meanwhile, and a phone drops a duplicate: baresip "already in progress")
+            if lead is not None and (not out.adopted or (lead[1] - out.seq) & 0xFFFF < 0x8000):
+                out.ssrc, out.seq, out.ts = lead
+                out.adopted = True
+            seq, ts = out.seq, out.ts
+            out.ts = (ts + FRAME) & 0xFFFFFFFF  # the clock runs through silence too
+            if out.dest is None or not frames or (out.follow is not None and not out.adopted):
                 continue
-            header = struct.pack("!BBHII", 0x80, bridge.codec.payload_type, out.seq, ts, out.ssrc)
-            out.seq = (out.seq + 1) & 0xFFFF
+            header = struct.pack("!BBHII", 0x80, bridge.codec.payload_type, seq, ts, out.ssrc)
+            out.seq = (seq + 1) & 0xFFFF
             try:
                 out.sock.sendto(header + bridge.codec.mix(frames), out.dest)
                 out.sent += 1

@@ -55,6 +55,10 @@ MATRIX: dict[Mode, dict[str, tuple[str, ...]]] = {
 
 PORTS = ("caller", "counsellor", "supervisor")
 
+# whisper and join: output port → the input whose stream it continues (Mixer.set_follow), i.e.
+# the stream that party's phone received before it was moved to the bridge
+FOLLOW = {"counsellor": "caller", "caller": "counsellor"}
+
 _C_LINE = re.compile(r"^c=IN IP[46] (\S+)\s*$", re.MULTILINE)
 _M_LINE = re.compile(r"^m=audio (\d+)", re.MULTILINE)
 _O_LINE = re.compile(r"^(o=\S+ \S+ )(\d+)( .*)$", re.MULTILINE)
