@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from minsheng.core.config import Settings
@@ -14,6 +15,7 @@ from minsheng.core.errors import InvalidInput
 from minsheng.core.paging import Page, PageRequest
 from minsheng.core.scope import Scope
 from minsheng.hotline import service
+from minsheng.hotline.models import Call
 from tests.hotline.test_service import DAY, run_calls
 
 
@@ -42,6 +44,11 @@ def test_calls_by_number_line_outcome_and_day(session: Session, settings: Settin
     assert answered[0]["counsellor_name"] == "a"
     ref = answered[0]["call_ref"]
     assert [c["call_ref"] for c in search(session, settings, q=ref[2:10])] == [ref]
+    # a reference whose hex is all digits is found too (it also reads like a phone number)
+    digits_ref = "20251231-1"
+    session.execute(update(Call).where(Call.call_ref == ref).values(call_ref=digits_ref))
+    assert [c["call_ref"] for c in search(session, settings, q="20251231-1")] == [digits_ref]
+    session.execute(update(Call).where(Call.call_ref == digits_ref).values(call_ref=ref))
     assert len(search(session, settings, outcome="no_answer")) == 1
     assert search(session, settings, crisis="yes") == []
     day = DAY.date().isoformat()

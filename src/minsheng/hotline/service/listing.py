@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.core import paging
@@ -90,9 +90,13 @@ def search_calls(
     typed = q.replace(" ", "").replace("-", "").lstrip("+")
     if typed.isascii() and typed.isdigit() and len(typed) >= 7:
         digits = phone_digits(typed)
-        # A caller's number: compared by its keyed hash (the platform keeps no clear number).
+        # A caller's number: compared by its keyed hash (the platform keeps no clear number); or
+        # a call reference that happens to be all digits (its hex can be), so both are tried.
         stmt = stmt.where(
-            Call.caller_hash == keyed_hash(digits, settings.hmac_key, purpose=PHONE_PURPOSE)
+            or_(
+                Call.caller_hash == keyed_hash(digits, settings.hmac_key, purpose=PHONE_PURPOSE),
+                Call.call_ref.like(paging.like_pattern(q), escape="\\"),
+            )
         )
     elif q:
         stmt = stmt.where(Call.call_ref.like(paging.like_pattern(q), escape="\\"))
