@@ -316,6 +316,14 @@ class Cluster:
             found = now
         return found
 
+    def log_lines(self, *words: str) -> list[str]:
+        """The nodes' log lines holding any of ``words`` (for a failure's message)."""
+        lines = []
+        for path in sorted(self.tmp.glob("node-*.log")):
+            lines += [f"{path.stem}: {ln}" for ln in path.read_text().splitlines()
+                      if any(w in ln for w in words)]  # fmt: skip
+        return lines[-40:]
+
     def live(self, node_id: str | None = None) -> list[SipLiveCall]:
         with self.sessions() as s:
             stmt = select(SipLiveCall)
@@ -579,8 +587,10 @@ class TestCluster:
         assert {r.outcome for r in failed} <= {"lost"}, [(r.call_ref, r.outcome) for r in failed]
         # and only answered ones: a call waiting or ringing on n1 went on to n2 (n1 fell silent:
         # no more provisional answers, so Kamailio gave up on it after 1.2 s)
-        assert all(r.answered_at is not None for r in failed), [r.call_ref for r in failed]
         stages = _failures(cluster.tmp)
+        unanswered = [r.call_ref for r in failed if r.answered_at is None]
+        assert not unanswered, (unanswered, {c: stages.get(c) for c in unanswered},
+                                cluster.log_lines("recorded already", "lost"))  # fmt: skip
         unrecorded = {f"load-{i}@t" for i in range(1, 161)} - set(records)
         # What a node's death can leave unrecorded (docs/hotline-scale.md): a call it had not
         # yet published (its first hundredths of a second), or one that had just ended with its

@@ -257,6 +257,7 @@ def database_sink(
                 # a call a standby recorded lost while its node lived on: this record wins
                 # a call a node recorded abandoned when Kamailio moved it here: this one wins
                 refs = [r.call_id for r in records]
+                cluster_service.lock_call_records(session)
                 moved = [r.call_id for r in records if str(r.outcome) != "abandoned"]
                 cluster_service.supersede_lost(session, refs, abandoned=moved)
                 # Kamailio moved a call to the standby while this node still had it (it answered
