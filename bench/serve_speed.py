@@ -140,10 +140,10 @@ def main() -> None:
             f"{args.seconds} s per load, {args.rounds} round(s), best kept; "
             f"load average before {os.getloadavg()}"
         )
-        load = _table.machine_load()
+        machine = _table.machine_load()  # for the table: the load when measuring began
         for rnd in range(args.rounds):
             order = list(ports) if rnd % 2 == 0 else list(reversed(ports))
-            for load, payload in loads.items():
+            for kind, payload in loads.items():
                 path = "/healthz" if payload is None else VERIFY
                 for server in order:
                     cpu = cpu_seconds(procs[server].pid)
@@ -151,12 +151,12 @@ def main() -> None:
                         ports[server], path, payload, args.seconds, args.connections
                     )
                     r["per_cpu_s"] = r["requests"] / max(cpu_seconds(procs[server].pid) - cpu, 1e-3)
-                    cert_http.show(f"  {server:9s} {load}", r)
+                    cert_http.show(f"  {server:9s} {kind}", r)
                     print(f"{'':42s}{r['per_cpu_s']:9,.0f} requests per CPU second of the server")
                     if r["errors"]:
-                        raise SystemExit(f"{server} {load}: {r['errors']:.0f} non-2xx answers")
-                    if r["rps"] > best.get((server, load), {"rps": 0.0})["rps"]:
-                        best[(server, load)] = r
+                        raise SystemExit(f"{server} {kind}: {r['errors']:.0f} non-2xx answers")
+                    if r["rps"] > best.get((server, kind), {"rps": 0.0})["rps"]:
+                        best[(server, kind)] = r
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -204,7 +204,7 @@ def main() -> None:
             ratio_note=f"per CPU s {m['per_cpu_s'] / b['per_cpu_s']:.2f}",
             target="≥ 0.5 of the bare app" if name != "healthz" else "",
             met=ratios[name] >= 0.5 if name != "healthz" else None,
-            load=load,
+            load=machine,
         )
 
 
