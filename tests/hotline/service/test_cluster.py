@@ -6,32 +6,19 @@ SQLite pass) so that it runs in the PostgreSQL pass."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.hotline import service
 from minsheng.hotline.engine import Attempt, CallRecord, Outcome, StepResult
 from minsheng.hotline.models import Call
 from minsheng.hotline.rules.snapshot import CallTag, Level
-from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.sip.records import database_sink
 from tests.conftest import is_postgres
-
-LAYOUT = {
-    "nodes": [
-        {"id": "n1", "sip": "127.0.0.1:5061", "control": "127.0.0.1:5071"},
-        {"id": "n2", "sip": "127.0.0.1:5062", "control": "127.0.0.1:5072"},
-    ],
-    "partitions": [
-        {"id": "south", "provinces": ["440000"], "primary": "n1", "standby": "n2"},
-        {"id": "national", "national": True, "primary": "n2", "standby": "n1"},
-    ],
-}
-ARRIVED = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+from tests.hotline.factories import live_row, load_guangdong_cluster
 
 
 def test_a_standby_marking_calls_lost_and_a_writer_storing_one_take_turns(
@@ -42,28 +29,12 @@ def test_a_standby_marking_calls_lost_and_a_writer_storing_one_take_turns(
     the standby's transaction (``lock_call_records``), drops the lost record, and stores its own."""
     if not is_postgres():
         pytest.skip("the lock is PostgreSQL's; SQLite serialises its writers already")
-    cluster_service.load_cluster(session, LAYOUT, actor="test")
-    service.import_hotlines(
-        session,
-        [{"id": "gd-province", "name": "广东", "level": "province", "regions": ["440000"],
-          "hours": "00:00-24:00", "seats": 2}],
-        actor="test",
-    )  # fmt: skip
-    service.create_counsellor(
-        session, CounsellorCreate(id="gd-01", name="陈静", hotline_id="gd-province"), actor="test"
-    )
-    now = ARRIVED + timedelta(minutes=1)
-    waiting = {
-        "call_ref": "moved", "sip_call_id": "moved", "partition_id": "south", "state": "waiting",
-        "hotline_id": "gd-province", "province_code": "440000", "city_code": "440300",
-        "position": 1, "expected_wait_s": 10.0, "crisis": False, "skill": None,
-        "counsellor_id": None, "caller_hash": "h" * 64, "caller_masked": "138****8000",
-        "location_source": "carrier", "rule_version": "test", "dialled": "12356",
-        "arrived_at": ARRIVED, "answered_at": None,
-    }  # fmt: skip
+    load_guangdong_cluster(session)
+    waiting = live_row("moved", state="waiting", counsellor_id=None, answered_at=None)
+    now = waiting["arrived_at"] + timedelta(minutes=1)
     cluster_service.publish_calls(session, "n1", now=now, changed=[waiting], gone=[])
     session.commit()
-    at = ARRIVED.timestamp()
+    at = waiting["arrived_at"].timestamp()
     answered = CallRecord(
         call_id="moved",
         tag=CallTag("h" * 64, "138****8000", "carrier", "440000", "440300", "test", "12356"),

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +19,6 @@ from minsheng.core import regions
 from minsheng.core.audit import AuditEntry
 from minsheng.core.config import Settings
 from minsheng.core.errors import InvalidInput
-from minsheng.hotline import service
 from minsheng.hotline.engine import (
     Attempt,
     CallRecord,
@@ -32,7 +30,6 @@ from minsheng.hotline.engine import (
 from minsheng.hotline.models import Call, Counsellor, SeatState
 from minsheng.hotline.rules import routing
 from minsheng.hotline.rules.snapshot import Level, Step
-from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.service import cluster as cluster_service
 from minsheng.hotline.service import leases
 from minsheng.hotline.sip import kamailio
@@ -47,18 +44,8 @@ from minsheng.hotline.sip.nodestate import (
 )
 from minsheng.hotline.sip.records import SeatChange, store_seat_changes
 from tests.conftest import TEST_SECRET, Cli
-
-LAYOUT: dict[str, Any] = {
-    "nodes": [
-        {"id": "n1", "sip": "127.0.0.1:5061", "control": "127.0.0.1:5071"},
-        {"id": "n2", "sip": "127.0.0.1:5062", "control": "127.0.0.1:5072"},
-    ],
-    "partitions": [
-        {"id": "south", "provinces": ["440000", "450000"], "primary": "n1", "standby": "n2"},
-        {"id": "north", "provinces": ["110000"], "primary": "n2", "standby": "n1"},
-        {"id": "national", "national": True, "primary": "n2", "standby": "n1"},
-    ],
-}
+from tests.hotline.factories import CLUSTER_LAYOUT as LAYOUT
+from tests.hotline.factories import live_row, load_guangdong_cluster
 
 
 def info() -> ClusterInfo:
@@ -247,55 +234,10 @@ class TestForwardSignature:
         assert verify_forward("k", forged, "POST", "/calls/x/crisis", b"{}", 1010.0) is None
 
 
-def live_row(ref: str, **kw: Any) -> dict[str, Any]:
-    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    return {
-        "call_ref": ref,
-        "sip_call_id": ref,
-        "partition_id": "south",
-        "state": "talking",
-        "hotline_id": "gd-province",
-        "province_code": "440000",
-        "city_code": "440300",
-        "position": None,
-        "expected_wait_s": None,
-        "crisis": False,
-        "skill": None,
-        "counsellor_id": "gd-01",
-        "caller_hash": "h" * 64,
-        "caller_masked": "138****8000",
-        "location_source": "carrier",
-        "rule_version": "test",
-        "dialled": "12356",
-        "arrived_at": at,
-        "answered_at": at + timedelta(seconds=5),
-        **kw,
-    }
-
-
 class TestPublishedState:
     @pytest.fixture
     def loaded(self, session: Session) -> Session:
-        cluster_service.load_cluster(session, LAYOUT, actor="test")
-        service.import_hotlines(
-            session,
-            [
-                {
-                    "id": "gd-province",
-                    "name": "广东",
-                    "level": "province",
-                    "regions": ["440000"],
-                    "hours": "00:00-24:00",
-                    "seats": 2,
-                }
-            ],
-            actor="test",
-        )
-        service.create_counsellor(
-            session, CounsellorCreate(id="gd-01", name="陈静", hotline_id="gd-province"),
-            actor="test",
-        )  # fmt: skip
-        return session
+        return load_guangdong_cluster(session)
 
     def test_a_dead_nodes_calls_become_lost_records(self, loaded: Session) -> None:
         s = loaded
@@ -388,18 +330,7 @@ class TestSeatStateLeases:
 
     @pytest.fixture
     def loaded(self, session: Session) -> Session:
-        cluster_service.load_cluster(session, LAYOUT, actor="test")
-        service.import_hotlines(
-            session,
-            [{"id": "gd-province", "name": "广东", "level": "province", "regions": ["440000"],
-              "hours": "00:00-24:00", "seats": 2}],
-            actor="test",
-        )  # fmt: skip
-        for cid in ("gd-01", "gd-02"):
-            service.create_counsellor(
-                session, CounsellorCreate(id=cid, name="陈静", hotline_id="gd-province"),
-                actor="test",
-            )  # fmt: skip
+        load_guangdong_cluster(session, ("gd-01", "gd-02"))
         for node in ("n1", "n2"):
             cluster_service.publish(
                 session, node, now=self.at, counters={}, active_partitions=[], seats={}

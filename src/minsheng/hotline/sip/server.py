@@ -39,9 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy.exc import OperationalError
-
-from minsheng.core import audit, auth
+from minsheng.core import audit, auth, i18n
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine, make_sessionmaker, session_scope
 from minsheng.core.errors import (
@@ -444,18 +442,6 @@ class SipServer:
         sessions = self.sessions
         audit_sessions = make_sessionmaker(self.db, write=True)
 
-        def _write_audit(entries: list[dict[str, Any]]) -> None:
-            for attempt in range(3):
-                try:
-                    with session_scope(audit_sessions) as session:
-                        for entry in entries:
-                            audit.record(session, **entry)
-                    return
-                except OperationalError:  # the write lock still busy after busy_timeout
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.2 * (attempt + 1))
-
         class Handler(BaseHTTPRequestHandler):
             _audit: list[dict[str, Any]]
 
@@ -496,7 +482,8 @@ class SipServer:
                 node's call control (no transaction open: a slow one holds nothing), then its
                 audit entry in a writer's transaction of its own (BEGIN IMMEDIATE: it waits for
                 the write lock instead of failing as a reader's transaction upgraded after
-                another writer's commit would, which dropped the connection without an answer)."""
+                another writer's commit would, which dropped the connection without an answer).
+                An unexpected error answers 500 in the shape of every error body."""
                 try:
                     with session_scope(sessions) as session:
                         principal = self._principal(session)
@@ -504,7 +491,10 @@ class SipServer:
                     self._audit = entries
                     status, body = fn(principal)
                     if entries:
-                        _write_audit(entries)
+                        # BEGIN IMMEDIATE waits up to the busy timeout for the write lock
+                        with session_scope(audit_sessions) as session:
+                            for entry in entries:
+                                audit.record(session, **entry)
                 except DomainError as exc:
                     status, body = exc.status_code, exc.to_dict()
                 except Exception:
@@ -514,6 +504,7 @@ class SipServer:
                         "error": "InternalError",
                         "detail": "the node could not complete the request",
                         "field": None,
+                        "message": i18n.error_message("InternalError", 500),
                     }
                 self._send(status, body)
 
