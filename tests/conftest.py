@@ -302,12 +302,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def staff_token(session_factory: sessionmaker[Session]) -> Callable[[str], dict[str, str]]:
+def staff_token(engine: Engine) -> Callable[[str], dict[str, str]]:
     """``staff_token("hotline")`` → an Authorization header for a new user of that role."""
     from minsheng.core.auth import create_user
 
+    # A writer's transaction (BEGIN IMMEDIATE on SQLite): it waits for a running SIP server's
+    # writes; a reader's, upgraded after one of them committed, failed "database is locked" (CI).
+    writers = make_sessionmaker(engine, write=True)
+
     def make(role: str) -> dict[str, str]:
-        with session_factory() as s:
+        with writers() as s:
             _user, token = create_user(s, name=f"{role}-{uuid.uuid4().hex[:6]}", role=role)
             s.commit()
         return {"Authorization": f"Bearer {token}"}
