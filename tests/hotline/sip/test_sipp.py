@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from minsheng.core import audit
+from minsheng.core import audit, i18n
 from minsheng.hotline.models import SeatState
 from minsheng.hotline.sip.control import Credentials
 from tests.hotline.sip.conftest import (
@@ -159,12 +159,17 @@ class TestSeatHunting:
     def test_unreachable_seat_is_skipped(
         self, sip_server: ServerFactory, sipp: SippFactory
     ) -> None:
-        dead, p2 = free_port(), free_port()  # nothing listens on ``dead``
-        server = self.two_seats(sip_server, dead, p2)
-        answering = sipp("seat_answers", server, port=p2)
-        caller = sipp.caller(server, hold_ms=100)
-        assert caller.wait() == 0, caller.errors()
-        assert answering.wait() == 0, answering.errors()
+        # The dead seat's port stays bound to a socket that never replies (a phone gone off the
+        # network), so that nothing else started meanwhile (a sipp's media socket, another
+        # server) can take the port and answer for it, as a freed port could be.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            dead, p2 = int(silent.getsockname()[1]), free_port()
+            server = self.two_seats(sip_server, dead, p2)
+            answering = sipp("seat_answers", server, port=p2)
+            caller = sipp.caller(server, hold_ms=100)
+            assert caller.wait() == 0, caller.errors()
+            assert answering.wait() == 0, answering.errors()
         server.wait_records(1)
         seats = server.details(1)[0]["seats"]
         assert [s["outcome"] for s in seats] == ["unreachable", "answered"]
@@ -305,6 +310,11 @@ class TestCrisis:
         clerk = staff_token("certification")["Authorization"].removeprefix("Bearer ")
         assert _http("POST", url, clerk)[0] == 403
         assert _http("POST", f"{base}/calls/nope@127.0.0.1/crisis", token)[0] == 404
+        # a path the node does not serve: the same error body as every other (Chinese message)
+        for method in ("GET", "POST"):
+            status, body = _http(method, f"{base}/nowhere", token)
+            assert (status, body["error"], body["field"]) == (404, "NotFound", "path")
+            assert body["message"] == i18n.error_message("NotFound", 404)
         status, body = _http("POST", url, token)
         assert (status, body["crisis"]) == (200, True)
         assert waiting()[0]["crisis"] is True

@@ -513,7 +513,7 @@ class SipServer:
 
             def do_GET(self) -> None:
                 if self.path != "/status":
-                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+                    self._send(404, NotFound(f"no such path: {self.path}", field="path").to_dict())
                     return
 
                 def status(principal: Any) -> tuple[int, dict[str, Any]]:
@@ -539,7 +539,7 @@ class SipServer:
                 elif parts == ["drain"]:
                     self._drain()
                 else:
-                    self._send(404, {"error": "NotFound", "detail": self.path, "field": None})
+                    self._send(404, NotFound(f"no such path: {self.path}", field="path").to_dict())
 
             def _raw_body(self) -> bytes:
                 cached: bytes | None = getattr(self, "_raw", None)
