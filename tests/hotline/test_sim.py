@@ -126,6 +126,24 @@ class TestRun:
             assert sum(p["offered"] for p in r.kpis["provinces"]) == r.calls
             assert sum(h["offered"] for h in r.kpis["by_hour"]) == r.calls
 
+    def test_events_are_counted_as_a_discrete_event_simulator_counts_them(self) -> None:
+        # Every caller answered at once, no patience: each call's step and ring timers are
+        # dropped as void at the answer, and the engine hands over its Ring and its Recorded;
+        # the timed events (arrival, pickup, end of talk, end of wrap-up, rosters) fire.
+        raw = {
+            **SMALL,
+            "demand": {"bj": 200},
+            "unknown_share": 0,
+            "patience": {"distribution": "none"},
+            "hotlines": [{"id": "bj", "level": "city", "regions": ["110100"], "seats": 40}],
+            "variants": [],
+        }
+        [r] = run(raw)
+        n = r.kpis["national"]
+        assert n["answered"] == r.calls > 80 and n["rollovers"] == 0
+        assert r.events - r.timed_events == 4 * r.calls
+        assert r.timed_events >= 4 * r.calls
+
     def test_variants_see_the_same_callers(self) -> None:
         base, city_only, more = run(SMALL)
         assert base.calls == city_only.calls == more.calls

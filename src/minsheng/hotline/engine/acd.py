@@ -193,6 +193,9 @@ class Engine:
         self._now = clock()
         self._seq = itertools.count(1)
         self._timers: list[tuple[float, int, _Timer, Any, int]] = []
+        # Every timer ever set; each leaves the heap once, fired or dropped as void (a driver
+        # that counts the events it processes, as a discrete-event simulator does, reads it).
+        self.timers_set = 0
         self._hotlines: dict[str, _Hotline] = {}
         self._counsellors: dict[str, _Counsellor] = {}
         self._calls: dict[str, _Call] = {}
@@ -591,6 +594,7 @@ class Engine:
         return hl
 
     def _timer(self, due: float, kind: _Timer, obj: _Call | _Counsellor) -> None:
+        self.timers_set += 1
         heapq.heappush(self._timers, (due, next(self._seq), kind, obj, obj.token))
 
     def _queue_info(self, hl: _Hotline, call: _Call, position: int) -> QueueInfo:
@@ -632,6 +636,7 @@ class Engine:
             break
         call.state = _CALL_WAITING
         now = call.step_entered_at = self._now
+        self.timers_set += 1
         heapq.heappush(
             self._timers, (now + step.timeout_s, next(self._seq), _T_STEP, call, call.token)
         )
@@ -694,6 +699,7 @@ class Engine:
         call.offers += 1
         # The ring timer hangs off the call's token: any later move of the call voids it.
         due = self._now + self.settings.offer_timeout_s
+        self.timers_set += 1
         heapq.heappush(self._timers, (due, next(self._seq), _T_RING, call, call.token))
         if CounsellorChanged in self._wanted:
             self._emit(CounsellorChanged(self._now, c.info.id, c.state, "offered"))
