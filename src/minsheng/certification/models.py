@@ -121,7 +121,11 @@ class Certificate(Base):
 
     __tablename__ = "cert_certificates"
     __table_args__ = (
-        Index("ix_cert_certificates_id_hash_name", "id_hash", "holder_name"),
+        # The look-ups by ID (alone, with a name or with a number) fetch the few rows of one
+        # keyed hash and filter them. On PostgreSQL a hash index: a 4-byte code a row instead of
+        # 64 hex digits and a name, a third of the size, and a fifth less server CPU for a bulk
+        # import (migration certification_0003). SQLite ignores the option: a B-tree there.
+        Index("ix_cert_certificates_id_hash", "id_hash", postgresql_using="hash"),
         # A unique index rather than a constraint so that bulk loads may drop and rebuild it.
         Index("ix_cert_certificates_verify_token", "verify_token", unique=True),
     )

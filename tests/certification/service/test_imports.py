@@ -331,3 +331,18 @@ def test_the_registry_code_columns_compare_bytes_on_postgresql(session: Session)
         ("number", "id_hash", "verify_token"), "C"
     )
     assert collations["holder_name"] == "default"  # a name keeps the locale's order
+
+
+def test_the_keyed_hash_index_is_a_hash_index_on_postgresql(session: Session) -> None:
+    """certification_0003: the look-up by ID goes through a hash index on PostgreSQL (a B-tree on
+    SQLite, which ignores the option); either way the query by keyed hash uses it."""
+    if session.get_bind().dialect.name != "postgresql":
+        plan = session.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM cert_certificates WHERE id_hash = 'x'")
+        ).all()
+        assert "ix_cert_certificates_id_hash" in str(plan)
+        return
+    (definition,) = session.execute(
+        text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_cert_certificates_id_hash'")
+    ).one()
+    assert "USING hash (id_hash)" in definition
