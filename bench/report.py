@@ -73,6 +73,24 @@ class Run:
     load_end: list[float]
     cpus: int
     seconds: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of one fixed pure-Python workload (``host_speed``) at the start and the end.
+    speed_start: float | None = None
+    speed_end: float | None = None
+
+
+def host_speed() -> float:
+    """CPU seconds this host takes for a fixed pure-Python loop (10,000,000 additions), best of
+    3. Ratios in the table are taken against baselines of the same run, but absolute figures
+    (rows/s, decisions/s, p99) move with the host: on the shared machines these tables come from,
+    the same loop has taken from under 0.5 s to about 1.8 s on different days."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - t)
+    return best
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -101,7 +119,14 @@ def render(rows: Iterable[dict[str, Any]], run: Run) -> str:
         f"Produced by `{command}` ({sizes}) on {day:%Y-%m-%d}, {day:%H:%M}–{end:%H:%M} Beijing "
         f"time, on {run.cpus} CPUs; load average (1, 5, 15 min) {_load(run.load_start)} at the "
         f"start, {_load(run.load_end)} at the end. Each row gives the load when its measurement "
-        "began; every ratio is against a baseline measured in the same run.",
+        "began; every ratio is against a baseline measured in the same run."
+        + (
+            f" The host's speed: a fixed pure-Python loop (10,000,000 additions) took "
+            f"{run.speed_start:.2f} s of CPU at the start and {run.speed_end:.2f} s at the end "
+            "(absolute figures — rows/s, decisions/s, p99 — scale with it)."
+            if run.speed_start is not None and run.speed_end is not None
+            else ""
+        ),
         "",
         "| " + " | ".join(_table.COLUMNS) + " |",
         "|" + "---|" * len(_table.COLUMNS),
@@ -188,6 +213,7 @@ def run_all(names: Sequence[str], quick: bool, out: Path) -> Run:
         load_start=_table.machine_load(),
         load_end=[],
         cpus=os.cpu_count() or 1,
+        speed_start=host_speed(),
     )
     try:
         for name in names:
@@ -210,6 +236,7 @@ def run_all(names: Sequence[str], quick: bool, out: Path) -> Run:
             shutil.rmtree(pg_dir.parent, ignore_errors=True)
     run.finished = datetime.now(UTC)
     run.load_end = _table.machine_load()
+    run.speed_end = host_speed()
     return run
 
 

@@ -118,6 +118,19 @@ def test_the_table_follows_the_order_of_the_benchmarks_and_heads_with_the_run(
     )
 
 
+def test_the_hosts_speed_when_measured(report: Any) -> None:
+    heading = report.render([sample(report)], a_run(report)).splitlines()[0]
+    assert "host's speed" not in heading  # rows read back from JSON carry no speed
+    heading = report.render(
+        [sample(report)], a_run(report, speed_start=1.234, speed_end=0.5)
+    ).splitlines()[0]
+    assert heading.endswith(
+        "The host's speed: a fixed pure-Python loop (10,000,000 additions) took 1.23 s of CPU "
+        "at the start and 0.50 s at the end (absolute figures — rows/s, decisions/s, p99 — scale "
+        "with it)."
+    )
+
+
 def test_a_full_run_says_so(report: Any) -> None:
     text = report.render([sample(report)], a_run(report, quick=False, seconds={}))
     assert text.startswith("Produced by `make bench` (full sizes) on 2026-12-02")

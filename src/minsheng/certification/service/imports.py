@@ -479,8 +479,9 @@ def import_certificates(
     if stream is not None:
         imported = stream.sent
     else:
-        # Sorted by the keyed hash, the rows reach the (id_hash, name) index, the widest B-tree,
-        # in order instead of at random places: on a registry of millions that is what matters.
+        # Sorted by the keyed hash, the rows reach the id_hash index, the widest B-tree here
+        # (SQLite), in order instead of at random places: on a large registry that is what
+        # matters.
         rows.sort(key=itemgetter(2))
         for row, token in zip(rows, sorted_tokens(len(rows)), strict=True):
             row[10] = token
@@ -645,9 +646,10 @@ class _CopyStream:
     third of the server's time, until after the last row. Everything runs in a SAVEPOINT of the
     caller's transaction: a bad row anywhere in the file, an error while reading it, or a number
     the registry holds already (its unique index fails the COPY) rolls back every chunk sent,
-    and the caller's transaction stays usable. Each chunk is sorted by keyed hash, so that the
-    (id_hash, name) index, the widest, takes its inserts in order, and its tokens follow that
-    order (``sorted_tokens``: the token index grows at its end)."""
+    and the caller's transaction stays usable. Each chunk is sorted by certificate number, so
+    that the number's unique B-tree takes its inserts in order (the keyed hash's index is a hash
+    index on PostgreSQL, where order does not help: migration certification_0003), and its
+    tokens follow that order (``sorted_tokens``: the token index grows at its end)."""
 
     def __init__(self, session: Session, raw: Any, tokens: list[str]) -> None:
         self.savepoint = session.begin_nested()
@@ -694,7 +696,7 @@ class _CopyStream:
         if scope.region is not None and not all(scope.covers_province2(r[0][5:7]) for r in rows):
             self.abort()
             return
-        rows.sort(key=itemgetter(2))
+        rows.sort(key=itemgetter(0))
         start = self.sent
         self.sent += len(rows)
         tokens = self.tokens[start : self.sent]
