@@ -123,7 +123,8 @@ def render(rows: Iterable[dict[str, Any]], run: Run) -> str:
         + (
             f" The host's speed: a fixed pure-Python loop (10,000,000 additions) took "
             f"{run.speed_start:.2f} s of CPU at the start and {run.speed_end:.2f} s at the end "
-            "(absolute figures — rows/s, decisions/s, p99 — scale with it)."
+            "(a rough gauge of the host for the absolute figures — rows/s, decisions/s, p99; "
+            "work bound by memory rather than the CPU can move by more)."
             if run.speed_start is not None and run.speed_end is not None
             else ""
         ),

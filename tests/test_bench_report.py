@@ -126,8 +126,8 @@ def test_the_hosts_speed_when_measured(report: Any) -> None:
     ).splitlines()[0]
     assert heading.endswith(
         "The host's speed: a fixed pure-Python loop (10,000,000 additions) took 1.23 s of CPU "
-        "at the start and 0.50 s at the end (absolute figures — rows/s, decisions/s, p99 — scale "
-        "with it)."
+        "at the start and 0.50 s at the end (a rough gauge of the host for the absolute figures "
+        "— rows/s, decisions/s, p99; work bound by memory rather than the CPU can move by more)."
     )
 
 
