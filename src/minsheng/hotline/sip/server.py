@@ -456,6 +456,10 @@ class SipServer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _not_found(self) -> None:
+                """A path the node does not serve: the body of every other error."""
+                self._send(404, NotFound(f"no such path: {self.path}", field="path").to_dict())
+
             def _principal(self, session: Any) -> auth.Principal | _Forwarded:
                 forwarded = self.headers.get(FORWARD_HEADER)
                 if forwarded:
@@ -513,7 +517,7 @@ class SipServer:
 
             def do_GET(self) -> None:
                 if self.path != "/status":
-                    self._send(404, NotFound(f"no such path: {self.path}", field="path").to_dict())
+                    self._not_found()
                     return
 
                 def status(principal: Any) -> tuple[int, dict[str, Any]]:
@@ -539,7 +543,7 @@ class SipServer:
                 elif parts == ["drain"]:
                     self._drain()
                 else:
-                    self._send(404, NotFound(f"no such path: {self.path}", field="path").to_dict())
+                    self._not_found()
 
             def _raw_body(self) -> bytes:
                 cached: bytes | None = getattr(self, "_raw", None)
