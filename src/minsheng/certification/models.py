@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from minsheng.core.db import Base, UTCDateTime, utcnow
+from minsheng.core.db import TRIGGER_CHECKED, Base, UTCDateTime, utcnow
 
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
@@ -138,7 +138,11 @@ class Certificate(Base):
     occupation_code: Mapped[str] = mapped_column(String(10))
     work_type: Mapped[str | None] = mapped_column(String(100))
     level: Mapped[int] = mapped_column(Integer)
-    body_id: Mapped[int | None] = mapped_column(ForeignKey("cert_bodies.id"), index=True)
+    # On PostgreSQL checked once per statement by triggers, not row by row by the constraint
+    # (migration certification_0004); SQLite keeps the constraint.
+    body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cert_bodies.id", info={TRIGGER_CHECKED: "certification_0004"}), index=True
+    )
     issued_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="valid")
     status_reason: Mapped[str | None] = mapped_column(String(200))

@@ -7,12 +7,15 @@ off it, so ``upgrade`` goes to ``heads``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 
 from minsheng.core.config import Settings
+from minsheng.core.db import TRIGGER_CHECKED
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,3 +38,16 @@ def upgrade(settings: Settings, revision: str = "heads") -> None:
 
 def downgrade(settings: Settings, revision: str = "base") -> None:
     command.downgrade(alembic_config(settings), revision)
+
+
+def include_object(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's ``include_object`` for a comparison on ``dialect``: everything, except on
+    PostgreSQL a model's foreign key marked ``TRIGGER_CHECKED`` (the database holds triggers
+    there instead of the constraint, so its absence is no difference)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if dialect != "postgresql" or type_ != "foreign_key_constraint" or reflected:
+            return True
+        return not any(TRIGGER_CHECKED in element.info for element in obj.elements)
+
+    return include

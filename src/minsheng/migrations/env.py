@@ -6,6 +6,7 @@ from alembic import context
 
 from minsheng.core.config import Settings
 from minsheng.core.db import make_engine
+from minsheng.core.migrate import include_object
 from minsheng.models import Base
 
 config = context.config
@@ -23,6 +24,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

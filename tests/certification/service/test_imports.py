@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -346,3 +347,48 @@ def test_the_keyed_hash_index_is_a_hash_index_on_postgresql(session: Session) ->
         text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_cert_certificates_id_hash'")
     ).one()
     assert "USING hash (id_hash)" in definition
+
+
+def test_a_certificate_names_a_filed_body_on_both_databases(session: Session) -> None:
+    """certification_0004: on PostgreSQL the body is checked once per statement by triggers, not
+    by the foreign key; the guard is the same on both databases. A statement naming a missing
+    body is refused whole, a body that certificates name cannot be deleted or renumbered, and
+    one nobody names can."""
+    from sqlalchemy.exc import IntegrityError
+
+    from minsheng.certification.models import Body
+
+    f.reference(session)
+    b = f.body(session)
+    spare_id = f.body(session, code="0002").id
+    insert = text(
+        "INSERT INTO cert_certificates (number, holder_name, id_hash, id_masked, "
+        "occupation_code, level, body_id, issued_on, status, verify_token, imported) VALUES "
+        "(:n, '张三', 'h', 'm', :occ, 4, :body, '2024-01-02', 'valid', :n, true)"
+    )
+
+    def refused(statement: Any, *params: Any) -> str:
+        """The database's refusal of ``statement`` (rolled back to a savepoint)."""
+        if isinstance(statement, str):
+            statement = text(statement)
+        with pytest.raises(IntegrityError) as err, session.begin_nested():
+            session.execute(statement, *params)
+        return str(err.value.orig)
+
+    good = {"n": "S000046460100244000001", "occ": f.CARBON, "body": b.id}
+    missing = {"n": "S000046460100244000002", "occ": f.CARBON, "body": b.id + 1000}
+    message = refused(insert, [good, missing])
+    assert "foreign key" in message.lower()
+    if session.get_bind().dialect.name == "postgresql":
+        assert 'constraint "fk_cert_certificates_body_id_cert_bodies"' in message
+        assert f"Key (body_id)=({b.id + 1000}) is not present" in message
+    assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+    session.execute(insert, good)
+    refused("UPDATE cert_certificates SET body_id = body_id + 1000")
+    refused(f"DELETE FROM cert_bodies WHERE id = {b.id}")
+    refused(f"UPDATE cert_bodies SET id = id + 1000 WHERE id = {b.id}")
+    session.execute(text(f"UPDATE cert_bodies SET name = '改名' WHERE id = {b.id}"))
+    session.execute(text(f"DELETE FROM cert_bodies WHERE id = {spare_id}"))
+    session.expire_all()
+    assert session.get(Body, spare_id) is None
+    assert session.scalar(select(Certificate.body_id)) == b.id
