@@ -40,6 +40,15 @@ def test_keyed_hash_depends_on_key_and_purpose() -> None:
     assert "13800138000" not in a
 
 
+@pytest.mark.parametrize("key", [b"k1", b"", bytes(range(64)), bytes(range(200))])
+def test_keyed_hasher_equals_keyed_hash(key: bytes) -> None:
+    """The bulk hasher (two SHA-256 states keyed once) is HMAC-SHA256 for every key length,
+    including keys longer than SHA-256's 64-byte block (hashed first, as RFC 2104 says)."""
+    hasher = privacy.keyed_hasher(key, purpose="id")
+    for value in ("110105199003071234", "", "张三", "x" * 1000):
+        assert hasher(value) == privacy.keyed_hash(value, key, purpose="id")
+
+
 def test_log_filter_redacts(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("minsheng.test")
     logger.addFilter(privacy.RedactingFilter())

@@ -47,12 +47,19 @@ CHECK_ROWS = """
 CREATE FUNCTION cert_certificates_body_exists() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     fk constant text := 'fk_cert_certificates_body_id_cert_bodies';
-    missing bigint;
+    ids integer[];
+    missing integer;
 BEGIN
-    PERFORM 1 FROM cert_bodies WHERE id IN (SELECT body_id FROM new_rows) FOR KEY SHARE;
-    SELECT n.body_id INTO missing FROM new_rows n
-     WHERE n.body_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM cert_bodies b WHERE b.id = n.body_id)
+    -- The bodies the statement's rows name (one or a few for thousands of rows), in one
+    -- hashed pass over the rows; the checks below then touch only those.
+    SELECT array_agg(body_id) INTO ids
+      FROM (SELECT body_id FROM new_rows WHERE body_id IS NOT NULL GROUP BY body_id) named;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM cert_bodies WHERE id = ANY (ids) FOR KEY SHARE;
+    SELECT n INTO missing FROM unnest(ids) AS n
+     WHERE NOT EXISTS (SELECT 1 FROM cert_bodies b WHERE b.id = n)
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"',
