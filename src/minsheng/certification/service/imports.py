@@ -497,7 +497,11 @@ def import_certificates(
     bad.extend(out_of_scope)
     if bad or not copied:
         # Out-of-scope numbers are not looked up: "already registered" would reveal them.
-        ours = {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
+        ours = (
+            seen
+            if scope.region is None
+            else {n: ln for n, ln in seen.items() if scope.covers_province2(n[5:7])}
+        )
         bad.extend(already_registered(session, ours))
     if bad or (stream is not None and not copied):
         if not bad and stream is not None and stream.error is not None:
