@@ -394,6 +394,7 @@ def test_a_certificate_names_a_filed_body_on_both_databases(session: Session) ->
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
     session.execute(insert, good)
     refused("UPDATE cert_certificates SET body_id = body_id + 1000")
+    session.execute(text("UPDATE cert_certificates SET status = 'suspended'"))  # body unchanged
     refused(f"DELETE FROM cert_bodies WHERE id = {b.id}")
     refused(f"UPDATE cert_bodies SET id = id + 1000 WHERE id = {b.id}")
     session.execute(text(f"UPDATE cert_bodies SET name = '改名' WHERE id = {b.id}"))
