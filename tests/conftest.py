@@ -349,6 +349,28 @@ def free_port() -> int:
         return port
 
 
+def free_port_block(count: int) -> int:
+    """The first of ``count`` consecutive ports free for UDP on 127.0.0.1 right now: sipp's
+    ``-mp`` port is its audio port, and it binds a video port two above it (a test once failed
+    with "Unable to bind video RTP socket … Address already in use" on a free ``-mp``)."""
+    while True:
+        first = free_port()
+        if first + count > 65536:
+            continue
+        taken = []
+        try:
+            for port in range(first + 1, first + count):
+                udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                taken.append(udp)
+                udp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for udp in taken:
+                udp.close()
+        return first
+
+
 class Cli:
     """Runs ``minsheng …`` in-process against the test database."""
 

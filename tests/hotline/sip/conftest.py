@@ -28,7 +28,7 @@ from minsheng.hotline import service
 from minsheng.hotline.models import Call
 from minsheng.hotline.schemas import CounsellorCreate
 from minsheng.hotline.sip.records import read_jsonl
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import TEST_SECRET, free_port, free_port_block
 from tests.processes import stop_group
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -292,7 +292,8 @@ class SippFactory:
         args = [
             str(SIPP), f"127.0.0.1:{target.port}",
             "-sf", str(SCENARIOS / f"{scenario}.xml"),
-            "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port()), "-cp", str(free_port()),
+            "-i", "127.0.0.1", "-p", str(port), "-cp", str(free_port()),
+            "-mp", str(free_port_block(4)),  # audio, and video two above it
             "-m", str(calls), "-d", str(hold_ms), "-s", service,
             "-nostdin", "-trace_err", "-timeout", "120s", "-timeout_error",
         ]  # fmt: skip

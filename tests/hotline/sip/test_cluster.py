@@ -46,6 +46,7 @@ from tests.conftest import (
     Cli,
     create_scratch_pg,
     drop_scratch_pg,
+    free_port_block,
     is_postgres,
 )
 from tests.hotline.sip.conftest import (
@@ -228,7 +229,8 @@ class Cluster:
         cmd = [
             str(SIPP), *([f"127.0.0.1:{self.kamailio_port}"] if "-sn" not in args else []),
             "-sf", str(SCENARIOS / f"{scenario}.xml"),
-            "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port()), "-cp", str(free_port()),
+            "-i", "127.0.0.1", "-p", str(port), "-cp", str(free_port()),
+            "-mp", str(free_port_block(4)),  # audio, and video two above it
             "-nostdin", "-trace_err", "-timeout", "120s", "-timeout_error", *args,
         ]  # fmt: skip
         process = subprocess.Popen(
