@@ -60,7 +60,15 @@ from tests.hotline.sip.conftest import (
     free_port,
 )
 from tests.hotline.sip.media_support import Rtpengine, media_env, running_rtpengine
-from tests.hotline.sip.phones import BARESIP, Phone, free_port_pair, match, silence, write_wav
+from tests.hotline.sip.phones import (
+    BARESIP,
+    Phone,
+    free_port_pair,
+    match,
+    match_pieces,
+    silence,
+    write_wav,
+)
 from tests.hotline.sip.test_media_audio import (
     HEARD,
     NOT_HEARD,
@@ -495,7 +503,8 @@ def test_the_seat_rings_answers_from_the_keyboard_and_both_sides_hear_each_other
         assert assessment.notes.startswith("来电者失眠两周")
 
     seat_heard, caller_heard = rig.heard_by_seat(), caller.heard()
-    score_a, _ = match(seat_heard, rig.caller_says)
+    # the browser's jitter buffer shifts its playout on a loaded host: found piece by piece
+    score_a = match_pieces(seat_heard, rig.caller_says)
     score_b, _ = match(caller_heard, rig.counsellor_says)
     write_wav(rig.front.folder / "seat-heard.wav", seat_heard)
     assert score_a > HEARD, f"the seat heard the caller: {score_a:.3f} (caller heard {score_b:.3f})"
