@@ -45,7 +45,7 @@ from minsheng.certification.errors import (
 from minsheng.certification.models import Body, Certificate, Occupation, SerialCounter
 from minsheng.certification.rules import numbering
 from minsheng.certification.service.reference import load_reference
-from minsheng.certification.service.registry import ID_PURPOSE, new_token
+from minsheng.certification.service.registry import ID_PURPOSE, token_prefix, token_second
 from minsheng.core import audit, idnumber, timeutil
 from minsheng.core.config import Settings
 from minsheng.core.privacy import keyed_hasher
@@ -449,6 +449,7 @@ def import_certificates(
             if bad or m is None or body is None or issued is None:
                 continue  # nothing will be inserted (the last three cannot be None here)
             hashed = id_hash(idn)
+            masked = idn[:6] + "********" + idn[14:]
             if stream is not None:
                 # The row as a line of COPY text up to its token (``_CopyStream.send`` adds it):
                 # no list a row, no formatting pass later. Only the name is free text, and the
@@ -456,7 +457,7 @@ def import_certificates(
                 if "\\" in name:
                     name = name.replace("\\", "\\\\")
                 rows.append(
-                    f"{number}\t{name}\t{hashed}\t{idn[:6]}********{idn[14:]}\t"
+                    f"{number}\t{name}\t{hashed}\t{masked}\t"
                     f"{fields[i_occ].strip()}\t{m[5]}\t{body[0]}\t{issued[0]}\t{status}\t"
                     f"{NULL_REASON if status == 'valid' else 'imported'}\t"
                 )
@@ -466,7 +467,7 @@ def import_certificates(
                         number,
                         name,
                         hashed,
-                        idn[:6] + "********" + idn[14:],
+                        masked,
                         fields[i_occ].strip(),
                         int(m[5]),
                         body[0],
@@ -625,20 +626,13 @@ def already_registered(session: Session, seen: dict[str, int]) -> list[dict[str,
 
 
 def insert_rows(session: Session, rows: list[list[Any]]) -> None:
-    """Bulk insert in the session's transaction: COPY on PostgreSQL, the driver's executemany
-    on SQLite (the ORM's bulk path costs more than the format checks themselves)."""
+    """Bulk insert in the session's transaction where no COPY stream runs (PostgreSQL has
+    ``_CopyStream``): the driver's executemany on SQLite (the ORM's bulk path costs more than
+    the format checks themselves), the ORM's bulk insert elsewhere."""
     if not rows:
         return
     conn = session.connection()
     raw: Any = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY cert_certificates ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for i in range(0, len(rows), 20_000):
-                copy.write("".join(map(_copy_line, rows[i : i + 20_000])).encode())
-        return
     if conn.dialect.name == "sqlite":
         sql = (
             f"INSERT INTO cert_certificates ({', '.join(COLUMNS)}) "  # noqa: S608
@@ -662,7 +656,7 @@ def sorted_tokens(count: int, prefix: str | None = None) -> list[str]:
     bits) each after a shared 8-digit time prefix (``prefix``, else the current second's), so
     that a file's tokens land together at the end of the unique token index instead of at
     random places in it. Each is still 96 random bits; neighbours are ~2^96/count apart."""
-    prefix = prefix or new_token()[:8]
+    prefix = prefix or token_prefix(token_second())
     randomness = secrets.token_bytes(12 * count).hex()
     return sorted(prefix + randomness[k : k + 24] for k in range(0, 24 * count, 24))
 
@@ -688,7 +682,7 @@ class _CopyStream:
     def __init__(self, session: Session, raw: Any) -> None:
         self.savepoint = session.begin_nested()
         session.connection()  # emits the SAVEPOINT (begin_nested alone defers it)
-        self.second = int(new_token()[:8], 16)
+        self.second = token_second()
         self.chunks_sent = 0
         self.sent = 0
         self.open = True
@@ -733,7 +727,7 @@ class _CopyStream:
             self.abort()
             return
         rows.sort()  # by certificate number: each line starts with it, and numbers are unique
-        tokens = sorted_tokens(len(rows), f"{self.second + self.chunks_sent & 0xFFFFFFFF:08x}")
+        tokens = sorted_tokens(len(rows), token_prefix(self.second + self.chunks_sent))
         self.chunks_sent += 1
         self.sent += len(rows)
         # Each line: the row's text, its token, then ``imported`` (the join's separator).
@@ -767,20 +761,6 @@ class _CopyStream:
         self.cancelled = True
         self._stop()
         self.savepoint.rollback()
-
-
-def _copy_line(row: list[Any], token: str | None = None) -> str:
-    """One line of PostgreSQL's COPY text format (``token`` instead of the row's own when
-    given). Only the name is free text, and the checks let no control character through, so a
-    backslash is the one character to escape."""
-    name = row[1]
-    if "\\" in name:
-        name = name.replace("\\", "\\\\")
-    reason = "\\N" if row[9] is None else row[9]
-    return (
-        f"{row[0]}\t{name}\t{row[2]}\t{row[3]}\t{row[4]}\t{row[5]}\t{row[6]}\t{row[7]}\t"
-        f"{row[8]}\t{reason}\t{row[10] if token is None else token}\tt\n"
-    )
 
 
 def serial_tops(numbers: Iterable[str]) -> dict[str, int]:

@@ -44,10 +44,20 @@ def prefixed_hmac(key: bytes, purpose: str) -> Callable[[str], str]:
     return digest
 
 
+def token_second() -> int:
+    """The current second, as a token's time prefix counts it."""
+    return time.time_ns() // 1_000_000_000
+
+
+def token_prefix(second: int) -> str:
+    """The 8 hex digits of time that start a verification token."""
+    return f"{second & 0xFFFFFFFF:08x}"
+
+
 def new_token() -> str:
     """A verification token: 8 hex digits of time (so that bulk inserts land together in the
     token index) and 24 random hex digits (96 bits: not guessable)."""
-    return f"{time.time_ns() // 1_000_000_000 & 0xFFFFFFFF:08x}{secrets.token_hex(12)}"
+    return token_prefix(token_second()) + secrets.token_hex(12)
 
 
 # Issuance -----------------------------------------------------------------------------------
