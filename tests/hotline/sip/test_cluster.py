@@ -611,8 +611,12 @@ class TestCluster:
         # the standby took the partition and rang the counsellors' phones (no new REGISTER)
         assert any(r.counsellor_id in SOUTH for r in after)
         assert "south" in cluster.node_row("n2").active_partitions
-        # the longest a caller waited for the answer during the kill (sipp's response times)
-        assert max(_rtts(cluster.tmp / "sipp*-caller_proxy")) < 2000
+        # the longest a caller waited for the answer during the kill (sipp's response times): a
+        # bound, not a speed figure (bench/sip_cluster.py --only-failover measures the gap). A
+        # call n1 had just taken waits Kamailio's 1.2 s branch timer, then n2's answer, which
+        # took 0.84 s on a slow CI host while n2 took the partition over; without the timer the
+        # caller waited until hanging up (10 s and more).
+        assert max(_rtts(cluster.tmp / "sipp*-caller_proxy")) < 3000
         assert cluster.dispatcher_flags()[f"sip:127.0.0.1:{cluster.nodes['n1'].port}"][0] == "I"
         # the standby holds the partition's lease now (a new epoch) and went on with the seats'
         # stored states: the counsellor on a break stayed on it and took no call
