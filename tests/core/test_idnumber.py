@@ -32,6 +32,13 @@ class TestCheck:
         r = idnumber.check("11010519491231002x")
         assert r.valid and r.normalized == ANNEX_A
 
+    def test_full_width_digits_are_normalised_and_other_scripts_refused(self) -> None:
+        wide = "".join(chr(ord(c) + 0xFEE0) for c in ANNEX_A[:17]) + "ｘ"
+        result = idnumber.check(wide, today=date(2024, 1, 1))
+        assert result.valid and result.normalized == ANNEX_A
+        arabic = "".join(chr(0x660 + int(c)) for c in ANNEX_A[:17]) + "X"  # ٠١٢…
+        assert not idnumber.check(arabic, today=date(2024, 1, 1)).valid
+
     def test_wrong_check_character(self) -> None:
         r = idnumber.check("110105194912310021")
         assert not r.valid

@@ -11,6 +11,7 @@ valid cards (stdnum issue #442): an unknown address code is only a warning here,
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -54,7 +55,9 @@ def check_character(first17: str) -> str:
 
 
 def normalize(number: str) -> str:
-    return number.strip().replace(" ", "").upper()
+    """An ID as people type or paste it: full-width digits and letters (１２３…Ｘ) become ASCII
+    (NFKC), spaces go, ``x`` becomes ``X``."""
+    return unicodedata.normalize("NFKC", number).strip().replace(" ", "").upper()
 
 
 def check(number: str, *, today: date | None = None) -> IdCheck:
@@ -70,7 +73,8 @@ def check(number: str, *, today: date | None = None) -> IdCheck:
     if len(text) != 18:
         result.errors.append(f"must be 18 characters, got {len(text)}")
         return result
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    # isdigit alone would take other scripts' digits (٠١٢…), which no ID has
+    if not (text.isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
         result.errors.append("the first 17 characters must be digits and the last a digit or X")
         return result
     try:

@@ -84,6 +84,45 @@ class TestImport:
         tokens = [c.verify_token for c in certs.values()]
         assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)
 
+    def test_stored_rows_hold_exactly_what_was_checked(
+        self, session: Session, settings: Settings
+    ) -> None:
+        # Through the stream of either database: full-width digits normalised to ASCII (the
+        # keyed hash of the ASCII ID), a status other than valid with its reason, and a name of
+        # 50 characters, some of four bytes in UTF-8 (the widest a SQLite record slot holds).
+        f.reference(session)
+        b = f.body(session)
+        idn = f.make_id()
+        wide = "".join(chr(ord(c) + 0xFEE0) for c in idn)  # ０-９ for 0-9
+        number = "S000046460100244000001"
+        wide_number = "".join(chr(ord(c) + 0xFEE0) for c in number)
+        long_name = "𬌗" * 25 + "欧阳" * 12 + "娜"
+        assert len(long_name) == 50
+        csv_text = (
+            "number,name,id_number,occupation_code,level,body_code,issued_on,status\n"
+            f"{wide_number},{long_name},{wide},{f.CARBON},4,{b.filing_no},2024-01-02,valid\n"
+            f"S000046460100244000002,李四,{idn},{f.CARBON},4,{b.filing_no},2024-01-03,suspended\n"
+        )
+        assert service.import_certificates(session, csv_text, settings, actor="t")["imported"] == 2
+        rows = session.execute(
+            text(
+                "SELECT number, holder_name, id_hash, id_masked, occupation_code, level, body_id,"
+                " issued_on, status, status_reason, imported FROM cert_certificates"
+                " ORDER BY number"
+            )
+        ).all()
+        hashed = keyed_hash(idn, settings.hmac_key, purpose=service.ID_PURPOSE)
+        masked = idn[:6] + "********" + idn[-4:]
+        issued = ["2024-01-02", "2024-01-03"]
+        if session.get_bind().dialect.name == "postgresql":
+            issued = [date.fromisoformat(d) for d in issued]  # type: ignore[misc]
+        assert [tuple(r) for r in rows] == [
+            (number, long_name, hashed, masked, f.CARBON, 4, b.id, issued[0], "valid", None, 1),
+            ("S000046460100244000002", "李四", hashed, masked, f.CARBON, 4, b.id, issued[1],
+             "suspended", "imported", 1),
+        ]  # fmt: skip
+        assert all(isinstance(r.level, int) and isinstance(r.body_id, int) for r in rows)
+
     def test_import_rejects_control_characters_in_names(
         self, session: Session, settings: Settings
     ) -> None:
@@ -250,16 +289,15 @@ class TestImportInChunks:
         assert service.import_certificates(session, text, settings, actor="t")["imported"] == 11
         certs = list(session.scalars(select(Certificate).order_by(Certificate.id)))
         assert {c.holder_name for c in certs} == {f"持证人{i}" for i in range(11)}
-        if session.get_bind().dialect.name == "postgresql":
-            # Each chunk of four in number order, with tokens of its own whose time prefix
-            # rises by one a chunk: one sorted run over all chunks (the token index's end).
-            for start in (0, 4, 8):
-                chunk = certs[start : start + 4]
-                assert [c.number for c in chunk] == sorted(c.number for c in chunk)
-            prefixes = [int(c.verify_token[:8], 16) for c in certs]
-            assert prefixes == [prefixes[0]] * 4 + [prefixes[0] + 1] * 4 + [prefixes[0] + 2] * 3
-        else:
-            assert [c.id_hash for c in certs] == sorted(c.id_hash for c in certs)
+        # Each chunk of four in the order its database's widest B-tree wants (PostgreSQL: the
+        # number; SQLite: the keyed hash), with tokens of its own whose time prefix rises by one
+        # a chunk: one sorted run over all chunks (the token index's end).
+        key = "number" if session.get_bind().dialect.name == "postgresql" else "id_hash"
+        for start in (0, 4, 8):
+            chunk = [getattr(c, key) for c in certs[start : start + 4]]
+            assert chunk == sorted(chunk)
+        prefixes = [int(c.verify_token[:8], 16) for c in certs]
+        assert prefixes == [prefixes[0]] * 4 + [prefixes[0] + 1] * 4 + [prefixes[0] + 2] * 3
         tokens = [c.verify_token for c in certs]
         assert len(set(tokens)) == 11 and all(len(t) == 32 for t in tokens)
         assert tokens == sorted(tokens)
@@ -302,6 +340,20 @@ class TestImportInChunks:
             for line, n in ((2, 5), (3, 6))
         ]
         assert session.scalar(select(func.count()).select_from(Certificate)) == 6
+
+    def test_a_refusal_no_number_explains_is_raised_and_leaves_nothing(
+        self, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Two rows drawn the same verification token: no number is registered, so the unique
+        # index's own error goes up (never a rejection naming no line, never half an import).
+        f.reference(session)
+        b = f.body(session)
+        monkeypatch.setattr(imports, "sorted_tokens", lambda n, prefix=None: ["0" * 32] * n)
+        text = "\n".join([self.HEADER, *self.lines(b.filing_no, 3)]) + "\n"
+        with pytest.raises(Exception, match="verify_token") as err:
+            service.import_certificates(session, text, settings, actor="t")
+        assert not isinstance(err.value, ImportRejected)
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
 
     def test_a_provincial_clerk_imports_their_province_only(
         self, session: Session, settings: Settings
