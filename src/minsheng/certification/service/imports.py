@@ -350,7 +350,7 @@ def import_certificates(
     # still being read (the database's index work overlaps the checks here); a bad row stops the
     # stream and everything sent is rolled back. Elsewhere the rows are inserted at the end.
     stream = _Stream.open_for(session, occupations, [b[0] for b in bodies.values()])
-    kind = stream.kind if stream is not None else ""
+    copy_lines = isinstance(stream, _CopyStream)
     sqlite_record = stream.record if isinstance(stream, _SqliteStream) else None
     chunk = min(COPY_FIRST_CHUNK, COPY_CHUNK)
     copied = False
@@ -462,7 +462,7 @@ def import_certificates(
                     (sqlite_record(hashed, number, masked, occ, m[5], body[0], issued[0], status),
                      name)
                 )  # fmt: skip
-            elif kind == "copy":
+            elif copy_lines:
                 # The row as a line of COPY text up to its token (``_CopyStream.send`` adds it):
                 # no list a row, no formatting pass later. Only the name is free text, and the
                 # checks let no control character through: a backslash is all to escape.
@@ -677,8 +677,6 @@ class _Stream:
     chunk): chunk after chunk the token index grows at its end, and no token for the whole file
     is drawn and sorted before the first chunk can go. Subclasses say how a chunk is written."""
 
-    kind = ""
-
     def __init__(self, session: Session, raw: Any) -> None:
         self.savepoint = session.begin_nested()
         session.connection()  # emits the SAVEPOINT (begin_nested alone defers it)
@@ -789,8 +787,6 @@ class _CopyStream(_Stream):
     unique B-tree takes its inserts in order (the keyed hash's index is a hash index on
     PostgreSQL, where order does not help: migration certification_0003)."""
 
-    kind = "copy"
-
     @contextmanager
     def _writer(self, raw: Any) -> Iterator[Any]:
         sql = f"COPY cert_certificates ({', '.join(COLUMNS)}) FROM STDIN"
@@ -835,8 +831,6 @@ class _SqliteStream(_Stream):
     the stream runs: the registry's B-trees take far more than the default 2 MB on a large
     registry, and every miss is a read (and a spill of dirty pages) in the middle of a chunk."""
 
-    kind = "sqlite"
-
     def __init__(
         self, session: Session, raw: Any, occupations: set[str], body_ids: list[int]
     ) -> None:
@@ -878,7 +872,7 @@ class _SqliteStream(_Stream):
 
     def record(self, hashed: str, number: str, masked: str, occ: str, level: str,
                body_id: int, issued: str, status: str) -> str:  # fmt: skip
-        """A row's record up to its token (the main loop builds it inline, to the same layout)."""
+        """A row's fixed-width record up to its token, in the layout ``sql`` reads."""
         return (
             f"{hashed}{number}{masked}{self.occ_cells[occ]}{level}{self.body_cells[body_id]}"
             f"{issued}{STATUS_CELLS[status]}"
